@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config.ts';
+
+describe('parseConfig', () => {
+  it('gives the embedded defaults for an empty environment', () => {
+    expect(parseConfig({})).toEqual({
+      DATABASE_URL: undefined,
+      DATABASE_POOL_SIZE: 10,
+      REDIS_URL: undefined,
+      PLAUDIT_DATA_DIR: './.plaudit',
+      HOST: '127.0.0.1',
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('reads production values and treats empty strings as unset', () => {
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://plaudit:secret@db:5432/plaudit',
+      REDIS_URL: 'redis://redis:6379',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: '',
+      PLAUDIT_DATA_DIR: '',
+    });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgres://plaudit:secret@db:5432/plaudit',
+      REDIS_URL: 'redis://redis:6379',
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: 10,
+      PLAUDIT_DATA_DIR: './.plaudit',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be a port number from 0 to 65535.'],
+    [{ PORT: '70000' }, 'PORT must be a port number from 0 to 65535.'],
+    [{ DATABASE_URL: 'mysql://db/plaudit' }, 'DATABASE_URL must be a postgres:// connection URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent.',
+    ],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be a whole number from 1 to 200.'],
+  ])('refuses %o with a sentence naming the variable', (env, sentence) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(sentence);
+  });
+
+  it('never repeats a bad value, which may be a secret', () => {
+    const secret = 'postgres-ish:hunter2@nowhere';
+    try {
+      parseConfig({ DATABASE_URL: secret });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+});

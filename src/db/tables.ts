@@ -1,0 +1,132 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Table types of the Plaudit schema, kept in step with `migrations/`. */
+export interface Tables {
+  organizations: OrganizationTable;
+  members: MemberTable;
+  platform_identities: PlatformIdentityTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  ledger_accounts: LedgerAccountTable;
+  ledger_balances: LedgerBalanceTable;
+  ledger_requests: LedgerRequestTable;
+  ledger_transfers: LedgerTransferTable;
+}
+
+type CreatedAt = ColumnType<Date, never, never>;
+
+export interface OrganizationTable {
+  id: Generated<number>;
+  name: string;
+  timezone: string;
+  currency: string;
+  created_at: CreatedAt;
+}
+
+export type MemberRole = 'member' | 'admin' | 'hr';
+export type MemberStatus = 'active' | 'deactivated';
+
+export interface MemberTable {
+  id: Generated<number>;
+  organization_id: number;
+  display_name: string;
+  email: string | null;
+  roles: ColumnType<MemberRole[], MemberRole[] | undefined, MemberRole[]>;
+  status: ColumnType<MemberStatus, MemberStatus | undefined, MemberStatus>;
+  is_guest: ColumnType<boolean, boolean | undefined, boolean>;
+  is_bot: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
+export type Platform = 'slack' | 'teams' | 'local';
+
+export interface PlatformIdentityTable {
+  platform: Platform;
+  tenant_id: string;
+  user_id: string;
+  organization_id: number;
+  member_id: number;
+  created_at: CreatedAt;
+}
+
+export interface GroupTable {
+  id: Generated<number>;
+  organization_id: number;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface GroupMemberTable {
+  organization_id: number;
+  group_id: number;
+  member_id: number;
+}
+
+export type Asset = 'allowance' | 'points';
+
+export type AccountCode =
+  | 'allowance_pool'
+  | 'allowance'
+  | 'allowance_spent'
+  | 'allowance_expired'
+  | 'issuance'
+  | 'earned'
+  | 'redemption_hold'
+  | 'redeemed';
+
+export interface LedgerAccountTable {
+  id: Generated<number>;
+  organization_id: number;
+  asset: Asset;
+  code: AccountCode;
+  member_id: number | null;
+  debits_must_not_exceed_credits: boolean;
+  stripes: number;
+  created_at: CreatedAt;
+}
+
+export interface LedgerBalanceTable {
+  account_id: number;
+  stripe: number;
+  debits_must_not_exceed_credits: boolean;
+  debits_posted: ColumnType<number, number | undefined, number>;
+  credits_posted: ColumnType<number, number | undefined, number>;
+  debits_pending: ColumnType<number, number | undefined, number>;
+  credits_pending: ColumnType<number, number | undefined, number>;
+}
+
+export interface LedgerRequestTable {
+  id: Generated<number>;
+  organization_id: number;
+  idempotency_key: string;
+  request_hash: string;
+  operation: string;
+  result: ColumnType<unknown, string | null, string>;
+  created_at: CreatedAt;
+}
+
+export type TransferKind =
+  | 'allowance_grant'
+  | 'allowance_expire'
+  | 'kudos'
+  | 'redemption'
+  | 'adjustment'
+  | 'reversal';
+
+export type TransferStatus = 'posted' | 'pending' | 'posted_from_pending' | 'voided';
+
+export interface LedgerTransferTable {
+  id: Generated<number>;
+  organization_id: number;
+  request_id: number;
+  asset: Asset;
+  debit_account_id: number;
+  credit_account_id: number;
+  amount: number;
+  kind: TransferKind;
+  status: TransferStatus;
+  reverses_transfer_id: number | null;
+  memo: string | null;
+  created_at: CreatedAt;
+  resolved_at: ColumnType<Date | null, never, Date | null>;
+}

@@ -1,0 +1,141 @@
+import { ok, type Result } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import { violatedUniqueConstraint } from '../db/retry.ts';
+import type { MemberRole, MemberStatus } from '../db/tables.ts';
+import { checkName, type DirectoryRefusalCode, directoryRefusal } from './refusals.ts';
+
+export interface Member {
+  readonly id: number;
+  readonly organizationId: number;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly roles: readonly MemberRole[];
+  readonly status: MemberStatus;
+  readonly isGuest: boolean;
+  readonly isBot: boolean;
+}
+
+export interface NewMember {
+  readonly displayName: string;
+  readonly email?: string | null;
+  /** @defaultValue ['member'] */
+  readonly roles?: readonly MemberRole[];
+  /** @defaultValue false */
+  readonly isGuest?: boolean;
+  /** @defaultValue false */
+  readonly isBot?: boolean;
+}
+
+const MEMBER_COLUMNS = [
+  'id',
+  'organization_id',
+  'display_name',
+  'email',
+  'roles',
+  'status',
+  'is_guest',
+  'is_bot',
+] as const;
+
+interface MemberRow {
+  id: number;
+  organization_id: number;
+  display_name: string;
+  email: string | null;
+  roles: MemberRole[];
+  status: MemberStatus;
+  is_guest: boolean;
+  is_bot: boolean;
+}
+
+function toMember(row: MemberRow): Member {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    displayName: row.display_name,
+    email: row.email,
+    roles: row.roles,
+    status: row.status,
+    isGuest: row.is_guest,
+    isBot: row.is_bot,
+  };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export async function createMember(
+  db: Database,
+  organizationId: number,
+  input: NewMember,
+): Promise<Result<Member, DirectoryRefusalCode>> {
+  const badName = checkName('member', input.displayName);
+  if (badName) return badName;
+  const email = input.email?.trim().toLowerCase() || null;
+  if (email !== null && !EMAIL.test(email)) {
+    return directoryRefusal('invalid_email', `${JSON.stringify(email)} is not an email address.`);
+  }
+  try {
+    const row = await db
+      .insertInto('members')
+      .values({
+        organization_id: organizationId,
+        display_name: input.displayName.trim(),
+        email,
+        roles: [...new Set<MemberRole>(input.roles ?? ['member'])],
+        is_guest: input.isGuest ?? false,
+        is_bot: input.isBot ?? false,
+      })
+      .returning(MEMBER_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return ok(toMember(row));
+  } catch (error) {
+    if (violatedUniqueConstraint(error) === 'members_email_per_organization') {
+      return directoryRefusal('email_taken', `Another member of this organization has ${email}.`);
+    }
+    throw error;
+  }
+}
+
+export async function findMember(
+  db: Database,
+  organizationId: number,
+  memberId: number,
+): Promise<Member | undefined> {
+  const row = await db
+    .selectFrom('members')
+    .select(MEMBER_COLUMNS)
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', memberId)
+    .executeTakeFirst();
+  return row && toMember(row);
+}
+
+export async function findMemberByEmail(
+  db: Database,
+  organizationId: number,
+  email: string,
+): Promise<Member | undefined> {
+  const row = await db
+    .selectFrom('members')
+    .select(MEMBER_COLUMNS)
+    .where('organization_id', '=', organizationId)
+    .where('email', '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+  return row && toMember(row);
+}
+
+export async function setMemberStatus(
+  db: Database,
+  organizationId: number,
+  memberId: number,
+  status: MemberStatus,
+): Promise<Result<Member, DirectoryRefusalCode>> {
+  const row = await db
+    .updateTable('members')
+    .set({ status })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', memberId)
+    .returning(MEMBER_COLUMNS)
+    .executeTakeFirst();
+  return row ? ok(toMember(row)) : directoryRefusal('not_found', `There is no member ${memberId}.`);
+}

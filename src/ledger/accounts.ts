@@ -1,0 +1,115 @@
+import type { Database } from '../db/database.ts';
+import type { AccountCode, Asset } from '../db/tables.ts';
+import {
+  ACCOUNT_CODES,
+  HOT_ACCOUNT_STRIPES,
+  MEMBER_ACCOUNT_CODES,
+  type MemberAccountCode,
+  ORGANIZATION_ACCOUNT_CODES,
+  type OrganizationAccountCode,
+} from './account-codes.ts';
+
+/** What never changes about an account; safe to cache for the life of a process. */
+export interface Account {
+  readonly id: number;
+  readonly organizationId: number;
+  readonly asset: Asset;
+  readonly code: AccountCode;
+  readonly memberId: number | null;
+  readonly limited: boolean;
+  readonly stripes: number;
+}
+
+export type OrganizationAccounts = Readonly<Record<OrganizationAccountCode, Account>>;
+export type MemberAccounts = Readonly<Record<MemberAccountCode, Account>>;
+
+interface AccountRow {
+  id: number;
+  organization_id: number;
+  asset: Asset;
+  code: AccountCode;
+  member_id: number | null;
+  debits_must_not_exceed_credits: boolean;
+  stripes: number;
+}
+
+export function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    asset: row.asset,
+    code: row.code,
+    memberId: row.member_id,
+    limited: row.debits_must_not_exceed_credits,
+    stripes: row.stripes,
+  };
+}
+
+/**
+ * Creates the accounts with these codes (once; concurrent callers agree on one row each)
+ * with their balance rows, and returns them by code.
+ */
+async function ensureAccounts<C extends AccountCode>(
+  db: Database,
+  organizationId: number,
+  memberId: number | null,
+  codes: readonly C[],
+): Promise<Record<C, Account>> {
+  return db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto('ledger_accounts')
+      .values(
+        codes.map((code) => ({
+          organization_id: organizationId,
+          asset: ACCOUNT_CODES[code].asset,
+          code,
+          member_id: memberId,
+          debits_must_not_exceed_credits: ACCOUNT_CODES[code].limited,
+          stripes: ACCOUNT_CODES[code].limited ? 1 : HOT_ACCOUNT_STRIPES,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(['organization_id', 'asset', 'code', 'member_id']).doNothing(),
+      )
+      .returningAll()
+      .execute();
+    const balanceRows = created.flatMap((account) =>
+      Array.from({ length: account.stripes }, (_, stripe) => ({
+        account_id: account.id,
+        stripe,
+        debits_must_not_exceed_credits: account.debits_must_not_exceed_credits,
+      })),
+    );
+    if (balanceRows.length > 0)
+      await trx.insertInto('ledger_balances').values(balanceRows).execute();
+
+    let query = trx
+      .selectFrom('ledger_accounts')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('code', 'in', codes);
+    query =
+      memberId === null
+        ? query.where('member_id', 'is', null)
+        : query.where('member_id', '=', memberId);
+    const rows = await query.execute();
+    const byCode = {} as Record<C, Account>;
+    for (const row of rows) byCode[row.code as C] = toAccount(row);
+    return byCode;
+  });
+}
+
+export function ensureOrganizationAccounts(
+  db: Database,
+  organizationId: number,
+): Promise<OrganizationAccounts> {
+  return ensureAccounts(db, organizationId, null, ORGANIZATION_ACCOUNT_CODES);
+}
+
+export function ensureMemberAccounts(
+  db: Database,
+  organizationId: number,
+  memberId: number,
+): Promise<MemberAccounts> {
+  return ensureAccounts(db, organizationId, memberId, MEMBER_ACCOUNT_CODES);
+}

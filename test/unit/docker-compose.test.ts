@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config.ts';
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+/** Compose's `${NAME:-default}` interpolation, with no variables set. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+):-([^}]*)\}/g, (_match, _name, fallback: string) => fallback);
+}
+
+const compose = parse(
+  await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+
+describe('docker-compose.yml', () => {
+  const { postgres, redis, web } = compose.services as Record<string, Service>;
+
+  it('runs Postgres 16 or 17 with a readiness healthcheck and a volume', () => {
+    expect(postgres?.image).toMatch(/^postgres:1[67](\b|-)/);
+    expect(postgres?.healthcheck?.test.join(' ')).toContain('pg_isready');
+    expect(compose.volumes).toHaveProperty('postgres-data');
+  });
+
+  it('runs Redis 7 with noeviction and AOF, as BullMQ requires', () => {
+    expect(redis?.image).toMatch(/^redis:7(\b|-)/);
+    const command = redis?.command ?? [];
+    expect(command[command.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(redis?.healthcheck?.test.join(' ')).toContain('redis-cli ping');
+  });
+
+  it('wires the app to both services, waits for them to be healthy, and checks its own health', () => {
+    expect(web?.build).toBe('.');
+    const env = Object.fromEntries(
+      Object.entries(web?.environment ?? {}).map(([name, value]) => [
+        name,
+        interpolate(String(value)),
+      ]),
+    );
+    const config = parseConfig(env);
+    const database = new URL(config.DATABASE_URL ?? '');
+    const postgresEnv = Object.fromEntries(
+      Object.entries(postgres?.environment ?? {}).map(([name, value]) => [
+        name,
+        interpolate(value),
+      ]),
+    );
+    expect(database.hostname).toBe('postgres');
+    expect(database.port).toBe('5432');
+    expect(database.username).toBe(postgresEnv.POSTGRES_USER);
+    expect(database.password).toBe(postgresEnv.POSTGRES_PASSWORD);
+    expect(database.pathname).toBe(`/${postgresEnv.POSTGRES_DB}`);
+    expect(new URL(config.REDIS_URL ?? '').host).toBe('redis:6379');
+    expect(config.HOST).toBe('0.0.0.0');
+    expect(web?.ports?.map(interpolate)).toEqual([`3000:${config.PORT}`]);
+    expect(web?.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(web?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${config.PORT}/healthz`);
+  });
+
+  it('builds the app on an LTS Node image that ships the migrations and runs main.ts', () => {
+    const major = Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1]);
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(24);
+    expect(dockerfile).toMatch(/^COPY migrations /m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^CMD .*src\/main\.ts/m);
+  });
+});

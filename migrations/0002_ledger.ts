@@ -3,13 +3,15 @@ import { type Kysely, sql } from 'kysely';
 /**
  * The double-entry points ledger (DESIGN.md "The ledger").
  *
- * - ledger_accounts: one row per account; immutable.
- * - ledger_balances: the account's posted and pending totals. A limited account (a member's
- *   allowance or earned points) has one row, locked by every write that touches it, and a
- *   CHECK that its debits never exceed its credits. An unlimited organization account has
- *   several stripes, so that concurrent gives do not queue behind one row; its balance is
- *   the sum of its stripes.
- * - ledger_requests: one row per idempotency key, with a hash of the request.
+ * - ledger_accounts: one row per account; immutable and never deleted.
+ * - ledger_balances: a limited account's posted and pending totals (a member's allowance
+ *   or earned points, the redemption hold), locked by every write that touches it, with a
+ *   CHECK that its debits never exceed its credits. The organization's unlimited accounts
+ *   (issuance, allowance pool, spent, expired, redeemed) are touched by every give in the
+ *   company; keeping a row for them would queue all gives behind it, so they have none and
+ *   their balances are derived from their transfers (an index covers the sums).
+ * - ledger_requests: one row per idempotency key, with a hash of the request; its
+ *   transfers (or the pending transfer it resolved) are its first result, for replays.
  * - ledger_transfers: append-only; only a pending transfer's status may change, once.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -23,25 +25,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         'issuance', 'earned', 'redemption_hold', 'redeemed')),
       member_id bigint,
       debits_must_not_exceed_credits boolean not null,
-      stripes smallint not null check (stripes between 1 and 64),
       created_at timestamptz not null default now(),
       foreign key (organization_id, member_id) references members (organization_id, id),
       check ((code in ('allowance', 'earned')) = (member_id is not null)),
       check (asset = case when code like 'allowance%' then 'allowance' else 'points' end),
-      check (not debits_must_not_exceed_credits or stripes = 1),
       unique nulls not distinct (organization_id, asset, code, member_id)
     )`.execute(db);
 
   await sql`
     create table ledger_balances (
-      account_id bigint not null references ledger_accounts (id),
-      stripe smallint not null check (stripe >= 0),
-      debits_must_not_exceed_credits boolean not null,
+      account_id bigint primary key references ledger_accounts (id),
+      debits_must_not_exceed_credits boolean not null check (debits_must_not_exceed_credits),
       debits_posted bigint not null default 0,
       credits_posted bigint not null default 0,
       debits_pending bigint not null default 0,
       credits_pending bigint not null default 0,
-      primary key (account_id, stripe),
       constraint debits_must_not_exceed_credits check (
         not debits_must_not_exceed_credits or debits_posted + debits_pending <= credits_posted)
     )`.execute(db);
@@ -52,8 +50,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       organization_id bigint not null references organizations (id),
       idempotency_key text not null check (length(idempotency_key) between 1 and 300),
       request_hash text not null,
-      operation text not null,
-      result jsonb,
+      operation text not null check (operation in ('transfer', 'post', 'void', 'reverse')),
+      -- the pending transfer a post or void resolves (a refused one is rolled back, so a
+      -- stored request names a transfer that exists)
+      transfer_id bigint,
       created_at timestamptz not null default now(),
       unique (organization_id, idempotency_key)
     )`.execute(db);
@@ -107,9 +107,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop table ledger_transfers`.execute(db);
+  await sql`drop table ledger_transfers, ledger_requests`.execute(db);
   await sql`drop function ledger_transfers_append_only`.execute(db);
-  for (const table of ['ledger_requests', 'ledger_balances', 'ledger_accounts']) {
-    await sql`drop table ${sql.table(table)}`.execute(db);
-  }
+  await sql`drop table ledger_balances, ledger_accounts`.execute(db);
 }

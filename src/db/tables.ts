@@ -81,13 +81,11 @@ export interface LedgerAccountTable {
   code: AccountCode;
   member_id: number | null;
   debits_must_not_exceed_credits: boolean;
-  stripes: number;
   created_at: CreatedAt;
 }
 
 export interface LedgerBalanceTable {
   account_id: number;
-  stripe: number;
   debits_must_not_exceed_credits: boolean;
   debits_posted: ColumnType<number, number | undefined, number>;
   credits_posted: ColumnType<number, number | undefined, number>;
@@ -95,13 +93,15 @@ export interface LedgerBalanceTable {
   credits_pending: ColumnType<number, number | undefined, number>;
 }
 
+export type LedgerOperation = 'transfer' | 'post' | 'void' | 'reverse';
+
 export interface LedgerRequestTable {
   id: Generated<number>;
   organization_id: number;
   idempotency_key: string;
   request_hash: string;
-  operation: string;
-  result: ColumnType<unknown, string | null, string>;
+  operation: LedgerOperation;
+  transfer_id: number | null;
   created_at: CreatedAt;
 }
 

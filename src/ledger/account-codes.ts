@@ -9,8 +9,9 @@ export interface AccountCodeRule {
 }
 
 /**
- * The chart of accounts. Limited accounts are locked by every write that touches them;
- * unlimited ones are the organization's hot accounts and are striped instead.
+ * The chart of accounts. Limited accounts keep a balance row that every write touching them
+ * locks; unlimited ones are the organization's hot accounts, whose balances are derived
+ * from their transfers so that no give waits on another.
  */
 export const ACCOUNT_CODES: Readonly<Record<AccountCode, AccountCodeRule>> = {
   allowance_pool: { asset: 'allowance', perMember: false, limited: false },
@@ -34,6 +35,3 @@ export const ORGANIZATION_ACCOUNT_CODES = (Object.keys(ACCOUNT_CODES) as Account
 export const MEMBER_ACCOUNT_CODES = (Object.keys(ACCOUNT_CODES) as AccountCode[]).filter(
   (code) => ACCOUNT_CODES[code].perMember,
 ) as MemberAccountCode[];
-
-/** Balance rows of an unlimited account; a write picks one at random. */
-export const HOT_ACCOUNT_STRIPES = 8;

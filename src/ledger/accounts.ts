@@ -2,7 +2,6 @@ import type { Database } from '../db/database.ts';
 import type { AccountCode, Asset } from '../db/tables.ts';
 import {
   ACCOUNT_CODES,
-  HOT_ACCOUNT_STRIPES,
   MEMBER_ACCOUNT_CODES,
   type MemberAccountCode,
   ORGANIZATION_ACCOUNT_CODES,
@@ -16,8 +15,8 @@ export interface Account {
   readonly asset: Asset;
   readonly code: AccountCode;
   readonly memberId: number | null;
+  /** Debits may never exceed posted credits; such an account keeps a balance row. */
   readonly limited: boolean;
-  readonly stripes: number;
 }
 
 export type OrganizationAccounts = Readonly<Record<OrganizationAccountCode, Account>>;
@@ -30,7 +29,6 @@ interface AccountRow {
   code: AccountCode;
   member_id: number | null;
   debits_must_not_exceed_credits: boolean;
-  stripes: number;
 }
 
 export function toAccount(row: AccountRow): Account {
@@ -41,13 +39,12 @@ export function toAccount(row: AccountRow): Account {
     code: row.code,
     memberId: row.member_id,
     limited: row.debits_must_not_exceed_credits,
-    stripes: row.stripes,
   };
 }
 
 /**
- * Creates the accounts with these codes (once; concurrent callers agree on one row each)
- * with their balance rows, and returns them by code.
+ * Creates the accounts with these codes (once; concurrent callers agree on one row each),
+ * with a balance row for each limited one, and returns them by code.
  */
 async function ensureAccounts<C extends AccountCode>(
   db: Database,
@@ -65,7 +62,6 @@ async function ensureAccounts<C extends AccountCode>(
           code,
           member_id: memberId,
           debits_must_not_exceed_credits: ACCOUNT_CODES[code].limited,
-          stripes: ACCOUNT_CODES[code].limited ? 1 : HOT_ACCOUNT_STRIPES,
         })),
       )
       .onConflict((conflict) =>
@@ -73,13 +69,9 @@ async function ensureAccounts<C extends AccountCode>(
       )
       .returningAll()
       .execute();
-    const balanceRows = created.flatMap((account) =>
-      Array.from({ length: account.stripes }, (_, stripe) => ({
-        account_id: account.id,
-        stripe,
-        debits_must_not_exceed_credits: account.debits_must_not_exceed_credits,
-      })),
-    );
+    const balanceRows = created
+      .filter((account) => account.debits_must_not_exceed_credits)
+      .map((account) => ({ account_id: account.id, debits_must_not_exceed_credits: true }));
     if (balanceRows.length > 0)
       await trx.insertInto('ledger_balances').values(balanceRows).execute();
 

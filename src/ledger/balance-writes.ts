@@ -1,8 +1,8 @@
-import { sql, type Transaction } from 'kysely';
-import { RefusalAbort } from '../core/result.ts';
-import type { Tables } from '../db/tables.ts';
+import { type RawBuilder, sql } from 'kysely';
+import type { Database } from '../db/database.ts';
 import type { Account } from './accounts.ts';
-import { ledgerRefusal } from './refusals.ts';
+import { readBalances } from './balances.ts';
+import { type LedgerRefusal, ledgerRefusal } from './refusals.ts';
 
 /** How one operation changes one account's four totals. */
 export interface BalanceDelta {
@@ -31,62 +31,105 @@ export class BalanceDeltas {
     entry.delta.creditsPending += change.creditsPending ?? 0;
   }
 
-  /** In ascending account id: every writer locks rows in the same order, so none deadlock. */
-  inLockOrder(): Array<{ account: Account; delta: BalanceDelta }> {
-    return [...this.#byAccount.values()].sort((a, b) => a.account.id - b.account.id);
+  entries(): Array<{ account: Account; delta: BalanceDelta }> {
+    return [...this.#byAccount.values()];
   }
 }
 
 /**
- * Writes the deltas. A limited account's single row is updated only if its debits stay
- * within its posted credits (the CHECK constraint is the backstop); an unlimited account
- * gets the change on one of its stripes, chosen at random, so concurrent writers rarely
- * wait on each other. Throws a RefusalAbort (rolling the transaction back) when a limited
- * account would go below zero.
+ * The `deltas`, `locked` and `balances` common table expressions that write a batch of
+ * deltas to the limited accounts' balance rows in one statement:
+ *
+ * - rows are locked in ascending account order before any is written, so no two writers
+ *   deadlock;
+ * - an account that would go below zero violates the CHECK constraint
+ *   `debits_must_not_exceed_credits`, which aborts the whole statement;
+ * - unlimited accounts have no balance row (their balances are derived from transfers),
+ *   so nothing is written for them and no give waits on another's hot account.
+ *
+ * `gate` names a CTE that must yield a row for anything to be written (the claimed
+ * idempotency key); the write waits for it, so a replay locks nothing.
  */
-export async function applyBalanceDeltas(
-  trx: Transaction<Tables>,
-  deltas: BalanceDeltas,
-): Promise<void> {
-  for (const { account, delta } of deltas.inLockOrder()) {
-    const stripe = account.limited ? 0 : Math.floor(Math.random() * account.stripes);
-    let update = trx
-      .updateTable('ledger_balances')
-      .set((eb) => ({
-        debits_posted: eb('debits_posted', '+', delta.debitsPosted),
-        credits_posted: eb('credits_posted', '+', delta.creditsPosted),
-        debits_pending: eb('debits_pending', '+', delta.debitsPending),
-        credits_pending: eb('credits_pending', '+', delta.creditsPending),
-      }))
-      .where('account_id', '=', account.id)
-      .where('stripe', '=', stripe);
-    if (account.limited) {
-      update = update.where(
-        sql<boolean>`debits_posted + debits_pending + ${delta.debitsPosted + delta.debitsPending}
-          <= credits_posted + ${delta.creditsPosted}`,
-      );
-    }
-    const written = await update.returning('account_id').executeTakeFirst();
-    if (!written) await refuseInsufficient(trx, account, delta);
+export function balanceWriteCtes(deltas: BalanceDeltas, gate?: string): RawBuilder<unknown> {
+  const rows = deltas
+    .entries()
+    .filter(({ account }) => account.limited)
+    .map(
+      ({ account, delta }) =>
+        sql`(${account.id}::bigint, ${delta.debitsPosted}::bigint, ${delta.creditsPosted}::bigint,
+          ${delta.debitsPending}::bigint, ${delta.creditsPending}::bigint)`,
+    );
+  // A batch that touches only unlimited accounts still needs a (empty) deltas relation.
+  const values =
+    rows.length > 0
+      ? sql`values ${sql.join(rows)}`
+      : sql`select null::bigint, null::bigint, null::bigint, null::bigint, null::bigint where false`;
+  const gated = gate ? sql`where exists (select 1 from ${sql.table(gate)})` : sql``;
+  return sql`
+    deltas (account_id, debits_posted, credits_posted, debits_pending, credits_pending) as (
+      ${values}
+    ),
+    locked as materialized (
+      select b.account_id
+      from ledger_balances b
+      join deltas d on d.account_id = b.account_id
+      ${gated}
+      order by b.account_id
+      for update of b
+    ),
+    balances as (
+      update ledger_balances b set
+        debits_posted = b.debits_posted + d.debits_posted,
+        credits_posted = b.credits_posted + d.credits_posted,
+        debits_pending = b.debits_pending + d.debits_pending,
+        credits_pending = b.credits_pending + d.credits_pending
+      from deltas d
+      join locked l on l.account_id = d.account_id
+      where b.account_id = d.account_id
+      returning b.account_id
+    )`;
+}
+
+/** Writes the deltas inside a transaction; a shortfall throws {@link BalanceShortfall}. */
+export async function applyBalanceDeltas(db: Database, deltas: BalanceDeltas): Promise<void> {
+  try {
+    await sql`with ${balanceWriteCtes(deltas)} select count(*) from balances`.execute(db);
+  } catch (error) {
+    throw BalanceShortfall.from(error, deltas) ?? error;
   }
 }
 
-async function refuseInsufficient(
-  trx: Transaction<Tables>,
-  account: Account,
-  delta: BalanceDelta,
-): Promise<never> {
-  const row = await trx
-    .selectFrom('ledger_balances')
-    .select(sql<number>`credits_posted - debits_posted - debits_pending`.as('available'))
-    .where('account_id', '=', account.id)
-    .executeTakeFirst();
-  if (!row) throw new Error(`ledger account ${account.id} has no balance row`);
-  const needed = delta.debitsPosted + delta.debitsPending - delta.creditsPosted;
-  throw new RefusalAbort(
-    ledgerRefusal(
-      'insufficient_balance',
-      `Account ${account.id} (${account.code}) has ${row.available} ${account.asset} available; this needs ${needed}.`,
-    ),
-  );
+/** A limited account would have gone below zero; the statement and its transaction failed. */
+export class BalanceShortfall extends Error {
+  constructor(readonly deltas: BalanceDeltas) {
+    super('a limited account would go below zero');
+    this.name = 'BalanceShortfall';
+  }
+
+  static from(error: unknown, deltas: BalanceDeltas): BalanceShortfall | undefined {
+    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+    return code === '23514' && constraint === 'debits_must_not_exceed_credits'
+      ? new BalanceShortfall(deltas)
+      : undefined;
+  }
+
+  /** The refusal, naming the account that lacks the amount, read after the rollback. */
+  async refusal(db: Database): Promise<LedgerRefusal> {
+    const limited = this.deltas.entries().filter(({ account }) => account.limited);
+    const balances = await readBalances(
+      db,
+      limited.map(({ account }) => account.id),
+    );
+    for (const { account, delta } of limited) {
+      const available = balances.get(account.id)?.available ?? 0;
+      const needed = delta.debitsPosted + delta.debitsPending - delta.creditsPosted;
+      if (needed > available) {
+        return ledgerRefusal(
+          'insufficient_balance',
+          `Account ${account.id} (${account.code}) has ${available} ${account.asset} available; this needs ${needed}.`,
+        );
+      }
+    }
+    return ledgerRefusal('insufficient_balance', 'An account does not hold enough for this.');
+  }
 }

@@ -11,28 +11,47 @@ export interface AccountBalance {
   readonly available: number;
 }
 
+interface TotalsRow {
+  account_id: number;
+  debits_posted: number;
+  credits_posted: number;
+  debits_pending: number;
+  credits_pending: number;
+}
+
 /**
- * Reads balances from the balance rows: one row per limited account, a few stripes per
- * hot account, so the cost does not grow with history.
+ * Reads balances. A limited account's comes from its one balance row (O(1)); an unlimited
+ * organization account's is the sum of its transfers, over a covering index. Member
+ * balances, the ones read on every command, are always the former.
  */
 export async function readBalances(
   db: Database,
   accountIds: readonly number[],
 ): Promise<Map<number, AccountBalance>> {
   const balances = new Map<number, AccountBalance>();
-  if (accountIds.length === 0) return balances;
-  const rows = await db
-    .selectFrom('ledger_balances')
-    .select([
-      'account_id',
-      sql<number>`sum(debits_posted)::bigint`.as('debits_posted'),
-      sql<number>`sum(credits_posted)::bigint`.as('credits_posted'),
-      sql<number>`sum(debits_pending)::bigint`.as('debits_pending'),
-      sql<number>`sum(credits_pending)::bigint`.as('credits_pending'),
-    ])
-    .where('account_id', 'in', [...new Set(accountIds)])
-    .groupBy('account_id')
-    .execute();
+  const ids = [...new Set(accountIds)];
+  if (ids.length === 0) return balances;
+  const { rows } = await sql<TotalsRow>`
+    select a.id as account_id,
+      coalesce(b.debits_posted, derived.debits_posted)::bigint as debits_posted,
+      coalesce(b.credits_posted, derived.credits_posted)::bigint as credits_posted,
+      coalesce(b.debits_pending, derived.debits_pending)::bigint as debits_pending,
+      coalesce(b.credits_pending, derived.credits_pending)::bigint as credits_pending
+    from ledger_accounts a
+    left join ledger_balances b on b.account_id = a.id
+    left join lateral (
+      select
+        (select coalesce(sum(amount), 0) from ledger_transfers
+          where debit_account_id = a.id and status in ('posted', 'posted_from_pending')) as debits_posted,
+        (select coalesce(sum(amount), 0) from ledger_transfers
+          where credit_account_id = a.id and status in ('posted', 'posted_from_pending')) as credits_posted,
+        (select coalesce(sum(amount), 0) from ledger_transfers
+          where debit_account_id = a.id and status = 'pending') as debits_pending,
+        (select coalesce(sum(amount), 0) from ledger_transfers
+          where credit_account_id = a.id and status = 'pending') as credits_pending
+      where not a.debits_must_not_exceed_credits
+    ) derived on true
+    where a.id in (${sql.join(ids)})`.execute(db);
   for (const row of rows) {
     balances.set(row.account_id, {
       debitsPosted: row.debits_posted,

@@ -1,8 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { ok, RefusalAbort, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { retryOnConflict, violatedUniqueConstraint } from '../db/retry.ts';
-import type { Tables } from '../db/tables.ts';
+import type { LedgerOperation, LedgerTransferTable, Tables } from '../db/tables.ts';
 import {
   type Account,
   ensureMemberAccounts,
@@ -11,11 +12,12 @@ import {
   type OrganizationAccounts,
   toAccount,
 } from './accounts.ts';
-import { applyBalanceDeltas, BalanceDeltas } from './balance-writes.ts';
+import { applyBalanceDeltas, BalanceDeltas, BalanceShortfall } from './balance-writes.ts';
 import { type AccountBalance, readBalances } from './balances.ts';
 import { type LedgerRefusal, type LedgerRefusalCode, ledgerRefusal } from './refusals.ts';
 import { requestHash } from './request-hash.ts';
 import { type Transfer, type TransferOutcome, type TransferSpec, toTransfer } from './transfer.ts';
+import { executeTransferStatement } from './transfer-statement.ts';
 import { validateIdempotencyKey, validateTransferSpecs } from './transfer-validation.ts';
 
 export type LedgerResult = Result<TransferOutcome, LedgerRefusalCode>;
@@ -28,12 +30,14 @@ export interface LedgerRequest {
 }
 
 type Trx = Transaction<Tables>;
+type TransferRow = Selectable<LedgerTransferTable>;
 
 /**
  * The double-entry points ledger: the only code that writes balances.
  *
- * Every write is one database transaction that first claims its idempotency key, then
- * locks the limited accounts' balance rows in ascending id order, then appends transfers.
+ * Every write claims its idempotency key, locks the balance rows it changes in ascending
+ * order, writes them (a CHECK constraint refuses any limited account below zero) and
+ * appends transfers, atomically; deadlocks and serialization failures are retried.
  */
 export class Ledger {
   /** Accounts never change once created, so their descriptions are cached. */
@@ -61,25 +65,20 @@ export class Ledger {
     const invalid =
       validateIdempotencyKey(request.idempotencyKey) ?? validateTransferSpecs(request.transfers);
     if (invalid) return invalid;
-    const payload = request.transfers.map((spec) => ({ ...spec, pending: spec.pending === true }));
-    return this.#run(request, 'transfer', payload, async (trx, requestId) => {
-      const accounts = await this.#accountsOf(
-        trx,
+    const specs = request.transfers.map((spec) => ({ ...spec, pending: spec.pending === true }));
+    const hash = requestHash('transfer', specs);
+    const deltas = new BalanceDeltas();
+    let accounts: Map<number, Account>;
+    try {
+      accounts = await this.#accountsOf(
+        this.db,
         request.organizationId,
-        payload.flatMap((s) => [s.debitAccountId, s.creditAccountId]),
+        specs.flatMap((spec) => [spec.debitAccountId, spec.creditAccountId]),
       );
-      const deltas = new BalanceDeltas();
-      for (const spec of payload) {
+      for (const spec of specs) {
         const debit = accounts.get(spec.debitAccountId) as Account;
         const credit = accounts.get(spec.creditAccountId) as Account;
-        if (debit.asset !== credit.asset) {
-          throw new RefusalAbort(
-            ledgerRefusal(
-              'asset_mismatch',
-              `A transfer moves one asset: account ${debit.id} holds ${debit.asset} and account ${credit.id} holds ${credit.asset}.`,
-            ),
-          );
-        }
+        if (debit.asset !== credit.asset) throw new RefusalAbort(assetMismatch(debit, credit));
         deltas.add(
           debit,
           spec.pending ? { debitsPending: spec.amount } : { debitsPosted: spec.amount },
@@ -89,37 +88,30 @@ export class Ledger {
           spec.pending ? { creditsPending: spec.amount } : { creditsPosted: spec.amount },
         );
       }
-      await applyBalanceDeltas(trx, deltas);
-      const rows = await trx
-        .insertInto('ledger_transfers')
-        .values(
-          payload.map((spec) => ({
-            organization_id: request.organizationId,
-            request_id: requestId,
-            asset: (accounts.get(spec.debitAccountId) as Account).asset,
-            debit_account_id: spec.debitAccountId,
-            credit_account_id: spec.creditAccountId,
-            amount: spec.amount,
-            kind: spec.kind,
-            status: spec.pending ? ('pending' as const) : ('posted' as const),
-            reverses_transfer_id: null,
-            memo: spec.memo ?? null,
-          })),
-        )
-        .returningAll()
-        .execute();
-      return rows.map(toTransfer);
-    });
+      const rows = await retryOnConflict(() =>
+        executeTransferStatement(this.db, {
+          ...request,
+          requestHash: hash,
+          specs,
+          accounts,
+          deltas,
+        }),
+      );
+      if (rows.length > 0) return ok({ transfers: rows.map(toTransfer), replayed: false });
+      return await this.#replay(request, hash);
+    } catch (error) {
+      return this.#refusalFrom(error, deltas);
+    }
   }
 
   /** Posts a pending transfer: the held amount moves for good. Resolves once. */
   postPending(request: LedgerRequest & { transferId: number }): Promise<LedgerResult> {
-    return this.#resolvePending(request, 'posted_from_pending');
+    return this.#resolvePending(request, 'post');
   }
 
   /** Voids a pending transfer: the held amount returns. Resolves once. */
   voidPending(request: LedgerRequest & { transferId: number }): Promise<LedgerResult> {
-    return this.#resolvePending(request, 'voided');
+    return this.#resolvePending(request, 'void');
   }
 
   /**
@@ -131,12 +123,12 @@ export class Ledger {
   ): Promise<LedgerResult> {
     const invalid = validateIdempotencyKey(request.idempotencyKey);
     if (invalid) return invalid;
-    const ids = [...new Set(request.transferIds)];
+    const ids = [...new Set(request.transferIds)].sort((a, b) => a - b);
     if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
       return ledgerRefusal('invalid_request', 'Name the transfers to reverse by their ids.');
     }
     const payload = { transferIds: ids, memo: request.memo ?? null };
-    return this.#run(request, 'reverse', payload, async (trx, requestId) => {
+    return this.#run(request, 'reverse', payload, null, async (trx, requestId, deltas) => {
       // Locking the originals (in id order) makes concurrent reversals of one transfer
       // queue here, so the later one sees the earlier one's reversal below.
       const originals = await trx
@@ -147,22 +139,7 @@ export class Ledger {
         .orderBy('id')
         .forUpdate()
         .execute();
-      const missing = ids.find((id) => !originals.some((row) => row.id === id));
-      if (missing !== undefined)
-        throw new RefusalAbort(ledgerRefusal('not_found', `There is no transfer ${missing}.`));
-      const unreversible = originals.find(
-        (row) =>
-          row.kind === 'reversal' ||
-          (row.status !== 'posted' && row.status !== 'posted_from_pending'),
-      );
-      if (unreversible) {
-        throw new RefusalAbort(
-          ledgerRefusal(
-            'not_reversible',
-            `Transfer ${unreversible.id} is ${unreversible.kind === 'reversal' ? 'itself a reversal' : unreversible.status} and cannot be reversed.`,
-          ),
-        );
-      }
+      checkReversible(ids, originals);
       const reversed = await trx
         .selectFrom('ledger_transfers')
         .select('reverses_transfer_id')
@@ -174,113 +151,89 @@ export class Ledger {
         request.organizationId,
         originals.flatMap((row) => [row.debit_account_id, row.credit_account_id]),
       );
-      const deltas = new BalanceDeltas();
       for (const row of originals) {
         deltas.add(accounts.get(row.credit_account_id) as Account, { debitsPosted: row.amount });
         deltas.add(accounts.get(row.debit_account_id) as Account, { creditsPosted: row.amount });
       }
       await applyBalanceDeltas(trx, deltas);
-      try {
-        const rows = await trx
-          .insertInto('ledger_transfers')
-          .values(
-            originals.map((row) => ({
-              organization_id: request.organizationId,
-              request_id: requestId,
-              asset: row.asset,
-              debit_account_id: row.credit_account_id,
-              credit_account_id: row.debit_account_id,
-              amount: row.amount,
-              kind: 'reversal' as const,
-              status: 'posted' as const,
-              reverses_transfer_id: row.id,
-              memo: request.memo ?? null,
-            })),
-          )
-          .returningAll()
-          .execute();
-        return rows.map(toTransfer);
-      } catch (error) {
-        if (violatedUniqueConstraint(error) === 'ledger_transfers_reverses_transfer_id_key') {
-          throw new RefusalAbort(alreadyReversed(null));
-        }
-        throw error;
-      }
+      const rows = await trx
+        .insertInto('ledger_transfers')
+        .values(
+          originals.map((row) => ({
+            organization_id: request.organizationId,
+            request_id: requestId,
+            asset: row.asset,
+            debit_account_id: row.credit_account_id,
+            credit_account_id: row.debit_account_id,
+            amount: row.amount,
+            kind: 'reversal' as const,
+            status: 'posted' as const,
+            reverses_transfer_id: row.id,
+            memo: request.memo ?? null,
+          })),
+        )
+        .returningAll()
+        .execute();
+      return rows.map(toTransfer);
     });
   }
 
   async #resolvePending(
     request: LedgerRequest & { transferId: number },
-    status: 'posted_from_pending' | 'voided',
+    operation: 'post' | 'void',
   ): Promise<LedgerResult> {
     const invalid = validateIdempotencyKey(request.idempotencyKey);
     if (invalid) return invalid;
-    if (!Number.isSafeInteger(request.transferId) || request.transferId <= 0) {
+    const { transferId } = request;
+    if (!Number.isSafeInteger(transferId) || transferId <= 0) {
       return ledgerRefusal('invalid_request', 'Name the pending transfer by its id.');
     }
-    const operation = status === 'voided' ? 'void' : 'post';
-    return this.#run(request, operation, { transferId: request.transferId }, async (trx) => {
+    const post = operation === 'post';
+    return this.#run(request, operation, { transferId }, transferId, async (trx, _id, deltas) => {
       const row = await trx
         .updateTable('ledger_transfers')
-        .set({ status, resolved_at: sql<Date>`now()` })
-        .where('id', '=', request.transferId)
+        .set({ status: post ? 'posted_from_pending' : 'voided', resolved_at: sql<Date>`now()` })
+        .where('id', '=', transferId)
         .where('organization_id', '=', request.organizationId)
         .where('status', '=', 'pending')
         .returningAll()
         .executeTakeFirst();
-      if (!row) throw new RefusalAbort(await this.#whyNotPending(trx, request));
+      if (!row) throw new RefusalAbort(await whyNotPending(trx, request));
       const accounts = await this.#accountsOf(trx, request.organizationId, [
         row.debit_account_id,
         row.credit_account_id,
       ]);
-      const deltas = new BalanceDeltas();
-      const debit = accounts.get(row.debit_account_id) as Account;
-      const credit = accounts.get(row.credit_account_id) as Account;
-      deltas.add(debit, {
+      const moved = post ? row.amount : 0;
+      deltas.add(accounts.get(row.debit_account_id) as Account, {
         debitsPending: -row.amount,
-        debitsPosted: status === 'voided' ? 0 : row.amount,
+        debitsPosted: moved,
       });
-      deltas.add(credit, {
+      deltas.add(accounts.get(row.credit_account_id) as Account, {
         creditsPending: -row.amount,
-        creditsPosted: status === 'voided' ? 0 : row.amount,
+        creditsPosted: moved,
       });
       await applyBalanceDeltas(trx, deltas);
       return [toTransfer(row)];
     });
   }
 
-  async #whyNotPending(
-    trx: Trx,
-    request: LedgerRequest & { transferId: number },
-  ): Promise<LedgerRefusal> {
-    const existing = await trx
-      .selectFrom('ledger_transfers')
-      .select('status')
-      .where('id', '=', request.transferId)
-      .where('organization_id', '=', request.organizationId)
-      .executeTakeFirst();
-    if (!existing) return ledgerRefusal('not_found', `There is no transfer ${request.transferId}.`);
-    return ledgerRefusal(
-      'already_resolved',
-      `Transfer ${request.transferId} is not pending: it was ${existing.status === 'voided' ? 'voided' : existing.status === 'posted' ? 'posted directly' : 'posted'}.`,
-    );
-  }
-
   /**
-   * Claims the idempotency key, runs the work and records its result, in one transaction
-   * retried on deadlock or serialization failure. A key already used returns the stored
-   * first result when the request is the same, and a conflict when it is not.
+   * Runs a post, void or reversal in one transaction that first claims the idempotency
+   * key; a key already claimed is answered by {@link Ledger.#replay} instead.
    */
   async #run(
     request: LedgerRequest,
-    operation: string,
+    operation: Exclude<LedgerOperation, 'transfer'>,
     payload: unknown,
-    work: (trx: Trx, requestId: number) => Promise<Transfer[]>,
+    targetTransferId: number | null,
+    work: (trx: Trx, requestId: number, deltas: BalanceDeltas) => Promise<Transfer[]>,
   ): Promise<LedgerResult> {
     const hash = requestHash(operation, payload);
+    let deltas = new BalanceDeltas();
     try {
-      return await retryOnConflict(() =>
-        this.db.transaction().execute(async (trx): Promise<LedgerResult> => {
+      const done = await retryOnConflict(() =>
+        this.db.transaction().execute(async (trx) => {
+          deltas = new BalanceDeltas();
           const claimed = await trx
             .insertInto('ledger_requests')
             .values({
@@ -288,33 +241,31 @@ export class Ledger {
               idempotency_key: request.idempotencyKey,
               request_hash: hash,
               operation,
-              result: null,
+              transfer_id: targetTransferId,
             })
             .onConflict((conflict) =>
               conflict.columns(['organization_id', 'idempotency_key']).doNothing(),
             )
             .returning('id')
             .executeTakeFirst();
-          if (!claimed) return this.#replay(trx, request, hash);
-          const transfers = await work(trx, claimed.id);
-          await trx
-            .updateTable('ledger_requests')
-            .set({ result: JSON.stringify(transfers) })
-            .where('id', '=', claimed.id)
-            .execute();
-          return ok({ transfers, replayed: false });
+          return claimed && (await work(trx, claimed.id, deltas));
         }),
       );
+      if (done) return ok({ transfers: done, replayed: false });
+      return await this.#replay(request, hash);
     } catch (error) {
-      if (error instanceof RefusalAbort) return error.refusal as LedgerRefusal;
-      throw error;
+      return this.#refusalFrom(error, deltas);
     }
   }
 
-  async #replay(trx: Trx, request: LedgerRequest, hash: string): Promise<LedgerResult> {
-    const first = await trx
+  /**
+   * The answer to a key already used: the first result when the request is the same (the
+   * transfers it created, as created, or the transfer it resolved), a conflict when not.
+   */
+  async #replay(request: LedgerRequest, hash: string): Promise<LedgerResult> {
+    const first = await this.db
       .selectFrom('ledger_requests')
-      .select(['request_hash', 'result'])
+      .select(['id', 'request_hash', 'operation', 'transfer_id'])
       .where('organization_id', '=', request.organizationId)
       .where('idempotency_key', '=', request.idempotencyKey)
       .executeTakeFirstOrThrow();
@@ -324,19 +275,43 @@ export class Ledger {
         `The idempotency key ${JSON.stringify(request.idempotencyKey)} was already used for a different request.`,
       );
     }
-    return ok({ transfers: first.result as Transfer[], replayed: true });
+    const rows = await this.db
+      .selectFrom('ledger_transfers')
+      .selectAll()
+      .where((eb) =>
+        first.transfer_id === null
+          ? eb('request_id', '=', first.id)
+          : eb('id', '=', first.transfer_id),
+      )
+      .orderBy('id')
+      .execute();
+    const transfers = rows.map((row) =>
+      first.operation === 'transfer' ? toTransfer(asCreated(row)) : toTransfer(row),
+    );
+    return ok({ transfers, replayed: true });
+  }
+
+  async #refusalFrom(error: unknown, deltas: BalanceDeltas): Promise<LedgerRefusal> {
+    if (error instanceof RefusalAbort) return error.refusal as LedgerRefusal;
+    const shortfall =
+      error instanceof BalanceShortfall ? error : BalanceShortfall.from(error, deltas);
+    if (shortfall) return shortfall.refusal(this.db);
+    if (violatedUniqueConstraint(error) === 'ledger_transfers_reverses_transfer_id_key') {
+      return alreadyReversed(null);
+    }
+    throw error;
   }
 
   /** The accounts behind these ids, all of this organization, or a refusal naming one that is not. */
   async #accountsOf(
-    trx: Trx,
+    db: Database,
     organizationId: number,
     ids: readonly number[],
   ): Promise<Map<number, Account>> {
     const wanted = [...new Set(ids)];
     const missing = wanted.filter((id) => !this.#accounts.has(id));
     if (missing.length > 0) {
-      const rows = await trx
+      const rows = await db
         .selectFrom('ledger_accounts')
         .selectAll()
         .where('id', 'in', missing)
@@ -360,6 +335,61 @@ export class Ledger {
     for (const account of Object.values(accounts)) this.#accounts.set(account.id, account);
     return accounts;
   }
+}
+
+/** A created transfer as its request first returned it, before any later resolution. */
+function asCreated(row: TransferRow): TransferRow {
+  return row.status === 'posted_from_pending' || row.status === 'voided'
+    ? { ...row, status: 'pending' }
+    : row;
+}
+
+function checkReversible(ids: readonly number[], originals: readonly TransferRow[]): void {
+  const missing = ids.find((id) => !originals.some((row) => row.id === id));
+  if (missing !== undefined) {
+    throw new RefusalAbort(ledgerRefusal('not_found', `There is no transfer ${missing}.`));
+  }
+  for (const row of originals) {
+    if (
+      row.kind === 'reversal' ||
+      (row.status !== 'posted' && row.status !== 'posted_from_pending')
+    ) {
+      const what = row.kind === 'reversal' ? 'itself a reversal' : row.status;
+      throw new RefusalAbort(
+        ledgerRefusal('not_reversible', `Transfer ${row.id} is ${what} and cannot be reversed.`),
+      );
+    }
+  }
+}
+
+async function whyNotPending(
+  trx: Trx,
+  request: LedgerRequest & { transferId: number },
+): Promise<LedgerRefusal> {
+  const existing = await trx
+    .selectFrom('ledger_transfers')
+    .select('status')
+    .where('id', '=', request.transferId)
+    .where('organization_id', '=', request.organizationId)
+    .executeTakeFirst();
+  if (!existing) return ledgerRefusal('not_found', `There is no transfer ${request.transferId}.`);
+  const was = {
+    voided: 'voided',
+    posted: 'posted directly',
+    posted_from_pending: 'posted',
+    pending: 'pending',
+  }[existing.status];
+  return ledgerRefusal(
+    'already_resolved',
+    `Transfer ${request.transferId} is not pending: it was ${was}.`,
+  );
+}
+
+function assetMismatch(debit: Account, credit: Account): LedgerRefusal {
+  return ledgerRefusal(
+    'asset_mismatch',
+    `A transfer moves one asset: account ${debit.id} holds ${debit.asset} and account ${credit.id} holds ${credit.asset}.`,
+  );
 }
 
 function alreadyReversed(transferId: number | null): LedgerRefusal {

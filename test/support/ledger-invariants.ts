@@ -4,19 +4,25 @@ import { readBalances } from '../../src/ledger/balances.ts';
 
 /** Per asset, the sum of posted and the sum of pending balances in an organization. */
 export async function assetSums(db: Database, organizationId: number) {
-  const rows = await db
-    .selectFrom('ledger_balances as b')
-    .innerJoin('ledger_accounts as a', 'a.id', 'b.account_id')
-    .select([
-      'a.asset',
-      sql<number>`sum(b.credits_posted - b.debits_posted)::bigint`.as('posted'),
-      sql<number>`sum(b.credits_pending - b.debits_pending)::bigint`.as('pending'),
-    ])
-    .where('a.organization_id', '=', organizationId)
-    .groupBy('a.asset')
-    .orderBy('a.asset')
+  const accounts = await db
+    .selectFrom('ledger_accounts')
+    .select(['id', 'asset'])
+    .where('organization_id', '=', organizationId)
     .execute();
-  return rows.map((row) => ({ asset: row.asset, posted: row.posted, pending: row.pending }));
+  const balances = await readBalances(
+    db,
+    accounts.map((account) => account.id),
+  );
+  const sums = new Map<string, { asset: string; posted: number; pending: number }>();
+  for (const account of accounts) {
+    const balance = balances.get(account.id);
+    if (!balance) throw new Error(`no balance for account ${account.id}`);
+    const sum = sums.get(account.asset) ?? { asset: account.asset, posted: 0, pending: 0 };
+    sum.posted += balance.creditsPosted - balance.debitsPosted;
+    sum.pending += balance.creditsPending - balance.debitsPending;
+    sums.set(account.asset, sum);
+  }
+  return [...sums.values()].sort((a, b) => a.asset.localeCompare(b.asset));
 }
 
 /** Every account's balance rows against the totals of its transfers; returns the mismatches. */

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+
+/** A statement that starts with this comment is prepared once per connection and reused. */
+export const PREPARE_MARKER = '/* prepared */';
+
+/**
+ * Wraps a pg pool so that statements marked with {@link PREPARE_MARKER} run as named
+ * prepared statements: Postgres parses and plans them once per connection instead of on
+ * every call. Only hot statements with a bounded set of texts are marked, since pg keeps
+ * every prepared statement for the life of the connection.
+ */
+export function preparingPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      return {
+        query(sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) {
+          if (typeof sqlOrCursor === 'string' && sqlOrCursor.startsWith(PREPARE_MARKER)) {
+            const name = createHash('sha1').update(sqlOrCursor).digest('base64url');
+            return client.query({ name, text: sqlOrCursor, values: [...(parameters ?? [])] });
+          }
+          // biome-ignore lint/suspicious/noExplicitAny: pass-through of pg's own overloads.
+          return (client.query as any)(sqlOrCursor, parameters);
+        },
+        release: () => client.release(),
+      } as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}

@@ -4,7 +4,11 @@ import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { consoleRoutes } from './http/console-routes.ts';
 import { createHttpApp } from './http/server.ts';
+import { ensureDemoOrganization } from './local/demo-organization.ts';
+import { createKudosRouter } from './recognition/kudos-commands.ts';
+import { createRecognitionServices } from './recognition/recognition-services.ts';
 
 export interface RunningPlaudit {
   readonly url: string;
@@ -31,7 +35,21 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
     'database ready',
   );
 
-  const app = createHttpApp({ db, logger });
+  const services = createRecognitionServices(db);
+  const router = createKudosRouter(services);
+  // Slack and Teams credentials arrive with their adapters; until then every start is local.
+  const organizationId = await ensureDemoOrganization(db);
+  if (config.HOST !== '127.0.0.1' && config.HOST !== 'localhost' && config.HOST !== '::1') {
+    logger.warn(
+      { host: config.HOST },
+      'local mode: the console lets anyone on this network act as any demo member',
+    );
+  }
+  const app = createHttpApp({
+    db,
+    logger,
+    mount: [consoleRoutes({ db, router, organizationId, logger })],
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);
@@ -39,7 +57,7 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url }, 'Plaudit is listening');
+  logger.info({ url, console: `${url}/console` }, 'Plaudit is listening (local mode)');
 
   return {
     url,

@@ -11,6 +11,11 @@ export interface Tables {
   ledger_balances: LedgerBalanceTable;
   ledger_requests: LedgerRequestTable;
   ledger_transfers: LedgerTransferTable;
+  recognition_settings: RecognitionSettingsTable;
+  company_values: CompanyValueTable;
+  allowance_overrides: AllowanceOverrideTable;
+  recognitions: RecognitionTable;
+  recognition_recipients: RecognitionRecipientTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -129,4 +134,68 @@ export interface LedgerTransferTable {
   memo: string | null;
   created_at: CreatedAt;
   resolved_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export type CadenceColumn = 'weekly' | 'monthly' | 'quarterly';
+
+/** `{kind: 'everyone'}`, or `only` / `everyone_except` over members, groups and roles. */
+export interface PermissionRuleJson {
+  kind: 'everyone' | 'only' | 'everyone_except';
+  members?: number[];
+  groups?: number[];
+  roles?: MemberRole[];
+}
+
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface RecognitionSettingsTable {
+  organization_id: number;
+  allowance_cadence: Defaulted<CadenceColumn>;
+  allowance_amount: Defaulted<number>;
+  rollover_cap: Defaulted<number>;
+  default_amount: Defaulted<number>;
+  min_amount: Defaulted<number>;
+  max_amount: Defaulted<number>;
+  max_recipients: Defaulted<number>;
+  value_required: Defaulted<boolean>;
+  min_reason_length: Defaulted<number>;
+  daily_pair_cap: Defaulted<number | null>;
+  guests_may_participate: Defaulted<boolean>;
+  who_may_give: ColumnType<PermissionRuleJson, string | undefined, string>;
+  who_may_receive: ColumnType<PermissionRuleJson, string | undefined, string>;
+}
+
+export interface CompanyValueTable {
+  organization_id: number;
+  name: string;
+  description: string | null;
+}
+
+export interface AllowanceOverrideTable {
+  organization_id: number;
+  role: MemberRole | null;
+  member_id: number | null;
+  amount: number;
+}
+
+export interface RecognitionTable {
+  id: Generated<number>;
+  organization_id: number;
+  giver_id: number;
+  ledger_request_id: number;
+  amount_each: number;
+  message: string;
+  company_values: ColumnType<string[], string[] | undefined, string[]>;
+  platform: Platform;
+  channel: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RecognitionRecipientTable {
+  recognition_id: number;
+  organization_id: number;
+  giver_id: number;
+  recipient_id: number;
+  amount: number;
+  created_at: Date;
 }

@@ -113,8 +113,13 @@ export class BalanceShortfall extends Error {
       : undefined;
   }
 
-  /** The refusal, naming the account that lacks the amount, read after the rollback. */
-  async refusal(db: Database): Promise<LedgerRefusal> {
+  /**
+   * The refusal, naming the account that lacks the amount, read after the rollback; with
+   * no database to read (the caller's transaction failed), a refusal without the figures.
+   */
+  async refusal(db: Database | undefined): Promise<LedgerRefusal> {
+    if (!db)
+      return ledgerRefusal('insufficient_balance', 'An account does not hold enough for this.');
     const limited = this.deltas.entries().filter(({ account }) => account.limited);
     const balances = await readBalances(
       db,

@@ -45,12 +45,30 @@ export class Ledger {
 
   constructor(private readonly db: Database) {}
 
+  readonly #organizationAccounts = new Map<number, OrganizationAccounts>();
+  readonly #memberAccounts = new Map<number, MemberAccounts>();
+
+  /** The organization's accounts, created on first use. */
   async organizationAccounts(organizationId: number): Promise<OrganizationAccounts> {
-    return this.#remember(await ensureOrganizationAccounts(this.db, organizationId));
+    let accounts = this.#organizationAccounts.get(organizationId);
+    if (!accounts) {
+      accounts = this.#remember(await ensureOrganizationAccounts(this.db, organizationId));
+      this.#organizationAccounts.set(organizationId, accounts);
+    }
+    return accounts;
   }
 
+  /** A member's accounts, created on first use. */
   async memberAccounts(organizationId: number, memberId: number): Promise<MemberAccounts> {
-    return this.#remember(await ensureMemberAccounts(this.db, organizationId, memberId));
+    let accounts = this.#memberAccounts.get(memberId);
+    if (!accounts) {
+      accounts = this.#remember(await ensureMemberAccounts(this.db, organizationId, memberId));
+      this.#memberAccounts.set(memberId, accounts);
+    }
+    if (accounts.allowance.organizationId !== organizationId) {
+      throw new Error(`member ${memberId} is not in organization ${organizationId}`);
+    }
+    return accounts;
   }
 
   /** Balances read from the balance rows, never from history. */
@@ -58,9 +76,14 @@ export class Ledger {
     return readBalances(this.db, accountIds);
   }
 
-  /** Creates linked transfers: all are committed together, or none is. */
+  /**
+   * Creates linked transfers: all are committed together, or none is. Given a transaction,
+   * the transfers become part of it (and the caller retries the whole transaction on a
+   * deadlock); otherwise the write is its own atomic statement, retried here.
+   */
   async transfer(
     request: LedgerRequest & { transfers: readonly TransferSpec[] },
+    within?: Trx,
   ): Promise<LedgerResult> {
     const invalid =
       validateIdempotencyKey(request.idempotencyKey) ?? validateTransferSpecs(request.transfers);
@@ -70,8 +93,9 @@ export class Ledger {
     const deltas = new BalanceDeltas();
     let accounts: Map<number, Account>;
     try {
+      const executor = within ?? this.db;
       accounts = await this.#accountsOf(
-        this.db,
+        executor,
         request.organizationId,
         specs.flatMap((spec) => [spec.debitAccountId, spec.creditAccountId]),
       );
@@ -88,19 +112,27 @@ export class Ledger {
           spec.pending ? { creditsPending: spec.amount } : { creditsPosted: spec.amount },
         );
       }
-      const rows = await retryOnConflict(() =>
-        executeTransferStatement(this.db, {
+      const write = () =>
+        executeTransferStatement(executor, {
           ...request,
           requestHash: hash,
           specs,
           accounts,
           deltas,
-        }),
-      );
-      if (rows.length > 0) return ok({ transfers: rows.map(toTransfer), replayed: false });
-      return await this.#replay(request, hash);
+        });
+      const rows = within ? await write() : await retryOnConflict(write);
+      const first = rows[0];
+      if (first) {
+        return ok({
+          requestId: first.request_id,
+          transfers: rows.map(toTransfer),
+          replayed: false,
+        });
+      }
+      return await this.#replay(within ?? this.db, request, hash);
     } catch (error) {
-      return this.#refusalFrom(error, deltas);
+      // Inside the caller's transaction, which the failure has aborted, nothing can be read.
+      return this.#refusalFrom(error, deltas, within ? undefined : this.db);
     }
   }
 
@@ -248,13 +280,15 @@ export class Ledger {
             )
             .returning('id')
             .executeTakeFirst();
-          return claimed && (await work(trx, claimed.id, deltas));
+          return (
+            claimed && { requestId: claimed.id, transfers: await work(trx, claimed.id, deltas) }
+          );
         }),
       );
-      if (done) return ok({ transfers: done, replayed: false });
-      return await this.#replay(request, hash);
+      if (done) return ok({ ...done, replayed: false });
+      return await this.#replay(this.db, request, hash);
     } catch (error) {
-      return this.#refusalFrom(error, deltas);
+      return this.#refusalFrom(error, deltas, this.db);
     }
   }
 
@@ -262,8 +296,8 @@ export class Ledger {
    * The answer to a key already used: the first result when the request is the same (the
    * transfers it created, as created, or the transfer it resolved), a conflict when not.
    */
-  async #replay(request: LedgerRequest, hash: string): Promise<LedgerResult> {
-    const first = await this.db
+  async #replay(reader: Database, request: LedgerRequest, hash: string): Promise<LedgerResult> {
+    const first = await reader
       .selectFrom('ledger_requests')
       .select(['id', 'request_hash', 'operation', 'transfer_id'])
       .where('organization_id', '=', request.organizationId)
@@ -275,7 +309,7 @@ export class Ledger {
         `The idempotency key ${JSON.stringify(request.idempotencyKey)} was already used for a different request.`,
       );
     }
-    const rows = await this.db
+    const rows = await reader
       .selectFrom('ledger_transfers')
       .selectAll()
       .where((eb) =>
@@ -288,14 +322,18 @@ export class Ledger {
     const transfers = rows.map((row) =>
       first.operation === 'transfer' ? toTransfer(asCreated(row)) : toTransfer(row),
     );
-    return ok({ transfers, replayed: true });
+    return ok({ requestId: first.id, transfers, replayed: true });
   }
 
-  async #refusalFrom(error: unknown, deltas: BalanceDeltas): Promise<LedgerRefusal> {
+  async #refusalFrom(
+    error: unknown,
+    deltas: BalanceDeltas,
+    reader: Database | undefined,
+  ): Promise<LedgerRefusal> {
     if (error instanceof RefusalAbort) return error.refusal as LedgerRefusal;
     const shortfall =
       error instanceof BalanceShortfall ? error : BalanceShortfall.from(error, deltas);
-    if (shortfall) return shortfall.refusal(this.db);
+    if (shortfall) return shortfall.refusal(reader);
     if (violatedUniqueConstraint(error) === 'ledger_transfers_reverses_transfer_id_key') {
       return alreadyReversed(null);
     }

@@ -44,6 +44,8 @@ export function toTransfer(row: Selectable<LedgerTransferTable>): Transfer {
 
 /** What a ledger operation returns; `replayed` when the idempotency key had been used. */
 export interface TransferOutcome {
+  /** The ledger request that made (or, on a replay, first made) these transfers. */
+  readonly requestId: number;
   readonly transfers: readonly Transfer[];
   readonly replayed: boolean;
 }

@@ -8,7 +8,7 @@ describe('migrations', () => {
     const db = await openDatabase({ dataDir: 'memory://' });
     try {
       const applied = await migrateToLatest(db);
-      expect(applied).toEqual(['0001_directory', '0002_ledger']);
+      expect(applied).toEqual(['0001_directory', '0002_ledger', '0003_recognition']);
       expect(await migrateToLatest(db)).toEqual([]);
       const down = await createMigrator(db).migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
@@ -16,7 +16,11 @@ describe('migrations', () => {
         select count(*)::int as n from information_schema.tables
         where table_schema = 'public' and table_name not like 'kysely_%'`.execute(db);
       expect(rows[0]?.n).toBe(0);
-      expect(await migrateToLatest(db)).toEqual(['0001_directory', '0002_ledger']);
+      expect(await migrateToLatest(db)).toEqual([
+        '0001_directory',
+        '0002_ledger',
+        '0003_recognition',
+      ]);
     } finally {
       await db.destroy();
     }

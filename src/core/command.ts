@@ -1,0 +1,33 @@
+import type { Platform } from '../db/tables.ts';
+import type { Member } from '../directory/members.ts';
+import type { MentionEntity, RecipientRef } from '../recognition/grammar/give-grammar.ts';
+import type { Clock } from './clock.ts';
+
+/** The platform's way of turning the people a command names into members. */
+export interface MentionResolver {
+  /**
+   * Resolves each reference to the members it names (a user group names several).
+   * `unknown` lists, in words, the references that name nobody.
+   */
+  resolve(
+    organizationId: number,
+    refs: readonly RecipientRef[],
+  ): Promise<{ members: Member[]; unknown: string[] }>;
+}
+
+/** A kudos command as every adapter hands it to the router. */
+export interface Command {
+  readonly actor: Member;
+  /** What followed the command name, e.g. `@ana 10 for the launch #teamwork`. */
+  readonly text: string;
+  /** Teams mention entities; empty elsewhere. */
+  readonly mentions: readonly MentionEntity[];
+  /** Unique per delivery: a redelivered command changes nothing twice. */
+  readonly idempotencyKey: string;
+  readonly platform: Platform;
+  readonly channel: string | null;
+  /** How people invoke the command here, for usage lines: `/kudos`, `@Plaudit`. */
+  readonly commandName: string;
+  readonly mentionResolver: MentionResolver;
+  readonly clock: Clock;
+}

@@ -1,0 +1,55 @@
+/**
+ * What a command answers, independent of any platform. Adapters render `blocks` as Block
+ * Kit, an Adaptive Card or HTML; `text` is the plain fallback every platform can show.
+ */
+export interface Reply {
+  readonly text: string;
+  readonly blocks: readonly ReplyBlock[];
+  /** `private`: only the person who asked sees it. */
+  readonly visibility: 'private' | 'public';
+  /** `refused` and `usage` replies changed nothing. */
+  readonly outcome: 'ok' | 'refused' | 'usage';
+  /** The refusal's code, for metrics and tests. */
+  readonly code?: string;
+  /** What happened, for adapters that announce or notify. */
+  readonly events: readonly RecognitionEvent[];
+}
+
+export type ReplyBlock =
+  | { readonly kind: 'heading'; readonly text: string }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'fields'; readonly fields: ReadonlyArray<{ label: string; value: string }> }
+  | { readonly kind: 'list'; readonly items: readonly string[] }
+  | { readonly kind: 'context'; readonly text: string };
+
+export interface KudosGiven {
+  readonly kind: 'kudos_given';
+  readonly recognitionId: number;
+  readonly organizationId: number;
+  readonly giver: { readonly memberId: number; readonly name: string };
+  readonly recipients: ReadonlyArray<{ readonly memberId: number; readonly name: string }>;
+  readonly amountEach: number;
+  readonly message: string;
+  readonly values: readonly string[];
+  readonly channel: string | null;
+}
+
+export type RecognitionEvent = KudosGiven;
+
+export function textReply(
+  text: string,
+  options: { outcome?: Reply['outcome']; code?: string; blocks?: ReplyBlock[] } = {},
+): Reply {
+  return {
+    text,
+    blocks: options.blocks ?? [{ kind: 'text', text }],
+    visibility: 'private',
+    outcome: options.outcome ?? 'ok',
+    code: options.code,
+    events: [],
+  };
+}
+
+export function refusalReply(code: string, message: string): Reply {
+  return textReply(message, { outcome: 'refused', code });
+}

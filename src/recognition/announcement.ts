@@ -1,0 +1,9 @@
+import type { KudosGiven } from '../core/reply.ts';
+import { listNames, points } from './wording.ts';
+
+/** The public celebration of a kudos, in words every adapter can show or format. */
+export function announcementText(event: KudosGiven): string {
+  const names = listNames(event.recipients.map((recipient) => recipient.name));
+  const reason = event.message ? ` for ${event.message}` : '';
+  return `🎉 ${event.giver.name} gave ${names} ${points(event.amountEach)}${reason}`;
+}

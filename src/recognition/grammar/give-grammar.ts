@@ -1,0 +1,193 @@
+import { type Refusal, refuse } from '../../core/result.ts';
+
+/** Who a kudos names, as written on the platform; resolved to members by the adapter. */
+export type RecipientRef =
+  | { readonly kind: 'slack_user'; readonly userId: string }
+  | { readonly kind: 'slack_group'; readonly groupId: string; readonly label: string | null }
+  | { readonly kind: 'teams_user'; readonly userId: string; readonly name: string }
+  | { readonly kind: 'name'; readonly name: string };
+
+/** A Teams mention entity: the `<at>…</at>` text and the user it names. */
+export interface MentionEntity {
+  readonly text: string;
+  readonly userId: string;
+  readonly name: string;
+}
+
+export interface GiveRequest {
+  readonly recipients: readonly RecipientRef[];
+  /** Points per recipient, or null for the organization's default. */
+  readonly amount: number | null;
+  /** The message, hashtags included, with a leading "for" dropped. */
+  readonly reason: string;
+  /** Company values named by hashtags, lower-cased, each once. */
+  readonly values: readonly string[];
+}
+
+export type GiveParseRefusal = Refusal<'usage'>;
+
+const SLACK_USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/;
+const SLACK_GROUP = /^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>/;
+const TEAMS_MENTION = /^<at>([^<]*)<\/at>/;
+const QUOTED_NAME = /^@"([^"]+)"/;
+const NAME = /^@([^\s,;:!?()<>"]+)/u;
+const AMOUNT = /^(?:x\s?(\d+)|\+?(\d+)(?:\.(\d+))?(?:\s*(?:points?|pts?)\b)?)(?=$|[\s,;:!.])/iu;
+const NEGATIVE_AMOUNT = /^-\s?\d+/;
+const SEPARATOR = /^(?:\s+|[,;:\u2013\u2014]|-(?=\s)|&(?:amp;)?|and(?=\s))/iu;
+const LEADING_FOR = /^for\b:?\s*/iu;
+const HASHTAG = /(?<![\p{L}\p{N}_&<])#([\p{L}\p{M}\p{N}_-]+)/gu;
+
+/** Normalizes what phones and chat clients put into text: curly quotes, odd spaces. */
+export function normalizeCommandText(text: string): string {
+  return text
+    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
+    .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g, '"')
+    .replace(/[\u00A0\u2000-\u200B\u202F\u205F\u3000\uFEFF]/g, ' ')
+    .trim();
+}
+
+/** The company values a message names with hashtags: lower-cased, each once, in order. */
+export function hashtagValues(message: string): string[] {
+  const values = new Set<string>();
+  for (const match of message.matchAll(HASHTAG)) {
+    const tag = (match[1] as string).replace(/[-_]+$/, '').toLowerCase();
+    if (tag.length > 0) values.add(tag);
+  }
+  return [...values];
+}
+
+function recipientKey(ref: RecipientRef): string {
+  switch (ref.kind) {
+    case 'slack_user':
+      return `su:${ref.userId}`;
+    case 'slack_group':
+      return `sg:${ref.groupId}`;
+    case 'teams_user':
+      return `tu:${ref.userId}`;
+    case 'name':
+      return `n:${ref.name.toLowerCase()}`;
+  }
+}
+
+type Token =
+  | { kind: 'recipient'; ref: RecipientRef }
+  | { kind: 'amount'; value: number }
+  | { kind: 'separator' }
+  | { kind: 'refusal'; refusal: GiveParseRefusal };
+
+/** Reads one recipient, amount or separator at the start of `rest`, if there is one. */
+function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, number] | undefined {
+  let match = SLACK_USER.exec(rest);
+  if (match)
+    return [
+      { kind: 'recipient', ref: { kind: 'slack_user', userId: match[1] as string } },
+      match[0].length,
+    ];
+  match = SLACK_GROUP.exec(rest);
+  if (match) {
+    const ref = {
+      kind: 'slack_group' as const,
+      groupId: match[1] as string,
+      label: match[2] || null,
+    };
+    return [{ kind: 'recipient', ref }, match[0].length];
+  }
+  match = TEAMS_MENTION.exec(rest);
+  if (match) {
+    const entity = mentions.find((mention) => mention.text === match?.[0]);
+    if (!entity) {
+      const refusal = refuse(
+        'usage',
+        `I could not tell who ${match[1]?.trim() || 'that mention'} is; pick them from the mention list.`,
+      );
+      return [{ kind: 'refusal', refusal }, match[0].length];
+    }
+    return [
+      { kind: 'recipient', ref: { kind: 'teams_user', userId: entity.userId, name: entity.name } },
+      match[0].length,
+    ];
+  }
+  match = QUOTED_NAME.exec(rest) ?? NAME.exec(rest);
+  if (match) {
+    const name = (match[1] as string).replace(/\.+$/, '').trim();
+    if (name.length > 0)
+      return [{ kind: 'recipient', ref: { kind: 'name', name } }, match[0].length];
+  }
+  match = NEGATIVE_AMOUNT.exec(rest);
+  if (match) {
+    return [
+      {
+        kind: 'refusal',
+        refusal: refuse('usage', 'Kudos add points; the amount cannot be negative.'),
+      },
+      match[0].length,
+    ];
+  }
+  match = AMOUNT.exec(rest);
+  if (match) {
+    if (match[3] !== undefined) {
+      return [
+        { kind: 'refusal', refusal: refuse('usage', 'Points are whole numbers, like 10.') },
+        match[0].length,
+      ];
+    }
+    const digits = (match[1] ?? match[2]) as string;
+    const value = Number(digits);
+    if (!Number.isSafeInteger(value) || digits.length > 12) {
+      return [
+        {
+          kind: 'refusal',
+          refusal: refuse('usage', `${digits} is more points than anyone can give.`),
+        },
+        match[0].length,
+      ];
+    }
+    return [{ kind: 'amount', value }, match[0].length];
+  }
+  match = SEPARATOR.exec(rest);
+  if (match) return [{ kind: 'separator' }, match[0].length];
+  return undefined;
+}
+
+/**
+ * Parses the give form of the kudos command: recipients (Slack users and user groups,
+ * Teams mentions, `@name`), an optional amount before or after them, then the reason.
+ * Never throws; anything it cannot read is a `usage` refusal with a specific sentence.
+ */
+export function parseGive(
+  text: string,
+  mentions: readonly MentionEntity[] = [],
+): GiveRequest | GiveParseRefusal {
+  const input = normalizeCommandText(text);
+  const recipients = new Map<string, RecipientRef>();
+  let amount: number | null = null;
+  let position = 0;
+  let lastWasAmount = false;
+  while (position < input.length) {
+    const token = readToken(input.slice(position), mentions);
+    if (!token) break;
+    const [read, length] = token;
+    if (read.kind === 'refusal') return read.refusal;
+    if (read.kind === 'amount') {
+      // A second number, or a number once the recipients are done, belongs to the reason.
+      if (amount !== null || (recipients.size > 0 && lastWasAmount)) break;
+      amount = read.value;
+      lastWasAmount = true;
+    } else if (read.kind === 'recipient') {
+      if (amount !== null && recipients.size > 0 && lastWasAmount) break;
+      recipients.set(recipientKey(read.ref), read.ref);
+      lastWasAmount = false;
+    }
+    position += length;
+  }
+  if (recipients.size === 0) {
+    return refuse(
+      'usage',
+      amount === null && input.length > 0
+        ? 'Start with who the kudos is for.'
+        : 'Say who the kudos is for.',
+    );
+  }
+  const reason = input.slice(position).trim().replace(LEADING_FOR, '').trim();
+  return { recipients: [...recipients.values()], amount, reason, values: hashtagValues(reason) };
+}

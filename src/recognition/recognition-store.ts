@@ -1,0 +1,157 @@
+import { sql, type Transaction } from 'kysely';
+import { RefusalAbort, refuse } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import type { Platform, Tables } from '../db/tables.ts';
+import type { Member } from '../directory/members.ts';
+import { startOfDayAt } from './allowance-period.ts';
+import type { RecognitionSettings } from './settings.ts';
+import { points } from './wording.ts';
+
+export interface RecordedRecognition {
+  readonly id: number;
+  readonly amountEach: number;
+  readonly message: string;
+  readonly values: readonly string[];
+  readonly channel: string | null;
+  readonly recipients: ReadonlyArray<{ memberId: number; name: string }>;
+  /** True when this is the first answer to a command delivered again. */
+  readonly replayed: boolean;
+}
+
+export interface NewRecognition {
+  readonly ledgerRequestId: number;
+  readonly giver: Member;
+  readonly recipients: readonly Member[];
+  readonly amountEach: number;
+  readonly message: string;
+  readonly values: readonly string[];
+  readonly platform: Platform;
+  readonly channel: string | null;
+}
+
+/**
+ * Checks the daily pair cap and stores the recognition, inside the give's transaction.
+ * The ledger write before it locked the giver's allowance row, so two gives by one giver
+ * cannot both pass the cap.
+ */
+export async function recordRecognition(
+  trx: Transaction<Tables>,
+  settings: RecognitionSettings,
+  now: Date,
+  input: NewRecognition,
+): Promise<RecordedRecognition> {
+  if (settings.dailyPairCap !== null) await checkDailyPairCap(trx, settings, now, input);
+  const recognition = await trx
+    .insertInto('recognitions')
+    .values({
+      organization_id: settings.organizationId,
+      giver_id: input.giver.id,
+      ledger_request_id: input.ledgerRequestId,
+      amount_each: input.amountEach,
+      message: input.message,
+      company_values: [...input.values],
+      platform: input.platform,
+      channel: input.channel,
+    })
+    .returning(['id', 'created_at'])
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('recognition_recipients')
+    .values(
+      input.recipients.map((recipient) => ({
+        recognition_id: recognition.id,
+        organization_id: settings.organizationId,
+        giver_id: input.giver.id,
+        recipient_id: recipient.id,
+        amount: input.amountEach,
+        created_at: recognition.created_at,
+      })),
+    )
+    .execute();
+  return {
+    id: recognition.id,
+    amountEach: input.amountEach,
+    message: input.message,
+    values: input.values,
+    channel: input.channel,
+    recipients: input.recipients.map((member) => ({
+      memberId: member.id,
+      name: member.displayName,
+    })),
+    replayed: false,
+  };
+}
+
+async function checkDailyPairCap(
+  trx: Transaction<Tables>,
+  settings: RecognitionSettings,
+  now: Date,
+  input: NewRecognition,
+): Promise<void> {
+  const cap = settings.dailyPairCap as number;
+  if (input.amountEach > cap) {
+    throw new RefusalAbort(
+      refuse('daily_pair_cap', `You can give one person at most ${cap} points a day.`),
+    );
+  }
+  const given = await trx
+    .selectFrom('recognition_recipients')
+    .select(['recipient_id', sql<number>`sum(amount)::bigint`.as('total')])
+    .where('giver_id', '=', input.giver.id)
+    .where(
+      'recipient_id',
+      'in',
+      input.recipients.map((recipient) => recipient.id),
+    )
+    .where('created_at', '>=', startOfDayAt(now, settings.timezone))
+    .groupBy('recipient_id')
+    .execute();
+  for (const row of given) {
+    if (row.total + input.amountEach > cap) {
+      const name = input.recipients.find(
+        (recipient) => recipient.id === row.recipient_id,
+      )?.displayName;
+      throw new RefusalAbort(
+        refuse(
+          'daily_pair_cap',
+          `You have given ${name} ${points(row.total)} today; the daily limit per person is ${cap}.`,
+        ),
+      );
+    }
+  }
+}
+
+/** The recognition a ledger request recorded, as first answered; for replays. */
+export async function recognitionByLedgerRequest(
+  db: Database,
+  ledgerRequestId: number,
+): Promise<RecordedRecognition | undefined> {
+  const row = await db
+    .selectFrom('recognitions as r')
+    .select([
+      'r.id',
+      'r.amount_each',
+      'r.message',
+      'r.company_values',
+      'r.channel',
+      sql<Array<{ memberId: number; name: string }>>`(
+        select json_agg(json_build_object('memberId', m.id, 'name', m.display_name) order by rr.recipient_id)
+        from recognition_recipients rr join members m on m.id = rr.recipient_id
+        where rr.recognition_id = r.id)`.as('recipients'),
+    ])
+    .where('r.ledger_request_id', '=', ledgerRequestId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    amountEach: row.amount_each,
+    message: row.message,
+    values: row.company_values,
+    channel: row.channel,
+    recipients: row.recipients.map((recipient) => ({
+      memberId: Number(recipient.memberId),
+      name: recipient.name,
+    })),
+    replayed: true,
+  };
+}

@@ -1,0 +1,107 @@
+import { sql } from 'kysely';
+import { type PermissionRule, toPermissionRule } from '../core/permission-rule.ts';
+import type { Database } from '../db/database.ts';
+import type { MemberRole } from '../db/tables.ts';
+import type { Cadence } from './allowance-period.ts';
+
+/** An organization's recognition program, as admins configure it. */
+export interface RecognitionSettings {
+  readonly organizationId: number;
+  readonly timezone: string;
+  readonly allowanceCadence: Cadence;
+  /** Points each member may give per period, unless a role or member override says otherwise. */
+  readonly allowanceAmount: number;
+  /** Unused allowance carried into the next period, at most; 0 means it all expires. */
+  readonly rolloverCap: number;
+  readonly defaultAmount: number;
+  readonly minAmount: number;
+  readonly maxAmount: number;
+  readonly maxRecipients: number;
+  readonly valueRequired: boolean;
+  readonly minReasonLength: number;
+  /** Most points one giver may give one recipient per local day; null for no cap. */
+  readonly dailyPairCap: number | null;
+  readonly guestsMayParticipate: boolean;
+  readonly whoMayGive: PermissionRule;
+  readonly whoMayReceive: PermissionRule;
+  /** Company values, lower-case, that hashtags may name. */
+  readonly values: readonly string[];
+  readonly roleAllowances: ReadonlyMap<MemberRole, number>;
+  readonly memberAllowances: ReadonlyMap<number, number>;
+}
+
+/**
+ * Reads an organization's settings (creating the defaults on first use) with its values
+ * and allowance overrides, and the database's clock, in one round trip.
+ */
+export async function loadRecognitionSettings(
+  db: Database,
+  organizationId: number,
+): Promise<{ settings: RecognitionSettings; now: Date }> {
+  await db
+    .insertInto('recognition_settings')
+    .values({ organization_id: organizationId })
+    .onConflict((conflict) => conflict.column('organization_id').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('recognition_settings as s')
+    .innerJoin('organizations as o', 'o.id', 's.organization_id')
+    .selectAll('s')
+    .select([
+      'o.timezone',
+      sql<Date>`now()`.as('now'),
+      sql<string[]>`array(select name from company_values v
+        where v.organization_id = s.organization_id order by name)`.as('value_names'),
+      sql<Array<{ role: MemberRole | null; member_id: number | null; amount: number }>>`coalesce(
+        (select json_agg(json_build_object('role', a.role, 'member_id', a.member_id, 'amount', a.amount))
+          from allowance_overrides a where a.organization_id = s.organization_id), '[]')`.as(
+        'overrides',
+      ),
+    ])
+    .where('s.organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  const roleAllowances = new Map<MemberRole, number>();
+  const memberAllowances = new Map<number, number>();
+  for (const override of row.overrides) {
+    if (override.role) roleAllowances.set(override.role, override.amount);
+    if (override.member_id !== null)
+      memberAllowances.set(Number(override.member_id), override.amount);
+  }
+  return {
+    now: new Date(row.now),
+    settings: {
+      organizationId,
+      timezone: row.timezone,
+      allowanceCadence: row.allowance_cadence,
+      allowanceAmount: row.allowance_amount,
+      rolloverCap: row.rollover_cap,
+      defaultAmount: row.default_amount,
+      minAmount: row.min_amount,
+      maxAmount: row.max_amount,
+      maxRecipients: row.max_recipients,
+      valueRequired: row.value_required,
+      minReasonLength: row.min_reason_length,
+      dailyPairCap: row.daily_pair_cap,
+      guestsMayParticipate: row.guests_may_participate,
+      whoMayGive: toPermissionRule(row.who_may_give),
+      whoMayReceive: toPermissionRule(row.who_may_receive),
+      values: row.value_names,
+      roleAllowances,
+      memberAllowances,
+    },
+  };
+}
+
+/** A member's allowance per period: their own override, else the largest of their roles', else the default. */
+export function allowanceFor(
+  settings: RecognitionSettings,
+  member: { id: number; roles: readonly MemberRole[] },
+): number {
+  const own = settings.memberAllowances.get(member.id);
+  if (own !== undefined) return own;
+  const byRole = member.roles.flatMap((role) => {
+    const amount = settings.roleAllowances.get(role);
+    return amount === undefined ? [] : [amount];
+  });
+  return byRole.length > 0 ? Math.max(...byRole) : settings.allowanceAmount;
+}

@@ -1,0 +1,24 @@
+/** "Ana", "Ana and Li", "Ana, Li and José". */
+export function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+export function points(amount: number): string {
+  return `${amount} ${amount === 1 ? 'point' : 'points'}`;
+}
+
+/** "Mon 1 Dec", in the organization's time zone. */
+export function shortDate(instant: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(instant);
+}
+
+/** Ends a sentence with a full stop unless it already ends with punctuation. */
+export function sentence(text: string): string {
+  return /[.!?…]["')\]]?$/u.test(text) ? text : `${text}.`;
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+
+interface ConsoleAnswer {
+  reply: { text: string; outcome: string; code: string | null };
+  announcements: string[];
+}
+
+describe('local mode on the embedded database', () => {
+  let folder: string;
+  let plaudit: RunningPlaudit;
+  const start = () =>
+    startPlaudit(
+      parseConfig({ PORT: '0', PLAUDIT_DATA_DIR: path.join(folder, 'data'), LOG_LEVEL: 'silent' }),
+    );
+  const send = async (body: unknown) => {
+    const response = await fetch(`${plaudit.url}/api/console/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as ConsoleAnswer & { message?: string },
+    };
+  };
+
+  beforeAll(async () => {
+    folder = await mkdtemp(path.join(tmpdir(), 'plaudit-local-'));
+    plaudit = await start();
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('serves the console page and the demo members', async () => {
+    const page = await fetch(`${plaudit.url}/console`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form id="command-form">');
+    const { members } = (await (await fetch(`${plaudit.url}/api/console/members`)).json()) as {
+      members: Array<{ handle: string; displayName: string }>;
+    };
+    expect(members.map((member) => member.handle)).toEqual([
+      'ana',
+      'li',
+      'jose',
+      'tanaka',
+      'sam',
+      'deploybot',
+    ]);
+  });
+
+  it('gives kudos through POST /api/console/commands and reads the balances back', async () => {
+    const give = await send({
+      member: 'ana',
+      text: '/kudos @li @tanaka 10 for the launch #teamwork',
+      requestId: 'e2e-1',
+    });
+    expect(give.status).toBe(200);
+    expect(give.body.reply).toMatchObject({ outcome: 'ok', code: null });
+    expect(give.body.announcements).toEqual([
+      '🎉 Ana Silva gave Li Wei and 田中 Yuki 10 points for the launch #teamwork',
+    ]);
+    const again = await send({
+      member: 'ana',
+      text: '/kudos @li @tanaka 10 for the launch #teamwork',
+      requestId: 'e2e-1',
+    });
+    expect(again.body.announcements).toEqual([]);
+
+    const li = await send({ member: 'li', text: 'balance' });
+    expect(li.body.reply.text).toMatch(/You have earned 10 points to spend\.$/);
+    const ana = await send({ member: 'ana', text: '/kudos balance' });
+    expect(ana.body.reply.text).toMatch(/^You have 80 points left to give this month/);
+    const refused = await send({ member: 'ana', text: '@sam 5 for help' });
+    expect(refused.body.reply).toMatchObject({ outcome: 'refused', code: 'guest_excluded' });
+  });
+
+  it('answers broken requests with 400 or 404 and a sentence', async () => {
+    expect(await send('{not json')).toEqual({
+      status: 400,
+      body: { error: 'bad_request', message: 'The body is not valid JSON.' },
+    });
+    expect((await send({ text: 'hello' })).status).toBe(400);
+    expect(await send({ member: 'zoe', text: 'balance' })).toEqual({
+      status: 404,
+      body: { error: 'unknown_member', message: 'There is no demo member called zoe.' },
+    });
+  });
+
+  it('keeps its data across a restart and creates the demo organization once', async () => {
+    await plaudit.close();
+    plaudit = await start();
+    const li = await send({ member: 'li', text: 'balance' });
+    expect(li.body.reply.text).toMatch(/You have earned 10 points to spend\.$/);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from organizations`.execute(
+      plaudit.db,
+    );
+    expect(rows[0]?.n).toBe(1);
+  });
+});

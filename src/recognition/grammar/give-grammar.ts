@@ -30,11 +30,12 @@ const SLACK_USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/;
 const SLACK_GROUP = /^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>/;
 const TEAMS_MENTION = /^<at>([^<]*)<\/at>/;
 const QUOTED_NAME = /^@"([^"]+)"/;
-const NAME = /^@([^\s,;:!?()<>"]+)/u;
+const NAME = /^@([^\s,;:!?()<>"&]+)/u;
 const AMOUNT = /^(?:x\s?(\d+)|\+?(\d+)(?:\.(\d+))?(?:\s*(?:points?|pts?)\b)?)(?=$|[\s,;:!.])/iu;
 const NEGATIVE_AMOUNT = /^-\s?\d+/;
+const GROUPED_AMOUNT = /^\+?\d{1,3}(?:,\d{3})+(?=$|[\s;:!.])/;
 const SEPARATOR = /^(?:\s+|[,;:\u2013\u2014]|-(?=\s)|&(?:amp;)?|and(?=\s))/iu;
-const LEADING_FOR = /^for\b:?\s*/iu;
+const LEADING_FOR = /^for(?=[\s:]|$):?\s*/iu;
 const HASHTAG = /(?<![\p{L}\p{N}_&<])#([\p{L}\p{M}\p{N}_-]+)/gu;
 
 /** Normalizes what phones and chat clients put into text: curly quotes, odd spaces. */
@@ -73,7 +74,9 @@ type Token =
   | { kind: 'recipient'; ref: RecipientRef }
   | { kind: 'amount'; value: number }
   | { kind: 'separator' }
-  | { kind: 'refusal'; refusal: GiveParseRefusal };
+  | { kind: 'refusal'; refusal: GiveParseRefusal }
+  /** A number that cannot be an amount: refused where an amount belongs, else reason text. */
+  | { kind: 'bad_amount'; refusal: GiveParseRefusal };
 
 /** Reads one recipient, amount or separator at the start of `rest`, if there is one. */
 function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, number] | undefined {
@@ -94,7 +97,8 @@ function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, nu
   }
   match = TEAMS_MENTION.exec(rest);
   if (match) {
-    const entity = mentions.find((mention) => mention.text === match?.[0]);
+    // The text was normalized; so must the entities' text be, to match.
+    const entity = mentions.find((mention) => normalizeCommandText(mention.text) === match?.[0]);
     if (!entity) {
       const refusal = refuse(
         'usage',
@@ -117,8 +121,18 @@ function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, nu
   if (match) {
     return [
       {
-        kind: 'refusal',
+        kind: 'bad_amount',
         refusal: refuse('usage', 'Kudos add points; the amount cannot be negative.'),
+      },
+      match[0].length,
+    ];
+  }
+  match = GROUPED_AMOUNT.exec(rest);
+  if (match) {
+    return [
+      {
+        kind: 'bad_amount',
+        refusal: refuse('usage', 'Write the amount without separators, like 1000.'),
       },
       match[0].length,
     ];
@@ -127,16 +141,16 @@ function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, nu
   if (match) {
     if (match[3] !== undefined) {
       return [
-        { kind: 'refusal', refusal: refuse('usage', 'Points are whole numbers, like 10.') },
+        { kind: 'bad_amount', refusal: refuse('usage', 'Points are whole numbers, like 10.') },
         match[0].length,
       ];
     }
-    const digits = (match[1] ?? match[2]) as string;
+    const digits = ((match[1] ?? match[2]) as string).replace(/^0+(?=\d)/, '');
     const value = Number(digits);
     if (!Number.isSafeInteger(value) || digits.length > 12) {
       return [
         {
-          kind: 'refusal',
+          kind: 'bad_amount',
           refusal: refuse('usage', `${digits} is more points than anyone can give.`),
         },
         match[0].length,
@@ -168,14 +182,17 @@ export function parseGive(
     if (!token) break;
     const [read, length] = token;
     if (read.kind === 'refusal') return read.refusal;
-    if (read.kind === 'amount') {
-      // A second number, or a number once the recipients are done, belongs to the reason.
-      if (amount !== null || (recipients.size > 0 && lastWasAmount)) break;
+    if (read.kind === 'amount' || read.kind === 'bad_amount') {
+      // A second number belongs to the reason ("@ana 10 2.5 hours of pairing").
+      if (amount !== null) break;
+      if (read.kind === 'bad_amount') return read.refusal;
       amount = read.value;
       lastWasAmount = true;
     } else if (read.kind === 'recipient') {
+      // Recipients come before or after the amount, not on both sides of it.
       if (amount !== null && recipients.size > 0 && lastWasAmount) break;
-      recipients.set(recipientKey(read.ref), read.ref);
+      const key = recipientKey(read.ref);
+      if (!recipients.has(key)) recipients.set(key, read.ref);
       lastWasAmount = false;
     }
     position += length;

@@ -1,0 +1,659 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type GiveParseRefusal,
+  type GiveRequest,
+  hashtagValues,
+  type MentionEntity,
+  normalizeCommandText,
+  parseGive,
+  type RecipientRef,
+} from '../../src/recognition/grammar/give-grammar.ts';
+
+const person = (name: string): RecipientRef => ({ kind: 'name', name });
+const slackUser = (userId: string): RecipientRef => ({ kind: 'slack_user', userId });
+const slackGroup = (groupId: string, label: string | null): RecipientRef => ({
+  kind: 'slack_group',
+  groupId,
+  label,
+});
+const teamsUser = (userId: string, name: string): RecipientRef => ({
+  kind: 'teams_user',
+  userId,
+  name,
+});
+
+function give(
+  recipients: RecipientRef[],
+  amount: number | null,
+  reason: string,
+  values: string[] = [],
+): GiveRequest {
+  return { recipients, amount, reason, values };
+}
+
+interface Refused {
+  readonly refusal: RegExp;
+}
+const refused = (refusal: RegExp): Refused => ({ refusal });
+
+const SAY_WHO = /^Say who the kudos is for\.$/;
+const START_WITH_WHO = /^Start with who the kudos is for\.$/;
+const WHOLE = /^Points are whole numbers, like 10\.$/;
+const NEGATIVE = /^Kudos add points; the amount cannot be negative\.$/;
+const TOO_MANY = /is more points than anyone can give\.$/;
+
+/** Teams mention entities, as the adapter passes them: one per mention in the text. */
+const TEAMS: MentionEntity[] = [
+  { text: '<at>Ana Silva</at>', userId: '29:1ana', name: 'Ana Silva' },
+  { text: '<at>Ana</at>', userId: '29:1ana', name: 'Ana Silva' },
+  { text: '<at>Ana Silva</at>', userId: '29:1ana', name: 'Ana Silva' },
+  { text: '<at>Li Wei</at>', userId: '29:1li', name: 'Li Wei' },
+  { text: '<at>José Núñez</at>', userId: '29:1jose', name: 'José Núñez' },
+  { text: '<at>田中 太郎</at>', userId: '29:1tanaka', name: '田中 太郎' },
+];
+const CURLY_TEAMS: MentionEntity[] = [
+  { text: '<at>Seán O\u2019Brien</at>', userId: '29:1sean', name: 'Seán O\u2019Brien' },
+];
+const NBSP_TEAMS: MentionEntity[] = [
+  { text: '<at>Ana\u00A0Silva</at>', userId: '29:1ana', name: 'Ana Silva' },
+];
+
+const LONG_REASON = Array.from({ length: 500 }, () => 'great work').join(' ');
+
+interface Row {
+  readonly text: string;
+  readonly mentions?: readonly MentionEntity[];
+  readonly expected: GiveRequest | Refused;
+}
+
+const rows: Row[] = [
+  // Slack users and user groups
+  {
+    text: '<@U123|ana> 10 for the launch',
+    expected: give([slackUser('U123')], 10, 'the launch'),
+  },
+  {
+    text: '<@U123> <@W456> 5 pts thanks',
+    expected: give([slackUser('U123'), slackUser('W456')], 5, 'thanks'),
+  },
+  { text: '<@U123|ana>5', expected: give([slackUser('U123')], 5, '') },
+  { text: '<@U1>,<@U2>', expected: give([slackUser('U1'), slackUser('U2')], null, '') },
+  { text: '<@U1|a> <@U1|b> 5', expected: give([slackUser('U1')], 5, '') },
+  { text: '<@W9|w> and <@U9> 1', expected: give([slackUser('W9'), slackUser('U9')], 1, '') },
+  {
+    text: '<!subteam^S123|@design> 3 great',
+    expected: give([slackGroup('S123', 'design')], 3, 'great'),
+  },
+  { text: '<!subteam^S123> 3 great', expected: give([slackGroup('S123', null)], 3, 'great') },
+  {
+    text: '<!subteam^S123|design> x3 great',
+    expected: give([slackGroup('S123', 'design')], 3, 'great'),
+  },
+  // A duplicate is dropped: the first mention is the one kept.
+  { text: '<!subteam^S1|@a> <!subteam^S1|@b> 2', expected: give([slackGroup('S1', 'a')], 2, '') },
+  { text: '<@u123> 5', expected: refused(START_WITH_WHO) },
+
+  // Teams mentions, resolved through the entities
+  {
+    text: '<at>Ana Silva</at> 5 for help',
+    mentions: TEAMS,
+    expected: give([teamsUser('29:1ana', 'Ana Silva')], 5, 'help'),
+  },
+  {
+    text: '<at>Ana Silva</at> <at>Ana</at> 5 for help',
+    mentions: TEAMS,
+    expected: give([teamsUser('29:1ana', 'Ana Silva')], 5, 'help'),
+  },
+  {
+    text: '<at>Ana Silva</at> and <at>Ana Silva</at> 2',
+    mentions: TEAMS,
+    expected: give([teamsUser('29:1ana', 'Ana Silva')], 2, ''),
+  },
+  {
+    text: '<at>Ana Silva</at> and <at>Li Wei</at> 5 for help',
+    mentions: TEAMS,
+    expected: give([teamsUser('29:1ana', 'Ana Silva'), teamsUser('29:1li', 'Li Wei')], 5, 'help'),
+  },
+  {
+    text: '<at>José Núñez</at>, <at>田中 太郎</at> 7 for ありがとう',
+    mentions: TEAMS,
+    expected: give(
+      [teamsUser('29:1jose', 'José Núñez'), teamsUser('29:1tanaka', '田中 太郎')],
+      7,
+      'ありがとう',
+    ),
+  },
+  {
+    text: '<at>Nobody</at> 5',
+    mentions: TEAMS,
+    expected: refused(/^I could not tell who Nobody is; pick them from the mention list\.$/),
+  },
+  { text: '<at>Ana Silva</at> 5', expected: refused(/could not tell who Ana Silva is/) },
+  { text: '<at> </at> 5', mentions: TEAMS, expected: refused(/could not tell who that mention/) },
+  {
+    text: '<at>Seán O\u2019Brien</at> 5 for the fix',
+    mentions: CURLY_TEAMS,
+    expected: give([teamsUser('29:1sean', 'Seán O\u2019Brien')], 5, 'the fix'),
+  },
+  {
+    text: '<at>Ana\u00A0Silva</at> 5 for the fix',
+    mentions: NBSP_TEAMS,
+    expected: give([teamsUser('29:1ana', 'Ana Silva')], 5, 'the fix'),
+  },
+
+  // Both platforms and local names mixed
+  {
+    text: '<@U1> and <!subteam^S9|@eng> & <at>Li Wei</at>; @bo 4 pts',
+    mentions: TEAMS,
+    expected: give(
+      [slackUser('U1'), slackGroup('S9', 'eng'), teamsUser('29:1li', 'Li Wei'), person('bo')],
+      4,
+      '',
+    ),
+  },
+  { text: '@ana <@U2> 5 for x', expected: give([person('ana'), slackUser('U2')], 5, 'x') },
+  {
+    text: '<at>Li Wei</at> @"Ana Silva" <@W9|w> x2 for pairing',
+    mentions: TEAMS,
+    expected: give(
+      [teamsUser('29:1li', 'Li Wei'), person('Ana Silva'), slackUser('W9')],
+      2,
+      'pairing',
+    ),
+  },
+
+  // Local console names
+  { text: '@José 10 for café', expected: give([person('José')], 10, 'café') },
+  { text: '@田中 5 ありがとう', expected: give([person('田中')], 5, 'ありがとう') },
+  { text: '@🦄 5 magic', expected: give([person('🦄')], 5, 'magic') },
+  { text: '@👩‍💻 3 for the fix', expected: give([person('👩‍💻')], 3, 'the fix') },
+  { text: '@"Ana Silva" 10 thanks', expected: give([person('Ana Silva')], 10, 'thanks') },
+  { text: '@\u201CAna Silva\u201D 10 thanks', expected: give([person('Ana Silva')], 10, 'thanks') },
+  { text: '@\u00ABZoë Ça\u00BB 2', expected: give([person('Zoë Ça')], 2, '') },
+  {
+    text: '@"Ana Silva", @"Li Wei" 3',
+    expected: give([person('Ana Silva'), person('Li Wei')], 3, ''),
+  },
+  { text: '@"Ana\u00A0Silva" 1', expected: give([person('Ana Silva')], 1, '') },
+  {
+    text: '@ana, @li; @bo: @cy and @di & @ed 1 point ok',
+    expected: give(
+      ['ana', 'li', 'bo', 'cy', 'di', 'ed'].map((name) => person(name)),
+      1,
+      'ok',
+    ),
+  },
+  { text: '@ana,@li 5', expected: give([person('ana'), person('li')], 5, '') },
+  { text: '@ana &amp; @li 4 yo', expected: give([person('ana'), person('li')], 4, 'yo') },
+  { text: '@ana and and @li 3', expected: give([person('ana'), person('li')], 3, '') },
+  { text: '@ana&@li 3 x', expected: give([person('ana'), person('li')], 3, 'x') },
+  // A duplicate is dropped: the first spelling is the one kept.
+  { text: '@ana @ANA @Ana 5', expected: give([person('ana')], 5, '') },
+  { text: '@ana.', expected: give([person('ana')], null, '') },
+  { text: '@ana... 5', expected: give([person('ana')], 5, '') },
+  { text: '@ana:10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ 5', expected: refused(START_WITH_WHO) },
+  { text: '@. 5', expected: refused(START_WITH_WHO) },
+  { text: '@"" 5', expected: refused(START_WITH_WHO) },
+  { text: '@"Ana 5', expected: refused(START_WITH_WHO) },
+
+  // Amounts in every form and position
+  { text: '10 @ana for x', expected: give([person('ana')], 10, 'x') },
+  { text: '+10 @ana for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana +10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana 10 points for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana 10 pts for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana 1 point for x', expected: give([person('ana')], 1, 'x') },
+  { text: '@ana 10 PTS for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana x10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana X10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana x 10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana 10pts for x', expected: give([person('ana')], 10, 'x') },
+  { text: '10 pts @ana for x', expected: give([person('ana')], 10, 'x') },
+  { text: 'x10 @ana for x', expected: give([person('ana')], 10, 'x') },
+  {
+    text: '10 points, @ana and @li: for x',
+    expected: give([person('ana'), person('li')], 10, 'x'),
+  },
+  { text: '@ana for x', expected: give([person('ana')], null, 'x') },
+  { text: '@ana', expected: give([person('ana')], null, '') },
+  { text: '@ana 0 for x', expected: give([person('ana')], 0, 'x') },
+  { text: '@ana 05 for x', expected: give([person('ana')], 5, 'x') },
+  { text: '@ana, 10', expected: give([person('ana')], 10, '') },
+  { text: '@ana — 5 thanks', expected: give([person('ana')], 5, 'thanks') },
+  { text: '@ana 5 — thanks', expected: give([person('ana')], 5, 'thanks') },
+  { text: '@ana 1.5 for x', expected: refused(WHOLE) },
+  { text: '@ana 1.0', expected: refused(WHOLE) },
+  { text: '1.5 @ana', expected: refused(WHOLE) },
+  { text: '@ana -5 for x', expected: refused(NEGATIVE) },
+  { text: '@ana - 5 for x', expected: refused(NEGATIVE) },
+  { text: '-3 @ana', expected: refused(NEGATIVE) },
+  { text: '@ana 99999999999999 for x', expected: refused(/^99999999999999 is more points/) },
+  { text: '@ana 9007199254740993', expected: refused(TOO_MANY) },
+  { text: '1'.repeat(40), expected: refused(TOO_MANY) },
+  // "1,000" must not quietly become 1 point.
+  { text: '@ana 1,000 for x', expected: refused(/\S/) },
+
+  // Numbers that belong to the reason
+  { text: '@ana 10 20 for x', expected: give([person('ana')], 10, '20 for x') },
+  { text: '10 @ana 20 for x', expected: give([person('ana')], 10, '20 for x') },
+  { text: '@ana 10 @li for x', expected: give([person('ana')], 10, '@li for x') },
+  { text: '@ana 10 x5', expected: give([person('ana')], 10, 'x5') },
+  { text: '@ana x5 10', expected: give([person('ana')], 5, '10') },
+  { text: '@ana 10x', expected: give([person('ana')], null, '10x') },
+  { text: '@ana 10th place', expected: give([person('ana')], null, '10th place') },
+  { text: '@ana 10 for 2.5 hours', expected: give([person('ana')], 10, '2.5 hours') },
+  {
+    text: '@ana 10 thanks for the 3 reviews',
+    expected: give([person('ana')], 10, 'thanks for the 3 reviews'),
+  },
+  {
+    text: '@ana 10 2.5 hours of pairing',
+    expected: give([person('ana')], 10, '2.5 hours of pairing'),
+  },
+  {
+    text: '@ana 10 -5 degrees outside and you still came in',
+    expected: give([person('ana')], 10, '-5 degrees outside and you still came in'),
+  },
+  {
+    text: '@ana 5 99999999999999 log lines read',
+    expected: give([person('ana')], 5, '99999999999999 log lines read'),
+  },
+
+  // Reasons
+  { text: '@ana 10 for: x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana 10 For x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana FOR: x', expected: give([person('ana')], null, 'x') },
+  { text: '@ana 10 formidable work', expected: give([person('ana')], 10, 'formidable work') },
+  { text: '@ana 10 forward planning', expected: give([person('ana')], 10, 'forward planning') },
+  { text: '@ana 10 for', expected: give([person('ana')], 10, '') },
+  { text: '@ana for for x', expected: give([person('ana')], null, 'for x') },
+  { text: '@ana 5 for-profit thinking', expected: give([person('ana')], 5, 'for-profit thinking') },
+  {
+    text: '@ana for helping @li with 3 bugs',
+    expected: give([person('ana')], null, 'helping @li with 3 bugs'),
+  },
+  {
+    text: '@ana 10 for helping <@U2> fix 3 bugs',
+    expected: give([person('ana')], 10, 'helping <@U2> fix 3 bugs'),
+  },
+  { text: '@ana 5 for 🎉🎉 #🎉', expected: give([person('ana')], 5, '🎉🎉 #🎉') },
+  {
+    text: '@ana for \u2018the\u2019 \u201Cbest\u201D demo',
+    expected: give([person('ana')], null, '\'the\' "best" demo'),
+  },
+  {
+    text: '@ana 10 for the   launch',
+    expected: give([person('ana')], 10, 'the   launch'),
+  },
+  { text: `@ana 1 for ${LONG_REASON}`, expected: give([person('ana')], 1, LONG_REASON) },
+
+  // Odd spacing
+  { text: '@ana\t10\tfor\tx', expected: give([person('ana')], 10, 'x') },
+  { text: '\u00A0@ana\u00A010\u00A0for x\u00A0', expected: give([person('ana')], 10, 'x') },
+  { text: '   @ana   10   for   x   ', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana\n10\nfor x', expected: give([person('ana')], 10, 'x') },
+  { text: '@ana\u200B10 for x', expected: give([person('ana')], 10, 'x') },
+  { text: '@田中\u30005 for x', expected: give([person('田中')], 5, 'x') },
+  { text: '\uFEFF@ana\u202F5\u2009for x', expected: give([person('ana')], 5, 'x') },
+
+  // Hashtags
+  {
+    text: '@ana 10 for #Team-Work!',
+    expected: give([person('ana')], 10, '#Team-Work!', ['team-work']),
+  },
+  { text: '@ana #café', expected: give([person('ana')], null, '#café', ['café']) },
+  { text: '@ana #チーム', expected: give([person('ana')], null, '#チーム', ['チーム']) },
+  { text: '@ana ##double', expected: give([person('ana')], null, '##double', ['double']) },
+  {
+    text: '@ana #trailing_ #dash-',
+    expected: give([person('ana')], null, '#trailing_ #dash-', ['trailing', 'dash']),
+  },
+  {
+    text: '@ana #Teamwork and #teamwork and #TEAMWORK',
+    expected: give([person('ana')], null, '#Teamwork and #teamwork and #TEAMWORK', ['teamwork']),
+  },
+  {
+    text: '@ana see <#C123|general> #ok',
+    expected: give([person('ana')], null, 'see <#C123|general> #ok', ['ok']),
+  },
+  { text: '@ana <#C123> #x', expected: give([person('ana')], null, '<#C123> #x', ['x']) },
+  {
+    text: '@ana #teamwork 10',
+    expected: give([person('ana')], null, '#teamwork 10', ['teamwork']),
+  },
+  {
+    text: '@ana 5 #ownership for the migration',
+    expected: give([person('ana')], 5, '#ownership for the migration', ['ownership']),
+  },
+  {
+    text: '@ana for #a, #b; #c.',
+    expected: give([person('ana')], null, '#a, #b; #c.', ['a', 'b', 'c']),
+  },
+  { text: '@ana x#y a&#39;b', expected: give([person('ana')], null, 'x#y a&#39;b') },
+  {
+    text: '@ana #ÉQUIPE #équipe',
+    expected: give([person('ana')], null, '#ÉQUIPE #équipe', ['équipe']),
+  },
+  { text: '@ana #a_b-c', expected: give([person('ana')], null, '#a_b-c', ['a_b-c']) },
+  { text: '@ana #_ #-', expected: give([person('ana')], null, '#_ #-') },
+  { text: '@ana (#y) "#z"', expected: give([person('ana')], null, '(#y) "#z"', ['y', 'z']) },
+  { text: '@ana #a#b', expected: give([person('ana')], null, '#a#b', ['a']) },
+  { text: '@ana #1', expected: give([person('ana')], null, '#1', ['1']) },
+
+  // Garbage
+  { text: '', expected: refused(SAY_WHO) },
+  { text: '   ', expected: refused(SAY_WHO) },
+  { text: '\u00A0\t\n', expected: refused(SAY_WHO) },
+  { text: 'for', expected: refused(START_WITH_WHO) },
+  { text: 'for @ana 10', expected: refused(START_WITH_WHO) },
+  { text: '10', expected: refused(SAY_WHO) },
+  { text: '10 points', expected: refused(SAY_WHO) },
+  { text: '!!!???', expected: refused(START_WITH_WHO) },
+  { text: '<b>hi</b>', expected: refused(START_WITH_WHO) },
+  { text: '<script>alert(1)</script>', expected: refused(START_WITH_WHO) },
+  { text: 'thanks @ana', expected: refused(START_WITH_WHO) },
+  { text: '10 for @ana', expected: refused(SAY_WHO) },
+  { text: ', ; : & and', expected: refused(START_WITH_WHO) },
+  { text: 'x5 x6 @ana', expected: refused(SAY_WHO) },
+  { text: 'a'.repeat(10_000), expected: refused(START_WITH_WHO) },
+];
+
+function title(row: Row): string {
+  const shown = JSON.stringify(row.text).slice(1, -1);
+  return shown.length > 70 ? `${shown.slice(0, 67)}…` : shown;
+}
+
+function expectation(expected: GiveRequest | Refused): unknown {
+  return 'refusal' in expected
+    ? { ok: false, code: 'usage', message: expect.stringMatching(expected.refusal) }
+    : expected;
+}
+
+describe('parseGive', () => {
+  it('has a large table', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(90);
+  });
+
+  it.each(rows.map((row) => ({ ...row, title: title(row) })))(
+    'parses $title',
+    ({ text, mentions, expected }) => {
+      expect(parseGive(text, mentions)).toEqual(expectation(expected));
+    },
+  );
+});
+
+/** Each run of hashtag characters after a `#` in the reason, lower-cased on its own. */
+function hashtagRuns(reason: string): string[] {
+  return [...reason.matchAll(/#([\p{L}\p{M}\p{N}_-]+)/gu)].map((match) =>
+    (match[1] as string).toLowerCase(),
+  );
+}
+
+function keyOf(ref: RecipientRef): string {
+  switch (ref.kind) {
+    case 'slack_user':
+      return `su:${ref.userId}`;
+    case 'slack_group':
+      return `sg:${ref.groupId}`;
+    case 'teams_user':
+      return `tu:${ref.userId}`;
+    case 'name':
+      return `n:${ref.name.toLowerCase()}`;
+  }
+}
+
+/** What every result must satisfy, whatever the input. */
+function expectWellFormed(result: GiveRequest | GiveParseRefusal): void {
+  if ('ok' in result) {
+    expect(result.ok).toBe(false);
+    expect(result.code).toBe('usage');
+    expect(typeof result.message).toBe('string');
+    expect(result.message.trim().length).toBeGreaterThan(0);
+    return;
+  }
+  expect(result.recipients.length).toBeGreaterThan(0);
+  const keys = result.recipients.map(keyOf);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const ref of result.recipients) {
+    if (ref.kind === 'name') expect(ref.name.length).toBeGreaterThan(0);
+  }
+  if (result.amount !== null) {
+    expect(Number.isSafeInteger(result.amount)).toBe(true);
+    expect(result.amount).toBeGreaterThanOrEqual(0);
+  }
+  expect(result.reason).toBe(result.reason.trim());
+  expect(new Set(result.values).size).toBe(result.values.length);
+  const runs = hashtagRuns(result.reason);
+  for (const value of result.values) {
+    expect(value.length).toBeGreaterThan(0);
+    expect(value).toBe(value.toLowerCase());
+    expect(value).not.toContain('#');
+    expect(runs.some((run) => run.startsWith(value))).toBe(true);
+  }
+}
+
+const FRAGMENTS = [
+  '@ana',
+  '@Ana',
+  '@"Ana Silva"',
+  '@\u201CLi Wei\u201D',
+  '@田中',
+  '@🦄',
+  '@',
+  '<@U1>',
+  '<@W2|li>',
+  '<@U1|ana>',
+  '<!subteam^S1|@design>',
+  '<!subteam^S2>',
+  '<at>Ana Silva</at>',
+  '<at>Li Wei</at>',
+  '<at>Nobody</at>',
+  '<#C1|general>',
+  '10',
+  '+10',
+  '-10',
+  '1.5',
+  'x10',
+  'x',
+  '10 points',
+  'pts',
+  '99999999999999',
+  'for',
+  'for:',
+  '#x',
+  '#Team-Work!',
+  '##',
+  '#',
+  '&amp;',
+  '&#39;',
+  ',',
+  ';',
+  ':',
+  ' and ',
+  ' & ',
+  '—',
+  '-',
+  '.',
+  ' ',
+  '\t',
+  '\u00A0',
+  '\u2019',
+  '"',
+  '<',
+  '>',
+];
+
+const fragmentText = fc
+  .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 3 })), { maxLength: 12 })
+  .map((parts) => parts.join(''));
+const spacedFragmentText = fc
+  .array(fc.constantFrom(...FRAGMENTS), { maxLength: 10 })
+  .map((parts) => parts.join(' '));
+
+describe('parseGive properties', () => {
+  it.each([
+    ['ascii-ish strings', fc.string({ maxLength: 60 })],
+    ['full unicode code points', fc.string({ unit: 'binary', maxLength: 60 })],
+    ['graphemes', fc.string({ unit: 'grapheme', maxLength: 30 })],
+    ['grammar fragments', fragmentText],
+    ['spaced grammar fragments', spacedFragmentText],
+  ])('never throws and is well-formed for %s', (_label, arbitrary) => {
+    fc.assert(
+      fc.property(arbitrary, (text) => {
+        expectWellFormed(parseGive(text));
+        expectWellFormed(parseGive(text, TEAMS));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('parses the same with or without normalizing first', () => {
+    fc.assert(
+      fc.property(fc.oneof(fragmentText, fc.string({ unit: 'binary', maxLength: 40 })), (text) => {
+        expect(parseGive(normalizeCommandText(text), TEAMS)).toEqual(parseGive(text, TEAMS));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  interface Written {
+    readonly text: string;
+    readonly ref: RecipientRef;
+  }
+  const id = fc.stringMatching(/^[A-Z0-9]{1,9}$/);
+  const writtenRecipient: fc.Arbitrary<Written> = fc.oneof(
+    fc
+      .constantFrom('ana', 'li', 'bo', 'José', '田中', 'Zoë', '🦄', 'o_neil', 'x10', 'Ünal')
+      .map((name) => ({ text: `@${name}`, ref: person(name) })),
+    fc
+      .constantFrom('Ana Silva', 'Mary Jane', '李 小龙')
+      .chain((name) =>
+        fc
+          .constantFrom(`@"${name}"`, `@\u201C${name}\u201D`)
+          .map((text) => ({ text, ref: person(name) })),
+      ),
+    fc
+      .tuple(fc.constantFrom('U', 'W'), id, fc.option(fc.constantFrom('ana', 'li.wei')))
+      .map(([prefix, digits, label]) => ({
+        text: `<@${prefix}${digits}${label === null ? '' : `|${label}`}>`,
+        ref: slackUser(`${prefix}${digits}`),
+      })),
+    fc.tuple(id, fc.option(fc.constantFrom('design', 'eng-team'))).map(([digits, label]) => ({
+      text: `<!subteam^S${digits}${label === null ? '' : `|@${label}`}>`,
+      ref: slackGroup(`S${digits}`, label),
+    })),
+    fc
+      .constantFrom(...TEAMS)
+      .map((entity) => ({ text: entity.text, ref: teamsUser(entity.userId, entity.name) })),
+  );
+  const separator = fc.constantFrom(' ', ', ', ',', '; ', ' and ', ' & ', ': ', '\t', ' ,  ');
+  const writtenAmount = fc.option(
+    fc.tuple(
+      fc.integer({ min: 0, max: 1_000_000 }),
+      fc.constantFrom('plain', 'plus', 'points', 'pts', 'x'),
+      fc.boolean(),
+    ),
+  );
+  const word = fc.oneof(
+    fc.stringMatching(/^[a-z0-9]{1,8}$/),
+    fc.constantFrom('for', 'and', '10', '@li', '<@U7>', '🎉', 'café', '2.5', '-3'),
+  );
+  const tag = fc.stringMatching(/^#[A-Za-zé][A-Za-z0-9é_-]{0,6}[A-Za-z0-9]$/);
+
+  it('reads well-formed commands back exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(writtenRecipient, {
+          minLength: 1,
+          maxLength: 5,
+          selector: (written) => keyOf(written.ref),
+        }),
+        fc.array(separator, { minLength: 5, maxLength: 5 }),
+        writtenAmount,
+        fc.array(fc.oneof(word, tag), { maxLength: 6 }),
+        fc.constantFrom('for ', 'for: ', 'For ', 'for\t'),
+        (recipients, separators, amount, reasonWords, intro) => {
+          let text = recipients
+            .map((written, index) => (index === 0 ? '' : separators[index]) + written.text)
+            .join('');
+          if (amount !== null) {
+            const [value, form, before] = amount;
+            const written = {
+              plain: `${value}`,
+              plus: `+${value}`,
+              points: `${value} ${value === 1 ? 'point' : 'points'}`,
+              pts: `${value} pts`,
+              x: `x${value}`,
+            }[form as 'plain' | 'plus' | 'points' | 'pts' | 'x'];
+            text = before ? `${written} ${text}` : `${text} ${written}`;
+          }
+          const reason = reasonWords.join(' ');
+          text = `${text} ${intro}${reason}`;
+          const values = [
+            ...new Set(
+              reasonWords
+                .filter((part) => part.startsWith('#'))
+                .map((part) =>
+                  part
+                    .slice(1)
+                    .replace(/[-_]+$/, '')
+                    .toLowerCase(),
+                ),
+            ),
+          ];
+          expect(parseGive(text, TEAMS)).toEqual(
+            give(
+              recipients.map((written) => written.ref),
+              amount === null ? null : amount[0],
+              reason,
+              values,
+            ),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('hashtagValues', () => {
+  it.each([
+    ['', []],
+    ['no tags here', []],
+    ['#Teamwork then #ownership then #TEAMWORK', ['teamwork', 'ownership']],
+    ['#Team-Work! and #café, #チーム.', ['team-work', 'café', 'チーム']],
+    ['##double #trailing_ #dash- #__', ['double', 'trailing', 'dash']],
+    ['see <#C123|general> and <#C9>', []],
+    ['it&#39;s a#b #', []],
+    ['(#y) "#z" #a_b-c', ['y', 'z', 'a_b-c']],
+    ['#🎉 #1', ['1']],
+  ])('finds the values in %j', (message, values) => {
+    expect(hashtagValues(message)).toEqual(values);
+  });
+});
+
+describe('normalizeCommandText', () => {
+  it.each([
+    ['\u2018single\u2019 \u201Cdouble\u201D', '\'single\' "double"'],
+    ['\u201Elow\u201F \u00ABguillemets\u00BB \u2032prime\u2033', '"low" "guillemets" \'prime"'],
+    ['a\u00A0b\u2009c\u202Fd\u3000e\u200Bf', 'a b c d e f'],
+    ['\uFEFF  padded \t\n', 'padded'],
+    ['inner   spaces  stay', 'inner   spaces  stay'],
+    ['👩‍💻 keeps its joiner', '👩‍💻 keeps its joiner'],
+    ['', ''],
+  ])('normalizes %j', (text, normalized) => {
+    expect(normalizeCommandText(text)).toBe(normalized);
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
+        const once = normalizeCommandText(text);
+        expect(normalizeCommandText(once)).toBe(once);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

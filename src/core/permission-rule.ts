@@ -36,12 +36,39 @@ export function isPermitted(rule: PermissionRule, subject: PermissionSubject): b
   }
 }
 
-/** A rule read from storage; anything unrecognized is treated as the safest reading. */
+const ROLES: readonly MemberRole[] = ['member', 'admin', 'hr'];
+
+const isIdList = (value: unknown) =>
+  value === undefined ||
+  (Array.isArray(value) && value.every((id) => Number.isSafeInteger(id) && id > 0));
+
+const isRoleList = (value: unknown) =>
+  value === undefined || (Array.isArray(value) && value.every((role) => ROLES.includes(role)));
+
+/**
+ * A rule read from storage. Anything malformed, at any depth, reads as the safest rule:
+ * `only` with nobody listed, which permits nobody.
+ */
 export function toPermissionRule(json: unknown): PermissionRule {
-  const value = (json ?? {}) as { kind?: unknown } & PermissionSubjects;
-  if (value.kind === 'only' || value.kind === 'everyone_except') {
-    return { kind: value.kind, members: value.members, groups: value.groups, roles: value.roles };
-  }
+  const value = (json ?? {}) as {
+    kind?: unknown;
+    members?: unknown;
+    groups?: unknown;
+    roles?: unknown;
+  };
   if (value.kind === 'everyone') return { kind: 'everyone' };
+  if (
+    (value.kind === 'only' || value.kind === 'everyone_except') &&
+    isIdList(value.members) &&
+    isIdList(value.groups) &&
+    isRoleList(value.roles)
+  ) {
+    return {
+      kind: value.kind,
+      members: value.members as number[] | undefined,
+      groups: value.groups as number[] | undefined,
+      roles: value.roles as MemberRole[] | undefined,
+    };
+  }
   return { kind: 'only' };
 }

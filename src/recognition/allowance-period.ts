@@ -74,6 +74,20 @@ export function startOfLocalDay(date: LocalDate, timezone: string): Date {
     // Midnight does not exist on this date; the day starts when the clock jumps forward.
     instant += 3_600_000 - (check.minute * 60 + check.second) * 1000;
   }
+  // Where the clock falls back across midnight, midnight happens twice: take the first.
+  for (const earlier of [3_600_000, 1_800_000]) {
+    const w = wallClock(new Date(instant - earlier), timezone);
+    if (
+      w.day === date.day &&
+      w.month === date.month &&
+      w.hour === 0 &&
+      w.minute === 0 &&
+      w.second === 0
+    ) {
+      instant -= earlier;
+      break;
+    }
+  }
   return new Date(instant);
 }
 

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import type pg from 'pg';
 
-/** A statement that starts with this comment is prepared once per connection and reused. */
+/** A statement that holds this comment is prepared once per connection and reused. */
 export const PREPARE_MARKER = '/* prepared */';
 
+/** The marker as a kysely modifier: `db.selectFrom(…).modifyFront(prepared)`. */
+export const prepared = sql.raw(PREPARE_MARKER);
+
 /**
- * Wraps a pg pool so that statements marked with {@link PREPARE_MARKER} run as named
+ * Wraps a pg pool so that statements marked with {@link PREPARE_MARKER} (anywhere in the
+ * text; values are parameters, so a value cannot carry it) run as named
  * prepared statements: Postgres parses and plans them once per connection instead of on
  * every call. Only hot statements with a bounded set of texts are marked, since pg keeps
  * every prepared statement for the life of the connection.
@@ -17,7 +21,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
       const client = await pool.connect();
       return {
         query(sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) {
-          if (typeof sqlOrCursor === 'string' && sqlOrCursor.startsWith(PREPARE_MARKER)) {
+          if (typeof sqlOrCursor === 'string' && sqlOrCursor.includes(PREPARE_MARKER)) {
             const name = createHash('sha1').update(sqlOrCursor).digest('base64url');
             return client.query({ name, text: sqlOrCursor, values: [...(parameters ?? [])] });
           }

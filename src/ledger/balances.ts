@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { prepared } from '../db/preparing-pool.ts';
 
 /** An account's totals; `available` is what a limited account may still be debited. */
 export interface AccountBalance {
@@ -31,7 +32,7 @@ export async function readBalances(
   const balances = new Map<number, AccountBalance>();
   const ids = [...new Set(accountIds)];
   if (ids.length === 0) return balances;
-  const { rows } = await sql<TotalsRow>`
+  const { rows } = await sql<TotalsRow>`${prepared}
     select a.id as account_id,
       coalesce(b.debits_posted, derived.debits_posted)::bigint as debits_posted,
       coalesce(b.credits_posted, derived.credits_posted)::bigint as credits_posted,
@@ -51,7 +52,7 @@ export async function readBalances(
           where credit_account_id = a.id and status = 'pending') as credits_pending
       where not a.debits_must_not_exceed_credits
     ) derived on true
-    where a.id in (${sql.join(ids)})`.execute(db);
+    where a.id = any(${ids}::bigint[])`.execute(db);
   for (const row of rows) {
     balances.set(row.account_id, {
       debitsPosted: row.debits_posted,

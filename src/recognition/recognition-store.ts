@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { RefusalAbort, refuse } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
+import { prepared } from '../db/preparing-pool.ts';
 import type { Platform, Tables } from '../db/tables.ts';
 import type { Member } from '../directory/members.ts';
 import { startOfDayAt } from './allowance-period.ts';
@@ -41,33 +42,26 @@ export async function recordRecognition(
   input: NewRecognition,
 ): Promise<RecordedRecognition> {
   if (settings.dailyPairCap !== null) await checkDailyPairCap(trx, settings, now, input);
-  const recognition = await trx
-    .insertInto('recognitions')
-    .values({
-      organization_id: settings.organizationId,
-      giver_id: input.giver.id,
-      ledger_request_id: input.ledgerRequestId,
-      amount_each: input.amountEach,
-      message: input.message,
-      company_values: [...input.values],
-      platform: input.platform,
-      channel: input.channel,
-    })
-    .returning(['id', 'created_at'])
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('recognition_recipients')
-    .values(
-      input.recipients.map((recipient) => ({
-        recognition_id: recognition.id,
-        organization_id: settings.organizationId,
-        giver_id: input.giver.id,
-        recipient_id: recipient.id,
-        amount: input.amountEach,
-        created_at: recognition.created_at,
-      })),
+  // One prepared statement whatever the number of recipients (they travel as an array).
+  const { rows } = await sql<{ id: number }>`${prepared}
+    with recognition as (
+      insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
+        message, company_values, platform, channel)
+      values (${settings.organizationId}, ${input.giver.id}, ${input.ledgerRequestId},
+        ${input.amountEach}, ${input.message}, ${[...input.values]}::text[], ${input.platform},
+        ${input.channel})
+      returning id, created_at
+    ),
+    recipients as (
+      insert into recognition_recipients (recognition_id, organization_id, giver_id,
+        recipient_id, amount, created_at)
+      select recognition.id, ${settings.organizationId}, ${input.giver.id}, recipient_id,
+        ${input.amountEach}, recognition.created_at
+      from recognition, unnest(${input.recipients.map((member) => member.id)}::bigint[]) as recipient_id
     )
-    .execute();
+    select id from recognition`.execute(trx);
+  const recognition = rows[0];
+  if (!recognition) throw new Error('the recognition was not stored');
   return {
     id: recognition.id,
     amountEach: input.amountEach,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type PermissionRule, toPermissionRule } from '../core/permission-rule.ts';
 import type { Database } from '../db/database.ts';
+import { prepared } from '../db/preparing-pool.ts';
 import type { MemberRole } from '../db/tables.ts';
 import type { Cadence } from './allowance-period.ts';
 
@@ -30,21 +31,10 @@ export interface RecognitionSettings {
   readonly memberAllowances: ReadonlyMap<number, number>;
 }
 
-/**
- * Reads an organization's settings (creating the defaults on first use) with its values
- * and allowance overrides, and the database's clock, in one round trip.
- */
-export async function loadRecognitionSettings(
-  db: Database,
-  organizationId: number,
-): Promise<{ settings: RecognitionSettings; now: Date }> {
-  await db
-    .insertInto('recognition_settings')
-    .values({ organization_id: organizationId })
-    .onConflict((conflict) => conflict.column('organization_id').doNothing())
-    .execute();
-  const row = await db
+function readSettingsRow(db: Database, organizationId: number) {
+  return db
     .selectFrom('recognition_settings as s')
+    .modifyFront(prepared)
     .innerJoin('organizations as o', 'o.id', 's.organization_id')
     .selectAll('s')
     .select([
@@ -59,7 +49,30 @@ export async function loadRecognitionSettings(
       ),
     ])
     .where('s.organization_id', '=', organizationId)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+}
+
+async function createDefaults(db: Database, organizationId: number) {
+  await db
+    .insertInto('recognition_settings')
+    .values({ organization_id: organizationId })
+    .onConflict((conflict) => conflict.column('organization_id').doNothing())
+    .execute();
+  const row = await readSettingsRow(db, organizationId);
+  if (!row) throw new Error(`organization ${organizationId} does not exist`);
+  return row;
+}
+
+/**
+ * Reads an organization's settings (creating the defaults on first use) with its values
+ * and allowance overrides, and the database's clock, in one prepared round trip.
+ */
+export async function loadRecognitionSettings(
+  db: Database,
+  organizationId: number,
+): Promise<{ settings: RecognitionSettings; now: Date }> {
+  const row =
+    (await readSettingsRow(db, organizationId)) ?? (await createDefaults(db, organizationId));
   const roleAllowances = new Map<MemberRole, number>();
   const memberAllowances = new Map<number, number>();
   for (const override of row.overrides) {

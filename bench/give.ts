@@ -4,7 +4,9 @@
  * the ledger-only kudos workload of bench:ledger, in the same run.
  *
  * Recipients are resolved from memory, as a chat adapter's cache would: the platform
- * look-up is not part of the give path measured here. BENCH_SECONDS (default 20).
+ * look-up is not part of the give path measured here. Like bench:ledger, it measures the
+ * steady state: members' accounts exist and their allowance period is open before the
+ * clock starts. BENCH_SECONDS (default 20).
  */
 import type { Command, MentionResolver } from '../src/core/command.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -65,22 +67,30 @@ async function gives(): Promise<Throughput> {
     };
     const router = createKudosRouter(createRecognitionServices(db));
     let sequence = 0;
+    const command = (actor: Member, text: string): Command => ({
+      actor,
+      text,
+      mentions: [],
+      idempotencyKey: `bench-${++sequence}`,
+      platform: 'local',
+      channel: 'bench',
+      commandName: '/kudos',
+      mentionResolver: resolver,
+      clock: { now: () => new Date() },
+    });
+    // Steady state, as bench:ledger measures it: every member's accounts exist and their
+    // allowance period is open before the clock starts (a member's first command does both).
+    for (const member of members) await router.route(command(member, 'balance'));
     return await measure(CLIENTS, SECONDS, async () => {
       const giver = Math.floor(Math.random() * MEMBERS);
       let recipient = giver;
       while (recipient === giver) recipient = Math.floor(Math.random() * MEMBERS);
-      const command: Command = {
-        actor: members[giver] as Member,
-        text: `@m${recipient} ${1 + Math.floor(Math.random() * 10)} for the benchmark #teamwork`,
-        mentions: [],
-        idempotencyKey: `bench-${++sequence}`,
-        platform: 'local',
-        channel: 'bench',
-        commandName: '/kudos',
-        mentionResolver: resolver,
-        clock: { now: () => new Date() },
-      };
-      const reply = await router.route(command);
+      const amount = 1 + Math.floor(Math.random() * 10);
+      const give = command(
+        members[giver] as Member,
+        `@m${recipient} ${amount} for the benchmark #teamwork`,
+      );
+      const reply = await router.route(give);
       if (reply.outcome !== 'ok') console.error(reply.text);
       return reply.outcome === 'ok';
     });

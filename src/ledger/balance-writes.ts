@@ -86,7 +86,7 @@ export function balanceWriteCtes(deltas: BalanceDeltas, gate?: string): RawBuild
       from deltas d
       join locked l on l.account_id = d.account_id
       where b.account_id = d.account_id
-      returning b.account_id
+      returning b.account_id, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
     )`;
 }
 

@@ -17,7 +17,11 @@ import { type AccountBalance, readBalances } from './balances.ts';
 import { type LedgerRefusal, type LedgerRefusalCode, ledgerRefusal } from './refusals.ts';
 import { requestHash } from './request-hash.ts';
 import { type Transfer, type TransferOutcome, type TransferSpec, toTransfer } from './transfer.ts';
-import { executeTransferStatement } from './transfer-statement.ts';
+import {
+  executeTransferStatement,
+  type TransferAttachment,
+  type TransferStatementRow,
+} from './transfer-statement.ts';
 import { validateIdempotencyKey, validateTransferSpecs } from './transfer-validation.ts';
 
 export type LedgerResult = Result<TransferOutcome, LedgerRefusalCode>;
@@ -77,14 +81,16 @@ export class Ledger {
   }
 
   /**
-   * Creates linked transfers: all are committed together, or none is. Given a transaction,
-   * the transfers become part of it (and the caller retries the whole transaction on a
-   * deadlock); otherwise the write is its own atomic statement, retried here.
+   * Creates linked transfers: all are committed together, or none is. Given a transaction
+   * (`within`), the transfers become part of it, and the caller retries the whole
+   * transaction on a deadlock; otherwise the write is one atomic statement, retried here,
+   * which may carry an `attachment`: the caller's own writes, committed with it.
    */
   async transfer(
     request: LedgerRequest & { transfers: readonly TransferSpec[] },
-    within?: Trx,
+    options: { within?: Trx; attachment?: TransferAttachment } = {},
   ): Promise<LedgerResult> {
+    const { within, attachment } = options;
     const invalid =
       validateIdempotencyKey(request.idempotencyKey) ?? validateTransferSpecs(request.transfers);
     if (invalid) return invalid;
@@ -119,6 +125,7 @@ export class Ledger {
           specs,
           accounts,
           deltas,
+          attachment,
         });
       const rows = within ? await write() : await retryOnConflict(write);
       const first = rows[0];
@@ -127,6 +134,8 @@ export class Ledger {
           requestId: first.request_id,
           transfers: rows.map(toTransfer),
           replayed: false,
+          balancesAfter: toBalances(first.balances_after),
+          attached: first.attached,
         });
       }
       return await this.#replay(within ?? this.db, request, hash);
@@ -433,4 +442,19 @@ function assetMismatch(debit: Account, credit: Account): LedgerRefusal {
 function alreadyReversed(transferId: number | null): LedgerRefusal {
   const which = transferId === null ? 'One of these transfers' : `Transfer ${transferId}`;
   return ledgerRefusal('already_reversed', `${which} has already been reversed.`);
+}
+
+function toBalances(rows: TransferStatementRow['balances_after']): Map<number, AccountBalance> {
+  return new Map(
+    rows.map((row) => [
+      Number(row.account_id),
+      {
+        debitsPosted: row.debits_posted,
+        creditsPosted: row.credits_posted,
+        debitsPending: row.debits_pending,
+        creditsPending: row.credits_pending,
+        available: row.credits_posted - row.debits_posted - row.debits_pending,
+      },
+    ]),
+  );
 }

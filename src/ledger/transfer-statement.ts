@@ -1,5 +1,4 @@
-import type { Selectable } from 'kysely';
-import { sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { PREPARE_MARKER } from '../db/preparing-pool.ts';
 import type { LedgerTransferTable } from '../db/tables.ts';
@@ -14,7 +13,31 @@ export interface TransferStatementInput {
   readonly specs: readonly TransferSpec[];
   readonly accounts: ReadonlyMap<number, Account>;
   readonly deltas: BalanceDeltas;
+  readonly attachment?: TransferAttachment;
 }
+
+/**
+ * Writes that must commit with the transfers or not at all, made in the same statement:
+ * common table expressions that may read `req` (the claimed request, one row with its
+ * `id`), and one SQL value to return from them.
+ */
+export interface TransferAttachment {
+  readonly ctes: RawBuilder<unknown>;
+  readonly result: RawBuilder<unknown>;
+}
+
+export type TransferStatementRow = Selectable<LedgerTransferTable> & {
+  /** The attachment's result. */
+  attached: unknown;
+  /** The limited accounts' totals after the write. */
+  balances_after: Array<{
+    account_id: number;
+    debits_posted: number;
+    credits_posted: number;
+    debits_pending: number;
+    credits_pending: number;
+  }>;
+};
 
 /**
  * Claims the idempotency key, writes the balances and appends the transfers in one
@@ -24,7 +47,7 @@ export interface TransferStatementInput {
 export async function executeTransferStatement(
   db: Database,
   input: TransferStatementInput,
-): Promise<Selectable<LedgerTransferTable>[]> {
+): Promise<TransferStatementRow[]> {
   const transfers = input.specs.map((spec, position) => {
     const asset = (input.accounts.get(spec.debitAccountId) as Account).asset;
     const status = spec.pending ? 'pending' : 'posted';
@@ -32,7 +55,8 @@ export async function executeTransferStatement(
       ${spec.creditAccountId}::bigint, ${spec.amount}::bigint, ${spec.kind}::text,
       ${status}::text, ${spec.memo ?? null}::text)`;
   });
-  const { rows } = await sql<Selectable<LedgerTransferTable>>`${sql.raw(PREPARE_MARKER)}
+  const attachment = input.attachment;
+  const { rows } = await sql<TransferStatementRow>`${sql.raw(PREPARE_MARKER)}
     with req as (
       insert into ledger_requests (organization_id, idempotency_key, request_hash, operation)
       values (${input.organizationId}, ${input.idempotencyKey}, ${input.requestHash}, 'transfer')
@@ -50,7 +74,14 @@ export async function executeTransferStatement(
         as t (position, asset, debit_account_id, credit_account_id, amount, kind, status, memo)
       order by t.position
       returning *
-    )
-    select * from transfers order by id`.execute(db);
+    )${
+      attachment
+        ? sql`,
+    ${attachment.ctes}`
+        : sql``
+    }
+    select t.*, ${attachment?.result ?? sql`null`} as attached,
+      (select coalesce(json_agg(b), '[]') from balances b) as balances_after
+    from transfers t order by t.id`.execute(db);
   return rows;
 }

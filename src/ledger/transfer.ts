@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Asset, LedgerTransferTable, TransferKind, TransferStatus } from '../db/tables.ts';
+import type { AccountBalance } from './balances.ts';
 
 /** One movement asked of the ledger: `amount` leaves the debit account for the credit one. */
 export interface TransferSpec {
@@ -48,4 +49,8 @@ export interface TransferOutcome {
   readonly requestId: number;
   readonly transfers: readonly Transfer[];
   readonly replayed: boolean;
+  /** After a transfer that wrote (not a replay): its limited accounts' balances. */
+  readonly balancesAfter?: ReadonlyMap<number, AccountBalance>;
+  /** After a transfer that wrote: the result of its attachment, if it had one. */
+  readonly attached?: unknown;
 }

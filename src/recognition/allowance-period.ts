@@ -127,6 +127,19 @@ export function allowancePeriodAt(
   cadence: Cadence,
   timezone: string,
 ): AllowancePeriod {
+  // Every give asks for the current period; time-zone arithmetic is slow, so the last
+  // answer per cadence and zone is kept while instants fall inside it.
+  const cacheKey = `${cadence}|${timezone}`;
+  const known = lastPeriods.get(cacheKey);
+  if (known && instant >= known.start && instant < known.end) return known;
+  const period = computePeriod(instant, cadence, timezone);
+  lastPeriods.set(cacheKey, period);
+  return period;
+}
+
+const lastPeriods = new Map<string, AllowancePeriod>();
+
+function computePeriod(instant: Date, cadence: Cadence, timezone: string): AllowancePeriod {
   const now = wallClock(instant, timezone);
   const first = firstDayOf(cadence, { year: now.year, month: now.month, day: now.day });
   return {

@@ -1,8 +1,10 @@
 import type { Command } from '../core/command.ts';
 import { type RecognitionEvent, type Reply, refusalReply } from '../core/reply.ts';
 import { RefusalAbort, refuse } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
 import { retryOnConflict } from '../db/retry.ts';
 import type { Member } from '../directory/members.ts';
+import type { LedgerResult } from '../ledger/ledger.ts';
 import type { TransferSpec } from '../ledger/transfer.ts';
 import { allowancePeriodAt, periodNoun } from './allowance-period.ts';
 import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
@@ -10,18 +12,27 @@ import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
 import type { RecognitionServices } from './recognition-services.ts';
 import {
+  type NewRecognition,
+  RECOGNITION_ID,
   type RecordedRecognition,
   recognitionByLedgerRequest,
+  recognitionCtes,
+  recorded,
   recordRecognition,
 } from './recognition-store.ts';
 import { loadRecognitionSettings, type RecognitionSettings } from './settings.ts';
 import { listNames, points, sentence } from './wording.ts';
 
+interface Given {
+  readonly recognition: RecordedRecognition;
+  /** The giver's allowance left, when the write reported it. */
+  readonly left?: number;
+}
+
 /**
  * Gives kudos: resolves the recipients, applies the organization's policy, opens the
  * giver's allowance period if needed, then moves the points and records the recognition
- * in one database transaction, all or nothing. A redelivered command replays the first
- * answer and moves nothing.
+ * atomically. A redelivered command replays the first answer and moves nothing.
  */
 export async function giveKudos(
   services: RecognitionServices,
@@ -69,46 +80,57 @@ export async function giveKudos(
         debitAccountId: giverAccounts.allowance.id,
         creditAccountId: org.allowance_spent.id,
         amount: amountEach,
-        kind: 'kudos' as const,
+        kind: 'kudos',
       },
       {
         debitAccountId: org.issuance.id,
         creditAccountId: accounts.earned.id,
         amount: amountEach,
-        kind: 'kudos' as const,
+        kind: 'kudos',
       },
     );
   }
+  const ledgerRequest = {
+    organizationId,
+    idempotencyKey: `kudos:${command.idempotencyKey}`,
+    transfers,
+  };
+  const input: NewRecognition = {
+    giver: command.actor,
+    recipients,
+    amountEach,
+    message: request.reason,
+    values,
+    platform: command.platform,
+    channel: command.channel,
+  };
 
-  let recorded: RecordedRecognition;
+  let given: Given;
   try {
-    recorded = await retryOnConflict(() =>
-      db.transaction().execute(async (trx) => {
-        const moved = await ledger.transfer(
-          { organizationId, idempotencyKey: `kudos:${command.idempotencyKey}`, transfers },
-          trx,
-        );
-        if (!moved.ok) throw new RefusalAbort(moved);
-        if (moved.value.replayed) {
-          const first = await recognitionByLedgerRequest(trx, moved.value.requestId);
-          if (!first) throw new Error(`ledger request ${moved.value.requestId} has no recognition`);
-          return first;
-        }
-        return recordRecognition(trx, settings, now, {
-          ledgerRequestId: moved.value.requestId,
-          giver: command.actor,
-          recipients,
-          amountEach,
-          message: request.reason,
-          values,
-          platform: command.platform,
-          channel: command.channel,
-        });
-      }),
-    );
+    if (settings.dailyPairCap === null) {
+      // The common case: one statement moves the points and records the recognition.
+      const moved = await ledger.transfer(ledgerRequest, {
+        attachment: { ctes: recognitionCtes(settings, input), result: RECOGNITION_ID },
+      });
+      given = await givenFrom(db, moved, (value) => ({
+        recognition: recorded(input, Number(value.attached)),
+        left: value.balancesAfter?.get(giverAccounts.allowance.id)?.available,
+      }));
+    } else {
+      // The pair cap must be read after the giver's allowance row is locked: a transaction.
+      given = await retryOnConflict(() =>
+        db.transaction().execute(async (trx) => {
+          const moved = await ledger.transfer(ledgerRequest, { within: trx });
+          // Inside the transaction, read through it: PGlite has one connection.
+          return givenFrom(trx, moved, async (value) => ({
+            recognition: await recordRecognition(trx, settings, now, input, value.requestId),
+          }));
+        }),
+      );
+    }
   } catch (error) {
     if (!(error instanceof RefusalAbort)) throw error;
-    // Read only now: the failed transaction has been rolled back and its connection freed.
+    // Read only now: a failed transaction has been rolled back and its connection freed.
     const refusal =
       error.refusal.code === 'insufficient_balance'
         ? await allowanceShortfall(
@@ -120,7 +142,30 @@ export async function giveKudos(
         : error.refusal;
     return refusalReply(refusal.code, refusal.message);
   }
-  return confirmation(services, settings, command, recorded);
+  return confirmation(services, settings, command, given);
+}
+
+/** A refusal aborts (and rolls back); a replay answers with the first recognition. */
+async function givenFrom(
+  reader: Database,
+  moved: LedgerResult,
+  fresh: (value: Extract<LedgerResult, { ok: true }>['value']) => Given | Promise<Given>,
+): Promise<Given> {
+  if (!moved.ok) throw new RefusalAbort(moved);
+  if (!moved.value.replayed) return fresh(moved.value);
+  const first = await recognitionByLedgerRequest(reader, moved.value.requestId);
+  if (!first) throw new Error(`ledger request ${moved.value.requestId} has no recognition`);
+  return { recognition: first };
+}
+
+async function allowanceLeft(
+  services: RecognitionServices,
+  settings: RecognitionSettings,
+  member: Member,
+) {
+  const accounts = await services.ledger.memberAccounts(settings.organizationId, member.id);
+  const balances = await services.ledger.balances([accounts.allowance.id]);
+  return balances.get(accounts.allowance.id)?.available ?? 0;
 }
 
 async function allowanceShortfall(
@@ -129,10 +174,7 @@ async function allowanceShortfall(
   giver: Member,
   needed: number,
 ): Promise<GiveRefusal> {
-  const accounts = await services.ledger.memberAccounts(settings.organizationId, giver.id);
-  const left =
-    (await services.ledger.balances([accounts.allowance.id])).get(accounts.allowance.id)
-      ?.available ?? 0;
+  const left = await allowanceLeft(services, settings, giver);
   return refuse(
     'insufficient_allowance',
     `You have ${points(left)} left to give this ${periodNoun(settings.allowanceCadence)}; this needs ${needed}.`,
@@ -143,39 +185,33 @@ async function confirmation(
   services: RecognitionServices,
   settings: RecognitionSettings,
   command: Command,
-  recorded: RecordedRecognition,
+  { recognition, left: reported }: Given,
 ): Promise<Reply> {
-  const accounts = await services.ledger.memberAccounts(settings.organizationId, command.actor.id);
-  const left =
-    (await services.ledger.balances([accounts.allowance.id])).get(accounts.allowance.id)
-      ?.available ?? 0;
-  const names = listNames(recorded.recipients.map((recipient) => recipient.name));
-  const reason = recorded.message ? ` for ${recorded.message}` : '';
-  const gave = sentence(`You gave ${points(recorded.amountEach)} to ${names}${reason}`);
-  const text = `${gave} You have ${points(left)} left to give this ${periodNoun(settings.allowanceCadence)}.`;
+  const left = reported ?? (await allowanceLeft(services, settings, command.actor));
+  const names = listNames(recognition.recipients.map((recipient) => recipient.name));
+  const reason = recognition.message ? ` for ${recognition.message}` : '';
+  const noun = periodNoun(settings.allowanceCadence);
+  const gave = sentence(`You gave ${points(recognition.amountEach)} to ${names}${reason}`);
   const event: RecognitionEvent = {
     kind: 'kudos_given',
-    recognitionId: recorded.id,
+    recognitionId: recognition.id,
     organizationId: settings.organizationId,
     giver: { memberId: command.actor.id, name: command.actor.displayName },
-    recipients: recorded.recipients,
-    amountEach: recorded.amountEach,
-    message: recorded.message,
-    values: recorded.values,
-    channel: recorded.channel,
+    recipients: recognition.recipients,
+    amountEach: recognition.amountEach,
+    message: recognition.message,
+    values: recognition.values,
+    channel: recognition.channel,
   };
   return {
-    text,
+    text: `${gave} You have ${points(left)} left to give this ${noun}.`,
     blocks: [
       { kind: 'text', text: gave },
-      {
-        kind: 'context',
-        text: `${points(left)} left to give this ${periodNoun(settings.allowanceCadence)}.`,
-      },
+      { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',
     outcome: 'ok',
     // A replay answers as the first delivery did, but announces nothing again.
-    events: recorded.replayed ? [] : [event],
+    events: recognition.replayed ? [] : [event],
   };
 }

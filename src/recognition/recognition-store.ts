@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { RefusalAbort, refuse } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { prepared } from '../db/preparing-pool.ts';
@@ -20,7 +20,6 @@ export interface RecordedRecognition {
 }
 
 export interface NewRecognition {
-  readonly ledgerRequestId: number;
   readonly giver: Member;
   readonly recipients: readonly Member[];
   readonly amountEach: number;
@@ -28,6 +27,53 @@ export interface NewRecognition {
   readonly values: readonly string[];
   readonly platform: Platform;
   readonly channel: string | null;
+}
+
+/**
+ * The recognition and its recipients as common table expressions keyed by `req`, the
+ * ledger request that moves their points: attached to the ledger's own statement, they
+ * commit with the transfers in one round trip. `recognition` yields the new row's id.
+ */
+export function recognitionCtes(
+  settings: RecognitionSettings,
+  input: NewRecognition,
+): RawBuilder<unknown> {
+  // The recipients travel as an array, so the text is the same whatever their number.
+  return sql`
+    recognition as (
+      insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
+        message, company_values, platform, channel)
+      select ${settings.organizationId}, ${input.giver.id}, req.id, ${input.amountEach},
+        ${input.message}, ${[...input.values]}::text[], ${input.platform}, ${input.channel}
+      from req
+      returning id, created_at
+    ),
+    recognition_recipients_written as (
+      insert into recognition_recipients (recognition_id, organization_id, giver_id,
+        recipient_id, amount, created_at)
+      select recognition.id, ${settings.organizationId}, ${input.giver.id}, recipient_id,
+        ${input.amountEach}, recognition.created_at
+      from recognition, unnest(${input.recipients.map((member) => member.id)}::bigint[]) as recipient_id
+    )`;
+}
+
+/** What {@link recognitionCtes} return: the new recognition's id. */
+export const RECOGNITION_ID = sql`(select id from recognition)`;
+
+/** The recognition as first recorded, from what was asked and the id it got. */
+export function recorded(input: NewRecognition, id: number): RecordedRecognition {
+  return {
+    id,
+    amountEach: input.amountEach,
+    message: input.message,
+    values: input.values,
+    channel: input.channel,
+    recipients: input.recipients.map((member) => ({
+      memberId: member.id,
+      name: member.displayName,
+    })),
+    replayed: false,
+  };
 }
 
 /**
@@ -40,40 +86,16 @@ export async function recordRecognition(
   settings: RecognitionSettings,
   now: Date,
   input: NewRecognition,
+  ledgerRequestId: number,
 ): Promise<RecordedRecognition> {
   if (settings.dailyPairCap !== null) await checkDailyPairCap(trx, settings, now, input);
-  // One prepared statement whatever the number of recipients (they travel as an array).
   const { rows } = await sql<{ id: number }>`${prepared}
-    with recognition as (
-      insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
-        message, company_values, platform, channel)
-      values (${settings.organizationId}, ${input.giver.id}, ${input.ledgerRequestId},
-        ${input.amountEach}, ${input.message}, ${[...input.values]}::text[], ${input.platform},
-        ${input.channel})
-      returning id, created_at
-    ),
-    recipients as (
-      insert into recognition_recipients (recognition_id, organization_id, giver_id,
-        recipient_id, amount, created_at)
-      select recognition.id, ${settings.organizationId}, ${input.giver.id}, recipient_id,
-        ${input.amountEach}, recognition.created_at
-      from recognition, unnest(${input.recipients.map((member) => member.id)}::bigint[]) as recipient_id
-    )
+    with req as (select ${ledgerRequestId}::bigint as id),
+    ${recognitionCtes(settings, input)}
     select id from recognition`.execute(trx);
   const recognition = rows[0];
   if (!recognition) throw new Error('the recognition was not stored');
-  return {
-    id: recognition.id,
-    amountEach: input.amountEach,
-    message: input.message,
-    values: input.values,
-    channel: input.channel,
-    recipients: input.recipients.map((member) => ({
-      memberId: member.id,
-      name: member.displayName,
-    })),
-    replayed: false,
-  };
+  return recorded(input, recognition.id);
 }
 
 async function checkDailyPairCap(

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { type PermissionRule, toPermissionRule } from '../core/permission-rule.ts';
 import type { Database } from '../db/database.ts';
 import { prepared } from '../db/preparing-pool.ts';
-import type { MemberRole } from '../db/tables.ts';
+import type { MemberRole, RecognitionSettingsTable } from '../db/tables.ts';
 import type { Cadence } from './allowance-period.ts';
 
 /** An organization's recognition program, as admins configure it. */
@@ -31,25 +31,29 @@ export interface RecognitionSettings {
   readonly memberAllowances: ReadonlyMap<number, number>;
 }
 
-function readSettingsRow(db: Database, organizationId: number) {
-  return db
-    .selectFrom('recognition_settings as s')
-    .modifyFront(prepared)
-    .innerJoin('organizations as o', 'o.id', 's.organization_id')
-    .selectAll('s')
-    .select([
-      'o.timezone',
-      sql<Date>`now()`.as('now'),
-      sql<string[]>`array(select name from company_values v
-        where v.organization_id = s.organization_id order by name)`.as('value_names'),
-      sql<Array<{ role: MemberRole | null; member_id: number | null; amount: number }>>`coalesce(
+type SettingsRow = Selectable<RecognitionSettingsTable> & {
+  timezone: string;
+  now: Date;
+  value_names: string[];
+  overrides: Array<{ role: MemberRole | null; member_id: number | null; amount: number }>;
+};
+
+/** Read on every command, so written as one prepared statement kysely need not compile. */
+async function readSettingsRow(
+  db: Database,
+  organizationId: number,
+): Promise<SettingsRow | undefined> {
+  const { rows } = await sql<SettingsRow>`${prepared}
+    select s.*, o.timezone, now() as now,
+      array(select name from company_values v
+        where v.organization_id = s.organization_id order by name) as value_names,
+      coalesce(
         (select json_agg(json_build_object('role', a.role, 'member_id', a.member_id, 'amount', a.amount))
-          from allowance_overrides a where a.organization_id = s.organization_id), '[]')`.as(
-        'overrides',
-      ),
-    ])
-    .where('s.organization_id', '=', organizationId)
-    .executeTakeFirst();
+          from allowance_overrides a where a.organization_id = s.organization_id), '[]') as overrides
+    from recognition_settings s
+    join organizations o on o.id = s.organization_id
+    where s.organization_id = ${organizationId}`.execute(db);
+  return rows[0];
 }
 
 async function createDefaults(db: Database, organizationId: number) {

@@ -2,14 +2,14 @@ import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
 import { allowancePeriodAt, periodNoun } from './allowance-period.ts';
 import type { RecognitionServices } from './recognition-services.ts';
-import { allowanceFor, loadRecognitionSettings } from './settings.ts';
+import { allowanceFor } from './settings.ts';
 import { points, shortDate } from './wording.ts';
 
 /** `balance`: allowance left this period with its reset date, and points earned. */
 export async function showBalance(services: RecognitionServices, command: Command): Promise<Reply> {
   const { ledger } = services;
   const member = command.actor;
-  const { settings, now } = await loadRecognitionSettings(services.db, member.organizationId);
+  const { settings, now } = await services.settings.load(member.organizationId);
   const period = allowancePeriodAt(now, settings.allowanceCadence, settings.timezone);
   await services.periods.open(settings, member, period);
   const accounts = await ledger.memberAccounts(member.organizationId, member.id);

@@ -20,7 +20,7 @@ import {
   recorded,
   recordRecognition,
 } from './recognition-store.ts';
-import { loadRecognitionSettings, type RecognitionSettings } from './settings.ts';
+import type { RecognitionSettings } from './settings.ts';
 import { listNames, points, sentence } from './wording.ts';
 
 interface Given {
@@ -41,7 +41,7 @@ export async function giveKudos(
 ): Promise<Reply> {
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
-  const { settings, now } = await loadRecognitionSettings(db, organizationId);
+  const { settings, now } = await services.settings.load(organizationId);
   const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
   if (resolved.unknown.length > 0) {
     return refusalReply(

@@ -3,7 +3,6 @@ import type { Command } from '../core/command.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from './recognition-services.ts';
-import { loadRecognitionSettings } from './settings.ts';
 import { shortDate } from './wording.ts';
 
 export interface HistoryEntry {
@@ -59,7 +58,7 @@ export async function readHistory(
 
 /** `history`: the member's recent kudos. */
 export async function showHistory(services: RecognitionServices, command: Command): Promise<Reply> {
-  const { settings } = await loadRecognitionSettings(services.db, command.actor.organizationId);
+  const { settings } = await services.settings.load(command.actor.organizationId);
   const entries = await readHistory(services.db, command.actor.id);
   if (entries.length === 0) return textReply('No kudos given or received yet.');
   const items = entries.map((entry) => {

@@ -7,7 +7,6 @@ import { parseGive } from './grammar/give-grammar.ts';
 import { showHistory } from './history.ts';
 import { showLeaderboard } from './leaderboard.ts';
 import type { RecognitionServices } from './recognition-services.ts';
-import { loadRecognitionSettings } from './settings.ts';
 
 const EXAMPLE = '@ana @li 10 for the launch #teamwork';
 
@@ -55,10 +54,7 @@ export function createKudosRouter(services: RecognitionServices): CommandRouter 
       usage: '',
       summary: 'the company values to tag with #',
       handle: async (command) => {
-        const { settings } = await loadRecognitionSettings(
-          services.db,
-          command.actor.organizationId,
-        );
+        const { settings } = await services.settings.load(command.actor.organizationId);
         if (settings.values.length === 0) {
           return textReply(
             'This organization has no company values yet; any #hashtag is kept as one.',

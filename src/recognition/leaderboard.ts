@@ -4,7 +4,6 @@ import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { allowancePeriodAt, type Cadence, periodNoun } from './allowance-period.ts';
 import type { RecognitionServices } from './recognition-services.ts';
-import { loadRecognitionSettings } from './settings.ts';
 
 export const LEADERBOARD_WINDOWS = ['week', 'month', 'quarter', 'all'] as const;
 export type LeaderboardWindow = (typeof LEADERBOARD_WINDOWS)[number];
@@ -69,10 +68,7 @@ export async function showLeaderboard(
   command: Command,
   args: string,
 ): Promise<Reply> {
-  const { settings, now } = await loadRecognitionSettings(
-    services.db,
-    command.actor.organizationId,
-  );
+  const { settings, now } = await services.settings.load(command.actor.organizationId);
   const asked = args.trim().toLowerCase();
   const window = (asked || periodNoun(settings.allowanceCadence)) as LeaderboardWindow;
   if (!LEADERBOARD_WINDOWS.includes(window)) {

@@ -8,6 +8,7 @@ import {
   normalizeCommandText,
   parseGive,
   type RecipientRef,
+  recipientKey,
 } from '../../src/recognition/grammar/give-grammar.ts';
 
 const person = (name: string): RecipientRef => ({ kind: 'name', name });
@@ -391,19 +392,6 @@ function hashtagRuns(reason: string): string[] {
   );
 }
 
-function keyOf(ref: RecipientRef): string {
-  switch (ref.kind) {
-    case 'slack_user':
-      return `su:${ref.userId}`;
-    case 'slack_group':
-      return `sg:${ref.groupId}`;
-    case 'teams_user':
-      return `tu:${ref.userId}`;
-    case 'name':
-      return `n:${ref.name.toLowerCase()}`;
-  }
-}
-
 /** What every result must satisfy, whatever the input. */
 function expectWellFormed(result: GiveRequest | GiveParseRefusal): void {
   if ('ok' in result) {
@@ -414,7 +402,7 @@ function expectWellFormed(result: GiveRequest | GiveParseRefusal): void {
     return;
   }
   expect(result.recipients.length).toBeGreaterThan(0);
-  const keys = result.recipients.map(keyOf);
+  const keys = result.recipients.map(recipientKey);
   expect(new Set(keys).size).toBe(keys.length);
   for (const ref of result.recipients) {
     if (ref.kind === 'name') expect(ref.name.length).toBeGreaterThan(0);
@@ -568,7 +556,7 @@ describe('parseGive properties', () => {
         fc.uniqueArray(writtenRecipient, {
           minLength: 1,
           maxLength: 5,
-          selector: (written) => keyOf(written.ref),
+          selector: (written) => recipientKey(written.ref),
         }),
         fc.array(separator, { minLength: 5, maxLength: 5 }),
         writtenAmount,

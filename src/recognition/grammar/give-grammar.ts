@@ -57,7 +57,8 @@ export function hashtagValues(message: string): string[] {
   return [...values];
 }
 
-function recipientKey(ref: RecipientRef): string {
+/** What makes two references the same recipient (names compare case-insensitively). */
+export function recipientKey(ref: RecipientRef): string {
   switch (ref.kind) {
     case 'slack_user':
       return `su:${ref.userId}`;

@@ -75,7 +75,7 @@ export class Ledger {
     return accounts;
   }
 
-  /** Balances read from the balance rows, never from history. */
+  /** Limited accounts' balances from their rows (O(1)); unlimited ones' from their transfers. */
   balances(accountIds: readonly number[]): Promise<Map<number, AccountBalance>> {
     return readBalances(this.db, accountIds);
   }
@@ -97,10 +97,9 @@ export class Ledger {
     const specs = request.transfers.map((spec) => ({ ...spec, pending: spec.pending === true }));
     const hash = requestHash('transfer', specs);
     const deltas = new BalanceDeltas();
-    let accounts: Map<number, Account>;
     try {
       const executor = within ?? this.db;
-      accounts = await this.#accountsOf(
+      const accounts = await this.#accountsOf(
         executor,
         request.organizationId,
         specs.flatMap((spec) => [spec.debitAccountId, spec.creditAccountId]),

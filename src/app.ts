@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
 import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -9,10 +10,13 @@ import { createHttpApp } from './http/server.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
+import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 
 export interface RunningPlaudit {
   readonly url: string;
   readonly db: Database;
+  /** The Slack adapter, when Slack is configured. */
+  readonly slack: SlackAdapter | undefined;
   /** Stops taking requests, lets the ones in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -37,19 +41,28 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
 
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
-  // Slack and Teams credentials arrive with their adapters; until then every start is local.
-  const organizationId = await ensureDemoOrganization(db);
-  if (config.HOST !== '127.0.0.1' && config.HOST !== 'localhost' && config.HOST !== '::1') {
-    logger.warn(
-      { host: config.HOST },
-      'local mode: the console lets anyone on this network act as any demo member',
-    );
+  const mount: Router[] = [];
+  let slack: SlackAdapter | undefined;
+  if (config.SLACK_BOT_TOKEN) {
+    slack = await startSlackAdapter({
+      config: { ...config, SLACK_BOT_TOKEN: config.SLACK_BOT_TOKEN },
+      db,
+      router,
+      logger,
+    });
+    if (slack.routes) mount.push(slack.routes);
+  } else {
+    // Local mode: no chat platform is configured, so the console is the way in.
+    const organizationId = await ensureDemoOrganization(db);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(config.HOST)) {
+      logger.warn(
+        { host: config.HOST },
+        'local mode: the console lets anyone on this network act as any demo member',
+      );
+    }
+    mount.push(consoleRoutes({ db, router, organizationId, logger }));
   }
-  const app = createHttpApp({
-    db,
-    logger,
-    mount: [consoleRoutes({ db, router, organizationId, logger })],
-  });
+  const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);
@@ -57,13 +70,19 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, console: `${url}/console` }, 'Plaudit is listening (local mode)');
+  logger.info(
+    slack ? { url, slack: `${url}/slack/events` } : { url, console: `${url}/console` },
+    'Plaudit is listening',
+  );
 
   return {
     url,
     db,
+    slack,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await slack?.settled();
+      await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');
     },

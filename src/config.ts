@@ -40,9 +40,50 @@ export const configSchema = z.object({
     .default(3000),
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** Slack bot token (xoxb-…); setting it turns the Slack adapter on. */
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-\S+$/, { message: 'a Slack bot token starting with xoxb-' })
+    .optional(),
+  /** Verifies Slack's HTTP requests; required in HTTP mode. */
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** App-level token (xapp-…) for Socket Mode; unset means HTTP mode on /slack/events. */
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-\S+$/, { message: 'a Slack app-level token starting with xapp-' })
+    .optional(),
+  /** Slack Web API base URL; tests point it at a local fake. @defaultValue https://slack.com/api/ */
+  SLACK_API_URL: z
+    .string()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+      message: 'an http(s) URL such as https://slack.com/api/',
+    })
+    .default('https://slack.com/api/'),
+  /** The slash command as configured in the Slack app. @defaultValue /kudos */
+  SLACK_COMMAND: z
+    .string()
+    .regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'a slash command such as /kudos' })
+    .default('/kudos'),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Settings that only make sense together, each refused with the sentence that fixes it. */
+function checkCombinations(config: Config): string[] {
+  const problems: string[] = [];
+  const slack = config.SLACK_BOT_TOKEN !== undefined;
+  if (slack && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
+    problems.push(
+      "SLACK_SIGNING_SECRET must be set (from the Slack app's Basic Information page): requests on /slack/events are verified with it.",
+    );
+  }
+  if (!slack && (config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN)) {
+    problems.push(
+      'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
+    );
+  }
+  return problems;
+}
 
 /** A configuration error whose message is one sentence naming the variable. */
 export class ConfigError extends Error {
@@ -60,7 +101,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`PORT=` in an .env file) means unset, as it does to most tools.
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = configSchema.safeParse(set);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problems = checkCombinations(parsed.data);
+    if (problems.length === 0) return parsed.data;
+    throw new ConfigError(problems.join(' '));
+  }
   const sentences = parsed.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? 'configuration');
     return `${variable} must be ${issue.message}.`;

@@ -16,6 +16,7 @@ export interface Tables {
   allowance_overrides: AllowanceOverrideTable;
   recognitions: RecognitionTable;
   recognition_recipients: RecognitionRecipientTable;
+  slack_workspaces: SlackWorkspaceTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -198,4 +199,12 @@ export interface RecognitionRecipientTable {
   recipient_id: number;
   amount: number;
   created_at: Date;
+}
+
+export interface SlackWorkspaceTable {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+  created_at: CreatedAt;
 }

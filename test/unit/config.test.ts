@@ -11,7 +11,37 @@ describe('parseConfig', () => {
       HOST: '127.0.0.1',
       PORT: 3000,
       LOG_LEVEL: 'info',
+      SLACK_BOT_TOKEN: undefined,
+      SLACK_SIGNING_SECRET: undefined,
+      SLACK_APP_TOKEN: undefined,
+      SLACK_API_URL: 'https://slack.com/api/',
+      SLACK_COMMAND: '/kudos',
     });
+  });
+
+  it('turns Slack on with a bot token and refuses HTTP mode without a signing secret', () => {
+    expect(() => parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' })).toThrow(
+      "SLACK_SIGNING_SECRET must be set (from the Slack app's Basic Information page): requests on /slack/events are verified with it.",
+    );
+    expect(
+      parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 's3cret' }),
+    ).toMatchObject({
+      SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+      SLACK_SIGNING_SECRET: 's3cret',
+      SLACK_COMMAND: '/kudos',
+    });
+    expect(parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' })).toMatchObject({
+      SLACK_APP_TOKEN: 'xapp-1-A',
+    });
+    expect(() => parseConfig({ SLACK_SIGNING_SECRET: 's3cret' })).toThrow(
+      'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
+    );
+    expect(() => parseConfig({ SLACK_BOT_TOKEN: 'xoxp-user-token' })).toThrow(
+      'SLACK_BOT_TOKEN must be a Slack bot token starting with xoxb-.',
+    );
+    expect(() =>
+      parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_COMMAND: 'kudos' }),
+    ).toThrow('SLACK_COMMAND must be a slash command such as /kudos.');
   });
 
   it('reads production values and treats empty strings as unset', () => {

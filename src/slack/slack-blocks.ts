@@ -1,0 +1,91 @@
+import type { types } from '@slack/bolt';
+import type { KudosGiven, Reply } from '../core/reply.ts';
+import { listNames, points } from '../recognition/wording.ts';
+
+type KnownBlock = types.KnownBlock;
+
+const MENTION = /<[@#!][^<>\s]+>/g;
+
+/** Escapes text for mrkdwn, keeping Slack's own mention syntax (`<@U123>`) intact. */
+export function escapeSlackText(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    out += escapePlain(text.slice(last, match.index)) + match[0];
+    last = (match.index ?? 0) + match[0].length;
+  }
+  return out + escapePlain(text.slice(last));
+}
+
+function escapePlain(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Slack sends the command text HTML-escaped; the core works with the plain text. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** A core reply as Block Kit; the plain text stays as the notification fallback. */
+export function replyBlocks(reply: Reply): KnownBlock[] {
+  return reply.blocks.map((block): KnownBlock => {
+    switch (block.kind) {
+      case 'heading':
+        return { type: 'header', text: { type: 'plain_text', text: block.text.slice(0, 150) } };
+      case 'text':
+        return { type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(block.text) } };
+      case 'fields':
+        return {
+          type: 'section',
+          fields: block.fields.slice(0, 10).map((field) => ({
+            type: 'mrkdwn' as const,
+            text: `*${escapePlain(field.label)}*\n${escapePlain(field.value)}`,
+          })),
+        };
+      case 'list':
+        return {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n'),
+          },
+        };
+      case 'context':
+        return {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: escapeSlackText(block.text) }],
+        };
+    }
+  });
+}
+
+/**
+ * The channel celebration of a kudos: who gave whom how much, and why. Recipients are
+ * mentioned by their Slack ids where they have one, so Slack notifies them.
+ */
+export function announcementBlocks(
+  event: KudosGiven,
+  slackIds: ReadonlyMap<number, string>,
+): KnownBlock[] {
+  const name = (member: { memberId: number; name: string }) => {
+    const id = slackIds.get(member.memberId);
+    return id ? `<@${id}>` : `*${escapePlain(member.name)}*`;
+  };
+  const headline = `🎉 ${name(event.giver)} gave ${listNames(event.recipients.map(name))} *${points(event.amountEach)}*`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: headline } }];
+  if (event.message) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `> ${escapeSlackText(event.message)}` },
+    });
+  }
+  if (event.values.length > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: event.values.map((value) => `#${escapePlain(value)}`).join('  ') },
+      ],
+    });
+  }
+  return blocks;
+}

@@ -1,0 +1,196 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { MentionResolver } from '../core/command.ts';
+import type { Database } from '../db/database.ts';
+import { createMember, findMember, findMemberByEmail, type Member } from '../directory/members.ts';
+import { findMemberByIdentity, linkIdentity } from '../directory/platform-identities.ts';
+import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
+import type { SlackWorkspace } from './slack-workspaces.ts';
+
+interface SlackUser {
+  id?: string;
+  name?: string;
+  real_name?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  profile?: { display_name?: string; real_name?: string; email?: string };
+}
+
+/** How a Slack user's record reads as a member's. */
+function memberFields(user: SlackUser) {
+  return {
+    displayName:
+      user.profile?.display_name?.trim() ||
+      user.profile?.real_name?.trim() ||
+      user.real_name?.trim() ||
+      user.name?.trim() ||
+      (user.id as string),
+    email: user.profile?.email?.toLowerCase() ?? null,
+    status: user.deleted ? ('deactivated' as const) : ('active' as const),
+    isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
+    isBot: Boolean(user.is_bot),
+  };
+}
+
+/**
+ * Slack users as members: found by their platform identity, or created on first sight
+ * from `users.info` (name, email, deactivation, guest and bot flags) and linked, joining
+ * an existing member with the same email in the organization. A known user's record is
+ * refreshed from Slack in the background once its time to live has passed, so a command
+ * never waits on Slack for someone already known. User groups expand through
+ * `usergroups.users.list`.
+ */
+export class SlackDirectory {
+  readonly #checked = new Map<string, number>();
+  readonly #pending = new Map<string, Promise<Member>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+    /** @defaultValue 10 minutes */
+    private readonly ttlMs = 600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The member a Slack user is, creating them on first sight. */
+  member(workspace: SlackWorkspace, userId: string): Promise<Member> {
+    const key = `${workspace.teamId}:${userId}`;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#member(workspace, userId).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** A mention resolver bound to one workspace, for one command. */
+  resolverFor(workspace: SlackWorkspace): MentionResolver {
+    return {
+      resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
+        const members: Member[] = [];
+        const unknown: string[] = [];
+        for (const ref of refs) {
+          if (ref.kind === 'slack_user') {
+            const member = await this.member(workspace, ref.userId).catch((error: unknown) => {
+              if (isUnknownSlackUser(error)) return undefined;
+              throw error;
+            });
+            if (member) members.push(member);
+            else unknown.push('that person');
+          } else if (ref.kind === 'slack_group') {
+            const users = await this.#groupUsers(ref.groupId);
+            if (users === undefined) unknown.push(`@${ref.label ?? 'that group'}`);
+            for (const user of users ?? []) members.push(await this.member(workspace, user));
+          } else {
+            unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that mention');
+          }
+        }
+        return { members, unknown };
+      },
+    };
+  }
+
+  async #member(workspace: SlackWorkspace, userId: string): Promise<Member> {
+    const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+    const key = `${workspace.teamId}:${userId}`;
+    const known = await findMemberByIdentity(this.db, identity);
+    if (known) {
+      const member = await findMember(this.db, known.organizationId, known.memberId);
+      if (member) {
+        if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
+          this.#checked.set(key, this.now());
+          this.#refresh(member, userId).catch((error) =>
+            this.logger.warn({ err: error, userId }, 'could not refresh a Slack user'),
+          );
+        }
+        return member;
+      }
+    }
+    const user = await this.#usersInfo(userId);
+    const member = await this.#create(workspace, userId, user);
+    this.#checked.set(key, this.now());
+    return member;
+  }
+
+  async #create(workspace: SlackWorkspace, userId: string, user: SlackUser): Promise<Member> {
+    const fields = memberFields(user);
+    const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+    const linked = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        const sameEmail = fields.email
+          ? await findMemberByEmail(trx, workspace.organizationId, fields.email)
+          : undefined;
+        let member = sameEmail;
+        if (!member) {
+          const created = await createMember(trx, workspace.organizationId, fields);
+          if (!created.ok) throw new Error(`cannot add Slack user ${userId}: ${created.message}`);
+          member = created.value;
+          if (fields.status === 'deactivated') {
+            await trx
+              .updateTable('members')
+              .set({ status: 'deactivated' })
+              .where('id', '=', member.id)
+              .execute();
+            member = { ...member, status: 'deactivated' };
+          }
+        }
+        const link = await linkIdentity(trx, identity, {
+          organizationId: workspace.organizationId,
+          memberId: member.id,
+        });
+        // Another process linked this user first: roll back ours and take theirs.
+        return link.ok ? member : undefined;
+      })
+      .catch((error) => {
+        throw error;
+      });
+    if (linked) return linked;
+    const existing = await findMemberByIdentity(this.db, identity);
+    const member =
+      existing && (await findMember(this.db, existing.organizationId, existing.memberId));
+    if (!member) throw new Error(`Slack user ${userId} could not be linked`);
+    return member;
+  }
+
+  async #refresh(member: Member, userId: string): Promise<void> {
+    const fields = memberFields(await this.#usersInfo(userId));
+    await this.db
+      .updateTable('members')
+      .set({
+        display_name: fields.displayName,
+        status: fields.status,
+        is_guest: fields.isGuest,
+        is_bot: fields.isBot,
+      })
+      .where('id', '=', member.id)
+      .execute();
+  }
+
+  async #usersInfo(userId: string): Promise<SlackUser> {
+    const response = await this.client.users.info({ user: userId });
+    if (!response.ok || !response.user)
+      throw new Error(`users.info failed for ${userId}: ${response.error}`);
+    return response.user as SlackUser;
+  }
+
+  /** The users of a Slack user group, or undefined when Slack does not know it. */
+  async #groupUsers(groupId: string): Promise<string[] | undefined> {
+    try {
+      const response = await this.client.usergroups.users.list({ usergroup: groupId });
+      return response.users ?? [];
+    } catch (error) {
+      this.logger.warn({ err: error, groupId }, 'usergroups.users.list failed');
+      return undefined;
+    }
+  }
+}
+
+/** Slack's answer for a user id it does not know (or that is not in this workspace). */
+function isUnknownSlackUser(error: unknown): boolean {
+  const code = (error as { data?: { error?: string } } | undefined)?.data?.error;
+  return code === 'user_not_found' || code === 'user_not_visible';
+}

@@ -1,0 +1,70 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { KudosGiven } from '../core/reply.ts';
+import type { Database } from '../db/database.ts';
+import { announcementText } from '../recognition/announcement.ts';
+import { points } from '../recognition/wording.ts';
+import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
+import type { SlackWorkspace } from './slack-workspaces.ts';
+
+/**
+ * Celebrates a kudos in Slack: a message in the channel where it was given and a direct
+ * message to each recipient. Runs after the command was answered; a failure is logged
+ * and never undoes the kudos.
+ */
+export class SlackNotifier {
+  constructor(
+    private readonly db: Database,
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  async kudosGiven(workspace: SlackWorkspace, event: KudosGiven): Promise<void> {
+    const slackIds = await this.#slackIds(workspace, [
+      event.giver.memberId,
+      ...event.recipients.map((recipient) => recipient.memberId),
+    ]);
+    const attempts: Array<Promise<unknown>> = [];
+    if (event.channel) {
+      attempts.push(
+        this.client.chat.postMessage({
+          channel: event.channel,
+          text: announcementText(event),
+          blocks: announcementBlocks(event, slackIds),
+        }),
+      );
+    }
+    const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
+    for (const recipient of event.recipients) {
+      const userId = slackIds.get(recipient.memberId);
+      if (!userId) continue;
+      attempts.push(
+        this.client.conversations.open({ users: userId }).then((opened) =>
+          this.client.chat.postMessage({
+            channel: opened.channel?.id ?? userId,
+            text: `${event.giver.name} gave you ${points(event.amountEach)}${reason}`,
+          }),
+        ),
+      );
+    }
+    for (const outcome of await Promise.allSettled(attempts)) {
+      if (outcome.status === 'rejected') {
+        this.logger.warn(
+          { err: outcome.reason, recognitionId: event.recognitionId },
+          'a Slack notification failed',
+        );
+      }
+    }
+  }
+
+  async #slackIds(workspace: SlackWorkspace, memberIds: number[]): Promise<Map<number, string>> {
+    const rows = await this.db
+      .selectFrom('platform_identities')
+      .select(['member_id', 'user_id'])
+      .where('platform', '=', 'slack')
+      .where('tenant_id', '=', workspace.teamId)
+      .where('member_id', 'in', memberIds)
+      .execute();
+    return new Map(rows.map((row) => [row.member_id, row.user_id]));
+  }
+}

@@ -1,0 +1,68 @@
+import type { Database } from '../db/database.ts';
+import { createOrganization } from '../directory/organizations.ts';
+
+export interface SlackWorkspace {
+  readonly teamId: string;
+  readonly enterpriseId: string | null;
+  readonly organizationId: number;
+  readonly botUserId: string;
+}
+
+/** What `auth.test` says about the bot token's workspace. */
+export interface BotIdentity {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly enterpriseId: string | null;
+  readonly botUserId: string;
+}
+
+/**
+ * Connects the bot token's workspace, once: a new workspace gets its own organization
+ * (time zone UTC and currency USD until an admin changes them). Returns the workspace.
+ */
+export async function connectWorkspace(db: Database, bot: BotIdentity): Promise<SlackWorkspace> {
+  const known = await findWorkspace(db, bot.teamId);
+  if (known) return known;
+  return db.transaction().execute(async (trx) => {
+    const organization = await createOrganization(trx, {
+      name: bot.teamName || bot.teamId,
+      timezone: 'UTC',
+      currency: 'USD',
+    });
+    if (!organization.ok) throw new Error(organization.message);
+    await trx
+      .insertInto('slack_workspaces')
+      .values({
+        team_id: bot.teamId,
+        enterprise_id: bot.enterpriseId,
+        organization_id: organization.value.id,
+        bot_user_id: bot.botUserId,
+      })
+      .execute();
+    return {
+      teamId: bot.teamId,
+      enterpriseId: bot.enterpriseId,
+      organizationId: organization.value.id,
+      botUserId: bot.botUserId,
+    };
+  });
+}
+
+export async function findWorkspace(
+  db: Database,
+  teamId: string,
+): Promise<SlackWorkspace | undefined> {
+  const row = await db
+    .selectFrom('slack_workspaces')
+    .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
+    .where('team_id', '=', teamId)
+    .executeTakeFirst();
+  return (
+    row && {
+      teamId: row.team_id,
+      enterpriseId: row.enterprise_id,
+      organizationId: row.organization_id,
+      botUserId: row.bot_user_id,
+    }
+  );
+}

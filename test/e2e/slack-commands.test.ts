@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
+
+const SECRET = 'test-signing-secret';
+
+describe('the Slack adapter over signed HTTP', () => {
+  const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+  const fake = new FakeSlackApi({ id: teamId, name: 'Acme', botUserId: 'UBOT' });
+  let plaudit: RunningPlaudit;
+  let triggers = 0;
+
+  const command = (
+    user: string,
+    text: string,
+    extra: Partial<SlashCommand> = {},
+  ): SlashCommand => ({
+    team_id: teamId,
+    user_id: user,
+    channel_id: 'C1',
+    text,
+    trigger_id: `trigger-${++triggers}`,
+    response_url: `${fake.url}/respond/${triggers}`,
+    ...extra,
+  });
+  const send = (body: SlashCommand, options?: Parameters<typeof postSlashCommand>[3]) =>
+    postSlashCommand(plaudit.url, SECRET, body, options);
+  const replyText = (response: { body: string }) =>
+    (JSON.parse(response.body) as { text: string }).text;
+
+  /** Points a Slack user has earned, read from the ledger through their member. */
+  async function earned(userId: string): Promise<number> {
+    const { rows } = await sql<{ available: number }>`
+      select b.credits_posted - b.debits_posted - b.debits_pending as available
+      from platform_identities p
+      join ledger_accounts a on a.member_id = p.member_id and a.code = 'earned'
+      join ledger_balances b on b.account_id = a.id
+      where p.platform = 'slack' and p.tenant_id = ${teamId} and p.user_id = ${userId}`.execute(
+      plaudit.db,
+    );
+    return rows[0]?.available ?? 0;
+  }
+  async function recognitions(): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from recognitions r
+      join slack_workspaces w on w.organization_id = r.organization_id
+      where w.team_id = ${teamId}`.execute(plaudit.db);
+    return rows[0]?.n ?? 0;
+  }
+
+  beforeAll(async () => {
+    await fake.start();
+    const user = (id: string, name: string, extra: Record<string, unknown> = {}) =>
+      fake.users.set(id, {
+        id,
+        name,
+        profile: { display_name: name, email: `${id.toLowerCase()}@acme.example` },
+        ...extra,
+      });
+    user('UANA', 'Ana');
+    user('ULI', 'Li');
+    user('UJOSE', 'José');
+    user('UTANAKA', '田中');
+    user('UBOTTY', 'Deploy Bot', { is_bot: true });
+    user('UGONE', 'Gone', { deleted: true });
+    user('UGUEST', 'Guest', { is_restricted: true });
+    fake.groups.set('SDESIGN', ['ULI', 'UJOSE']);
+    plaudit = await startPlaudit(
+      parseConfig({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: inject('databaseUrl'),
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: `${fake.url}/api/`,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await fake.stop();
+  });
+
+  it('connects the workspace with auth.test at start and serves no local console', async () => {
+    expect(fake.callsTo('auth.test')).toHaveLength(1);
+    expect(plaudit.slack?.workspace.teamId).toBe(teamId);
+    expect((await fetch(`${plaudit.url}/console`)).status).toBe(404);
+  });
+
+  it('gives to one person: an ephemeral confirmation, a channel celebration, and a DM', async () => {
+    const response = await send(
+      command('UANA', '<@ULI|li> 10 for the launch &amp; the docs #teamwork'),
+    );
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'You gave 10 points to Li for the launch & the docs #teamwork. You have 90 points left to give this month.',
+    });
+    await plaudit.slack?.settled();
+    expect(await earned('ULI')).toBe(10);
+    const [announcement] = fake
+      .callsTo('chat.postMessage')
+      .filter((call) => call.body.channel === 'C1');
+    expect(announcement?.body.text).toBe(
+      '🎉 Ana gave Li 10 points for the launch & the docs #teamwork',
+    );
+    expect(JSON.stringify(announcement?.body.blocks)).toContain('<@UANA> gave <@ULI> *10 points*');
+    expect(JSON.stringify(announcement?.body.blocks)).toContain('the launch &amp; the docs');
+    expect(fake.callsTo('conversations.open').map((call) => call.body.users)).toContain('ULI');
+    expect(fake.callsTo('chat.postMessage').some((call) => call.body.channel === 'DULI')).toBe(
+      true,
+    );
+  });
+
+  it('gives to several people and to a user group, once each', async () => {
+    const response = await send(
+      command('UTANAKA', '<@ULI> <!subteam^SDESIGN|@design> <@UANA> 5 for the offsite'),
+    );
+    expect(replyText(response)).toBe(
+      'You gave 5 points to Li, José and Ana for the offsite. You have 85 points left to give this month.',
+    );
+    expect(await earned('UJOSE')).toBe(5);
+    expect(await earned('ULI')).toBe(15);
+  });
+
+  it('speaks unicode both ways', async () => {
+    const response = await send(command('UJOSE', '<@UTANAKA> 3 for the 翻訳 🎉 #チーム'));
+    expect(replyText(response)).toBe(
+      'You gave 3 points to 田中 for the 翻訳 🎉 #チーム. You have 97 points left to give this month.',
+    );
+  });
+
+  it('refuses bots, deactivated people, guests and yourself, and answers usage errors', async () => {
+    const before = await recognitions();
+    const cases: Array<[string, string]> = [
+      ['<@UBOTTY> 5 for deploys', 'Deploy Bot is a bot; kudos are for people.'],
+      ['<@UGONE> 5 for the past', 'Gone is no longer active here, so they cannot receive kudos.'],
+      ['<@UGUEST> 5 for helping', 'Guest is a guest, and guests cannot receive kudos here.'],
+      [
+        '<@ULI> <@UANA> 5 for us',
+        'You cannot give kudos to yourself. Nobody was credited; send it again without yourself.',
+      ],
+      ['<@ULI> 1000 for everything', 'Kudos are at most 100 points each; 1000 is more than that.'],
+      [
+        '<@UNOBODY> 5 for x',
+        'I do not know who that person is; check the name or pick them from the list.',
+      ],
+      [
+        'thanks all',
+        'Start with who the kudos is for. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork',
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      const response = await send(command('UANA', text));
+      expect(response.status, text).toBe(200);
+      expect(replyText(response), text).toBe(expected);
+    }
+    expect(await recognitions()).toBe(before);
+  });
+
+  it('answers the other subcommands', async () => {
+    expect(replyText(await send(command('ULI', 'balance')))).toMatch(
+      /^You have 100 points left to give this month .* You have earned 15 points to spend\.$/,
+    );
+    expect(replyText(await send(command('ULI', 'leaderboard')))).toMatch(
+      /^Leaderboard, this month\nMost recognized:\n1\. Li — 15 points/,
+    );
+  });
+
+  it('credits a delivery retried three times once, and answers each the same', async () => {
+    const before = await recognitions();
+    const delivery = command('UANA', '<@UJOSE> 7 for the review');
+    const answers = [];
+    for (const retry of ['', '1', '2', '3']) {
+      const headers: Record<string, string> = retry
+        ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' }
+        : {};
+      answers.push(replyText(await send(delivery, { headers })));
+    }
+    expect(new Set(answers).size).toBe(1);
+    expect(await recognitions()).toBe(before + 1);
+    expect(await earned('UJOSE')).toBe(12);
+  });
+
+  it('refuses forged, stale, unsigned, malformed and foreign requests and touches nothing', async () => {
+    const before = await recognitions();
+    const give = () => command('UANA', '<@ULI> 5 for a forgery');
+    expect((await send(give(), { signature: 'v0=deadbeef' })).status).toBe(401);
+    expect((await send(give(), { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(
+      401,
+    );
+    expect((await send(give(), { signature: null })).status).toBe(401);
+    expect((await send(give(), { headers: { 'x-slack-request-timestamp': 'soon' } })).status).toBe(
+      401,
+    );
+    expect((await send(command('UANA', '<@ULI> 5 for x', { team_id: 'TSTRANGER' }))).status).toBe(
+      401,
+    );
+    const malformed = await send(give(), {
+      rawBody: '{"not": "a form"',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(await recognitions()).toBe(before);
+    expect(await earned('ULI')).toBe(15);
+  });
+
+  it('acks within 3 s when Slack is slow, then answers through the response_url', async () => {
+    fake.users.set('USLOW', { id: 'USLOW', name: 'Slow', profile: { display_name: 'Slow' } });
+    fake.delays.set('users.info', 5_000);
+    try {
+      const delivery = command('USLOW', '<@ULI> 4 for patience');
+      const response = await send(delivery);
+      expect(response.status).toBe(200);
+      expect(response.ms).toBeLessThan(3_000);
+      await plaudit.slack?.settled();
+      const answer = fake.calls.find(
+        (call) => call.method === delivery.response_url.replace(`${fake.url}/`, ''),
+      );
+      expect(answer?.body).toMatchObject({
+        response_type: 'ephemeral',
+        text: 'You gave 4 points to Li for patience. You have 96 points left to give this month.',
+      });
+    } finally {
+      fake.delays.delete('users.info');
+    }
+  }, 15_000);
+});

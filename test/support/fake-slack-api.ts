@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One call the fake received: a Web API method, or a post to a response_url. */
+export interface RecordedCall {
+  readonly method: string;
+  readonly body: Record<string, unknown>;
+}
+
+export interface FakeSlackUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  profile?: { display_name?: string; real_name?: string; email?: string };
+}
+
+/**
+ * A local stand-in for the Slack Web API that records every call it receives. It answers
+ * auth.test, users.info, usergroups.users.list, chat.postMessage, chat.postEphemeral,
+ * conversations.open, views.open and views.publish like Slack does, and takes the posts
+ * Bolt sends to a command's response_url (`/respond/<id>`). `delays` slows a method down.
+ */
+export class FakeSlackApi {
+  readonly calls: RecordedCall[] = [];
+  readonly users = new Map<string, FakeSlackUser>();
+  readonly groups = new Map<string, string[]>();
+  readonly delays = new Map<string, number>();
+  #server: Server | undefined;
+  url = '';
+
+  constructor(readonly team: { id: string; name: string; botUserId: string }) {}
+
+  async start(): Promise<this> {
+    this.#server = createServer((request, response) => {
+      let raw = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        raw += chunk;
+      });
+      request.on('end', async () => {
+        const method = (request.url ?? '').replace(/^\/(api\/)?/, '').replace(/\?.*$/, '');
+        const body = parseBody(raw, String(request.headers['content-type'] ?? ''));
+        this.calls.push({ method, body });
+        const delay = this.delays.get(method);
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify(this.#answer(method, body)));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server?.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  /** The calls to one method, in order. */
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          team_id: this.team.id,
+          team: this.team.name,
+          user_id: this.team.botUserId,
+          bot_id: 'B1',
+        };
+      case 'users.info': {
+        const user = this.users.get(String(body.user));
+        return user
+          ? { ok: true, user: { team_id: this.team.id, ...user } }
+          : { ok: false, error: 'user_not_found' };
+      }
+      case 'usergroups.users.list': {
+        const users = this.groups.get(String(body.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
+      case 'chat.postMessage':
+      case 'chat.postEphemeral':
+        return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(body.users)}` } };
+      case 'views.open':
+      case 'views.publish':
+        return { ok: true, view: { id: 'V1' } };
+      default:
+        return method.startsWith('respond/')
+          ? { ok: true }
+          : { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (raw.length === 0) return {};
+  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    fields[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+  }
+  return fields;
+}

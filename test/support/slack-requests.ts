@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+
+/** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:{timestamp}:{raw body}`. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlashCommand {
+  team_id: string;
+  user_id: string;
+  channel_id: string;
+  text: string;
+  trigger_id: string;
+  response_url: string;
+  command?: string;
+}
+
+/** A slash command as Slack posts it: form-encoded and signed, unless told otherwise. */
+export async function postSlashCommand(
+  url: string,
+  secret: string,
+  command: SlashCommand,
+  options: {
+    timestamp?: number;
+    signature?: string | null;
+    headers?: Record<string, string>;
+    rawBody?: string;
+  } = {},
+): Promise<{ status: number; body: string; ms: number }> {
+  const body =
+    options.rawBody ??
+    new URLSearchParams({
+      token: 'deprecated-verification-token',
+      team_domain: 'acme',
+      channel_name: 'general',
+      user_name: 'someone',
+      api_app_id: 'A1',
+      command: '/kudos',
+      ...command,
+    }).toString();
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestamp),
+    ...options.headers,
+  };
+  const signature =
+    options.signature === undefined ? slackSignature(secret, timestamp, body) : options.signature;
+  if (signature !== null) headers['x-slack-signature'] = signature;
+  const started = performance.now();
+  const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+  return { status: response.status, body: await response.text(), ms: performance.now() - started };
+}

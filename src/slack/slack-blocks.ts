@@ -28,35 +28,37 @@ export function unescapeSlackText(text: string): string {
 
 /** A core reply as Block Kit; the plain text stays as the notification fallback. */
 export function replyBlocks(reply: Reply): KnownBlock[] {
-  return reply.blocks.map((block): KnownBlock => {
-    switch (block.kind) {
-      case 'heading':
-        return { type: 'header', text: { type: 'plain_text', text: block.text.slice(0, 150) } };
-      case 'text':
-        return { type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(block.text) } };
-      case 'fields':
-        return {
-          type: 'section',
-          fields: block.fields.slice(0, 10).map((field) => ({
-            type: 'mrkdwn' as const,
-            text: `*${escapePlain(field.label)}*\n${escapePlain(field.value)}`,
-          })),
-        };
-      case 'list':
-        return {
-          type: 'section',
-          text: {
-            type: 'mrkdwn',
-            text: block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n'),
-          },
-        };
-      case 'context':
-        return {
-          type: 'context',
-          elements: [{ type: 'mrkdwn', text: escapeSlackText(block.text) }],
-        };
-    }
-  });
+  return reply.blocks.map(toBlockKit);
+}
+
+function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
+  switch (block.kind) {
+    case 'heading':
+      return { type: 'header', text: { type: 'plain_text', text: block.text.slice(0, 150) } };
+    case 'text':
+      return { type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(block.text) } };
+    case 'fields':
+      return {
+        type: 'section',
+        fields: block.fields.slice(0, 10).map((field) => ({
+          type: 'mrkdwn' as const,
+          text: `*${escapePlain(field.label)}*\n${escapePlain(field.value)}`,
+        })),
+      };
+    case 'list':
+      return {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n'),
+        },
+      };
+    case 'context':
+      return {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: escapeSlackText(block.text) }],
+      };
+  }
 }
 
 /**

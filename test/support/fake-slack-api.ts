@@ -35,7 +35,7 @@ export class FakeSlackApi {
   constructor(readonly team: { id: string; name: string; botUserId: string }) {}
 
   async start(): Promise<this> {
-    this.#server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       let raw = '';
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => {
@@ -51,8 +51,9 @@ export class FakeSlackApi {
         response.end(JSON.stringify(this.#answer(method, body)));
       });
     });
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server?.address() as AddressInfo).port}`;
+    this.#server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../src/config.ts';
+
+interface Manifest {
+  features: {
+    slash_commands: Array<{
+      command: string;
+      url: string;
+      should_escape: boolean;
+      description: string;
+    }>;
+  };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { socket_mode_enabled: boolean };
+}
+
+const manifest = parse(
+  await readFile(new URL('../../manifests/slack/manifest.yml', import.meta.url), 'utf8'),
+) as Manifest;
+
+/** Every Web API method the Slack adapter calls, read from its source. */
+async function methodsCalled(): Promise<Set<string>> {
+  const folder = new URL('../../src/slack/', import.meta.url);
+  const methods = new Set<string>();
+  for (const file of await readdir(folder)) {
+    const source = await readFile(new URL(file, folder), 'utf8');
+    for (const match of source.matchAll(/client\.((?:\w+\.)*\w+)\(/g))
+      methods.add(match[1] as string);
+  }
+  return methods;
+}
+
+/** The bot scopes each method needs (api.slack.com/methods). */
+const SCOPES_BY_METHOD: Record<string, string[]> = {
+  'auth.test': [],
+  'users.info': ['users:read', 'users:read.email'],
+  'usergroups.users.list': ['usergroups:read'],
+  'chat.postMessage': ['chat:write', 'chat:write.public'],
+  'conversations.open': ['im:write'],
+};
+
+describe('the Slack app manifest', () => {
+  it('declares the slash command the adapter answers, escaped, on /slack/events', () => {
+    const [command] = manifest.features.slash_commands;
+    expect(command?.command).toBe(parseConfig({}).SLACK_COMMAND);
+    expect(command?.should_escape).toBe(true);
+    expect(new URL(command?.url ?? '').pathname).toBe('/slack/events');
+  });
+
+  it('asks for exactly the bot scopes the adapter uses', async () => {
+    const methods = await methodsCalled();
+    for (const method of methods) expect(SCOPES_BY_METHOD, method).toHaveProperty([method]);
+    const needed = new Set([
+      'commands',
+      ...[...methods].flatMap((method) => SCOPES_BY_METHOD[method] ?? []),
+    ]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+});

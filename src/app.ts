@@ -48,6 +48,7 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
       config: { ...config, SLACK_BOT_TOKEN: config.SLACK_BOT_TOKEN },
       db,
       router,
+      services,
       logger,
     });
     if (slack.routes) mount.push(slack.routes);

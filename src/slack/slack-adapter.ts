@@ -6,9 +6,12 @@ import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
+import { findMember } from '../directory/members.ts';
+import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { SlackDirectory } from './slack-directory.ts';
-import { SlackNotifier } from './slack-notifier.ts';
+import { publishHome } from './slack-home.ts';
+import { SlackNotifier, slackIdsOf } from './slack-notifier.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
@@ -20,6 +23,7 @@ export interface SlackAdapterOptions {
   readonly config: Config & { SLACK_BOT_TOKEN: string };
   readonly db: Database;
   readonly router: CommandRouter;
+  readonly services: RecognitionServices;
   readonly logger: Logger;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
@@ -45,7 +49,7 @@ function toMessage(reply: Reply) {
  * command for the shared router.
  */
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
-  const { config, db, router, logger } = options;
+  const { config, db, router, services, logger } = options;
   const token = config.SLACK_BOT_TOKEN;
   const client = new bolt.webApi.WebClient(token, {
     slackApiUrl: config.SLACK_API_URL,
@@ -66,6 +70,19 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const directory = new SlackDirectory(db, client, logger);
   const notifier = new SlackNotifier(db, client, logger);
   const inFlight = new Set<Promise<unknown>>();
+  /** Work that follows an answer (notifications, Home tabs); tracked so shutdown can wait. */
+  const afterwards = (label: string, work: () => Promise<void>) => {
+    const running = work().catch((error) => logger.error({ err: error }, `${label} failed`));
+    inFlight.add(running);
+    running.finally(() => inFlight.delete(running));
+  };
+  const refreshHome = async (connected: SlackWorkspace, memberIds: readonly number[]) => {
+    const ids = await slackIdsOf(db, connected, memberIds);
+    for (const [memberId, userId] of ids) {
+      const member = await findMember(db, connected.organizationId, memberId);
+      if (member) await publishHome(client, services, member, userId, config.SLACK_COMMAND);
+    }
+  };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const receiver = socketMode
@@ -126,13 +143,26 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     } else {
       await ack();
     }
-    const after = (async () => {
+    afterwards('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (!reply) await respond(toMessage(answered));
-      for (const event of answered.events) await notifier.kudosGiven(connected, event);
-    })().catch((error) => logger.error({ err: error }, 'a Slack command failed after its ack'));
-    inFlight.add(after);
-    after.finally(() => inFlight.delete(after));
+      for (const event of answered.events) {
+        await notifier.kudosGiven(connected, event);
+        await refreshHome(connected, [
+          event.giver.memberId,
+          ...event.recipients.map((r) => r.memberId),
+        ]);
+      }
+    });
+  });
+
+  app.event('app_home_opened', async ({ event, context }) => {
+    if (event.tab !== 'home') return;
+    const connected = context.workspace as SlackWorkspace;
+    afterwards('the Home tab', async () => {
+      const member = await directory.member(connected, event.user);
+      await publishHome(client, services, member, event.user, config.SLACK_COMMAND);
+    });
   });
 
   if (socketMode) await app.start();

@@ -20,7 +20,7 @@ export class SlackNotifier {
   ) {}
 
   async kudosGiven(workspace: SlackWorkspace, event: KudosGiven): Promise<void> {
-    const slackIds = await this.#slackIds(workspace, [
+    const slackIds = await slackIdsOf(this.db, workspace, [
       event.giver.memberId,
       ...event.recipients.map((recipient) => recipient.memberId),
     ]);
@@ -56,15 +56,21 @@ export class SlackNotifier {
       }
     }
   }
+}
 
-  async #slackIds(workspace: SlackWorkspace, memberIds: number[]): Promise<Map<number, string>> {
-    const rows = await this.db
-      .selectFrom('platform_identities')
-      .select(['member_id', 'user_id'])
-      .where('platform', '=', 'slack')
-      .where('tenant_id', '=', workspace.teamId)
-      .where('member_id', 'in', memberIds)
-      .execute();
-    return new Map(rows.map((row) => [row.member_id, row.user_id]));
-  }
+/** The Slack user ids of members in a workspace, where they have one. */
+export async function slackIdsOf(
+  db: Database,
+  workspace: SlackWorkspace,
+  memberIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('platform_identities')
+    .select(['member_id', 'user_id'])
+    .where('platform', '=', 'slack')
+    .where('tenant_id', '=', workspace.teamId)
+    .where('member_id', 'in', [...new Set(memberIds)])
+    .execute();
+  return new Map(rows.map((row) => [row.member_id, row.user_id]));
 }

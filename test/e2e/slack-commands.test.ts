@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
 
 const SECRET = 'test-signing-secret';
 
@@ -114,6 +114,34 @@ describe('the Slack adapter over signed HTTP', () => {
     expect(fake.callsTo('chat.postMessage').some((call) => call.body.channel === 'DULI')).toBe(
       true,
     );
+    // Both Home tabs are refreshed with the new balances.
+    const homes = fake.callsTo('views.publish');
+    expect(homes.map((call) => call.body.user_id).sort()).toEqual(['UANA', 'ULI']);
+    const liHome = JSON.stringify(homes.find((call) => call.body.user_id === 'ULI')?.body.view);
+    expect(liHome).toContain('Earned, to spend');
+    expect(liHome).toContain('Ana gave you 10: the launch');
+  });
+
+  it('publishes the Home tab when it is opened', async () => {
+    const before = fake.callsTo('views.publish').length;
+    const response = await postSlackEvent(plaudit.url, SECRET, {
+      token: 'deprecated',
+      team_id: teamId,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: 'Ev-home-1',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: 'UJOSE', channel: 'DJOSE', tab: 'home' },
+    });
+    expect(response.status).toBe(200);
+    await plaudit.slack?.settled();
+    const published = fake.callsTo('views.publish').slice(before);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.body).toMatchObject({ user_id: 'UJOSE', view: { type: 'home' } });
+    const view = JSON.stringify(published[0]?.body.view);
+    expect(view).toContain('Your kudos balance');
+    expect(view).toContain('Left to give this month');
+    expect(view).toContain('Leaderboard, this month');
   });
 
   it('gives to several people and to a user group, once each', async () => {

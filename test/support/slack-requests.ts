@@ -51,3 +51,23 @@ export async function postSlashCommand(
   const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
   return { status: response.status, body: await response.text(), ms: performance.now() - started };
 }
+
+/** An Events API delivery as Slack posts it: JSON, signed. */
+export async function postSlackEvent(
+  url: string,
+  secret: string,
+  payload: Record<string, unknown>,
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(secret, timestamp, body),
+    },
+    body,
+  });
+  return { status: response.status, body: await response.text() };
+}

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config.ts';
 
 interface Manifest {
   features: {
+    app_home: { home_tab_enabled: boolean };
     slash_commands: Array<{
       command: string;
       url: string;
@@ -13,7 +14,10 @@ interface Manifest {
     }>;
   };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { socket_mode_enabled: boolean };
+  settings: {
+    socket_mode_enabled: boolean;
+    event_subscriptions: { request_url: string; bot_events: string[] };
+  };
 }
 
 const manifest = parse(
@@ -39,6 +43,7 @@ const SCOPES_BY_METHOD: Record<string, string[]> = {
   'usergroups.users.list': ['usergroups:read'],
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'conversations.open': ['im:write'],
+  'views.publish': [],
 };
 
 describe('the Slack app manifest', () => {
@@ -47,6 +52,19 @@ describe('the Slack app manifest', () => {
     expect(command?.command).toBe(parseConfig({}).SLACK_COMMAND);
     expect(command?.should_escape).toBe(true);
     expect(new URL(command?.url ?? '').pathname).toBe('/slack/events');
+  });
+
+  it('subscribes to the events the adapter handles, on /slack/events, with the Home tab on', async () => {
+    const source = await readFile(
+      new URL('../../src/slack/slack-adapter.ts', import.meta.url),
+      'utf8',
+    );
+    const handled = [...source.matchAll(/app\.event\('(\w+)'/g)].map((match) => match[1]);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(handled);
+    expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(
+      '/slack/events',
+    );
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
   it('asks for exactly the bot scopes the adapter uses', async () => {

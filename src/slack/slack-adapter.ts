@@ -8,6 +8,14 @@ import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import {
+  fieldOf,
+  GIVE_KUDOS_MODAL,
+  giveKudosModal,
+  type ModalContext,
+  messageLink,
+  submissionAsCommand,
+} from './give-kudos-modal.ts';
 import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { publishHome } from './slack-home.ts';
@@ -115,44 +123,133 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger: boltLogger(logger),
   });
 
-  app.command(config.SLACK_COMMAND, async ({ command, ack, respond, context }) => {
-    const connected = context.workspace as SlackWorkspace;
-    const work = (async (): Promise<Reply> => {
-      const actor = await directory.member(connected, command.user_id);
+  /** Runs a command for a Slack user; never rejects (a fault becomes a reply saying so). */
+  const run = (
+    connected: SlackWorkspace,
+    userId: string,
+    input: { text: string; key: string; channel: string | null },
+  ): Promise<Reply> =>
+    (async () => {
+      const actor = await directory.member(connected, userId);
       return router.route({
         actor,
-        text: unescapeSlackText(command.text),
+        text: input.text,
         mentions: [],
-        idempotencyKey: `slack:${command.trigger_id}`,
+        idempotencyKey: input.key,
         platform: 'slack',
-        channel: command.channel_id,
+        channel: input.channel,
         commandName: config.SLACK_COMMAND,
         mentionResolver: directory.resolverFor(connected),
         clock: systemClock,
       });
     })().catch((error) => {
-      logger.error({ err: error, trigger: command.trigger_id }, 'a Slack command failed');
+      logger.error({ err: error, key: input.key }, 'a Slack command failed');
       return textReply('Something went wrong on our side; please try again in a moment.', {
         outcome: 'refused',
         code: 'internal',
       });
     });
-    const reply = await withinBudget(work, ACK_BUDGET_MS);
-    if (reply) {
-      await ack(toMessage(reply));
-    } else {
-      await ack();
+
+  /** Celebrations, DMs and Home tabs for what a command did. */
+  const celebrate = async (connected: SlackWorkspace, reply: Reply) => {
+    for (const event of reply.events) {
+      await notifier.kudosGiven(connected, event);
+      await refreshHome(connected, [
+        event.giver.memberId,
+        ...event.recipients.map((r) => r.memberId),
+      ]);
     }
+  };
+
+  const openModal = async (
+    connected: SlackWorkspace,
+    triggerId: string,
+    context: ModalContext,
+    reason?: string,
+  ) => {
+    const { settings } = await services.settings.load(connected.organizationId);
+    await client.views.open({
+      trigger_id: triggerId,
+      view: giveKudosModal({
+        values: settings.values,
+        defaultAmount: settings.defaultAmount,
+        reason,
+        context,
+      }),
+    });
+  };
+
+  app.command(config.SLACK_COMMAND, async ({ command, ack, respond, context }) => {
+    const connected = context.workspace as SlackWorkspace;
+    if (command.text.trim() === '') {
+      // A bare command opens the modal; the trigger is valid for 3 s, so ack first.
+      await ack();
+      afterwards('the kudos modal', () =>
+        openModal(connected, command.trigger_id, { channel: command.channel_id }),
+      );
+      return;
+    }
+    const work = run(connected, command.user_id, {
+      text: unescapeSlackText(command.text),
+      key: `slack:${command.trigger_id}`,
+      channel: command.channel_id,
+    });
+    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    if (reply) await ack(toMessage(reply));
+    else await ack();
     afterwards('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (!reply) await respond(toMessage(answered));
-      for (const event of answered.events) {
-        await notifier.kudosGiven(connected, event);
-        await refreshHome(connected, [
-          event.giver.memberId,
-          ...event.recipients.map((r) => r.memberId),
-        ]);
-      }
+      await celebrate(connected, answered);
+    });
+  });
+
+  app.shortcut('give_kudos', async ({ shortcut, ack, context }) => {
+    await ack();
+    const connected = context.workspace as SlackWorkspace;
+    afterwards('the kudos modal', () =>
+      openModal(connected, shortcut.trigger_id, { channel: null }),
+    );
+  });
+
+  app.shortcut('give_kudos_for_message', async ({ shortcut, ack, context }) => {
+    await ack();
+    if (shortcut.type !== 'message_action') return;
+    const connected = context.workspace as SlackWorkspace;
+    const link = messageLink(shortcut.team?.domain, shortcut.channel.id, shortcut.message.ts);
+    afterwards('the kudos modal', () =>
+      openModal(
+        connected,
+        shortcut.trigger_id,
+        { channel: shortcut.channel.id },
+        `your message ${link}`,
+      ),
+    );
+  });
+
+  app.view(GIVE_KUDOS_MODAL, async ({ ack, body, view, context }) => {
+    const connected = context.workspace as SlackWorkspace;
+    const modal = JSON.parse(view.private_metadata || '{}') as ModalContext;
+    const work = run(connected, body.user.id, {
+      text: submissionAsCommand(view.state as Parameters<typeof submissionAsCommand>[0]),
+      key: `slack:view:${view.id}`,
+      channel: modal.channel ?? null,
+    });
+    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    if (reply && reply.outcome !== 'ok') {
+      // Show the refusal under the field it is about; the modal stays open to fix it.
+      const hasValueField = view.blocks.some((block) => block.block_id === 'value');
+      await ack({
+        response_action: 'errors',
+        errors: { [fieldOf(reply.code, hasValueField)]: reply.text },
+      });
+      return;
+    }
+    await ack();
+    afterwards('a kudos modal', async () => {
+      const answered = reply ?? (await work);
+      await notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
+      await celebrate(connected, answered);
     });
   });
 

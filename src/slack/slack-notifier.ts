@@ -19,6 +19,19 @@ export class SlackNotifier {
     private readonly logger: Logger,
   ) {}
 
+  /** Tells the giver how a modal submission went: in the channel, else by DM. */
+  async toGiver(userId: string, channel: string | null, text: string): Promise<void> {
+    if (channel) {
+      const posted = await this.client.chat
+        .postEphemeral({ channel, user: userId, text })
+        .then(() => true)
+        .catch(() => false);
+      if (posted) return;
+    }
+    const opened = await this.client.conversations.open({ users: userId });
+    await this.client.chat.postMessage({ channel: opened.channel?.id ?? userId, text });
+  }
+
   async kudosGiven(workspace: SlackWorkspace, event: KudosGiven): Promise<void> {
     const slackIds = await slackIdsOf(this.db, workspace, [
       event.giver.memberId,

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { postSlackEvent, postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
+import {
+  postSlackEvent,
+  postSlackInteraction,
+  postSlashCommand,
+  type SlashCommand,
+} from '../support/slack-requests.ts';
 
 const SECRET = 'test-signing-secret';
 
@@ -257,4 +262,147 @@ describe('the Slack adapter over signed HTTP', () => {
       fake.delays.delete('users.info');
     }
   }, 15_000);
+
+  describe('the give-kudos modal', () => {
+    const interact = (payload: Record<string, unknown>) =>
+      postSlackInteraction(plaudit.url, SECRET, payload);
+    const submission = (
+      viewId: string,
+      fields: { users: string[]; points?: string; reason?: string },
+    ) => ({
+      type: 'view_submission',
+      team: { id: teamId, domain: 'acme' },
+      user: { id: 'UMODAL', team_id: teamId },
+      api_app_id: 'A1',
+      token: 'deprecated',
+      trigger_id: `trigger-${viewId}`,
+      view: {
+        id: viewId,
+        team_id: teamId,
+        type: 'modal',
+        callback_id: 'give_kudos_modal',
+        private_metadata: JSON.stringify({ channel: 'C1' }),
+        hash: 'h',
+        blocks: [
+          { type: 'input', block_id: 'recipients' },
+          { type: 'input', block_id: 'amount' },
+          { type: 'input', block_id: 'reason' },
+        ],
+        state: {
+          values: {
+            recipients: { users: { type: 'multi_users_select', selected_users: fields.users } },
+            amount: { points: { type: 'number_input', value: fields.points ?? null } },
+            reason: { text: { type: 'plain_text_input', value: fields.reason ?? null } },
+          },
+        },
+      },
+    });
+
+    beforeAll(() => {
+      fake.users.set('UMODAL', { id: 'UMODAL', name: 'Mo', profile: { display_name: 'Mo' } });
+    });
+
+    it('opens from a bare /kudos, with the recipients, amount and reason fields', async () => {
+      const delivery = command('UMODAL', '  ');
+      const response = await send(delivery);
+      expect(response.status).toBe(200);
+      await plaudit.slack?.settled();
+      const opened = fake
+        .callsTo('views.open')
+        .find((call) => call.body.trigger_id === delivery.trigger_id);
+      expect(opened?.body.view).toMatchObject({
+        type: 'modal',
+        callback_id: 'give_kudos_modal',
+        private_metadata: JSON.stringify({ channel: 'C1' }),
+      });
+      const view = opened?.body.view as
+        | { blocks: Array<{ block_id: string; element: { type: string } }> }
+        | undefined;
+      const blocks = view?.blocks ?? [];
+      expect(blocks.map((block) => [block.block_id, block.element.type])).toEqual([
+        ['recipients', 'multi_users_select'],
+        ['amount', 'number_input'],
+        ['reason', 'plain_text_input'],
+      ]);
+    });
+
+    it('opens from the global shortcut and from the message shortcut with a link to the message', async () => {
+      expect(
+        (
+          await interact({
+            type: 'shortcut',
+            callback_id: 'give_kudos',
+            trigger_id: 'trig-global',
+            team: { id: teamId },
+            user: { id: 'UMODAL' },
+            token: 'x',
+          })
+        ).status,
+      ).toBe(200);
+      const message = {
+        type: 'message_action',
+        callback_id: 'give_kudos_for_message',
+        trigger_id: 'trig-message',
+        team: { id: teamId, domain: 'acme' },
+        channel: { id: 'C9', name: 'launch' },
+        user: { id: 'UMODAL' },
+        message: { type: 'message', ts: '1700000000.123456', text: 'Shipped!', user: 'ULI' },
+        response_url: `${fake.url}/respond/message`,
+        token: 'x',
+      };
+      expect((await interact(message)).status).toBe(200);
+      await plaudit.slack?.settled();
+      const global = fake
+        .callsTo('views.open')
+        .find((call) => call.body.trigger_id === 'trig-global');
+      expect(global?.body.view).toMatchObject({
+        private_metadata: JSON.stringify({ channel: null }),
+      });
+      const fromMessage = fake
+        .callsTo('views.open')
+        .find((call) => call.body.trigger_id === 'trig-message');
+      expect(JSON.stringify(fromMessage?.body.view)).toContain(
+        '"initial_value":"your message https://acme.slack.com/archives/C9/p1700000000123456"',
+      );
+    });
+
+    it('gives on submission, closes, confirms to the giver and celebrates', async () => {
+      const before = await recognitions();
+      const jose = await earned('UJOSE');
+      const response = await interact(
+        submission('V-ok', { users: ['UJOSE'], points: '6', reason: 'the demo' }),
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toBe('');
+      await plaudit.slack?.settled();
+      expect(await recognitions()).toBe(before + 1);
+      expect(await earned('UJOSE')).toBe(jose + 6);
+      expect(fake.callsTo('chat.postEphemeral').at(-1)?.body).toMatchObject({
+        channel: 'C1',
+        user: 'UMODAL',
+        text: 'You gave 6 points to José for the demo. You have 94 points left to give this month.',
+      });
+      // A retried submission of the same view credits nothing more.
+      await interact(submission('V-ok', { users: ['UJOSE'], points: '6', reason: 'the demo' }));
+      await plaudit.slack?.settled();
+      expect(await recognitions()).toBe(before + 1);
+    });
+
+    it('shows a refusal under the field it is about and changes nothing', async () => {
+      const before = await recognitions();
+      const self = await interact(submission('V-self', { users: ['UMODAL'], reason: 'me' }));
+      expect(JSON.parse(self.body)).toEqual({
+        response_action: 'errors',
+        errors: { recipients: 'You cannot give kudos to yourself.' },
+      });
+      const tooMuch = await interact(
+        submission('V-much', { users: ['ULI'], points: '500', reason: 'all of it' }),
+      );
+      expect(JSON.parse(tooMuch.body)).toEqual({
+        response_action: 'errors',
+        errors: { amount: 'Kudos are at most 100 points each; 500 is more than that.' },
+      });
+      expect(await recognitions()).toBe(before);
+    });
+  });
 });

@@ -71,3 +71,23 @@ export async function postSlackEvent(
   });
   return { status: response.status, body: await response.text() };
 }
+
+/** An interactivity delivery (shortcut, view submission): `payload=<json>`, form-encoded, signed. */
+export async function postSlackInteraction(
+  url: string,
+  secret: string,
+  payload: Record<string, unknown>,
+): Promise<{ status: number; body: string }> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(secret, timestamp, body),
+    },
+    body,
+  });
+  return { status: response.status, body: await response.text() };
+}

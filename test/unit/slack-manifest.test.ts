@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config.ts';
 interface Manifest {
   features: {
     app_home: { home_tab_enabled: boolean };
+    shortcuts: Array<{ type: string; callback_id: string }>;
     slash_commands: Array<{
       command: string;
       url: string;
@@ -17,6 +18,7 @@ interface Manifest {
   settings: {
     socket_mode_enabled: boolean;
     event_subscriptions: { request_url: string; bot_events: string[] };
+    interactivity: { is_enabled: boolean; request_url: string };
   };
 }
 
@@ -44,6 +46,8 @@ const SCOPES_BY_METHOD: Record<string, string[]> = {
   'chat.postMessage': ['chat:write', 'chat:write.public'],
   'conversations.open': ['im:write'],
   'views.publish': [],
+  'views.open': [],
+  'chat.postEphemeral': ['chat:write'],
 };
 
 describe('the Slack app manifest', () => {
@@ -65,6 +69,21 @@ describe('the Slack app manifest', () => {
       '/slack/events',
     );
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+  });
+
+  it('declares the shortcuts the adapter handles, with interactivity on /slack/events', async () => {
+    const source = await readFile(
+      new URL('../../src/slack/slack-adapter.ts', import.meta.url),
+      'utf8',
+    );
+    const handled = [...source.matchAll(/app\.shortcut\('(\w+)'/g)].map((match) => match[1]);
+    expect(manifest.features.shortcuts.map((shortcut) => shortcut.callback_id)).toEqual(handled);
+    expect(manifest.features.shortcuts.map((shortcut) => shortcut.type)).toEqual([
+      'global',
+      'message',
+    ]);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');
   });
 
   it('asks for exactly the bot scopes the adapter uses', async () => {

@@ -1,0 +1,134 @@
+import type { types } from '@slack/bolt';
+
+export const GIVE_KUDOS_MODAL = 'give_kudos_modal';
+
+/** What the modal carries between opening and submission. */
+export interface ModalContext {
+  /** Where to celebrate; null for a global shortcut (recipients still get their DMs). */
+  readonly channel: string | null;
+}
+
+/** The give-kudos modal: recipients, amount, company value and reason. */
+export function giveKudosModal(options: {
+  values: readonly string[];
+  defaultAmount: number;
+  reason?: string;
+  context: ModalContext;
+}): types.ModalView {
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'input',
+      block_id: 'recipients',
+      label: { type: 'plain_text', text: 'Who is it for?' },
+      element: {
+        type: 'multi_users_select',
+        action_id: 'users',
+        placeholder: { type: 'plain_text', text: 'Pick people' },
+      },
+    },
+    {
+      type: 'input',
+      block_id: 'amount',
+      optional: true,
+      label: { type: 'plain_text', text: 'Points each' },
+      hint: { type: 'plain_text', text: `Leave empty for ${options.defaultAmount}.` },
+      element: {
+        type: 'number_input',
+        action_id: 'points',
+        is_decimal_allowed: false,
+        min_value: '1',
+      },
+    },
+  ];
+  if (options.values.length > 0) {
+    blocks.push({
+      type: 'input',
+      block_id: 'value',
+      optional: true,
+      label: { type: 'plain_text', text: 'Company value' },
+      element: {
+        type: 'static_select',
+        action_id: 'value',
+        options: options.values.slice(0, 100).map((value) => ({
+          text: { type: 'plain_text', text: `#${value}` },
+          value,
+        })),
+      },
+    });
+  }
+  blocks.push({
+    type: 'input',
+    block_id: 'reason',
+    label: { type: 'plain_text', text: 'What for?' },
+    element: {
+      type: 'plain_text_input',
+      action_id: 'text',
+      multiline: true,
+      max_length: 2000,
+      ...(options.reason ? { initial_value: options.reason } : {}),
+    },
+  });
+  return {
+    type: 'modal',
+    callback_id: GIVE_KUDOS_MODAL,
+    private_metadata: JSON.stringify(options.context),
+    title: { type: 'plain_text', text: 'Give kudos' },
+    submit: { type: 'plain_text', text: 'Give' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+interface SubmittedState {
+  values: Record<
+    string,
+    Record<
+      string,
+      {
+        selected_users?: string[];
+        value?: string | null;
+        selected_option?: { value: string } | null;
+      }
+    >
+  >;
+}
+
+/** The modal's fields as the command text the router understands. */
+export function submissionAsCommand(state: SubmittedState): string {
+  const users = state.values.recipients?.users?.selected_users ?? [];
+  const amount = state.values.amount?.points?.value ?? '';
+  const value = state.values.value?.value?.selected_option?.value;
+  const reason = (state.values.reason?.text?.value ?? '').trim();
+  const tag = value && !reason.toLowerCase().includes(`#${value}`) ? ` #${value}` : '';
+  return [
+    'give',
+    ...users.map((user) => `<@${user}>`),
+    amount,
+    reason ? `for ${reason}${tag}` : tag.trim(),
+  ]
+    .filter((part) => part.length > 0)
+    .join(' ');
+}
+
+/** The field a refusal is about, so Slack shows it under that field. */
+export function fieldOf(code: string | undefined, hasValueField: boolean): string {
+  switch (code) {
+    case 'amount_too_small':
+    case 'amount_too_large':
+    case 'insufficient_allowance':
+    case 'daily_pair_cap':
+      return 'amount';
+    case 'value_required':
+      return hasValueField ? 'value' : 'reason';
+    case 'reason_too_short':
+    case 'usage':
+      return 'reason';
+    default:
+      return 'recipients';
+  }
+}
+
+/** A link to a Slack message, for the message shortcut's reason. */
+export function messageLink(domain: string | undefined, channel: string, ts: string): string {
+  return `https://${domain ?? 'app'}.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}

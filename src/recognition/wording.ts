@@ -8,14 +8,21 @@ export function points(amount: number): string {
   return `${amount} ${amount === 1 ? 'point' : 'points'}`;
 }
 
-/** "Mon 1 Dec", in the organization's time zone. */
+const shortDateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "Mon 1 Dec", in the organization's time zone. (Formats are costly to build: kept per zone.) */
 export function shortDate(instant: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-  }).format(instant);
+  let format = shortDateFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+    });
+    shortDateFormats.set(timezone, format);
+  }
+  return format.format(instant);
 }
 
 /** Ends a sentence with a full stop unless it already ends with punctuation. */

@@ -18,7 +18,7 @@ import {
 } from './give-kudos-modal.ts';
 import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { SlackDirectory } from './slack-directory.ts';
-import { publishHome } from './slack-home.ts';
+import { SlackHome } from './slack-home.ts';
 import { SlackNotifier, slackIdsOf } from './slack-notifier.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
@@ -84,12 +84,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     inFlight.add(running);
     running.finally(() => inFlight.delete(running));
   };
+  const home = new SlackHome(client, services, config.SLACK_COMMAND);
   const refreshHome = async (connected: SlackWorkspace, memberIds: readonly number[]) => {
     const ids = await slackIdsOf(db, connected, memberIds);
+    const refreshes = [];
     for (const [memberId, userId] of ids) {
       const member = await findMember(db, connected.organizationId, memberId);
-      if (member) await publishHome(client, services, member, userId, config.SLACK_COMMAND);
+      if (member) refreshes.push(home.refresh(member, userId));
     }
+    await Promise.all(refreshes);
   };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
@@ -258,7 +261,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const connected = context.workspace as SlackWorkspace;
     afterwards('the Home tab', async () => {
       const member = await directory.member(connected, event.user);
-      await publishHome(client, services, member, event.user, config.SLACK_COMMAND);
+      await home.refresh(member, event.user);
     });
   });
 

@@ -22,21 +22,10 @@ async function startProcess(
   script: string,
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(script === 'src/main.ts' && process.env.PROF
-        ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']
-        : []),
-      '--import',
-      'tsx',
-      script,
-    ],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
   for await (const line of lines) {
     const url = (JSON.parse(line) as { url?: string }).url;

@@ -1,7 +1,7 @@
 import { ok, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
-import type { MemberRole, MemberStatus } from '../db/tables.ts';
+import type { MemberRole, MemberStatus, Platform } from '../db/tables.ts';
 import { checkName, type DirectoryRefusalCode, directoryRefusal } from './refusals.ts';
 
 export interface Member {
@@ -106,6 +106,22 @@ export async function findMember(
     .select(MEMBER_COLUMNS)
     .where('organization_id', '=', organizationId)
     .where('id', '=', memberId)
+    .executeTakeFirst();
+  return row && toMember(row);
+}
+
+/** The member a platform identity is linked to, in one query. */
+export async function findIdentifiedMember(
+  db: Database,
+  identity: { platform: Platform; tenantId: string; userId: string },
+): Promise<Member | undefined> {
+  const row = await db
+    .selectFrom('platform_identities as p')
+    .innerJoin('members as m', 'm.id', 'p.member_id')
+    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
+    .where('p.platform', '=', identity.platform)
+    .where('p.tenant_id', '=', identity.tenantId)
+    .where('p.user_id', '=', identity.userId)
     .executeTakeFirst();
   return row && toMember(row);
 }

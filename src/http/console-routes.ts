@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
-import { findMember } from '../directory/members.ts';
-import { findMemberByIdentity } from '../directory/platform-identities.ts';
+import { findIdentifiedMember } from '../directory/members.ts';
 import { DEMO_TENANT } from '../local/demo-organization.ts';
 import { LocalMentionResolver } from '../local/local-mention-resolver.ts';
 import { announcementText } from '../recognition/announcement.ts';
@@ -70,12 +69,11 @@ export function consoleRoutes({ db, router, organizationId, logger }: ConsoleDep
         .json({ error: 'bad_request', message: 'requestId is text of at most 200 characters.' });
       return;
     }
-    const identity = await findMemberByIdentity(db, {
+    const actor = await findIdentifiedMember(db, {
       platform: 'local',
       tenantId: DEMO_TENANT,
       userId: body.member,
     });
-    const actor = identity && (await findMember(db, identity.organizationId, identity.memberId));
     if (!actor) {
       res.status(404).json({
         error: 'unknown_member',

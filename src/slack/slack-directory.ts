@@ -2,8 +2,13 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
-import { createMember, findMember, findMemberByEmail, type Member } from '../directory/members.ts';
-import { findMemberByIdentity, linkIdentity } from '../directory/platform-identities.ts';
+import {
+  createMember,
+  findIdentifiedMember,
+  findMemberByEmail,
+  type Member,
+} from '../directory/members.ts';
+import { linkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -17,6 +22,9 @@ interface SlackUser {
   is_ultra_restricted?: boolean;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
+
+/** Rolls back a first-sight member when another process linked the same Slack user first. */
+class LinkedElsewhere extends Error {}
 
 /** How a Slack user's record reads as a member's. */
 function memberFields(user: SlackUser) {
@@ -96,18 +104,15 @@ export class SlackDirectory {
   async #member(workspace: SlackWorkspace, userId: string): Promise<Member> {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
     const key = `${workspace.teamId}:${userId}`;
-    const known = await findMemberByIdentity(this.db, identity);
+    const known = await findIdentifiedMember(this.db, identity);
     if (known) {
-      const member = await findMember(this.db, known.organizationId, known.memberId);
-      if (member) {
-        if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
-          this.#checked.set(key, this.now());
-          this.#refresh(member, userId).catch((error) =>
-            this.logger.warn({ err: error, userId }, 'could not refresh a Slack user'),
-          );
-        }
-        return member;
+      if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
+        this.#checked.set(key, this.now());
+        this.#refresh(known, userId).catch((error) =>
+          this.logger.warn({ err: error, userId }, 'could not refresh a Slack user'),
+        );
       }
+      return known;
     }
     const user = await this.#usersInfo(userId);
     const member = await this.#create(workspace, userId, user);
@@ -115,18 +120,24 @@ export class SlackDirectory {
     return member;
   }
 
-  async #create(workspace: SlackWorkspace, userId: string, user: SlackUser): Promise<Member> {
+  async #create(
+    workspace: SlackWorkspace,
+    userId: string,
+    user: SlackUser,
+    attempt = 0,
+  ): Promise<Member> {
     const fields = memberFields(user);
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
-    const linked = await this.db
-      .transaction()
-      .execute(async (trx) => {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
         const sameEmail = fields.email
           ? await findMemberByEmail(trx, workspace.organizationId, fields.email)
           : undefined;
         let member = sameEmail;
         if (!member) {
           const created = await createMember(trx, workspace.organizationId, fields);
+          // Someone added this email a moment ago (most likely this same user): theirs wins.
+          if (!created.ok && created.code === 'email_taken') throw new LinkedElsewhere();
           if (!created.ok) throw new Error(`cannot add Slack user ${userId}: ${created.message}`);
           member = created.value;
           if (fields.status === 'deactivated') {
@@ -143,17 +154,17 @@ export class SlackDirectory {
           memberId: member.id,
         });
         // Another process linked this user first: roll back ours and take theirs.
-        return link.ok ? member : undefined;
-      })
-      .catch((error) => {
-        throw error;
+        if (!link.ok) throw new LinkedElsewhere();
+        return member;
       });
-    if (linked) return linked;
-    const existing = await findMemberByIdentity(this.db, identity);
-    const member =
-      existing && (await findMember(this.db, existing.organizationId, existing.memberId));
-    if (!member) throw new Error(`Slack user ${userId} could not be linked`);
-    return member;
+    } catch (error) {
+      if (!(error instanceof LinkedElsewhere)) throw error;
+    }
+    const member = await findIdentifiedMember(this.db, identity);
+    if (member) return member;
+    // The email is another member's who is not this Slack user yet: join them, once.
+    if (attempt === 0) return this.#create(workspace, userId, user, 1);
+    throw new Error(`Slack user ${userId} could not be linked`);
   }
 
   async #refresh(member: Member, userId: string): Promise<void> {

@@ -84,13 +84,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     inFlight.add(running);
     running.finally(() => inFlight.delete(running));
   };
-  const home = new SlackHome(client, services, config.SLACK_COMMAND);
+  const home = new SlackHome(client, services, config.SLACK_COMMAND, logger);
   const refreshHome = async (connected: SlackWorkspace, memberIds: readonly number[]) => {
     const ids = await slackIdsOf(db, connected, memberIds);
     const refreshes = [];
     for (const [memberId, userId] of ids) {
+      if (!home.isOpen(userId)) continue;
       const member = await findMember(db, connected.organizationId, memberId);
-      if (member) refreshes.push(home.refresh(member, userId));
+      if (member) refreshes.push(home.changed(member, userId));
     }
     await Promise.all(refreshes);
   };
@@ -261,7 +262,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const connected = context.workspace as SlackWorkspace;
     afterwards('the Home tab', async () => {
       const member = await directory.member(connected, event.user);
-      await home.refresh(member, event.user);
+      await home.opened(member, event.user);
     });
   });
 

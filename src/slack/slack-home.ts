@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
 import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
@@ -6,6 +7,7 @@ import { showBalance } from '../recognition/balance.ts';
 import { showHistory } from '../recognition/history.ts';
 import { showLeaderboard } from '../recognition/leaderboard.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { Pacer } from './pacer.ts';
 import { replyBlocks } from './slack-blocks.ts';
 
 /** The organization's leaderboard changes with every kudos; the Home tab shows it at most this stale. */
@@ -16,39 +18,46 @@ const LEADERBOARD_TTL_MS = 10_000;
  * earned points), their recent kudos and the leaderboard, from the same services as the
  * `balance`, `history` and `leaderboard` subcommands.
  *
- * A member's refreshes never pile up: while one is being published, further requests
- * for that member collapse into one more, made when it is done.
+ * A member's refreshes never pile up: at most one per `paceMs`, later requests merged
+ * into the next one. Slack announces every opening of the tab (`app_home_opened`), and
+ * the tab is published fresh then; after a change, only the tabs of people who have
+ * opened theirs since this process started are published again, since nobody else is
+ * looking at one (and theirs will be fresh when they do).
  */
 export class SlackHome {
-  readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
+  readonly #pacer: Pacer<Member>;
+  readonly #opened = new Set<string>();
   readonly #leaderboards = new Map<number, { at: number; reply: Promise<Reply> }>();
 
   constructor(
     private readonly client: webApi.WebClient,
     private readonly services: RecognitionServices,
     private readonly commandName: string,
-  ) {}
+    logger: Logger,
+    /** @defaultValue 2000 */
+    paceMs = 2000,
+  ) {
+    this.#pacer = new Pacer(paceMs, (slackUserId, members) =>
+      this.#publish(members[members.length - 1] as Member, slackUserId).catch((error) =>
+        logger.warn({ err: error, slackUserId }, 'a Slack Home tab could not be published'),
+      ),
+    );
+  }
 
-  /** Publishes the member's Home tab now, or once more after the one in progress. */
-  refresh(member: Member, slackUserId: string): Promise<void> {
-    const running = this.#running.get(slackUserId);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const entry = { again: false, done: Promise.resolve() };
-    entry.done = (async () => {
-      try {
-        do {
-          entry.again = false;
-          await this.#publish(member, slackUserId);
-        } while (entry.again);
-      } finally {
-        this.#running.delete(slackUserId);
-      }
-    })();
-    this.#running.set(slackUserId, entry);
-    return entry.done;
+  /** The member opened their Home tab: publish it. */
+  opened(member: Member, slackUserId: string): Promise<void> {
+    this.#opened.add(slackUserId);
+    return this.#pacer.push(slackUserId, member);
+  }
+
+  /** Whether this person's tab may be on their screen, and so worth refreshing. */
+  isOpen(slackUserId: string): boolean {
+    return this.#opened.has(slackUserId);
+  }
+
+  /** Something on the member's tab changed: publish it again if they have opened it. */
+  changed(member: Member, slackUserId: string): Promise<void> {
+    return this.isOpen(slackUserId) ? this.#pacer.push(slackUserId, member) : Promise.resolve();
   }
 
   async #publish(member: Member, slackUserId: string): Promise<void> {

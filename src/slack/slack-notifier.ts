@@ -4,20 +4,42 @@ import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
+import { Pacer } from './pacer.ts';
 import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
+/** Most kudos shown in full in one celebration message; the rest are counted. */
+const SHOWN_PER_MESSAGE = 10;
+
+interface Announcement {
+  readonly event: KudosGiven;
+  readonly slackIds: ReadonlyMap<number, string>;
+}
+
 /**
- * Celebrates a kudos in Slack: a message in the channel where it was given and a direct
+ * Celebrates kudos in Slack: a message in the channel where each was given and a direct
  * message to each recipient. Runs after the command was answered; a failure is logged
- * and never undoes the kudos.
+ * and never undoes the kudos. Slack takes about one message per second per channel, so
+ * each channel and each person (one message a second each) is
+ * paced: the first goes out at once, and kudos that arrive in between are merged into the
+ * next message.
  */
 export class SlackNotifier {
+  readonly #dmChannels = new Map<string, string>();
+  readonly #channels: Pacer<Announcement>;
+  readonly #directMessages: Pacer<string>;
+
   constructor(
     private readonly db: Database,
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
-  ) {}
+    pace: { channelMs: number; personMs: number } = { channelMs: 1000, personMs: 1000 },
+  ) {
+    this.#channels = new Pacer(pace.channelMs, (channel, items) => this.#announce(channel, items));
+    this.#directMessages = new Pacer(pace.personMs, (userId, lines) =>
+      this.#directMessage(userId, lines),
+    );
+  }
 
   /** Tells the giver how a modal submission went: in the channel, else by DM. */
   async toGiver(userId: string, channel: string | null, text: string): Promise<void> {
@@ -28,46 +50,73 @@ export class SlackNotifier {
         .catch(() => false);
       if (posted) return;
     }
-    const opened = await this.client.conversations.open({ users: userId });
-    await this.client.chat.postMessage({ channel: opened.channel?.id ?? userId, text });
+    await this.client.chat.postMessage({ channel: await this.#dmChannel(userId), text });
   }
 
+  /** Queues the celebration and the recipients' DMs; resolves when they have been sent. */
   async kudosGiven(workspace: SlackWorkspace, event: KudosGiven): Promise<void> {
     const slackIds = await slackIdsOf(this.db, workspace, [
       event.giver.memberId,
       ...event.recipients.map((recipient) => recipient.memberId),
     ]);
-    const attempts: Array<Promise<unknown>> = [];
-    if (event.channel) {
-      attempts.push(
-        this.client.chat.postMessage({
-          channel: event.channel,
-          text: announcementText(event),
-          blocks: announcementBlocks(event, slackIds),
-        }),
-      );
-    }
+    const sends: Array<Promise<void>> = [];
+    if (event.channel) sends.push(this.#channels.push(event.channel, { event, slackIds }));
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
     for (const recipient of event.recipients) {
       const userId = slackIds.get(recipient.memberId);
-      if (!userId) continue;
-      attempts.push(
-        this.client.conversations.open({ users: userId }).then((opened) =>
-          this.client.chat.postMessage({
-            channel: opened.channel?.id ?? userId,
-            text: `${event.giver.name} gave you ${points(event.amountEach)}${reason}`,
-          }),
-        ),
-      );
-    }
-    for (const outcome of await Promise.allSettled(attempts)) {
-      if (outcome.status === 'rejected') {
-        this.logger.warn(
-          { err: outcome.reason, recognitionId: event.recognitionId },
-          'a Slack notification failed',
-        );
+      if (userId) {
+        const line = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
+        sends.push(this.#directMessages.push(userId, line));
       }
     }
+    await Promise.all(sends);
+  }
+
+  async #announce(channel: string, items: Announcement[]): Promise<void> {
+    const shown = items.slice(0, SHOWN_PER_MESSAGE);
+    const blocks = shown.flatMap((item, index) => [
+      ...(index > 0 ? [{ type: 'divider' as const }] : []),
+      ...announcementBlocks(item.event, item.slackIds),
+    ]);
+    const more = items.length - shown.length;
+    if (more > 0) {
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `…and ${more} more kudos.` }],
+      });
+    }
+    const text = [
+      ...shown.map((item) => announcementText(item.event)),
+      ...(more > 0 ? [`…and ${more} more kudos.`] : []),
+    ].join('\n');
+    await this.client.chat.postMessage({ channel, text, blocks }).catch((error) => {
+      this.logger.warn({ err: error, channel, kudos: items.length }, 'a Slack celebration failed');
+    });
+  }
+
+  async #directMessage(userId: string, lines: string[]): Promise<void> {
+    try {
+      await this.client.chat.postMessage({
+        channel: await this.#dmChannel(userId),
+        text: lines.join('\n'),
+      });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, userId, kudos: lines.length },
+        'a Slack direct message failed',
+      );
+    }
+  }
+
+  /** A person's DM channel with the bot; it never changes, so it is opened once. */
+  async #dmChannel(userId: string): Promise<string> {
+    let channel = this.#dmChannels.get(userId);
+    if (!channel) {
+      const opened = await this.client.conversations.open({ users: userId });
+      channel = opened.channel?.id ?? userId;
+      this.#dmChannels.set(userId, channel);
+    }
+    return channel;
   }
 }
 

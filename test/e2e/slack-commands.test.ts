@@ -96,7 +96,23 @@ describe('the Slack adapter over signed HTTP', () => {
     expect((await fetch(`${plaudit.url}/console`)).status).toBe(404);
   });
 
+  const openHome = (user: string) =>
+    postSlackEvent(plaudit.url, SECRET, {
+      token: 'deprecated',
+      team_id: teamId,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev-home-${user}-${++triggers}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home' },
+    });
+
   it('gives to one person: an ephemeral confirmation, a channel celebration, and a DM', async () => {
+    // Ana and Li have their Home tabs open; José has never opened his.
+    await openHome('UANA');
+    await openHome('ULI');
+    await plaudit.slack?.settled();
+    const homesBefore = fake.callsTo('views.publish').length;
     const response = await send(
       command('UANA', '<@ULI|li> 10 for the launch &amp; the docs #teamwork'),
     );
@@ -119,8 +135,8 @@ describe('the Slack adapter over signed HTTP', () => {
     expect(fake.callsTo('chat.postMessage').some((call) => call.body.channel === 'DULI')).toBe(
       true,
     );
-    // Both Home tabs are refreshed with the new balances.
-    const homes = fake.callsTo('views.publish');
+    // Both open Home tabs are refreshed with the new balances.
+    const homes = fake.callsTo('views.publish').slice(homesBefore);
     expect(homes.map((call) => call.body.user_id).sort()).toEqual(['UANA', 'ULI']);
     const liHome = JSON.stringify(homes.find((call) => call.body.user_id === 'ULI')?.body.view);
     expect(liHome).toContain('Earned, to spend');
@@ -129,15 +145,7 @@ describe('the Slack adapter over signed HTTP', () => {
 
   it('publishes the Home tab when it is opened', async () => {
     const before = fake.callsTo('views.publish').length;
-    const response = await postSlackEvent(plaudit.url, SECRET, {
-      token: 'deprecated',
-      team_id: teamId,
-      api_app_id: 'A1',
-      type: 'event_callback',
-      event_id: 'Ev-home-1',
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_home_opened', user: 'UJOSE', channel: 'DJOSE', tab: 'home' },
-    });
+    const response = await openHome('UJOSE');
     expect(response.status).toBe(200);
     await plaudit.slack?.settled();
     const published = fake.callsTo('views.publish').slice(before);
@@ -158,6 +166,11 @@ describe('the Slack adapter over signed HTTP', () => {
     );
     expect(await earned('UJOSE')).toBe(5);
     expect(await earned('ULI')).toBe(15);
+    await plaudit.slack?.settled();
+    // 田中 (the giver) has never opened the Home tab, so nothing is published for them.
+    const published = fake.callsTo('views.publish').map((call) => call.body.user_id);
+    expect(published).not.toContain('UTANAKA');
+    expect(published).toContain('UJOSE');
   });
 
   it('speaks unicode both ways', async () => {

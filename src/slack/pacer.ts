@@ -1,3 +1,5 @@
+import type { SendSlots } from './send-slots.ts';
+
 /**
  * Sends at most once per interval per key (a Slack channel, a person), merging what
  * arrives in between into the next send. Slack accepts about one message per second per
@@ -13,6 +15,8 @@ export class Pacer<Item> {
     private readonly intervalMs: number,
     private readonly send: (key: string, items: Item[]) => Promise<void>,
     private readonly now: () => number = () => performance.now(),
+    /** Shared with other pacers: how many of their sends may run at once. */
+    private readonly slots?: SendSlots,
   ) {}
 
   /** Queues an item; resolves once a send that includes it has finished (or failed). */
@@ -35,13 +39,9 @@ export class Pacer<Item> {
       while (state.items.length > 0) {
         const wait = state.lastSent + this.intervalMs - this.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const items = state.items.splice(0);
-        state.lastSent = this.now();
-        try {
-          await this.send(key, items);
-        } catch {
-          // The sender reports its own failures; the next items still go out.
-        }
+        // Waiting for a slot lets more items arrive, and they go out in this same send.
+        if (this.slots) await this.slots.run(() => this.#sendBatch(key, state));
+        else await this.#sendBatch(key, state);
       }
     } finally {
       state.running = null;
@@ -51,6 +51,16 @@ export class Pacer<Item> {
           this.#keys.delete(key);
         }
       }, this.intervalMs).unref();
+    }
+  }
+
+  async #sendBatch(key: string, state: { items: Item[]; lastSent: number }): Promise<void> {
+    const items = state.items.splice(0);
+    state.lastSent = this.now();
+    try {
+      await this.send(key, items);
+    } catch {
+      // The sender reports its own failures; the next items still go out.
     }
   }
 }

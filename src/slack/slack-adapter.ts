@@ -16,6 +16,7 @@ import {
   messageLink,
   submissionAsCommand,
 } from './give-kudos-modal.ts';
+import { SendSlots } from './send-slots.ts';
 import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackHome } from './slack-home.ts';
@@ -26,6 +27,9 @@ const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
 /** Slack wants an answer within 3 s; the reply goes in the ack when ready by then. */
 const ACK_BUDGET_MS = 2_000;
+
+/** Notification calls (celebrations, DMs, Home tabs) in flight at once. */
+const NOTIFICATION_SLOTS = 2;
 
 export interface SlackAdapterOptions {
   readonly config: Config & { SLACK_BOT_TOKEN: string };
@@ -76,7 +80,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     botUserId: auth.user_id as string,
   });
   const directory = new SlackDirectory(db, client, logger);
-  const notifier = new SlackNotifier(db, client, logger);
+  // Background Web API calls run a few at a time, so they never crowd out answers.
+  const slots = new SendSlots(NOTIFICATION_SLOTS);
+  const notifier = new SlackNotifier(db, client, logger, slots);
   const inFlight = new Set<Promise<unknown>>();
   /** Work that follows an answer (notifications, Home tabs); tracked so shutdown can wait. */
   const afterwards = (label: string, work: () => Promise<void>) => {
@@ -84,7 +90,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     inFlight.add(running);
     running.finally(() => inFlight.delete(running));
   };
-  const home = new SlackHome(client, services, config.SLACK_COMMAND, logger);
+  const home = new SlackHome(client, services, config.SLACK_COMMAND, logger, slots);
   const refreshHome = async (connected: SlackWorkspace, memberIds: readonly number[]) => {
     const ids = await slackIdsOf(db, connected, memberIds);
     const refreshes = [];

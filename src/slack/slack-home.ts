@@ -8,6 +8,7 @@ import { showHistory } from '../recognition/history.ts';
 import { showLeaderboard } from '../recognition/leaderboard.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { Pacer } from './pacer.ts';
+import type { SendSlots } from './send-slots.ts';
 import { replyBlocks } from './slack-blocks.ts';
 
 /** The organization's leaderboard changes with every kudos; the Home tab shows it at most this stale. */
@@ -34,13 +35,16 @@ export class SlackHome {
     private readonly services: RecognitionServices,
     private readonly commandName: string,
     logger: Logger,
-    /** @defaultValue 2000 */
-    paceMs = 2000,
+    slots: SendSlots,
   ) {
-    this.#pacer = new Pacer(paceMs, (slackUserId, members) =>
-      this.#publish(members[members.length - 1] as Member, slackUserId).catch((error) =>
-        logger.warn({ err: error, slackUserId }, 'a Slack Home tab could not be published'),
-      ),
+    this.#pacer = new Pacer(
+      2000,
+      (slackUserId, members) =>
+        this.#publish(members[members.length - 1] as Member, slackUserId).catch((error) =>
+          logger.warn({ err: error, slackUserId }, 'a Slack Home tab could not be published'),
+        ),
+      () => performance.now(),
+      slots,
     );
   }
 

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
 import { Pacer } from './pacer.ts';
+import type { SendSlots } from './send-slots.ts';
 import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -33,11 +34,21 @@ export class SlackNotifier {
     private readonly db: Database,
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
-    pace: { channelMs: number; personMs: number } = { channelMs: 1000, personMs: 1000 },
+    /** Shared with the Home tabs: how many notification calls may run at once. */
+    slots: SendSlots,
   ) {
-    this.#channels = new Pacer(pace.channelMs, (channel, items) => this.#announce(channel, items));
-    this.#directMessages = new Pacer(pace.personMs, (userId, lines) =>
-      this.#directMessage(userId, lines),
+    const now = () => performance.now();
+    this.#channels = new Pacer(
+      1000,
+      (channel, items) => this.#announce(channel, items),
+      now,
+      slots,
+    );
+    this.#directMessages = new Pacer(
+      1000,
+      (userId, lines) => this.#directMessage(userId, lines),
+      now,
+      slots,
     );
   }
 

@@ -41,6 +41,8 @@ export interface MemberTable {
   status: ColumnType<MemberStatus, MemberStatus | undefined, MemberStatus>;
   is_guest: ColumnType<boolean, boolean | undefined, boolean>;
   is_bot: ColumnType<boolean, boolean | undefined, boolean>;
+  /** IANA zone from the member's chat platform, when it says. */
+  timezone: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

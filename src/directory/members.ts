@@ -2,6 +2,7 @@ import { ok, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
 import type { MemberRole, MemberStatus, Platform } from '../db/tables.ts';
+import { isTimeZone } from './organizations.ts';
 import { checkName, type DirectoryRefusalCode, directoryRefusal } from './refusals.ts';
 
 export interface Member {
@@ -13,6 +14,8 @@ export interface Member {
   readonly status: MemberStatus;
   readonly isGuest: boolean;
   readonly isBot: boolean;
+  /** The member's own time zone, when their chat platform reports one. */
+  readonly timezone: string | null;
 }
 
 export interface NewMember {
@@ -24,6 +27,8 @@ export interface NewMember {
   readonly isGuest?: boolean;
   /** @defaultValue false */
   readonly isBot?: boolean;
+  /** An IANA zone; an unknown one is dropped. @defaultValue null */
+  readonly timezone?: string | null;
 }
 
 const MEMBER_COLUMNS = [
@@ -35,6 +40,7 @@ const MEMBER_COLUMNS = [
   'status',
   'is_guest',
   'is_bot',
+  'timezone',
 ] as const;
 
 interface MemberRow {
@@ -46,6 +52,7 @@ interface MemberRow {
   status: MemberStatus;
   is_guest: boolean;
   is_bot: boolean;
+  timezone: string | null;
 }
 
 function toMember(row: MemberRow): Member {
@@ -58,6 +65,7 @@ function toMember(row: MemberRow): Member {
     status: row.status,
     isGuest: row.is_guest,
     isBot: row.is_bot,
+    timezone: row.timezone,
   };
 }
 
@@ -84,6 +92,7 @@ export async function createMember(
         roles: [...new Set<MemberRole>(input.roles ?? ['member'])],
         is_guest: input.isGuest ?? false,
         is_bot: input.isBot ?? false,
+        timezone: input.timezone && isTimeZone(input.timezone) ? input.timezone : null,
       })
       .returning(MEMBER_COLUMNS)
       .executeTakeFirstOrThrow();

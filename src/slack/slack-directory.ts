@@ -8,6 +8,7 @@ import {
   findMemberByEmail,
   type Member,
 } from '../directory/members.ts';
+import { isTimeZone } from '../directory/organizations.ts';
 import { linkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
@@ -20,6 +21,7 @@ interface SlackUser {
   is_bot?: boolean;
   is_restricted?: boolean;
   is_ultra_restricted?: boolean;
+  tz?: string;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
 
@@ -39,6 +41,7 @@ function memberFields(user: SlackUser) {
     status: user.deleted ? ('deactivated' as const) : ('active' as const),
     isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
     isBot: Boolean(user.is_bot),
+    timezone: user.tz ?? null,
   };
 }
 
@@ -176,6 +179,7 @@ export class SlackDirectory {
         status: fields.status,
         is_guest: fields.isGuest,
         is_bot: fields.isBot,
+        ...(fields.timezone && isTimeZone(fields.timezone) ? { timezone: fields.timezone } : {}),
       })
       .where('id', '=', member.id)
       .execute();

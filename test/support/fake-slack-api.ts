@@ -15,6 +15,7 @@ export interface FakeSlackUser {
   is_bot?: boolean;
   is_restricted?: boolean;
   is_ultra_restricted?: boolean;
+  tz?: string;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
 

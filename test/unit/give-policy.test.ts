@@ -52,6 +52,7 @@ function person(
       status: 'active',
       isGuest: false,
       isBot: false,
+      timezone: null,
       ...overrides,
     },
     groupIds,

@@ -88,5 +88,19 @@ describe('Slack users as members, on postgres', () => {
       status: 'active',
     });
     expect(await slack.member(workspace, 'UGONE')).toMatchObject({ status: 'deactivated' });
+    fake.users.set('UTOKYO', {
+      id: 'UTOKYO',
+      name: 'yuki',
+      tz: 'Asia/Tokyo',
+      profile: { display_name: 'Yuki' },
+    });
+    fake.users.set('UMARS', {
+      id: 'UMARS',
+      name: 'mars',
+      tz: 'Mars/Olympus',
+      profile: { display_name: 'Marvin' },
+    });
+    expect(await slack.member(workspace, 'UTOKYO')).toMatchObject({ timezone: 'Asia/Tokyo' });
+    expect(await slack.member(workspace, 'UMARS')).toMatchObject({ timezone: null });
   });
 });

@@ -72,6 +72,10 @@ describe('docker-compose.yml', () => {
       redis: { condition: 'service_healthy' },
     });
     expect(web?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${config.PORT}/healthz`);
+    // Slack's secrets pass through from the operator's environment, empty by default.
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN']) {
+      expect(web?.environment?.[name]).toBe(`\${${name}:-}`);
+    }
   });
 
   it('builds the app on an LTS Node image that ships the migrations and runs main.ts', () => {

@@ -58,6 +58,8 @@ export const configSchema = z.object({
     .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
       message: 'an http(s) URL such as https://slack.com/api/',
     })
+    // The Web API client appends method names to it, so it must end with a slash.
+    .transform((value) => (value.endsWith('/') ? value : `${value}/`))
     .default('https://slack.com/api/'),
   /** The slash command as configured in the Slack app. @defaultValue /kudos */
   SLACK_COMMAND: z

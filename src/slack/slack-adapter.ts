@@ -102,6 +102,17 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     await Promise.all(refreshes);
   };
 
+  // Every request names its workspace; connected ones never change, so they are remembered.
+  const workspaces = new Map<string, SlackWorkspace>([[workspace.teamId, workspace]]);
+  const connectedWorkspace = async (teamId: string) => {
+    let known = workspaces.get(teamId);
+    if (!known) {
+      known = await findWorkspace(db, teamId);
+      if (known) workspaces.set(teamId, known);
+    }
+    return known;
+  };
+
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const receiver = socketMode
     ? undefined
@@ -114,7 +125,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const app = new App({
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN }),
     authorize: async ({ teamId }) => {
-      const known = teamId ? await findWorkspace(db, teamId) : undefined;
+      const known = teamId ? await connectedWorkspace(teamId) : undefined;
       if (!known) {
         throw new AuthorizationError(
           `workspace ${teamId} is not connected`,

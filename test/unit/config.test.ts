@@ -33,6 +33,9 @@ describe('parseConfig', () => {
     expect(parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A' })).toMatchObject({
       SLACK_APP_TOKEN: 'xapp-1-A',
     });
+    expect(parseConfig({ SLACK_API_URL: 'http://127.0.0.1:9999/api' }).SLACK_API_URL).toBe(
+      'http://127.0.0.1:9999/api/',
+    );
     expect(() => parseConfig({ SLACK_SIGNING_SECRET: 's3cret' })).toThrow(
       'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
     );

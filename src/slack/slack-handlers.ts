@@ -1,0 +1,252 @@
+import type * as bolt from '@slack/bolt';
+import type { Logger } from 'pino';
+import { systemClock } from '../core/clock.ts';
+import type { CommandRouter } from '../core/command-router.ts';
+import { type Reply, textReply } from '../core/reply.ts';
+import type { Database } from '../db/database.ts';
+import { findMember } from '../directory/members.ts';
+import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import {
+  fieldOf,
+  GIVE_KUDOS_MODAL,
+  giveKudosModal,
+  type ModalContext,
+  messageLink,
+  submissionAsCommand,
+} from './give-kudos-modal.ts';
+import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
+import type { SlackDirectory } from './slack-directory.ts';
+import type { SlackHome } from './slack-home.ts';
+import { type SlackNotifier, slackIdsOf } from './slack-notifier.ts';
+import type { SlackWorkspace } from './slack-workspaces.ts';
+
+/** Slack wants an answer within 3 s; the reply goes in the ack when ready by then. */
+const ACK_BUDGET_MS = 2_000;
+
+export interface SlackHandlerDependencies {
+  readonly db: Database;
+  readonly client: bolt.webApi.WebClient;
+  readonly router: CommandRouter;
+  readonly services: RecognitionServices;
+  readonly directory: SlackDirectory;
+  readonly notifier: SlackNotifier;
+  readonly home: SlackHome;
+  readonly logger: Logger;
+  readonly commandName: string;
+}
+
+/**
+ * What Plaudit does with each kind of Slack delivery: the slash command, the shortcuts,
+ * the modal's submission and the opening of the Home tab. Each answers Slack first and
+ * leaves slower work (celebrations, DMs, Home tabs) to run afterwards.
+ */
+export class SlackHandlers {
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: SlackHandlerDependencies) {}
+
+  register(app: bolt.App): void {
+    app.command(this.deps.commandName, (args) => this.#onCommand(args));
+    app.shortcut('give_kudos', (args) => this.#onShortcut(args));
+    app.shortcut('give_kudos_for_message', (args) => this.#onShortcut(args));
+    app.view(GIVE_KUDOS_MODAL, (args) => this.#onSubmission(args));
+    app.event('app_home_opened', (args) => this.#onHomeOpened(args));
+  }
+
+  /** Resolves when the work that followed every answer so far has finished. */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #onCommand({
+    command,
+    ack,
+    respond,
+    context,
+  }: bolt.SlackCommandMiddlewareArgs & bolt.AllMiddlewareArgs) {
+    const connected = context.workspace as SlackWorkspace;
+    if (command.text.trim() === '') {
+      // A bare command opens the modal; the trigger is valid for 3 s, so ack first.
+      await ack();
+      this.#afterwards('the kudos modal', () =>
+        this.#openModal(connected, command.trigger_id, { channel: command.channel_id }),
+      );
+      return;
+    }
+    const work = this.#run(connected, command.user_id, {
+      text: unescapeSlackText(command.text),
+      key: `slack:${command.trigger_id}`,
+      channel: command.channel_id,
+    });
+    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    if (reply) await ack(toMessage(reply));
+    else await ack();
+    this.#afterwards('a Slack command', async () => {
+      const answered = reply ?? (await work);
+      if (!reply) await respond(toMessage(answered));
+      await this.#celebrate(connected, answered);
+    });
+  }
+
+  async #onShortcut({
+    shortcut,
+    ack,
+    context,
+  }: bolt.SlackShortcutMiddlewareArgs & bolt.AllMiddlewareArgs) {
+    await ack();
+    const connected = context.workspace as SlackWorkspace;
+    if (shortcut.type === 'message_action') {
+      const link = messageLink(shortcut.team?.domain, shortcut.channel.id, shortcut.message.ts);
+      this.#afterwards('the kudos modal', () =>
+        this.#openModal(
+          connected,
+          shortcut.trigger_id,
+          { channel: shortcut.channel.id },
+          `your message ${link}`,
+        ),
+      );
+    } else {
+      this.#afterwards('the kudos modal', () =>
+        this.#openModal(connected, shortcut.trigger_id, { channel: null }),
+      );
+    }
+  }
+
+  async #onSubmission({
+    ack,
+    body,
+    view,
+    context,
+  }: bolt.SlackViewMiddlewareArgs & bolt.AllMiddlewareArgs) {
+    const connected = context.workspace as SlackWorkspace;
+    const modal = JSON.parse(view.private_metadata || '{}') as ModalContext;
+    const work = this.#run(connected, body.user.id, {
+      text: submissionAsCommand(view.state as Parameters<typeof submissionAsCommand>[0]),
+      key: `slack:view:${view.id}`,
+      channel: modal.channel ?? null,
+    });
+    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    if (reply && reply.outcome !== 'ok') {
+      // Show the refusal under the field it is about; the modal stays open to fix it.
+      const hasValueField = view.blocks.some((block) => block.block_id === 'value');
+      await ack({
+        response_action: 'errors',
+        errors: { [fieldOf(reply.code, hasValueField)]: reply.text },
+      });
+      return;
+    }
+    await ack();
+    this.#afterwards('a kudos modal', async () => {
+      const answered = reply ?? (await work);
+      await this.deps.notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
+      await this.#celebrate(connected, answered);
+    });
+  }
+
+  async #onHomeOpened({
+    event,
+    context,
+  }: bolt.SlackEventMiddlewareArgs<'app_home_opened'> & bolt.AllMiddlewareArgs) {
+    if (event.tab !== 'home') return;
+    const connected = context.workspace as SlackWorkspace;
+    this.#afterwards('the Home tab', async () => {
+      const member = await this.deps.directory.member(connected, event.user);
+      await this.deps.home.opened(member, event.user);
+    });
+  }
+
+  /** Runs a command for a Slack user; never rejects (a fault becomes a reply saying so). */
+  #run(
+    connected: SlackWorkspace,
+    userId: string,
+    input: { text: string; key: string; channel: string | null },
+  ): Promise<Reply> {
+    const { directory, router, logger } = this.deps;
+    return (async () => {
+      const actor = await directory.member(connected, userId);
+      return router.route({
+        actor,
+        text: input.text,
+        mentions: [],
+        idempotencyKey: input.key,
+        platform: 'slack',
+        channel: input.channel,
+        commandName: this.deps.commandName,
+        mentionResolver: directory.resolverFor(connected),
+        clock: systemClock,
+      });
+    })().catch((error) => {
+      logger.error({ err: error, key: input.key }, 'a Slack command failed');
+      return textReply('Something went wrong on our side; please try again in a moment.', {
+        outcome: 'refused',
+        code: 'internal',
+      });
+    });
+  }
+
+  /** Celebrations, DMs and open Home tabs for what a command did. */
+  async #celebrate(connected: SlackWorkspace, reply: Reply): Promise<void> {
+    for (const event of reply.events) {
+      await this.deps.notifier.kudosGiven(connected, event);
+      await this.#refreshHomes(connected, [
+        event.giver.memberId,
+        ...event.recipients.map((r) => r.memberId),
+      ]);
+    }
+  }
+
+  async #refreshHomes(connected: SlackWorkspace, memberIds: readonly number[]): Promise<void> {
+    const { db, home } = this.deps;
+    const refreshes = [];
+    for (const [memberId, userId] of await slackIdsOf(db, connected, memberIds)) {
+      if (!home.isOpen(userId)) continue;
+      const member = await findMember(db, connected.organizationId, memberId);
+      if (member) refreshes.push(home.changed(member, userId));
+    }
+    await Promise.all(refreshes);
+  }
+
+  async #openModal(
+    connected: SlackWorkspace,
+    triggerId: string,
+    context: ModalContext,
+    reason?: string,
+  ) {
+    const { settings } = await this.deps.services.settings.load(connected.organizationId);
+    await this.deps.client.views.open({
+      trigger_id: triggerId,
+      view: giveKudosModal({
+        values: settings.values,
+        defaultAmount: settings.defaultAmount,
+        reason,
+        context,
+      }),
+    });
+  }
+
+  /** Work that follows an answer; tracked so that shutdown (and tests) can wait for it. */
+  #afterwards(label: string, work: () => Promise<void>): void {
+    const running = work().catch((error) =>
+      this.deps.logger.error({ err: error }, `${label} failed`),
+    );
+    this.#inFlight.add(running);
+    running.finally(() => this.#inFlight.delete(running));
+  }
+}
+
+function toMessage(reply: Reply) {
+  return { response_type: 'ephemeral' as const, text: reply.text, blocks: replyBlocks(reply) };
+}
+
+/** The work's result if it is ready within the budget; undefined otherwise (it keeps running). */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), budgetMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,4 @@
 import type { Selectable, Transaction } from 'kysely';
-import { sql } from 'kysely';
 import { ok, RefusalAbort, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { retryOnConflict, violatedUniqueConstraint } from '../db/retry.ts';
@@ -12,10 +11,13 @@ import {
   type OrganizationAccounts,
   toAccount,
 } from './accounts.ts';
-import { applyBalanceDeltas, BalanceDeltas, BalanceShortfall } from './balance-writes.ts';
+import { BalanceDeltas, BalanceShortfall } from './balance-writes.ts';
 import { type AccountBalance, readBalances } from './balances.ts';
+import type { LedgerWork } from './ledger-work.ts';
+import { resolvePendingTransfer } from './pending-resolution.ts';
 import { type LedgerRefusal, type LedgerRefusalCode, ledgerRefusal } from './refusals.ts';
 import { requestHash } from './request-hash.ts';
+import { alreadyReversed, reverseTransfers } from './reversal.ts';
 import { type Transfer, type TransferOutcome, type TransferSpec, toTransfer } from './transfer.ts';
 import {
   executeTransferStatement,
@@ -168,54 +170,9 @@ export class Ledger {
       return ledgerRefusal('invalid_request', 'Name the transfers to reverse by their ids.');
     }
     const payload = { transferIds: ids, memo: request.memo ?? null };
-    return this.#run(request, 'reverse', payload, null, async (trx, requestId, deltas) => {
-      // Locking the originals (in id order) makes concurrent reversals of one transfer
-      // queue here, so the later one sees the earlier one's reversal below.
-      const originals = await trx
-        .selectFrom('ledger_transfers')
-        .selectAll()
-        .where('organization_id', '=', request.organizationId)
-        .where('id', 'in', ids)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-      checkReversible(ids, originals);
-      const reversed = await trx
-        .selectFrom('ledger_transfers')
-        .select('reverses_transfer_id')
-        .where('reverses_transfer_id', 'in', ids)
-        .executeTakeFirst();
-      if (reversed) throw new RefusalAbort(alreadyReversed(reversed.reverses_transfer_id));
-      const accounts = await this.#accountsOf(
-        trx,
-        request.organizationId,
-        originals.flatMap((row) => [row.debit_account_id, row.credit_account_id]),
-      );
-      for (const row of originals) {
-        deltas.add(accounts.get(row.credit_account_id) as Account, { debitsPosted: row.amount });
-        deltas.add(accounts.get(row.debit_account_id) as Account, { creditsPosted: row.amount });
-      }
-      await applyBalanceDeltas(trx, deltas);
-      const rows = await trx
-        .insertInto('ledger_transfers')
-        .values(
-          originals.map((row) => ({
-            organization_id: request.organizationId,
-            request_id: requestId,
-            asset: row.asset,
-            debit_account_id: row.credit_account_id,
-            credit_account_id: row.debit_account_id,
-            amount: row.amount,
-            kind: 'reversal' as const,
-            status: 'posted' as const,
-            reverses_transfer_id: row.id,
-            memo: request.memo ?? null,
-          })),
-        )
-        .returningAll()
-        .execute();
-      return rows.map(toTransfer);
-    });
+    return this.#run(request, 'reverse', payload, null, (work) =>
+      reverseTransfers(work, ids, request.memo ?? null),
+    );
   }
 
   async #resolvePending(
@@ -229,32 +186,9 @@ export class Ledger {
       return ledgerRefusal('invalid_request', 'Name the pending transfer by its id.');
     }
     const post = operation === 'post';
-    return this.#run(request, operation, { transferId }, transferId, async (trx, _id, deltas) => {
-      const row = await trx
-        .updateTable('ledger_transfers')
-        .set({ status: post ? 'posted_from_pending' : 'voided', resolved_at: sql<Date>`now()` })
-        .where('id', '=', transferId)
-        .where('organization_id', '=', request.organizationId)
-        .where('status', '=', 'pending')
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new RefusalAbort(await whyNotPending(trx, request));
-      const accounts = await this.#accountsOf(trx, request.organizationId, [
-        row.debit_account_id,
-        row.credit_account_id,
-      ]);
-      const moved = post ? row.amount : 0;
-      deltas.add(accounts.get(row.debit_account_id) as Account, {
-        debitsPending: -row.amount,
-        debitsPosted: moved,
-      });
-      deltas.add(accounts.get(row.credit_account_id) as Account, {
-        creditsPending: -row.amount,
-        creditsPosted: moved,
-      });
-      await applyBalanceDeltas(trx, deltas);
-      return [toTransfer(row)];
-    });
+    return this.#run(request, operation, { transferId }, transferId, (work) =>
+      resolvePendingTransfer(work, transferId, post),
+    );
   }
 
   /**
@@ -266,7 +200,7 @@ export class Ledger {
     operation: Exclude<LedgerOperation, 'transfer'>,
     payload: unknown,
     targetTransferId: number | null,
-    work: (trx: Trx, requestId: number, deltas: BalanceDeltas) => Promise<Transfer[]>,
+    work: (work: LedgerWork) => Promise<Transfer[]>,
   ): Promise<LedgerResult> {
     const hash = requestHash(operation, payload);
     let deltas = new BalanceDeltas();
@@ -288,9 +222,15 @@ export class Ledger {
             )
             .returning('id')
             .executeTakeFirst();
-          return (
-            claimed && { requestId: claimed.id, transfers: await work(trx, claimed.id, deltas) }
-          );
+          if (!claimed) return undefined;
+          const transfers = await work({
+            trx,
+            organizationId: request.organizationId,
+            requestId: claimed.id,
+            deltas,
+            accountsOf: (ids) => this.#accountsOf(trx, request.organizationId, ids),
+          });
+          return { requestId: claimed.id, transfers };
         }),
       );
       if (done) return ok({ ...done, replayed: false });
@@ -390,57 +330,11 @@ function asCreated(row: TransferRow): TransferRow {
     : row;
 }
 
-function checkReversible(ids: readonly number[], originals: readonly TransferRow[]): void {
-  const missing = ids.find((id) => !originals.some((row) => row.id === id));
-  if (missing !== undefined) {
-    throw new RefusalAbort(ledgerRefusal('not_found', `There is no transfer ${missing}.`));
-  }
-  for (const row of originals) {
-    if (
-      row.kind === 'reversal' ||
-      (row.status !== 'posted' && row.status !== 'posted_from_pending')
-    ) {
-      const what = row.kind === 'reversal' ? 'itself a reversal' : row.status;
-      throw new RefusalAbort(
-        ledgerRefusal('not_reversible', `Transfer ${row.id} is ${what} and cannot be reversed.`),
-      );
-    }
-  }
-}
-
-async function whyNotPending(
-  trx: Trx,
-  request: LedgerRequest & { transferId: number },
-): Promise<LedgerRefusal> {
-  const existing = await trx
-    .selectFrom('ledger_transfers')
-    .select('status')
-    .where('id', '=', request.transferId)
-    .where('organization_id', '=', request.organizationId)
-    .executeTakeFirst();
-  if (!existing) return ledgerRefusal('not_found', `There is no transfer ${request.transferId}.`);
-  const was = {
-    voided: 'voided',
-    posted: 'posted directly',
-    posted_from_pending: 'posted',
-    pending: 'pending',
-  }[existing.status];
-  return ledgerRefusal(
-    'already_resolved',
-    `Transfer ${request.transferId} is not pending: it was ${was}.`,
-  );
-}
-
 function assetMismatch(debit: Account, credit: Account): LedgerRefusal {
   return ledgerRefusal(
     'asset_mismatch',
     `A transfer moves one asset: account ${debit.id} holds ${debit.asset} and account ${credit.id} holds ${credit.asset}.`,
   );
-}
-
-function alreadyReversed(transferId: number | null): LedgerRefusal {
-  const which = transferId === null ? 'One of these transfers' : `Transfer ${transferId}`;
-  return ledgerRefusal('already_reversed', `${which} has already been reversed.`);
 }
 
 function toBalances(rows: TransferStatementRow['balances_after']): Map<number, AccountBalance> {

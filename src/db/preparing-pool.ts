@@ -8,6 +8,18 @@ export const PREPARE_MARKER = '/* prepared */';
 /** The marker as a kysely modifier: `db.selectFrom(…).modifyFront(prepared)`. */
 export const prepared = sql.raw(PREPARE_MARKER);
 
+const names = new Map<string, string>();
+
+/** A stable name per statement text; the set of marked texts is small and fixed. */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = createHash('sha1').update(text).digest('base64url');
+    names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * Wraps a pg pool so that statements marked with {@link PREPARE_MARKER} (anywhere in the
  * text; values are parameters, so a value cannot carry it) run as named
@@ -22,7 +34,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
       return {
         query(sqlOrCursor: unknown, parameters?: ReadonlyArray<unknown>) {
           if (typeof sqlOrCursor === 'string' && sqlOrCursor.includes(PREPARE_MARKER)) {
-            const name = createHash('sha1').update(sqlOrCursor).digest('base64url');
+            const name = statementName(sqlOrCursor);
             return client.query({ name, text: sqlOrCursor, values: [...(parameters ?? [])] });
           }
           // biome-ignore lint/suspicious/noExplicitAny: pass-through of pg's own overloads.

@@ -119,6 +119,17 @@ export async function findMember(
   return row && toMember(row);
 }
 
+/** Every member of an organization, in id order. */
+export async function listMembers(db: Database, organizationId: number): Promise<Member[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select(MEMBER_COLUMNS)
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toMember);
+}
+
 /** The member a platform identity is linked to, in one query. */
 export async function findIdentifiedMember(
   db: Database,

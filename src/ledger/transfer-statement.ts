@@ -1,6 +1,6 @@
 import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { PREPARE_MARKER } from '../db/preparing-pool.ts';
+import { prepared } from '../db/preparing-pool.ts';
 import type { LedgerTransferTable } from '../db/tables.ts';
 import type { Account } from './accounts.ts';
 import { type BalanceDeltas, balanceWriteCtes } from './balance-writes.ts';
@@ -56,7 +56,7 @@ export async function executeTransferStatement(
       ${status}::text, ${spec.memo ?? null}::text)`;
   });
   const attachment = input.attachment;
-  const { rows } = await sql<TransferStatementRow>`${sql.raw(PREPARE_MARKER)}
+  const { rows } = await sql<TransferStatementRow>`${prepared}
     with req as (
       insert into ledger_requests (organization_id, idempotency_key, request_hash, operation)
       values (${input.organizationId}, ${input.idempotencyKey}, ${input.requestHash}, 'transfer')

@@ -1,7 +1,7 @@
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
 import { findGroupByName, groupMemberIds } from '../directory/groups.ts';
-import { findMember, type Member } from '../directory/members.ts';
+import { listMembers, type Member } from '../directory/members.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import { DEMO_TENANT } from './demo-organization.ts';
 
@@ -30,42 +30,41 @@ export class LocalMentionResolver implements MentionResolver {
     return { members, unknown };
   }
 
-  async #members(organizationId: number) {
-    return this.db
-      .selectFrom('members as m')
-      .leftJoin('platform_identities as p', (join) =>
-        join
-          .onRef('p.member_id', '=', 'm.id')
-          .on('p.platform', '=', 'local')
-          .on('p.tenant_id', '=', DEMO_TENANT),
-      )
-      .select(['m.id', 'm.display_name', 'p.user_id as handle'])
-      .where('m.organization_id', '=', organizationId)
-      .execute();
+  /** The organization's members with their console handles, read once per command. */
+  async #members(
+    organizationId: number,
+  ): Promise<Array<{ member: Member; handle: string | null }>> {
+    const [members, handles] = await Promise.all([
+      listMembers(this.db, organizationId),
+      this.db
+        .selectFrom('platform_identities')
+        .select(['member_id', 'user_id'])
+        .where('platform', '=', 'local')
+        .where('tenant_id', '=', DEMO_TENANT)
+        .where('organization_id', '=', organizationId)
+        .execute(),
+    ]);
+    const handleOf = new Map(handles.map((row) => [row.member_id, row.user_id]));
+    return members.map((member) => ({ member, handle: handleOf.get(member.id) ?? null }));
   }
 
   async #byName(
     organizationId: number,
-    everyone: Array<{ id: number; display_name: string; handle: string | null }>,
+    everyone: ReadonlyArray<{ member: Member; handle: string | null }>,
     name: string,
   ): Promise<Member[]> {
     const wanted = fold(name);
     const firstName = (display: string) => fold(display.split(/\s+/)[0] ?? '');
     const exact = everyone.filter(
-      (m) => (m.handle && fold(m.handle) === wanted) || fold(m.display_name) === wanted,
+      ({ member, handle }) =>
+        (handle && fold(handle) === wanted) || fold(member.displayName) === wanted,
     );
-    const byFirst = everyone.filter((m) => firstName(m.display_name) === wanted);
-    const ids =
-      exact.length > 0
-        ? exact.map((m) => m.id)
-        : byFirst.length === 1
-          ? byFirst.map((m) => m.id)
-          : [];
-    if (ids.length === 0) {
-      const group = await findGroupByName(this.db, organizationId, name);
-      if (group) ids.push(...(await groupMemberIds(this.db, group)));
-    }
-    const found = await Promise.all(ids.map((id) => findMember(this.db, organizationId, id)));
-    return found.filter((member): member is Member => member !== undefined);
+    if (exact.length > 0) return exact.map(({ member }) => member);
+    const byFirst = everyone.filter(({ member }) => firstName(member.displayName) === wanted);
+    if (byFirst.length === 1) return byFirst.map(({ member }) => member);
+    const group = await findGroupByName(this.db, organizationId, name);
+    if (!group) return [];
+    const ids = new Set(await groupMemberIds(this.db, group));
+    return everyone.filter(({ member }) => ids.has(member.id)).map(({ member }) => member);
   }
 }

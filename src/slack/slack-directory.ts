@@ -13,7 +13,8 @@ import { linkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
-interface SlackUser {
+/** A user record as `users.info` returns it (the fields Plaudit reads). */
+export interface SlackUser {
   id?: string;
   name?: string;
   real_name?: string;

@@ -17,8 +17,8 @@ import {
 import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import type { SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
-import { type SlackNotifier, slackIdsOf } from './slack-notifier.ts';
-import type { SlackWorkspace } from './slack-workspaces.ts';
+import type { SlackNotifier } from './slack-notifier.ts';
+import { type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
 
 /** Slack wants an answer within 3 s; the reply goes in the ack when ready by then. */
 const ACK_BUDGET_MS = 2_000;
@@ -187,18 +187,20 @@ export class SlackHandlers {
   /** Celebrations, DMs and open Home tabs for what a command did. */
   async #celebrate(connected: SlackWorkspace, reply: Reply): Promise<void> {
     for (const event of reply.events) {
-      await this.deps.notifier.kudosGiven(connected, event);
-      await this.#refreshHomes(connected, [
-        event.giver.memberId,
-        ...event.recipients.map((r) => r.memberId),
-      ]);
+      const memberIds = [event.giver.memberId, ...event.recipients.map((r) => r.memberId)];
+      const slackIds = await slackIdsOf(this.deps.db, connected, memberIds);
+      await this.deps.notifier.kudosGiven(event, slackIds);
+      await this.#refreshHomes(connected, slackIds);
     }
   }
 
-  async #refreshHomes(connected: SlackWorkspace, memberIds: readonly number[]): Promise<void> {
+  async #refreshHomes(
+    connected: SlackWorkspace,
+    slackIds: ReadonlyMap<number, string>,
+  ): Promise<void> {
     const { db, home } = this.deps;
     const refreshes = [];
-    for (const [memberId, userId] of await slackIdsOf(db, connected, memberIds)) {
+    for (const [memberId, userId] of slackIds) {
       if (!home.isOpen(userId)) continue;
       const member = await findMember(db, connected.organizationId, memberId);
       if (member) refreshes.push(home.changed(member, userId));

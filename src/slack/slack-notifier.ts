@@ -1,13 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { KudosGiven } from '../core/reply.ts';
-import type { Database } from '../db/database.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
 import { Pacer } from './pacer.ts';
 import type { SendSlots } from './send-slots.ts';
 import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
-import type { SlackWorkspace } from './slack-workspaces.ts';
 
 /** Most kudos shown in full in one celebration message; the rest are counted. */
 const SHOWN_PER_MESSAGE = 10;
@@ -31,7 +29,6 @@ export class SlackNotifier {
   readonly #directMessages: Pacer<string>;
 
   constructor(
-    private readonly db: Database,
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
     /** Shared with the Home tabs: how many notification calls may run at once. */
@@ -65,11 +62,7 @@ export class SlackNotifier {
   }
 
   /** Queues the celebration and the recipients' DMs; resolves when they have been sent. */
-  async kudosGiven(workspace: SlackWorkspace, event: KudosGiven): Promise<void> {
-    const slackIds = await slackIdsOf(this.db, workspace, [
-      event.giver.memberId,
-      ...event.recipients.map((recipient) => recipient.memberId),
-    ]);
+  async kudosGiven(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
     const sends: Array<Promise<void>> = [];
     if (event.channel) sends.push(this.#channels.push(event.channel, { event, slackIds }));
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
@@ -129,21 +122,4 @@ export class SlackNotifier {
     }
     return channel;
   }
-}
-
-/** The Slack user ids of members in a workspace, where they have one. */
-export async function slackIdsOf(
-  db: Database,
-  workspace: SlackWorkspace,
-  memberIds: readonly number[],
-): Promise<Map<number, string>> {
-  if (memberIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('platform_identities')
-    .select(['member_id', 'user_id'])
-    .where('platform', '=', 'slack')
-    .where('tenant_id', '=', workspace.teamId)
-    .where('member_id', 'in', [...new Set(memberIds)])
-    .execute();
-  return new Map(rows.map((row) => [row.member_id, row.user_id]));
 }

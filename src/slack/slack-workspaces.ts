@@ -66,3 +66,20 @@ export async function findWorkspace(
     }
   );
 }
+
+/** The Slack user ids of members in a workspace, where they have one. */
+export async function slackIdsOf(
+  db: Database,
+  workspace: SlackWorkspace,
+  memberIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('platform_identities')
+    .select(['member_id', 'user_id'])
+    .where('platform', '=', 'slack')
+    .where('tenant_id', '=', workspace.teamId)
+    .where('member_id', 'in', [...new Set(memberIds)])
+    .execute();
+  return new Map(rows.map((row) => [row.member_id, row.user_id]));
+}

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SlackUser } from '../../src/slack/slack-directory.ts';
 
 /** One call the fake received: a Web API method, or a post to a response_url. */
 export interface RecordedCall {
@@ -7,17 +8,8 @@ export interface RecordedCall {
   readonly body: Record<string, unknown>;
 }
 
-export interface FakeSlackUser {
-  id: string;
-  name: string;
-  real_name?: string;
-  deleted?: boolean;
-  is_bot?: boolean;
-  is_restricted?: boolean;
-  is_ultra_restricted?: boolean;
-  tz?: string;
-  profile?: { display_name?: string; real_name?: string; email?: string };
-}
+/** A user the fake knows; the fields `users.info` answers with. */
+export type FakeSlackUser = SlackUser & { id: string; name: string };
 
 /**
  * A local stand-in for the Slack Web API that records every call it receives. It answers

@@ -70,3 +70,20 @@ export async function fund(
   });
   if (!result.ok) throw new Error(result.message);
 }
+
+/** Holds a member's earned points for a redemption: a pending transfer to redemption_hold. */
+export function holdPoints(fixture: LedgerFixture, member: MemberAccounts, amount: number) {
+  return fixture.ledger.transfer({
+    organizationId: fixture.organizationId,
+    idempotencyKey: key('hold'),
+    transfers: [
+      {
+        debitAccountId: member.earned.id,
+        creditAccountId: fixture.org.redemption_hold.id,
+        amount,
+        kind: 'redemption',
+        pending: true,
+      },
+    ],
+  });
+}

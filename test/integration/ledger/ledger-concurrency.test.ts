@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import type { LedgerResult } from '../../../src/ledger/ledger.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
-import { createLedgerFixture, fund, key } from '../../support/ledger-fixture.ts';
+import { createLedgerFixture, fund, holdPoints, key } from '../../support/ledger-fixture.ts';
 import {
   assetSums,
   balancesThatDisagreeWithTransfers,
@@ -143,19 +143,7 @@ describe.each(DIALECTS)('ledger under concurrency on %s', (dialect) => {
     await fund(f, member, { points: 200 });
     const holds: number[] = [];
     for (let index = 0; index < 20; index++) {
-      const hold = await f.ledger.transfer({
-        organizationId: f.organizationId,
-        idempotencyKey: key('hold'),
-        transfers: [
-          {
-            debitAccountId: member.earned.id,
-            creditAccountId: f.org.redemption_hold.id,
-            amount: 10,
-            kind: 'redemption',
-            pending: true,
-          },
-        ],
-      });
+      const hold = await holdPoints(f, member, 10);
       if (!hold.ok) throw new Error(hold.message);
       holds.push((hold.value.transfers[0] as { id: number }).id);
     }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
-import { createLedgerFixture, fund, key } from '../../support/ledger-fixture.ts';
+import { createLedgerFixture, fund, holdPoints, key } from '../../support/ledger-fixture.ts';
 import {
   assetSums,
   balancesThatDisagreeWithTransfers,
@@ -222,37 +222,13 @@ describe.each(DIALECTS)('ledger rules on %s', (dialect) => {
     const f = await createLedgerFixture(db, 1);
     const [member] = f.members as [(typeof f.members)[0]];
     await fund(f, member, { points: 100 });
-    const hold = await f.ledger.transfer({
-      organizationId: f.organizationId,
-      idempotencyKey: key(),
-      transfers: [
-        {
-          debitAccountId: member.earned.id,
-          creditAccountId: f.org.redemption_hold.id,
-          amount: 60,
-          kind: 'redemption',
-          pending: true,
-        },
-      ],
-    });
+    const hold = await holdPoints(f, member, 60);
     if (!hold.ok) throw new Error(hold.message);
     const pendingId = (hold.value.transfers[0] as { id: number }).id;
     let balance = (await f.ledger.balances([member.earned.id])).get(member.earned.id);
     expect(balance).toMatchObject({ available: 40, debitsPending: 60, debitsPosted: 0 });
 
-    const second = await f.ledger.transfer({
-      organizationId: f.organizationId,
-      idempotencyKey: key(),
-      transfers: [
-        {
-          debitAccountId: member.earned.id,
-          creditAccountId: f.org.redemption_hold.id,
-          amount: 41,
-          kind: 'redemption',
-          pending: true,
-        },
-      ],
-    });
+    const second = await holdPoints(f, member, 41);
     expect(second).toMatchObject({ ok: false, code: 'insufficient_balance' });
 
     const posted = await f.ledger.postPending({
@@ -289,19 +265,7 @@ describe.each(DIALECTS)('ledger rules on %s', (dialect) => {
     const f = await createLedgerFixture(db, 1);
     const [member] = f.members as [(typeof f.members)[0]];
     await fund(f, member, { points: 20 });
-    const hold = await f.ledger.transfer({
-      organizationId: f.organizationId,
-      idempotencyKey: key(),
-      transfers: [
-        {
-          debitAccountId: member.earned.id,
-          creditAccountId: f.org.redemption_hold.id,
-          amount: 20,
-          kind: 'redemption',
-          pending: true,
-        },
-      ],
-    });
+    const hold = await holdPoints(f, member, 20);
     if (!hold.ok) throw new Error(hold.message);
     const transferId = (hold.value.transfers[0] as { id: number }).id;
     expect(
@@ -433,19 +397,7 @@ describe.each(DIALECTS)('ledger rules on %s', (dialect) => {
     const f = await createLedgerFixture(db, 1);
     const [member] = f.members as [(typeof f.members)[0]];
     await fund(f, member, { points: 10 });
-    const hold = await f.ledger.transfer({
-      organizationId: f.organizationId,
-      idempotencyKey: key(),
-      transfers: [
-        {
-          debitAccountId: member.earned.id,
-          creditAccountId: f.org.redemption_hold.id,
-          amount: 4,
-          kind: 'redemption',
-          pending: true,
-        },
-      ],
-    });
+    const hold = await holdPoints(f, member, 4);
     if (!hold.ok) throw new Error(hold.message);
     const id = (hold.value.transfers[0] as { id: number }).id;
     await expect(

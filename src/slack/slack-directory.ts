@@ -2,14 +2,9 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
-import {
-  createMember,
-  findIdentifiedMember,
-  findMemberByEmail,
-  type Member,
-} from '../directory/members.ts';
+import { memberOnFirstSight } from '../directory/first-sight.ts';
+import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isTimeZone } from '../directory/organizations.ts';
-import { linkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -25,9 +20,6 @@ export interface SlackUser {
   tz?: string;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
-
-/** Rolls back a first-sight member when another process linked the same Slack user first. */
-class LinkedElsewhere extends Error {}
 
 /** How a Slack user's record reads as a member's. */
 function memberFields(user: SlackUser) {
@@ -124,51 +116,9 @@ export class SlackDirectory {
     return member;
   }
 
-  async #create(
-    workspace: SlackWorkspace,
-    userId: string,
-    user: SlackUser,
-    attempt = 0,
-  ): Promise<Member> {
-    const fields = memberFields(user);
+  #create(workspace: SlackWorkspace, userId: string, user: SlackUser): Promise<Member> {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const sameEmail = fields.email
-          ? await findMemberByEmail(trx, workspace.organizationId, fields.email)
-          : undefined;
-        let member = sameEmail;
-        if (!member) {
-          const created = await createMember(trx, workspace.organizationId, fields);
-          // Someone added this email a moment ago (most likely this same user): theirs wins.
-          if (!created.ok && created.code === 'email_taken') throw new LinkedElsewhere();
-          if (!created.ok) throw new Error(`cannot add Slack user ${userId}: ${created.message}`);
-          member = created.value;
-          if (fields.status === 'deactivated') {
-            await trx
-              .updateTable('members')
-              .set({ status: 'deactivated' })
-              .where('id', '=', member.id)
-              .execute();
-            member = { ...member, status: 'deactivated' };
-          }
-        }
-        const link = await linkIdentity(trx, identity, {
-          organizationId: workspace.organizationId,
-          memberId: member.id,
-        });
-        // Another process linked this user first: roll back ours and take theirs.
-        if (!link.ok) throw new LinkedElsewhere();
-        return member;
-      });
-    } catch (error) {
-      if (!(error instanceof LinkedElsewhere)) throw error;
-    }
-    const member = await findIdentifiedMember(this.db, identity);
-    if (member) return member;
-    // The email is another member's who is not this Slack user yet: join them, once.
-    if (attempt === 0) return this.#create(workspace, userId, user, 1);
-    throw new Error(`Slack user ${userId} could not be linked`);
+    return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
   }
 
   async #refresh(member: Member, userId: string): Promise<void> {

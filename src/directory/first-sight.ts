@@ -1,0 +1,70 @@
+import type { Database } from '../db/database.ts';
+import type { MemberStatus } from '../db/tables.ts';
+import {
+  createMember,
+  findIdentifiedMember,
+  findMemberByEmail,
+  type Member,
+  type NewMember,
+} from './members.ts';
+import { linkIdentity, type PlatformIdentity } from './platform-identities.ts';
+
+/** What a chat platform says of a user the first time Plaudit sees them. */
+export interface SightedUser extends NewMember {
+  readonly status: MemberStatus;
+}
+
+/** Rolls back a first-sight member when another process linked the same identity first. */
+class LinkedElsewhere extends Error {}
+
+/**
+ * The member a platform user is, made on first sight: an existing member of the
+ * organization with the same email is joined (one person, one balance, whatever the
+ * platform), otherwise a member is created; either way the identity is linked to them.
+ * Safe against a concurrent first sight of the same user in another process: the loser
+ * rolls back and takes the winner's member.
+ */
+export async function memberOnFirstSight(
+  db: Database,
+  organizationId: number,
+  identity: PlatformIdentity,
+  user: SightedUser,
+  attempt = 0,
+): Promise<Member> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      let member = user.email
+        ? await findMemberByEmail(trx, organizationId, user.email)
+        : undefined;
+      if (!member) {
+        const created = await createMember(trx, organizationId, user);
+        // Someone added this email a moment ago (most likely this same user): theirs wins.
+        if (!created.ok && created.code === 'email_taken') throw new LinkedElsewhere();
+        if (!created.ok) {
+          throw new Error(
+            `cannot add ${identity.platform} user ${identity.userId}: ${created.message}`,
+          );
+        }
+        member = created.value;
+        if (user.status === 'deactivated') {
+          await trx
+            .updateTable('members')
+            .set({ status: 'deactivated' })
+            .where('id', '=', member.id)
+            .execute();
+          member = { ...member, status: 'deactivated' };
+        }
+      }
+      const link = await linkIdentity(trx, identity, { organizationId, memberId: member.id });
+      if (!link.ok) throw new LinkedElsewhere();
+      return member;
+    });
+  } catch (error) {
+    if (!(error instanceof LinkedElsewhere)) throw error;
+  }
+  const member = await findIdentifiedMember(db, identity);
+  if (member) return member;
+  // The email is another member's who is not this user yet: join them, once.
+  if (attempt === 0) return memberOnFirstSight(db, organizationId, identity, user, 1);
+  throw new Error(`${identity.platform} user ${identity.userId} could not be linked`);
+}

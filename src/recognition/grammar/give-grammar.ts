@@ -79,8 +79,8 @@ type Token =
   /** A number that cannot be an amount: refused where an amount belongs, else reason text. */
   | { kind: 'bad_amount'; refusal: GiveParseRefusal };
 
-/** Reads one recipient, amount or separator at the start of `rest`, if there is one. */
-function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, number] | undefined {
+/** Reads one recipient, amount or separator; a Teams mention used up is taken out of `mentions`. */
+function readToken(rest: string, mentions: MentionEntity[]): [Token, number] | undefined {
   let match = SLACK_USER.exec(rest);
   if (match)
     return [
@@ -98,8 +98,13 @@ function readToken(rest: string, mentions: readonly MentionEntity[]): [Token, nu
   }
   match = TEAMS_MENTION.exec(rest);
   if (match) {
-    // The text was normalized; so must the entities' text be, to match.
-    const entity = mentions.find((mention) => normalizeCommandText(mention.text) === match?.[0]);
+    // The text was normalized; so must the entities' text be, to match. Entities are taken
+    // in order, so two people both shown as "Ana" each get their own mention.
+    const index = mentions.findIndex(
+      (mention) => normalizeCommandText(mention.text) === match?.[0],
+    );
+    const entity = mentions[index];
+    if (index >= 0) mentions.splice(index, 1);
     if (!entity) {
       const refusal = refuse(
         'usage',
@@ -178,8 +183,9 @@ export function parseGive(
   let amount: number | null = null;
   let position = 0;
   let lastWasAmount = false;
+  const unusedMentions = [...mentions];
   while (position < input.length) {
-    const token = readToken(input.slice(position), mentions);
+    const token = readToken(input.slice(position), unusedMentions);
     if (!token) break;
     const [read, length] = token;
     if (read.kind === 'refusal') return read.refusal;

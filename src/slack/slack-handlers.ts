@@ -2,7 +2,8 @@ import type * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
-import { type Reply, textReply } from '../core/reply.ts';
+import type { RecipientNotifications, RecipientNotifier } from '../core/notifier.ts';
+import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
@@ -33,6 +34,9 @@ export interface SlackHandlerDependencies {
   readonly home: SlackHome;
   readonly logger: Logger;
   readonly commandName: string;
+  /** The connected workspace, whose people the notifier port reaches. */
+  readonly workspace: SlackWorkspace;
+  readonly notifications: RecipientNotifications;
 }
 
 /**
@@ -44,6 +48,12 @@ export class SlackHandlers {
   readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: SlackHandlerDependencies) {}
+
+  /** Slack's side of the notifier port, for kudos given on any platform. */
+  readonly recipientNotifier: RecipientNotifier = {
+    platform: 'slack',
+    tellRecipients: (event, told) => this.#tellRecipients(event, told),
+  };
 
   register(app: bolt.App): void {
     app.command(this.deps.commandName, (args) => this.#onCommand(args));
@@ -187,11 +197,35 @@ export class SlackHandlers {
   /** Celebrations, DMs and open Home tabs for what a command did. */
   async #celebrate(connected: SlackWorkspace, reply: Reply): Promise<void> {
     for (const event of reply.events) {
-      const memberIds = [event.giver.memberId, ...event.recipients.map((r) => r.memberId)];
-      const slackIds = await slackIdsOf(this.deps.db, connected, memberIds);
-      await this.deps.notifier.kudosGiven(event, slackIds);
-      await this.#refreshHomes(connected, slackIds);
+      const giverId = event.giver.memberId;
+      const slackIds = await slackIdsOf(this.deps.db, connected, [
+        giverId,
+        ...event.recipients.map((recipient) => recipient.memberId),
+      ]);
+      const giver = slackIds.get(giverId);
+      await Promise.all([
+        this.deps.notifier.celebrate(event, slackIds),
+        this.deps.notifications.kudosGiven(event, 'slack'),
+        this.#refreshHomes(connected, new Map(giver ? [[giverId, giver]] : [])),
+      ]);
     }
+  }
+
+  /** Slack's side of the notifier port: a DM to each recipient here, and their open Home tab. */
+  async #tellRecipients(event: KudosGiven, told: ReadonlySet<number>): Promise<number[]> {
+    const { workspace } = this.deps;
+    if (event.organizationId !== workspace.organizationId) return [];
+    const pending = event.recipients.filter((recipient) => !told.has(recipient.memberId));
+    const slackIds = await slackIdsOf(
+      this.deps.db,
+      workspace,
+      pending.map((recipient) => recipient.memberId),
+    );
+    await Promise.all([
+      this.deps.notifier.tellRecipients(event, slackIds),
+      this.#refreshHomes(workspace, slackIds),
+    ]);
+    return [...slackIds.keys()];
   }
 
   async #refreshHomes(

@@ -61,11 +61,15 @@ export class SlackNotifier {
     await this.client.chat.postMessage({ channel: await this.#dmChannel(userId), text });
   }
 
-  /** Queues the celebration and the recipients' DMs; resolves when they have been sent. */
-  async kudosGiven(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
-    const sends: Array<Promise<void>> = [];
-    if (event.channel) sends.push(this.#channels.push(event.channel, { event, slackIds }));
+  /** Queues the celebration in the channel it was given in; resolves once it was sent. */
+  async celebrate(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
+    if (event.channel) await this.#channels.push(event.channel, { event, slackIds });
+  }
+
+  /** Queues a DM to each recipient with a Slack id here; resolves once they were sent. */
+  async tellRecipients(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
+    const sends: Array<Promise<void>> = [];
     for (const recipient of event.recipients) {
       const userId = slackIds.get(recipient.memberId);
       if (userId) {

@@ -2,27 +2,48 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { pino } from 'pino';
-import type { Config } from './config.ts';
+import { allowedTeamsTenants, type Config } from './config.ts';
+import { RecipientNotifications } from './core/notifier.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { createOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { createHttpApp } from './http/server.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
+import {
+  startTeamsAdapter,
+  type TeamsBot,
+  type TeamsCredentialsFactory,
+} from './teams/teams-adapter.ts';
+import { findTenant } from './teams/teams-tenants.ts';
 
 export interface RunningPlaudit {
   readonly url: string;
   readonly db: Database;
   /** The Slack adapter, when Slack is configured. */
   readonly slack: SlackAdapter | undefined;
+  /** Resolves when the notifications of every answered command have been sent. */
+  settled(): Promise<void>;
   /** Stops taking requests, lets the ones in flight finish, then closes the database. */
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * How the Teams bot obtains tokens for its replies; botbuilder's own (Azure AD, with
+   * TEAMS_APP_PASSWORD) unless given. Tests point it at a local token endpoint.
+   */
+  readonly teamsCredentials?: TeamsCredentialsFactory;
+}
+
 /** The composition root: opens the database, migrates it, and serves HTTP. */
-export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
+export async function startPlaudit(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningPlaudit> {
   const logger = pino({ level: config.LOG_LEVEL, redact: ['*.password', '*.token', '*.secret'] });
   const db = await openDatabase(
     config.DATABASE_URL
@@ -41,7 +62,16 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
 
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
+  const notifications = new RecipientNotifications();
   const mount: Router[] = [];
+  // Local mode: no chat platform is configured, so the console (and an unauthenticated
+  // /api/messages for the Bot Framework Emulator) is the way in.
+  const local = !config.SLACK_BOT_TOKEN && !config.TEAMS_APP_ID;
+  // One deployment is one company: a platform connected for the first time joins the
+  // organization of a platform connected before it.
+  let organizationId = config.TEAMS_APP_ID
+    ? await connectedTeamsOrganization(db, config)
+    : undefined;
   let slack: SlackAdapter | undefined;
   if (config.SLACK_BOT_TOKEN) {
     slack = await startSlackAdapter({
@@ -50,18 +80,36 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
       router,
       services,
       logger,
+      notifications,
+      organizationId,
     });
+    organizationId ??= slack.workspace.organizationId;
     if (slack.routes) mount.push(slack.routes);
-  } else {
-    // Local mode: no chat platform is configured, so the console is the way in.
-    const organizationId = await ensureDemoOrganization(db);
+  }
+  if (local) {
+    organizationId = await ensureDemoOrganization(db);
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.HOST)) {
       logger.warn(
         { host: config.HOST },
-        'local mode: the console lets anyone on this network act as any demo member',
+        'local mode: the console and /api/messages let anyone on this network act as any demo member',
       );
     }
     mount.push(consoleRoutes({ db, router, organizationId, logger }));
+  }
+  let teams: TeamsBot | undefined;
+  if (config.TEAMS_APP_ID || local) {
+    organizationId ??= await newOrganization(db, 'Microsoft Teams');
+    teams = startTeamsAdapter({
+      config,
+      db,
+      router,
+      services,
+      notifications,
+      logger,
+      organizationId,
+      credentials: options.teamsCredentials,
+    });
+    mount.push(teams.routes);
   }
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -72,7 +120,12 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info(
-    slack ? { url, slack: `${url}/slack/events` } : { url, console: `${url}/console` },
+    {
+      url,
+      ...(slack?.routes ? { slack: `${url}/slack/events` } : {}),
+      ...(teams ? { teams: `${url}/api/messages` } : {}),
+      ...(local ? { console: `${url}/console` } : {}),
+    },
     'Plaudit is listening',
   );
 
@@ -80,12 +133,33 @@ export async function startPlaudit(config: Config): Promise<RunningPlaudit> {
     url,
     db,
     slack,
+    async settled() {
+      await Promise.all([slack?.settled(), teams?.settled()]);
+    },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await slack?.settled();
+      await Promise.all([slack?.settled(), teams?.settled()]);
       await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');
     },
   };
+}
+
+/** The organization of a Teams tenant this deployment connected before, if any. */
+async function connectedTeamsOrganization(
+  db: Database,
+  config: Config,
+): Promise<number | undefined> {
+  for (const tenantId of allowedTeamsTenants(config)) {
+    const tenant = await findTenant(db, tenantId);
+    if (tenant) return tenant.organizationId;
+  }
+  return undefined;
+}
+
+async function newOrganization(db: Database, name: string): Promise<number> {
+  const created = await createOrganization(db, { name, timezone: 'UTC', currency: 'USD' });
+  if (!created.ok) throw new Error(created.message);
+  return created.value.id;
 }

@@ -8,6 +8,8 @@ const postgresUrl = z
     message: 'a postgres:// connection URL, such as postgres://user:password@host:5432/plaudit',
   });
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const redisUrl = z
   .string()
   .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
@@ -66,6 +68,42 @@ export const configSchema = z.object({
     .string()
     .regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'a slash command such as /kudos' })
     .default('/kudos'),
+  /** The bot's Microsoft App ID (Azure Bot or Teams Developer Portal); turns the Teams adapter on. */
+  TEAMS_APP_ID: z
+    .string()
+    .regex(GUID, { message: "the bot's Microsoft App ID, a GUID" })
+    .optional(),
+  /** The bot's client secret, for the tokens of its replies. */
+  TEAMS_APP_PASSWORD: z.string().min(1).optional(),
+  /** Whether the bot's Azure app registration is multi- or single-tenant. @defaultValue MultiTenant */
+  TEAMS_APP_TYPE: z
+    .enum(['MultiTenant', 'SingleTenant'], { message: 'MultiTenant or SingleTenant' })
+    .default('MultiTenant'),
+  /** The Microsoft 365 tenant of a single-tenant bot; also allowed to use it. */
+  TEAMS_TENANT_ID: z.string().regex(GUID, { message: 'a tenant id, a GUID' }).optional(),
+  /** Comma-separated tenant ids whose people may use the bot; others get a polite refusal. */
+  TEAMS_ALLOWED_TENANTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((tenant) => tenant.trim().toLowerCase())
+        .filter((tenant) => tenant.length > 0),
+    )
+    .refine((tenants) => tenants.every((tenant) => GUID.test(tenant)), {
+      message: 'a comma-separated list of tenant ids (GUIDs)',
+    })
+    .default([]),
+  /**
+   * Where the Bot Framework publishes the keys that sign its requests; change it only for a
+   * national cloud. @defaultValue https://login.botframework.com/v1/.well-known/openidconfiguration
+   */
+  TEAMS_OPENID_METADATA_URL: z
+    .string()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+      message: 'an http(s) URL',
+    })
+    .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -84,7 +122,45 @@ function checkCombinations(config: Config): string[] {
       'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
     );
   }
+  problems.push(...teamsProblems(config, slack));
   return problems;
+}
+
+function teamsProblems(config: Config, slack: boolean): string[] {
+  const problems: string[] = [];
+  if (!config.TEAMS_APP_ID) {
+    const set =
+      config.TEAMS_APP_PASSWORD !== undefined ||
+      config.TEAMS_TENANT_ID !== undefined ||
+      (slack && config.TEAMS_ALLOWED_TENANTS.length > 0);
+    if (set || (slack && config.TEAMS_APP_TYPE === 'SingleTenant')) {
+      problems.push(
+        'TEAMS_APP_ID must be set for the Teams adapter: without it /api/messages would accept unauthenticated requests, which only local mode allows.',
+      );
+    }
+    return problems;
+  }
+  if (!config.TEAMS_APP_PASSWORD) {
+    problems.push(
+      "TEAMS_APP_PASSWORD must be set (a client secret of the bot's app registration): the bot's replies are signed with it.",
+    );
+  }
+  if (config.TEAMS_APP_TYPE === 'SingleTenant' && !config.TEAMS_TENANT_ID) {
+    problems.push('TEAMS_TENANT_ID must be set when TEAMS_APP_TYPE is SingleTenant.');
+  }
+  if (!config.TEAMS_TENANT_ID && config.TEAMS_ALLOWED_TENANTS.length === 0) {
+    problems.push(
+      'TEAMS_ALLOWED_TENANTS (or TEAMS_TENANT_ID) must name the Microsoft 365 tenants whose people may use the bot.',
+    );
+  }
+  return problems;
+}
+
+/** The Microsoft 365 tenants whose people may use the Teams bot; empty means any (local mode only). */
+export function allowedTeamsTenants(config: Config): string[] {
+  const tenants = new Set(config.TEAMS_ALLOWED_TENANTS);
+  if (config.TEAMS_TENANT_ID) tenants.add(config.TEAMS_TENANT_ID.toLowerCase());
+  return [...tenants];
 }
 
 /** A configuration error whose message is one sentence naming the variable. */

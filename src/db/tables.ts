@@ -17,6 +17,9 @@ export interface Tables {
   recognitions: RecognitionTable;
   recognition_recipients: RecognitionRecipientTable;
   slack_workspaces: SlackWorkspaceTable;
+  teams_tenants: TeamsTenantTable;
+  teams_users: TeamsUserTable;
+  teams_conversations: TeamsConversationTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -209,4 +212,30 @@ export interface SlackWorkspaceTable {
   organization_id: number;
   bot_user_id: string;
   created_at: CreatedAt;
+}
+
+export interface TeamsTenantTable {
+  tenant_id: string;
+  organization_id: number;
+  created_at: CreatedAt;
+}
+
+/** A Teams user id (`29:…`, what mentions and `from.id` carry) and the Azure AD user behind it. */
+export interface TeamsUserTable {
+  tenant_id: string;
+  user_id: string;
+  aad_object_id: string;
+}
+
+export type TeamsConversationKind = 'personal' | 'groupChat' | 'channel';
+
+export interface TeamsConversationTable {
+  organization_id: number;
+  conversation_id: string;
+  kind: TeamsConversationKind;
+  /** The member a personal chat is with; null for group chats and channels. */
+  member_id: number | null;
+  /** A Bot Framework conversation reference, enough to message the conversation later. */
+  reference: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: ColumnType<Date, never, Date | undefined>;
 }

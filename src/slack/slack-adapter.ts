@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import type { RecipientNotifications } from '../core/notifier.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SendSlots } from './send-slots.ts';
@@ -23,6 +24,10 @@ export interface SlackAdapterOptions {
   readonly router: CommandRouter;
   readonly services: RecognitionServices;
   readonly logger: Logger;
+  /** The notifier port; the adapter registers Slack's side of it. */
+  readonly notifications: RecipientNotifications;
+  /** The organization a workspace connected for the first time joins. */
+  readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
 }
@@ -55,12 +60,16 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       `Slack refused SLACK_BOT_TOKEN (${error.data?.error ?? String(error)}); check the token.`,
     );
   });
-  const workspace = await connectWorkspace(db, {
-    teamId: auth.team_id as string,
-    teamName: auth.team ?? '',
-    enterpriseId: auth.enterprise_id ?? null,
-    botUserId: auth.user_id as string,
-  });
+  const workspace = await connectWorkspace(
+    db,
+    {
+      teamId: auth.team_id as string,
+      teamName: auth.team ?? '',
+      enterpriseId: auth.enterprise_id ?? null,
+      botUserId: auth.user_id as string,
+    },
+    options.organizationId,
+  );
   const directory = new SlackDirectory(db, client, logger);
   // Background Web API calls run a few at a time, so they never crowd out answers.
   const slots = new SendSlots(NOTIFICATION_SLOTS);
@@ -119,8 +128,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     home,
     logger,
     commandName: config.SLACK_COMMAND,
+    workspace,
+    notifications: options.notifications,
   });
   handlers.register(app);
+  options.notifications.register(handlers.recipientNotifier);
 
   if (socketMode) await app.start();
   logger.info({ team: workspace.teamId, mode: socketMode ? 'socket' : 'http' }, 'Slack connected');

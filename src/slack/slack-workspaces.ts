@@ -1,3 +1,4 @@
+import { ok } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { createOrganization } from '../directory/organizations.ts';
 
@@ -17,18 +18,26 @@ export interface BotIdentity {
 }
 
 /**
- * Connects the bot token's workspace, once: a new workspace gets its own organization
- * (time zone UTC and currency USD until an admin changes them). Returns the workspace.
+ * Connects the bot token's workspace, once: a new workspace joins the given organization,
+ * or gets its own (time zone UTC and currency USD until an admin changes them).
  */
-export async function connectWorkspace(db: Database, bot: BotIdentity): Promise<SlackWorkspace> {
+export async function connectWorkspace(
+  db: Database,
+  bot: BotIdentity,
+  /** The organization a new workspace joins (a company already on Teams, say). */
+  organizationId?: number,
+): Promise<SlackWorkspace> {
   const known = await findWorkspace(db, bot.teamId);
   if (known) return known;
   return db.transaction().execute(async (trx) => {
-    const organization = await createOrganization(trx, {
-      name: bot.teamName || bot.teamId,
-      timezone: 'UTC',
-      currency: 'USD',
-    });
+    const organization =
+      organizationId === undefined
+        ? await createOrganization(trx, {
+            name: bot.teamName || bot.teamId,
+            timezone: 'UTC',
+            currency: 'USD',
+          })
+        : ok({ id: organizationId });
     if (!organization.ok) throw new Error(organization.message);
     await trx
       .insertInto('slack_workspaces')

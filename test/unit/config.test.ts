@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.ts';
+import { allowedTeamsTenants, ConfigError, parseConfig } from '../../src/config.ts';
 
 describe('parseConfig', () => {
   it('gives the embedded defaults for an empty environment', () => {
@@ -16,6 +16,78 @@ describe('parseConfig', () => {
       SLACK_APP_TOKEN: undefined,
       SLACK_API_URL: 'https://slack.com/api/',
       SLACK_COMMAND: '/kudos',
+      TEAMS_APP_ID: undefined,
+      TEAMS_APP_PASSWORD: undefined,
+      TEAMS_APP_TYPE: 'MultiTenant',
+      TEAMS_TENANT_ID: undefined,
+      TEAMS_ALLOWED_TENANTS: [],
+      TEAMS_OPENID_METADATA_URL:
+        'https://login.botframework.com/v1/.well-known/openidconfiguration',
+    });
+  });
+
+  describe('Teams', () => {
+    const APP = '11111111-2222-3333-4444-555555555555';
+    const TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+    const OTHER = 'ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee';
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+
+    it('turns the adapter on with an app id, a password and the tenants it serves', () => {
+      const config = parseConfig({
+        TEAMS_APP_ID: APP,
+        TEAMS_APP_PASSWORD: 'pw',
+        TEAMS_ALLOWED_TENANTS: ` ${TENANT.toUpperCase()} ,${OTHER},`,
+      });
+      expect(config.TEAMS_ALLOWED_TENANTS).toEqual([TENANT, OTHER]);
+      expect(allowedTeamsTenants(config)).toEqual([TENANT, OTHER]);
+      const single = parseConfig({
+        TEAMS_APP_ID: APP,
+        TEAMS_APP_PASSWORD: 'pw',
+        TEAMS_APP_TYPE: 'SingleTenant',
+        TEAMS_TENANT_ID: TENANT,
+      });
+      expect(allowedTeamsTenants(single)).toEqual([TENANT]);
+    });
+
+    it('refuses Teams settings without an app id outside local mode', () => {
+      for (const extra of [
+        { TEAMS_APP_PASSWORD: 'pw' },
+        { TEAMS_TENANT_ID: TENANT },
+        { TEAMS_ALLOWED_TENANTS: TENANT },
+        { TEAMS_APP_TYPE: 'SingleTenant' },
+      ]) {
+        expect(() => parseConfig({ ...slack, ...extra })).toThrow(
+          'TEAMS_APP_ID must be set for the Teams adapter: without it /api/messages would accept unauthenticated requests, which only local mode allows.',
+        );
+      }
+      // In local mode an allow-list alone is fine: the endpoint there is for the Emulator.
+      expect(parseConfig({ TEAMS_ALLOWED_TENANTS: TENANT }).TEAMS_ALLOWED_TENANTS).toEqual([
+        TENANT,
+      ]);
+      expect(() => parseConfig({ TEAMS_APP_PASSWORD: 'pw' })).toThrow(/TEAMS_APP_ID must be set/);
+    });
+
+    it('says what is missing next to an app id', () => {
+      expect(() => parseConfig({ TEAMS_APP_ID: APP })).toThrow(
+        "TEAMS_APP_PASSWORD must be set (a client secret of the bot's app registration): the bot's replies are signed with it. TEAMS_ALLOWED_TENANTS (or TEAMS_TENANT_ID) must name the Microsoft 365 tenants whose people may use the bot.",
+      );
+      expect(() =>
+        parseConfig({
+          TEAMS_APP_ID: APP,
+          TEAMS_APP_PASSWORD: 'pw',
+          TEAMS_APP_TYPE: 'SingleTenant',
+        }),
+      ).toThrow('TEAMS_TENANT_ID must be set when TEAMS_APP_TYPE is SingleTenant.');
+      expect(() => parseConfig({ TEAMS_APP_ID: 'my-bot', TEAMS_APP_PASSWORD: 'pw' })).toThrow(
+        "TEAMS_APP_ID must be the bot's Microsoft App ID, a GUID.",
+      );
+      expect(() =>
+        parseConfig({
+          TEAMS_APP_ID: APP,
+          TEAMS_APP_PASSWORD: 'pw',
+          TEAMS_ALLOWED_TENANTS: 'contoso',
+        }),
+      ).toThrow('TEAMS_ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs).');
     });
   });
 

@@ -212,6 +212,12 @@ export function parseGive(
         : 'Say who the kudos is for.',
     );
   }
-  const reason = input.slice(position).trim().replace(LEADING_FOR, '').trim();
+  // A Teams mention in the reason ("for helping <at>Bo</at>") reads as the name it shows.
+  const reason = input
+    .slice(position)
+    .trim()
+    .replace(LEADING_FOR, '')
+    .replace(/<at>([^<]*)<\/at>/g, '$1')
+    .trim();
   return { recipients: [...recipients.values()], amount, reason, values: hashtagValues(reason) };
 }

@@ -1,0 +1,126 @@
+import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import { allowedTeamsTenants, type Config } from '../config.ts';
+import type { CommandRouter } from '../core/command-router.ts';
+import type { RecipientNotifications } from '../core/notifier.ts';
+import type { Database } from '../db/database.ts';
+import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { TeamsConversations } from './teams-conversations.ts';
+import { TeamsDirectory } from './teams-directory.ts';
+import { TeamsHandlers } from './teams-handlers.ts';
+import { TeamsNotifier } from './teams-notifier.ts';
+import { TeamsTenants } from './teams-tenants.ts';
+
+/**
+ * The public cloud's Bot Framework endpoints. botbuilder uses them by default, but once one
+ * of them is set it takes every one from the configuration, so all are given together.
+ */
+const PUBLIC_CLOUD = {
+  ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
+  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+  OAuthUrl: 'https://api.botframework.com',
+  ToBotFromChannelOpenIdMetadataUrl:
+    'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  ToBotFromEmulatorOpenIdMetadataUrl:
+    'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+  CallerId: 'urn:botframework:azure',
+  ValidateAuthority: true,
+};
+
+/** How the bot obtains tokens for its calls to the Bot Connector (botbuilder's factory type). */
+export type TeamsCredentialsFactory = NonNullable<ConstructorParameters<typeof TeamsAdapter>[1]>;
+
+export interface TeamsAdapterOptions {
+  readonly config: Config;
+  readonly db: Database;
+  readonly router: CommandRouter;
+  readonly services: RecognitionServices;
+  readonly notifications: RecipientNotifications;
+  readonly logger: Logger;
+  /** The organization that tenants not connected yet join: this deployment's. */
+  readonly organizationId: number;
+  /**
+   * Replaces botbuilder's credentials factory, which fetches tokens from Azure AD with
+   * TEAMS_APP_PASSWORD. Tests point it at a local token endpoint.
+   */
+  readonly credentials?: TeamsCredentialsFactory;
+}
+
+export interface TeamsBot {
+  /** `POST /api/messages`, the Bot Framework messaging endpoint. */
+  readonly routes: Router;
+  /** Resolves when the notifications of every answered activity have been sent. */
+  settled(): Promise<void>;
+}
+
+/**
+ * The Teams adapter (teams-ai on botbuilder's CloudAdapter). With TEAMS_APP_ID set, every
+ * request must carry a Bot Framework token signed by a key the Bot Framework publishes,
+ * for this app and the activity's service URL, or it gets 401 and touches nothing.
+ * Without an app id (local mode only, refused elsewhere by the config) it takes
+ * unauthenticated activities, as the Bot Framework Emulator sends them.
+ */
+export function startTeamsAdapter(options: TeamsAdapterOptions): TeamsBot {
+  const { config, db, logger } = options;
+  const appId = config.TEAMS_APP_ID ?? '';
+  const adapter = new TeamsAdapter(
+    appId
+      ? {
+          MicrosoftAppId: appId,
+          MicrosoftAppPassword: config.TEAMS_APP_PASSWORD,
+          MicrosoftAppType: config.TEAMS_APP_TYPE,
+          MicrosoftAppTenantId: config.TEAMS_TENANT_ID,
+          ...(config.TEAMS_OPENID_METADATA_URL === PUBLIC_CLOUD.ToBotFromChannelOpenIdMetadataUrl
+            ? {}
+            : {
+                ...PUBLIC_CLOUD,
+                ToBotFromChannelOpenIdMetadataUrl: config.TEAMS_OPENID_METADATA_URL,
+              }),
+        }
+      : {},
+    options.credentials,
+  );
+  const teamsLogger = logger.child({ component: 'teams' });
+  adapter.onTurnError = async (context, error) => {
+    teamsLogger.error({ err: error, activity: context.activity?.id }, 'a Teams turn failed');
+    if (context.activity?.type === 'message') {
+      await context
+        .sendActivity('Something went wrong on our side; please try again in a moment.')
+        .catch(() => undefined);
+    }
+  };
+
+  const conversations = new TeamsConversations(db);
+  const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
+  options.notifications.register(notifier);
+  const handlers = new TeamsHandlers({
+    router: options.router,
+    services: options.services,
+    directory: new TeamsDirectory(db, teamsLogger),
+    tenants: new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId),
+    conversations,
+    notifications: options.notifications,
+    logger: teamsLogger,
+  });
+  const app = new Application<TurnState>({
+    adapter,
+    botAppId: appId,
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+  });
+  handlers.register(app);
+
+  const routes = express.Router();
+  routes.post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
+    await adapter.process(req, res, (context) => app.run(context).then(() => undefined));
+  });
+  // A body that is not JSON is answered like Bot Framework answers it: 400, nothing done.
+  routes.use('/api/messages', ((error, _req, res, next) => {
+    if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
+    res.status(400).json({ error: 'bad_request', message: 'The body is not a JSON activity.' });
+  }) as ErrorRequestHandler);
+  return { routes, settled: () => handlers.settled() };
+}

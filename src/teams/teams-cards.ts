@@ -1,0 +1,149 @@
+import type { Attachment } from 'botbuilder';
+import type { KudosGiven, Reply, ReplyBlock } from '../core/reply.ts';
+import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
+import { listNames, points } from '../recognition/wording.ts';
+
+/** The verb of the give-kudos card's submit action; `app.adaptiveCards.actionSubmit` routes on it. */
+export const GIVE_KUDOS_VERB = 'give_kudos';
+
+type CardElement = Record<string, unknown>;
+
+function card(body: CardElement[], actions: CardElement[] = []): Attachment {
+  return {
+    contentType: 'application/vnd.microsoft.card.adaptive',
+    content: {
+      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body,
+      ...(actions.length > 0 ? { actions } : {}),
+    },
+  };
+}
+
+/** Adaptive Card TextBlocks read a little Markdown; people's words are shown as written. */
+function plain(text: string): string {
+  return text.replace(/([\\*_[\]`#>~])/g, '\\$1');
+}
+
+function textBlock(text: string, extra: CardElement = {}): CardElement {
+  return { type: 'TextBlock', text: plain(text), wrap: true, ...extra };
+}
+
+function toElement(block: ReplyBlock): CardElement {
+  switch (block.kind) {
+    case 'heading':
+      return textBlock(block.text, { size: 'Large', weight: 'Bolder' });
+    case 'text':
+      return textBlock(block.text);
+    case 'fields':
+      return {
+        type: 'FactSet',
+        facts: block.fields.map((field) => ({ title: field.label, value: field.value })),
+      };
+    case 'list':
+      return {
+        type: 'Container',
+        items: block.items.map((item) => textBlock(`• ${item}`, { spacing: 'Small' })),
+      };
+    case 'context':
+      return textBlock(block.text, { isSubtle: true, size: 'Small' });
+  }
+}
+
+/** A core reply as an Adaptive Card; the reply's text is the notification fallback. */
+export function replyCard(reply: Reply): Attachment {
+  return card(reply.blocks.map(toElement));
+}
+
+/** The celebration of a kudos, posted where it was given. */
+export function celebrationCard(event: KudosGiven): Attachment {
+  const names = listNames(event.recipients.map((recipient) => recipient.name));
+  return card([
+    textBlock('🎉 Kudos!', { size: 'Large', weight: 'Bolder' }),
+    textBlock(`${event.giver.name} gave ${names} ${points(event.amountEach)}`, {
+      weight: 'Bolder',
+    }),
+    ...(event.message ? [textBlock(event.message, { spacing: 'Small' })] : []),
+  ]);
+}
+
+/** The give-kudos form: a people picker, the amount, a company value and the reason. */
+export function giveKudosCard(options: {
+  readonly values: readonly string[];
+  readonly defaultAmount: number;
+}): Attachment {
+  return card(
+    [
+      textBlock('Give kudos', { size: 'Large', weight: 'Bolder' }),
+      {
+        type: 'Input.ChoiceSet',
+        id: 'recipients',
+        label: 'Who is it for?',
+        isMultiSelect: true,
+        isRequired: true,
+        errorMessage: 'Pick at least one person.',
+        choices: [],
+        'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' },
+      },
+      {
+        type: 'Input.Number',
+        id: 'amount',
+        label: 'Points each',
+        min: 1,
+        value: options.defaultAmount,
+      },
+      ...(options.values.length > 0
+        ? [
+            {
+              type: 'Input.ChoiceSet',
+              id: 'value',
+              label: 'Company value',
+              style: 'compact',
+              choices: options.values.map((value) => ({ title: `#${value}`, value })),
+            },
+          ]
+        : []),
+      { type: 'Input.Text', id: 'reason', label: 'What for?', isMultiline: true, maxLength: 500 },
+    ],
+    [{ type: 'Action.Submit', title: 'Give kudos', data: { verb: GIVE_KUDOS_VERB } }],
+  );
+}
+
+/** What the give-kudos card sends back. */
+export interface GiveKudosSubmission {
+  readonly recipients?: unknown;
+  readonly amount?: unknown;
+  readonly value?: unknown;
+  readonly reason?: unknown;
+}
+
+/**
+ * A card submission as the text and mentions of a give command, so that it goes through
+ * the same router, grammar and refusals as a typed one. People-picker values are Azure
+ * AD object ids, comma-separated.
+ */
+export function submissionAsCommand(data: GiveKudosSubmission): {
+  text: string;
+  mentions: MentionEntity[];
+} {
+  const ids = String(data.recipients ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  const mentions = ids.map((id) => ({ text: `<at>${id}</at>`, userId: id, name: '' }));
+  const amount = String(data.amount ?? '').trim();
+  const value = String(data.value ?? '').trim();
+  const reason = String(data.reason ?? '').trim();
+  const tag =
+    value && !reason.toLowerCase().includes(`#${value.toLowerCase()}`) ? ` #${value}` : '';
+  const text = [
+    'give',
+    ...mentions.map((mention) => mention.text),
+    amount,
+    reason ? `for ${reason}${tag}` : tag.trim(),
+  ]
+    .filter((part) => part.length > 0)
+    .join(' ');
+  return { text, mentions };
+}

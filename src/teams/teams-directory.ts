@@ -1,0 +1,166 @@
+import { TeamsInfo, type TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { MentionResolver } from '../core/command.ts';
+import type { Database } from '../db/database.ts';
+import { memberOnFirstSight, type SightedUser } from '../directory/first-sight.ts';
+import { findIdentifiedMember, type Member } from '../directory/members.ts';
+import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
+import type { TeamsTenant } from './teams-tenants.ts';
+
+/** A Teams account as an activity names it: `from`, a mention, or a card's people picker. */
+export interface TeamsAccount {
+  /** The Teams user id (`29:…`), or an Azure AD object id from a people picker. */
+  readonly id: string;
+  readonly aadObjectId?: string;
+  readonly name?: string;
+}
+
+/** What `TeamsInfo.getMember` answers with (the fields Plaudit reads). */
+interface TeamsMemberDetails {
+  id?: string;
+  aadObjectId?: string;
+  name?: string;
+  email?: string;
+  userRole?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Teams users as members. A user is known by their Azure AD object id in their tenant; on
+ * first sight their name, email and guest role come from the Bot Connector
+ * (`TeamsInfo.getMember`), and a member of the organization with the same email (from
+ * Slack, say) is joined, so that one person has one balance. Mentions carry Teams user
+ * ids (`29:…`), which are mapped to Azure AD ids once and remembered.
+ */
+export class TeamsDirectory {
+  readonly #pending = new Map<string, Promise<Member>>();
+  /** Teams user ids already mapped to their Azure AD id, so the mapping is written once. */
+  readonly #mapped = new Set<string>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The member an account is, creating them on first sight. */
+  member(context: TurnContext, tenant: TeamsTenant, account: TeamsAccount): Promise<Member> {
+    const key = `${tenant.tenantId}:${account.aadObjectId ?? account.id}`;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#member(context, tenant, account).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** A mention resolver bound to this turn's conversation and tenant. */
+  resolverFor(context: TurnContext, tenant: TeamsTenant): MentionResolver {
+    return {
+      resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
+        const members: Member[] = [];
+        const unknown: string[] = [];
+        for (const ref of refs) {
+          if (ref.kind !== 'teams_user') {
+            // Teams people are named by picking them from the mention list, not by typing.
+            unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that person');
+            continue;
+          }
+          const member = await this.member(context, tenant, { id: ref.userId }).catch(
+            (error: unknown) => {
+              this.logger.info(
+                { err: error, userId: ref.userId },
+                'a mentioned Teams user is unknown',
+              );
+              return undefined;
+            },
+          );
+          if (member) members.push(member);
+          else unknown.push(ref.name && !ref.name.startsWith('29:') ? ref.name : 'that person');
+        }
+        return { members, unknown };
+      },
+    };
+  }
+
+  async #member(context: TurnContext, tenant: TeamsTenant, account: TeamsAccount): Promise<Member> {
+    const aadObjectId =
+      account.aadObjectId ??
+      (GUID.test(account.id) ? account.id : await this.#aadOf(tenant, account.id));
+    if (aadObjectId) {
+      const known = await findIdentifiedMember(this.db, this.#identity(tenant, aadObjectId));
+      if (known) {
+        if (account.aadObjectId && account.id !== aadObjectId) {
+          await this.#rememberUserId(tenant, account.id, aadObjectId);
+        }
+        return known;
+      }
+    }
+    const details = await this.#details(context, account);
+    const objectId = details.aadObjectId ?? aadObjectId;
+    if (!objectId) throw new Error(`Teams user ${account.id} has no Azure AD object id`);
+    if (details.id && details.id !== objectId)
+      await this.#rememberUserId(tenant, details.id, objectId);
+    const user: SightedUser = {
+      displayName: details.name?.trim() || account.name?.trim() || 'Teams user',
+      email: details.email?.trim().toLowerCase() || null,
+      status: 'active',
+      isGuest: details.userRole === 'guest',
+      isBot: false,
+    };
+    return memberOnFirstSight(
+      this.db,
+      tenant.organizationId,
+      this.#identity(tenant, objectId),
+      user,
+    );
+  }
+
+  /**
+   * The Bot Connector's record of a user. The Bot Framework Emulator (local mode) has none;
+   * there the activity's own account stands in, with no email.
+   */
+  async #details(context: TurnContext, account: TeamsAccount): Promise<TeamsMemberDetails> {
+    try {
+      return (await TeamsInfo.getMember(context, account.id)) as TeamsMemberDetails;
+    } catch (error) {
+      if (context.activity.channelId === 'msteams' || account.id !== context.activity.from?.id) {
+        throw error;
+      }
+      return { id: account.id, aadObjectId: account.aadObjectId ?? account.id, name: account.name };
+    }
+  }
+
+  #identity(tenant: TeamsTenant, aadObjectId: string) {
+    return {
+      platform: 'teams' as const,
+      tenantId: tenant.tenantId,
+      userId: aadObjectId.toLowerCase(),
+    };
+  }
+
+  async #aadOf(tenant: TeamsTenant, userId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('teams_users')
+      .select('aad_object_id')
+      .where('tenant_id', '=', tenant.tenantId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.aad_object_id;
+  }
+
+  async #rememberUserId(tenant: TeamsTenant, userId: string, aadObjectId: string): Promise<void> {
+    const key = `${tenant.tenantId}:${userId}`;
+    if (this.#mapped.has(key)) return;
+    await this.db
+      .insertInto('teams_users')
+      .values({
+        tenant_id: tenant.tenantId,
+        user_id: userId,
+        aad_object_id: aadObjectId.toLowerCase(),
+      })
+      .onConflict((conflict) => conflict.columns(['tenant_id', 'user_id']).doNothing())
+      .execute();
+    this.#mapped.add(key);
+  }
+}

@@ -1,0 +1,211 @@
+import type { Application, TurnState } from '@microsoft/teams-ai';
+import { type Activity, ActivityTypes, TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import { systemClock } from '../core/clock.ts';
+import type { CommandRouter } from '../core/command-router.ts';
+import type { RecipientNotifications } from '../core/notifier.ts';
+import { type Reply, textReply } from '../core/reply.ts';
+import type { Member } from '../directory/members.ts';
+import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
+import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import {
+  celebrationCard,
+  GIVE_KUDOS_VERB,
+  type GiveKudosSubmission,
+  giveKudosCard,
+  replyCard,
+  submissionAsCommand,
+} from './teams-cards.ts';
+import { conversationKind, type TeamsConversations } from './teams-conversations.ts';
+import type { TeamsDirectory } from './teams-directory.ts';
+import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
+import { commandText, mentionedPeople } from './teams-text.ts';
+
+/** Where the admitted tenant of a turn is kept for its handlers. */
+const TENANT = Symbol('plaudit.teamsTenant');
+
+const NOT_ALLOWED =
+  "Plaudit is not set up for your organization's Microsoft 365 tenant, so it cannot take kudos here. Ask your Plaudit admin to add it.";
+const FAILED = 'Something went wrong on our side; please try again in a moment.';
+
+export interface TeamsHandlerDependencies {
+  readonly router: CommandRouter;
+  readonly services: RecognitionServices;
+  readonly directory: TeamsDirectory;
+  readonly tenants: TeamsTenants;
+  readonly conversations: TeamsConversations;
+  readonly notifications: RecipientNotifications;
+  readonly logger: Logger;
+}
+
+/**
+ * What Plaudit does with each Teams activity: messages (in personal chat, group chats and
+ * channels where the bot is mentioned) go to the shared command router; the give-kudos
+ * card's submissions too; installs are remembered so the bot can write to people later.
+ * Activities from a tenant that is not allowed get a polite refusal and change nothing.
+ */
+export class TeamsHandlers {
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: TeamsHandlerDependencies) {}
+
+  register(app: Application<TurnState>): void {
+    app.turn('beforeTurn', (context) => this.#admit(context));
+    app.conversationUpdate('membersAdded', (context) => this.#onMembersAdded(context));
+    app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
+      this.#onCardSubmitted(context, data as GiveKudosSubmission),
+    );
+    app.activity(ActivityTypes.Message, (context) => this.#onMessage(context));
+  }
+
+  /** Resolves when the work that followed every answer so far has finished. */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #admit(context: TurnContext): Promise<boolean> {
+    const activity = context.activity;
+    const tenantId =
+      (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
+      activity.conversation?.tenantId;
+    const tenant = await this.deps.tenants.tenant(tenantId);
+    if (tenant) {
+      context.turnState.set(TENANT, tenant);
+      return true;
+    }
+    this.deps.logger.info(
+      { tenantId, type: activity.type },
+      'Teams activity from a tenant not allowed',
+    );
+    if (activity.type === ActivityTypes.Message) await context.sendActivity(NOT_ALLOWED);
+    return false;
+  }
+
+  async #onMessage(context: TurnContext): Promise<void> {
+    const text = commandText(context.activity);
+    const actor = await this.#actor(context);
+    if (text === '' || /^give$/i.test(text)) {
+      await this.#sendGiveCard(context, actor);
+      return;
+    }
+    await this.#runAndAnswer(context, actor, text, mentionedPeople(context.activity));
+  }
+
+  async #onCardSubmitted(context: TurnContext, data: GiveKudosSubmission): Promise<void> {
+    const actor = await this.#actor(context);
+    const { text, mentions } = submissionAsCommand(data);
+    await this.#runAndAnswer(context, actor, text, mentions);
+  }
+
+  async #onMembersAdded(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const botAdded = activity.membersAdded?.some((member) => member.id === activity.recipient.id);
+    if (!botAdded) return;
+    const kind = conversationKind(activity.conversation.conversationType);
+    const tenant = this.#tenant(context);
+    const installer = kind === 'personal' ? await this.#actor(context) : undefined;
+    if (!installer) {
+      await this.deps.conversations.remember({
+        organizationId: tenant.organizationId,
+        kind,
+        memberId: null,
+        reference: TurnContext.getConversationReference(activity),
+      });
+    }
+    const name = activity.recipient.name || 'Plaudit';
+    await context.sendActivity(
+      `Hi, I am ${name}. Thank people with points: @${name} give @Ana 10 for the launch #teamwork. Say "@${name} help" for everything else.`,
+    );
+  }
+
+  /** The member who sent the activity; their personal chat is remembered on the way. */
+  async #actor(context: TurnContext): Promise<Member> {
+    const activity = context.activity;
+    const tenant = this.#tenant(context);
+    const actor = await this.deps.directory.member(context, tenant, {
+      id: activity.from.id,
+      aadObjectId: activity.from.aadObjectId,
+      name: activity.from.name,
+    });
+    const kind = conversationKind(activity.conversation.conversationType);
+    await this.deps.conversations.remember({
+      organizationId: tenant.organizationId,
+      kind,
+      memberId: kind === 'personal' ? actor.id : null,
+      reference: TurnContext.getConversationReference(activity),
+    });
+    return actor;
+  }
+
+  async #runAndAnswer(
+    context: TurnContext,
+    actor: Member,
+    text: string,
+    mentions: readonly MentionEntity[],
+  ): Promise<void> {
+    const activity = context.activity;
+    const tenant = this.#tenant(context);
+    const kind = conversationKind(activity.conversation.conversationType);
+    const reply = await this.deps.router
+      .route({
+        actor,
+        text,
+        mentions,
+        // A redelivered activity has the same id in the same conversation: nothing twice.
+        idempotencyKey: `teams:${activity.conversation.id}:${activity.id}`,
+        platform: 'teams',
+        channel: kind === 'personal' ? null : activity.conversation.id,
+        commandName: `@${activity.recipient.name || 'Plaudit'}`,
+        mentionResolver: this.deps.directory.resolverFor(context, tenant),
+        clock: systemClock,
+      })
+      .catch((error: unknown): Reply => {
+        this.deps.logger.error({ err: error, activity: activity.id }, 'a Teams command failed');
+        return textReply(FAILED, { outcome: 'refused', code: 'internal' });
+      });
+    await context.sendActivity(answer(reply, kind !== 'personal'));
+    for (const event of reply.events) {
+      this.#afterwards('Teams notifications', async () => {
+        await this.deps.notifications.kudosGiven(event, 'teams');
+      });
+    }
+  }
+
+  async #sendGiveCard(context: TurnContext, actor: Member): Promise<void> {
+    const { settings } = await this.deps.services.settings.load(actor.organizationId);
+    await context.sendActivity({
+      type: ActivityTypes.Message,
+      summary: 'Give kudos',
+      attachments: [
+        giveKudosCard({ values: settings.values, defaultAmount: settings.defaultAmount }),
+      ],
+    });
+  }
+
+  #tenant(context: TurnContext): TeamsTenant {
+    const tenant = context.turnState.get(TENANT) as TeamsTenant | undefined;
+    if (!tenant) throw new Error('a Teams turn ran without an admitted tenant');
+    return tenant;
+  }
+
+  /** Work that follows an answer; tracked so that shutdown (and tests) can wait for it. */
+  #afterwards(label: string, work: () => Promise<void>): void {
+    const running = work().catch((error) =>
+      this.deps.logger.error({ err: error }, `${label} failed`),
+    );
+    this.#inFlight.add(running);
+    running.finally(() => this.#inFlight.delete(running));
+  }
+}
+
+/**
+ * A reply as a Teams message: refusals and usage as plain text; answers as a card; a
+ * kudos given in a group chat or channel as the celebration everyone there sees.
+ */
+function answer(reply: Reply, shared: boolean): Partial<Activity> {
+  if (reply.outcome !== 'ok') return { type: ActivityTypes.Message, text: reply.text };
+  const event = reply.events[0];
+  const attachments =
+    shared && event ? reply.events.map((given) => celebrationCard(given)) : [replyCard(reply)];
+  return { type: ActivityTypes.Message, summary: reply.text, attachments };
+}

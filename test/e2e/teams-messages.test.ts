@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+import { BotFrameworkKey } from '../support/bot-framework-keys.ts';
+import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';
+import { LocalTokenCredentials } from '../support/local-token-credentials.ts';
+import {
+  botInstalled,
+  cardSubmission,
+  postActivity,
+  type TeamsScene,
+  teamsMessage,
+} from '../support/teams-activities.ts';
+
+const APP_ID = randomUUID();
+
+describe('the Teams adapter over Bot Framework HTTP', () => {
+  const tenantId = randomUUID();
+  const connector = new FakeBotConnector();
+  let plaudit: RunningPlaudit;
+  let scene: TeamsScene;
+  const person = (name: string, extra: Partial<FakeTeamsUser> = {}) =>
+    connector.addUser({
+      id: `29:${randomUUID()}`,
+      aadObjectId: randomUUID(),
+      name,
+      email: `${name.split(' ')[0]?.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
+      ...extra,
+    });
+  const ana = person('Ana');
+  const li = person('Li');
+  const jose = person('José García');
+  const tanaka = person('田中 太郎', { email: `tanaka.${tenantId.slice(0, 8)}@contoso.example` });
+  const guest = person('Gil Guest', { userRole: 'guest' });
+  const stranger = { id: `29:${randomUUID()}`, aadObjectId: randomUUID(), name: 'Nobody' };
+
+  const token = () =>
+    connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+  /** Posts an activity signed as the Bot Connector signs it; resolves once all follow-up work is done. */
+  async function send(activity: Record<string, unknown>) {
+    const response = await postActivity(plaudit.url, activity, token());
+    await plaudit.settled();
+    return response;
+  }
+  /** What the bot answered to one activity. */
+  const repliesTo = (activity: Record<string, unknown>) =>
+    connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+  const replyText = (activity: Record<string, unknown>) => {
+    const [reply] = repliesTo(activity);
+    return (reply?.text ?? reply?.summary) as string | undefined;
+  };
+
+  async function earned(user: FakeTeamsUser): Promise<number> {
+    const { rows } = await sql<{ available: number }>`
+      select b.credits_posted - b.debits_posted - b.debits_pending as available
+      from platform_identities p
+      join ledger_accounts a on a.member_id = p.member_id and a.code = 'earned'
+      join ledger_balances b on b.account_id = a.id
+      where p.platform = 'teams' and p.tenant_id = ${tenantId} and p.user_id = ${user.aadObjectId}`.execute(
+      plaudit.db,
+    );
+    return rows[0]?.available ?? 0;
+  }
+  async function ledgerRows(): Promise<{ recognitions: number; transfers: number }> {
+    const { rows } = await sql<{ recognitions: number; transfers: number }>`
+      select
+        (select count(*)::int from recognitions r where r.organization_id = t.organization_id) as recognitions,
+        (select count(*)::int from ledger_transfers x where x.organization_id = t.organization_id) as transfers
+      from teams_tenants t where t.tenant_id = ${tenantId}`.execute(plaudit.db);
+    return rows[0] ?? { recognitions: 0, transfers: 0 };
+  }
+
+  beforeAll(async () => {
+    await connector.start();
+    scene = {
+      serviceUrl: connector.serviceUrl,
+      tenantId,
+      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
+    };
+    plaudit = await startPlaudit(
+      parseConfig({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: inject('databaseUrl'),
+        TEAMS_APP_ID: APP_ID,
+        TEAMS_APP_PASSWORD: 'test-client-secret',
+        TEAMS_ALLOWED_TENANTS: tenantId,
+        TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
+      }),
+      {
+        teamsCredentials: new LocalTokenCredentials(
+          connector.tokenUrl,
+          APP_ID,
+          'test-client-secret',
+        ),
+      },
+    );
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await connector.stop();
+  });
+
+  it('serves /api/messages and no local console when an app id is configured', async () => {
+    expect((await fetch(`${plaudit.url}/console`)).status).toBe(404);
+    expect((await postActivity(plaudit.url, teamsMessage(scene, ana, 'help'))).status).toBe(401);
+  });
+
+  it('gives in a personal chat: a confirmation card, and a personal message to the recipient', async () => {
+    const message = teamsMessage(scene, ana, 'give <at>Li</at> 10 for the launch #teamwork', {
+      mentions: [li],
+    });
+    const response = await send(message);
+    expect(response.status).toBe(200);
+    expect(await earned(li)).toBe(10);
+    const [reply] = connector.sentTo(`a:personal-${ana.id}`);
+    expect(reply?.replyToId).toBe(message.id);
+    expect(reply?.activity.summary).toBe(
+      'You gave 10 points to Li for the launch #teamwork. You have 90 points left to give this month.',
+    );
+    expect(JSON.stringify(reply?.activity.attachments)).toContain(
+      'application/vnd.microsoft.card.adaptive',
+    );
+    // Replies carry the bot's own token, issued to this app by the token endpoint.
+    const bearer = reply?.authorization?.replace(/^Bearer /, '') ?? '';
+    expect(connector.issuedTokens.get(bearer)).toBe(APP_ID);
+    // Li never chatted with the bot: it opens a one-to-one chat to tell her.
+    expect(connector.createdConversations.at(-1)).toMatchObject({
+      isGroup: false,
+      members: [{ id: li.id }],
+      tenantId,
+    });
+    const [personal] = connector.sentTo(`a:chat-with-${li.id}`);
+    expect(personal?.activity.text).toBe('🎉 Ana gave you 10 points for the launch #teamwork');
+  });
+
+  it('gives to several people in a channel where the bot is mentioned, once each', async () => {
+    const channel = `19:${randomUUID()}@thread.tacv2;messageid=1`;
+    const message = teamsMessage(
+      scene,
+      jose,
+      '<at>Ana</at> <at>Li</at> and <at>Ana</at> 5 for pairing',
+      { conversationType: 'channel', conversationId: channel, mentions: [ana, li, ana] },
+    );
+    await send(message);
+    expect(await earned(ana)).toBe(5);
+    expect(await earned(li)).toBe(15);
+    const [celebration] = repliesTo(message);
+    expect(celebration?.summary).toBe(
+      'You gave 5 points to Ana and Li for pairing. You have 90 points left to give this month.',
+    );
+    const card = JSON.stringify(celebration?.attachments);
+    expect(card).toContain('José García gave Ana and Li 5 points');
+    expect(card).toContain('pairing');
+    // Li has a chat with the bot now; she is told there, not in a new one.
+    expect(connector.sentTo(`a:chat-with-${li.id}`).at(-1)?.activity.text).toBe(
+      '🎉 José García gave you 5 points for pairing',
+    );
+  });
+
+  it('tells two people who show the same name apart by their mention entities', async () => {
+    const otherAna = person('Ana', { email: `ana2.${tenantId.slice(0, 8)}@contoso.example` });
+    await send(
+      teamsMessage(scene, tanaka, '<at>Ana</at> <at>Ana</at> 2 for the twins', {
+        conversationType: 'groupChat',
+        conversationId: `19:${randomUUID()}@thread.v2`,
+        mentions: [ana, otherAna],
+      }),
+    );
+    expect(await earned(ana)).toBe(7);
+    expect(await earned(otherAna)).toBe(2);
+  });
+
+  it('speaks unicode both ways', async () => {
+    const message = teamsMessage(
+      scene,
+      jose,
+      '<at>田中 太郎</at> 3 for the 翻訳 🎉 with <at>Ana</at> #チーム',
+      { mentions: [tanaka, ana] },
+    );
+    await send(message);
+    // A mention in the reason reads as the name it shows.
+    expect(replyText(message)).toBe(
+      'You gave 3 points to 田中 太郎 for the 翻訳 🎉 with Ana #チーム. You have 87 points left to give this month.',
+    );
+    expect(await earned(tanaka)).toBe(3);
+  });
+
+  it('refuses every bad give with a sentence, and the ledger does not move', async () => {
+    const before = await ledgerRows();
+    const cases: Array<[string, FakeTeamsUser[], string]> = [
+      [
+        '<at>Li</at> <at>Ana</at> 5 for us',
+        [li, ana],
+        'You cannot give kudos to yourself. Nobody was credited; send it again without yourself.',
+      ],
+      [
+        '<at>Li</at> 1000 for everything',
+        [li],
+        'Kudos are at most 100 points each; 1000 is more than that.',
+      ],
+      [
+        '<at>Gil Guest</at> 5 for helping',
+        [guest],
+        'Gil Guest is a guest, and guests cannot receive kudos here.',
+      ],
+      [
+        '<at>Nobody</at> 5 for x',
+        [stranger],
+        'I do not know who Nobody is; check the name or pick them from the list.',
+      ],
+      [
+        '@bob 5 for typing a name',
+        [],
+        'I do not know who @bob is; check the name or pick them from the list.',
+      ],
+      [
+        '<at>Someone</at> 5 for x',
+        [],
+        'I could not tell who Someone is; pick them from the mention list. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork',
+      ],
+      [
+        'thanks all',
+        [],
+        'Start with who the kudos is for. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork',
+      ],
+      [
+        '<at>Li</at> -5 for nothing',
+        [li],
+        'Kudos add points; the amount cannot be negative. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork',
+      ],
+    ];
+    for (const [text, mentions, expected] of cases) {
+      const message = teamsMessage(scene, ana, text, { mentions });
+      const response = await send(message);
+      expect(response.status, text).toBe(200);
+      expect(replyText(message), text).toBe(expected);
+    }
+    expect(await ledgerRows()).toEqual(before);
+  });
+
+  it('sends the give-kudos card and takes its submission through the same rules', async () => {
+    const ask = teamsMessage(scene, li, 'give');
+    await send(ask);
+    const card = JSON.stringify(repliesTo(ask)[0]?.attachments);
+    expect(card).toContain('"dataset":"graph.microsoft.com/users"');
+    expect(card).toContain('"verb":"give_kudos"');
+    expect(card).toContain('"id":"amount"');
+
+    const submitted = cardSubmission(scene, li, {
+      verb: 'give_kudos',
+      recipients: `${ana.aadObjectId},${jose.aadObjectId}`,
+      amount: '4',
+      value: 'teamwork',
+      reason: 'the review',
+    });
+    await send(submitted);
+    expect(replyText(submitted)).toBe(
+      'You gave 4 points to Ana and José García for the review #teamwork. You have 92 points left to give this month.',
+    );
+    expect(await earned(jose)).toBe(4);
+
+    const refused = cardSubmission(scene, li, {
+      verb: 'give_kudos',
+      recipients: li.aadObjectId,
+      amount: '4',
+    });
+    const before = await ledgerRows();
+    await send(refused);
+    expect(replyText(refused)).toBe('You cannot give kudos to yourself.');
+    expect(await ledgerRows()).toEqual(before);
+  });
+
+  it('credits a redelivered activity once', async () => {
+    const message = teamsMessage(scene, tanaka, '<at>José García</at> 6 for the retry', {
+      mentions: [jose],
+    });
+    const before = await earned(jose);
+    await send(message);
+    await send(message);
+    await send({ ...message, timestamp: new Date().toISOString() });
+    expect(await earned(jose)).toBe(before + 6);
+    // Each delivery is answered, and the second and third say the same as the first.
+    const replies = repliesTo(message).map((reply) => reply.summary ?? reply.text);
+    expect(replies).toHaveLength(3);
+    expect(new Set(replies).size).toBe(1);
+  });
+
+  it('answers balance, leaderboard, history and help with cards', async () => {
+    for (const [text, expected] of [
+      ['balance', 'Earned'],
+      ['leaderboard', 'Li'],
+      ['history', 'Ana gave you 10'],
+      ['help', 'give @ana @li 10'],
+    ] as const) {
+      const message = teamsMessage(scene, li, text, {
+        conversationType: 'groupChat',
+        conversationId: `19:${randomUUID()}@thread.v2`,
+      });
+      await send(message);
+      const [reply] = repliesTo(message);
+      expect(reply?.attachments, text).toBeDefined();
+      expect(JSON.stringify(reply?.attachments), text).toContain(expected);
+    }
+  });
+
+  it('remembers the personal chat on install and writes there later', async () => {
+    const sam = person('Sam');
+    const install = botInstalled(scene, sam, { conversationId: `a:installed-${sam.id}` });
+    await send(install);
+    expect(connector.sentTo(`a:installed-${sam.id}`)[0]?.activity.text).toContain(
+      'Thank people with points',
+    );
+    const created = connector.createdConversations.length;
+    await send(teamsMessage(scene, ana, '<at>Sam</at> 1 for joining', { mentions: [sam] }));
+    expect(connector.sentTo(`a:installed-${sam.id}`).at(-1)?.activity.text).toBe(
+      '🎉 Ana gave you 1 point for joining',
+    );
+    expect(connector.createdConversations).toHaveLength(created);
+  });
+
+  describe('refuses what it must not trust, and changes nothing', () => {
+    const serviceUrl = () => connector.serviceUrl;
+    const attempts: Array<[string, () => string | undefined]> = [
+      ['no token', () => undefined],
+      ['a garbage token', () => 'not.a.jwt'],
+      [
+        'a token signed by a key the Bot Framework does not publish',
+        () => new BotFrameworkKey().channelToken({ appId: APP_ID, serviceUrl: serviceUrl() }),
+      ],
+      [
+        'a token for another bot',
+        () => connector.key.channelToken({ appId: randomUUID(), serviceUrl: serviceUrl() }),
+      ],
+      [
+        'a token for another service URL',
+        () => connector.key.channelToken({ appId: APP_ID, serviceUrl: 'https://evil.example/' }),
+      ],
+      [
+        'an expired token',
+        () =>
+          connector.key.channelToken({ appId: APP_ID, serviceUrl: serviceUrl(), expiresIn: -600 }),
+      ],
+    ];
+    for (const [label, forge] of attempts) {
+      it(`answers 401 to ${label}`, async () => {
+        const before = await ledgerRows();
+        const sentBefore = connector.sent.length;
+        const response = await postActivity(
+          plaudit.url,
+          teamsMessage(scene, ana, '<at>Li</at> 10 for the forgery', { mentions: [li] }),
+          forge(),
+        );
+        await plaudit.settled();
+        expect(response.status).toBe(401);
+        expect(await ledgerRows()).toEqual(before);
+        expect(connector.sent).toHaveLength(sentBefore);
+      });
+    }
+
+    it('answers 400 to a body that is not an activity', async () => {
+      const before = await ledgerRows();
+      expect((await postActivity(plaudit.url, '{"type": "message", ', token())).status).toBe(400);
+      expect((await postActivity(plaudit.url, '[]', token())).status).toBe(400);
+      expect(await ledgerRows()).toEqual(before);
+    });
+
+    it('politely refuses a tenant that is not allowed, and learns nothing about its people', async () => {
+      const outsider = person('Olga Outsider');
+      const lookups = connector.memberLookups.length;
+      const message = teamsMessage(scene, outsider, '<at>Ana</at> 5 for crossing over', {
+        mentions: [ana],
+        tenantId: randomUUID(),
+      });
+      const response = await send(message);
+      expect(response.status).toBe(200);
+      expect(replyText(message)).toBe(
+        "Plaudit is not set up for your organization's Microsoft 365 tenant, so it cannot take kudos here. Ask your Plaudit admin to add it.",
+      );
+      expect(connector.memberLookups).toHaveLength(lookups);
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from platform_identities where user_id = ${outsider.aadObjectId}`.execute(
+        plaudit.db,
+      );
+      expect(rows[0]?.n).toBe(0);
+    });
+  });
+});

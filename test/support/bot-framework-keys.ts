@@ -1,0 +1,53 @@
+import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+
+/** What a Bot Framework channel token says: who it is for and which service sent it. */
+export interface ChannelTokenClaims {
+  readonly appId: string;
+  readonly serviceUrl: string;
+  /** @defaultValue https://api.botframework.com */
+  readonly issuer?: string;
+  /** Seconds from now until it expires; negative for an expired token. @defaultValue 3600 */
+  readonly expiresIn?: number;
+}
+
+function base64url(value: Buffer | string): string {
+  return Buffer.from(value).toString('base64url');
+}
+
+/**
+ * An RSA signing key in the shape the Bot Framework publishes its keys: a JWK with a key
+ * id and the channels it endorses. Signs channel tokens as the Bot Connector does (RS256).
+ */
+export class BotFrameworkKey {
+  readonly kid = randomUUID();
+  readonly #privateKey: KeyObject;
+  readonly #publicKey: KeyObject;
+
+  constructor(readonly endorsements: readonly string[] = ['msteams']) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.#privateKey = privateKey;
+    this.#publicKey = publicKey;
+  }
+
+  /** The key as a JWKS entry. */
+  jwk(): Record<string, unknown> {
+    const { n, e } = this.#publicKey.export({ format: 'jwk' });
+    return { kty: 'RSA', use: 'sig', kid: this.kid, n, e, endorsements: [...this.endorsements] };
+  }
+
+  channelToken(claims: ChannelTokenClaims): string {
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'RS256', typ: 'JWT', kid: this.kid };
+    const payload = {
+      iss: claims.issuer ?? 'https://api.botframework.com',
+      aud: claims.appId,
+      serviceurl: claims.serviceUrl,
+      nbf: now - 60,
+      iat: now - 60,
+      exp: now + (claims.expiresIn ?? 3600),
+    };
+    const signed = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+    const signature = sign('RSA-SHA256', Buffer.from(signed), this.#privateKey);
+    return `${signed}.${base64url(signature)}`;
+  }
+}

@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BotFrameworkKey } from './bot-framework-keys.ts';
+
+/** An activity the bot sent to a conversation, and the token it sent it with. */
+export interface SentActivity {
+  readonly conversationId: string;
+  readonly replyToId: string | null;
+  readonly activity: Record<string, unknown>;
+  readonly authorization: string | undefined;
+}
+
+/** A Teams user as `GET /v3/conversations/{id}/members/{memberId}` answers. */
+export interface FakeTeamsUser {
+  readonly id: string;
+  readonly aadObjectId: string;
+  readonly name: string;
+  readonly email?: string;
+  readonly userRole?: 'user' | 'guest';
+}
+
+/**
+ * A local stand-in for the Bot Framework's HTTP APIs, recording what it receives:
+ * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, new
+ *   conversations, and members by Teams user id or Azure AD object id;
+ * - the OpenID metadata and keys that sign channel tokens (`openIdMetadataUrl`);
+ * - an Azure AD token endpoint that issues the bot's own tokens (`tokenUrl`).
+ */
+export class FakeBotConnector {
+  readonly sent: SentActivity[] = [];
+  readonly users = new Map<string, FakeTeamsUser>();
+  readonly createdConversations: Array<Record<string, unknown>> = [];
+  readonly memberLookups: string[] = [];
+  readonly key = new BotFrameworkKey();
+  /** Tokens the token endpoint issued, each for the client id it was asked for. */
+  readonly issuedTokens = new Map<string, string>();
+  #server: Server | undefined;
+  url = '';
+
+  get serviceUrl(): string {
+    return `${this.url}/teams/`;
+  }
+
+  get openIdMetadataUrl(): string {
+    return `${this.url}/v1/.well-known/openidconfiguration`;
+  }
+
+  get tokenUrl(): string {
+    return `${this.url}/botframework.com/oauth2/v2.0/token`;
+  }
+
+  addUser(user: FakeTeamsUser): FakeTeamsUser {
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** The activities sent to one conversation, in order. */
+  sentTo(conversationId: string): SentActivity[] {
+    return this.sent.filter((sent) => sent.conversationId === conversationId);
+  }
+
+  async start(): Promise<this> {
+    const server = createServer(async (request, response) => {
+      const body = await readBody(request);
+      const answer = this.#route(request, body);
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
+    });
+    this.#server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  #route(request: IncomingMessage, body: string): { status: number; body: unknown } {
+    const path = decodeURIComponent((request.url ?? '').replace(/\?.*$/, ''));
+    if (request.method === 'GET' && path === '/v1/.well-known/openidconfiguration') {
+      return {
+        status: 200,
+        body: { issuer: 'https://api.botframework.com', jwks_uri: `${this.url}/v1/keys` },
+      };
+    }
+    if (request.method === 'GET' && path === '/v1/keys') {
+      return { status: 200, body: { keys: [this.key.jwk()] } };
+    }
+    if (request.method === 'POST' && path === '/botframework.com/oauth2/v2.0/token') {
+      const form = new URLSearchParams(body);
+      const token = `bot-token-${this.issuedTokens.size + 1}`;
+      this.issuedTokens.set(token, form.get('client_id') ?? '');
+      return { status: 200, body: { token_type: 'Bearer', expires_in: 3600, access_token: token } };
+    }
+    const activities = /^\/teams\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
+    if (request.method === 'POST' && activities) {
+      this.sent.push({
+        conversationId: activities[1] as string,
+        replyToId: activities[2] ?? null,
+        activity: JSON.parse(body) as Record<string, unknown>,
+        authorization: request.headers.authorization,
+      });
+      return { status: 200, body: { id: `sent-${this.sent.length}` } };
+    }
+    if (request.method === 'POST' && path === '/teams/v3/conversations') {
+      const parameters = JSON.parse(body) as { members?: Array<{ id: string }> };
+      this.createdConversations.push(parameters);
+      return { status: 201, body: { id: `a:chat-with-${parameters.members?.[0]?.id}` } };
+    }
+    const member = /^\/teams\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && member) {
+      const id = member[2] as string;
+      this.memberLookups.push(id);
+      const user =
+        this.users.get(id) ?? [...this.users.values()].find((known) => known.aadObjectId === id);
+      if (!user) return { status: 404, body: { error: { code: 'MemberNotFoundInConversation' } } };
+      return {
+        status: 200,
+        body: { ...user, givenName: user.name, userPrincipalName: user.email, tenantId: 'x' },
+      };
+    }
+    return { status: 404, body: { error: { code: 'NotFound', message: path } } };
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let raw = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      raw += chunk;
+    });
+    request.on('end', () => resolve(raw));
+    request.on('error', reject);
+  });
+}

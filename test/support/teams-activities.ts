@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { FakeTeamsUser } from './fake-bot-connector.ts';
+
+export type ConversationType = 'personal' | 'groupChat' | 'channel';
+
+export interface TeamsScene {
+  readonly serviceUrl: string;
+  readonly tenantId: string;
+  readonly bot: { readonly id: string; readonly name: string };
+}
+
+export interface MessageOptions {
+  readonly conversationType?: ConversationType;
+  /** @defaultValue a personal chat with the sender */
+  readonly conversationId?: string;
+  /** People mentioned, in the order their `<at>` tags appear in the text. */
+  readonly mentions?: readonly FakeTeamsUser[];
+  /** Whether the text starts with the bot's own mention. @defaultValue true outside personal chats */
+  readonly mentionBot?: boolean;
+  readonly id?: string;
+  readonly tenantId?: string;
+  readonly value?: Record<string, unknown>;
+}
+
+function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
+  const conversationType = options.conversationType ?? 'personal';
+  const tenantId = options.tenantId ?? scene.tenantId;
+  return {
+    conversation: {
+      id: options.conversationId ?? `a:personal-${from.id}`,
+      conversationType,
+      tenantId,
+      ...(conversationType === 'personal' ? {} : { isGroup: true }),
+    },
+    channelData: {
+      tenant: { id: tenantId },
+      ...(conversationType === 'channel'
+        ? { team: { id: '19:team@thread.tacv2' }, channel: { id: options.conversationId } }
+        : {}),
+    },
+  };
+}
+
+/**
+ * A Teams message activity as the Bot Connector posts it: `<at>Name</at>` in the text and
+ * a mention entity for each, the bot's own mention first where Teams requires it.
+ */
+export function teamsMessage(
+  scene: TeamsScene,
+  from: FakeTeamsUser,
+  text: string,
+  options: MessageOptions = {},
+): Record<string, unknown> {
+  const conversationType = options.conversationType ?? 'personal';
+  const mentionBot = options.mentionBot ?? conversationType !== 'personal';
+  const botTag = `<at>${scene.bot.name}</at>`;
+  const entities = [
+    ...(mentionBot ? [{ type: 'mention', text: botTag, mentioned: scene.bot }] : []),
+    ...(options.mentions ?? []).map((user) => ({
+      type: 'mention',
+      text: `<at>${user.name}</at>`,
+      mentioned: { id: user.id, name: user.name },
+    })),
+    { type: 'clientInfo', locale: 'en-US', country: 'US', platform: 'Web' },
+  ];
+  return {
+    type: 'message',
+    id: options.id ?? `${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: scene.serviceUrl,
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: scene.bot,
+    textFormat: 'plain',
+    ...(options.value
+      ? { value: options.value }
+      : { text: mentionBot ? `${botTag} ${text}` : text }),
+    entities,
+    locale: 'en-US',
+    ...conversation(scene, from, options),
+  };
+}
+
+/** The message an Adaptive Card's Action.Submit sends: no text, the inputs in `value`. */
+export function cardSubmission(
+  scene: TeamsScene,
+  from: FakeTeamsUser,
+  value: Record<string, unknown>,
+  options: MessageOptions = {},
+): Record<string, unknown> {
+  return teamsMessage(scene, from, '', { ...options, mentionBot: false, value });
+}
+
+/** The conversationUpdate Teams sends when the app is installed in a conversation. */
+export function botInstalled(
+  scene: TeamsScene,
+  from: FakeTeamsUser,
+  options: MessageOptions = {},
+): Record<string, unknown> {
+  return {
+    type: 'conversationUpdate',
+    id: `f:${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: scene.serviceUrl,
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: scene.bot,
+    membersAdded: [{ id: scene.bot.id }],
+    ...conversation(scene, from, options),
+  };
+}
+
+/** Posts an activity to the bot's messaging endpoint, with a bearer token if given. */
+export async function postActivity(
+  baseUrl: string,
+  activity: Record<string, unknown> | string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${baseUrl}/api/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: typeof activity === 'string' ? activity : JSON.stringify(activity),
+  });
+  return { status: response.status, body: await response.text() };
+}

@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { FakeBotConnector } from '../support/fake-bot-connector.ts';
+import { postActivity } from '../support/teams-activities.ts';
 
 interface ConsoleAnswer {
   reply: { text: string; outcome: string; code: string | null };
@@ -92,6 +94,36 @@ describe('local mode on the embedded database', () => {
       status: 404,
       body: { error: 'unknown_member', message: 'There is no demo member called zoe.' },
     });
+  });
+
+  it('takes Bot Framework Emulator activities on /api/messages without a token', async () => {
+    const connector = await new FakeBotConnector().start();
+    try {
+      const activity = {
+        type: 'message',
+        id: 'emulator-1',
+        channelId: 'emulator',
+        serviceUrl: connector.serviceUrl,
+        from: { id: 'emulator-user', name: 'Emma Emulator' },
+        recipient: { id: 'emulator-bot', name: 'Plaudit' },
+        conversation: { id: 'emulator-chat' },
+        text: 'balance',
+      };
+      const response = await postActivity(plaudit.url, activity);
+      expect(response.status).toBe(200);
+      await plaudit.settled();
+      const [reply] = connector.sentTo('emulator-chat');
+      expect(reply?.authorization).toBeUndefined();
+      expect(String(reply?.activity.summary)).toMatch(/^You have 100 points left to give/);
+      // The Emulator's user joined the demo organization, next to the console's people.
+      const { rows } = await sql<{ name: string }>`
+        select o.name from platform_identities p
+        join organizations o on o.id = p.organization_id
+        where p.platform = 'teams' and p.user_id = 'emulator-user'`.execute(plaudit.db);
+      expect(rows).toEqual([{ name: 'Demo Company' }]);
+    } finally {
+      await connector.stop();
+    }
   });
 
   it('keeps its data across a restart and creates the demo organization once', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../../src/config.ts';
+import { configSchema, parseConfig } from '../../src/config.ts';
 
 interface Service {
   image?: string;
@@ -72,9 +72,22 @@ describe('docker-compose.yml', () => {
       redis: { condition: 'service_healthy' },
     });
     expect(web?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${config.PORT}/healthz`);
-    // Slack's secrets pass through from the operator's environment, empty by default.
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN']) {
+    // Slack's and Teams' settings pass through from the operator's environment, empty by default.
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'SLACK_APP_TOKEN',
+      'TEAMS_APP_ID',
+      'TEAMS_APP_PASSWORD',
+      'TEAMS_TENANT_ID',
+      'TEAMS_ALLOWED_TENANTS',
+    ]) {
       expect(web?.environment?.[name]).toBe(`\${${name}:-}`);
+    }
+    expect(config.TEAMS_APP_TYPE).toBe('MultiTenant');
+    // Every variable the web service is given is one the configuration knows.
+    for (const name of Object.keys(web?.environment ?? {})) {
+      expect(Object.keys(configSchema.shape), name).toContain(name);
     }
   });
 

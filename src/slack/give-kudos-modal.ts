@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { giveFormText } from '../recognition/grammar/give-form.ts';
 
 export const GIVE_KUDOS_MODAL = 'give_kudos_modal';
 
@@ -95,19 +96,12 @@ interface SubmittedState {
 
 /** The modal's fields as the command text the router understands. */
 export function submissionAsCommand(state: SubmittedState): string {
-  const users = state.values.recipients?.users?.selected_users ?? [];
-  const amount = state.values.amount?.points?.value ?? '';
-  const value = state.values.value?.value?.selected_option?.value;
-  const reason = (state.values.reason?.text?.value ?? '').trim();
-  const tag = value && !reason.toLowerCase().includes(`#${value}`) ? ` #${value}` : '';
-  return [
-    'give',
-    ...users.map((user) => `<@${user}>`),
-    amount,
-    reason ? `for ${reason}${tag}` : tag.trim(),
-  ]
-    .filter((part) => part.length > 0)
-    .join(' ');
+  return giveFormText({
+    recipients: (state.values.recipients?.users?.selected_users ?? []).map((user) => `<@${user}>`),
+    amount: state.values.amount?.points?.value ?? '',
+    value: state.values.value?.value?.selected_option?.value ?? '',
+    reason: state.values.reason?.text?.value ?? '',
+  });
 }
 
 /** The field a refusal is about, so Slack shows it under that field. */

@@ -1,5 +1,6 @@
 import type { Attachment } from 'botbuilder';
 import type { KudosGiven, Reply, ReplyBlock } from '../core/reply.ts';
+import { giveFormText } from '../recognition/grammar/give-form.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import { listNames, points } from '../recognition/wording.ts';
 
@@ -132,18 +133,11 @@ export function submissionAsCommand(data: GiveKudosSubmission): {
     .map((id) => id.trim())
     .filter((id) => id.length > 0);
   const mentions = ids.map((id) => ({ text: `<at>${id}</at>`, userId: id, name: '' }));
-  const amount = String(data.amount ?? '').trim();
-  const value = String(data.value ?? '').trim();
-  const reason = String(data.reason ?? '').trim();
-  const tag =
-    value && !reason.toLowerCase().includes(`#${value.toLowerCase()}`) ? ` #${value}` : '';
-  const text = [
-    'give',
-    ...mentions.map((mention) => mention.text),
-    amount,
-    reason ? `for ${reason}${tag}` : tag.trim(),
-  ]
-    .filter((part) => part.length > 0)
-    .join(' ');
+  const text = giveFormText({
+    recipients: mentions.map((mention) => mention.text),
+    amount: String(data.amount ?? ''),
+    value: String(data.value ?? ''),
+    reason: String(data.reason ?? ''),
+  });
   return { text, mentions };
 }

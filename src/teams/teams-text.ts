@@ -14,17 +14,27 @@ const ENTITIES: Record<string, string> = {
   '&quot;': '"',
   '&#39;': "'",
   '&apos;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
 };
 
 /**
  * The command in a message, as the core reads it: the bot's own mention is gone (teams-ai
- * strips it), HTML line breaks and paragraphs are spaces, and the few entities Teams
- * escapes are plain characters again. `<at>` tags stay: they are the mentions.
+ * strips it), and the rest is plain text with its `<at>` tags, which are the mentions.
  */
 export function commandText(activity: Partial<Activity>): string {
-  return (activity.text ?? '')
-    .replace(/<\/?(?:p|div|span)[^>]*>|<br\s*\/?>/gi, ' ')
-    .replace(/&(?:nbsp|amp|quot|#39|apos);/g, (entity) => ENTITIES[entity] ?? entity)
+  return teamsPlainText(activity.text ?? '');
+}
+
+/**
+ * Teams text as plain text: tags other than `<at>` (paragraphs, line breaks, bold) become
+ * spaces and HTML entities become characters. A typed `&lt;at&gt;` becomes an `<at>` tag
+ * too, but a tag only names someone when Teams sent a mention entity with it.
+ */
+export function teamsPlainText(text: string): string {
+  return text
+    .replace(/<(?!\/?at>)[^<>]*>/gi, ' ')
+    .replace(/&(?:nbsp|amp|quot|#39|apos|lt|gt);/g, (entity) => ENTITIES[entity] ?? entity)
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -37,7 +47,8 @@ export function mentionedPeople(activity: Partial<Activity>): MentionEntity[] {
     if (entity.type !== 'mention' || !entity.mentioned?.id || !entity.text) continue;
     if (entity.mentioned.id === botId) continue;
     mentions.push({
-      text: entity.text,
+      // Entities are escaped as the text is; they must read the same to match.
+      text: teamsPlainText(entity.text),
       userId: entity.mentioned.id,
       name: entity.mentioned.name ?? entity.text.replace(/<\/?at>/g, ''),
     });

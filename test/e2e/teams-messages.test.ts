@@ -34,6 +34,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   const jose = person('José García');
   const tanaka = person('田中 太郎', { email: `tanaka.${tenantId.slice(0, 8)}@contoso.example` });
   const guest = person('Gil Guest', { userRole: 'guest' });
+  const gone = person('Gone Gabriel');
   const stranger = { id: `29:${randomUUID()}`, aadObjectId: randomUUID(), name: 'Nobody' };
 
   const token = () =>
@@ -189,8 +190,29 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   });
 
   it('refuses every bad give with a sentence, and the ledger does not move', async () => {
+    // Gil's member is deactivated, as an admin (or Slack) may have done.
+    await send(teamsMessage(scene, gone, 'balance'));
+    await sql`update members set status = 'deactivated' where id = (
+      select member_id from platform_identities where user_id = ${gone.aadObjectId})`.execute(
+      plaudit.db,
+    );
     const before = await ledgerRows();
     const cases: Array<[string, FakeTeamsUser[], string]> = [
+      [
+        '<at>Gone Gabriel</at> 5 for the past',
+        [gone],
+        'Gone Gabriel is no longer active here, so they cannot receive kudos.',
+      ],
+      [
+        '<at>Li</at> 95 for too much',
+        [li],
+        'You have 90 points left to give this month; this needs 95.',
+      ],
+      [
+        '<at>Li</at> <at>José García</at> 50 for too much each',
+        [li, jose],
+        'You have 90 points left to give this month; this needs 100.',
+      ],
       [
         '<at>Li</at> <at>Ana</at> 5 for us',
         [li, ana],

@@ -8,17 +8,19 @@ import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
  */
 export class LocalTokenCredentials extends ConfigurationServiceClientCredentialFactory {
   #token: string | undefined;
+  readonly #tokenUrl: string;
+  readonly #clientId: string;
+  readonly #clientSecret: string;
 
-  constructor(
-    private readonly tokenUrl: string,
-    private readonly appId: string,
-    private readonly password: string,
-  ) {
+  constructor(tokenUrl: string, appId: string, password: string) {
     super({
       MicrosoftAppId: appId,
       MicrosoftAppPassword: password,
       MicrosoftAppType: 'MultiTenant',
     });
+    this.#tokenUrl = tokenUrl;
+    this.#clientId = appId;
+    this.#clientSecret = password;
   }
 
   override async createCredentials() {
@@ -34,12 +36,12 @@ export class LocalTokenCredentials extends ConfigurationServiceClientCredentialF
 
   async #accessToken(): Promise<string> {
     if (!this.#token) {
-      const response = await fetch(this.tokenUrl, {
+      const response = await fetch(this.#tokenUrl, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'client_credentials',
-          client_id: this.appId,
-          client_secret: this.password,
+          client_id: this.#clientId,
+          client_secret: this.#clientSecret,
           scope: 'https://api.botframework.com/.default',
         }),
       });

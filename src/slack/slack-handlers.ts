@@ -2,6 +2,7 @@ import type * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { FollowUps } from '../core/follow-ups.ts';
 import type { RecipientNotifications, RecipientNotifier } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
@@ -45,9 +46,11 @@ export interface SlackHandlerDependencies {
  * leaves slower work (celebrations, DMs, Home tabs) to run afterwards.
  */
 export class SlackHandlers {
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #followUps: FollowUps;
 
-  constructor(private readonly deps: SlackHandlerDependencies) {}
+  constructor(private readonly deps: SlackHandlerDependencies) {
+    this.#followUps = new FollowUps(deps.logger);
+  }
 
   /** Slack's side of the notifier port, for kudos given on any platform. */
   readonly recipientNotifier: RecipientNotifier = {
@@ -64,8 +67,8 @@ export class SlackHandlers {
   }
 
   /** Resolves when the work that followed every answer so far has finished. */
-  async settled(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  settled(): Promise<void> {
+    return this.#followUps.settled();
   }
 
   async #onCommand({
@@ -78,7 +81,7 @@ export class SlackHandlers {
     if (command.text.trim() === '') {
       // A bare command opens the modal; the trigger is valid for 3 s, so ack first.
       await ack();
-      this.#afterwards('the kudos modal', () =>
+      this.#followUps.start('the kudos modal', () =>
         this.#openModal(connected, command.trigger_id, { channel: command.channel_id }),
       );
       return;
@@ -91,7 +94,7 @@ export class SlackHandlers {
     const reply = await withinBudget(work, ACK_BUDGET_MS);
     if (reply) await ack(toMessage(reply));
     else await ack();
-    this.#afterwards('a Slack command', async () => {
+    this.#followUps.start('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (!reply) await respond(toMessage(answered));
       await this.#celebrate(connected, answered);
@@ -107,7 +110,7 @@ export class SlackHandlers {
     const connected = context.workspace as SlackWorkspace;
     if (shortcut.type === 'message_action') {
       const link = messageLink(shortcut.team?.domain, shortcut.channel.id, shortcut.message.ts);
-      this.#afterwards('the kudos modal', () =>
+      this.#followUps.start('the kudos modal', () =>
         this.#openModal(
           connected,
           shortcut.trigger_id,
@@ -116,7 +119,7 @@ export class SlackHandlers {
         ),
       );
     } else {
-      this.#afterwards('the kudos modal', () =>
+      this.#followUps.start('the kudos modal', () =>
         this.#openModal(connected, shortcut.trigger_id, { channel: null }),
       );
     }
@@ -146,7 +149,7 @@ export class SlackHandlers {
       return;
     }
     await ack();
-    this.#afterwards('a kudos modal', async () => {
+    this.#followUps.start('a kudos modal', async () => {
       const answered = reply ?? (await work);
       await this.deps.notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
       await this.#celebrate(connected, answered);
@@ -159,7 +162,7 @@ export class SlackHandlers {
   }: bolt.SlackEventMiddlewareArgs<'app_home_opened'> & bolt.AllMiddlewareArgs) {
     if (event.tab !== 'home') return;
     const connected = context.workspace as SlackWorkspace;
-    this.#afterwards('the Home tab', async () => {
+    this.#followUps.start('the Home tab', async () => {
       const member = await this.deps.directory.member(connected, event.user);
       await this.deps.home.opened(member, event.user);
     });
@@ -258,15 +261,6 @@ export class SlackHandlers {
         context,
       }),
     });
-  }
-
-  /** Work that follows an answer; tracked so that shutdown (and tests) can wait for it. */
-  #afterwards(label: string, work: () => Promise<void>): void {
-    const running = work().catch((error) =>
-      this.deps.logger.error({ err: error }, `${label} failed`),
-    );
-    this.#inFlight.add(running);
-    running.finally(() => this.#inFlight.delete(running));
   }
 }
 

@@ -3,6 +3,7 @@ import { type Activity, ActivityTypes, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { FollowUps } from '../core/follow-ups.ts';
 import type { RecipientNotifications } from '../core/notifier.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
@@ -45,9 +46,11 @@ export interface TeamsHandlerDependencies {
  * Activities from a tenant that is not allowed get a polite refusal and change nothing.
  */
 export class TeamsHandlers {
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #followUps: FollowUps;
 
-  constructor(private readonly deps: TeamsHandlerDependencies) {}
+  constructor(private readonly deps: TeamsHandlerDependencies) {
+    this.#followUps = new FollowUps(deps.logger);
+  }
 
   register(app: Application<TurnState>): void {
     app.turn('beforeTurn', (context) => this.#admit(context));
@@ -59,8 +62,8 @@ export class TeamsHandlers {
   }
 
   /** Resolves when the work that followed every answer so far has finished. */
-  async settled(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  settled(): Promise<void> {
+    return this.#followUps.settled();
   }
 
   async #admit(context: TurnContext): Promise<boolean> {
@@ -165,7 +168,7 @@ export class TeamsHandlers {
       });
     await context.sendActivity(answer(reply, kind !== 'personal'));
     for (const event of reply.events) {
-      this.#afterwards('Teams notifications', async () => {
+      this.#followUps.start('Teams notifications', async () => {
         await this.deps.notifications.kudosGiven(event, 'teams');
       });
     }
@@ -186,15 +189,6 @@ export class TeamsHandlers {
     const tenant = context.turnState.get(TENANT) as TeamsTenant | undefined;
     if (!tenant) throw new Error('a Teams turn ran without an admitted tenant');
     return tenant;
-  }
-
-  /** Work that follows an answer; tracked so that shutdown (and tests) can wait for it. */
-  #afterwards(label: string, work: () => Promise<void>): void {
-    const running = work().catch((error) =>
-      this.deps.logger.error({ err: error }, `${label} failed`),
-    );
-    this.#inFlight.add(running);
-    running.finally(() => this.#inFlight.delete(running));
   }
 }
 

@@ -4,9 +4,9 @@ import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { LocalTokenCredentials } from '../support/local-token-credentials.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 import { postActivity, type TeamsScene, teamsMessage } from '../support/teams-activities.ts';
+import { teamsSettings } from '../support/teams-settings.ts';
 
 const SECRET = 'test-signing-secret';
 const APP_ID = randomUUID();
@@ -71,26 +71,18 @@ describe('Slack and Teams in one organization', () => {
       tenantId,
       bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
     };
+    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_TENANT_ID: tenantId });
     plaudit = await startPlaudit(
       parseConfig({
+        ...teamsBot.env,
         PORT: '0',
         LOG_LEVEL: 'silent',
         DATABASE_URL: inject('databaseUrl'),
         SLACK_BOT_TOKEN: 'xoxb-test-token',
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: `${slackApi.url}/api/`,
-        TEAMS_APP_ID: APP_ID,
-        TEAMS_APP_PASSWORD: 'test-client-secret',
-        TEAMS_TENANT_ID: tenantId,
-        TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
       }),
-      {
-        teamsCredentials: new LocalTokenCredentials(
-          connector.tokenUrl,
-          APP_ID,
-          'test-client-secret',
-        ),
-      },
+      teamsBot.options,
     );
   });
   afterAll(async () => {

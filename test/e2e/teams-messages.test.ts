@@ -5,7 +5,6 @@ import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { BotFrameworkKey } from '../support/bot-framework-keys.ts';
 import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';
-import { LocalTokenCredentials } from '../support/local-token-credentials.ts';
 import {
   botInstalled,
   cardSubmission,
@@ -13,6 +12,7 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
+import { teamsSettings } from '../support/teams-settings.ts';
 
 const APP_ID = randomUUID();
 
@@ -80,23 +80,15 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       tenantId,
       bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
     };
+    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
     plaudit = await startPlaudit(
       parseConfig({
+        ...teamsBot.env,
         PORT: '0',
         LOG_LEVEL: 'silent',
         DATABASE_URL: inject('databaseUrl'),
-        TEAMS_APP_ID: APP_ID,
-        TEAMS_APP_PASSWORD: 'test-client-secret',
-        TEAMS_ALLOWED_TENANTS: tenantId,
-        TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
       }),
-      {
-        teamsCredentials: new LocalTokenCredentials(
-          connector.tokenUrl,
-          APP_ID,
-          'test-client-secret',
-        ),
-      },
+      teamsBot.options,
     );
   });
   afterAll(async () => {

@@ -62,7 +62,7 @@ export async function startPlaudit(
 
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
-  const notifications = new RecipientNotifications();
+  const notifications = new RecipientNotifications(logger);
   const mount: Router[] = [];
   // Local mode: no chat platform is configured, so the console (and an unauthenticated
   // /api/messages for the Bot Framework Emulator) is the way in.
@@ -99,7 +99,7 @@ export async function startPlaudit(
   let teams: TeamsBot | undefined;
   if (config.TEAMS_APP_ID || local) {
     organizationId ??= await newOrganization(db, 'Microsoft Teams');
-    teams = startTeamsAdapter({
+    teams = await startTeamsAdapter({
       config,
       db,
       router,

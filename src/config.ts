@@ -100,9 +100,13 @@ export const configSchema = z.object({
    */
   TEAMS_OPENID_METADATA_URL: z
     .string()
-    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
-      message: 'an http(s) URL',
-    })
+    .refine(
+      (value) =>
+        URL.canParse(value) &&
+        (value.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(value)),
+      // The keys that vouch for every request must not travel in the clear.
+      { message: 'an https URL (http only on this machine, for tests)' },
+    )
     .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
 });
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Platform } from '../db/tables.ts';
 import type { KudosGiven } from './reply.ts';
 
@@ -20,6 +21,8 @@ export interface RecipientNotifier {
 export class RecipientNotifications {
   readonly #notifiers: RecipientNotifier[] = [];
 
+  constructor(private readonly logger?: Logger) {}
+
   register(notifier: RecipientNotifier): void {
     this.#notifiers.push(notifier);
   }
@@ -33,7 +36,15 @@ export class RecipientNotifications {
     ];
     for (const notifier of ordered) {
       if (event.recipients.every((recipient) => told.has(recipient.memberId))) break;
-      for (const memberId of await notifier.tellRecipients(event, told)) told.add(memberId);
+      // One platform failing (its database reads, its API) must not keep the others quiet.
+      const reached = await notifier.tellRecipients(event, told).catch((error: unknown) => {
+        this.logger?.error(
+          { err: error, platform: notifier.platform },
+          'telling recipients failed',
+        );
+        return [] as number[];
+      });
+      for (const memberId of reached) told.add(memberId);
     }
     return told;
   }

@@ -231,6 +231,7 @@ export type TeamsConversationKind = 'personal' | 'groupChat' | 'channel';
 
 export interface TeamsConversationTable {
   organization_id: number;
+  tenant_id: string;
   conversation_id: string;
   kind: TeamsConversationKind;
   /** The member a personal chat is with; null for group chats and channels. */

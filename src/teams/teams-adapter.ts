@@ -10,7 +10,7 @@ import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsHandlers } from './teams-handlers.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
-import { TeamsTenants } from './teams-tenants.ts';
+import { connectTenant, TeamsTenants } from './teams-tenants.ts';
 
 /**
  * The public cloud's Bot Framework endpoints. botbuilder uses them by default, but once one
@@ -62,9 +62,11 @@ export interface TeamsBot {
  * Without an app id (local mode only, refused elsewhere by the config) it takes
  * unauthenticated activities, as the Bot Framework Emulator sends them.
  */
-export function startTeamsAdapter(options: TeamsAdapterOptions): TeamsBot {
+export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<TeamsBot> {
   const { config, db, logger } = options;
   const appId = config.TEAMS_APP_ID ?? '';
+  // The configuration allows no app id in local mode only.
+  const localMode = appId === '';
   const adapter = new TeamsAdapter(
     appId
       ? {
@@ -92,17 +94,23 @@ export function startTeamsAdapter(options: TeamsAdapterOptions): TeamsBot {
     }
   };
 
+  // The allowed tenants join the organization now, so the next start finds it again.
+  for (const tenantId of allowedTeamsTenants(config)) {
+    await connectTenant(db, tenantId, options.organizationId);
+  }
   const conversations = new TeamsConversations(db);
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
   options.notifications.register(notifier);
   const handlers = new TeamsHandlers({
     router: options.router,
     services: options.services,
-    directory: new TeamsDirectory(db, teamsLogger),
+    directory: new TeamsDirectory(db, teamsLogger, localMode),
     tenants: new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId),
     conversations,
     notifications: options.notifications,
+    notifier,
     logger: teamsLogger,
+    localMode,
   });
   const app = new Application<TurnState>({
     adapter,

@@ -6,6 +6,8 @@ import type { TeamsConversationKind } from '../db/tables.ts';
 /** A conversation the bot was part of, kept so it can write there later (proactively). */
 export interface KnownConversation {
   readonly organizationId: number;
+  /** The Microsoft 365 tenant it is in. */
+  readonly tenantId: string;
   readonly kind: TeamsConversationKind;
   /** The person a personal chat is with. */
   readonly memberId: number | null;
@@ -33,13 +35,17 @@ export class TeamsConversations {
     const id = conversation.reference.conversation?.id;
     if (!id) return;
     const key = `${conversation.organizationId}:${id}`;
-    const reference = JSON.stringify(conversation.reference);
+    // Without the activity it came with: a later message starts anew instead of replying
+    // to that activity (in a channel, in its thread).
+    const { activityId: _reply, ...where } = conversation.reference;
+    const reference = JSON.stringify(where);
     const fingerprint = `${conversation.memberId}:${reference}`;
     if (this.#stored.get(key) === fingerprint) return;
     await this.db
       .insertInto('teams_conversations')
       .values({
         organization_id: conversation.organizationId,
+        tenant_id: conversation.tenantId,
         conversation_id: id,
         kind: conversation.kind,
         member_id: conversation.memberId,
@@ -74,12 +80,16 @@ export class TeamsConversations {
     );
   }
 
-  /** Any conversation of the organization: its service URL is where new chats are opened. */
-  async anyReference(organizationId: number): Promise<Partial<ConversationReference> | undefined> {
+  /** The latest conversation in a tenant: its service URL is where new chats are opened. */
+  async anyReference(
+    organizationId: number,
+    tenantId: string,
+  ): Promise<Partial<ConversationReference> | undefined> {
     const row = await this.db
       .selectFrom('teams_conversations')
       .select('reference')
       .where('organization_id', '=', organizationId)
+      .where('tenant_id', '=', tenantId)
       .orderBy('updated_at', 'desc')
       .limit(1)
       .executeTakeFirst();

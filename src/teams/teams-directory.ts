@@ -22,6 +22,7 @@ interface TeamsMemberDetails {
   name?: string;
   email?: string;
   userRole?: string;
+  tenantId?: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,6 +42,8 @@ export class TeamsDirectory {
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
+    /** Local mode takes the Bot Framework Emulator, whose users the Bot Connector does not know. */
+    private readonly localMode = false,
   ) {}
 
   /** The member an account is, creating them on first sight. */
@@ -96,7 +99,7 @@ export class TeamsDirectory {
         return known;
       }
     }
-    const details = await this.#details(context, account);
+    const details = await this.#details(context, tenant, account);
     const objectId = details.aadObjectId ?? aadObjectId;
     if (!objectId) throw new Error(`Teams user ${account.id} has no Azure AD object id`);
     if (details.id && details.id !== objectId)
@@ -120,15 +123,24 @@ export class TeamsDirectory {
    * The Bot Connector's record of a user. The Bot Framework Emulator (local mode) has none;
    * there the activity's own account stands in, with no email.
    */
-  async #details(context: TurnContext, account: TeamsAccount): Promise<TeamsMemberDetails> {
+  async #details(
+    context: TurnContext,
+    tenant: TeamsTenant,
+    account: TeamsAccount,
+  ): Promise<TeamsMemberDetails> {
+    let details: TeamsMemberDetails;
     try {
-      return (await TeamsInfo.getMember(context, account.id)) as TeamsMemberDetails;
+      details = (await TeamsInfo.getMember(context, account.id)) as TeamsMemberDetails;
     } catch (error) {
-      if (context.activity.channelId === 'msteams' || account.id !== context.activity.from?.id) {
-        throw error;
-      }
+      if (!this.localMode || account.id !== context.activity.from?.id) throw error;
       return { id: account.id, aadObjectId: account.aadObjectId ?? account.id, name: account.name };
     }
+    // A shared channel or a federated chat may show people of other tenants: they are not
+    // this organization's members.
+    if (details.tenantId && details.tenantId.toLowerCase() !== tenant.tenantId) {
+      throw new Error(`Teams user ${account.id} is in another tenant`);
+    }
+    return details;
   }
 
   #identity(tenant: TeamsTenant, aadObjectId: string) {

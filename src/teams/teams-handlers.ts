@@ -19,6 +19,7 @@ import {
 } from './teams-cards.ts';
 import { conversationKind, type TeamsConversations } from './teams-conversations.ts';
 import type { TeamsDirectory } from './teams-directory.ts';
+import type { TeamsNotifier } from './teams-notifier.ts';
 import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
 import { commandText, mentionedPeople } from './teams-text.ts';
 
@@ -28,6 +29,7 @@ const TENANT = Symbol('plaudit.teamsTenant');
 const NOT_ALLOWED =
   "Plaudit is not set up for your organization's Microsoft 365 tenant, so it cannot take kudos here. Ask your Plaudit admin to add it.";
 const FAILED = 'Something went wrong on our side; please try again in a moment.';
+const CARD_USED = 'That card was already used. Say "give" for a new one.';
 
 export interface TeamsHandlerDependencies {
   readonly router: CommandRouter;
@@ -36,7 +38,11 @@ export interface TeamsHandlerDependencies {
   readonly tenants: TeamsTenants;
   readonly conversations: TeamsConversations;
   readonly notifications: RecipientNotifications;
+  /** Sends to a member's personal chat with the bot, opening one if need be. */
+  readonly notifier: TeamsNotifier;
   readonly logger: Logger;
+  /** Local mode takes the Bot Framework Emulator; otherwise only the Teams channel is served. */
+  readonly localMode: boolean;
 }
 
 /**
@@ -68,6 +74,16 @@ export class TeamsHandlers {
 
   async #admit(context: TurnContext): Promise<boolean> {
     const activity = context.activity;
+    // A valid token says the Bot Framework sent the activity, not which channel the person
+    // is on. Only Teams vouches for its users' tenant and Azure AD ids; Web Chat and Direct
+    // Line clients choose theirs, so they are not served.
+    if (activity.channelId !== 'msteams' && !this.deps.localMode) {
+      this.deps.logger.warn(
+        { channelId: activity.channelId },
+        'an activity from a channel other than Teams',
+      );
+      return false;
+    }
     const tenantId =
       (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
       activity.conversation?.tenantId;
@@ -97,7 +113,10 @@ export class TeamsHandlers {
   async #onCardSubmitted(context: TurnContext, data: GiveKudosSubmission): Promise<void> {
     const actor = await this.#actor(context);
     const { text, mentions } = submissionAsCommand(data);
-    await this.#runAndAnswer(context, actor, text, mentions);
+    // Each click of Submit is a new activity; the card it came from is what is given once.
+    const card = context.activity.replyToId;
+    const key = card ? `teams:card:${context.activity.conversation.id}:${card}` : undefined;
+    await this.#runAndAnswer(context, actor, text, mentions, key);
   }
 
   async #onMembersAdded(context: TurnContext): Promise<void> {
@@ -110,6 +129,7 @@ export class TeamsHandlers {
     if (!installer) {
       await this.deps.conversations.remember({
         organizationId: tenant.organizationId,
+        tenantId: tenant.tenantId,
         kind,
         memberId: null,
         reference: TurnContext.getConversationReference(activity),
@@ -133,6 +153,7 @@ export class TeamsHandlers {
     const kind = conversationKind(activity.conversation.conversationType);
     await this.deps.conversations.remember({
       organizationId: tenant.organizationId,
+      tenantId: tenant.tenantId,
       kind,
       memberId: kind === 'personal' ? actor.id : null,
       reference: TurnContext.getConversationReference(activity),
@@ -145,17 +166,18 @@ export class TeamsHandlers {
     actor: Member,
     text: string,
     mentions: readonly MentionEntity[],
+    key?: string,
   ): Promise<void> {
     const activity = context.activity;
     const tenant = this.#tenant(context);
     const kind = conversationKind(activity.conversation.conversationType);
-    const reply = await this.deps.router
+    let reply = await this.deps.router
       .route({
         actor,
         text,
         mentions,
         // A redelivered activity has the same id in the same conversation: nothing twice.
-        idempotencyKey: `teams:${activity.conversation.id}:${activity.id}`,
+        idempotencyKey: key ?? `teams:${activity.conversation.id}:${activity.id}`,
         platform: 'teams',
         channel: kind === 'personal' ? null : activity.conversation.id,
         commandName: `@${activity.recipient.name || 'Plaudit'}`,
@@ -166,12 +188,46 @@ export class TeamsHandlers {
         this.deps.logger.error({ err: error, activity: activity.id }, 'a Teams command failed');
         return textReply(FAILED, { outcome: 'refused', code: 'internal' });
       });
-    await context.sendActivity(answer(reply, kind !== 'personal'));
+    if (key && reply.code === 'idempotency_conflict') {
+      reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
+    }
+    // The points have moved: the recipients hear of it even if the answer cannot be sent.
     for (const event of reply.events) {
       this.#followUps.start('Teams notifications', async () => {
         await this.deps.notifications.kudosGiven(event, 'teams');
       });
     }
+    try {
+      await this.#answer(context, actor, reply, kind !== 'personal');
+    } catch (error) {
+      // Not rethrown: the turn's error handler would ask to try again, and a new message
+      // would be a new kudos. Teams redelivers the same activity if it got no answer.
+      this.deps.logger.warn(
+        { err: error, activity: activity.id },
+        'a Teams answer could not be sent',
+      );
+    }
+  }
+
+  /**
+   * Answers in place; in a group chat or channel, a private answer (a balance, a refusal)
+   * goes to the person's own chat with the bot instead, with a pointer to it.
+   */
+  async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
+    const message = answer(reply, shared);
+    const celebration = shared && reply.events.length > 0;
+    if (!shared || celebration || reply.visibility !== 'private') {
+      await context.sendActivity(message);
+      return;
+    }
+    const tenant = this.#tenant(context);
+    const sent = await this.deps.notifier.tellMember(
+      { memberId: actor.id, organizationId: tenant.organizationId, tenantId: tenant.tenantId },
+      message,
+    );
+    await context.sendActivity(
+      sent ? `${actor.displayName}, I sent you the answer in our chat.` : message,
+    );
   }
 
   async #sendGiveCard(context: TurnContext, actor: Member): Promise<void> {

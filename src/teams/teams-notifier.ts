@@ -1,4 +1,4 @@
-import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { RecipientNotifier } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
@@ -9,17 +9,21 @@ import type { TeamsConversations } from './teams-conversations.ts';
 /** The Bot Framework's audience for tokens to the public cloud's channels. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
-/** A recipient the bot can reach in Teams without a personal chat yet. */
-interface TeamsRecipient {
+/** A member the bot may write to in Teams. */
+export interface TeamsTarget {
   readonly memberId: number;
-  readonly tenantId: string;
-  readonly userId: string;
+  readonly organizationId: number;
+  /** The tenant to open a chat in, when the member has none with the bot. */
+  readonly tenantId?: string;
 }
 
+type Message = string | Partial<Activity>;
+
 /**
- * Teams' side of the notifier port: a personal message to each recipient, in their chat
- * with the bot when there is one, otherwise in a new one-to-one chat the bot opens (Teams
- * allows that once the app is installed for the person or in a team of theirs).
+ * Personal messages in Teams: in the member's chat with the bot when there is one,
+ * otherwise in a new one-to-one chat the bot opens (Teams allows that once the app is
+ * installed for the person or in a team of theirs). It is also Teams' side of the
+ * notifier port: a personal message to each recipient of kudos.
  */
 export class TeamsNotifier implements RecipientNotifier {
   readonly platform = 'teams' as const;
@@ -39,102 +43,91 @@ export class TeamsNotifier implements RecipientNotifier {
     if (pending.length === 0) return [];
     const reason = event.message ? ` for ${event.message}` : '';
     const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
-    const chats = await this.conversations.personalChats(pending);
-    const withoutChat = pending.filter((memberId) => !chats.has(memberId));
-    const sent = await Promise.all([
-      ...[...chats].map(([memberId, reference]) => this.#send(memberId, reference, text)),
-      ...(await this.#reachable(withoutChat)).map((recipient) =>
-        this.#openChat(event.organizationId, recipient, text),
+    const sent = await Promise.all(
+      pending.map(async (memberId) =>
+        (await this.tellMember({ memberId, organizationId: event.organizationId }, text))
+          ? memberId
+          : undefined,
       ),
-    ]);
+    );
     return sent.filter((memberId): memberId is number => memberId !== undefined);
   }
 
-  async #send(
-    memberId: number,
-    reference: Partial<ConversationReference>,
-    text: string,
-  ): Promise<number | undefined> {
+  /** Sends a member a personal message; false when Teams could not be reached for them. */
+  async tellMember(target: TeamsTarget, message: Message): Promise<boolean> {
     try {
-      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
-        await context.sendActivity(text);
-      });
-      return memberId;
-    } catch (error) {
-      this.logger.warn({ err: error, memberId }, 'a Teams personal message failed');
-      return undefined;
-    }
-  }
-
-  /** Opens a one-to-one chat with a recipient, remembers it, and writes there. */
-  async #openChat(
-    organizationId: number,
-    recipient: TeamsRecipient,
-    text: string,
-  ): Promise<number | undefined> {
-    const known = await this.conversations.anyReference(organizationId);
-    if (!known?.serviceUrl || !known.bot) return undefined;
-    try {
-      await this.adapter.createConversationAsync(
-        this.appId,
-        'msteams',
-        known.serviceUrl,
-        BOT_FRAMEWORK_AUDIENCE,
-        {
-          isGroup: false,
-          bot: known.bot,
-          members: [{ id: recipient.userId, name: '' }],
-          tenantId: recipient.tenantId,
-          channelData: { tenant: { id: recipient.tenantId } },
-          activity: undefined as never,
-        },
-        async (context: TurnContext) => {
-          const reference = context.activity
-            ? {
-                ...known,
-                conversation: context.activity.conversation,
-                user: { id: recipient.userId, name: '' },
-              }
-            : undefined;
-          if (reference?.conversation?.id) {
-            await this.conversations.remember({
-              organizationId,
-              kind: 'personal',
-              memberId: recipient.memberId,
-              reference,
-            });
-          }
-          await context.sendActivity(text);
-        },
-      );
-      return recipient.memberId;
+      const chat = (await this.conversations.personalChats([target.memberId])).get(target.memberId);
+      if (chat) {
+        await this.adapter.continueConversationAsync(this.appId, chat, async (context) => {
+          await context.sendActivity(message);
+        });
+        return true;
+      }
+      return await this.#openChat(target, message);
     } catch (error) {
       this.logger.warn(
-        { err: error, memberId: recipient.memberId },
-        'could not open a Teams chat with a recipient',
+        { err: error, memberId: target.memberId },
+        'a Teams personal message failed',
       );
-      return undefined;
+      return false;
     }
   }
 
-  /** Recipients with a Teams user id the bot has seen (in a mention or a message). */
-  async #reachable(memberIds: readonly number[]): Promise<TeamsRecipient[]> {
-    if (memberIds.length === 0) return [];
-    const rows = await this.db
+  /** Opens a one-to-one chat with a member the bot has seen, remembers it, and writes there. */
+  async #openChat(target: TeamsTarget, message: Message): Promise<boolean> {
+    const user = await this.#teamsUser(target);
+    if (!user) return false;
+    const known = await this.conversations.anyReference(target.organizationId, user.tenantId);
+    if (!known?.serviceUrl || !known.bot) return false;
+    // Only where and as whom to write is taken from the other conversation.
+    const base = { channelId: 'msteams', serviceUrl: known.serviceUrl, bot: known.bot };
+    await this.adapter.createConversationAsync(
+      this.appId,
+      'msteams',
+      known.serviceUrl,
+      BOT_FRAMEWORK_AUDIENCE,
+      {
+        isGroup: false,
+        bot: known.bot,
+        members: [{ id: user.userId, name: '' }],
+        tenantId: user.tenantId,
+        channelData: { tenant: { id: user.tenantId } },
+        activity: undefined as never,
+      },
+      async (context: TurnContext) => {
+        const conversation = context.activity?.conversation;
+        if (conversation?.id) {
+          const reference: Partial<ConversationReference> = {
+            ...base,
+            conversation: { ...conversation, tenantId: user.tenantId },
+            user: { id: user.userId, name: '' },
+          };
+          await this.conversations.remember({
+            organizationId: target.organizationId,
+            tenantId: user.tenantId,
+            kind: 'personal',
+            memberId: target.memberId,
+            reference,
+          });
+        }
+        await context.sendActivity(message);
+      },
+    );
+    return true;
+  }
+
+  /** The Teams user id of a member the bot has seen (in a mention or a message). */
+  async #teamsUser(target: TeamsTarget): Promise<{ tenantId: string; userId: string } | undefined> {
+    let query = this.db
       .selectFrom('platform_identities as p')
       .innerJoin('teams_users as u', (join) =>
         join.onRef('u.tenant_id', '=', 'p.tenant_id').onRef('u.aad_object_id', '=', 'p.user_id'),
       )
-      .select(['p.member_id', 'p.tenant_id', 'u.user_id'])
+      .select(['p.tenant_id', 'u.user_id'])
       .where('p.platform', '=', 'teams')
-      .where('p.member_id', 'in', [...memberIds])
-      .execute();
-    const byMember = new Map(
-      rows.map((row) => [
-        row.member_id,
-        { memberId: row.member_id, tenantId: row.tenant_id, userId: row.user_id },
-      ]),
-    );
-    return [...byMember.values()];
+      .where('p.member_id', '=', target.memberId);
+    if (target.tenantId) query = query.where('p.tenant_id', '=', target.tenantId);
+    const row = await query.limit(1).executeTakeFirst();
+    return row && { tenantId: row.tenant_id, userId: row.user_id };
   }
 }

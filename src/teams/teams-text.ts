@@ -23,7 +23,18 @@ const ENTITIES: Record<string, string> = {
  * strips it), and the rest is plain text with its `<at>` tags, which are the mentions.
  */
 export function commandText(activity: Partial<Activity>): string {
-  return teamsPlainText(activity.text ?? '');
+  let text = activity.text ?? '';
+  // teams-ai strips the bot's first mention; a second one ("@Plaudit … @Plaudit") goes too.
+  for (const entity of (activity.entities ?? []) as MentionEntityJson[]) {
+    if (
+      entity.type === 'mention' &&
+      entity.text &&
+      entity.mentioned?.id === activity.recipient?.id
+    ) {
+      text = text.split(entity.text).join(' ');
+    }
+  }
+  return teamsPlainText(text);
 }
 
 /**

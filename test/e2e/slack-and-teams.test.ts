@@ -43,8 +43,16 @@ describe('Slack and Teams in one organization', () => {
     await plaudit.settled();
     return (JSON.parse(response.body) as { text: string }).text;
   }
+  /** A message to the bot: with mentions, in a group chat (whose people it can look up), else in a personal chat. */
   async function teams(from: typeof ana, text: string, mentions: (typeof ana)[] = []) {
-    const message = teamsMessage(scene, from, text, { mentions });
+    const message = teamsMessage(
+      scene,
+      from,
+      text,
+      mentions.length > 0
+        ? { mentions, conversationType: 'groupChat', conversationId: '19:office@thread.v2' }
+        : {},
+    );
     const response = await postActivity(
       plaudit.url,
       message,

@@ -80,8 +80,12 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       tenantId,
       bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
     };
+    plaudit = await start();
+  });
+  /** A Teams-only Plaudit on the test database. */
+  const start = () => {
     const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    plaudit = await startPlaudit(
+    return startPlaudit(
       parseConfig({
         ...teamsBot.env,
         PORT: '0',
@@ -90,7 +94,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       }),
       teamsBot.options,
     );
-  });
+  };
   afterAll(async () => {
     await plaudit?.close();
     await connector.stop();
@@ -101,34 +105,6 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     expect((await postActivity(plaudit.url, teamsMessage(scene, ana, 'help'))).status).toBe(401);
   });
 
-  it('gives in a personal chat: a confirmation card, and a personal message to the recipient', async () => {
-    const message = teamsMessage(scene, ana, 'give <at>Li</at> 10 for the launch #teamwork', {
-      mentions: [li],
-    });
-    const response = await send(message);
-    expect(response.status).toBe(200);
-    expect(await earned(li)).toBe(10);
-    const [reply] = connector.sentTo(`a:personal-${ana.id}`);
-    expect(reply?.replyToId).toBe(message.id);
-    expect(reply?.activity.summary).toBe(
-      'You gave 10 points to Li for the launch #teamwork. You have 90 points left to give this month.',
-    );
-    expect(JSON.stringify(reply?.activity.attachments)).toContain(
-      'application/vnd.microsoft.card.adaptive',
-    );
-    // Replies carry the bot's own token, issued to this app by the token endpoint.
-    const bearer = reply?.authorization?.replace(/^Bearer /, '') ?? '';
-    expect(connector.issuedTokens.get(bearer)).toBe(APP_ID);
-    // Li never chatted with the bot: it opens a one-to-one chat to tell her.
-    expect(connector.createdConversations.at(-1)).toMatchObject({
-      isGroup: false,
-      members: [{ id: li.id }],
-      tenantId,
-    });
-    const [personal] = connector.sentTo(`a:chat-with-${li.id}`);
-    expect(personal?.activity.text).toBe('🎉 Ana gave you 10 points for the launch #teamwork');
-  });
-
   it('gives to several people in a channel where the bot is mentioned, once each', async () => {
     const channel = `19:${randomUUID()}@thread.tacv2;messageid=1`;
     const message = teamsMessage(
@@ -137,9 +113,9 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       '<at>Ana</at> <at>Li</at> and <at>Ana</at> 5 for pairing',
       { conversationType: 'channel', conversationId: channel, mentions: [ana, li, ana] },
     );
-    await send(message);
+    expect((await send(message)).status).toBe(200);
     expect(await earned(ana)).toBe(5);
-    expect(await earned(li)).toBe(15);
+    expect(await earned(li)).toBe(5);
     const [celebration] = repliesTo(message);
     expect(celebration?.summary).toBe(
       'You gave 5 points to Ana and Li for pairing. You have 90 points left to give this month.',
@@ -147,10 +123,57 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     const card = JSON.stringify(celebration?.attachments);
     expect(card).toContain('José García gave Ana and Li 5 points');
     expect(card).toContain('pairing');
-    // Li has a chat with the bot now; she is told there, not in a new one.
-    expect(connector.sentTo(`a:chat-with-${li.id}`).at(-1)?.activity.text).toBe(
-      '🎉 José García gave you 5 points for pairing',
+    // Replies carry the bot's own token, issued to this app by the token endpoint.
+    const bearer = connector.sentTo(channel)[0]?.authorization?.replace(/^Bearer /, '') ?? '';
+    expect(connector.issuedTokens.get(bearer)).toBe(APP_ID);
+    // Li never chatted with the bot: it opens a one-to-one chat to tell her.
+    expect(connector.createdConversations).toContainEqual(
+      expect.objectContaining({ isGroup: false, members: [{ id: li.id, name: '' }], tenantId }),
     );
+    expect(connector.sentTo(`a:chat-with-${li.id}`).map((sent) => sent.activity.text)).toEqual([
+      '🎉 José García gave you 5 points for pairing',
+    ]);
+  });
+
+  it('gives in a personal chat: a confirmation card, and a personal message to the recipient', async () => {
+    const message = teamsMessage(scene, ana, 'give <at>Li</at> 10 for the launch #teamwork', {
+      mentions: [li],
+    });
+    await send(message);
+    expect(await earned(li)).toBe(15);
+    const [reply] = connector.sentTo(`a:personal-${ana.id}`);
+    expect(reply?.replyToId).toBe(message.id);
+    expect(reply?.activity.summary).toBe(
+      'You gave 10 points to Li for the launch #teamwork. You have 90 points left to give this month.',
+    );
+    expect(JSON.stringify(reply?.activity.attachments)).toContain(
+      'application/vnd.microsoft.card.adaptive',
+    );
+    // Li has a chat with the bot now: she is told there.
+    expect(connector.sentTo(`a:chat-with-${li.id}`).at(-1)?.activity.text).toBe(
+      '🎉 Ana gave you 10 points for the launch #teamwork',
+    );
+    // References are kept without the activity they came with, so that a later message
+    // starts anew rather than replying to an old one (in a channel, inside its thread).
+    const { rows } = await sql<{ reference: Record<string, unknown> }>`
+      select reference from teams_conversations where conversation_id = ${`a:personal-${ana.id}`}`.execute(
+      plaudit.db,
+    );
+    expect(rows[0]?.reference.conversation).toMatchObject({ id: `a:personal-${ana.id}` });
+    expect(rows[0]?.reference).not.toHaveProperty('activityId');
+  });
+
+  it('knows only the people it has met in a personal chat, as Teams shows it no one else', async () => {
+    const newcomer = person('Nina Newcomer');
+    const message = teamsMessage(scene, ana, '<at>Nina Newcomer</at> 5 for the welcome', {
+      mentions: [newcomer],
+    });
+    const before = await ledgerRows();
+    await send(message);
+    expect(replyText(message)).toBe(
+      'I do not know who Nina Newcomer is; check the name or pick them from the list.',
+    );
+    expect(await ledgerRows()).toEqual(before);
   });
 
   it('tells two people who show the same name apart by their mention entities', async () => {
@@ -182,6 +205,8 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   });
 
   it('refuses every bad give with a sentence, and the ledger does not move', async () => {
+    // Gil, a guest, says hello first: in a personal chat the bot knows only people it met.
+    await send(teamsMessage(scene, guest, 'help'));
     // Gil's member is deactivated, as an admin (or Slack) may have done.
     await send(teamsMessage(scene, gone, 'balance'));
     await sql`update members set status = 'deactivated' where id = (
@@ -287,6 +312,50 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     expect(await ledgerRows()).toEqual(before);
   });
 
+  it('gives once per card, however often its Submit is clicked', async () => {
+    const ask = teamsMessage(scene, tanaka, 'give');
+    await send(ask);
+    const cardId = 'card-activity-1';
+    const click = () =>
+      cardSubmission(
+        scene,
+        tanaka,
+        { verb: 'give_kudos', recipients: li.aadObjectId, amount: '2', reason: 'the card' },
+        { replyToId: cardId },
+      );
+    const before = await earned(li);
+    await send(click());
+    await send(click());
+    expect(await earned(li)).toBe(before + 2);
+    const other = cardSubmission(
+      scene,
+      tanaka,
+      { verb: 'give_kudos', recipients: ana.aadObjectId, amount: '3', reason: 'the same card' },
+      { replyToId: cardId },
+    );
+    const rows = await ledgerRows();
+    await send(other);
+    expect(replyText(other)).toBe('That card was already used. Say "give" for a new one.');
+    expect(await ledgerRows()).toEqual(rows);
+  });
+
+  it('does not take people of another tenant in a shared channel as members', async () => {
+    const visitor = person('Vera Visitor', { tenantId: randomUUID() });
+    const message = teamsMessage(scene, ana, '<at>Vera Visitor</at> 5 for visiting', {
+      conversationType: 'channel',
+      conversationId: `19:${randomUUID()}@thread.tacv2`,
+      mentions: [visitor],
+    });
+    const before = await ledgerRows();
+    await send(message);
+    expect(await ledgerRows()).toEqual(before);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from platform_identities where user_id = ${visitor.aadObjectId}`.execute(
+      plaudit.db,
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
   it('credits a redelivered activity once', async () => {
     const message = teamsMessage(scene, tanaka, '<at>José García</at> 6 for the retry', {
       mentions: [jose],
@@ -309,15 +378,47 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       ['history', 'Ana gave you 10'],
       ['help', 'give @ana @li 10'],
     ] as const) {
-      const message = teamsMessage(scene, li, text, {
-        conversationType: 'groupChat',
-        conversationId: `19:${randomUUID()}@thread.v2`,
-      });
+      const message = teamsMessage(scene, li, text);
       await send(message);
       const [reply] = repliesTo(message);
       expect(reply?.attachments, text).toBeDefined();
       expect(JSON.stringify(reply?.attachments), text).toContain(expected);
     }
+  });
+
+  it('answers private questions asked in a group chat or channel in a personal chat', async () => {
+    const chat = `19:${randomUUID()}@thread.v2`;
+    // What the bot sends Li in private from now on: to her latest chat with it.
+    const sentBefore = connector.sent.length;
+    const toLi = () =>
+      connector.sent
+        .slice(sentBefore)
+        .filter(
+          (sent) => sent.conversationId.startsWith('a:') && sent.conversationId.includes(li.id),
+        );
+    const message = teamsMessage(scene, li, 'history', {
+      conversationType: 'groupChat',
+      conversationId: chat,
+    });
+    await send(message);
+    // The group sees only a pointer; Li's history goes to her own chat with the bot.
+    expect(repliesTo(message).map((reply) => reply.text)).toEqual([
+      'Li, I sent you the answer in our chat.',
+    ]);
+    const [answer] = toLi();
+    expect(JSON.stringify(answer?.activity.attachments)).toContain('Ana gave you 10');
+    expect(JSON.stringify(connector.sentTo(chat))).not.toContain('Ana gave you 10');
+    // A refusal is private too.
+    const refused = teamsMessage(scene, li, '<at>Li</at> 5 for me', {
+      conversationType: 'channel',
+      conversationId: `19:${randomUUID()}@thread.tacv2`,
+      mentions: [li],
+    });
+    await send(refused);
+    expect(repliesTo(refused).map((reply) => reply.text)).toEqual([
+      'Li, I sent you the answer in our chat.',
+    ]);
+    expect(toLi().at(-1)?.activity.text).toBe('You cannot give kudos to yourself.');
   });
 
   it('remembers the personal chat on install and writes there later', async () => {
@@ -333,6 +434,37 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       '🎉 Ana gave you 1 point for joining',
     );
     expect(connector.createdConversations).toHaveLength(created);
+  });
+
+  it('keeps a new deployment in one organization across restarts, before anyone writes', async () => {
+    const freshTenant = randomUUID();
+    const organizationOf = async (db: RunningPlaudit['db']) => {
+      const { rows } = await sql<{ organization_id: number }>`
+        select organization_id from teams_tenants where tenant_id = ${freshTenant}`.execute(db);
+      return rows[0]?.organization_id;
+    };
+    const startFresh = () => {
+      const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: freshTenant });
+      return startPlaudit(
+        parseConfig({
+          ...teamsBot.env,
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: inject('databaseUrl'),
+        }),
+        teamsBot.options,
+      );
+    };
+    const first = await startFresh();
+    const organization = await organizationOf(first.db);
+    await first.close();
+    expect(organization).toBeDefined();
+    const second = await startFresh();
+    try {
+      expect(await organizationOf(second.db)).toBe(organization);
+    } finally {
+      await second.close();
+    }
   });
 
   describe('refuses what it must not trust, and changes nothing', () => {
@@ -373,6 +505,22 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
         expect(connector.sent).toHaveLength(sentBefore);
       });
     }
+
+    it('serves only the Teams channel: Web Chat and Direct Line choose their own user ids', async () => {
+      const before = await ledgerRows();
+      const sentBefore = connector.sent.length;
+      // Validly signed, but Direct Line lets the client claim to be Ana.
+      const forged = {
+        ...teamsMessage(scene, ana, '<at>Li</at> 9 for nothing', { mentions: [li] }),
+        channelId: 'directline',
+        from: { id: ana.aadObjectId, name: 'Ana' },
+      };
+      const response = await postActivity(plaudit.url, forged, token());
+      await plaudit.settled();
+      expect(response.status).toBe(200);
+      expect(await ledgerRows()).toEqual(before);
+      expect(connector.sent).toHaveLength(sentBefore);
+    });
 
     it('answers 400 to a body that is not an activity', async () => {
       const before = await ledgerRows();

@@ -17,6 +17,8 @@ export interface FakeTeamsUser {
   readonly name: string;
   readonly email?: string;
   readonly userRole?: 'user' | 'guest';
+  /** Set for a person of another tenant (a shared channel); the Connector then says so. */
+  readonly tenantId?: string;
 }
 
 /**
@@ -31,7 +33,8 @@ export class FakeBotConnector {
   readonly users = new Map<string, FakeTeamsUser>();
   readonly createdConversations: Array<Record<string, unknown>> = [];
   readonly memberLookups: string[] = [];
-  readonly key = new BotFrameworkKey();
+  // The Bot Framework's own keys endorse many channels, not only Teams.
+  readonly key = new BotFrameworkKey(['msteams', 'webchat', 'directline', 'slack']);
   /** Tokens the token endpoint issued, each for the client id it was asked for. */
   readonly issuedTokens = new Map<string, string>();
   #server: Server | undefined;
@@ -111,14 +114,19 @@ export class FakeBotConnector {
     }
     const member = /^\/teams\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/.exec(path);
     if (request.method === 'GET' && member) {
-      const id = member[2] as string;
+      const [, conversationId = '', id = ''] = member;
       this.memberLookups.push(id);
       const user =
         this.users.get(id) ?? [...this.users.values()].find((known) => known.aadObjectId === id);
-      if (!user) return { status: 404, body: { error: { code: 'MemberNotFoundInConversation' } } };
+      // A one-to-one chat (`a:…`) has two members: the bot and the person it is with.
+      const inConversation =
+        user && (!conversationId.startsWith('a:') || conversationId.includes(user.id));
+      if (!user || !inConversation) {
+        return { status: 404, body: { error: { code: 'MemberNotFoundInConversation' } } };
+      }
       return {
         status: 200,
-        body: { ...user, givenName: user.name, userPrincipalName: user.email, tenantId: 'x' },
+        body: { ...user, givenName: user.name, userPrincipalName: user.email },
       };
     }
     return { status: 404, body: { error: { code: 'NotFound', message: path } } };

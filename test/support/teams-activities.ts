@@ -20,6 +20,8 @@ export interface MessageOptions {
   readonly id?: string;
   readonly tenantId?: string;
   readonly value?: Record<string, unknown>;
+  /** The message a card submission came from. */
+  readonly replyToId?: string;
 }
 
 function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
@@ -75,6 +77,7 @@ export function teamsMessage(
     ...(options.value
       ? { value: options.value }
       : { text: mentionBot ? `${botTag} ${text}` : text }),
+    ...(options.replyToId ? { replyToId: options.replyToId } : {}),
     entities,
     locale: 'en-US',
     ...conversation(scene, from, options),

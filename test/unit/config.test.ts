@@ -88,6 +88,15 @@ describe('parseConfig', () => {
           TEAMS_ALLOWED_TENANTS: 'contoso',
         }),
       ).toThrow('TEAMS_ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs).');
+      expect(() =>
+        parseConfig({ TEAMS_OPENID_METADATA_URL: 'http://login.example.com/openid' }),
+      ).toThrow(
+        'TEAMS_OPENID_METADATA_URL must be an https URL (http only on this machine, for tests).',
+      );
+      expect(
+        parseConfig({ TEAMS_OPENID_METADATA_URL: 'http://127.0.0.1:4000/v1/openid' })
+          .TEAMS_OPENID_METADATA_URL,
+      ).toBe('http://127.0.0.1:4000/v1/openid');
     });
   });
 

@@ -57,4 +57,18 @@ describe('RecipientNotifications', () => {
     nobody.register(platform('teams', [], []));
     expect((await nobody.kudosGiven(event, 'slack')).size).toBe(0);
   });
+
+  it('goes on to the next platform when one fails', async () => {
+    const calls: Array<[Platform, number[]]> = [];
+    const notifications = new RecipientNotifications();
+    notifications.register({
+      platform: 'teams',
+      tellRecipients: async () => {
+        throw new Error('the database went away');
+      },
+    });
+    notifications.register(platform('slack', [2, 3, 4], calls));
+    expect([...(await notifications.kudosGiven(event, 'teams'))].sort()).toEqual([2, 3, 4]);
+    expect(calls).toEqual([['slack', [2, 3, 4]]]);
+  });
 });

@@ -99,6 +99,8 @@ export async function startPlaudit(
   let teams: TeamsBot | undefined;
   if (config.TEAMS_APP_ID || local) {
     organizationId ??= await newOrganization(db, 'Microsoft Teams');
+    // botbuilder and teams-ai are large: loaded only where Teams is served.
+    const { startTeamsAdapter } = await import('./teams/teams-adapter.ts');
     teams = await startTeamsAdapter({
       config,
       db,

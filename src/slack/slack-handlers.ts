@@ -47,6 +47,8 @@ export interface SlackHandlerDependencies {
  */
 export class SlackHandlers {
   readonly #followUps: FollowUps;
+  /** Slack ids of the people of kudos being celebrated, by recognition, while they are. */
+  readonly #slackIdsOf = new Map<number, ReadonlyMap<number, string>>();
 
   constructor(private readonly deps: SlackHandlerDependencies) {
     this.#followUps = new FollowUps(deps.logger);
@@ -206,11 +208,17 @@ export class SlackHandlers {
         ...event.recipients.map((recipient) => recipient.memberId),
       ]);
       const giver = slackIds.get(giverId);
-      await Promise.all([
-        this.deps.notifier.celebrate(event, slackIds),
-        this.deps.notifications.kudosGiven(event, 'slack'),
-        this.#refreshHomes(connected, new Map(giver ? [[giverId, giver]] : [])),
-      ]);
+      // The recipients' Slack ids were just read: the notifier port's Slack side takes them.
+      this.#slackIdsOf.set(event.recognitionId, slackIds);
+      try {
+        await Promise.all([
+          this.deps.notifier.celebrate(event, slackIds),
+          this.deps.notifications.kudosGiven(event, 'slack'),
+          this.#refreshHomes(connected, new Map(giver ? [[giverId, giver]] : [])),
+        ]);
+      } finally {
+        this.#slackIdsOf.delete(event.recognitionId);
+      }
     }
   }
 
@@ -219,11 +227,18 @@ export class SlackHandlers {
     const { workspace } = this.deps;
     if (event.organizationId !== workspace.organizationId) return [];
     const pending = event.recipients.filter((recipient) => !told.has(recipient.memberId));
-    const slackIds = await slackIdsOf(
-      this.deps.db,
-      workspace,
-      pending.map((recipient) => recipient.memberId),
-    );
+    const known = this.#slackIdsOf.get(event.recognitionId);
+    const slackIds = known
+      ? new Map(
+          pending.flatMap((r) =>
+            known.has(r.memberId) ? [[r.memberId, known.get(r.memberId) as string] as const] : [],
+          ),
+        )
+      : await slackIdsOf(
+          this.deps.db,
+          workspace,
+          pending.map((recipient) => recipient.memberId),
+        );
     await Promise.all([
       this.deps.notifier.tellRecipients(event, slackIds),
       this.#refreshHomes(workspace, slackIds),

@@ -9,6 +9,8 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { createHttpApp } from './http/server.ts';
+import type { Jobs } from './jobs/job-queue.ts';
+import { openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
@@ -25,6 +27,8 @@ export interface RunningPlaudit {
   readonly db: Database;
   /** The Slack adapter, when Slack is configured. */
   readonly slack: SlackAdapter | undefined;
+  /** The job queues (BullMQ, or inline in local mode). */
+  readonly jobs: Jobs;
   /** Resolves when the notifications of every answered command have been sent. */
   settled(): Promise<void>;
   /** Stops taking requests, lets the ones in flight finish, then closes the database. */
@@ -113,6 +117,8 @@ export async function startPlaudit(
     });
     mount.push(teams.routes);
   }
+  const jobs = openJobs(config, logger);
+  if (config.PLAUDIT_ROLE === 'all') await startWorkers({ db, services, jobs, logger });
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
@@ -135,12 +141,14 @@ export async function startPlaudit(
     url,
     db,
     slack,
+    jobs,
     async settled() {
       await Promise.all([slack?.settled(), teams?.settled()]);
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([slack?.settled(), teams?.settled()]);
+      await jobs.close();
       await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');

@@ -29,6 +29,26 @@ export const configSchema = z.object({
     .default(10),
   /** Redis connection URL for the job queues; when unset, jobs run inline. */
   REDIS_URL: redisUrl.optional(),
+  /** Key prefix of the job queues in Redis. @defaultValue plaudit */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'letters, digits, dots, dashes or underscores' })
+    .default('plaudit'),
+  /**
+   * How long a worker that stopped answering (killed, frozen) keeps its running jobs before
+   * another worker takes them over. @defaultValue 30000
+   */
+  JOBS_LOCK_MS: z.coerce
+    .number({ message: 'milliseconds from 1000 to 600000' })
+    .int({ message: 'milliseconds from 1000 to 600000' })
+    .min(1000, { message: 'milliseconds from 1000 to 600000' })
+    .max(600_000, { message: 'milliseconds from 1000 to 600000' })
+    .default(30_000),
+  /**
+   * What this process does: `web` serves HTTP, `worker` runs jobs, `all` both.
+   * @defaultValue all
+   */
+  PLAUDIT_ROLE: z.enum(['all', 'web', 'worker'], { message: 'all, web or worker' }).default('all'),
   /** Folder of the embedded database. @defaultValue ./.plaudit */
   PLAUDIT_DATA_DIR: z.string().default('./.plaudit'),
   /** HTTP listen address. @defaultValue 127.0.0.1 */
@@ -124,6 +144,16 @@ function checkCombinations(config: Config): string[] {
   if (!slack && (config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN)) {
     problems.push(
       'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
+    );
+  }
+  if (config.PLAUDIT_ROLE === 'worker' && !config.DATABASE_URL) {
+    problems.push(
+      'DATABASE_URL must be set when PLAUDIT_ROLE is worker: the embedded database belongs to one process.',
+    );
+  }
+  if (config.PLAUDIT_ROLE !== 'all' && !config.REDIS_URL) {
+    problems.push(
+      `REDIS_URL must be set when PLAUDIT_ROLE is ${config.PLAUDIT_ROLE}: web and worker processes share their jobs through Redis.`,
     );
   }
   problems.push(...teamsProblems(config, slack));

@@ -1,14 +1,17 @@
 import { startPlaudit } from './app.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import { startWorker } from './worker.ts';
 
 try {
-  const plaudit = await startPlaudit(parseConfig(process.env));
+  const config = parseConfig(process.env);
+  const running =
+    config.PLAUDIT_ROLE === 'worker' ? await startWorker(config) : await startPlaudit(config);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.error(`${signal} received: shutting down`);
-    await plaudit.close();
+    await running.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

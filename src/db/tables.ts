@@ -169,6 +169,7 @@ export interface RecognitionSettingsTable {
   guests_may_participate: Defaulted<boolean>;
   who_may_give: ColumnType<PermissionRuleJson, string | undefined, string>;
   who_may_receive: ColumnType<PermissionRuleJson, string | undefined, string>;
+  prorate_new_members: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface CompanyValueTable {

@@ -16,6 +16,8 @@ export interface Member {
   readonly isBot: boolean;
   /** The member's own time zone, when their chat platform reports one. */
   readonly timezone: string | null;
+  /** When the member was added to the organization. */
+  readonly joinedAt: Date;
 }
 
 export interface NewMember {
@@ -41,6 +43,7 @@ const MEMBER_COLUMNS = [
   'is_guest',
   'is_bot',
   'timezone',
+  'created_at',
 ] as const;
 
 interface MemberRow {
@@ -53,6 +56,7 @@ interface MemberRow {
   is_guest: boolean;
   is_bot: boolean;
   timezone: string | null;
+  created_at: Date;
 }
 
 function toMember(row: MemberRow): Member {
@@ -66,6 +70,7 @@ function toMember(row: MemberRow): Member {
     isGuest: row.is_guest,
     isBot: row.is_bot,
     timezone: row.timezone,
+    joinedAt: row.created_at,
   };
 }
 

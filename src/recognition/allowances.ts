@@ -15,6 +15,23 @@ export function allowancePeriodKey(memberId: number, period: AllowancePeriod): s
 const OPENED_CACHE_LIMIT = 100_000;
 
 /**
+ * What a member is granted when a period opens: their allowance, or, for someone who
+ * joined after the period began in an organization that prorates, the share of it that
+ * matches the time left (rounded down). The lazy opening and the reset job agree on it.
+ */
+export function periodGrant(
+  settings: RecognitionSettings,
+  member: Pick<Member, 'id' | 'roles' | 'joinedAt'>,
+  period: AllowancePeriod,
+): number {
+  const full = allowanceFor(settings, member);
+  if (!settings.prorateNewMembers || member.joinedAt <= period.start) return full;
+  const total = period.end.getTime() - period.start.getTime();
+  const left = Math.max(0, period.end.getTime() - member.joinedAt.getTime());
+  return Math.floor((full * left) / total);
+}
+
+/**
  * Opens giving periods: expires what is left of the member's allowance beyond the
  * rollover cap and grants the new period's amount, as one linked ledger request.
  */
@@ -39,7 +56,7 @@ export class AllowancePeriods {
       const left =
         (await this.ledger.balances([own.allowance.id])).get(own.allowance.id)?.available ?? 0;
       const expire = Math.max(0, left - settings.rolloverCap);
-      const grant = allowanceFor(settings, member);
+      const grant = periodGrant(settings, member, period);
       const transfers: TransferSpec[] = [];
       if (expire > 0) {
         transfers.push({

@@ -14,6 +14,8 @@ export interface RecognitionSettings {
   readonly allowanceAmount: number;
   /** Unused allowance carried into the next period, at most; 0 means it all expires. */
   readonly rolloverCap: number;
+  /** A member who joins mid-period gets the share of the allowance that is left of it. */
+  readonly prorateNewMembers: boolean;
   readonly defaultAmount: number;
   readonly minAmount: number;
   readonly maxAmount: number;
@@ -92,6 +94,7 @@ export async function loadRecognitionSettings(
       allowanceCadence: row.allowance_cadence,
       allowanceAmount: row.allowance_amount,
       rolloverCap: row.rollover_cap,
+      prorateNewMembers: row.prorate_new_members,
       defaultAmount: row.default_amount,
       minAmount: row.min_amount,
       maxAmount: row.max_amount,

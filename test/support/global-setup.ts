@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.ts';
@@ -7,16 +8,40 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A database made for this test run, migrated to the newest schema. */
     databaseUrl: string;
+    /** The Redis server for queue tests; each test uses a fresh key prefix on it. */
+    redisUrl: string;
   }
 }
 
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Redis is required like Postgres: a missing server fails the run, with the command to start it. */
+async function checkRedis(): Promise<void> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${REDIS_URL} (${(error as Error).message}). Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /**
  * Creates a fresh Postgres database for the run and drops it afterwards. Postgres is
  * required: a missing server fails the run (it never skips), with the command to start it.
  */
 export default async function setup(project: TestProject) {
+  await checkRedis();
+  project.provide('redisUrl', REDIS_URL);
   const admin = new pg.Client({ connectionString: SERVER_URL });
   try {
     await admin.connect();

@@ -1,0 +1,143 @@
+import { type Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  type JobHandler,
+  type JobOptions,
+  type JobSchedule,
+  type Jobs,
+  PermanentJobFailure,
+  type QueueName,
+} from './job-queue.ts';
+
+export interface BullJobsOptions {
+  readonly url: string;
+  /** Key prefix of every queue; tests use a fresh one each. @defaultValue plaudit */
+  readonly prefix?: string;
+  /** How long a silent worker keeps its jobs before another takes them. @defaultValue 30000 */
+  readonly lockDurationMs?: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The job queue port on BullMQ. Connections follow BullMQ's production guide: producers
+ * fail fast while Redis is away (a web request must not hang on it), workers retry for
+ * ever (`maxRetriesPerRequest: null`) and resume when Redis is back. Finished jobs are
+ * kept an hour, failed ones a week, for the dashboard.
+ */
+export class BullJobs implements Jobs {
+  readonly #producer: Redis;
+  readonly #queues = new Map<QueueName, Queue>();
+  readonly #workers: Worker[] = [];
+  readonly #workerConnections: Redis[] = [];
+  readonly #prefix: string;
+
+  constructor(private readonly options: BullJobsOptions) {
+    this.#prefix = options.prefix ?? 'plaudit';
+    this.#producer = new Redis(options.url, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: false,
+    });
+    this.#producer.on('error', (error) =>
+      options.logger.warn({ err: error }, 'Redis (queue producer) connection error'),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#producer, prefix: this.#prefix });
+      queue.on('error', (error) =>
+        this.options.logger.warn({ err: error, queue: name }, 'queue error'),
+      );
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add(queue: QueueName, name: string, data: unknown, options: JobOptions = {}) {
+    await this.queue(queue).add(name, data, {
+      jobId: options.jobId,
+      attempts: options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  async schedule(queue: QueueName, schedule: JobSchedule) {
+    await this.queue(queue).upsertJobScheduler(
+      schedule.id,
+      { pattern: schedule.pattern, tz: schedule.timezone },
+      {
+        name: schedule.job.name,
+        data: schedule.job.data,
+        opts: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 5000 },
+          removeOnComplete: { age: 7 * 24 * 3600 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      },
+    );
+  }
+
+  async unschedule(queue: QueueName, id: string) {
+    await this.queue(queue).removeJobScheduler(id);
+  }
+
+  work(
+    queue: QueueName,
+    handlers: Readonly<Record<string, JobHandler>>,
+    options: { readonly concurrency?: number } = {},
+  ) {
+    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null });
+    connection.on('error', (error) =>
+      this.options.logger.warn({ err: error }, 'Redis (worker) connection error'),
+    );
+    this.#workerConnections.push(connection);
+    const worker = new Worker(queue, (job: BullJob) => this.#run(queue, handlers, job), {
+      connection,
+      prefix: this.#prefix,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      // A job whose worker vanished is looked for this often, and taken over.
+      stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+    });
+    worker.on('failed', (job, error) =>
+      this.options.logger.warn(
+        { err: error, queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade },
+        'a job failed',
+      ),
+    );
+    worker.on('error', (error) => this.options.logger.warn({ err: error, queue }, 'worker error'));
+    this.#workers.push(worker);
+  }
+
+  async close() {
+    // Workers first: they stop taking jobs and finish the running ones.
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    for (const connection of [...this.#workerConnections, this.#producer]) {
+      await connection.quit().catch(() => connection.disconnect());
+    }
+  }
+
+  async #run(queue: QueueName, handlers: Readonly<Record<string, JobHandler>>, job: BullJob) {
+    const handler = handlers[job.name];
+    if (!handler) throw new UnrecoverableError(`no handler for ${queue} job ${job.name}`);
+    try {
+      await handler({
+        id: job.id ?? '',
+        name: job.name,
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        updateProgress: (progress) => job.updateProgress(progress),
+      });
+    } catch (error) {
+      if (error instanceof PermanentJobFailure) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }
+}

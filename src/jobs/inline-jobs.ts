@@ -1,0 +1,140 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { Logger } from 'pino';
+import {
+  type Job,
+  type JobHandler,
+  type JobOptions,
+  type JobSchedule,
+  type Jobs,
+  PermanentJobFailure,
+  type QueueName,
+} from './job-queue.ts';
+
+/** setTimeout's longest delay; a schedule further off is re-armed on the way. */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
+interface Pending {
+  readonly id: string;
+  readonly name: string;
+  readonly data: unknown;
+  readonly options: JobOptions;
+}
+
+/**
+ * The embedded job runner of local mode: jobs run in this process, with the same
+ * retries, backoff, job-id deduplication and cron schedules (in a time zone) that one
+ * process can give. Nothing survives a restart, which local mode accepts.
+ */
+export class InlineJobs implements Jobs {
+  readonly #handlers = new Map<QueueName, Readonly<Record<string, JobHandler>>>();
+  readonly #waiting = new Map<QueueName, Pending[]>();
+  readonly #active = new Set<string>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #schedules = new Map<string, NodeJS.Timeout>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async add(queue: QueueName, name: string, data: unknown, options: JobOptions = {}) {
+    if (this.#closed) return;
+    const id = options.jobId ?? `inline-${this.#nextId++}`;
+    if (this.#active.has(`${queue}:${id}`)) return;
+    this.#active.add(`${queue}:${id}`);
+    const job = { id, name, data, options };
+    if (this.#handlers.has(queue)) this.#start(queue, job);
+    else this.#waiting.set(queue, [...(this.#waiting.get(queue) ?? []), job]);
+  }
+
+  async schedule(queue: QueueName, schedule: JobSchedule) {
+    await this.unschedule(queue, schedule.id);
+    this.#arm(queue, schedule);
+  }
+
+  async unschedule(queue: QueueName, id: string) {
+    const key = `${queue}:${id}`;
+    clearTimeout(this.#schedules.get(key));
+    this.#schedules.delete(key);
+  }
+
+  work(queue: QueueName, handlers: Readonly<Record<string, JobHandler>>) {
+    this.#handlers.set(queue, handlers);
+    for (const job of this.#waiting.get(queue) ?? []) this.#start(queue, job);
+    this.#waiting.delete(queue);
+  }
+
+  /** Resolves when every job started so far (and any it added) has finished. */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  async close() {
+    this.#closed = true;
+    for (const timer of this.#schedules.values()) clearTimeout(timer);
+    this.#schedules.clear();
+    await this.settled();
+  }
+
+  #arm(queue: QueueName, schedule: JobSchedule) {
+    const key = `${queue}:${schedule.id}`;
+    const next = CronExpressionParser.parse(schedule.pattern, {
+      currentDate: this.now(),
+      tz: schedule.timezone,
+    })
+      .next()
+      .toDate();
+    const wait = next.getTime() - this.now().getTime();
+    const timer = setTimeout(
+      () => {
+        if (wait <= LONGEST_TIMER_MS) {
+          void this.add(queue, schedule.job.name, schedule.job.data, {
+            jobId: `${schedule.id}:${next.toISOString()}`,
+          });
+        }
+        this.#arm(queue, schedule);
+      },
+      Math.max(0, Math.min(wait, LONGEST_TIMER_MS)),
+    );
+    timer.unref();
+    this.#schedules.set(key, timer);
+  }
+
+  #start(queue: QueueName, pending: Pending) {
+    const running = this.#run(queue, pending).finally(() => {
+      this.#active.delete(`${queue}:${pending.id}`);
+      this.#running.delete(running);
+    });
+    this.#running.add(running);
+  }
+
+  async #run(queue: QueueName, pending: Pending): Promise<void> {
+    const handler = this.#handlers.get(queue)?.[pending.name];
+    const attempts = pending.options.attempts ?? 5;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const job: Job = {
+        id: pending.id,
+        name: pending.name,
+        data: pending.data,
+        attemptsMade: attempt,
+        updateProgress: async () => {},
+      };
+      try {
+        if (!handler) throw new PermanentJobFailure(`no handler for ${queue} job ${pending.name}`);
+        await handler(job);
+        return;
+      } catch (error) {
+        const last = attempt + 1 >= attempts || error instanceof PermanentJobFailure;
+        this.logger.warn(
+          { err: error, queue, job: pending.name, id: pending.id, attempt: attempt + 1 },
+          last ? 'a job failed' : 'a job failed; retrying',
+        );
+        if (last || this.#closed) return;
+        const delay = (pending.options.backoffMs ?? 1000) * 2 ** attempt;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

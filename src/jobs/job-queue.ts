@@ -1,0 +1,64 @@
+/** The queues Plaudit runs jobs on. */
+export type QueueName = 'allowance';
+
+/** A job as its handler sees it, whichever adapter runs it. */
+export interface Job<T = unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly data: T;
+  /** Attempts made before this one. */
+  readonly attemptsMade: number;
+  /** Reports how far the job has come (shown by the queue dashboard). */
+  updateProgress(progress: Record<string, number>): Promise<void>;
+}
+
+export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;
+
+/**
+ * A failure that retrying cannot fix (a user gone, a bot removed): the job fails at once
+ * instead of being tried again. Anything else thrown is retried with backoff.
+ */
+export class PermanentJobFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobFailure';
+  }
+}
+
+export interface JobOptions {
+  /** A job with the id of one still queued or running is not added again. */
+  readonly jobId?: string;
+  /** @defaultValue 5 */
+  readonly attempts?: number;
+  /** First retry delay; each next one doubles. @defaultValue 1000 */
+  readonly backoffMs?: number;
+}
+
+/** A job added on a cron pattern, in a time zone. */
+export interface JobSchedule {
+  readonly id: string;
+  /** Five-field cron pattern, e.g. `1 0 1 * *`. */
+  readonly pattern: string;
+  /** IANA zone the pattern is read in. */
+  readonly timezone: string;
+  readonly job: { readonly name: string; readonly data: unknown };
+}
+
+/**
+ * The job queue port. BullMQ on Redis in production; an inline runner in local mode.
+ * Handlers know nothing of which one runs them.
+ */
+export interface Jobs {
+  add(queue: QueueName, name: string, data: unknown, options?: JobOptions): Promise<void>;
+  /** Creates or replaces a schedule (same id: one schedule). */
+  schedule(queue: QueueName, schedule: JobSchedule): Promise<void>;
+  unschedule(queue: QueueName, id: string): Promise<void>;
+  /** Starts taking a queue's jobs with these handlers, by job name. */
+  work(
+    queue: QueueName,
+    handlers: Readonly<Record<string, JobHandler>>,
+    options?: { readonly concurrency?: number },
+  ): void;
+  /** Stops taking jobs, lets the running ones finish, and closes connections. */
+  close(): Promise<void>;
+}

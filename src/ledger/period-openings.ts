@@ -1,0 +1,126 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { retryOnConflict } from '../db/retry.ts';
+import type { OrganizationAccounts } from './accounts.ts';
+
+/** One member's period opening: the idempotency key names the member and the period. */
+export interface PeriodOpening {
+  readonly memberId: number;
+  /** Allowance granted for the new period. */
+  readonly grant: number;
+  readonly key: string;
+}
+
+export interface PeriodOpeningBatch {
+  readonly organizationId: number;
+  readonly accounts: OrganizationAccounts;
+  /** Unused allowance kept into the new period, at most; the rest expires. */
+  readonly rolloverCap: number;
+  readonly memo: { readonly grant: string; readonly expire: string };
+  readonly openings: readonly PeriodOpening[];
+}
+
+/**
+ * Creates the member accounts (and their balance rows) that a batch of members lacks, in
+ * one statement, so that a reset of many members does not create them one by one.
+ */
+export async function ensureAllowanceAccounts(
+  db: Database,
+  organizationId: number,
+  memberIds: readonly number[],
+): Promise<void> {
+  if (memberIds.length === 0) return;
+  await sql`
+    with created as (
+      insert into ledger_accounts (organization_id, asset, code, member_id, debits_must_not_exceed_credits)
+      select ${organizationId}, c.asset, c.code, m.id, true
+      from unnest(${[...memberIds]}::bigint[]) as m (id)
+      cross join (values ('allowance', 'allowance'), ('points', 'earned')) as c (asset, code)
+      order by m.id, c.code
+      on conflict (organization_id, asset, code, member_id) do nothing
+      returning id
+    )
+    insert into ledger_balances (account_id, debits_must_not_exceed_credits)
+    select id, true from created`.execute(db);
+}
+
+/**
+ * Opens the giving period of many members in one statement, each as its own ledger
+ * request under its own key: what is left of a member's allowance beyond the rollover
+ * cap expires, and the new period's grant is credited. A key already claimed (by a
+ * lazy opening on first use, an earlier run of the job, or another worker running it
+ * now) is skipped, so each member's period is opened exactly once. Returns how many
+ * this call opened.
+ *
+ * Keys are claimed and balance rows locked in account order, as every ledger write
+ * locks them, and a deadlock or serialization failure is retried.
+ */
+export async function openAllowancePeriods(
+  db: Database,
+  batch: PeriodOpeningBatch,
+): Promise<number> {
+  if (batch.openings.length === 0) return 0;
+  const org = batch.organizationId;
+  const members = batch.openings.map((opening) => opening.memberId);
+  const grants = batch.openings.map((opening) => opening.grant);
+  const keys = batch.openings.map((opening) => opening.key);
+  return retryOnConflict(async () => {
+    const { rows } = await sql<{ opened: number }>`
+      with input as (
+        select i.member_id, i.grant_amount, i.key, a.id as account_id
+        from unnest(${members}::bigint[], ${grants}::bigint[], ${keys}::text[])
+          as i (member_id, grant_amount, key)
+        join ledger_accounts a
+          on a.organization_id = ${org} and a.code = 'allowance' and a.member_id = i.member_id
+      ),
+      req as (
+        insert into ledger_requests (organization_id, idempotency_key, request_hash, operation)
+        select ${org}, key, 'allowance-period:' || grant_amount, 'transfer'
+        from input order by account_id
+        on conflict (organization_id, idempotency_key) do nothing
+        returning id, idempotency_key
+      ),
+      locked as (
+        select b.account_id, b.credits_posted - b.debits_posted - b.debits_pending as available
+        from ledger_balances b
+        where b.account_id in (
+          select i.account_id from input i join req r on r.idempotency_key = i.key)
+        order by b.account_id
+        for update
+      ),
+      amounts as (
+        select i.account_id, r.id as request_id, i.grant_amount,
+          greatest(0, l.available - ${batch.rolloverCap}) as expire
+        from input i
+        join req r on r.idempotency_key = i.key
+        join locked l on l.account_id = i.account_id
+      ),
+      balances as (
+        update ledger_balances b
+        set debits_posted = b.debits_posted + x.expire,
+          credits_posted = b.credits_posted + x.grant_amount
+        from amounts x where b.account_id = x.account_id
+        returning b.account_id
+      ),
+      transfers as (
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, memo)
+        select ${org}, x.request_id, 'allowance', t.debit_account_id, t.credit_account_id,
+          t.amount, t.kind, 'posted', t.memo
+        from amounts x
+        cross join lateral (values
+          (1, x.account_id, ${batch.accounts.allowance_expired.id}::bigint, x.expire,
+            'allowance_expire', ${batch.memo.expire}::text),
+          (2, ${batch.accounts.allowance_pool.id}::bigint, x.account_id, x.grant_amount,
+            'allowance_grant', ${batch.memo.grant}::text)
+        ) as t (position, debit_account_id, credit_account_id, amount, kind, memo)
+        where t.amount > 0
+        order by x.account_id, t.position
+        returning 1
+      )
+      select (select count(*) from amounts)::int as opened,
+        (select count(*) from balances)::int as balances,
+        (select count(*) from transfers)::int as transfers`.execute(db);
+    return rows[0]?.opened ?? 0;
+  });
+}

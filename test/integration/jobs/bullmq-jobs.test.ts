@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  resetPattern,
+  scheduleAllowanceReset,
+  unscheduleAllowanceReset,
+} from '../../../src/jobs/allowance-schedules.ts';
+import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
+import { type Job, PermanentJobFailure } from '../../../src/jobs/job-queue.ts';
+
+const logger = pino({ level: 'silent' });
+
+/** Polls a condition (never a fixed sleep): resolves once it holds, fails after `ms`. */
+async function until(condition: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('BullJobs, the queue port on BullMQ and real Redis', () => {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const prefixes: string[] = [];
+  /** A fresh key prefix per test: tests never see each other's jobs. */
+  function jobs(lockDurationMs?: number) {
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    const adapter = new BullJobs({ url: inject('redisUrl'), prefix, lockDurationMs, logger });
+    opened.push(adapter);
+    const queue = new Queue('allowance', { connection: { url: inject('redisUrl') }, prefix });
+    opened.push(queue);
+    return { adapter, queue };
+  }
+  afterEach(async () => {
+    for (const item of opened.splice(0)) await item.close();
+    const redis = new Redis(inject('redisUrl'));
+    for (const prefix of prefixes.splice(0)) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  it('runs a job with its data, and keeps its progress', async () => {
+    const { adapter, queue } = jobs();
+    const seen: Job[] = [];
+    adapter.work('allowance', {
+      'allowance-reset': async (job) => {
+        seen.push(job);
+        await job.updateProgress({ done: 3, opened: 2 });
+      },
+    });
+    await adapter.add('allowance', 'allowance-reset', { organizationId: 7 }, { jobId: 'reset-7' });
+    await until(async () => (await queue.getJob('reset-7'))?.finishedOn !== undefined);
+    const job = await queue.getJob('reset-7');
+    expect(await job?.getState()).toBe('completed');
+    expect(job?.progress).toEqual({ done: 3, opened: 2 });
+    expect(seen.map((s) => [s.name, s.data, s.attemptsMade])).toEqual([
+      ['allowance-reset', { organizationId: 7 }, 0],
+    ]);
+  });
+
+  it('retries a transient failure with backoff, and fails a permanent one at once', async () => {
+    const { adapter, queue } = jobs();
+    let flaky = 0;
+    let permanent = 0;
+    adapter.work('allowance', {
+      flaky: async () => {
+        flaky += 1;
+        if (flaky < 3) throw new Error('Postgres restarting');
+      },
+      permanent: async () => {
+        permanent += 1;
+        throw new PermanentJobFailure('the member is gone');
+      },
+    });
+    await adapter.add('allowance', 'flaky', {}, { jobId: 'flaky', attempts: 5, backoffMs: 10 });
+    await adapter.add('allowance', 'permanent', {}, { jobId: 'permanent', attempts: 5 });
+    await until(async () => (await queue.getJob('flaky'))?.finishedOn !== undefined);
+    await until(async () => (await queue.getJob('permanent'))?.finishedOn !== undefined);
+    expect(await (await queue.getJob('flaky'))?.getState()).toBe('completed');
+    expect(flaky).toBe(3);
+    const failed = await queue.getJob('permanent');
+    expect(await failed?.getState()).toBe('failed');
+    expect(failed?.failedReason).toBe('the member is gone');
+    expect(permanent).toBe(1);
+  });
+
+  it('adds a job once while one with the same id is waiting', async () => {
+    const { adapter, queue } = jobs();
+    await adapter.add('allowance', 'allowance-reset', { organizationId: 1 }, { jobId: 'same' });
+    await adapter.add('allowance', 'allowance-reset', { organizationId: 2 }, { jobId: 'same' });
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    expect((await queue.getJob('same'))?.data).toEqual({ organizationId: 1 });
+  });
+
+  it('schedules each organization at one minute past local midnight of its period, in its zone', async () => {
+    const { adapter, queue } = jobs();
+    await scheduleAllowanceReset(adapter, {
+      id: 41,
+      cadence: 'monthly',
+      timezone: 'Pacific/Auckland',
+    });
+    const [scheduler] = await queue.getJobSchedulers();
+    expect(scheduler).toMatchObject({
+      key: 'allowance-reset:41',
+      pattern: resetPattern('monthly'),
+      tz: 'Pacific/Auckland',
+    });
+    // The next run is 00:01 on the 1st in Auckland, whatever the month and its offset.
+    const next = new Date(Number(scheduler?.next));
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Pacific/Auckland',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(next);
+    expect(local).toBe('1, 00:01');
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+
+    // A cadence or time zone change moves the same schedule; there is never a second one.
+    await scheduleAllowanceReset(adapter, {
+      id: 41,
+      cadence: 'weekly',
+      timezone: 'America/New_York',
+    });
+    const moved = await queue.getJobSchedulers();
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatchObject({ pattern: '1 0 * * 1', tz: 'America/New_York' });
+    const weekday = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'America/New_York',
+      weekday: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(Number(moved[0]?.next)));
+    expect(weekday).toBe('Monday 00:01');
+
+    await unscheduleAllowanceReset(adapter, 41);
+    expect(await queue.getJobSchedulers()).toEqual([]);
+  });
+
+  it('fires a schedule through the worker', async () => {
+    const { adapter } = jobs();
+    const fired: unknown[] = [];
+    adapter.work('allowance', {
+      tick: async (job) => {
+        fired.push(job.data);
+      },
+    });
+    await adapter.schedule('allowance', {
+      id: 'every-second',
+      pattern: '* * * * * *',
+      timezone: 'Asia/Tokyo',
+      job: { name: 'tick', data: { organizationId: 5 } },
+    });
+    await until(() => fired.length >= 2);
+    expect(fired[0]).toEqual({ organizationId: 5 });
+  });
+
+  it('lets a running job finish when it closes, and takes no new one', async () => {
+    const { adapter, queue } = jobs();
+    let release: () => void = () => {};
+    const started: string[] = [];
+    adapter.work(
+      'allowance',
+      {
+        slow: async (job) => {
+          started.push(job.id);
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        },
+      },
+      { concurrency: 1 },
+    );
+    await adapter.add('allowance', 'slow', {}, { jobId: 'first' });
+    await until(() => started.length === 1);
+    await adapter.add('allowance', 'slow', {}, { jobId: 'second' });
+    const closing = adapter.close();
+    release();
+    await closing;
+    expect(await (await queue.getJob('first'))?.getState()).toBe('completed');
+    expect(await (await queue.getJob('second'))?.getState()).toBe('waiting');
+    expect(started).toEqual(['first']);
+  });
+});

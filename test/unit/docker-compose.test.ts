@@ -20,6 +20,8 @@ function interpolate(value: string): string {
 
 const compose = parse(
   await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+  // Compose merges `<<: *anchor` keys, as YAML 1.1 did.
+  { merge: true },
 ) as {
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
@@ -27,7 +29,7 @@ const compose = parse(
 const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
 
 describe('docker-compose.yml', () => {
-  const { postgres, redis, web } = compose.services as Record<string, Service>;
+  const { postgres, redis, web, worker } = compose.services as Record<string, Service>;
 
   it('runs Postgres 16 or 17 with a readiness healthcheck and a volume', () => {
     expect(postgres?.image).toMatch(/^postgres:1[67](\b|-)/);
@@ -89,6 +91,23 @@ describe('docker-compose.yml', () => {
     for (const name of Object.keys(web?.environment ?? {})) {
       expect(Object.keys(configSchema.shape), name).toContain(name);
     }
+  });
+
+  it("runs a worker with the web process's settings, as the worker role, after its services", () => {
+    const environment = (service: Service | undefined) =>
+      Object.fromEntries(
+        Object.entries(service?.environment ?? {}).map(([name, value]) => [
+          name,
+          interpolate(String(value)),
+        ]),
+      );
+    const webConfig = parseConfig(environment(web));
+    const workerConfig = parseConfig(environment(worker));
+    expect(webConfig.PLAUDIT_ROLE).toBe('web');
+    expect(workerConfig.PLAUDIT_ROLE).toBe('worker');
+    expect({ ...workerConfig, PLAUDIT_ROLE: 'web' }).toEqual(webConfig);
+    expect(worker?.depends_on).toEqual(web?.depends_on);
+    expect(worker?.ports).toBeUndefined();
   });
 
   it('builds the app on an LTS Node image that ships the migrations and runs main.ts', () => {

@@ -8,6 +8,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { openJobs, startWorkers } from './jobs/workers.ts';
@@ -119,6 +120,7 @@ export async function startPlaudit(
   }
   const jobs = openJobs(config, logger);
   if (config.PLAUDIT_ROLE === 'all') await startWorkers({ db, services, jobs, logger });
+  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

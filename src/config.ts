@@ -62,6 +62,14 @@ export const configSchema = z.object({
     .default(3000),
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /**
+   * The operators' secret for the queue dashboard at /admin/queues (HTTP Basic password, or
+   * a bearer token); the admin API will take it as its first token. Unset: no dashboard.
+   */
+  PLAUDIT_ADMIN_TOKEN: z
+    .string()
+    .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
+    .optional(),
   /** Slack bot token (xoxb-…); setting it turns the Slack adapter on. */
   SLACK_BOT_TOKEN: z
     .string()

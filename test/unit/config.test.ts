@@ -10,6 +10,7 @@ describe('parseConfig', () => {
       REDIS_PREFIX: 'plaudit',
       PLAUDIT_ROLE: 'all',
       JOBS_LOCK_MS: 30000,
+      PLAUDIT_ADMIN_TOKEN: undefined,
       PLAUDIT_DATA_DIR: './.plaudit',
       HOST: '127.0.0.1',
       PORT: 3000,

@@ -5,7 +5,8 @@ import type { OrganizationAccounts } from './accounts.ts';
 
 /** One member's period opening: the idempotency key names the member and the period. */
 export interface PeriodOpening {
-  readonly memberId: number;
+  /** The member's allowance account. */
+  readonly accountId: number;
   /** Allowance granted for the new period. */
   readonly grant: number;
   readonly key: string;
@@ -23,13 +24,14 @@ export interface PeriodOpeningBatch {
 /**
  * Creates the member accounts (and their balance rows) that a batch of members lacks, in
  * one statement, so that a reset of many members does not create them one by one.
+ * Returns each member's allowance account.
  */
 export async function ensureAllowanceAccounts(
   db: Database,
   organizationId: number,
   memberIds: readonly number[],
-): Promise<void> {
-  if (memberIds.length === 0) return;
+): Promise<Map<number, number>> {
+  if (memberIds.length === 0) return new Map();
   await sql`
     with created as (
       insert into ledger_accounts (organization_id, asset, code, member_id, debits_must_not_exceed_credits)
@@ -42,6 +44,15 @@ export async function ensureAllowanceAccounts(
     )
     insert into ledger_balances (account_id, debits_must_not_exceed_credits)
     select id, true from created`.execute(db);
+  const rows = await db
+    .selectFrom('ledger_accounts')
+    .select(['id', 'member_id'])
+    .where('organization_id', '=', organizationId)
+    .where('asset', '=', 'allowance')
+    .where('code', '=', 'allowance')
+    .where('member_id', 'in', [...memberIds])
+    .execute();
+  return new Map(rows.map((row) => [row.member_id as number, row.id]));
 }
 
 /**
@@ -61,17 +72,14 @@ export async function openAllowancePeriods(
 ): Promise<number> {
   if (batch.openings.length === 0) return 0;
   const org = batch.organizationId;
-  const members = batch.openings.map((opening) => opening.memberId);
+  const accountIds = batch.openings.map((opening) => opening.accountId);
   const grants = batch.openings.map((opening) => opening.grant);
   const keys = batch.openings.map((opening) => opening.key);
   return retryOnConflict(async () => {
     const { rows } = await sql<{ opened: number }>`
       with input as (
-        select i.member_id, i.grant_amount, i.key, a.id as account_id
-        from unnest(${members}::bigint[], ${grants}::bigint[], ${keys}::text[])
-          as i (member_id, grant_amount, key)
-        join ledger_accounts a
-          on a.organization_id = ${org} and a.code = 'allowance' and a.member_id = i.member_id
+        select * from unnest(${accountIds}::bigint[], ${grants}::bigint[], ${keys}::text[])
+          as i (account_id, grant_amount, key)
       ),
       req as (
         insert into ledger_requests (organization_id, idempotency_key, request_hash, operation)
@@ -80,20 +88,21 @@ export async function openAllowancePeriods(
         on conflict (organization_id, idempotency_key) do nothing
         returning id, idempotency_key
       ),
+      claimed as (
+        select i.account_id, i.grant_amount, r.id as request_id
+        from input i join req r on r.idempotency_key = i.key
+      ),
       locked as (
         select b.account_id, b.credits_posted - b.debits_posted - b.debits_pending as available
         from ledger_balances b
-        where b.account_id in (
-          select i.account_id from input i join req r on r.idempotency_key = i.key)
+        where b.account_id = any(array(select account_id from claimed))
         order by b.account_id
         for update
       ),
       amounts as (
-        select i.account_id, r.id as request_id, i.grant_amount,
+        select c.account_id, c.request_id, c.grant_amount,
           greatest(0, l.available - ${batch.rolloverCap}) as expire
-        from input i
-        join req r on r.idempotency_key = i.key
-        join locked l on l.account_id = i.account_id
+        from claimed c join locked l on l.account_id = c.account_id
       ),
       balances as (
         update ledger_balances b

@@ -104,6 +104,9 @@ export class BullJobs implements Jobs {
       lockDuration: this.options.lockDurationMs ?? 30_000,
       // A job whose worker vanished is looked for this often, and taken over.
       stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+      // Every job is safe to run again, so a job whose workers died is taken over a few
+      // times before it is given up (BullMQ's default gives up after one).
+      maxStalledCount: 5,
     });
     worker.on('failed', (job, error) =>
       this.options.logger.warn(

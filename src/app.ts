@@ -11,7 +11,7 @@ import { consoleRoutes } from './http/console-routes.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
-import { openJobs, startWorkers } from './jobs/workers.ts';
+import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
@@ -119,7 +119,11 @@ export async function startPlaudit(
     mount.push(teams.routes);
   }
   const jobs = openJobs(config, logger);
-  if (config.PLAUDIT_ROLE === 'all') await startWorkers({ db, services, jobs, logger });
+  if (config.PLAUDIT_ROLE === 'all') startWorkers({ db, services, jobs, logger });
+  // Web processes schedule too: they create organizations (a Slack workspace or Teams
+  // tenant connected for the first time), and a worker may have started before them.
+  const stopScheduling = new AbortController();
+  const scheduling = keepSchedules(jobs, db, logger, stopScheduling.signal);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -150,6 +154,8 @@ export async function startPlaudit(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([slack?.settled(), teams?.settled()]);
+      stopScheduling.abort();
+      await scheduling;
       await jobs.close();
       await slack?.stop();
       await db.destroy();

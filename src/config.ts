@@ -154,9 +154,9 @@ function checkCombinations(config: Config): string[] {
       'SLACK_BOT_TOKEN must be set too: the Slack adapter needs the bot token to answer.',
     );
   }
-  if (config.PLAUDIT_ROLE === 'worker' && !config.DATABASE_URL) {
+  if (config.PLAUDIT_ROLE !== 'all' && !config.DATABASE_URL) {
     problems.push(
-      'DATABASE_URL must be set when PLAUDIT_ROLE is worker: the embedded database belongs to one process.',
+      `DATABASE_URL must be set when PLAUDIT_ROLE is ${config.PLAUDIT_ROLE}: web and worker processes share one database, and the embedded one belongs to a single process.`,
     );
   }
   if (config.PLAUDIT_ROLE !== 'all' && !config.REDIS_URL) {

@@ -1,21 +1,29 @@
-import { startPlaudit } from './app.ts';
+import { type RunningPlaudit, startPlaudit } from './app.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { startWorker } from './worker.ts';
+import { type RunningWorker, startWorker } from './worker.ts';
+
+let running: RunningPlaudit | RunningWorker | undefined;
+let stopping = false;
+// Installed first: a signal during start-up also stops the process cleanly. A second
+// signal stops it at once.
+const stop = async (signal: string) => {
+  if (stopping) {
+    console.error(`${signal} received again: stopping now`);
+    process.exit(1);
+  }
+  stopping = true;
+  console.error(`${signal} received: shutting down`);
+  await running?.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
 
 try {
   const config = parseConfig(process.env);
-  const running =
+  running =
     config.PLAUDIT_ROLE === 'worker' ? await startWorker(config) : await startPlaudit(config);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`${signal} received: shutting down`);
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (stopping) await running.close();
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`Plaudit cannot start: ${error.message}`);

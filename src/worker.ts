@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Jobs } from './jobs/job-queue.ts';
-import { openJobs, startWorkers } from './jobs/workers.ts';
+import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 
 export interface RunningWorker {
@@ -21,12 +21,16 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   await migrateToLatest(db);
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
-  await startWorkers({ db, services, jobs, logger });
+  startWorkers({ db, services, jobs, logger });
+  const stopScheduling = new AbortController();
+  const scheduling = keepSchedules(jobs, db, logger, stopScheduling.signal);
   logger.info({ prefix: config.REDIS_PREFIX }, 'Plaudit worker is taking jobs');
   return {
     db,
     jobs,
     async close() {
+      stopScheduling.abort();
+      await scheduling;
       await jobs.close();
       await db.destroy();
       logger.info('Plaudit worker stopped');

@@ -77,7 +77,7 @@ export async function resetAllowances(
         expire: `unused before ${period.firstDay}`,
       },
       openings: members.map((member) => ({
-        accountId: member.account_id ?? (created.get(member.id) as number),
+        accountId: member.account_id ?? accountOf(created, member.id),
         grant: periodGrant(
           settings,
           { id: member.id, roles: member.roles, joinedAt: member.created_at },
@@ -91,4 +91,11 @@ export async function resetAllowances(
     await options.onProgress?.({ done, opened });
   }
   return { done, opened };
+}
+
+/** A member's new allowance account; its absence would open a period with nothing in it. */
+function accountOf(created: ReadonlyMap<number, number>, memberId: number): number {
+  const accountId = created.get(memberId);
+  if (accountId === undefined) throw new Error(`member ${memberId} has no allowance account`);
+  return accountId;
 }

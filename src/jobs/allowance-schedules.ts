@@ -26,7 +26,7 @@ export function resetPattern(cadence: Cadence): string {
   }
 }
 
-export const resetScheduleId = (organizationId: number) => `allowance-reset:${organizationId}`;
+export const resetScheduleId = (organizationId: number) => `allowance-reset-${organizationId}`;
 
 /** Creates or moves an organization's reset schedule to its cadence and time zone. */
 export async function scheduleAllowanceReset(

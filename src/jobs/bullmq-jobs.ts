@@ -2,6 +2,7 @@ import { type Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  checkJobId,
   type JobHandler,
   type JobOptions,
   type JobSchedule,
@@ -16,6 +17,8 @@ export interface BullJobsOptions {
   readonly prefix?: string;
   /** How long a silent worker keeps its jobs before another takes them. @defaultValue 30000 */
   readonly lockDurationMs?: number;
+  /** How long closing waits for running jobs before it stops them. @defaultValue 20000 */
+  readonly closeGraceMs?: number;
   readonly logger: Logger;
 }
 
@@ -57,6 +60,7 @@ export class BullJobs implements Jobs {
   }
 
   async add(queue: QueueName, name: string, data: unknown, options: JobOptions = {}) {
+    if (options.jobId !== undefined) checkJobId(options.jobId);
     await this.queue(queue).add(name, data, {
       jobId: options.jobId,
       attempts: options.attempts ?? 5,
@@ -67,6 +71,10 @@ export class BullJobs implements Jobs {
   }
 
   async schedule(queue: QueueName, schedule: JobSchedule) {
+    // Re-upserting an unchanged scheduler would replace its due (or overdue) job with the
+    // next one: a reset waiting for a worker would be lost. Only a change is written.
+    const known = await this.queue(queue).getJobScheduler(schedule.id);
+    if (known?.pattern === schedule.pattern && known.tz === schedule.timezone) return;
     await this.queue(queue).upsertJobScheduler(
       schedule.id,
       { pattern: schedule.pattern, tz: schedule.timezone },
@@ -119,11 +127,20 @@ export class BullJobs implements Jobs {
   }
 
   async close() {
-    // Workers first: they stop taking jobs and finish the running ones.
-    await Promise.all(this.#workers.map((worker) => worker.close()));
-    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    // Workers first: they stop taking jobs and finish the running ones. With Redis away
+    // they cannot say so; after the grace period they are closed at once (a job cut short
+    // is taken over by another worker later, and changes nothing twice).
+    const grace = this.options.closeGraceMs ?? 20_000;
+    await Promise.all(
+      this.#workers.map(async (worker) => {
+        const closed = await withinMs(worker.close(), grace);
+        if (!closed) await withinMs(worker.close(true), 1000);
+      }),
+    );
+    await Promise.all([...this.#queues.values()].map((queue) => withinMs(queue.close(), 1000)));
     for (const connection of [...this.#workerConnections, this.#producer]) {
-      await connection.quit().catch(() => connection.disconnect());
+      if (connection.status === 'ready') await connection.quit().catch(() => undefined);
+      connection.disconnect();
     }
   }
 
@@ -142,5 +159,24 @@ export class BullJobs implements Jobs {
       if (error instanceof PermanentJobFailure) throw new UnrecoverableError(error.message);
       throw error;
     }
+  }
+}
+
+/** Resolves true when the work settles within the time, false otherwise (it keeps going). */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
 import {
+  checkJobId,
   type Job,
   type JobHandler,
   type JobOptions,
@@ -31,6 +32,7 @@ export class InlineJobs implements Jobs {
   readonly #active = new Set<string>();
   readonly #running = new Set<Promise<void>>();
   readonly #schedules = new Map<string, NodeJS.Timeout>();
+  readonly #sleepers = new Set<() => void>();
   #nextId = 1;
   #closed = false;
 
@@ -41,6 +43,7 @@ export class InlineJobs implements Jobs {
 
   async add(queue: QueueName, name: string, data: unknown, options: JobOptions = {}) {
     if (this.#closed) return;
+    if (options.jobId !== undefined) checkJobId(options.jobId);
     const id = options.jobId ?? `inline-${this.#nextId++}`;
     if (this.#active.has(`${queue}:${id}`)) return;
     this.#active.add(`${queue}:${id}`);
@@ -75,7 +78,22 @@ export class InlineJobs implements Jobs {
     this.#closed = true;
     for (const timer of this.#schedules.values()) clearTimeout(timer);
     this.#schedules.clear();
+    // Jobs waiting to be retried stop waiting (and are not tried again).
+    for (const wake of this.#sleepers) wake();
     await this.settled();
+  }
+
+  /** A backoff that close() cuts short. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
+    });
   }
 
   #arm(queue: QueueName, schedule: JobSchedule) {
@@ -91,7 +109,7 @@ export class InlineJobs implements Jobs {
       () => {
         if (wait <= LONGEST_TIMER_MS) {
           void this.add(queue, schedule.job.name, schedule.job.data, {
-            jobId: `${schedule.id}:${next.toISOString()}`,
+            jobId: `${schedule.id}-${next.getTime()}`,
           });
         }
         this.#arm(queue, schedule);
@@ -133,7 +151,8 @@ export class InlineJobs implements Jobs {
         );
         if (last || this.#closed) return;
         const delay = (pending.options.backoffMs ?? 1000) * 2 ** attempt;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.#sleep(delay);
+        if (this.#closed) return;
       }
     }
   }

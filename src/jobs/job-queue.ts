@@ -26,7 +26,10 @@ export class PermanentJobFailure extends Error {
 }
 
 export interface JobOptions {
-  /** A job with the id of one still queued or running is not added again. */
+  /**
+   * A job with the id of one still known to the queue (queued, running, or kept after it
+   * finished) is not added again. No ':' and not an integer (BullMQ's rules).
+   */
   readonly jobId?: string;
   /** @defaultValue 5 */
   readonly attempts?: number;
@@ -50,7 +53,10 @@ export interface JobSchedule {
  */
 export interface Jobs {
   add(queue: QueueName, name: string, data: unknown, options?: JobOptions): Promise<void>;
-  /** Creates or replaces a schedule (same id: one schedule). */
+  /**
+   * Creates a schedule, or changes it when its pattern or zone differ (same id: one
+   * schedule). An unchanged schedule is left alone, with its next job where it is.
+   */
   schedule(queue: QueueName, schedule: JobSchedule): Promise<void>;
   unschedule(queue: QueueName, id: string): Promise<void>;
   /** Starts taking a queue's jobs with these handlers, by job name. */
@@ -61,4 +67,11 @@ export interface Jobs {
   ): void;
   /** Stops taking jobs, lets the running ones finish, and closes connections. */
   close(): Promise<void>;
+}
+
+/** BullMQ refuses custom job ids with a colon or that are integers; both adapters say so. */
+export function checkJobId(id: string): void {
+  if (id.includes(':') || /^\d+$/.test(id)) {
+    throw new Error(`job id ${JSON.stringify(id)} must not contain ':' nor be an integer`);
+  }
 }

@@ -19,6 +19,8 @@ export function openJobs(config: Config, logger: Logger): Jobs {
         url: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
         lockDurationMs: config.JOBS_LOCK_MS,
+        // A job cut short at shutdown is taken over once its lock expires: no use waiting longer.
+        closeGraceMs: config.JOBS_LOCK_MS,
         logger,
       })
     : new InlineJobs(logger);
@@ -31,8 +33,8 @@ export interface WorkerDependencies {
   readonly logger: Logger;
 }
 
-/** Takes the queues' jobs in this process, and puts every organization's schedule in place. */
-export async function startWorkers({ db, services, jobs, logger }: WorkerDependencies) {
+/** Takes the queues' jobs in this process. */
+export function startWorkers({ db, services, jobs, logger }: WorkerDependencies): void {
   jobs.work(
     'allowance',
     {
@@ -50,6 +52,46 @@ export async function startWorkers({ db, services, jobs, logger }: WorkerDepende
     },
     { concurrency: 2 },
   );
-  const organizations = await scheduleAllAllowanceResets(jobs, db);
-  logger.info({ organizations }, 'allowance resets scheduled');
+}
+
+/**
+ * Puts every organization's reset schedule in line with its settings, in the background:
+ * a process must start (and give kudos) while Redis is away, so this tries again every
+ * few seconds until Redis answers or the process stops. Resolves when done or stopped.
+ */
+export async function keepSchedules(
+  jobs: Jobs,
+  db: Database,
+  logger: Logger,
+  signal: AbortSignal,
+  retryMs = 5000,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const organizations = await untilDone(scheduleAllAllowanceResets(jobs, db), 15_000, signal);
+      logger.info({ organizations }, 'allowance resets scheduled');
+      return;
+    } catch (error) {
+      if (signal.aborted) return;
+      logger.warn({ err: error }, 'could not schedule the allowance resets yet; trying again');
+      await untilDone(new Promise(() => {}), retryMs, signal).catch(() => undefined);
+    }
+  }
+}
+
+/** The work's result; rejects when it takes longer than `ms` or when the signal aborts. */
+async function untilDone<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
+    onAbort = () => reject(new Error('stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }

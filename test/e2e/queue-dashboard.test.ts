@@ -21,6 +21,8 @@ describe('the queue dashboard at /admin/queues', () => {
         DATABASE_URL: inject('databaseUrl'),
         REDIS_URL: inject('redisUrl'),
         REDIS_PREFIX: prefix,
+        // A web process: no worker here takes (or runs) other tests' resets.
+        PLAUDIT_ROLE: 'web',
         PLAUDIT_ADMIN_TOKEN: token,
       }),
     );

@@ -30,6 +30,25 @@ describe('parseConfig', () => {
     });
   });
 
+  it('needs Redis and a shared database to split web and worker processes', () => {
+    expect(() => parseConfig({ PLAUDIT_ROLE: 'worker' })).toThrow(
+      'DATABASE_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share one database, and the embedded one belongs to a single process. REDIS_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share their jobs through Redis.',
+    );
+    expect(() => parseConfig({ PLAUDIT_ROLE: 'web', REDIS_URL: 'redis://r:6379' })).toThrow(
+      /^DATABASE_URL must be set when PLAUDIT_ROLE is web/,
+    );
+    expect(() => parseConfig({ PLAUDIT_ROLE: 'cron' })).toThrow(
+      'PLAUDIT_ROLE must be all, web or worker.',
+    );
+    expect(
+      parseConfig({
+        PLAUDIT_ROLE: 'worker',
+        REDIS_URL: 'redis://r:6379',
+        DATABASE_URL: 'postgres://p/d',
+      }).PLAUDIT_ROLE,
+    ).toBe('worker');
+  });
+
   describe('Teams', () => {
     const APP = '11111111-2222-3333-4444-555555555555';
     const TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';

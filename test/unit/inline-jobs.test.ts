@@ -59,12 +59,12 @@ describe('InlineJobs, the embedded job runner of local mode', () => {
         runs += 1;
       },
     });
-    await jobs.add('allowance', 'reset', {}, { jobId: 'reset:1' });
-    await jobs.add('allowance', 'reset', {}, { jobId: 'reset:1' });
+    await jobs.add('allowance', 'reset', {}, { jobId: 'reset-1' });
+    await jobs.add('allowance', 'reset', {}, { jobId: 'reset-1' });
     await jobs.settled();
     expect(runs).toBe(1);
     // Once finished, the id may be used again (as BullMQ allows once a job is removed).
-    await jobs.add('allowance', 'reset', {}, { jobId: 'reset:1' });
+    await jobs.add('allowance', 'reset', {}, { jobId: 'reset-1' });
     await jobs.settled();
     expect(runs).toBe(2);
   });
@@ -81,7 +81,7 @@ describe('InlineJobs, the embedded job runner of local mode', () => {
       },
     });
     await jobs.schedule('allowance', {
-      id: 'allowance-reset:1',
+      id: 'allowance-reset-1',
       pattern: '1 0 1 * *',
       timezone: 'Pacific/Auckland',
       job: { name: 'allowance-reset', data: { organizationId: 1 } },
@@ -93,7 +93,7 @@ describe('InlineJobs, the embedded job runner of local mode', () => {
     // March 1 00:01 in Auckland, still on daylight time (UTC+13).
     await vi.advanceTimersByTimeAsync(29 * 24 * 3600_000);
     expect(fired.at(-1)).toEqual(new Date('2026-02-28T11:01:00Z'));
-    await jobs.unschedule('allowance', 'allowance-reset:1');
+    await jobs.unschedule('allowance', 'allowance-reset-1');
     await vi.advanceTimersByTimeAsync(40 * 24 * 3600_000);
     expect(fired).toHaveLength(2);
     await jobs.close();

@@ -107,7 +107,7 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     });
     const [scheduler] = await queue.getJobSchedulers();
     expect(scheduler).toMatchObject({
-      key: 'allowance-reset:41',
+      key: 'allowance-reset-41',
       pattern: resetPattern('monthly'),
       tz: 'Pacific/Auckland',
     });

@@ -145,6 +145,19 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     expect(await queue.getJobSchedulers()).toEqual([]);
   });
 
+  it('leaves an unchanged schedule alone, so a restart does not push back a due reset', async () => {
+    const { adapter, queue } = jobs();
+    const organization = { id: 42, cadence: 'monthly' as const, timezone: 'Europe/Lisbon' };
+    await scheduleAllowanceReset(adapter, organization);
+    const [due] = await queue.getDelayed();
+    // As every worker and web process does at start:
+    await scheduleAllowanceReset(adapter, organization);
+    await scheduleAllowanceReset(adapter, organization);
+    const after = await queue.getDelayed();
+    expect(after.map((job) => job.id)).toEqual([due?.id]);
+    expect(after[0]?.timestamp).toBe(due?.timestamp);
+  });
+
   it('fires a schedule through the worker', async () => {
     const { adapter } = jobs();
     const fired: unknown[] = [];

@@ -16,11 +16,7 @@ import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
-import {
-  startTeamsAdapter,
-  type TeamsBot,
-  type TeamsCredentialsFactory,
-} from './teams/teams-adapter.ts';
+import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
 import { findTenant } from './teams/teams-tenants.ts';
 
 export interface RunningPlaudit {

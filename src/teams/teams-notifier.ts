@@ -1,4 +1,10 @@
-import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type {
+  Activity,
+  CloudAdapter,
+  ConversationParameters,
+  ConversationReference,
+  TurnContext,
+} from 'botbuilder';
 import type { Logger } from 'pino';
 import type { RecipientNotifier } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
@@ -81,19 +87,21 @@ export class TeamsNotifier implements RecipientNotifier {
     if (!known?.serviceUrl || !known.bot) return false;
     // Only where and as whom to write is taken from the other conversation.
     const base = { channelId: 'msteams', serviceUrl: known.serviceUrl, bot: known.bot };
+    // The schema types a first activity as required; the Connector does not need one (the
+    // message is sent in the new conversation right after).
+    const parameters = {
+      isGroup: false,
+      bot: known.bot,
+      members: [{ id: user.userId, name: '' }],
+      tenantId: user.tenantId,
+      channelData: { tenant: { id: user.tenantId } },
+    } satisfies Omit<ConversationParameters, 'activity'> as ConversationParameters;
     await this.adapter.createConversationAsync(
       this.appId,
       'msteams',
       known.serviceUrl,
       BOT_FRAMEWORK_AUDIENCE,
-      {
-        isGroup: false,
-        bot: known.bot,
-        members: [{ id: user.userId, name: '' }],
-        tenantId: user.tenantId,
-        channelData: { tenant: { id: user.tenantId } },
-        activity: undefined as never,
-      },
+      parameters,
       async (context: TurnContext) => {
         const conversation = context.activity?.conversation;
         if (conversation?.id) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { pino } from 'pino';
 import { allowedTeamsTenants, type Config } from './config.ts';
+import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -10,9 +11,11 @@ import { createOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
+import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
+import { KUDOS_GIVEN, kudosGivenHandler, OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
@@ -63,7 +66,11 @@ export async function startPlaudit(
 
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
-  const notifications = new RecipientNotifications(logger);
+  const announcements = new KudosAnnouncements(new RecipientNotifications(logger), logger);
+  const jobs = openJobs(config, logger);
+  // Each give leaves an outbox row; the relay hands it to the notifications queue.
+  const relay = new OutboxRelay(db, jobs, logger);
+  const onGiven = () => relay.kick();
   const mount: Router[] = [];
   // Local mode: no chat platform is configured, so the console (and an unauthenticated
   // /api/messages for the Bot Framework Emulator) is the way in.
@@ -81,7 +88,8 @@ export async function startPlaudit(
       router,
       services,
       logger,
-      notifications,
+      announcements,
+      onGiven,
       organizationId,
     });
     organizationId ??= slack.workspace.organizationId;
@@ -107,15 +115,23 @@ export async function startPlaudit(
       db,
       router,
       services,
-      notifications,
+      announcements,
+      onGiven,
       logger,
       organizationId,
       credentials: options.teamsCredentials,
     });
     mount.push(teams.routes);
   }
-  const jobs = openJobs(config, logger);
   if (config.PLAUDIT_ROLE === 'all') startWorkers({ db, services, jobs, logger });
+  // Announcing kudos needs the chat platforms' clients, which live in web processes: they
+  // take the notifications queue (a worker process runs the other queues).
+  jobs.work(
+    'notifications',
+    { [KUDOS_GIVEN]: kudosGivenHandler(db, announcements) },
+    { concurrency: 4 },
+  );
+  relay.start();
   // Web processes schedule too: they create organizations (a Slack workspace or Teams
   // tenant connected for the first time), and a worker may have started before them.
   const stopScheduling = new AbortController();
@@ -146,10 +162,13 @@ export async function startPlaudit(
     jobs,
     async settled() {
       await Promise.all([slack?.settled(), teams?.settled()]);
+      await relay.settled();
+      if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([slack?.settled(), teams?.settled()]);
+      await relay.stop();
       stopScheduling.abort();
       await scheduling;
       await jobs.close();

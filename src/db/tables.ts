@@ -20,6 +20,7 @@ export interface Tables {
   teams_tenants: TeamsTenantTable;
   teams_users: TeamsUserTable;
   teams_conversations: TeamsConversationTable;
+  notification_outbox: NotificationOutboxTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -240,4 +241,15 @@ export interface TeamsConversationTable {
   /** A Bot Framework conversation reference, enough to message the conversation later. */
   reference: ColumnType<Record<string, unknown>, string, string>;
   updated_at: ColumnType<Date, never, Date | undefined>;
+}
+
+export interface NotificationOutboxTable {
+  recognition_id: number;
+  organization_id: number;
+  origin: Platform;
+  /** The `KudosGiven` event, as JSON. */
+  event: ColumnType<Record<string, unknown>, string, never>;
+  created_at: CreatedAt;
+  /** When the job queue took it; null while it waits. */
+  queued_at: ColumnType<Date | null, never, Date | null>;
 }

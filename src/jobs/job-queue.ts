@@ -1,5 +1,5 @@
 /** The queues Plaudit runs jobs on. */
-export type QueueName = 'allowance';
+export type QueueName = 'allowance' | 'notifications';
 
 /** A job as its handler sees it, whichever adapter runs it. */
 export interface Job<T = unknown> {

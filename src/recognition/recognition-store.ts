@@ -1,4 +1,5 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { KudosGiven } from '../core/reply.ts';
 import { RefusalAbort, refuse } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { prepared } from '../db/preparing-pool.ts';
@@ -30,9 +31,10 @@ export interface NewRecognition {
 }
 
 /**
- * The recognition and its recipients as common table expressions keyed by `req`, the
- * ledger request that moves their points: attached to the ledger's own statement, they
- * commit with the transfers in one round trip. `recognition` yields the new row's id.
+ * The recognition, its recipients and its waiting notification (the outbox row) as common
+ * table expressions keyed by `req`, the ledger request that moves their points: attached
+ * to the ledger's own statement, they commit with the transfers in one round trip.
+ * `recognition` yields the new row's id.
  */
 export function recognitionCtes(
   settings: RecognitionSettings,
@@ -54,7 +56,34 @@ export function recognitionCtes(
       select recognition.id, ${settings.organizationId}, ${input.giver.id}, recipient_id,
         ${input.amountEach}, recognition.created_at
       from recognition, unnest(${input.recipients.map((member) => member.id)}::bigint[]) as recipient_id
+    ),
+    notification_waiting as (
+      insert into notification_outbox (recognition_id, organization_id, origin, event)
+      select recognition.id, ${settings.organizationId}, ${input.platform},
+        ${JSON.stringify(announcedEvent(settings, input))}::jsonb
+          || jsonb_build_object('recognitionId', recognition.id)
+      from recognition
     )`;
+}
+
+/** The kudos as every platform announces it, but for its id (the statement adds that). */
+function announcedEvent(
+  settings: RecognitionSettings,
+  input: NewRecognition,
+): Omit<KudosGiven, 'recognitionId'> {
+  return {
+    kind: 'kudos_given',
+    organizationId: settings.organizationId,
+    giver: { memberId: input.giver.id, name: input.giver.displayName },
+    recipients: input.recipients.map((member) => ({
+      memberId: member.id,
+      name: member.displayName,
+    })),
+    amountEach: input.amountEach,
+    message: input.message,
+    values: input.values,
+    channel: input.channel,
+  };
 }
 
 /** What {@link recognitionCtes} return: the new recognition's id. */

@@ -2,8 +2,8 @@ import * as bolt from '@slack/bolt';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
-import type { RecipientNotifications } from '../core/notifier.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SendSlots } from './send-slots.ts';
@@ -24,8 +24,10 @@ export interface SlackAdapterOptions {
   readonly router: CommandRouter;
   readonly services: RecognitionServices;
   readonly logger: Logger;
-  /** The notifier port; the adapter registers Slack's side of it. */
-  readonly notifications: RecipientNotifications;
+  /** The announcements of kudos; the adapter registers Slack's celebration and notifier. */
+  readonly announcements: KudosAnnouncements;
+  /** Called once a command gave kudos. */
+  readonly onGiven: () => void;
   /** The organization a workspace connected for the first time joins. */
   readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
@@ -129,10 +131,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger,
     commandName: config.SLACK_COMMAND,
     workspace,
-    notifications: options.notifications,
+    onGiven: options.onGiven,
   });
   handlers.register(app);
-  options.notifications.register(handlers.recipientNotifier);
+  options.announcements.recipients.register(handlers.recipientNotifier);
+  options.announcements.celebrateOn('slack', handlers.celebration);
 
   if (socketMode) await app.start();
   logger.info({ team: workspace.teamId, mode: socketMode ? 'socket' : 'http' }, 'Slack connected');

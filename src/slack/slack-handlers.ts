@@ -1,9 +1,10 @@
 import type * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { Celebration } from '../core/announcements.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { FollowUps } from '../core/follow-ups.ts';
-import type { RecipientNotifications, RecipientNotifier } from '../core/notifier.ts';
+import type { RecipientNotifier } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
@@ -37,7 +38,8 @@ export interface SlackHandlerDependencies {
   readonly commandName: string;
   /** The connected workspace, whose people the notifier port reaches. */
   readonly workspace: SlackWorkspace;
-  readonly notifications: RecipientNotifications;
+  /** Called once a command gave kudos: the outbox relay hands its announcement to the queue. */
+  readonly onGiven: () => void;
 }
 
 /**
@@ -47,8 +49,6 @@ export interface SlackHandlerDependencies {
  */
 export class SlackHandlers {
   readonly #followUps: FollowUps;
-  /** Slack ids of the people of kudos being celebrated, by recognition, while they are. */
-  readonly #slackIdsOf = new Map<number, ReadonlyMap<number, string>>();
 
   constructor(private readonly deps: SlackHandlerDependencies) {
     this.#followUps = new FollowUps(deps.logger);
@@ -199,46 +199,37 @@ export class SlackHandlers {
     });
   }
 
-  /** Celebrations, DMs and open Home tabs for what a command did. */
-  async #celebrate(connected: SlackWorkspace, reply: Reply): Promise<void> {
-    for (const event of reply.events) {
-      const giverId = event.giver.memberId;
-      const slackIds = await slackIdsOf(this.deps.db, connected, [
-        giverId,
-        ...event.recipients.map((recipient) => recipient.memberId),
-      ]);
-      const giver = slackIds.get(giverId);
-      // The recipients' Slack ids were just read: the notifier port's Slack side takes them.
-      this.#slackIdsOf.set(event.recognitionId, slackIds);
-      try {
-        await Promise.all([
-          this.deps.notifier.celebrate(event, slackIds),
-          this.deps.notifications.kudosGiven(event, 'slack'),
-          this.#refreshHomes(connected, new Map(giver ? [[giverId, giver]] : [])),
-        ]);
-      } finally {
-        this.#slackIdsOf.delete(event.recognitionId);
-      }
-    }
+  /** What a command did is announced by the notifications job: wake the outbox relay. */
+  async #celebrate(_connected: SlackWorkspace, reply: Reply): Promise<void> {
+    if (reply.events.length > 0) this.deps.onGiven();
   }
+
+  /** Slack's celebration of a kudos given here: the channel post, and the giver's Home tab. */
+  readonly celebration: Celebration = async (event) => {
+    const { workspace } = this.deps;
+    if (event.organizationId !== workspace.organizationId) return;
+    const giverId = event.giver.memberId;
+    const slackIds = await slackIdsOf(this.deps.db, workspace, [
+      giverId,
+      ...event.recipients.map((recipient) => recipient.memberId),
+    ]);
+    const giver = slackIds.get(giverId);
+    await Promise.all([
+      this.deps.notifier.celebrate(event, slackIds),
+      this.#refreshHomes(workspace, new Map(giver ? [[giverId, giver]] : [])),
+    ]);
+  };
 
   /** Slack's side of the notifier port: a DM to each recipient here, and their open Home tab. */
   async #tellRecipients(event: KudosGiven, told: ReadonlySet<number>): Promise<number[]> {
     const { workspace } = this.deps;
     if (event.organizationId !== workspace.organizationId) return [];
     const pending = event.recipients.filter((recipient) => !told.has(recipient.memberId));
-    const known = this.#slackIdsOf.get(event.recognitionId);
-    const slackIds = known
-      ? new Map(
-          pending.flatMap((r) =>
-            known.has(r.memberId) ? [[r.memberId, known.get(r.memberId) as string] as const] : [],
-          ),
-        )
-      : await slackIdsOf(
-          this.deps.db,
-          workspace,
-          pending.map((recipient) => recipient.memberId),
-        );
+    const slackIds = await slackIdsOf(
+      this.deps.db,
+      workspace,
+      pending.map((recipient) => recipient.memberId),
+    );
     await Promise.all([
       this.deps.notifier.tellRecipients(event, slackIds),
       this.#refreshHomes(workspace, slackIds),

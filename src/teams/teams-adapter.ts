@@ -2,8 +2,8 @@ import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { allowedTeamsTenants, type Config } from '../config.ts';
+import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
-import type { RecipientNotifications } from '../core/notifier.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { TeamsConversations } from './teams-conversations.ts';
@@ -37,7 +37,10 @@ export interface TeamsAdapterOptions {
   readonly db: Database;
   readonly router: CommandRouter;
   readonly services: RecognitionServices;
-  readonly notifications: RecipientNotifications;
+  /** The announcements of kudos; the adapter registers Teams' side of the notifier port. */
+  readonly announcements: KudosAnnouncements;
+  /** Called once an activity gave kudos. */
+  readonly onGiven: () => void;
   readonly logger: Logger;
   /** The organization that tenants not connected yet join: this deployment's. */
   readonly organizationId: number;
@@ -100,14 +103,15 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   }
   const conversations = new TeamsConversations(db);
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
-  options.notifications.register(notifier);
+  // In Teams the celebration is the answer itself; the port sends the personal messages.
+  options.announcements.recipients.register(notifier);
   const handlers = new TeamsHandlers({
     router: options.router,
     services: options.services,
     directory: new TeamsDirectory(db, teamsLogger, localMode),
     tenants: new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId),
     conversations,
-    notifications: options.notifications,
+    onGiven: options.onGiven,
     notifier,
     logger: teamsLogger,
     localMode,

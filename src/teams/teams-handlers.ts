@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { FollowUps } from '../core/follow-ups.ts';
-import type { RecipientNotifications } from '../core/notifier.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
@@ -37,7 +36,8 @@ export interface TeamsHandlerDependencies {
   readonly directory: TeamsDirectory;
   readonly tenants: TeamsTenants;
   readonly conversations: TeamsConversations;
-  readonly notifications: RecipientNotifications;
+  /** Called once an activity gave kudos: the outbox relay hands its announcement to the queue. */
+  readonly onGiven: () => void;
   /** Sends to a member's personal chat with the bot, opening one if need be. */
   readonly notifier: TeamsNotifier;
   readonly logger: Logger;
@@ -191,12 +191,9 @@ export class TeamsHandlers {
     if (key && reply.code === 'idempotency_conflict') {
       reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
     }
-    // The points have moved: the recipients hear of it even if the answer cannot be sent.
-    for (const event of reply.events) {
-      this.#followUps.start('Teams notifications', async () => {
-        await this.deps.notifications.kudosGiven(event, 'teams');
-      });
-    }
+    // The points have moved: the recipients hear of it (from the notifications job) even if
+    // the answer cannot be sent.
+    if (reply.events.length > 0) this.deps.onGiven();
     try {
       await this.#answer(context, actor, reply, kind !== 'personal');
     } catch (error) {

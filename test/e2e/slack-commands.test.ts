@@ -111,7 +111,7 @@ describe('the Slack adapter over signed HTTP', () => {
     // Ana and Li have their Home tabs open; José has never opened his.
     await openHome('UANA');
     await openHome('ULI');
-    await plaudit.slack?.settled();
+    await plaudit.settled();
     const homesBefore = fake.callsTo('views.publish').length;
     const response = await send(
       command('UANA', '<@ULI|li> 10 for the launch &amp; the docs #teamwork'),
@@ -121,7 +121,7 @@ describe('the Slack adapter over signed HTTP', () => {
       response_type: 'ephemeral',
       text: 'You gave 10 points to Li for the launch & the docs #teamwork. You have 90 points left to give this month.',
     });
-    await plaudit.slack?.settled();
+    await plaudit.settled();
     expect(await earned('ULI')).toBe(10);
     const [announcement] = fake
       .callsTo('chat.postMessage')
@@ -147,7 +147,7 @@ describe('the Slack adapter over signed HTTP', () => {
     const before = fake.callsTo('views.publish').length;
     const response = await openHome('UJOSE');
     expect(response.status).toBe(200);
-    await plaudit.slack?.settled();
+    await plaudit.settled();
     const published = fake.callsTo('views.publish').slice(before);
     expect(published).toHaveLength(1);
     expect(published[0]?.body).toMatchObject({ user_id: 'UJOSE', view: { type: 'home' } });
@@ -166,7 +166,7 @@ describe('the Slack adapter over signed HTTP', () => {
     );
     expect(await earned('UJOSE')).toBe(5);
     expect(await earned('ULI')).toBe(15);
-    await plaudit.slack?.settled();
+    await plaudit.settled();
     // 田中 (the giver) has never opened the Home tab, so nothing is published for them.
     const published = fake.callsTo('views.publish').map((call) => call.body.user_id);
     expect(published).not.toContain('UTANAKA');
@@ -263,7 +263,7 @@ describe('the Slack adapter over signed HTTP', () => {
       const response = await send(delivery);
       expect(response.status).toBe(200);
       expect(response.ms).toBeLessThan(3_000);
-      await plaudit.slack?.settled();
+      await plaudit.settled();
       const answer = fake.calls.find(
         (call) => call.method === delivery.response_url.replace(`${fake.url}/`, ''),
       );
@@ -319,7 +319,7 @@ describe('the Slack adapter over signed HTTP', () => {
       const delivery = command('UMODAL', '  ');
       const response = await send(delivery);
       expect(response.status).toBe(200);
-      await plaudit.slack?.settled();
+      await plaudit.settled();
       const opened = fake
         .callsTo('views.open')
         .find((call) => call.body.trigger_id === delivery.trigger_id);
@@ -364,7 +364,7 @@ describe('the Slack adapter over signed HTTP', () => {
         token: 'x',
       };
       expect((await interact(message)).status).toBe(200);
-      await plaudit.slack?.settled();
+      await plaudit.settled();
       const global = fake
         .callsTo('views.open')
         .find((call) => call.body.trigger_id === 'trig-global');
@@ -387,7 +387,7 @@ describe('the Slack adapter over signed HTTP', () => {
       );
       expect(response.status).toBe(200);
       expect(response.body).toBe('');
-      await plaudit.slack?.settled();
+      await plaudit.settled();
       expect(await recognitions()).toBe(before + 1);
       expect(await earned('UJOSE')).toBe(jose + 6);
       expect(fake.callsTo('chat.postEphemeral').at(-1)?.body).toMatchObject({
@@ -397,7 +397,7 @@ describe('the Slack adapter over signed HTTP', () => {
       });
       // A retried submission of the same view credits nothing more.
       await interact(submission('V-ok', { users: ['UJOSE'], points: '6', reason: 'the demo' }));
-      await plaudit.slack?.settled();
+      await plaudit.settled();
       expect(await recognitions()).toBe(before + 1);
     });
 

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { KudosAnnouncements } from '../core/announcements.ts';
+import type { KudosGiven } from '../core/reply.ts';
+import type { Database } from '../db/database.ts';
+import type { Platform } from '../db/tables.ts';
+import type { Jobs } from '../jobs/job-queue.ts';
+
+export const KUDOS_GIVEN = 'kudos-given';
+
+/** The notifications job's data. */
+export interface KudosGivenJob {
+  readonly recognitionId: number;
+}
+
+/** Rows moved to the queue per round. */
+const BATCH = 200;
+
+/**
+ * Moves the notification outbox to the `notifications` queue: after each give (a kick),
+ * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
+ * are taken with `for update skip locked`, so several processes relay side by side; a row
+ * is marked queued only once the queue has it, and its job id is the recognition's, so a
+ * row queued twice (a crash between the two) is still one job.
+ */
+export class OutboxRelay {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly jobs: Jobs,
+    private readonly logger: Logger,
+    private readonly addTimeoutMs = 5000,
+  ) {}
+
+  /** Relays every `intervalMs` until stopped. */
+  start(intervalMs = 5000): void {
+    this.#timer = setInterval(() => this.kick(), intervalMs);
+    this.#timer.unref();
+    this.kick();
+  }
+
+  /** Relays now, or right after the round that is running. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#rounds().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Resolves once the rounds asked for so far have run. */
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.settled();
+  }
+
+  async #rounds(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        while ((await this.#round()) === BATCH && !this.#stopped) {}
+      } catch (error) {
+        this.logger.warn({ err: error }, 'notifications wait in the outbox: the queue is away');
+        return;
+      }
+    } while (this.#again && !this.#stopped);
+  }
+
+  /** Moves one batch; resolves with how many rows it moved. */
+  async #round(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('notification_outbox')
+        .select('recognition_id')
+        .where('queued_at', 'is', null)
+        .orderBy('recognition_id')
+        .limit(BATCH)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      for (const row of rows) {
+        await within(
+          this.jobs.add(
+            'notifications',
+            KUDOS_GIVEN,
+            { recognitionId: row.recognition_id } satisfies KudosGivenJob,
+            { jobId: `kudos-${row.recognition_id}`, attempts: 8, backoffMs: 2000 },
+          ),
+          this.addTimeoutMs,
+        );
+      }
+      if (rows.length > 0) {
+        await trx
+          .updateTable('notification_outbox')
+          .set({ queued_at: new Date() })
+          .where(
+            'recognition_id',
+            'in',
+            rows.map((row) => row.recognition_id),
+          )
+          .execute();
+      }
+      return rows.length;
+    });
+  }
+}
+
+/** The notifications job: announces the recognition its outbox row describes. */
+export function kudosGivenHandler(db: Database, announcements: KudosAnnouncements) {
+  return async (job: { data: unknown }) => {
+    const { recognitionId } = job.data as KudosGivenJob;
+    const row = await db
+      .selectFrom('notification_outbox')
+      .select(['origin', 'event'])
+      .where('recognition_id', '=', recognitionId)
+      .executeTakeFirst();
+    if (!row) throw new Error(`recognition ${recognitionId} has no waiting notification`);
+    await announcements.announce(row.event as unknown as KudosGiven, row.origin as Platform);
+  };
+}
+
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the queue did not answer in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -131,7 +131,7 @@ export async function startPlaudit(
     { [KUDOS_GIVEN]: kudosGivenHandler(db, announcements) },
     { concurrency: 4 },
   );
-  relay.start();
+  if (organizationId !== undefined) relay.start([organizationId]);
   // Web processes schedule too: they create organizations (a Slack workspace or Teams
   // tenant connected for the first time), and a worker may have started before them.
   const stopScheduling = new AbortController();

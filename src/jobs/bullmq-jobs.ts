@@ -41,6 +41,7 @@ export class BullJobs implements Jobs {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: false,
+      retryStrategy: reconnectDelay,
     });
     this.#producer.on('error', (error) =>
       options.logger.warn({ err: error }, 'Redis (queue producer) connection error'),
@@ -100,7 +101,10 @@ export class BullJobs implements Jobs {
     handlers: Readonly<Record<string, JobHandler>>,
     options: { readonly concurrency?: number } = {},
   ) {
-    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(this.options.url, {
+      maxRetriesPerRequest: null,
+      retryStrategy: reconnectDelay,
+    });
     connection.on('error', (error) =>
       this.options.logger.warn({ err: error }, 'Redis (worker) connection error'),
     );
@@ -160,6 +164,14 @@ export class BullJobs implements Jobs {
       throw error;
     }
   }
+}
+
+/**
+ * How long to wait before reconnecting to Redis: growing, but never more than 5 s, so
+ * that jobs flow again soon after Redis is back (BullMQ's own default grows to 20 s).
+ */
+function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 250, 5000);
 }
 
 /** Resolves true when the work settles within the time, false otherwise (it keeps going). */

@@ -27,6 +27,7 @@ export class OutboxRelay {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #organizations: readonly number[] = [];
 
   constructor(
     private readonly db: Database,
@@ -35,8 +36,13 @@ export class OutboxRelay {
     private readonly addTimeoutMs = 5000,
   ) {}
 
-  /** Relays every `intervalMs` until stopped. */
-  start(intervalMs = 5000): void {
+  /**
+   * Relays the outbox of these organizations (the ones this process's chat platforms serve:
+   * another deployment on the same database could not announce them) every `intervalMs`
+   * until stopped.
+   */
+  start(organizations: readonly number[], intervalMs = 5000): void {
+    this.#organizations = [...organizations];
     this.#timer = setInterval(() => this.kick(), intervalMs);
     this.#timer.unref();
     this.kick();
@@ -44,7 +50,7 @@ export class OutboxRelay {
 
   /** Relays now, or right after the round that is running. */
   kick(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#organizations.length === 0) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -84,6 +90,7 @@ export class OutboxRelay {
         .selectFrom('notification_outbox')
         .select('recognition_id')
         .where('queued_at', 'is', null)
+        .where('organization_id', 'in', this.#organizations)
         .orderBy('recognition_id')
         .limit(BATCH)
         .forUpdate()

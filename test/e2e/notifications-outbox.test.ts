@@ -8,17 +8,9 @@ import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
+import { until } from '../support/until.ts';
 
 const SECRET = 'test-signing-secret';
-
-/** Polls a condition (never a fixed sleep): resolves once it holds, fails after `ms`. */
-async function until(condition: () => Promise<boolean> | boolean, ms = 45_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Kudos given while Redis is away are kept in the outbox, written with the recognition,
@@ -127,9 +119,10 @@ describe('notifications through the outbox and the queue, with Redis going away'
     expect(dmLines('UJO')).toEqual([]);
 
     await proxy.start();
-    await until(async () => (await outbox()).waiting === 0);
+    await until(async () => (await outbox()).waiting === 0, 45_000);
     await until(
       () => dmLines('UJO').length > 0 && dmLines('UKIM').length > 0 && dmLines('ULI').length === 2,
+      45_000,
     );
     // Every job done: nothing more is coming.
     const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });
@@ -137,7 +130,7 @@ describe('notifications through the outbox and the queue, with Redis going away'
       await until(async () => {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
         return counts.waiting === 0 && counts.active === 0 && counts.delayed === 0;
-      });
+      }, 45_000);
       expect(await queue.getJobCounts('completed')).toEqual({ completed: 4 });
     } finally {
       await queue.close();

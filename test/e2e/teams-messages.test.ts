@@ -82,9 +82,9 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     };
     plaudit = await start();
   });
-  /** A Teams-only Plaudit on the test database. */
-  const start = () => {
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
+  /** A Teams-only Plaudit on the test database, serving one tenant. */
+  const start = (tenant = tenantId) => {
+    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenant });
     return startPlaudit(
       parseConfig({
         ...teamsBot.env,
@@ -443,18 +443,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
         select organization_id from teams_tenants where tenant_id = ${freshTenant}`.execute(db);
       return rows[0]?.organization_id;
     };
-    const startFresh = () => {
-      const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: freshTenant });
-      return startPlaudit(
-        parseConfig({
-          ...teamsBot.env,
-          PORT: '0',
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: inject('databaseUrl'),
-        }),
-        teamsBot.options,
-      );
-    };
+    const startFresh = () => start(freshTenant);
     const first = await startFresh();
     const organization = await organizationOf(first.db);
     await first.close();

@@ -10,17 +10,9 @@ import {
 } from '../../../src/jobs/allowance-schedules.ts';
 import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
 import { type Job, PermanentJobFailure } from '../../../src/jobs/job-queue.ts';
+import { until } from '../../support/until.ts';
 
 const logger = pino({ level: 'silent' });
-
-/** Polls a condition (never a fixed sleep): resolves once it holds, fails after `ms`. */
-async function until(condition: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('BullJobs, the queue port on BullMQ and real Redis', () => {
   const opened: Array<{ close(): Promise<void> }> = [];

@@ -44,8 +44,8 @@ export interface SlackHandlerDependencies {
 
 /**
  * What Plaudit does with each kind of Slack delivery: the slash command, the shortcuts,
- * the modal's submission and the opening of the Home tab. Each answers Slack first and
- * leaves slower work (celebrations, DMs, Home tabs) to run afterwards.
+ * the modal's submission and the opening of the Home tab. Each answers Slack first; the
+ * celebration, DMs and Home tabs that follow a kudos come from the notifications job.
  */
 export class SlackHandlers {
   readonly #followUps: FollowUps;
@@ -99,7 +99,7 @@ export class SlackHandlers {
     this.#followUps.start('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (!reply) await respond(toMessage(answered));
-      await this.#celebrate(connected, answered);
+      this.#announce(answered);
     });
   }
 
@@ -154,7 +154,7 @@ export class SlackHandlers {
     this.#followUps.start('a kudos modal', async () => {
       const answered = reply ?? (await work);
       await this.deps.notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
-      await this.#celebrate(connected, answered);
+      this.#announce(answered);
     });
   }
 
@@ -200,7 +200,7 @@ export class SlackHandlers {
   }
 
   /** What a command did is announced by the notifications job: wake the outbox relay. */
-  async #celebrate(_connected: SlackWorkspace, reply: Reply): Promise<void> {
+  #announce(reply: Reply): void {
     if (reply.events.length > 0) this.deps.onGiven();
   }
 

@@ -161,13 +161,13 @@ export async function startPlaudit(
     slack,
     jobs,
     async settled() {
-      await Promise.all([slack?.settled(), teams?.settled()]);
+      await slack?.settled();
       await relay.settled();
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([slack?.settled(), teams?.settled()]);
+      await slack?.settled();
       await relay.stop();
       stopScheduling.abort();
       await scheduling;

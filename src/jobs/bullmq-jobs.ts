@@ -1,6 +1,7 @@
 import { type Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { settlesWithin } from '../core/deadline.ts';
 import {
   checkJobId,
   type JobHandler,
@@ -137,11 +138,15 @@ export class BullJobs implements Jobs {
     const grace = this.options.closeGraceMs ?? 20_000;
     await Promise.all(
       this.#workers.map(async (worker) => {
-        const closed = await withinMs(worker.close(), grace);
-        if (!closed) await withinMs(worker.close(true), 1000);
+        const closed = await settlesWithin(worker.close(), grace, 'closing a worker');
+        if (!closed) await settlesWithin(worker.close(true), 1000, 'stopping a worker');
       }),
     );
-    await Promise.all([...this.#queues.values()].map((queue) => withinMs(queue.close(), 1000)));
+    await Promise.all(
+      [...this.#queues.values()].map((queue) =>
+        settlesWithin(queue.close(), 1000, 'closing a queue'),
+      ),
+    );
     for (const connection of [...this.#workerConnections, this.#producer]) {
       if (connection.status === 'ready') await connection.quit().catch(() => undefined);
       connection.disconnect();
@@ -172,23 +177,4 @@ export class BullJobs implements Jobs {
  */
 function reconnectDelay(attempt: number): number {
   return Math.min(attempt * 250, 5000);
-}
-
-/** Resolves true when the work settles within the time, false otherwise (it keeps going). */
-async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true as const,
-        () => true as const,
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { deadline } from '../core/deadline.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { resetAllowances } from './allowance-reset.ts';
@@ -68,30 +70,18 @@ export async function keepSchedules(
 ): Promise<void> {
   while (!signal.aborted) {
     try {
-      const organizations = await untilDone(scheduleAllAllowanceResets(jobs, db), 15_000, signal);
+      const organizations = await deadline(
+        scheduleAllAllowanceResets(jobs, db),
+        15_000,
+        'Redis',
+        signal,
+      );
       logger.info({ organizations }, 'allowance resets scheduled');
       return;
     } catch (error) {
       if (signal.aborted) return;
       logger.warn({ err: error }, 'could not schedule the allowance resets yet; trying again');
-      await untilDone(new Promise(() => {}), retryMs, signal).catch(() => undefined);
+      await sleep(retryMs, undefined, { signal }).catch(() => undefined);
     }
-  }
-}
-
-/** The work's result; rejects when it takes longer than `ms` or when the signal aborts. */
-async function untilDone<T>(work: Promise<T>, ms: number, signal: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const cut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
-    onAbort = () => reject(new Error('stopped'));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, cut]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }

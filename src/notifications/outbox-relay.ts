@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KudosAnnouncements } from '../core/announcements.ts';
+import { deadline } from '../core/deadline.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
@@ -97,7 +98,7 @@ export class OutboxRelay {
         .skipLocked()
         .execute();
       for (const row of rows) {
-        await within(
+        await deadline(
           this.jobs.add(
             'notifications',
             KUDOS_GIVEN,
@@ -105,6 +106,7 @@ export class OutboxRelay {
             { jobId: `kudos-${row.recognition_id}`, attempts: 8, backoffMs: 2000 },
           ),
           this.addTimeoutMs,
+          'the notifications queue',
         );
       }
       if (rows.length > 0) {
@@ -135,16 +137,4 @@ export function kudosGivenHandler(db: Database, announcements: KudosAnnouncement
     if (!row) throw new Error(`recognition ${recognitionId} has no waiting notification`);
     await announcements.announce(row.event as unknown as KudosGiven, row.origin as Platform);
   };
-}
-
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the queue did not answer in ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

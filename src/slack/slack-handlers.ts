@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Celebration } from '../core/announcements.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { DeadlineExceeded, deadline } from '../core/deadline.ts';
 import { FollowUps } from '../core/follow-ups.ts';
 import type { RecipientNotifier } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
@@ -93,7 +94,7 @@ export class SlackHandlers {
       key: `slack:${command.trigger_id}`,
       channel: command.channel_id,
     });
-    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
     if (reply) await ack(toMessage(reply));
     else await ack();
     this.#followUps.start('a Slack command', async () => {
@@ -140,7 +141,7 @@ export class SlackHandlers {
       key: `slack:view:${view.id}`,
       channel: modal.channel ?? null,
     });
-    const reply = await withinBudget(work, ACK_BUDGET_MS);
+    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
     if (reply && reply.outcome !== 'ok') {
       // Show the refusal under the field it is about; the modal stays open to fix it.
       const hasValueField = view.blocks.some((block) => block.block_id === 'value');
@@ -274,15 +275,8 @@ function toMessage(reply: Reply) {
   return { response_type: 'ephemeral' as const, text: reply.text, blocks: replyBlocks(reply) };
 }
 
-/** The work's result if it is ready within the budget; undefined otherwise (it keeps running). */
-async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), budgetMs);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Past Slack's budget the answer goes to response_url instead: no reply in the ack. */
+function lateReply(error: unknown): undefined {
+  if (error instanceof DeadlineExceeded) return undefined;
+  throw error;
 }

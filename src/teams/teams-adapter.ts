@@ -54,8 +54,6 @@ export interface TeamsAdapterOptions {
 export interface TeamsBot {
   /** `POST /api/messages`, the Bot Framework messaging endpoint. */
   readonly routes: Router;
-  /** Resolves when the notifications of every answered activity have been sent. */
-  settled(): Promise<void>;
 }
 
 /**
@@ -134,5 +132,5 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
     res.status(400).json({ error: 'bad_request', message: 'The body is not a JSON activity.' });
   }) as ErrorRequestHandler);
-  return { routes, settled: () => handlers.settled() };
+  return { routes };
 }

@@ -3,7 +3,6 @@ import { type Activity, ActivityTypes, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
-import { FollowUps } from '../core/follow-ups.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
@@ -52,11 +51,7 @@ export interface TeamsHandlerDependencies {
  * Activities from a tenant that is not allowed get a polite refusal and change nothing.
  */
 export class TeamsHandlers {
-  readonly #followUps: FollowUps;
-
-  constructor(private readonly deps: TeamsHandlerDependencies) {
-    this.#followUps = new FollowUps(deps.logger);
-  }
+  constructor(private readonly deps: TeamsHandlerDependencies) {}
 
   register(app: Application<TurnState>): void {
     app.turn('beforeTurn', (context) => this.#admit(context));
@@ -65,11 +60,6 @@ export class TeamsHandlers {
       this.#onCardSubmitted(context, data as GiveKudosSubmission),
     );
     app.activity(ActivityTypes.Message, (context) => this.#onMessage(context));
-  }
-
-  /** Resolves when the work that followed every answer so far has finished. */
-  settled(): Promise<void> {
-    return this.#followUps.settled();
   }
 
   async #admit(context: TurnContext): Promise<boolean> {

@@ -49,9 +49,15 @@ export class TeamsNotifier implements RecipientNotifier {
     if (pending.length === 0) return [];
     const reason = event.message ? ` for ${event.message}` : '';
     const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
+    // Every recipient's chat in one read, not one each.
+    const chats = await this.conversations.personalChats(pending);
     const sent = await Promise.all(
       pending.map(async (memberId) =>
-        (await this.tellMember({ memberId, organizationId: event.organizationId }, text))
+        (await this.#deliver(
+          { memberId, organizationId: event.organizationId },
+          text,
+          chats.get(memberId),
+        ))
           ? memberId
           : undefined,
       ),
@@ -61,8 +67,17 @@ export class TeamsNotifier implements RecipientNotifier {
 
   /** Sends a member a personal message; false when Teams could not be reached for them. */
   async tellMember(target: TeamsTarget, message: Message): Promise<boolean> {
+    const chats = await this.conversations.personalChats([target.memberId]);
+    return this.#deliver(target, message, chats.get(target.memberId));
+  }
+
+  /** Writes in the member's chat with the bot, or opens one; never rejects. */
+  async #deliver(
+    target: TeamsTarget,
+    message: Message,
+    chat: Partial<ConversationReference> | undefined,
+  ): Promise<boolean> {
     try {
-      const chat = (await this.conversations.personalChats([target.memberId])).get(target.memberId);
       if (chat) {
         await this.adapter.continueConversationAsync(this.appId, chat, async (context) => {
           await context.sendActivity(message);

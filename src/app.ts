@@ -7,7 +7,7 @@ import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { createOrganization } from './directory/organizations.ts';
+import { createConnectedOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
@@ -107,7 +107,7 @@ export async function startPlaudit(
   }
   let teams: TeamsBot | undefined;
   if (config.TEAMS_APP_ID || local) {
-    organizationId ??= await newOrganization(db, 'Microsoft Teams');
+    organizationId ??= await createConnectedOrganization(db, 'Microsoft Teams');
     // botbuilder and teams-ai are large: loaded only where Teams is served.
     const { startTeamsAdapter } = await import('./teams/teams-adapter.ts');
     teams = await startTeamsAdapter({
@@ -189,10 +189,4 @@ async function connectedTeamsOrganization(
     if (tenant) return tenant.organizationId;
   }
   return undefined;
-}
-
-async function newOrganization(db: Database, name: string): Promise<number> {
-  const created = await createOrganization(db, { name, timezone: 'UTC', currency: 'USD' });
-  if (!created.ok) throw new Error(created.message);
-  return created.value.id;
 }

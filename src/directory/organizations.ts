@@ -62,3 +62,13 @@ export async function findOrganization(
     .where('id', '=', id)
     .executeTakeFirst();
 }
+
+/**
+ * The organization a chat platform gets when it is connected first: UTC and USD until an
+ * admin changes them. Returns its id.
+ */
+export async function createConnectedOrganization(db: Database, name: string): Promise<number> {
+  const created = await createOrganization(db, { name, timezone: 'UTC', currency: 'USD' });
+  if (!created.ok) throw new Error(created.message);
+  return created.value.id;
+}

@@ -1,6 +1,5 @@
-import { ok } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
-import { createOrganization } from '../directory/organizations.ts';
+import { createConnectedOrganization } from '../directory/organizations.ts';
 
 export interface SlackWorkspace {
   readonly teamId: string;
@@ -30,28 +29,21 @@ export async function connectWorkspace(
   const known = await findWorkspace(db, bot.teamId);
   if (known) return known;
   return db.transaction().execute(async (trx) => {
-    const organization =
-      organizationId === undefined
-        ? await createOrganization(trx, {
-            name: bot.teamName || bot.teamId,
-            timezone: 'UTC',
-            currency: 'USD',
-          })
-        : ok({ id: organizationId });
-    if (!organization.ok) throw new Error(organization.message);
+    const joined =
+      organizationId ?? (await createConnectedOrganization(trx, bot.teamName || bot.teamId));
     await trx
       .insertInto('slack_workspaces')
       .values({
         team_id: bot.teamId,
         enterprise_id: bot.enterpriseId,
-        organization_id: organization.value.id,
+        organization_id: joined,
         bot_user_id: bot.botUserId,
       })
       .execute();
     return {
       teamId: bot.teamId,
       enterpriseId: bot.enterpriseId,
-      organizationId: organization.value.id,
+      organizationId: joined,
       botUserId: bot.botUserId,
     };
   });

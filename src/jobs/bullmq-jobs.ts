@@ -1,9 +1,10 @@
-import { type Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job as BullJob, DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { settlesWithin } from '../core/deadline.ts';
 import {
   checkJobId,
+  JobDeferred,
   type JobHandler,
   type JobOptions,
   type JobSchedule,
@@ -11,6 +12,8 @@ import {
   PermanentJobFailure,
   type QueueName,
 } from './job-queue.ts';
+import { RedisTurns } from './redis-turns.ts';
+import type { Turns } from './turns.ts';
 
 export interface BullJobsOptions {
   readonly url: string;
@@ -110,17 +113,22 @@ export class BullJobs implements Jobs {
       this.options.logger.warn({ err: error }, 'Redis (worker) connection error'),
     );
     this.#workerConnections.push(connection);
-    const worker = new Worker(queue, (job: BullJob) => this.#run(queue, handlers, job), {
-      connection,
-      prefix: this.#prefix,
-      concurrency: options.concurrency ?? 4,
-      lockDuration: this.options.lockDurationMs ?? 30_000,
-      // A job whose worker vanished is looked for this often, and taken over.
-      stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
-      // Every job is safe to run again, so a job whose workers died is taken over a few
-      // times before it is given up (BullMQ's default gives up after one).
-      maxStalledCount: 5,
-    });
+    const turns = new RedisTurns(connection, this.#prefix);
+    const worker = new Worker(
+      queue,
+      (job: BullJob, token?: string) => this.#run(queue, handlers, turns, job, token),
+      {
+        connection,
+        prefix: this.#prefix,
+        concurrency: options.concurrency ?? 4,
+        lockDuration: this.options.lockDurationMs ?? 30_000,
+        // A job whose worker vanished is looked for this often, and taken over.
+        stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+        // Every job is safe to run again, so a job whose workers died is taken over a few
+        // times before it is given up (BullMQ's default gives up after one).
+        maxStalledCount: 5,
+      },
+    );
     worker.on('failed', (job, error) =>
       this.options.logger.warn(
         { err: error, queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade },
@@ -153,19 +161,35 @@ export class BullJobs implements Jobs {
     }
   }
 
-  async #run(queue: QueueName, handlers: Readonly<Record<string, JobHandler>>, job: BullJob) {
+  async #run(
+    queue: QueueName,
+    handlers: Readonly<Record<string, JobHandler>>,
+    turns: Turns,
+    job: BullJob,
+    token: string | undefined,
+  ) {
     const handler = handlers[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for ${queue} job ${job.name}`);
+    const id = job.id ?? '';
     try {
       await handler({
-        id: job.id ?? '',
+        id,
         name: job.name,
         data: job.data,
         attemptsMade: job.attemptsMade,
         updateProgress: (progress) => job.updateProgress(progress),
+        pace: async (key, everyMs) => {
+          const wait = await turns.take(key, `${queue}/${id}`, everyMs);
+          if (wait > 0) throw new JobDeferred(wait);
+        },
       });
     } catch (error) {
       if (error instanceof PermanentJobFailure) throw new UnrecoverableError(error.message);
+      if (error instanceof JobDeferred) {
+        // Back to the delayed set until its turn; BullMQ counts no attempt for this.
+        await job.moveToDelayed(Date.now() + error.waitMs, token);
+        throw new DelayedError();
+      }
       throw error;
     }
   }

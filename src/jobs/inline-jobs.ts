@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   checkJobId,
   type Job,
+  JobDeferred,
   type JobHandler,
   type JobOptions,
   type JobSchedule,
@@ -10,6 +11,7 @@ import {
   PermanentJobFailure,
   type QueueName,
 } from './job-queue.ts';
+import { MemoryTurns } from './turns.ts';
 
 /** setTimeout's longest delay; a schedule further off is re-armed on the way. */
 const LONGEST_TIMER_MS = 2_147_483_647;
@@ -33,6 +35,7 @@ export class InlineJobs implements Jobs {
   readonly #running = new Set<Promise<void>>();
   readonly #schedules = new Map<string, NodeJS.Timeout>();
   readonly #sleepers = new Set<() => void>();
+  readonly #turns = new MemoryTurns();
   #nextId = 1;
   #closed = false;
 
@@ -138,12 +141,23 @@ export class InlineJobs implements Jobs {
         data: pending.data,
         attemptsMade: attempt,
         updateProgress: async () => {},
+        pace: async (key, everyMs) => {
+          const wait = await this.#turns.take(key, `${queue}/${pending.id}`, everyMs);
+          if (wait > 0) throw new JobDeferred(wait);
+        },
       };
       try {
         if (!handler) throw new PermanentJobFailure(`no handler for ${queue} job ${pending.name}`);
         await handler(job);
         return;
       } catch (error) {
+        if (error instanceof JobDeferred) {
+          // Its turn is later: wait for it, and try again without counting an attempt.
+          await this.#sleep(error.waitMs);
+          if (this.#closed) return;
+          attempt -= 1;
+          continue;
+        }
         const last = attempt + 1 >= attempts || error instanceof PermanentJobFailure;
         this.logger.warn(
           { err: error, queue, job: pending.name, id: pending.id, attempt: attempt + 1 },

@@ -10,6 +10,13 @@ export interface Job<T = unknown> {
   readonly attemptsMade: number;
   /** Reports how far the job has come (shown by the queue dashboard). */
   updateProgress(progress: Record<string, number>): Promise<void>;
+  /**
+   * Takes this job's turn on `key` (a Slack channel, a person), which gives one turn per
+   * `everyMs` among every job of every process on the queue. Resolves when the turn is
+   * now; when it is later, throws {@link JobDeferred}: the adapter puts the job back until
+   * its turn (kept for it) without counting an attempt, and runs it again from the start.
+   */
+  pace(key: string, everyMs: number): Promise<void>;
 }
 
 export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;
@@ -22,6 +29,20 @@ export class PermanentJobFailure extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PermanentJobFailure';
+  }
+}
+
+/**
+ * Thrown by {@link Job.pace} when the job's turn is later. Handlers let it pass; the
+ * adapters catch it.
+ */
+export class JobDeferred extends Error {
+  constructor(
+    /** How long until the job's turn. */
+    readonly waitMs: number,
+  ) {
+    super(`deferred ${waitMs} ms for its turn`);
+    this.name = 'JobDeferred';
   }
 }
 

@@ -51,6 +51,32 @@ describe('InlineJobs, the embedded job runner of local mode', () => {
     ]);
   });
 
+  it('paces jobs that share a key, one per interval, without counting an attempt', async () => {
+    vi.useFakeTimers();
+    const jobs = new InlineJobs(logger);
+    const sent: Array<[string, number, number]> = [];
+    jobs.work('notifications', {
+      send: async (job) => {
+        const { key } = job.data as { key: string };
+        await job.pace(key, 1000);
+        sent.push([`${key}/${job.id}`, job.attemptsMade, Date.now()]);
+      },
+    });
+    const start = Date.now();
+    for (const id of ['one', 'two', 'three']) {
+      await jobs.add('notifications', 'send', { key: 'a' }, { jobId: id, attempts: 1 });
+    }
+    await jobs.add('notifications', 'send', { key: 'b' }, { jobId: 'other', attempts: 1 });
+    await vi.runAllTimersAsync();
+    await jobs.settled();
+    expect(sent.map(([what, made, at]) => [what, made, at - start])).toEqual([
+      ['a/one', 0, 0],
+      ['b/other', 0, 0],
+      ['a/two', 0, 1000],
+      ['a/three', 0, 2000],
+    ]);
+  });
+
   it('adds a job once while one with the same id is running or waiting', async () => {
     const jobs = new InlineJobs(logger);
     let runs = 0;

@@ -82,6 +82,46 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     expect(permanent).toBe(1);
   });
 
+  it('paces jobs that share a key across workers: one per interval, waiting counts no attempt', async () => {
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    // Two adapters on one prefix: two processes working the same queue.
+    const first = new BullJobs({ url: inject('redisUrl'), prefix, logger });
+    const second = new BullJobs({ url: inject('redisUrl'), prefix, logger });
+    const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });
+    opened.push(first, second, queue);
+    const sent: Array<{ id: string; key: string; at: number; attemptsMade: number }> = [];
+    const send = async (job: Job) => {
+      const { key } = job.data as { key: string };
+      await job.pace(key, 300);
+      sent.push({ id: job.id, key, at: Date.now(), attemptsMade: job.attemptsMade });
+    };
+    first.work('notifications', { send }, { concurrency: 4 });
+    second.work('notifications', { send }, { concurrency: 4 });
+    for (let n = 1; n <= 6; n++) {
+      // One attempt only: a wait counted as an attempt would fail the job.
+      await first.add(
+        'notifications',
+        'send',
+        { key: 'channel-a' },
+        { jobId: `a-${n}`, attempts: 1 },
+      );
+    }
+    await first.add('notifications', 'send', { key: 'channel-b' }, { jobId: 'b-1', attempts: 1 });
+    await until(async () => (await queue.getJobCounts('completed')).completed === 7, 10_000);
+    expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
+    const onA = sent.filter((send) => send.key === 'channel-a').map((send) => send.at);
+    expect(onA).toHaveLength(6);
+    // Turns are 300 ms apart on Redis's clock; each send is stamped a moment after its turn.
+    for (let n = 1; n < onA.length; n++) {
+      expect((onA[n] ?? 0) - (onA[n - 1] ?? 0)).toBeGreaterThanOrEqual(270);
+    }
+    // Another key does not wait for the first one's turns.
+    const b = sent.find((send) => send.key === 'channel-b')?.at ?? 0;
+    expect(b - (onA[0] ?? 0)).toBeLessThan(300);
+    expect(sent.every((send) => send.attemptsMade === 0)).toBe(true);
+  });
+
   it('adds a job once while one with the same id is waiting', async () => {
     const { adapter, queue } = jobs();
     await adapter.add('allowance', 'allowance-reset', { organizationId: 1 }, { jobId: 'same' });

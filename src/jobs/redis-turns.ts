@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { Turns } from './turns.ts';
+
+/**
+ * One script, so that reading and reserving a turn is one step for every process. Redis's
+ * own clock decides, so processes whose clocks differ still space their turns right.
+ * KEYS: the key's next free instant, the turns kept for holders. ARGV: interval, holder.
+ */
+const TAKE_TURN = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local every = tonumber(ARGV[1])
+local kept = redis.call('HGET', KEYS[2], ARGV[2])
+if kept then
+  local at = tonumber(kept)
+  if at > now then return at - now end
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return 0
+end
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%d', at + every), 'PX', at + every - now + 1000)
+if at == now then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
+redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
+return at - now
+`;
+
+/** Turns kept in Redis, shared by every process that works a queue. */
+export class RedisTurns implements Turns {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async take(key: string, holder: string, everyMs: number): Promise<number> {
+    const base = `${this.prefix}:turns:${key}`;
+    const wait = await this.redis.eval(TAKE_TURN, 2, base, `${base}:kept`, everyMs, holder);
+    return Number(wait);
+  }
+}

@@ -15,7 +15,8 @@ import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
-import { KUDOS_GIVEN, kudosGivenHandler, OutboxRelay } from './notifications/outbox-relay.ts';
+import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
+import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
@@ -66,7 +67,7 @@ export async function startPlaudit(
 
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
-  const announcements = new KudosAnnouncements(new RecipientNotifications(logger), logger);
+  const announcements = new KudosAnnouncements(new RecipientNotifications());
   const jobs = openJobs(config, logger);
   // Each give leaves an outbox row; the relay hands it to the notifications queue.
   const relay = new OutboxRelay(db, jobs, logger);
@@ -126,11 +127,9 @@ export async function startPlaudit(
   if (config.PLAUDIT_ROLE === 'all') startWorkers({ db, services, jobs, logger });
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
-  jobs.work(
-    'notifications',
-    { [KUDOS_GIVEN]: kudosGivenHandler(db, announcements) },
-    { concurrency: 4 },
-  );
+  jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
+    concurrency: 4,
+  });
   if (organizationId !== undefined) relay.start([organizationId]);
   // Web processes schedule too: they create organizations (a Slack workspace or Teams
   // tenant connected for the first time), and a worker may have started before them.

@@ -1,51 +1,85 @@
-import type { Logger } from 'pino';
 import type { Platform } from '../db/tables.ts';
 import type { KudosGiven } from './reply.ts';
+
+/**
+ * Waits for a turn to send on `key` (a channel, a person): one per `everyMs` among every
+ * process. Given by the job that sends, which may be put back until the turn is due.
+ */
+export type Pace = (key: string, everyMs: number) => Promise<void>;
+
+/**
+ * A message no retry can deliver: the person left or was deactivated, the bot was removed
+ * from the channel or uninstalled. Anything else a send throws counts as passing (a
+ * timeout, a 5xx, a rate limit) and is tried again later.
+ */
+export class UndeliverableMessage extends Error {
+  constructor(
+    readonly platform: Platform,
+    reason: string,
+  ) {
+    super(`${platform}: ${reason}`);
+    this.name = 'UndeliverableMessage';
+  }
+}
+
+/** What a platform did with one recipient: told them, or does not know them. */
+export type Telling = 'told' | 'not-here';
 
 /** A chat platform's way of telling people, in private, that they received kudos. */
 export interface RecipientNotifier {
   readonly platform: Platform;
   /**
-   * Tells each recipient of `event` not in `told` that they received it, where this
-   * platform can reach them. Resolves with the members it told; never rejects for one
-   * person it could not reach (it logs that).
+   * Tells one recipient of `event`, in one message, taking its turn through `pace`.
+   * Throws {@link UndeliverableMessage} when the platform knows them but can never reach
+   * them; other errors are passing.
    */
-  tellRecipients(event: KudosGiven, told: ReadonlySet<number>): Promise<number[]>;
+  tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling>;
+}
+
+/** Where one recipient was told, and which platforms could never reach them. */
+export interface RecipientTold {
+  readonly platform: Platform | undefined;
+  readonly undeliverable: readonly UndeliverableMessage[];
 }
 
 /**
  * The notifier port: every connected platform registers here, and a kudos given on one
- * reaches its recipients once each — on the platform it was given on when they are there,
+ * reaches each recipient once: on the platform it was given on when they are there,
  * otherwise on the next platform that can reach them.
  */
 export class RecipientNotifications {
   readonly #notifiers: RecipientNotifier[] = [];
 
-  constructor(private readonly logger?: Logger) {}
-
   register(notifier: RecipientNotifier): void {
     this.#notifiers.push(notifier);
   }
 
-  /** Resolves with every member told, once all platforms have tried. */
-  async kudosGiven(event: KudosGiven, origin: Platform): Promise<Set<number>> {
-    const told = new Set<number>();
+  /**
+   * Tells one recipient on the first platform that can. A passing failure is thrown at
+   * once (the job retries from the origin platform, so nobody is told twice); a platform
+   * that can never reach them is passed over.
+   */
+  async tell(
+    event: KudosGiven,
+    origin: Platform,
+    memberId: number,
+    pace: Pace,
+  ): Promise<RecipientTold> {
+    const undeliverable: UndeliverableMessage[] = [];
     const ordered = [
       ...this.#notifiers.filter((notifier) => notifier.platform === origin),
       ...this.#notifiers.filter((notifier) => notifier.platform !== origin),
     ];
     for (const notifier of ordered) {
-      if (event.recipients.every((recipient) => told.has(recipient.memberId))) break;
-      // One platform failing (its database reads, its API) must not keep the others quiet.
-      const reached = await notifier.tellRecipients(event, told).catch((error: unknown) => {
-        this.logger?.error(
-          { err: error, platform: notifier.platform },
-          'telling recipients failed',
-        );
-        return [] as number[];
-      });
-      for (const memberId of reached) told.add(memberId);
+      try {
+        if ((await notifier.tellRecipient(event, memberId, pace)) === 'told') {
+          return { platform: notifier.platform, undeliverable };
+        }
+      } catch (error) {
+        if (!(error instanceof UndeliverableMessage)) throw error;
+        undeliverable.push(error);
+      }
     }
-    return told;
+    return { platform: undefined, undeliverable };
   }
 }

@@ -1,17 +1,8 @@
 import type { Logger } from 'pino';
-import type { KudosAnnouncements } from '../core/announcements.ts';
 import { deadline } from '../core/deadline.ts';
-import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
-import type { Platform } from '../db/tables.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
-
-export const KUDOS_GIVEN = 'kudos-given';
-
-/** The notifications job's data. */
-export interface KudosGivenJob {
-  readonly recognitionId: number;
-}
+import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
 
 /** Rows moved to the queue per round. */
 const BATCH = 200;
@@ -123,18 +114,4 @@ export class OutboxRelay {
       return rows.length;
     });
   }
-}
-
-/** The notifications job: announces the recognition its outbox row describes. */
-export function kudosGivenHandler(db: Database, announcements: KudosAnnouncements) {
-  return async (job: { data: unknown }) => {
-    const { recognitionId } = job.data as KudosGivenJob;
-    const row = await db
-      .selectFrom('notification_outbox')
-      .select(['origin', 'event'])
-      .where('recognition_id', '=', recognitionId)
-      .executeTakeFirst();
-    if (!row) throw new Error(`recognition ${recognitionId} has no waiting notification`);
-    await announcements.announce(row.event as unknown as KudosGiven, row.origin as Platform);
-  };
 }

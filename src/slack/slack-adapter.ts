@@ -75,7 +75,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const directory = new SlackDirectory(db, client, logger);
   // Background Web API calls run a few at a time, so they never crowd out answers.
   const slots = new SendSlots(NOTIFICATION_SLOTS);
-  const notifier = new SlackNotifier(client, logger, slots);
+  const notifier = new SlackNotifier(client, slots);
   const home = new SlackHome(client, services, config.SLACK_COMMAND, logger, slots);
 
   // Every request names its workspace; connected ones never change, so they are remembered.

@@ -5,7 +5,7 @@ import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { DeadlineExceeded, deadline } from '../core/deadline.ts';
 import { FollowUps } from '../core/follow-ups.ts';
-import type { RecipientNotifier } from '../core/notifier.ts';
+import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
@@ -58,7 +58,7 @@ export class SlackHandlers {
   /** Slack's side of the notifier port, for kudos given on any platform. */
   readonly recipientNotifier: RecipientNotifier = {
     platform: 'slack',
-    tellRecipients: (event, told) => this.#tellRecipients(event, told),
+    tellRecipient: (event, memberId, pace) => this.#tellRecipient(event, memberId, pace),
   };
 
   register(app: bolt.App): void {
@@ -206,7 +206,7 @@ export class SlackHandlers {
   }
 
   /** Slack's celebration of a kudos given here: the channel post, and the giver's Home tab. */
-  readonly celebration: Celebration = async (event) => {
+  readonly celebration: Celebration = async (event, pace) => {
     const { workspace } = this.deps;
     if (event.organizationId !== workspace.organizationId) return;
     const giverId = event.giver.memberId;
@@ -214,28 +214,21 @@ export class SlackHandlers {
       giverId,
       ...event.recipients.map((recipient) => recipient.memberId),
     ]);
+    await this.deps.notifier.celebrate(event, slackIds, pace);
     const giver = slackIds.get(giverId);
-    await Promise.all([
-      this.deps.notifier.celebrate(event, slackIds),
-      this.#refreshHomes(workspace, new Map(giver ? [[giverId, giver]] : [])),
-    ]);
+    await this.#refreshHomes(workspace, new Map(giver ? [[giverId, giver]] : []));
   };
 
-  /** Slack's side of the notifier port: a DM to each recipient here, and their open Home tab. */
-  async #tellRecipients(event: KudosGiven, told: ReadonlySet<number>): Promise<number[]> {
+  /** Slack's side of the notifier port: a DM to a recipient here, and their open Home tab. */
+  async #tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
     const { workspace } = this.deps;
-    if (event.organizationId !== workspace.organizationId) return [];
-    const pending = event.recipients.filter((recipient) => !told.has(recipient.memberId));
-    const slackIds = await slackIdsOf(
-      this.deps.db,
-      workspace,
-      pending.map((recipient) => recipient.memberId),
-    );
-    await Promise.all([
-      this.deps.notifier.tellRecipients(event, slackIds),
-      this.#refreshHomes(workspace, slackIds),
-    ]);
-    return [...slackIds.keys()];
+    if (event.organizationId !== workspace.organizationId) return 'not-here';
+    const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
+    const userId = slackIds.get(memberId);
+    if (!userId) return 'not-here';
+    await this.deps.notifier.tellRecipient(event, userId, pace);
+    await this.#refreshHomes(workspace, slackIds);
+    return 'told';
   }
 
   async #refreshHomes(

@@ -1,53 +1,30 @@
 import type { webApi } from '@slack/bolt';
-import type { Logger } from 'pino';
+import type { Pace } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
-import { Pacer } from './pacer.ts';
 import type { SendSlots } from './send-slots.ts';
 import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
+import { slackSend } from './slack-send-failures.ts';
 
-/** Most kudos shown in full in one celebration message; the rest are counted. */
-const SHOWN_PER_MESSAGE = 10;
-
-interface Announcement {
-  readonly event: KudosGiven;
-  readonly slackIds: ReadonlyMap<number, string>;
-}
+/** Slack takes about one message per second per channel (and so per person's DM). */
+const SLACK_TURN_MS = 1000;
 
 /**
- * Celebrates kudos in Slack: a message in the channel where each was given and a direct
- * message to each recipient. Runs after the command was answered; a failure is logged
- * and never undoes the kudos. Slack takes about one message per second per channel, so
- * each channel and each person (one message a second each) is
- * paced: the first goes out at once, and kudos that arrive in between are merged into the
- * next message.
+ * Messages in Slack: the celebration in the channel where a kudos was given, a direct
+ * message to each recipient, and the answer to a modal's giver. The first two are sent by
+ * notification jobs, one message each, each waiting for its turn on the channel or the
+ * person (one a second, shared by every process), and taking a slot shared with the Home
+ * tabs so that background calls never crowd out answers.
  */
 export class SlackNotifier {
   readonly #dmChannels = new Map<string, string>();
-  readonly #channels: Pacer<Announcement>;
-  readonly #directMessages: Pacer<string>;
 
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly logger: Logger,
     /** Shared with the Home tabs: how many notification calls may run at once. */
-    slots: SendSlots,
-  ) {
-    const now = () => performance.now();
-    this.#channels = new Pacer(
-      1000,
-      (channel, items) => this.#announce(channel, items),
-      now,
-      slots,
-    );
-    this.#directMessages = new Pacer(
-      1000,
-      (userId, lines) => this.#directMessage(userId, lines),
-      now,
-      slots,
-    );
-  }
+    private readonly slots: SendSlots,
+  ) {}
 
   /** Tells the giver how a modal submission went: in the channel, else by DM. */
   async toGiver(userId: string, channel: string | null, text: string): Promise<void> {
@@ -61,59 +38,37 @@ export class SlackNotifier {
     await this.client.chat.postMessage({ channel: await this.#dmChannel(userId), text });
   }
 
-  /** Queues the celebration in the channel it was given in; resolves once it was sent. */
-  async celebrate(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
-    if (event.channel) await this.#channels.push(event.channel, { event, slackIds });
+  /** Posts the celebration in the channel it was given in, when it was given in one. */
+  async celebrate(
+    event: KudosGiven,
+    slackIds: ReadonlyMap<number, string>,
+    pace: Pace,
+  ): Promise<void> {
+    const channel = event.channel;
+    if (!channel) return;
+    await pace(`slack:channel:${channel}`, SLACK_TURN_MS);
+    await this.slots.run(() =>
+      slackSend('posting a celebration', () =>
+        this.client.chat.postMessage({
+          channel,
+          text: announcementText(event),
+          blocks: announcementBlocks(event, slackIds),
+        }),
+      ),
+    );
   }
 
-  /** Queues a DM to each recipient with a Slack id here; resolves once they were sent. */
-  async tellRecipients(event: KudosGiven, slackIds: ReadonlyMap<number, string>): Promise<void> {
+  /** Sends one recipient a direct message about the kudos. */
+  async tellRecipient(event: KudosGiven, userId: string, pace: Pace): Promise<void> {
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
-    const sends: Array<Promise<void>> = [];
-    for (const recipient of event.recipients) {
-      const userId = slackIds.get(recipient.memberId);
-      if (userId) {
-        const line = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
-        sends.push(this.#directMessages.push(userId, line));
-      }
-    }
-    await Promise.all(sends);
-  }
-
-  async #announce(channel: string, items: Announcement[]): Promise<void> {
-    const shown = items.slice(0, SHOWN_PER_MESSAGE);
-    const blocks = shown.flatMap((item, index) => [
-      ...(index > 0 ? [{ type: 'divider' as const }] : []),
-      ...announcementBlocks(item.event, item.slackIds),
-    ]);
-    const more = items.length - shown.length;
-    if (more > 0) {
-      blocks.push({
-        type: 'context',
-        elements: [{ type: 'mrkdwn', text: `…and ${more} more kudos.` }],
-      });
-    }
-    const text = [
-      ...shown.map((item) => announcementText(item.event)),
-      ...(more > 0 ? [`…and ${more} more kudos.`] : []),
-    ].join('\n');
-    await this.client.chat.postMessage({ channel, text, blocks }).catch((error) => {
-      this.logger.warn({ err: error, channel, kudos: items.length }, 'a Slack celebration failed');
-    });
-  }
-
-  async #directMessage(userId: string, lines: string[]): Promise<void> {
-    try {
-      await this.client.chat.postMessage({
-        channel: await this.#dmChannel(userId),
-        text: lines.join('\n'),
-      });
-    } catch (error) {
-      this.logger.warn(
-        { err: error, userId, kudos: lines.length },
-        'a Slack direct message failed',
+    const text = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
+    await pace(`slack:person:${userId}`, SLACK_TURN_MS);
+    await this.slots.run(async () => {
+      const channel = await slackSend('opening a direct message', () => this.#dmChannel(userId));
+      await slackSend('sending a direct message', () =>
+        this.client.chat.postMessage({ channel, text }),
       );
-    }
+    });
   }
 
   /** A person's DM channel with the bot; it never changes, so it is opened once. */

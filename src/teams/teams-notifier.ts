@@ -6,14 +6,21 @@ import type {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from 'pino';
-import type { RecipientNotifier } from '../core/notifier.ts';
+import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { points } from '../recognition/wording.ts';
 import type { TeamsConversations } from './teams-conversations.ts';
+import { teamsSend } from './teams-send-failures.ts';
 
 /** The Bot Framework's audience for tokens to the public cloud's channels. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+
+/**
+ * Teams takes a few messages a second per conversation, but only 1,800 an hour: one
+ * every two seconds keeps a person's chat within every one of its limits.
+ */
+const TEAMS_TURN_MS = 2000;
 
 /** A member the bot may write to in Teams. */
 export interface TeamsTarget {
@@ -42,49 +49,22 @@ export class TeamsNotifier implements RecipientNotifier {
     private readonly logger: Logger,
   ) {}
 
-  async tellRecipients(event: KudosGiven, told: ReadonlySet<number>): Promise<number[]> {
-    const pending = event.recipients
-      .map((recipient) => recipient.memberId)
-      .filter((memberId) => !told.has(memberId));
-    if (pending.length === 0) return [];
+  async tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
     const reason = event.message ? ` for ${event.message}` : '';
     const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
-    // Every recipient's chat in one read, not one each.
-    const chats = await this.conversations.personalChats(pending);
-    const sent = await Promise.all(
-      pending.map(async (memberId) =>
-        (await this.#deliver(
-          { memberId, organizationId: event.organizationId },
-          text,
-          chats.get(memberId),
-        ))
-          ? memberId
-          : undefined,
-      ),
-    );
-    return sent.filter((memberId): memberId is number => memberId !== undefined);
+    const target = { memberId, organizationId: event.organizationId };
+    const chats = await this.conversations.personalChats([memberId]);
+    const chat = chats.get(memberId);
+    if (!chat && !(await this.#teamsUser(target))) return 'not-here';
+    await pace(`teams:person:${memberId}`, TEAMS_TURN_MS);
+    return (await this.#deliver(target, text, chat)) ? 'told' : 'not-here';
   }
 
   /** Sends a member a personal message; false when Teams could not be reached for them. */
   async tellMember(target: TeamsTarget, message: Message): Promise<boolean> {
     const chats = await this.conversations.personalChats([target.memberId]);
-    return this.#deliver(target, message, chats.get(target.memberId));
-  }
-
-  /** Writes in the member's chat with the bot, or opens one; never rejects. */
-  async #deliver(
-    target: TeamsTarget,
-    message: Message,
-    chat: Partial<ConversationReference> | undefined,
-  ): Promise<boolean> {
     try {
-      if (chat) {
-        await this.adapter.continueConversationAsync(this.appId, chat, async (context) => {
-          await context.sendActivity(message);
-        });
-        return true;
-      }
-      return await this.#openChat(target, message);
+      return await this.#deliver(target, message, chats.get(target.memberId));
     } catch (error) {
       this.logger.warn(
         { err: error, memberId: target.memberId },
@@ -94,14 +74,36 @@ export class TeamsNotifier implements RecipientNotifier {
     }
   }
 
+  /**
+   * Writes in the member's chat with the bot, or opens one; false when there is no way to
+   * open one. Throws `UndeliverableMessage` when Teams refuses for good.
+   */
+  async #deliver(
+    target: TeamsTarget,
+    message: Message,
+    chat: Partial<ConversationReference> | undefined,
+  ): Promise<boolean> {
+    if (!chat) return this.#openChat(target, message);
+    await teamsSend('writing in a personal chat', () =>
+      throwingFromTurn(
+        (logic) => this.adapter.continueConversationAsync(this.appId, chat, logic),
+        async (context) => {
+          await context.sendActivity(message);
+        },
+      ),
+    );
+    return true;
+  }
+
   /** Opens a one-to-one chat with a member the bot has seen, remembers it, and writes there. */
   async #openChat(target: TeamsTarget, message: Message): Promise<boolean> {
     const user = await this.#teamsUser(target);
     if (!user) return false;
     const known = await this.conversations.anyReference(target.organizationId, user.tenantId);
-    if (!known?.serviceUrl || !known.bot) return false;
+    const serviceUrl = known?.serviceUrl;
+    if (!serviceUrl || !known.bot) return false;
     // Only where and as whom to write is taken from the other conversation.
-    const base = { channelId: 'msteams', serviceUrl: known.serviceUrl, bot: known.bot };
+    const base = { channelId: 'msteams', serviceUrl, bot: known.bot };
     // The schema types a first activity as required; the Connector does not need one (the
     // message is sent in the new conversation right after).
     const parameters = {
@@ -111,30 +113,36 @@ export class TeamsNotifier implements RecipientNotifier {
       tenantId: user.tenantId,
       channelData: { tenant: { id: user.tenantId } },
     } satisfies Omit<ConversationParameters, 'activity'> as ConversationParameters;
-    await this.adapter.createConversationAsync(
-      this.appId,
-      'msteams',
-      known.serviceUrl,
-      BOT_FRAMEWORK_AUDIENCE,
-      parameters,
-      async (context: TurnContext) => {
-        const conversation = context.activity?.conversation;
-        if (conversation?.id) {
-          const reference: Partial<ConversationReference> = {
-            ...base,
-            conversation: { ...conversation, tenantId: user.tenantId },
-            user: { id: user.userId, name: '' },
-          };
-          await this.conversations.remember({
-            organizationId: target.organizationId,
-            tenantId: user.tenantId,
-            kind: 'personal',
-            memberId: target.memberId,
-            reference,
-          });
-        }
-        await context.sendActivity(message);
-      },
+    await teamsSend('opening a personal chat', () =>
+      throwingFromTurn(
+        (logic) =>
+          this.adapter.createConversationAsync(
+            this.appId,
+            'msteams',
+            serviceUrl,
+            BOT_FRAMEWORK_AUDIENCE,
+            parameters,
+            logic,
+          ),
+        async (context: TurnContext) => {
+          const conversation = context.activity?.conversation;
+          if (conversation?.id) {
+            const reference: Partial<ConversationReference> = {
+              ...base,
+              conversation: { ...conversation, tenantId: user.tenantId },
+              user: { id: user.userId, name: '' },
+            };
+            await this.conversations.remember({
+              organizationId: target.organizationId,
+              tenantId: user.tenantId,
+              kind: 'personal',
+              memberId: target.memberId,
+              reference,
+            });
+          }
+          await context.sendActivity(message);
+        },
+      ),
     );
     return true;
   }
@@ -153,4 +161,24 @@ export class TeamsNotifier implements RecipientNotifier {
     const row = await query.limit(1).executeTakeFirst();
     return row && { tenantId: row.tenant_id, userId: row.user_id };
   }
+}
+
+/**
+ * Runs a proactive turn and throws what its logic threw. The adapter hands a turn's error
+ * to its `onTurnError` (which answers users of incoming messages) and resolves: a failed
+ * send would pass for a sent one.
+ */
+async function throwingFromTurn(
+  run: (logic: (context: TurnContext) => Promise<void>) => Promise<void>,
+  logic: (context: TurnContext) => Promise<void>,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await run(async (context) => {
+    try {
+      await logic(context);
+    } catch (error) {
+      failure = { error };
+    }
+  });
+  if (failure) throw failure.error;
 }

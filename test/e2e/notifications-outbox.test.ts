@@ -131,7 +131,14 @@ describe('notifications through the outbox and the queue, with Redis going away'
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
         return counts.waiting === 0 && counts.active === 0 && counts.delayed === 0;
       }, 45_000);
-      expect(await queue.getJobCounts('completed')).toEqual({ completed: 4 });
+      // Each kudos: its own job, which queued one celebration and one message per recipient.
+      const names = (await queue.getJobs(['completed'])).map((job) => job.name).sort();
+      expect(names).toEqual([
+        ...Array(4).fill('celebrate-kudos'),
+        ...Array(4).fill('kudos-given'),
+        ...Array(4).fill('tell-recipient'),
+      ]);
+      expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
     } finally {
       await queue.close();
     }
@@ -143,5 +150,8 @@ describe('notifications through the outbox and the queue, with Redis going away'
     expect(dmLines('UJO')).toEqual(['Ana gave you 2 points for staying calm']);
     expect(dmLines('UKIM')).toEqual(['Ana gave you 2 points for the runbook']);
     expect(await outbox()).toEqual({ waiting: 0, queued: 4 });
+    expect(
+      fake.callsTo('chat.postMessage').filter((call) => call.body.channel === 'C1'),
+    ).toHaveLength(4);
   });
 });

@@ -163,6 +163,46 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     expect(rows[0]?.reference).not.toHaveProperty('activityId');
   });
 
+  it('does not retry a personal message Teams refuses for good, and retries a passing failure', async () => {
+    const bea = person('Bea Blocked');
+    const fay = person('Fay Flaky');
+    // A giver of its own: the other tests count what Ana has left to give.
+    const gia = person('Gia Giver');
+    // Bea blocked the bot: every message to her chat is refused. Fay's first one meets a
+    // Connector hiccup.
+    connector.refusals.set(`a:chat-with-${bea.id}`, [403, 403, 403, 403, 403, 403, 403, 403]);
+    connector.refusals.set(`a:chat-with-${fay.id}`, [502]);
+    const message = teamsMessage(
+      scene,
+      gia,
+      '<at>Bea Blocked</at> <at>Fay Flaky</at> 3 for the demo',
+      {
+        conversationType: 'channel',
+        conversationId: `19:${randomUUID()}@thread.tacv2;messageid=1`,
+        mentions: [bea, fay],
+      },
+    );
+    // Resolves once every job has finished, retries included.
+    await send(message);
+    expect(await earned(bea)).toBe(3);
+    expect(await earned(fay)).toBe(3);
+    expect(repliesTo(message)[0]?.summary).toContain(
+      'You gave 3 points to Bea Blocked and Fay Flaky',
+    );
+    // Bea's message was tried once: a refusal for good is not retried.
+    expect(
+      connector.refused.filter((refusal) => refusal.conversationId === `a:chat-with-${bea.id}`),
+    ).toEqual([{ conversationId: `a:chat-with-${bea.id}`, status: 403 }]);
+    expect(connector.sentTo(`a:chat-with-${bea.id}`)).toEqual([]);
+    // Fay's was tried again after the hiccup, and she was told once.
+    expect(
+      connector.refused.filter((refusal) => refusal.conversationId === `a:chat-with-${fay.id}`),
+    ).toHaveLength(1);
+    expect(connector.sentTo(`a:chat-with-${fay.id}`).map((sent) => sent.activity.text)).toEqual([
+      '🎉 Gia Giver gave you 3 points for the demo',
+    ]);
+  });
+
   it('knows only the people it has met in a personal chat, as Teams shows it no one else', async () => {
     const newcomer = person('Nina Newcomer');
     const message = teamsMessage(scene, ana, '<at>Nina Newcomer</at> 5 for the welcome', {

@@ -33,6 +33,13 @@ export class FakeBotConnector {
   readonly users = new Map<string, FakeTeamsUser>();
   readonly createdConversations: Array<Record<string, unknown>> = [];
   readonly memberLookups: string[] = [];
+  /**
+   * Statuses to answer, one per activity posted to a conversation, before the fake
+   * accepts activities there again (403: the person blocked the bot; 502: a passing fault).
+   */
+  readonly refusals = new Map<string, number[]>();
+  /** The activities answered with a refusal, and the status each got. */
+  readonly refused: Array<{ conversationId: string; status: number }> = [];
   // The Bot Framework's own keys endorse many channels, not only Teams.
   readonly key = new BotFrameworkKey(['msteams', 'webchat', 'directline', 'slack']);
   /** Tokens the token endpoint issued, each for the client id it was asked for. */
@@ -99,6 +106,15 @@ export class FakeBotConnector {
     }
     const activities = /^\/teams\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
     if (request.method === 'POST' && activities) {
+      const conversationId = activities[1] as string;
+      const status = this.refusals.get(conversationId)?.shift();
+      if (status !== undefined) {
+        this.refused.push({ conversationId, status });
+        return {
+          status,
+          body: { error: { code: status === 403 ? 'ConversationBlockedByUser' : 'BadGateway' } },
+        };
+      }
       this.sent.push({
         conversationId: activities[1] as string,
         replyToId: activities[2] ?? null,

@@ -6,6 +6,18 @@ import type { SlackUser } from '../../src/slack/slack-directory.ts';
 export interface RecordedCall {
   readonly method: string;
   readonly body: Record<string, unknown>;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
+}
+
+/** An error the fake answers instead of success, to calls that match, a number of times. */
+export interface SlackRefusal {
+  readonly method: string;
+  readonly matches: (body: Record<string, unknown>) => boolean;
+  /** Slack's `error` code, answered with `ok: false`. */
+  readonly error: string;
+  /** How many matching calls are refused. @defaultValue every one */
+  times?: number;
 }
 
 /** A user the fake knows; the fields `users.info` answers with. */
@@ -22,6 +34,7 @@ export class FakeSlackApi {
   readonly users = new Map<string, FakeSlackUser>();
   readonly groups = new Map<string, string[]>();
   readonly delays = new Map<string, number>();
+  readonly refusals: SlackRefusal[] = [];
   #server: Server | undefined;
   url = '';
 
@@ -37,11 +50,11 @@ export class FakeSlackApi {
       request.on('end', async () => {
         const method = (request.url ?? '').replace(/^\/(api\/)?/, '').replace(/\?.*$/, '');
         const body = parseBody(raw, String(request.headers['content-type'] ?? ''));
-        this.calls.push({ method, body });
+        this.calls.push({ method, body, at: Date.now() });
         const delay = this.delays.get(method);
         if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify(this.#answer(method, body)));
+        response.end(JSON.stringify(this.#refusal(method, body) ?? this.#answer(method, body)));
       });
     });
     this.#server = server;
@@ -58,6 +71,16 @@ export class FakeSlackApi {
   /** The calls to one method, in order. */
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === method);
+  }
+
+  #refusal(method: string, body: Record<string, unknown>): Record<string, unknown> | undefined {
+    const refusal = this.refusals.find(
+      (candidate) =>
+        candidate.method === method && (candidate.times ?? 1) > 0 && candidate.matches(body),
+    );
+    if (!refusal) return undefined;
+    if (refusal.times !== undefined) refusal.times -= 1;
+    return { ok: false, error: refusal.error };
   }
 
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {

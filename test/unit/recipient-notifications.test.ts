@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientNotifications, type RecipientNotifier } from '../../src/core/notifier.ts';
+import {
+  RecipientNotifications,
+  type RecipientNotifier,
+  UndeliverableMessage,
+} from '../../src/core/notifier.ts';
 import type { KudosGiven } from '../../src/core/reply.ts';
 import type { Platform } from '../../src/db/tables.ts';
 
@@ -19,56 +23,83 @@ const event: KudosGiven = {
   channel: 'C1',
 };
 
-/** A platform that reaches some members, recording whom it was asked to tell. */
-function platform(name: Platform, reaches: number[], calls: Array<[Platform, number[]]>) {
+const pace = async () => {};
+
+/**
+ * A platform that knows some members and may fail for some, recording whom it was asked
+ * to tell.
+ */
+function platform(
+  name: Platform,
+  knows: number[],
+  calls: Array<[Platform, number]>,
+  fails: Map<number, Error> = new Map(),
+) {
   return {
     platform: name,
-    async tellRecipients(given: KudosGiven, told: ReadonlySet<number>) {
-      const asked = given.recipients.map((r) => r.memberId).filter((id) => !told.has(id));
-      calls.push([name, asked]);
-      return asked.filter((id) => reaches.includes(id));
+    async tellRecipient(_given: KudosGiven, memberId: number) {
+      calls.push([name, memberId]);
+      const failure = fails.get(memberId);
+      if (failure) throw failure;
+      return knows.includes(memberId) ? ('told' as const) : ('not-here' as const);
     },
   } satisfies RecipientNotifier;
 }
 
 describe('RecipientNotifications', () => {
-  it('tries the platform the kudos came from first, then the others for whoever is left', async () => {
-    const calls: Array<[Platform, number[]]> = [];
+  it('tries the platform the kudos came from first, then the others', async () => {
+    const calls: Array<[Platform, number]> = [];
     const notifications = new RecipientNotifications();
     notifications.register(platform('slack', [2, 3], calls));
     notifications.register(platform('teams', [3, 4], calls));
-    const told = await notifications.kudosGiven(event, 'teams');
+    expect((await notifications.tell(event, 'teams', 3, pace)).platform).toBe('teams');
+    expect((await notifications.tell(event, 'teams', 2, pace)).platform).toBe('slack');
+    expect((await notifications.tell(event, 'slack', 3, pace)).platform).toBe('slack');
     expect(calls).toEqual([
-      ['teams', [2, 3, 4]],
-      ['slack', [2]],
+      ['teams', 3],
+      ['teams', 2],
+      ['slack', 2],
+      ['slack', 3],
     ]);
-    expect([...told].sort()).toEqual([2, 3, 4]);
   });
 
-  it('stops asking once everyone is told, and reports who could not be reached', async () => {
-    const calls: Array<[Platform, number[]]> = [];
+  it('says nobody told, and nothing undeliverable, when no platform knows the member', async () => {
     const notifications = new RecipientNotifications();
-    notifications.register(platform('slack', [2, 3, 4], calls));
-    notifications.register(platform('teams', [], calls));
-    expect([...(await notifications.kudosGiven(event, 'slack'))].sort()).toEqual([2, 3, 4]);
-    expect(calls).toEqual([['slack', [2, 3, 4]]]);
-
-    const nobody = new RecipientNotifications();
-    nobody.register(platform('teams', [], []));
-    expect((await nobody.kudosGiven(event, 'slack')).size).toBe(0);
-  });
-
-  it('goes on to the next platform when one fails', async () => {
-    const calls: Array<[Platform, number[]]> = [];
-    const notifications = new RecipientNotifications();
-    notifications.register({
-      platform: 'teams',
-      tellRecipients: async () => {
-        throw new Error('the database went away');
-      },
+    notifications.register(platform('slack', [2], []));
+    notifications.register(platform('teams', [], []));
+    expect(await notifications.tell(event, 'slack', 4, pace)).toEqual({
+      platform: undefined,
+      undeliverable: [],
     });
-    notifications.register(platform('slack', [2, 3, 4], calls));
-    expect([...(await notifications.kudosGiven(event, 'teams'))].sort()).toEqual([2, 3, 4]);
-    expect(calls).toEqual([['slack', [2, 3, 4]]]);
+  });
+
+  it('passes over a platform that can never reach the member, and says why', async () => {
+    const calls: Array<[Platform, number]> = [];
+    const gone = new UndeliverableMessage('slack', 'sending a direct message: account_inactive');
+    const notifications = new RecipientNotifications();
+    notifications.register(platform('slack', [2], calls, new Map([[2, gone]])));
+    notifications.register(platform('teams', [2], calls));
+    expect(await notifications.tell(event, 'slack', 2, pace)).toEqual({
+      platform: 'teams',
+      undeliverable: [gone],
+    });
+
+    const nowhere = new RecipientNotifications();
+    nowhere.register(platform('slack', [2], [], new Map([[2, gone]])));
+    expect(await nowhere.tell(event, 'slack', 2, pace)).toEqual({
+      platform: undefined,
+      undeliverable: [gone],
+    });
+  });
+
+  it('throws a passing failure at once, so a retry starts again from the origin', async () => {
+    const calls: Array<[Platform, number]> = [];
+    const notifications = new RecipientNotifications();
+    notifications.register(
+      platform('teams', [2], calls, new Map([[2, new Error('503 from the Connector')]])),
+    );
+    notifications.register(platform('slack', [2], calls));
+    await expect(notifications.tell(event, 'teams', 2, pace)).rejects.toThrow('503');
+    expect(calls).toEqual([['teams', 2]]);
   });
 });

@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { KudosAnnouncements } from '../core/announcements.ts';
+import { UndeliverableMessage } from '../core/notifier.ts';
+import type { KudosGiven } from '../core/reply.ts';
+import type { Database } from '../db/database.ts';
+import type { Platform } from '../db/tables.ts';
+import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
+
+/** The job the outbox relay queues for each recognition: it queues the sends that follow. */
+export const KUDOS_GIVEN = 'kudos-given';
+/** One celebration, on the platform the kudos was given on. */
+export const CELEBRATE_KUDOS = 'celebrate-kudos';
+/** One personal message, to one recipient. */
+export const TELL_RECIPIENT = 'tell-recipient';
+
+export interface KudosGivenJob {
+  readonly recognitionId: number;
+}
+
+export interface TellRecipientJob {
+  readonly recognitionId: number;
+  readonly memberId: number;
+}
+
+/** Each send is tried this many times, 2 s, 4 s, 8 s … apart (about eight minutes in all). */
+const SEND_RETRIES = { attempts: 8, backoffMs: 2000 } as const;
+
+/**
+ * The notifications queue's handlers. A recognition's job queues one job per send (its
+ * celebration, and one per recipient), each with an id made of the recognition and the
+ * person, so a send is tried, paced and retried on its own: a rate limit or a passing
+ * failure delays only it, a recipient who left fails only theirs (at once, and logged),
+ * and nobody told is told again when another send is retried.
+ */
+export function kudosNotificationHandlers(
+  db: Database,
+  jobs: Jobs,
+  announcements: KudosAnnouncements,
+  logger: Logger,
+): Record<string, JobHandler> {
+  return {
+    [KUDOS_GIVEN]: async (job) => {
+      const { recognitionId } = job.data as KudosGivenJob;
+      const { event, origin } = await waitingNotification(db, recognitionId);
+      if (announcements.celebrationOn(origin)) {
+        await jobs.add(
+          'notifications',
+          CELEBRATE_KUDOS,
+          { recognitionId } satisfies KudosGivenJob,
+          {
+            jobId: `celebrate-${recognitionId}`,
+            ...SEND_RETRIES,
+          },
+        );
+      }
+      for (const { memberId } of event.recipients) {
+        await jobs.add(
+          'notifications',
+          TELL_RECIPIENT,
+          { recognitionId, memberId } satisfies TellRecipientJob,
+          { jobId: `tell-${recognitionId}-${memberId}`, ...SEND_RETRIES },
+        );
+      }
+    },
+
+    [CELEBRATE_KUDOS]: async (job) => {
+      const { recognitionId } = job.data as KudosGivenJob;
+      const { event, origin } = await waitingNotification(db, recognitionId);
+      try {
+        await announcements.celebrationOn(origin)?.(event, job.pace);
+      } catch (error) {
+        if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
+        throw error;
+      }
+    },
+
+    [TELL_RECIPIENT]: async (job: Job) => {
+      const { recognitionId, memberId } = job.data as TellRecipientJob;
+      const { event, origin } = await waitingNotification(db, recognitionId);
+      const told = await announcements.recipients.tell(event, origin, memberId, job.pace);
+      if (told.platform) return;
+      if (told.undeliverable.length > 0) {
+        throw new PermanentJobFailure(
+          `member ${memberId} cannot be told of recognition ${recognitionId}: ${told.undeliverable
+            .map((failure) => failure.message)
+            .join('; ')}`,
+        );
+      }
+      // Someone only the console knows: there is nowhere to tell them.
+      logger.debug({ recognitionId, memberId }, 'no chat platform knows this recipient');
+    },
+  };
+}
+
+/** The announcement written with the recognition, as the outbox keeps it. */
+async function waitingNotification(
+  db: Database,
+  recognitionId: number,
+): Promise<{ event: KudosGiven; origin: Platform }> {
+  const row = await db
+    .selectFrom('notification_outbox')
+    .select(['origin', 'event'])
+    .where('recognition_id', '=', recognitionId)
+    .executeTakeFirst();
+  if (!row) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
+  return { event: row.event as unknown as KudosGiven, origin: row.origin as Platform };
+}

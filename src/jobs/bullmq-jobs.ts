@@ -132,7 +132,9 @@ export class BullJobs implements Jobs {
     worker.on('failed', (job, error) =>
       this.options.logger.warn(
         { err: error, queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade },
-        'a job failed',
+        error instanceof UnrecoverableError
+          ? 'a job failed for good (not retried)'
+          : 'a job failed',
       ),
     );
     worker.on('error', (error) => this.options.logger.warn({ err: error, queue }, 'worker error'));

@@ -19,6 +19,9 @@ import { kudosNotificationHandlers } from './notifications/kudos-notifications.t
 import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
+import { startRedemptionWorkers } from './rewards/redemption-jobs.ts';
+import { registerRewardCommands } from './rewards/reward-commands.ts';
+import { RewardDesk } from './rewards/reward-desk.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
 import { findTenant } from './teams/teams-tenants.ts';
@@ -69,6 +72,8 @@ export async function startPlaudit(
   const router = createKudosRouter(services);
   const announcements = new KudosAnnouncements(new RecipientNotifications());
   const jobs = openJobs(config, logger);
+  const desk = new RewardDesk(db, services.ledger, jobs, logger);
+  registerRewardCommands(router, desk);
   // Each give leaves an outbox row; the relay hands it to the notifications queue.
   const relay = new OutboxRelay(db, jobs, logger);
   const onGiven = () => relay.kick();
@@ -124,7 +129,10 @@ export async function startPlaudit(
     });
     mount.push(teams.routes);
   }
-  if (config.PLAUDIT_ROLE === 'all') startWorkers({ db, services, jobs, logger });
+  if (config.PLAUDIT_ROLE === 'all') {
+    startWorkers({ db, services, jobs, logger });
+    startRedemptionWorkers(jobs, desk, { webhookSecret: config.REWARD_WEBHOOK_SECRET, logger });
+  }
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {

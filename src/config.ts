@@ -70,6 +70,14 @@ export const configSchema = z.object({
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
+  /**
+   * The shared secret that signs redemption webhooks (`X-Plaudit-Signature`); rewards
+   * fulfilled by webhook need it. Unset: such redemptions wait for HR, then expire.
+   */
+  REWARD_WEBHOOK_SECRET: z
+    .string()
+    .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
+    .optional(),
   /** Slack bot token (xoxb-…); setting it turns the Slack adapter on. */
   SLACK_BOT_TOKEN: z
     .string()

@@ -5,6 +5,8 @@ import { migrateToLatest } from './db/migrate.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
+import { startRedemptionWorkers } from './rewards/redemption-jobs.ts';
+import { RewardDesk } from './rewards/reward-desk.ts';
 
 export interface RunningWorker {
   readonly db: Database;
@@ -22,6 +24,10 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
   startWorkers({ db, services, jobs, logger });
+  startRedemptionWorkers(jobs, new RewardDesk(db, services.ledger, jobs, logger), {
+    webhookSecret: config.REWARD_WEBHOOK_SECRET,
+    logger,
+  });
   const stopScheduling = new AbortController();
   const scheduling = keepSchedules(jobs, db, logger, stopScheduling.signal);
   logger.info({ prefix: config.REDIS_PREFIX }, 'Plaudit worker is taking jobs');

@@ -34,6 +34,8 @@ export interface RecipientNotifier {
    * them; other errors are passing.
    */
   tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling>;
+  /** Sends a member a personal message (a redemption's news), as `tellRecipient` does. */
+  tellPerson(organizationId: number, memberId: number, text: string, pace: Pace): Promise<Telling>;
 }
 
 /** Where one recipient was told, and which platforms could never reach them. */
@@ -59,11 +61,25 @@ export class RecipientNotifications {
    * once (the job retries from the origin platform, so nobody is told twice); a platform
    * that can never reach them is passed over.
    */
-  async tell(
-    event: KudosGiven,
-    origin: Platform,
+  tell(event: KudosGiven, origin: Platform, memberId: number, pace: Pace): Promise<RecipientTold> {
+    return this.#first(origin, (notifier) => notifier.tellRecipient(event, memberId, pace));
+  }
+
+  /** Sends a member a personal message on the first platform that knows them. */
+  tellPerson(
+    organizationId: number,
     memberId: number,
+    text: string,
     pace: Pace,
+  ): Promise<RecipientTold> {
+    return this.#first(undefined, (notifier) =>
+      notifier.tellPerson(organizationId, memberId, text, pace),
+    );
+  }
+
+  async #first(
+    origin: Platform | undefined,
+    send: (notifier: RecipientNotifier) => Promise<Telling>,
   ): Promise<RecipientTold> {
     const undeliverable: UndeliverableMessage[] = [];
     const ordered = [
@@ -72,9 +88,8 @@ export class RecipientNotifications {
     ];
     for (const notifier of ordered) {
       try {
-        if ((await notifier.tellRecipient(event, memberId, pace)) === 'told') {
+        if ((await send(notifier)) === 'told')
           return { platform: notifier.platform, undeliverable };
-        }
       } catch (error) {
         if (!(error instanceof UndeliverableMessage)) throw error;
         undeliverable.push(error);

@@ -20,7 +20,19 @@ export type ReplyBlock =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'fields'; readonly fields: ReadonlyArray<{ label: string; value: string }> }
   | { readonly kind: 'list'; readonly items: readonly string[] }
-  | { readonly kind: 'context'; readonly text: string };
+  | { readonly kind: 'context'; readonly text: string }
+  /**
+   * Buttons, each running a command as if its user typed it (`redeem #12`,
+   * `hr fulfil 7`): Slack buttons, Adaptive Card actions, console links.
+   */
+  | { readonly kind: 'actions'; readonly actions: readonly ReplyAction[] };
+
+export interface ReplyAction {
+  readonly label: string;
+  /** The command text after the command name. */
+  readonly command: string;
+  readonly style?: 'primary' | 'danger';
+}
 
 export interface KudosGiven {
   readonly kind: 'kudos_given';

@@ -21,6 +21,10 @@ export interface Tables {
   teams_users: TeamsUserTable;
   teams_conversations: TeamsConversationTable;
   notification_outbox: NotificationOutboxTable;
+  reward_settings: RewardSettingsTable;
+  reward_items: RewardItemTable;
+  redemptions: RedemptionTable;
+  billing_charges: BillingChargeTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -252,4 +256,65 @@ export interface NotificationOutboxTable {
   created_at: CreatedAt;
   /** When the job queue took it; null while it waits. */
   queued_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export interface RewardSettingsTable {
+  organization_id: number;
+  /** Thousandths of a minor currency unit a point is worth (1000: a point is a cent). */
+  point_value_milli: ColumnType<number, number | undefined, number>;
+  hold_hours: ColumnType<number, number | undefined, number>;
+  monthly_budget_minor: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export type Fulfilment = 'manual' | 'webhook';
+
+export interface RewardItemTable {
+  id: Generated<number>;
+  organization_id: number;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  points_cost: number;
+  price_minor: number;
+  /** Null: unlimited. */
+  stock: number | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  fulfilment: Fulfilment;
+  webhook_url: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, never, Date>;
+  retired_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export type RedemptionStatus = 'held' | 'fulfilled' | 'rejected' | 'cancelled' | 'expired';
+
+export interface RedemptionTable {
+  id: Generated<number>;
+  organization_id: number;
+  item_id: number;
+  member_id: number;
+  requested_by: number;
+  request_key: string;
+  status: ColumnType<RedemptionStatus, RedemptionStatus | undefined, RedemptionStatus>;
+  points: number;
+  price_minor: number;
+  currency: string;
+  fulfilment: Fulfilment;
+  webhook_url: string | null;
+  hold_transfer_id: number;
+  requested_at: CreatedAt;
+  expires_at: Date;
+  resolved_at: ColumnType<Date | null, never, Date | null>;
+  resolved_by: ColumnType<number | null, never, number | null>;
+  reason: ColumnType<string | null, never, string | null>;
+}
+
+export interface BillingChargeTable {
+  id: Generated<number>;
+  organization_id: number;
+  redemption_id: number;
+  item_id: number;
+  member_id: number;
+  amount_minor: number;
+  currency: string;
+  charged_at: CreatedAt;
 }

@@ -8,7 +8,7 @@ import type { Jobs, QueueName } from '../jobs/job-queue.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-const QUEUES: readonly QueueName[] = ['allowance', 'notifications'];
+const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions'];
 
 /** Compares secrets in constant time (digests first, so lengths do not leak either). */
 function sameSecret(given: string, expected: string): boolean {

@@ -68,6 +68,7 @@ export class BullJobs implements Jobs {
     if (options.jobId !== undefined) checkJobId(options.jobId);
     await this.queue(queue).add(name, data, {
       jobId: options.jobId,
+      delay: options.delayMs,
       attempts: options.attempts ?? 5,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
       removeOnComplete: { age: 3600, count: 10_000 },

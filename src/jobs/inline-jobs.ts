@@ -35,6 +35,7 @@ export class InlineJobs implements Jobs {
   readonly #running = new Set<Promise<void>>();
   readonly #schedules = new Map<string, NodeJS.Timeout>();
   readonly #sleepers = new Set<() => void>();
+  readonly #delayed = new Set<NodeJS.Timeout>();
   readonly #turns = new MemoryTurns();
   #nextId = 1;
   #closed = false;
@@ -51,6 +52,23 @@ export class InlineJobs implements Jobs {
     if (this.#active.has(`${queue}:${id}`)) return;
     this.#active.add(`${queue}:${id}`);
     const job = { id, name, data, options };
+    if (options.delayMs && options.delayMs > 0) {
+      // Not running until then: settled() does not wait for it, and close() drops it.
+      const timer = setTimeout(
+        () => {
+          this.#delayed.delete(timer);
+          this.#enqueue(queue, job);
+        },
+        Math.min(options.delayMs, LONGEST_TIMER_MS),
+      );
+      timer.unref();
+      this.#delayed.add(timer);
+      return;
+    }
+    this.#enqueue(queue, job);
+  }
+
+  #enqueue(queue: QueueName, job: Pending): void {
     if (this.#handlers.has(queue)) this.#start(queue, job);
     else this.#waiting.set(queue, [...(this.#waiting.get(queue) ?? []), job]);
   }
@@ -79,8 +97,9 @@ export class InlineJobs implements Jobs {
 
   async close() {
     this.#closed = true;
-    for (const timer of this.#schedules.values()) clearTimeout(timer);
+    for (const timer of [...this.#schedules.values(), ...this.#delayed]) clearTimeout(timer);
     this.#schedules.clear();
+    this.#delayed.clear();
     // Jobs waiting to be retried stop waiting (and are not tried again).
     for (const wake of this.#sleepers) wake();
     await this.settled();
@@ -124,10 +143,14 @@ export class InlineJobs implements Jobs {
   }
 
   #start(queue: QueueName, pending: Pending) {
-    const running = this.#run(queue, pending).finally(() => {
-      this.#active.delete(`${queue}:${pending.id}`);
-      this.#running.delete(running);
-    });
+    this.#track(
+      this.#run(queue, pending).finally(() => this.#active.delete(`${queue}:${pending.id}`)),
+    );
+  }
+
+  /** Keeps work in view of settled() until it ends. */
+  #track(work: Promise<void>): void {
+    const running = work.finally(() => this.#running.delete(running));
     this.#running.add(running);
   }
 

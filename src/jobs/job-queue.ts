@@ -1,5 +1,5 @@
 /** The queues Plaudit runs jobs on. */
-export type QueueName = 'allowance' | 'notifications';
+export type QueueName = 'allowance' | 'notifications' | 'redemptions';
 
 /** A job as its handler sees it, whichever adapter runs it. */
 export interface Job<T = unknown> {
@@ -56,6 +56,8 @@ export interface JobOptions {
   readonly attempts?: number;
   /** First retry delay; each next one doubles. @defaultValue 1000 */
   readonly backoffMs?: number;
+  /** Runs the job no sooner than this long after it is added. @defaultValue 0 */
+  readonly delayMs?: number;
 }
 
 /** A job added on a cron pattern, in a time zone. */

@@ -146,14 +146,23 @@ export class Ledger {
     }
   }
 
-  /** Posts a pending transfer: the held amount moves for good. Resolves once. */
-  postPending(request: LedgerRequest & { transferId: number }): Promise<LedgerResult> {
-    return this.#resolvePending(request, 'post');
+  /**
+   * Posts a pending transfer: the held amount moves for good. Resolves once. Given a
+   * transaction (`within`), the post is part of it and the caller retries on a deadlock.
+   */
+  postPending(
+    request: LedgerRequest & { transferId: number },
+    options: { within?: Trx } = {},
+  ): Promise<LedgerResult> {
+    return this.#resolvePending(request, 'post', options.within);
   }
 
-  /** Voids a pending transfer: the held amount returns. Resolves once. */
-  voidPending(request: LedgerRequest & { transferId: number }): Promise<LedgerResult> {
-    return this.#resolvePending(request, 'void');
+  /** Voids a pending transfer: the held amount returns. Resolves once. As postPending. */
+  voidPending(
+    request: LedgerRequest & { transferId: number },
+    options: { within?: Trx } = {},
+  ): Promise<LedgerResult> {
+    return this.#resolvePending(request, 'void', options.within);
   }
 
   /**
@@ -178,6 +187,7 @@ export class Ledger {
   async #resolvePending(
     request: LedgerRequest & { transferId: number },
     operation: 'post' | 'void',
+    within: Trx | undefined,
   ): Promise<LedgerResult> {
     const invalid = validateIdempotencyKey(request.idempotencyKey);
     if (invalid) return invalid;
@@ -186,8 +196,13 @@ export class Ledger {
       return ledgerRefusal('invalid_request', 'Name the pending transfer by its id.');
     }
     const post = operation === 'post';
-    return this.#run(request, operation, { transferId }, transferId, (work) =>
-      resolvePendingTransfer(work, transferId, post),
+    return this.#run(
+      request,
+      operation,
+      { transferId },
+      transferId,
+      (work) => resolvePendingTransfer(work, transferId, post),
+      within,
     );
   }
 
@@ -201,42 +216,45 @@ export class Ledger {
     payload: unknown,
     targetTransferId: number | null,
     work: (work: LedgerWork) => Promise<Transfer[]>,
+    within?: Trx,
   ): Promise<LedgerResult> {
     const hash = requestHash(operation, payload);
     let deltas = new BalanceDeltas();
+    const inTransaction = (
+      body: (trx: Trx) => Promise<{ requestId: number; transfers: Transfer[] } | undefined>,
+    ) => (within ? body(within) : retryOnConflict(() => this.db.transaction().execute(body)));
     try {
-      const done = await retryOnConflict(() =>
-        this.db.transaction().execute(async (trx) => {
-          deltas = new BalanceDeltas();
-          const claimed = await trx
-            .insertInto('ledger_requests')
-            .values({
-              organization_id: request.organizationId,
-              idempotency_key: request.idempotencyKey,
-              request_hash: hash,
-              operation,
-              transfer_id: targetTransferId,
-            })
-            .onConflict((conflict) =>
-              conflict.columns(['organization_id', 'idempotency_key']).doNothing(),
-            )
-            .returning('id')
-            .executeTakeFirst();
-          if (!claimed) return undefined;
-          const transfers = await work({
-            trx,
-            organizationId: request.organizationId,
-            requestId: claimed.id,
-            deltas,
-            accountsOf: (ids) => this.#accountsOf(trx, request.organizationId, ids),
-          });
-          return { requestId: claimed.id, transfers };
-        }),
-      );
+      const done = await inTransaction(async (trx) => {
+        deltas = new BalanceDeltas();
+        const claimed = await trx
+          .insertInto('ledger_requests')
+          .values({
+            organization_id: request.organizationId,
+            idempotency_key: request.idempotencyKey,
+            request_hash: hash,
+            operation,
+            transfer_id: targetTransferId,
+          })
+          .onConflict((conflict) =>
+            conflict.columns(['organization_id', 'idempotency_key']).doNothing(),
+          )
+          .returning('id')
+          .executeTakeFirst();
+        if (!claimed) return undefined;
+        const transfers = await work({
+          trx,
+          organizationId: request.organizationId,
+          requestId: claimed.id,
+          deltas,
+          accountsOf: (ids) => this.#accountsOf(trx, request.organizationId, ids),
+        });
+        return { requestId: claimed.id, transfers };
+      });
       if (done) return ok({ ...done, replayed: false });
-      return await this.#replay(this.db, request, hash);
+      return await this.#replay(within ?? this.db, request, hash);
     } catch (error) {
-      return this.#refusalFrom(error, deltas, this.db);
+      // Inside the caller's transaction, which the failure has aborted, nothing can be read.
+      return this.#refusalFrom(error, deltas, within ? undefined : this.db);
     }
   }
 

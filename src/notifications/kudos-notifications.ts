@@ -12,6 +12,8 @@ export const KUDOS_GIVEN = 'kudos-given';
 export const CELEBRATE_KUDOS = 'celebrate-kudos';
 /** One personal message, to one recipient. */
 export const TELL_RECIPIENT = 'tell-recipient';
+/** One personal message of any other kind (a redemption's news), to one member. */
+export const TELL_PERSON = 'tell-person';
 
 export interface KudosGivenJob {
   readonly recognitionId: number;
@@ -22,8 +24,14 @@ export interface TellRecipientJob {
   readonly memberId: number;
 }
 
+export interface TellPersonJob {
+  readonly organizationId: number;
+  readonly memberId: number;
+  readonly text: string;
+}
+
 /** Each send is tried this many times, 2 s, 4 s, 8 s … apart (about eight minutes in all). */
-const SEND_RETRIES = { attempts: 8, backoffMs: 2000 } as const;
+export const SEND_RETRIES = { attempts: 8, backoffMs: 2000 } as const;
 
 /**
  * The notifications queue's handlers. A recognition's job queues one job per send (its
@@ -88,6 +96,23 @@ export function kudosNotificationHandlers(
       }
       // Someone only the console knows: there is nowhere to tell them.
       logger.debug({ recognitionId, memberId }, 'no chat platform knows this recipient');
+    },
+
+    [TELL_PERSON]: async (job: Job) => {
+      const { organizationId, memberId, text } = job.data as TellPersonJob;
+      const told = await announcements.recipients.tellPerson(
+        organizationId,
+        memberId,
+        text,
+        job.pace,
+      );
+      if (told.platform) return;
+      if (told.undeliverable.length > 0) {
+        throw new PermanentJobFailure(
+          `member ${memberId} cannot be told: ${told.undeliverable.map((failure) => failure.message).join('; ')}`,
+        );
+      }
+      logger.debug({ memberId }, 'no chat platform knows this member');
     },
   };
 }

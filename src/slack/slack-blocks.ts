@@ -58,8 +58,23 @@ function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
         type: 'context',
         elements: [{ type: 'mrkdwn', text: escapeSlackText(block.text) }],
       };
+    case 'actions':
+      // Slack allows 25 elements per actions block; each runs its command when clicked.
+      return {
+        type: 'actions',
+        elements: block.actions.slice(0, 25).map((action, index) => ({
+          type: 'button' as const,
+          action_id: `${COMMAND_ACTION}:${index}`,
+          text: { type: 'plain_text' as const, text: action.label.slice(0, 75) },
+          value: action.command.slice(0, 2000),
+          ...(action.style && { style: action.style }),
+        })),
+      };
   }
 }
+
+/** The action id (before `:{index}`) of a button that runs a kudos command. */
+export const COMMAND_ACTION = 'plaudit_command';
 
 /**
  * The channel celebration of a kudos: who gave whom how much, and why. Recipients are

@@ -18,7 +18,7 @@ import {
   messageLink,
   submissionAsCommand,
 } from './give-kudos-modal.ts';
-import { replyBlocks, unescapeSlackText } from './slack-blocks.ts';
+import { escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import type { SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
@@ -59,6 +59,8 @@ export class SlackHandlers {
   readonly recipientNotifier: RecipientNotifier = {
     platform: 'slack',
     tellRecipient: (event, memberId, pace) => this.#tellRecipient(event, memberId, pace),
+    tellPerson: (organizationId, memberId, text, pace) =>
+      this.#tellPerson(organizationId, memberId, text, pace),
   };
 
   register(app: bolt.App): void {
@@ -227,6 +229,23 @@ export class SlackHandlers {
     const userId = slackIds.get(memberId);
     if (!userId) return 'not-here';
     await this.deps.notifier.tellRecipient(event, userId, pace);
+    await this.#refreshHomes(workspace, slackIds);
+    return 'told';
+  }
+
+  /** A direct message to a member of the connected workspace, and their open Home tab. */
+  async #tellPerson(
+    organizationId: number,
+    memberId: number,
+    text: string,
+    pace: Pace,
+  ): Promise<Telling> {
+    const { workspace } = this.deps;
+    if (organizationId !== workspace.organizationId) return 'not-here';
+    const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
+    const userId = slackIds.get(memberId);
+    if (!userId) return 'not-here';
+    await this.deps.notifier.directMessage(userId, escapeSlackText(text), pace);
     await this.#refreshHomes(workspace, slackIds);
     return 'told';
   }

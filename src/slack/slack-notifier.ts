@@ -59,9 +59,14 @@ export class SlackNotifier {
   }
 
   /** Sends one recipient a direct message about the kudos. */
-  async tellRecipient(event: KudosGiven, userId: string, pace: Pace): Promise<void> {
+  tellRecipient(event: KudosGiven, userId: string, pace: Pace): Promise<void> {
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
     const text = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
+    return this.directMessage(userId, text, pace);
+  }
+
+  /** Sends a person a direct message, in their turn. */
+  async directMessage(userId: string, text: string, pace: Pace): Promise<void> {
     await pace(`slack:person:${userId}`, SLACK_TURN_MS);
     await this.slots.run(async () => {
       const channel = await slackSend('opening a direct message', () => this.#dmChannel(userId));

@@ -49,8 +49,21 @@ function toElement(block: ReplyBlock): CardElement {
       };
     case 'context':
       return textBlock(block.text, { isSubtle: true, size: 'Small' });
+    case 'actions':
+      return {
+        type: 'ActionSet',
+        actions: block.actions.map((action) => ({
+          type: 'Action.Submit',
+          title: action.label,
+          ...(action.style && { style: action.style === 'danger' ? 'destructive' : 'positive' }),
+          data: { [COMMAND_FIELD]: action.command },
+        })),
+      };
   }
 }
+
+/** The field of a card submission that carries a kudos command to run. */
+export const COMMAND_FIELD = 'plauditCommand';
 
 /** A core reply as an Adaptive Card; the reply's text is the notification fallback. */
 export function replyCard(reply: Reply): Attachment {

@@ -52,7 +52,16 @@ export class TeamsNotifier implements RecipientNotifier {
   async tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
     const reason = event.message ? ` for ${event.message}` : '';
     const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
-    const target = { memberId, organizationId: event.organizationId };
+    return this.tellPerson(event.organizationId, memberId, text, pace);
+  }
+
+  async tellPerson(
+    organizationId: number,
+    memberId: number,
+    text: string,
+    pace: Pace,
+  ): Promise<Telling> {
+    const target = { memberId, organizationId };
     const chats = await this.conversations.personalChats([memberId]);
     const chat = chats.get(memberId);
     if (!chat && !(await this.#teamsUser(target))) return 'not-here';

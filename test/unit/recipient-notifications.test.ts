@@ -38,6 +38,9 @@ function platform(
   return {
     platform: name,
     async tellRecipient(_given: KudosGiven, memberId: number) {
+      return this.tellPerson(1, memberId, '', pace);
+    },
+    async tellPerson(_organizationId: number, memberId: number) {
       calls.push([name, memberId]);
       const failure = fails.get(memberId);
       if (failure) throw failure;
@@ -101,5 +104,23 @@ describe('RecipientNotifications', () => {
     notifications.register(platform('slack', [2], calls));
     await expect(notifications.tell(event, 'teams', 2, pace)).rejects.toThrow('503');
     expect(calls).toEqual([['teams', 2]]);
+  });
+
+  it('sends a personal message on the first platform, in the order they registered, that knows the member', async () => {
+    const calls: Array<[Platform, number]> = [];
+    const notifications = new RecipientNotifications();
+    notifications.register(platform('teams', [3], calls));
+    notifications.register(platform('slack', [2, 3], calls));
+    expect((await notifications.tellPerson(1, 2, 'Your reward is on its way', pace)).platform).toBe(
+      'slack',
+    );
+    expect((await notifications.tellPerson(1, 3, 'Your reward is on its way', pace)).platform).toBe(
+      'teams',
+    );
+    expect(calls).toEqual([
+      ['teams', 2],
+      ['slack', 2],
+      ['teams', 3],
+    ]);
   });
 });

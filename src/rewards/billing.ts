@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { loadRewardSettings } from './reward-settings.ts';
+
+/** One billing charge, as a statement lists it. */
+export interface StatementCharge {
+  readonly id: number;
+  readonly chargedAt: Date;
+  readonly redemptionId: number;
+  readonly itemId: number;
+  readonly itemName: string;
+  readonly memberId: number;
+  readonly memberName: string;
+  readonly memberEmail: string | null;
+  /** The member's groups (departments, teams) when the statement was made, by name. */
+  readonly groups: readonly string[];
+  readonly amountMinor: number;
+  readonly currency: string;
+}
+
+export interface StatementLine {
+  readonly name: string;
+  readonly count: number;
+  readonly totalMinor: number;
+}
+
+/** What the company was charged in one calendar month of its time zone. */
+export interface MonthlyStatement {
+  readonly organizationId: number;
+  /** `YYYY-MM`. */
+  readonly month: string;
+  readonly currency: string;
+  readonly count: number;
+  readonly totalMinor: number;
+  readonly byItem: readonly StatementLine[];
+  /**
+   * Per group: a charge counts in each group its member is in, so these may add up to
+   * more than the total; members in no group are under `(no group)`.
+   */
+  readonly byGroup: readonly StatementLine[];
+  readonly charges: readonly StatementCharge[];
+}
+
+export const NO_GROUP = '(no group)';
+
+/** `YYYY-MM`, or undefined when the text is not a month. */
+export function parseMonth(text: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})$/.exec(text.trim());
+  if (!match) return undefined;
+  const month = Number(match[2]);
+  return month >= 1 && month <= 12 ? `${match[1]}-${match[2]}` : undefined;
+}
+
+/** The month an instant falls in, in a time zone: `YYYY-MM`. */
+export function monthOf(instant: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(instant);
+  const year = parts.find((part) => part.type === 'year')?.value;
+  const month = parts.find((part) => part.type === 'month')?.value;
+  return `${year}-${month}`;
+}
+
+interface ChargeRow {
+  id: number;
+  charged_at: Date;
+  redemption_id: number;
+  item_id: number;
+  item_name: string;
+  member_id: number;
+  member_name: string;
+  member_email: string | null;
+  groups: string[];
+  amount_minor: number;
+  currency: string;
+}
+
+/** The charges of one month (`YYYY-MM`, in the organization's time zone), with totals. */
+export async function monthlyStatement(
+  db: Database,
+  organizationId: number,
+  month: string,
+): Promise<MonthlyStatement> {
+  const settings = await loadRewardSettings(db, organizationId);
+  const tz = settings.timezone;
+  const first = `${month}-01`;
+  const { rows } = await sql<ChargeRow>`
+    select c.id, c.charged_at, c.redemption_id, c.item_id, i.name as item_name,
+      c.member_id, m.display_name as member_name, m.email as member_email,
+      array(select g.name from group_members gm join groups g on g.id = gm.group_id
+        where gm.member_id = c.member_id order by g.name) as groups,
+      c.amount_minor, c.currency
+    from billing_charges c
+    join reward_items i on i.id = c.item_id
+    join members m on m.id = c.member_id
+    where c.organization_id = ${organizationId}
+      and c.charged_at >= (${first}::date)::timestamp at time zone ${tz}
+      and c.charged_at < ((${first}::date + interval '1 month')::timestamp) at time zone ${tz}
+    order by c.charged_at, c.id`.execute(db);
+  const charges: StatementCharge[] = rows.map((row) => ({
+    id: row.id,
+    chargedAt: new Date(row.charged_at),
+    redemptionId: row.redemption_id,
+    itemId: row.item_id,
+    itemName: row.item_name,
+    memberId: row.member_id,
+    memberName: row.member_name,
+    memberEmail: row.member_email,
+    groups: row.groups,
+    amountMinor: row.amount_minor,
+    currency: row.currency,
+  }));
+  return {
+    organizationId,
+    month,
+    currency: settings.currency,
+    count: charges.length,
+    totalMinor: charges.reduce((sum, charge) => sum + charge.amountMinor, 0),
+    byItem: lines(charges.map((charge) => [charge.itemName, charge.amountMinor])),
+    byGroup: lines(
+      charges.flatMap((charge) =>
+        (charge.groups.length > 0 ? charge.groups : [NO_GROUP]).map(
+          (group) => [group, charge.amountMinor] as [string, number],
+        ),
+      ),
+    ),
+    charges,
+  };
+}
+
+function lines(entries: ReadonlyArray<readonly [string, number]>): StatementLine[] {
+  const byName = new Map<string, { count: number; totalMinor: number }>();
+  for (const [name, amount] of entries) {
+    const line = byName.get(name) ?? { count: 0, totalMinor: 0 };
+    line.count += 1;
+    line.totalMinor += amount;
+    byName.set(name, line);
+  }
+  return [...byName]
+    .map(([name, line]) => ({ name, ...line }))
+    .sort((a, b) => b.totalMinor - a.totalMinor || a.name.localeCompare(b.name));
+}
+
+/** What the points people hold would cost if all were redeemed at the organization's rate. */
+export interface Liability {
+  /** Points given and not yet redeemed (held ones included). */
+  readonly outstandingPoints: number;
+  readonly valueMinor: number;
+  readonly currency: string;
+}
+
+export async function liability(
+  db: Database,
+  ledger: Ledger,
+  organizationId: number,
+): Promise<Liability> {
+  const [settings, accounts] = await Promise.all([
+    loadRewardSettings(db, organizationId),
+    ledger.organizationAccounts(organizationId),
+  ]);
+  const balances = await ledger.balances([accounts.issuance.id, accounts.redeemed.id]);
+  const issuance = balances.get(accounts.issuance.id);
+  const redeemed = balances.get(accounts.redeemed.id);
+  const issued = (issuance?.debitsPosted ?? 0) - (issuance?.creditsPosted ?? 0);
+  const spent = (redeemed?.creditsPosted ?? 0) - (redeemed?.debitsPosted ?? 0);
+  const outstandingPoints = issued - spent;
+  return {
+    outstandingPoints,
+    valueMinor: Math.round((outstandingPoints * settings.pointValueMilli) / 1000),
+    currency: settings.currency,
+  };
+}

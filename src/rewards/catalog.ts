@@ -1,0 +1,266 @@
+import type { Selectable } from 'kysely';
+import { ok, type Result } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import { violatedUniqueConstraint } from '../db/retry.ts';
+import type { Fulfilment, RewardItemTable } from '../db/tables.ts';
+import { type RewardRefusal, type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
+
+/** A catalog item as HR describes it. */
+export interface RewardItem {
+  readonly id: number;
+  readonly organizationId: number;
+  readonly name: string;
+  readonly description: string;
+  readonly pointsCost: number;
+  /** Price in the organization's currency, in minor units (cents). */
+  readonly priceMinor: number;
+  /** Null: unlimited. */
+  readonly stock: number | null;
+  readonly active: boolean;
+  readonly fulfilment: Fulfilment;
+  readonly webhookUrl: string | null;
+  readonly retired: boolean;
+}
+
+/** What HR sets on a new item; `edit` takes any part of it. */
+export interface RewardItemFields {
+  readonly name: string;
+  readonly description?: string;
+  readonly pointsCost: number;
+  readonly priceMinor: number;
+  /** @defaultValue null (unlimited) */
+  readonly stock?: number | null;
+  /** @defaultValue true */
+  readonly active?: boolean;
+  /** @defaultValue 'manual' */
+  readonly fulfilment?: Fulfilment;
+  /** Required for `webhook` fulfilment: where the worker POSTs the signed redemption. */
+  readonly webhookUrl?: string | null;
+}
+
+type ItemResult = Result<RewardItem, RewardRefusalCode>;
+
+export function toRewardItem(row: Selectable<RewardItemTable>): RewardItem {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    description: row.description,
+    pointsCost: row.points_cost,
+    priceMinor: row.price_minor,
+    stock: row.stock,
+    active: row.active,
+    fulfilment: row.fulfilment,
+    webhookUrl: row.webhook_url,
+    retired: row.retired_at !== null,
+  };
+}
+
+/** The refusal for the first field that is not right, if any. */
+export function checkItemFields(fields: Partial<RewardItemFields>): RewardRefusal | undefined {
+  const bad = (message: string) => rewardRefusal('invalid_item', message);
+  if (fields.name !== undefined && !/^\S.{0,119}$/su.test(fields.name.trim())) {
+    return bad('Give the reward a name of 1 to 120 characters.');
+  }
+  if (fields.description !== undefined && fields.description.length > 2000) {
+    return bad('Keep the description under 2,000 characters.');
+  }
+  if (
+    fields.pointsCost !== undefined &&
+    (!Number.isSafeInteger(fields.pointsCost) || fields.pointsCost < 1 || fields.pointsCost > 1e9)
+  ) {
+    return bad('The points cost is a whole number from 1 to 1,000,000,000.');
+  }
+  if (
+    fields.priceMinor !== undefined &&
+    (!Number.isSafeInteger(fields.priceMinor) || fields.priceMinor < 0)
+  ) {
+    return bad('The price is an amount of money of at least 0, like 25 or 25.50.');
+  }
+  if (
+    fields.stock !== undefined &&
+    fields.stock !== null &&
+    (!Number.isSafeInteger(fields.stock) || fields.stock < 0 || fields.stock > 2_000_000_000)
+  ) {
+    return bad('The stock is a whole number of at least 0, or unlimited.');
+  }
+  if (fields.webhookUrl !== undefined && fields.webhookUrl !== null) {
+    if (!isWebhookUrl(fields.webhookUrl)) {
+      return bad('The webhook is an http:// or https:// address.');
+    }
+  }
+  return undefined;
+}
+
+function isWebhookUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** The catalog HR runs: items are created, edited and retired, never deleted. */
+export class RewardCatalog {
+  constructor(private readonly db: Database) {}
+
+  async create(organizationId: number, fields: RewardItemFields): Promise<ItemResult> {
+    const fulfilment = fields.fulfilment ?? 'manual';
+    const invalid = checkItemFields(fields) ?? checkFulfilment(fulfilment, fields.webhookUrl);
+    if (invalid) return invalid;
+    try {
+      const row = await this.db
+        .insertInto('reward_items')
+        .values({
+          organization_id: organizationId,
+          name: fields.name.trim(),
+          description: fields.description ?? '',
+          points_cost: fields.pointsCost,
+          price_minor: fields.priceMinor,
+          stock: fields.stock ?? null,
+          active: fields.active ?? true,
+          fulfilment,
+          webhook_url: fulfilment === 'webhook' ? (fields.webhookUrl ?? null) : null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return ok(toRewardItem(row));
+    } catch (error) {
+      return duplicateName(error, fields.name);
+    }
+  }
+
+  /** Changes an item that is not retired; the redemptions already made keep their terms. */
+  async edit(
+    organizationId: number,
+    itemId: number,
+    fields: Partial<RewardItemFields>,
+  ): Promise<ItemResult> {
+    const invalid = checkItemFields(fields);
+    if (invalid) return invalid;
+    const current = await this.find(organizationId, itemId);
+    if (!current.ok) return current;
+    const fulfilment = fields.fulfilment ?? current.value.fulfilment;
+    const webhookUrl =
+      fulfilment === 'webhook' ? (fields.webhookUrl ?? current.value.webhookUrl) : null;
+    const wrong = checkFulfilment(fulfilment, webhookUrl);
+    if (wrong) return wrong;
+    try {
+      const row = await this.db
+        .updateTable('reward_items')
+        .set({
+          ...(fields.name !== undefined && { name: fields.name.trim() }),
+          ...(fields.description !== undefined && { description: fields.description }),
+          ...(fields.pointsCost !== undefined && { points_cost: fields.pointsCost }),
+          ...(fields.priceMinor !== undefined && { price_minor: fields.priceMinor }),
+          ...(fields.stock !== undefined && { stock: fields.stock }),
+          ...(fields.active !== undefined && { active: fields.active }),
+          fulfilment,
+          webhook_url: webhookUrl,
+          updated_at: new Date(),
+        })
+        .where('organization_id', '=', organizationId)
+        .where('id', '=', itemId)
+        .where('retired_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return retiredItem(current.value.name);
+      return ok(toRewardItem(row));
+    } catch (error) {
+      return duplicateName(error, fields.name ?? current.value.name);
+    }
+  }
+
+  /** Takes an item out of the catalog for good; its redemptions and charges keep naming it. */
+  async retire(organizationId: number, itemId: number): Promise<ItemResult> {
+    const row = await this.db
+      .updateTable('reward_items')
+      .set({ retired_at: new Date(), active: false, updated_at: new Date() })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', itemId)
+      .where('retired_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return ok(toRewardItem(row));
+    const known = await this.find(organizationId, itemId);
+    return known.ok ? retiredItem(known.value.name) : known;
+  }
+
+  async find(organizationId: number, itemId: number): Promise<ItemResult> {
+    const row = await this.db
+      .selectFrom('reward_items')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', itemId)
+      .executeTakeFirst();
+    if (!row) return unknownItem(`#${itemId}`);
+    return ok(toRewardItem(row));
+  }
+
+  /**
+   * The item a person means: `#12` or `12` by id, otherwise by name (exactly, ignoring
+   * case, or the one item whose name starts with the words given).
+   */
+  async lookup(organizationId: number, reference: string): Promise<ItemResult> {
+    const text = reference.trim();
+    const byId = /^#?(\d{1,15})$/.exec(text);
+    if (byId) return this.find(organizationId, Number(byId[1]));
+    const items = await this.list(organizationId, { includeInactive: true });
+    const wanted = text.toLowerCase();
+    const exact = items.find((item) => item.name.toLowerCase() === wanted);
+    if (exact) return ok(exact);
+    const starting = items.filter((item) => item.name.toLowerCase().startsWith(wanted));
+    if (starting.length === 1 && starting[0]) return ok(starting[0]);
+    return unknownItem(text);
+  }
+
+  /** The items not retired, by name; the active ones only unless asked. */
+  async list(
+    organizationId: number,
+    options: { includeInactive?: boolean } = {},
+  ): Promise<RewardItem[]> {
+    let query = this.db
+      .selectFrom('reward_items')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('retired_at', 'is', null);
+    if (!options.includeInactive) query = query.where('active', '=', true);
+    const rows = await query.orderBy('name').execute();
+    return rows.map(toRewardItem);
+  }
+}
+
+function checkFulfilment(
+  fulfilment: Fulfilment,
+  webhookUrl: string | null | undefined,
+): RewardRefusal | undefined {
+  if (fulfilment === 'webhook' && !webhookUrl) {
+    return rewardRefusal(
+      'invalid_item',
+      'A reward fulfilled by webhook needs the address to send redemptions to.',
+    );
+  }
+  return undefined;
+}
+
+function duplicateName(error: unknown, name: string): RewardRefusal {
+  if (violatedUniqueConstraint(error) === 'reward_items_name') {
+    return rewardRefusal(
+      'duplicate_item',
+      `There is already a reward called “${name.trim()}”; pick another name.`,
+    );
+  }
+  throw error;
+}
+
+export function unknownItem(reference: string): RewardRefusal {
+  return rewardRefusal(
+    'unknown_item',
+    `There is no reward “${reference}”. See the catalog with /kudos rewards.`,
+  );
+}
+
+function retiredItem(name: string): RewardRefusal {
+  return rewardRefusal('retired_item', `“${name}” was retired and can no longer change.`);
+}

@@ -1,0 +1,493 @@
+import { createHash } from 'node:crypto';
+import { type Selectable, sql, type Transaction } from 'kysely';
+import { ok, RefusalAbort, type Result } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import { retryOnConflict } from '../db/retry.ts';
+import type { RedemptionStatus, RedemptionTable, Tables } from '../db/tables.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { points } from '../recognition/wording.ts';
+import { toRewardItem, unknownItem } from './catalog.ts';
+import { formatMoney } from './money.ts';
+import { type RewardRefusal, type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
+import { loadRewardSettings } from './reward-settings.ts';
+
+type Trx = Transaction<Tables>;
+
+export interface Redemption {
+  readonly id: number;
+  readonly organizationId: number;
+  readonly itemId: number;
+  readonly itemName: string;
+  readonly memberId: number;
+  readonly requestedBy: number;
+  readonly status: RedemptionStatus;
+  readonly points: number;
+  readonly priceMinor: number;
+  readonly currency: string;
+  readonly fulfilment: 'manual' | 'webhook';
+  readonly webhookUrl: string | null;
+  readonly holdTransferId: number;
+  readonly requestedAt: Date;
+  readonly expiresAt: Date;
+  readonly resolvedAt: Date | null;
+  readonly resolvedBy: number | null;
+  readonly reason: string | null;
+}
+
+/** How a held redemption ends. */
+export type Resolution = 'fulfilled' | 'rejected' | 'cancelled' | 'expired';
+
+export interface RedemptionRequest {
+  readonly organizationId: number;
+  /** Whose points pay for it. */
+  readonly memberId: number;
+  /** Who asked: the member, or HR on their behalf. */
+  readonly requestedBy: number;
+  readonly itemId: number;
+  /** Unique per organization: the same request delivered twice redeems once. */
+  readonly requestKey: string;
+}
+
+export type RedemptionResult = Result<
+  { redemption: Redemption; replayed: boolean },
+  RewardRefusalCode
+>;
+
+type RedemptionRow = Selectable<RedemptionTable> & { item_name: string };
+
+function toRedemption(row: RedemptionRow): Redemption {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    itemId: row.item_id,
+    itemName: row.item_name,
+    memberId: row.member_id,
+    requestedBy: row.requested_by,
+    status: row.status,
+    points: row.points,
+    priceMinor: row.price_minor,
+    currency: row.currency,
+    fulfilment: row.fulfilment,
+    webhookUrl: row.webhook_url,
+    holdTransferId: row.hold_transfer_id,
+    requestedAt: new Date(row.requested_at),
+    expiresAt: new Date(row.expires_at),
+    resolvedAt: row.resolved_at && new Date(row.resolved_at),
+    resolvedBy: row.resolved_by,
+    reason: row.reason,
+  };
+}
+
+/** A ledger idempotency key for one step of a redemption, within the ledger's 300 characters. */
+function ledgerKey(step: string, key: string): string {
+  const whole = `redemption:${step}:${key}`;
+  return whole.length <= 300
+    ? whole
+    : `redemption:${step}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * Redemptions of earned points, each step one database transaction: a request holds the
+ * points (a pending ledger transfer) and reserves stock; fulfilment posts the hold and
+ * writes the billing charge; rejection, cancellation or expiry voids the hold and
+ * releases the stock. A redemption leaves `held` once: of two concurrent resolutions
+ * exactly one wins, and the other is told what happened.
+ */
+export class Redemptions {
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: Ledger,
+  ) {}
+
+  async request(request: RedemptionRequest): Promise<RedemptionResult> {
+    const replay = await this.#byRequestKey(request.organizationId, request.requestKey);
+    if (replay) return ok({ redemption: replay, replayed: true });
+    const { organizationId, memberId } = request;
+    const [earned, organization] = await Promise.all([
+      this.ledger.memberAccounts(organizationId, memberId),
+      this.ledger.organizationAccounts(organizationId),
+    ]);
+    try {
+      const redemption = await retryOnConflict(() =>
+        this.db.transaction().execute(async (trx) => {
+          const item = await this.#reserveItem(trx, request);
+          const settings = await loadRewardSettings(trx, organizationId);
+          if (settings.monthlyBudgetMinor !== null) {
+            await this.#checkBudget(trx, organizationId, settings.timezone, {
+              budget: settings.monthlyBudgetMinor,
+              price: item.priceMinor,
+              currency: settings.currency,
+            });
+          }
+          const held = await this.ledger.transfer(
+            {
+              organizationId,
+              idempotencyKey: ledgerKey('hold', request.requestKey),
+              transfers: [
+                {
+                  debitAccountId: earned.earned.id,
+                  creditAccountId: organization.redemption_hold.id,
+                  amount: item.pointsCost,
+                  kind: 'redemption',
+                  pending: true,
+                  memo: `held for ${item.name}`,
+                },
+              ],
+            },
+            { within: trx },
+          );
+          if (!held.ok) throw new RefusalAbort(held);
+          const hold = held.value.transfers[0];
+          if (!hold) throw new Error('a redemption hold made no transfer');
+          const row = await trx
+            .insertInto('redemptions')
+            .values({
+              organization_id: organizationId,
+              item_id: item.id,
+              member_id: memberId,
+              requested_by: request.requestedBy,
+              request_key: request.requestKey,
+              points: item.pointsCost,
+              price_minor: item.priceMinor,
+              currency: settings.currency,
+              fulfilment: item.fulfilment,
+              webhook_url: item.webhookUrl,
+              hold_transfer_id: hold.id,
+              expires_at: sql<Date>`now() + make_interval(hours => ${settings.holdHours})`,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toRedemption({ ...row, item_name: item.name });
+        }),
+      );
+      return ok({ redemption, replayed: false });
+    } catch (error) {
+      if (!(error instanceof RefusalAbort)) throw error;
+      const refusal = error.refusal as RewardRefusal | { code: string; message: string };
+      if (refusal.code === 'insufficient_balance') return this.#notEnough(request);
+      if (refusal.code === 'idempotency_conflict') {
+        // The same request raced itself: the first one's redemption is the answer.
+        const first = await this.#byRequestKey(organizationId, request.requestKey);
+        if (first) return ok({ redemption: first, replayed: true });
+      }
+      return refusal as RewardRefusal;
+    }
+  }
+
+  /**
+   * Ends a held redemption. Fulfilment posts the hold, moves the points to `redeemed` and
+   * writes the billing charge; the other outcomes void the hold and release the stock.
+   * Expiry only ends a hold whose time is up.
+   */
+  async resolve(
+    organizationId: number,
+    redemptionId: number,
+    outcome: Resolution,
+    by: { memberId: number | null; reason?: string },
+  ): Promise<Result<Redemption, RewardRefusalCode>> {
+    try {
+      const redemption = await retryOnConflict(() =>
+        this.db.transaction().execute(async (trx) => {
+          const row = await this.#leaveHeld(trx, organizationId, redemptionId, outcome, by);
+          if (outcome === 'fulfilled') await this.#fulfil(trx, row);
+          else await this.#release(trx, row);
+          return toRedemption({ ...row, item_name: await this.#itemName(trx, row.item_id) });
+        }),
+      );
+      return ok(redemption);
+    } catch (error) {
+      if (error instanceof RefusalAbort) return error.refusal as RewardRefusal;
+      throw error;
+    }
+  }
+
+  async find(organizationId: number, redemptionId: number): Promise<Redemption | undefined> {
+    const row = await this.#rows(organizationId)
+      .where('r.id', '=', redemptionId)
+      .executeTakeFirst();
+    return row && toRedemption(row);
+  }
+
+  /** A member's redemptions, newest first. */
+  async ofMember(organizationId: number, memberId: number, limit = 20): Promise<Redemption[]> {
+    const rows = await this.#rows(organizationId)
+      .where('r.member_id', '=', memberId)
+      .orderBy('r.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toRedemption);
+  }
+
+  /** The organization's redemptions waiting for HR, oldest first. */
+  async held(organizationId: number, limit = 50): Promise<Redemption[]> {
+    const rows = await this.#rows(organizationId)
+      .where('r.status', '=', 'held')
+      .orderBy('r.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRedemption);
+  }
+
+  /** Held redemptions whose time is up, of every organization (for the sweep). */
+  async expiredHolds(limit = 500): Promise<Array<{ organizationId: number; id: number }>> {
+    const rows = await this.db
+      .selectFrom('redemptions')
+      .select(['organization_id', 'id'])
+      .where('status', '=', 'held')
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ organizationId: row.organization_id, id: row.id }));
+  }
+
+  /** Held redemptions fulfilled by webhook, older than a minute, of every organization. */
+  async heldWebhooks(limit = 500): Promise<Redemption[]> {
+    const rows = await this.db
+      .selectFrom('redemptions as r')
+      .innerJoin('reward_items as i', 'i.id', 'r.item_id')
+      .selectAll('r')
+      .select('i.name as item_name')
+      .where('r.status', '=', 'held')
+      .where('r.fulfilment', '=', 'webhook')
+      .where('r.requested_at', '<', sql<Date>`now() - interval '1 minute'`)
+      .orderBy('r.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRedemption);
+  }
+
+  #rows(organizationId: number) {
+    return this.db
+      .selectFrom('redemptions as r')
+      .innerJoin('reward_items as i', 'i.id', 'r.item_id')
+      .selectAll('r')
+      .select('i.name as item_name')
+      .where('r.organization_id', '=', organizationId);
+  }
+
+  async #byRequestKey(organizationId: number, key: string): Promise<Redemption | undefined> {
+    const row = await this.#rows(organizationId)
+      .where('r.request_key', '=', key)
+      .executeTakeFirst();
+    return row && toRedemption(row);
+  }
+
+  /** Locks the item, checks it may be redeemed, and takes one from its stock. */
+  async #reserveItem(trx: Trx, request: RedemptionRequest) {
+    const row = await trx
+      .selectFrom('reward_items')
+      .selectAll()
+      .where('organization_id', '=', request.organizationId)
+      .where('id', '=', request.itemId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw new RefusalAbort(unknownItem(`#${request.itemId}`));
+    const item = toRewardItem(row);
+    if (item.retired) {
+      throw new RefusalAbort(
+        rewardRefusal('retired_item', `“${item.name}” was retired from the catalog.`),
+      );
+    }
+    if (!item.active) {
+      throw new RefusalAbort(
+        rewardRefusal('inactive_item', `“${item.name}” cannot be redeemed at the moment.`),
+      );
+    }
+    if (item.stock !== null) {
+      if (item.stock <= 0) {
+        throw new RefusalAbort(
+          rewardRefusal('out_of_stock', `“${item.name}” is out of stock; ask HR when it is back.`),
+        );
+      }
+      await trx
+        .updateTable('reward_items')
+        .set({ stock: sql<number>`stock - 1` })
+        .where('id', '=', item.id)
+        .execute();
+    }
+    return item;
+  }
+
+  /**
+   * Refuses a redemption that would take this month's charges, with the redemptions still
+   * held, past the budget. The settings row is locked, so two redemptions cannot both
+   * take the last of it.
+   */
+  async #checkBudget(
+    trx: Trx,
+    organizationId: number,
+    timezone: string,
+    wanted: { budget: number; price: number; currency: string },
+  ): Promise<void> {
+    await trx
+      .selectFrom('reward_settings')
+      .select('organization_id')
+      .where('organization_id', '=', organizationId)
+      .forUpdate()
+      .execute();
+    const { rows } = await sql<{ committed: number }>`
+      select
+        coalesce((select sum(amount_minor) from billing_charges
+          where organization_id = ${organizationId}
+            and charged_at >= date_trunc('month', now() at time zone ${timezone}) at time zone ${timezone}), 0)
+        + coalesce((select sum(price_minor) from redemptions
+          where organization_id = ${organizationId} and status = 'held'), 0) as committed`.execute(
+      trx,
+    );
+    const committed = Number(rows[0]?.committed ?? 0);
+    if (committed + wanted.price > wanted.budget) {
+      const left = Math.max(0, wanted.budget - committed);
+      throw new RefusalAbort(
+        rewardRefusal(
+          'over_budget',
+          `This month's rewards budget has ${formatMoney(left, wanted.currency)} left, and this reward costs ${formatMoney(wanted.price, wanted.currency)}; ask HR, or try again next month.`,
+        ),
+      );
+    }
+  }
+
+  async #notEnough(request: RedemptionRequest): Promise<RewardRefusal> {
+    const [accounts, item] = await Promise.all([
+      this.ledger.memberAccounts(request.organizationId, request.memberId),
+      this.db
+        .selectFrom('reward_items')
+        .select(['name', 'points_cost'])
+        .where('id', '=', request.itemId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const balance = (await this.ledger.balances([accounts.earned.id])).get(accounts.earned.id);
+    const whose = request.requestedBy === request.memberId ? 'You have' : 'They have';
+    return rewardRefusal(
+      'not_enough_points',
+      `${whose} ${points(balance?.available ?? 0)} to spend, and “${item.name}” costs ${points(item.points_cost)}.`,
+    );
+  }
+
+  /** Moves the redemption out of `held`, or says why it cannot. */
+  async #leaveHeld(
+    trx: Trx,
+    organizationId: number,
+    redemptionId: number,
+    outcome: Resolution,
+    by: { memberId: number | null; reason?: string },
+  ): Promise<Selectable<RedemptionTable>> {
+    let update = trx
+      .updateTable('redemptions')
+      .set({
+        status: outcome,
+        resolved_at: sql<Date>`now()`,
+        resolved_by: by.memberId,
+        reason: by.reason ?? null,
+      })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', redemptionId)
+      .where('status', '=', 'held');
+    if (outcome === 'expired') update = update.where('expires_at', '<=', sql<Date>`now()`);
+    const row = await update.returningAll().executeTakeFirst();
+    if (row) return row;
+    const current = await trx
+      .selectFrom('redemptions')
+      .select(['status'])
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', redemptionId)
+      .executeTakeFirst();
+    if (!current) {
+      throw new RefusalAbort(
+        rewardRefusal('unknown_redemption', `There is no redemption #${redemptionId}.`),
+      );
+    }
+    if (current.status === 'held') {
+      throw new RefusalAbort(
+        rewardRefusal('not_expired', `Redemption #${redemptionId} is still within its time.`),
+      );
+    }
+    throw new RefusalAbort(
+      rewardRefusal(
+        'already_resolved',
+        `Redemption #${redemptionId} was already ${current.status}; nothing changed.`,
+      ),
+    );
+  }
+
+  /** Posts the hold, moves the points to `redeemed`, and bills the company, once. */
+  async #fulfil(trx: Trx, row: Selectable<RedemptionTable>): Promise<void> {
+    const organizationId = row.organization_id;
+    const accounts = await this.ledger.organizationAccounts(organizationId);
+    const posted = await this.ledger.postPending(
+      {
+        organizationId,
+        idempotencyKey: ledgerKey('post', String(row.id)),
+        transferId: row.hold_transfer_id,
+      },
+      { within: trx },
+    );
+    if (!posted.ok) throw new Error(`redemption ${row.id}: ${posted.message}`);
+    const redeemed = await this.ledger.transfer(
+      {
+        organizationId,
+        idempotencyKey: ledgerKey('redeem', String(row.id)),
+        transfers: [
+          {
+            debitAccountId: accounts.redemption_hold.id,
+            creditAccountId: accounts.redeemed.id,
+            amount: row.points,
+            kind: 'redemption',
+            memo: `redemption #${row.id}`,
+          },
+        ],
+      },
+      { within: trx },
+    );
+    if (!redeemed.ok) throw new Error(`redemption ${row.id}: ${redeemed.message}`);
+    await trx
+      .insertInto('billing_charges')
+      .values({
+        organization_id: organizationId,
+        redemption_id: row.id,
+        item_id: row.item_id,
+        member_id: row.member_id,
+        amount_minor: row.price_minor,
+        currency: row.currency,
+      })
+      .execute();
+  }
+
+  /** Voids the hold and gives the item its stock back. */
+  async #release(trx: Trx, row: Selectable<RedemptionTable>): Promise<void> {
+    // The item first: a request locks the item before the balances, and so does this.
+    await trx
+      .updateTable('reward_items')
+      .set({ stock: sql<number>`stock + 1` })
+      .where('id', '=', row.item_id)
+      .where('stock', 'is not', null)
+      .execute();
+    const voided = await this.ledger.voidPending(
+      {
+        organizationId: row.organization_id,
+        idempotencyKey: ledgerKey('void', String(row.id)),
+        transferId: row.hold_transfer_id,
+      },
+      { within: trx },
+    );
+    if (!voided.ok) throw new Error(`redemption ${row.id}: ${voided.message}`);
+  }
+
+  async #itemName(trx: Trx, itemId: number): Promise<string> {
+    const row = await trx
+      .selectFrom('reward_items')
+      .select('name')
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow();
+    return row.name;
+  }
+}
+
+/** HR, or the refusal a member without the role gets. */
+export function requireHr(roles: readonly string[], what: string): RewardRefusal | undefined {
+  if (roles.includes('hr')) return undefined;
+  return rewardRefusal(
+    'not_hr',
+    `Only HR can ${what}; ask someone in HR, or an admin to give you the HR role.`,
+  );
+}

@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import { deadline } from '../core/deadline.ts';
+import type { Result } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import type { Jobs } from '../jobs/job-queue.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import {
+  SEND_RETRIES,
+  TELL_PERSON,
+  type TellPersonJob,
+} from '../notifications/kudos-notifications.ts';
+import { points } from '../recognition/wording.ts';
+import { RewardCatalog } from './catalog.ts';
+import {
+  type Redemption,
+  type RedemptionRequest,
+  type RedemptionResult,
+  Redemptions,
+  type Resolution,
+} from './redemptions.ts';
+import type { RewardRefusalCode } from './reward-refusals.ts';
+
+/** The redemptions queue's jobs. */
+export const FULFIL_REDEMPTION = 'fulfil-redemption';
+export const EXPIRE_REDEMPTION = 'expire-redemption';
+export const SWEEP_REDEMPTIONS = 'sweep-redemptions';
+
+export interface RedemptionJob {
+  readonly organizationId: number;
+  readonly redemptionId: number;
+}
+
+/** Webhook fulfilment is tried this often, 5 s, 10 s, 20 s … apart (about 2 h 50 min in all). */
+export const WEBHOOK_RETRIES = { attempts: 12, backoffMs: 5000 } as const;
+
+/** How long adding a job may take before the caller goes on without it (the sweep adds it later). */
+const QUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * Where rewards are redeemed and decided: the catalog, the redemptions, and what follows
+ * each change — the redemption's jobs (webhook fulfilment, expiry) and a message to the
+ * member. The database is the record; a job or message that cannot be queued now (Redis
+ * away) is logged, and the periodic sweep queues the jobs again.
+ */
+export class RewardDesk {
+  readonly catalog: RewardCatalog;
+  readonly redemptions: Redemptions;
+
+  constructor(
+    readonly db: Database,
+    readonly ledger: Ledger,
+    private readonly jobs: Jobs,
+    private readonly logger: Logger,
+  ) {
+    this.catalog = new RewardCatalog(db);
+    this.redemptions = new Redemptions(db, ledger);
+  }
+
+  async redeem(request: RedemptionRequest): Promise<RedemptionResult> {
+    const result = await this.redemptions.request(request);
+    if (!result.ok || result.value.replayed) return result;
+    const { redemption } = result.value;
+    await this.queueJobs(redemption);
+    if (request.requestedBy !== request.memberId) {
+      await this.#tell(
+        redemption,
+        `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`,
+      );
+    }
+    return result;
+  }
+
+  /** Ends a held redemption and tells the member, unless they ended it themselves. */
+  async resolve(
+    organizationId: number,
+    redemptionId: number,
+    outcome: Resolution,
+    by: { memberId: number | null; reason?: string },
+  ): Promise<Result<Redemption, RewardRefusalCode>> {
+    const result = await this.redemptions.resolve(organizationId, redemptionId, outcome, by);
+    if (result.ok && by.memberId !== result.value.memberId) {
+      await this.#tell(result.value, statusNews(result.value));
+    }
+    return result;
+  }
+
+  /** Queues a held redemption's expiry, and its webhook fulfilment; adding twice adds once. */
+  async queueJobs(redemption: Redemption): Promise<void> {
+    const data: RedemptionJob = {
+      organizationId: redemption.organizationId,
+      redemptionId: redemption.id,
+    };
+    await this.#add(
+      this.jobs.add('redemptions', EXPIRE_REDEMPTION, data, {
+        jobId: `redemption-${redemption.id}-expiry`,
+        delayMs: Math.max(0, redemption.expiresAt.getTime() - Date.now()),
+        attempts: 5,
+        backoffMs: 60_000,
+      }),
+      redemption,
+    );
+    if (redemption.fulfilment === 'webhook') {
+      await this.#add(
+        this.jobs.add('redemptions', FULFIL_REDEMPTION, data, {
+          jobId: `redemption-${redemption.id}`,
+          ...WEBHOOK_RETRIES,
+        }),
+        redemption,
+      );
+    }
+  }
+
+  async #tell(redemption: Redemption, text: string): Promise<void> {
+    const job: TellPersonJob = {
+      organizationId: redemption.organizationId,
+      memberId: redemption.memberId,
+      text,
+    };
+    await this.#add(
+      this.jobs.add('notifications', TELL_PERSON, job, {
+        jobId: `redemption-${redemption.id}-${redemption.status}`,
+        ...SEND_RETRIES,
+      }),
+      redemption,
+    );
+  }
+
+  async #add(adding: Promise<void>, redemption: Redemption): Promise<void> {
+    try {
+      await deadline(adding, QUEUE_TIMEOUT_MS, 'the job queue');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, redemptionId: redemption.id, status: redemption.status },
+        'a redemption job waits for the sweep: the queue is away',
+      );
+    }
+  }
+}
+
+/** What a member is told when their redemption changes. */
+export function statusNews(redemption: Redemption): string {
+  const what = `Your redemption #${redemption.id} of “${redemption.itemName}”`;
+  const back = `your ${points(redemption.points)} are back to spend`;
+  switch (redemption.status) {
+    case 'fulfilled':
+      return `${what} was fulfilled. Enjoy!`;
+    case 'rejected':
+      return `${what} was rejected${redemption.reason ? `: ${redemption.reason}` : ''}. ${capitalized(back)}.`;
+    case 'cancelled':
+      return `${what} was cancelled; ${back}.`;
+    case 'expired':
+      return `${what} expired before it was fulfilled; ${back}.`;
+    case 'held':
+      return `${what} is waiting for HR; ${points(redemption.points)} are held for it.`;
+  }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,112 @@
+import { pino } from 'pino';
+import type { Command } from '../../src/core/command.ts';
+import { CommandRouter } from '../../src/core/command-router.ts';
+import { textReply } from '../../src/core/reply.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Member } from '../../src/directory/members.ts';
+import { InlineJobs } from '../../src/jobs/inline-jobs.ts';
+import type { Jobs } from '../../src/jobs/job-queue.ts';
+import { LocalMentionResolver } from '../../src/local/local-mention-resolver.ts';
+import type { RewardItemFields } from '../../src/rewards/catalog.ts';
+import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
+import { RewardDesk } from '../../src/rewards/reward-desk.ts';
+import { key } from './ledger-fixture.ts';
+import { createRecognitionFixture, type MemberSpec } from './recognition-fixture.ts';
+
+export interface RewardsFixture {
+  readonly db: Database;
+  readonly desk: RewardDesk;
+  readonly jobs: Jobs;
+  readonly organizationId: number;
+  readonly members: Record<string, Member>;
+  /** Credits a member's earned points (issuance → earned), as kudos would. */
+  earn(name: string, amount: number): Promise<void>;
+  /** Earned points a member may spend, and those held for redemptions. */
+  points(name: string): Promise<{ available: number; held: number }>;
+  item(fields: Partial<RewardItemFields> & { name: string }): Promise<number>;
+  /** Runs `/kudos <text>` (a rewards command) as a member. */
+  command(as: string, text: string, idempotencyKey?: string): ReturnType<CommandRouter['route']>;
+}
+
+/**
+ * A new organization with members (`roles: ['hr']` for HR), a reward desk on the given
+ * jobs (an inline runner unless given) and the rewards commands on a router.
+ */
+export async function createRewardsFixture(
+  db: Database,
+  options: { members: Record<string, MemberSpec>; jobs?: Jobs; timezone?: string },
+): Promise<RewardsFixture> {
+  const recognition = await createRecognitionFixture(db, {
+    members: options.members,
+    timezone: options.timezone,
+  });
+  const { organizationId, members, services } = recognition;
+  const jobs = options.jobs ?? new InlineJobs(pino({ level: 'silent' }));
+  const desk = new RewardDesk(db, services.ledger, jobs, pino({ level: 'silent' }));
+  const router = new CommandRouter(async () => textReply('not a rewards command'));
+  registerRewardCommands(router, desk);
+  const mentionResolver = new LocalMentionResolver(db);
+  const memberOf = (name: string) => {
+    const member = members[name];
+    if (!member) throw new Error(`no member ${name}`);
+    return member;
+  };
+  return {
+    db,
+    desk,
+    jobs,
+    organizationId,
+    members,
+    async earn(name, amount) {
+      const member = memberOf(name);
+      const [mine, organization] = await Promise.all([
+        services.ledger.memberAccounts(organizationId, member.id),
+        services.ledger.organizationAccounts(organizationId),
+      ]);
+      const result = await services.ledger.transfer({
+        organizationId,
+        idempotencyKey: key('earn'),
+        transfers: [
+          {
+            debitAccountId: organization.issuance.id,
+            creditAccountId: mine.earned.id,
+            amount,
+            kind: 'adjustment',
+          },
+        ],
+      });
+      if (!result.ok) throw new Error(result.message);
+    },
+    async points(name) {
+      const member = memberOf(name);
+      const accounts = await services.ledger.memberAccounts(organizationId, member.id);
+      const balance = (await services.ledger.balances([accounts.earned.id])).get(
+        accounts.earned.id,
+      );
+      return { available: balance?.available ?? 0, held: balance?.debitsPending ?? 0 };
+    },
+    async item(fields) {
+      const created = await desk.catalog.create(organizationId, {
+        pointsCost: 100,
+        priceMinor: 1000,
+        ...fields,
+      });
+      if (!created.ok) throw new Error(created.message);
+      return created.value.id;
+    },
+    command(as, text, idempotencyKey = key('cmd')) {
+      const command: Command = {
+        actor: memberOf(as),
+        text,
+        mentions: [],
+        idempotencyKey,
+        platform: 'local',
+        channel: 'test',
+        commandName: '/kudos',
+        mentionResolver,
+        clock: { now: () => new Date() },
+      };
+      return router.route(command);
+    },
+  };
+}

@@ -22,13 +22,16 @@ export function consolePage(commandName: string): string {
   #log li.refused, #log li.usage { border-color: #c0392b; background: #fdf3f2; }
   #log li.announcement { border-color: #27ae60; background: #f1faf4; }
   .who { font-size: 0.8rem; color: #555; display: block; }
+  .actions { display: flex; gap: 0.4rem; flex-wrap: wrap; margin-top: 0.4rem; }
+  .actions button { font-size: 0.85rem; padding: 0.25rem 0.6rem; }
+  .actions button.danger { background: #c0392b; border-color: #c0392b; }
 </style>
 </head>
 <body>
 <main>
 <h1>Plaudit local console</h1>
 <p>Try the kudos command as any demo member, e.g. <code>${commandName} @li 10 for the demo #teamwork</code>,
-<code>${commandName} balance</code>, <code>${commandName} leaderboard</code> or <code>${commandName} help</code>.</p>
+<code>${commandName} balance</code>, <code>${commandName} rewards</code> or <code>${commandName} help</code>; a reply's buttons run their command as the member it answered.</p>
 <form id="command-form">
   <label>Member <select id="member" name="member" required></select></label>
   <label style="flex:1">Command <input id="text" name="text" autocomplete="off" required value="${commandName} @li 10 for the demo #teamwork"></label>
@@ -55,17 +58,41 @@ function entry(kind, who, text) {
   label.textContent = who;
   li.append(label, document.createTextNode(text));
   log.prepend(li);
+  return li;
 }
-document.getElementById('command-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const body = { member: select.value, text: input.value, requestId: crypto.randomUUID() };
+// A reply's buttons run their command as the member the reply was for, as if typed. Each
+// button keeps one request id, so a second click of it is a replay that changes nothing.
+function buttons(li, member, blocks) {
+  for (const block of blocks) {
+    if (block.kind !== 'actions') continue;
+    const row = document.createElement('div');
+    row.className = 'actions';
+    for (const action of block.actions) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = action.label;
+      if (action.style) button.className = action.style;
+      const requestId = crypto.randomUUID();
+      button.addEventListener('click', () => run(member, action.command, requestId));
+      row.append(button);
+    }
+    li.append(row);
+  }
+}
+async function run(member, text, requestId) {
   const response = await fetch('/api/console/commands', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ member, text, requestId }),
   });
   const answer = await response.json();
   if (!response.ok) { entry('refused', 'error', answer.message); return; }
   for (const text of answer.announcements) entry('announcement', 'posted in #console', text);
-  entry(answer.reply.outcome, 'only you (' + select.value + ') see this', answer.reply.text);
+  const li = entry(answer.reply.outcome, 'only you (' + member + ') see this', answer.reply.text);
+  buttons(li, member, answer.reply.blocks);
+}
+document.getElementById('command-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(select.value, input.value, crypto.randomUUID());
 });
 </script>
 </body>

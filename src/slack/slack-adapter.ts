@@ -12,6 +12,7 @@ import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
+import { unconnectedClicks } from './unconnected-clicks.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
@@ -96,6 +97,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
         signingSecret: config.SLACK_SIGNING_SECRET as string,
         endpoints: '/slack/events',
         processBeforeResponse: false,
+        processEventErrorHandler: unconnectedClicks(logger),
         logger: boltLogger(logger),
       });
   const app = new App({

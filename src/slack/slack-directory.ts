@@ -156,7 +156,7 @@ export class SlackDirectory {
 }
 
 /** Slack's answer for a user id it does not know (or that is not in this workspace). */
-function isUnknownSlackUser(error: unknown): boolean {
+export function isUnknownSlackUser(error: unknown): boolean {
   const code = (error as { data?: { error?: string } } | undefined)?.data?.error;
   return code === 'user_not_found' || code === 'user_not_visible';
 }

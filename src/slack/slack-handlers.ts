@@ -6,7 +6,7 @@ import type { CommandRouter } from '../core/command-router.ts';
 import { DeadlineExceeded, deadline } from '../core/deadline.ts';
 import { FollowUps } from '../core/follow-ups.ts';
 import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
-import { type KudosGiven, type Reply, textReply } from '../core/reply.ts';
+import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
@@ -18,14 +18,20 @@ import {
   messageLink,
   submissionAsCommand,
 } from './give-kudos-modal.ts';
-import { escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
-import type { SlackDirectory } from './slack-directory.ts';
+import { COMMAND_ACTION, escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
+import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
 import { type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
 
 /** Slack wants an answer within 3 s; the reply goes in the ack when ready by then. */
 const ACK_BUDGET_MS = 2_000;
+
+/** The buttons of a reply (`plaudit_command:{index}`), whose value is the command to run. */
+const COMMAND_BUTTON = new RegExp(`^${COMMAND_ACTION}:`);
+
+const UNKNOWN_USER =
+  'Slack could not tell me who you are in this workspace, so I did nothing. Ask your Slack admin to check your account.';
 
 export interface SlackHandlerDependencies {
   readonly db: Database;
@@ -68,6 +74,10 @@ export class SlackHandlers {
     app.shortcut('give_kudos', (args) => this.#onShortcut(args));
     app.shortcut('give_kudos_for_message', (args) => this.#onShortcut(args));
     app.view(GIVE_KUDOS_MODAL, (args) => this.#onSubmission(args));
+    app.action<bolt.BlockButtonAction>(
+      { type: 'block_actions', action_id: COMMAND_BUTTON },
+      (args) => this.#onCommandButton(args),
+    );
     app.event('app_home_opened', (args) => this.#onHomeOpened(args));
   }
 
@@ -161,6 +171,36 @@ export class SlackHandlers {
     });
   }
 
+  /**
+   * A click on a reply's button runs the button's command as the person who clicked, as if
+   * they had typed it, and answers them privately. The click is acked first: its answer
+   * may take longer than Slack waits, and a block action's ack shows nothing anyway.
+   */
+  async #onCommandButton({
+    ack,
+    action,
+    body,
+    respond,
+    context,
+  }: bolt.SlackActionMiddlewareArgs<bolt.BlockButtonAction> & bolt.AllMiddlewareArgs) {
+    await ack();
+    const connected = context.workspace as SlackWorkspace;
+    const channel = body.channel?.id ?? null;
+    this.#followUps.start('a Slack button', async () => {
+      const reply = await this.#run(connected, body.user.id, {
+        text: action.value ?? '',
+        // One click is one action_ts: a redelivered click runs the command once.
+        key: `slack:action:${connected.teamId}:${body.user.id}:${action.action_ts}`,
+        channel,
+      });
+      // A button in a message has a response_url; one in a view (no message to answer
+      // under) gets its answer by message instead.
+      if (body.response_url) await respond({ ...toMessage(reply), replace_original: false });
+      else await this.deps.notifier.toGiver(body.user.id, channel, reply.text);
+      this.#announce(reply);
+    });
+  }
+
   async #onHomeOpened({
     event,
     context,
@@ -194,6 +234,7 @@ export class SlackHandlers {
         clock: systemClock,
       });
     })().catch((error) => {
+      if (isUnknownSlackUser(error)) return refusalReply('unknown_user', UNKNOWN_USER);
       logger.error({ err: error, key: input.key }, 'a Slack command failed');
       return textReply('Something went wrong on our side; please try again in a moment.', {
         outcome: 'refused',

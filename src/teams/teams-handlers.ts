@@ -8,6 +8,7 @@ import type { Member } from '../directory/members.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
+  COMMAND_FIELD,
   celebrationCard,
   GIVE_KUDOS_VERB,
   type GiveKudosSubmission,
@@ -91,8 +92,15 @@ export class TeamsHandlers {
   }
 
   async #onMessage(context: TurnContext): Promise<void> {
-    const text = commandText(context.activity);
     const actor = await this.#actor(context);
+    const clicked = clickedCommand(context.activity);
+    if (clicked !== undefined) {
+      // A reply's button: its command runs as the person who clicked, as if they had typed
+      // it. Each click is an activity of its own, so its id keys it (a redelivery runs once).
+      await this.#runAndAnswer(context, actor, clicked, []);
+      return;
+    }
+    const text = commandText(context.activity);
     if (text === '' || /^give$/i.test(text)) {
       await this.#sendGiveCard(context, actor);
       return;
@@ -233,6 +241,12 @@ export class TeamsHandlers {
     if (!tenant) throw new Error('a Teams turn ran without an admitted tenant');
     return tenant;
   }
+}
+
+/** The command a reply's button carries (`Action.Submit` data), if the message is a click. */
+function clickedCommand(activity: Activity): string | undefined {
+  const command = (activity.value as Record<string, unknown> | undefined)?.[COMMAND_FIELD];
+  return typeof command === 'string' ? command : undefined;
 }
 
 /**

@@ -53,7 +53,11 @@ describe('the queue dashboard at /admin/queues', () => {
     const api = await get('/admin/queues/api/queues', `Bearer ${token}`);
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: Array<{ name: string }> };
-    expect(body.queues.map((queue) => queue.name)).toEqual(['allowance', 'notifications']);
+    expect(body.queues.map((queue) => queue.name)).toEqual([
+      'allowance',
+      'notifications',
+      'redemptions',
+    ]);
   });
 
   it('is off, with a sentence, without Redis or without a token', async () => {

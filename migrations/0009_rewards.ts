@@ -55,8 +55,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       member_id bigint not null,
       requested_by bigint not null,
       request_key text not null check (length(request_key) between 1 and 300),
+      -- fulfilling: a worker is delivering it to the company's webhook (the webhook may
+      -- already have it), so only fulfilment may end it
       status text not null default 'held'
-        check (status in ('held', 'fulfilled', 'rejected', 'cancelled', 'expired')),
+        check (status in ('held', 'fulfilling', 'fulfilled', 'rejected', 'cancelled', 'expired')),
       points integer not null check (points > 0),
       price_minor bigint not null check (price_minor >= 0),
       currency char(3) not null,
@@ -65,6 +67,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       hold_transfer_id bigint not null unique references ledger_transfers (id),
       requested_at timestamptz not null default now(),
       expires_at timestamptz not null,
+      fulfilling_since timestamptz,
       resolved_at timestamptz,
       resolved_by bigint,
       reason text check (reason is null or length(reason) <= 500),
@@ -74,14 +77,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (organization_id, member_id) references members (organization_id, id),
       foreign key (organization_id, requested_by) references members (organization_id, id),
       foreign key (organization_id, resolved_by) references members (organization_id, id),
-      check ((status = 'held') = (resolved_at is null))
+      check ((status in ('held', 'fulfilling')) = (resolved_at is null)),
+      check ((status = 'fulfilling') = (fulfilling_since is not null))
     )`.execute(db);
   await sql`create index redemptions_by_member on redemptions (member_id, requested_at)`.execute(
     db,
   );
   await sql`
     create index redemptions_held on redemptions (organization_id, expires_at)
-    where status = 'held'`.execute(db);
+    where status in ('held', 'fulfilling')`.execute(db);
 
   await sql`
     create table billing_charges (

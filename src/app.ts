@@ -19,7 +19,7 @@ import { kudosNotificationHandlers } from './notifications/kudos-notifications.t
 import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
-import { startRedemptionWorkers } from './rewards/redemption-jobs.ts';
+import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
@@ -142,7 +142,10 @@ export async function startPlaudit(
   // Web processes schedule too: they create organizations (a Slack workspace or Teams
   // tenant connected for the first time), and a worker may have started before them.
   const stopScheduling = new AbortController();
-  const scheduling = keepSchedules(jobs, db, logger, stopScheduling.signal);
+  const scheduling = Promise.all([
+    keepSchedules(jobs, db, logger, stopScheduling.signal),
+    keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+  ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {

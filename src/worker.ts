@@ -5,7 +5,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
-import { startRedemptionWorkers } from './rewards/redemption-jobs.ts';
+import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
 
 export interface RunningWorker {
@@ -29,7 +29,10 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     logger,
   });
   const stopScheduling = new AbortController();
-  const scheduling = keepSchedules(jobs, db, logger, stopScheduling.signal);
+  const scheduling = Promise.all([
+    keepSchedules(jobs, db, logger, stopScheduling.signal),
+    keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+  ]);
   logger.info({ prefix: config.REDIS_PREFIX }, 'Plaudit worker is taking jobs');
   return {
     db,

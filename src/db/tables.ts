@@ -285,7 +285,13 @@ export interface RewardItemTable {
   retired_at: ColumnType<Date | null, never, Date | null>;
 }
 
-export type RedemptionStatus = 'held' | 'fulfilled' | 'rejected' | 'cancelled' | 'expired';
+export type RedemptionStatus =
+  | 'held'
+  | 'fulfilling'
+  | 'fulfilled'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired';
 
 export interface RedemptionTable {
   id: Generated<number>;
@@ -303,6 +309,7 @@ export interface RedemptionTable {
   hold_transfer_id: number;
   requested_at: CreatedAt;
   expires_at: Date;
+  fulfilling_since: ColumnType<Date | null, never, Date | null>;
   resolved_at: ColumnType<Date | null, never, Date | null>;
   resolved_by: ColumnType<number | null, never, number | null>;
   reason: ColumnType<string | null, never, string | null>;

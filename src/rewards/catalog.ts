@@ -212,6 +212,13 @@ export class RewardCatalog {
     if (exact) return ok(exact);
     const starting = items.filter((item) => item.name.toLowerCase().startsWith(wanted));
     if (starting.length === 1 && starting[0]) return ok(starting[0]);
+    if (starting.length > 1) {
+      const names = starting.slice(0, 5).map((item) => `“${item.name}” (#${item.id})`);
+      return rewardRefusal(
+        'ambiguous_item',
+        `Several rewards start with “${text}”: ${names.join(', ')}. Name one, or use its #id.`,
+      );
+    }
     return unknownItem(text);
   }
 

@@ -130,7 +130,10 @@ async function decide(
 
 async function redeemFor(desk: RewardDesk, command: Command, args: string): Promise<Reply> {
   const parsed = parseGive(args, command.mentions);
-  if ('ok' in parsed || parsed.recipients.length !== 1 || parsed.reason.trim().length === 0) {
+  // The kudos grammar reads a number after the mention as points; here it belongs to the
+  // reward: its name ("2 cinema tickets") or its id ("12"), as `redeem` reads them.
+  const reference = 'ok' in parsed ? '' : [parsed.amount ?? '', parsed.reason].join(' ').trim();
+  if ('ok' in parsed || parsed.recipients.length !== 1 || reference.length === 0) {
     return usage(command, 'Name one person and the reward: hr redeem @someone <reward>.');
   }
   const organizationId = command.actor.organizationId;
@@ -142,7 +145,7 @@ async function redeemFor(desk: RewardDesk, command: Command, args: string): Prom
       `I do not know who ${resolved.unknown.join(', ')} is.`,
     );
   }
-  const item = await desk.catalog.lookup(organizationId, parsed.reason);
+  const item = await desk.catalog.lookup(organizationId, reference);
   if (!item.ok) return refused(item);
   const result = await desk.redeem({
     organizationId,
@@ -158,10 +161,13 @@ async function redeemFor(desk: RewardDesk, command: Command, args: string): Prom
   );
 }
 
-/** `key=value` and `key="several words"` pairs, lower-case keys. */
+/**
+ * `key=value` and `key="several words"` pairs, lower-case keys. A bare value may not start
+ * with a quote mark: an unclosed quote is refused rather than kept in the value.
+ */
 export function readPairs(text: string): Map<string, string> | string {
   const pairs = new Map<string, string>();
-  const pattern = /\s*([a-z-]+)=(?:"([^"]*)"|“([^”]*)”|(\S+))/giy;
+  const pattern = /\s*([a-z-]+)=(?:"([^"]*)"|“([^”]*)”|([^\s"“”]\S*))/giy;
   let position = 0;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
     pairs.set((match[1] as string).toLowerCase(), match[2] ?? match[3] ?? match[4] ?? '');
@@ -174,7 +180,9 @@ export function readPairs(text: string): Map<string, string> | string {
 }
 
 async function reward(desk: RewardDesk, command: Command, args: string): Promise<Reply> {
-  const [verb = '', ...rest] = args.trim().split(/\s+/);
+  const [first = '', ...rest] = args.trim().split(/\s+/);
+  // Like every other word of a command, the verb is read in any case.
+  const verb = first.toLowerCase();
   const organizationId = command.actor.organizationId;
   const { currency } = await loadRewardSettings(desk.db, organizationId);
   if (verb === 'retire') {

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { deadline } from '../core/deadline.ts';
 import { type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
 import type { Redemption } from './redemptions.ts';
 import {
@@ -25,6 +27,12 @@ export interface RedemptionWorkerOptions {
  * wrong). Others (408, 409, 425, 429, 5xx, a timeout, no answer) are tried again.
  */
 const PERMANENT_STATUSES = new Set([400, 401, 403, 404, 405, 410, 413, 422]);
+
+/**
+ * A redemption being fulfilled that no worker has tried for this long goes back to HR:
+ * longer than a fulfilment job's whole retry schedule (12 attempts from 5 s, under 3 h).
+ */
+const STALLED_FULFILMENT_MINUTES = 6 * 60;
 
 /** The body a webhook receives: the redemption, named by a key that never changes. */
 export interface RedemptionWebhookPayload {
@@ -61,7 +69,13 @@ export function redemptionHandlers(
     [FULFIL_REDEMPTION]: async (job) => {
       const { organizationId, redemptionId } = job.data as RedemptionJob;
       const redemption = await desk.redemptions.find(organizationId, redemptionId);
-      if (redemption?.status !== 'held' || redemption.fulfilment !== 'webhook') {
+      if (redemption?.fulfilment !== 'webhook') return;
+      if (redemption.status !== 'held' && redemption.status !== 'fulfilling') {
+        // Fulfilled by an earlier run of this job whose worker died between the commit
+        // and telling the member: tell them now (once: the message's job id says so).
+        if (redemption.status === 'fulfilled' && redemption.resolvedBy === null) {
+          await desk.tellStatus(redemption);
+        }
         return;
       }
       if (!options.webhookSecret) {
@@ -69,7 +83,19 @@ export function redemptionHandlers(
           'REWARD_WEBHOOK_SECRET is not set: webhook rewards cannot be fulfilled',
         );
       }
-      await sendWebhook(desk, redemption, options);
+      // From here HR can no longer reject it: the company's system may have it already.
+      const delivering = await desk.redemptions.beginFulfilment(organizationId, redemptionId);
+      if (!delivering) return;
+      try {
+        await sendWebhook(desk, delivering, options);
+      } catch (error) {
+        // The receiver said no: it does not have it, so HR may decide after all. A passing
+        // failure keeps it being fulfilled; the retry sends it again, with the same key.
+        if (error instanceof PermanentJobFailure) {
+          await desk.redemptions.returnToHeld({ organizationId, redemptionId });
+        }
+        throw error;
+      }
       const fulfilled = await desk.resolve(organizationId, redemptionId, 'fulfilled', {
         memberId: null,
       });
@@ -87,14 +113,25 @@ export function redemptionHandlers(
       const expired = await desk.resolve(organizationId, redemptionId, 'expired', {
         memberId: null,
       });
-      // Resolved before its time (the usual case), or not yet due (a delay cut short): the
-      // sweep looks again later.
-      if (!expired.ok && !['already_resolved', 'not_expired'].includes(expired.code)) {
+      if (expired.ok) return;
+      // Not yet due (a delay cut short, or a clock ahead of the database's): the sweep
+      // looks again later.
+      if (expired.code === 'not_expired') return;
+      if (expired.code !== 'already_resolved') {
         throw new Error(`redemption ${redemptionId}: ${expired.message}`);
       }
+      // Resolved before its time (the usual case), or expired by an earlier run whose
+      // worker died before telling the member: tell them now (once, by the message's id).
+      const redemption = await desk.redemptions.find(organizationId, redemptionId);
+      if (redemption?.status === 'expired') await desk.tellStatus(redemption);
     },
 
     [SWEEP_REDEMPTIONS]: async () => {
+      // Being fulfilled with no attempt for longer than a job's whole retry schedule: its
+      // job was given up, so HR decides (after checking the company's system).
+      const returned = await desk.redemptions.returnToHeld({
+        idleMinutes: STALLED_FULFILMENT_MINUTES,
+      });
       let expired = 0;
       for (const due of await desk.redemptions.expiredHolds()) {
         const result = await desk.resolve(due.organizationId, due.id, 'expired', {
@@ -105,8 +142,8 @@ export function redemptionHandlers(
       // Jobs that could not be queued when their redemption was made (Redis away).
       const waiting = await desk.redemptions.heldWebhooks();
       for (const redemption of waiting) await desk.queueJobs(redemption);
-      if (expired > 0 || waiting.length > 0) {
-        logger.info({ expired, webhooks: waiting.length }, 'redemptions swept');
+      if (expired > 0 || waiting.length > 0 || returned > 0) {
+        logger.info({ expired, webhooks: waiting.length, returned }, 'redemptions swept');
       }
     },
   };
@@ -160,14 +197,41 @@ async function sendWebhook(
   throw new Error(failure);
 }
 
+/** The id of the sweep's job scheduler on the redemptions queue. */
+export const REDEMPTION_SWEEP_ID = 'redemption-sweep';
+
 /** Every ten minutes, UTC: expiries that are due, and webhook jobs that were never queued. */
 export async function scheduleRedemptionSweep(jobs: Jobs): Promise<void> {
   await jobs.schedule('redemptions', {
-    id: 'redemption-sweep',
+    id: REDEMPTION_SWEEP_ID,
     pattern: '*/10 * * * *',
     timezone: 'UTC',
     job: { name: SWEEP_REDEMPTIONS, data: {} },
   });
+}
+
+/**
+ * Schedules the sweep in the background: a process must start while Redis is away, so
+ * this tries again every few seconds until Redis answers or the signal stops it. Without
+ * the sweep, a hold whose expiry job was lost (or ran early, on a clock ahead of the
+ * database's) would never expire. Resolves when scheduled or stopped.
+ */
+export async function keepRedemptionSweep(
+  jobs: Jobs,
+  logger: Logger,
+  signal: AbortSignal,
+  retryMs = 5000,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await deadline(scheduleRedemptionSweep(jobs), 15_000, 'Redis', signal);
+      return;
+    } catch (error) {
+      if (signal.aborted) return;
+      logger.warn({ err: error }, 'could not schedule the redemption sweep yet; trying again');
+      await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
 }
 
 /** Takes the redemptions queue's jobs in this process. */

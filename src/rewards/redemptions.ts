@@ -4,6 +4,7 @@ import { ok, RefusalAbort, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { retryOnConflict } from '../db/retry.ts';
 import type { RedemptionStatus, RedemptionTable, Tables } from '../db/tables.ts';
+import type { OrganizationAccounts } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { points } from '../recognition/wording.ts';
 import { toRewardItem, unknownItem } from './catalog.ts';
@@ -101,7 +102,7 @@ export class Redemptions {
 
   async request(request: RedemptionRequest): Promise<RedemptionResult> {
     const replay = await this.#byRequestKey(request.organizationId, request.requestKey);
-    if (replay) return ok({ redemption: replay, replayed: true });
+    if (replay) return replayOf(replay, request);
     const { organizationId, memberId } = request;
     const [earned, organization] = await Promise.all([
       this.ledger.memberAccounts(organizationId, memberId),
@@ -137,6 +138,8 @@ export class Redemptions {
             { within: trx },
           );
           if (!held.ok) throw new RefusalAbort(held);
+          // The same request committed while this one waited for the item: it is the answer.
+          if (held.value.replayed) throw new RequestRaced();
           const hold = held.value.transfers[0];
           if (!hold) throw new Error('a redemption hold made no transfer');
           const row = await trx
@@ -162,13 +165,19 @@ export class Redemptions {
       );
       return ok({ redemption, replayed: false });
     } catch (error) {
+      if (error instanceof RequestRaced) {
+        const first = await this.#byRequestKey(organizationId, request.requestKey);
+        if (!first)
+          throw new Error(`request ${request.requestKey} replayed a hold of no redemption`);
+        return replayOf(first, request);
+      }
       if (!(error instanceof RefusalAbort)) throw error;
       const refusal = error.refusal as RewardRefusal | { code: string; message: string };
       if (refusal.code === 'insufficient_balance') return this.#notEnough(request);
       if (refusal.code === 'idempotency_conflict') {
         // The same request raced itself: the first one's redemption is the answer.
         const first = await this.#byRequestKey(organizationId, request.requestKey);
-        if (first) return ok({ redemption: first, replayed: true });
+        if (first) return replayOf(first, request);
       }
       return refusal as RewardRefusal;
     }
@@ -185,11 +194,15 @@ export class Redemptions {
     outcome: Resolution,
     by: { memberId: number | null; reason?: string },
   ): Promise<Result<Redemption, RewardRefusalCode>> {
+    // Before the transaction, not in it: reading them may take a second pooled connection,
+    // and as many fulfilments at once as the pool has connections would each hold one and
+    // wait for ever for another (a fresh process, whose account cache is empty).
+    const accounts = await this.ledger.organizationAccounts(organizationId);
     try {
       const redemption = await retryOnConflict(() =>
         this.db.transaction().execute(async (trx) => {
           const row = await this.#leaveHeld(trx, organizationId, redemptionId, outcome, by);
-          if (outcome === 'fulfilled') await this.#fulfil(trx, row);
+          if (outcome === 'fulfilled') await this.#fulfil(trx, row, accounts);
           else await this.#release(trx, row);
           return toRedemption({ ...row, item_name: await this.#itemName(trx, row.item_id) });
         }),
@@ -226,6 +239,50 @@ export class Redemptions {
       .limit(limit)
       .execute();
     return rows.map(toRedemption);
+  }
+
+  /**
+   * Marks a webhook redemption as being delivered, from now; undefined when it was
+   * resolved meanwhile (nothing is to be sent then).
+   */
+  async beginFulfilment(
+    organizationId: number,
+    redemptionId: number,
+  ): Promise<Redemption | undefined> {
+    const row = await this.db
+      .updateTable('redemptions')
+      .set({ status: 'fulfilling', fulfilling_since: sql<Date>`now()` })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', redemptionId)
+      .where('status', 'in', ['held', 'fulfilling'])
+      .returning('id')
+      .executeTakeFirst();
+    return row && this.find(organizationId, redemptionId);
+  }
+
+  /**
+   * Gives a redemption back to HR: the webhook refused it, or no worker has tried it for
+   * `idleMinutes` (its job was given up). Resolves with how many went back.
+   */
+  async returnToHeld(
+    where: { organizationId: number; redemptionId: number } | { idleMinutes: number },
+  ): Promise<number> {
+    let update = this.db
+      .updateTable('redemptions')
+      .set({ status: 'held', fulfilling_since: null })
+      .where('status', '=', 'fulfilling');
+    update =
+      'redemptionId' in where
+        ? update
+            .where('organization_id', '=', where.organizationId)
+            .where('id', '=', where.redemptionId)
+        : update.where(
+            'fulfilling_since',
+            '<',
+            sql<Date>`now() - make_interval(mins => ${where.idleMinutes})`,
+          );
+    const rows = await update.returning('id').execute();
+    return rows.length;
   }
 
   /** Held redemptions whose time is up, of every organization (for the sweep). */
@@ -273,14 +330,20 @@ export class Redemptions {
     return row && toRedemption(row);
   }
 
-  /** Locks the item, checks it may be redeemed, and takes one from its stock. */
+  /**
+   * Locks the item, checks it may be redeemed, and takes one from its stock. The lock is
+   * `for no key update`: it serializes the item's stock changes but, unlike `for update`,
+   * lets rows that reference the item be written meanwhile. A fulfilment writes its charge
+   * (which references the item) after locking the balances this request waits for, so a
+   * `for update` here deadlocked the two whenever they met.
+   */
   async #reserveItem(trx: Trx, request: RedemptionRequest) {
     const row = await trx
       .selectFrom('reward_items')
       .selectAll()
       .where('organization_id', '=', request.organizationId)
       .where('id', '=', request.itemId)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!row) throw new RefusalAbort(unknownItem(`#${request.itemId}`));
     const item = toRewardItem(row);
@@ -332,7 +395,7 @@ export class Redemptions {
           where organization_id = ${organizationId}
             and charged_at >= date_trunc('month', now() at time zone ${timezone}) at time zone ${timezone}), 0)
         + coalesce((select sum(price_minor) from redemptions
-          where organization_id = ${organizationId} and status = 'held'), 0) as committed`.execute(
+          where organization_id = ${organizationId} and status in ('held', 'fulfilling')), 0) as committed`.execute(
       trx,
     );
     const committed = Number(rows[0]?.committed ?? 0);
@@ -372,17 +435,21 @@ export class Redemptions {
     outcome: Resolution,
     by: { memberId: number | null; reason?: string },
   ): Promise<Selectable<RedemptionTable>> {
+    // Once a worker is delivering it to the company's webhook, the company may already
+    // have it: only fulfilment may end it then.
+    const from: RedemptionStatus[] = outcome === 'fulfilled' ? ['held', 'fulfilling'] : ['held'];
     let update = trx
       .updateTable('redemptions')
       .set({
         status: outcome,
+        fulfilling_since: null,
         resolved_at: sql<Date>`now()`,
         resolved_by: by.memberId,
         reason: by.reason ?? null,
       })
       .where('organization_id', '=', organizationId)
       .where('id', '=', redemptionId)
-      .where('status', '=', 'held');
+      .where('status', 'in', from);
     if (outcome === 'expired') update = update.where('expires_at', '<=', sql<Date>`now()`);
     const row = await update.returningAll().executeTakeFirst();
     if (row) return row;
@@ -402,6 +469,14 @@ export class Redemptions {
         rewardRefusal('not_expired', `Redemption #${redemptionId} is still within its time.`),
       );
     }
+    if (current.status === 'fulfilling') {
+      throw new RefusalAbort(
+        rewardRefusal(
+          'being_fulfilled',
+          `Redemption #${redemptionId} is being delivered to the company's fulfilment service right now, so it can no longer be ${outcome}; it comes back to HR if that fails.`,
+        ),
+      );
+    }
     throw new RefusalAbort(
       rewardRefusal(
         'already_resolved',
@@ -411,9 +486,12 @@ export class Redemptions {
   }
 
   /** Posts the hold, moves the points to `redeemed`, and bills the company, once. */
-  async #fulfil(trx: Trx, row: Selectable<RedemptionTable>): Promise<void> {
+  async #fulfil(
+    trx: Trx,
+    row: Selectable<RedemptionTable>,
+    accounts: OrganizationAccounts,
+  ): Promise<void> {
     const organizationId = row.organization_id;
-    const accounts = await this.ledger.organizationAccounts(organizationId);
     const posted = await this.ledger.postPending(
       {
         organizationId,
@@ -481,6 +559,28 @@ export class Redemptions {
       .executeTakeFirstOrThrow();
     return row.name;
   }
+}
+
+/** Thrown inside a request's transaction when its hold was made by the same request first. */
+class RequestRaced extends Error {}
+
+/**
+ * The first answer to a request key, when the request is the same one again; a key reused
+ * for another item or member is refused, as the ledger refuses a key reused for another
+ * transfer, rather than answered with a redemption that was not asked for.
+ */
+function replayOf(first: Redemption, request: RedemptionRequest): RedemptionResult {
+  if (
+    first.itemId === request.itemId &&
+    first.memberId === request.memberId &&
+    first.requestedBy === request.requestedBy
+  ) {
+    return ok({ redemption: first, replayed: true });
+  }
+  return rewardRefusal(
+    'idempotency_conflict',
+    `This request was already used to redeem “${first.itemName}” (redemption #${first.id}); nothing changed.`,
+  );
 }
 
 /** HR, or the refusal a member without the role gets. */

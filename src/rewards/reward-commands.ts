@@ -161,6 +161,7 @@ async function myRedemptions(desk: RewardDesk, command: Command, args: string): 
 
 const STATUS_WORDS: Readonly<Record<Redemption['status'], string>> = {
   held: 'waiting for HR',
+  fulfilling: 'being fulfilled',
   fulfilled: 'fulfilled',
   rejected: 'rejected',
   cancelled: 'cancelled',

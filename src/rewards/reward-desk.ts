@@ -30,8 +30,22 @@ export interface RedemptionJob {
   readonly redemptionId: number;
 }
 
+/** How often a webhook fulfilment is tried, and the first wait between tries (each next doubles). */
+export interface WebhookRetries {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
 /** Webhook fulfilment is tried this often, 5 s, 10 s, 20 s … apart (about 2 h 50 min in all). */
-export const WEBHOOK_RETRIES = { attempts: 12, backoffMs: 5000 } as const;
+export const WEBHOOK_RETRIES: WebhookRetries = { attempts: 12, backoffMs: 5000 };
+
+export interface RewardDeskOptions {
+  /**
+   * Retries of a webhook fulfilment job; tests shorten them to keep quick.
+   * @defaultValue {@link WEBHOOK_RETRIES}
+   */
+  readonly webhookRetries?: WebhookRetries;
+}
 
 /** How long adding a job may take before the caller goes on without it (the sweep adds it later). */
 const QUEUE_TIMEOUT_MS = 5000;
@@ -51,6 +65,7 @@ export class RewardDesk {
     readonly ledger: Ledger,
     private readonly jobs: Jobs,
     private readonly logger: Logger,
+    private readonly options: RewardDeskOptions = {},
   ) {
     this.catalog = new RewardCatalog(db);
     this.redemptions = new Redemptions(db, ledger);
@@ -78,9 +93,7 @@ export class RewardDesk {
     by: { memberId: number | null; reason?: string },
   ): Promise<Result<Redemption, RewardRefusalCode>> {
     const result = await this.redemptions.resolve(organizationId, redemptionId, outcome, by);
-    if (result.ok && by.memberId !== result.value.memberId) {
-      await this.#tell(result.value, statusNews(result.value));
-    }
+    if (result.ok && by.memberId !== result.value.memberId) await this.tellStatus(result.value);
     return result;
   }
 
@@ -103,11 +116,20 @@ export class RewardDesk {
       await this.#add(
         this.jobs.add('redemptions', FULFIL_REDEMPTION, data, {
           jobId: `redemption-${redemption.id}`,
-          ...WEBHOOK_RETRIES,
+          ...(this.options.webhookRetries ?? WEBHOOK_RETRIES),
         }),
         redemption,
       );
     }
+  }
+
+  /**
+   * Tells the member the redemption's current status. The message's job id names the
+   * redemption and the status, so telling again (a job re-run after its worker died) is
+   * one message.
+   */
+  async tellStatus(redemption: Redemption): Promise<void> {
+    await this.#tell(redemption, statusNews(redemption));
   }
 
   async #tell(redemption: Redemption, text: string): Promise<void> {
@@ -152,6 +174,8 @@ export function statusNews(redemption: Redemption): string {
       return `${what} expired before it was fulfilled; ${back}.`;
     case 'held':
       return `${what} is waiting for HR; ${points(redemption.points)} are held for it.`;
+    case 'fulfilling':
+      return `${what} is being fulfilled; ${points(redemption.points)} are held for it.`;
   }
 }
 

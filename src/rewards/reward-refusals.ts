@@ -5,6 +5,7 @@ export type RewardRefusalCode =
   | 'invalid_item'
   | 'duplicate_item'
   | 'unknown_item'
+  | 'ambiguous_item'
   | 'retired_item'
   | 'inactive_item'
   | 'out_of_stock'
@@ -13,10 +14,12 @@ export type RewardRefusalCode =
   | 'not_hr'
   | 'unknown_redemption'
   | 'already_resolved'
+  | 'being_fulfilled'
   | 'not_yours'
   | 'not_expired'
   | 'invalid_setting'
-  | 'webhook_unsigned';
+  | 'webhook_unsigned'
+  | 'idempotency_conflict';
 
 export type RewardRefusal = Refusal<RewardRefusalCode>;
 

@@ -1,0 +1,379 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { settlesWithin } from '../../../src/core/deadline.ts';
+import { type Database, openDatabase } from '../../../src/db/database.ts';
+import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
+import { Ledger } from '../../../src/ledger/ledger.ts';
+import {
+  keepRedemptionSweep,
+  REDEMPTION_SWEEP_ID,
+  type RedemptionWebhookPayload,
+  startRedemptionWorkers,
+  webhookIdempotencyKey,
+} from '../../../src/rewards/redemption-jobs.ts';
+import type { Redemption } from '../../../src/rewards/redemptions.ts';
+import { RewardDesk, SWEEP_REDEMPTIONS } from '../../../src/rewards/reward-desk.ts';
+import { verifyWebhookSignature } from '../../../src/rewards/webhook-signature.ts';
+import { openTestDatabase } from '../../support/databases.ts';
+import { key } from '../../support/ledger-fixture.ts';
+import { assetSums, balancesThatDisagreeWithTransfers } from '../../support/ledger-invariants.ts';
+import { createRewardsFixture, type RewardsFixture } from '../../support/rewards-fixture.ts';
+import { until } from '../../support/until.ts';
+import { startWebhookReceiver, type WebhookAnswer } from '../../support/webhook-receiver.ts';
+
+const SECRET = 'webhook-test-secret-0123456789abcdef';
+const logger = pino({ level: 'silent' });
+
+describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres', () => {
+  let db: Database;
+  let redis: Redis;
+  const cleanups: Array<() => Promise<void>> = [];
+  let checkedOrganization: number | undefined;
+
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    if (checkedOrganization === undefined) return;
+    expect(await assetSums(db, checkedOrganization)).toEqual([
+      { asset: 'allowance', posted: 0, pending: 0 },
+      { asset: 'points', posted: 0, pending: 0 },
+    ]);
+    expect(await balancesThatDisagreeWithTransfers(db, checkedOrganization)).toEqual([]);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await db?.destroy();
+  });
+
+  /**
+   * A new organization (Ana earns 500 points; Hal is HR), a reward desk on BullMQ with a
+   * fresh key prefix, and a webhook receiver answering as told. Retries are 50 ms apart
+   * here (production: 5 s), through the desk's option; nothing else differs.
+   */
+  async function setUp(answer: WebhookAnswer = () => 200) {
+    const prefix = `test-redeem-${randomUUID()}`;
+    const connection = { url: inject('redisUrl') };
+    const jobs = new BullJobs({ url: inject('redisUrl'), prefix, logger, closeGraceMs: 2000 });
+    const queue = new Queue('redemptions', { connection, prefix });
+    const notifications = new Queue('notifications', { connection, prefix });
+    const receiver = await startWebhookReceiver(answer);
+    cleanups.push(async () => {
+      await jobs.close();
+      await Promise.all([queue.close(), notifications.close(), receiver.close()]);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    });
+    const f = await createRewardsFixture(db, {
+      members: { Ana: {}, Hal: { roles: ['hr'] } },
+      jobs,
+    });
+    checkedOrganization = f.organizationId;
+    await f.earn('Ana', 500);
+    const desk = new RewardDesk(db, f.desk.ledger, jobs, logger, {
+      webhookRetries: { attempts: 3, backoffMs: 50 },
+    });
+    const webhookItem = await f.item({
+      name: 'Gift card',
+      pointsCost: 200,
+      priceMinor: 2500,
+      stock: 3,
+      fulfilment: 'webhook',
+      webhookUrl: receiver.url,
+    });
+    return {
+      f,
+      desk,
+      jobs,
+      queue,
+      notifications,
+      receiver,
+      webhookItem,
+      startWorkers: () => startRedemptionWorkers(jobs, desk, { webhookSecret: SECRET, logger }),
+      redeem: (itemId = webhookItem) => redeem(f, desk, itemId),
+    };
+  }
+
+  async function redeem(f: RewardsFixture, desk: RewardDesk, itemId: number): Promise<Redemption> {
+    const ana = f.members.Ana?.id as number;
+    const result = await desk.redeem({
+      organizationId: f.organizationId,
+      memberId: ana,
+      requestedBy: ana,
+      itemId,
+      requestKey: key('redeem'),
+    });
+    if (!result.ok) throw new Error(result.message);
+    return result.value.redemption;
+  }
+
+  async function finishedState(queue: Queue, jobId: string): Promise<string> {
+    await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined);
+    return queue.getJobState(jobId);
+  }
+
+  async function statusOf(f: RewardsFixture, id: number) {
+    return (await f.desk.redemptions.find(f.organizationId, id))?.status;
+  }
+
+  async function chargesOf(redemptionId: number) {
+    return db
+      .selectFrom('billing_charges')
+      .select(['amount_minor', 'currency'])
+      .where('redemption_id', '=', redemptionId)
+      .execute();
+  }
+
+  async function stockOf(f: RewardsFixture, itemId: number) {
+    const item = await f.desk.catalog.find(f.organizationId, itemId);
+    return item.ok ? item.value.stock : undefined;
+  }
+
+  it('answered 500 then 200: fulfilled and billed once; every try has the same key and a valid signature', async () => {
+    const s = await setUp((_, index) => (index === 0 ? 500 : 200));
+    s.startWorkers();
+    const redemption = await s.redeem();
+    expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('completed');
+
+    expect(await statusOf(s.f, redemption.id)).toBe('fulfilled');
+    expect(await chargesOf(redemption.id)).toEqual([{ amount_minor: 2500, currency: 'EUR' }]);
+    expect(await s.f.points('Ana')).toEqual({ available: 300, held: 0 });
+    expect(await stockOf(s.f, s.webhookItem)).toBe(2);
+    expect((await s.queue.getJob(`redemption-${redemption.id}`))?.attemptsMade).toBe(2);
+    expect(await s.notifications.getJob(`redemption-${redemption.id}-fulfilled`)).toBeDefined();
+
+    const requests = s.receiver.requests;
+    expect(requests).toHaveLength(2);
+    const idempotencyKey = webhookIdempotencyKey(redemption);
+    for (const request of requests) {
+      expect(request.idempotencyKey).toBe(idempotencyKey);
+      expect(verifyWebhookSignature(SECRET, request, request.receivedAtSeconds)).toBe(true);
+      // The documented format, computed as a receiver in any language would.
+      const signed = `${request.timestamp}.${request.body}`;
+      expect(request.signature).toBe(
+        `v1=${createHmac('sha256', SECRET).update(signed).digest('hex')}`,
+      );
+      // A replay five minutes later is refused.
+      expect(verifyWebhookSignature(SECRET, request, request.receivedAtSeconds + 301)).toBe(false);
+      // The check can fail: another secret, or a changed body, is refused.
+      expect(verifyWebhookSignature(`${SECRET}x`, request, request.receivedAtSeconds)).toBe(false);
+      expect(
+        verifyWebhookSignature(
+          SECRET,
+          { ...request, body: request.body.replace('2500', '9999') },
+          request.receivedAtSeconds,
+        ),
+      ).toBe(false);
+    }
+    expect(requests[1]?.body).toBe(requests[0]?.body);
+    const payload = JSON.parse(requests[0]?.body ?? '') as RedemptionWebhookPayload;
+    expect(payload).toMatchObject({
+      type: 'redemption.fulfil',
+      idempotencyKey,
+      organizationId: s.f.organizationId,
+      redemption: {
+        id: redemption.id,
+        item: { id: s.webhookItem, name: 'Gift card' },
+        member: { id: s.f.members.Ana?.id, name: 'Ana' },
+        points: 200,
+        price: { amountMinor: 2500, currency: 'EUR' },
+      },
+    });
+    expect(s.receiver.failures).toEqual([]);
+  });
+
+  it('answered 422: the job fails at once (not retried) and the redemption stays held, unbilled', async () => {
+    const s = await setUp(() => 422);
+    s.startWorkers();
+    const redemption = await s.redeem();
+    const jobId = `redemption-${redemption.id}`;
+    expect(await finishedState(s.queue, jobId)).toBe('failed');
+    const job = await s.queue.getJob(jobId);
+    expect(job?.opts.attempts).toBe(3); // it had tries left, and used one
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toContain('422');
+    expect(s.receiver.requests).toHaveLength(1);
+
+    expect(await statusOf(s.f, redemption.id)).toBe('held');
+    expect(await chargesOf(redemption.id)).toEqual([]);
+    expect(await s.f.points('Ana')).toEqual({ available: 300, held: 200 });
+    expect(await stockOf(s.f, s.webhookItem)).toBe(2);
+  });
+
+  it('never sends a redemption that HR rejected before a worker took its job', async () => {
+    const s = await setUp();
+    const redemption = await s.redeem();
+    const rejected = await s.desk.resolve(s.f.organizationId, redemption.id, 'rejected', {
+      memberId: s.f.members.Hal?.id ?? null,
+      reason: 'ordered twice',
+    });
+    expect(rejected.ok).toBe(true);
+    s.startWorkers();
+    expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('completed');
+
+    expect(s.receiver.requests).toEqual([]);
+    expect(await statusOf(s.f, redemption.id)).toBe('rejected');
+    expect(await chargesOf(redemption.id)).toEqual([]);
+    expect(await s.f.points('Ana')).toEqual({ available: 500, held: 0 });
+    expect(await stockOf(s.f, s.webhookItem)).toBe(3);
+  });
+
+  it('refuses HR a rejection while the webhook is being delivered (the company may have it), and bills the fulfilment once', async () => {
+    let release: (status: number) => void = () => undefined;
+    const answered = new Promise<number>((resolve) => {
+      release = resolve;
+    });
+    const s = await setUp(() => answered);
+    s.startWorkers();
+    const redemption = await s.redeem();
+    await until(() => s.receiver.requests.length === 1);
+    expect(await statusOf(s.f, redemption.id)).toBe('fulfilling');
+    const hal = s.f.members.Hal?.id ?? null;
+    const rejected = await s.desk.resolve(s.f.organizationId, redemption.id, 'rejected', {
+      memberId: hal,
+      reason: 'ordered twice',
+    });
+    expect(rejected).toMatchObject({ ok: false, code: 'being_fulfilled' });
+    const cancelled = await s.desk.resolve(s.f.organizationId, redemption.id, 'cancelled', {
+      memberId: s.f.members.Ana?.id ?? null,
+    });
+    expect(cancelled).toMatchObject({ ok: false, code: 'being_fulfilled' });
+    release(200);
+    expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('completed');
+    expect(await statusOf(s.f, redemption.id)).toBe('fulfilled');
+    expect(await chargesOf(redemption.id)).toEqual([{ amount_minor: 2500, currency: 'EUR' }]);
+    expect(await s.f.points('Ana')).toEqual({ available: 300, held: 0 });
+  });
+
+  it('gives a redemption the webhook refused back to HR, who may then reject it', async () => {
+    const s = await setUp(() => 422);
+    s.startWorkers();
+    const redemption = await s.redeem();
+    expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('failed');
+    expect(await statusOf(s.f, redemption.id)).toBe('held');
+    const rejected = await s.desk.resolve(s.f.organizationId, redemption.id, 'rejected', {
+      memberId: s.f.members.Hal?.id ?? null,
+      reason: 'the shop refused it',
+    });
+    expect(rejected.ok).toBe(true);
+    expect(await chargesOf(redemption.id)).toEqual([]);
+    expect(await s.f.points('Ana')).toEqual({ available: 500, held: 0 });
+  });
+
+  it('a job re-run after its worker died past the commit sends nothing again, bills once, and tells the member', async () => {
+    const s = await setUp();
+    const redemption = await s.redeem();
+    // What the killed worker had committed: the fulfilment, but not the member's message.
+    const committed = await s.desk.redemptions.resolve(
+      s.f.organizationId,
+      redemption.id,
+      'fulfilled',
+      { memberId: null },
+    );
+    expect(committed.ok).toBe(true);
+    const told = `redemption-${redemption.id}-fulfilled`;
+    expect(await s.notifications.getJob(told)).toBeUndefined();
+    s.startWorkers();
+    expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('completed');
+
+    expect(s.receiver.requests).toEqual([]);
+    expect(await chargesOf(redemption.id)).toHaveLength(1);
+    expect((await s.notifications.getJob(told))?.data).toMatchObject({
+      memberId: s.f.members.Ana?.id,
+      text: expect.stringContaining('was fulfilled'),
+    });
+  });
+
+  it('expires a hold whose time is up, by its job or by the sweep: points back, stock released, nothing billed', async () => {
+    const s = await setUp();
+    const voucher = await s.f.item({ name: 'Voucher', pointsCost: 100, priceMinor: 900, stock: 5 });
+    const [byJob, bySweep, notDue] = [
+      await s.redeem(voucher),
+      await s.redeem(voucher),
+      await s.redeem(voucher),
+    ] as [Redemption, Redemption, Redemption];
+    expect(await s.f.points('Ana')).toEqual({ available: 200, held: 300 });
+    // Holds last at least an hour: their time is moved back rather than waited for.
+    await sql`update redemptions set expires_at = now() - interval '1 second'
+      where id in (${byJob.id}, ${bySweep.id})`.execute(db);
+    s.startWorkers();
+
+    // The expiry jobs are delayed until the holds' original times; run two of them now.
+    for (const { id } of [byJob, notDue]) {
+      await (await s.queue.getJob(`redemption-${id}-expiry`))?.promote();
+      expect(await finishedState(s.queue, `redemption-${id}-expiry`)).toBe('completed');
+    }
+    expect(await statusOf(s.f, byJob.id)).toBe('expired');
+    expect(await statusOf(s.f, notDue.id)).toBe('held'); // run early, it changes nothing
+    expect(await statusOf(s.f, bySweep.id)).toBe('held');
+
+    await s.jobs.add('redemptions', SWEEP_REDEMPTIONS, {}, { jobId: 'sweep-now' });
+    expect(await finishedState(s.queue, 'sweep-now')).toBe('completed');
+    expect(await statusOf(s.f, bySweep.id)).toBe('expired');
+    expect(await statusOf(s.f, notDue.id)).toBe('held');
+
+    expect(await s.f.points('Ana')).toEqual({ available: 400, held: 100 });
+    expect(await stockOf(s.f, voucher)).toBe(4);
+    for (const { id } of [byJob, bySweep]) {
+      expect(await chargesOf(id)).toEqual([]);
+      expect(await s.notifications.getJob(`redemption-${id}-expired`)).toBeDefined();
+    }
+    const holds = await db
+      .selectFrom('ledger_transfers')
+      .select('status')
+      .where('id', 'in', [byJob.holdTransferId, bySweep.holdTransferId, notDue.holdTransferId])
+      .orderBy('id')
+      .execute();
+    expect(holds.map((hold) => hold.status)).toEqual(['voided', 'voided', 'pending']);
+
+    // Workers keep the sweep scheduled, so no hold outlives its time by more than ten minutes.
+    await keepRedemptionSweep(s.jobs, logger, new AbortController().signal);
+    expect(await s.queue.getJobScheduler(REDEMPTION_SWEEP_ID)).toMatchObject({
+      pattern: '*/10 * * * *',
+      tz: 'UTC',
+    });
+  });
+
+  it('a fresh worker fulfils even with a one-connection database pool (no second connection taken inside a fulfilment)', async () => {
+    const s = await setUp();
+    const redemption = await s.redeem();
+    // A new process: its own pool, and a ledger whose account cache is empty.
+    const small = await openDatabase({ url: inject('databaseUrl'), poolSize: 1 });
+    // Without waiting for ever on a connection a stuck fulfilment would hold (the failure).
+    cleanups.push(async () => void (await settlesWithin(small.destroy(), 2000, 'closing')));
+    const desk = new RewardDesk(small, new Ledger(small), s.jobs, logger);
+    startRedemptionWorkers(s.jobs, desk, { webhookSecret: SECRET, logger });
+    await until(async () => (await statusOf(s.f, redemption.id)) === 'fulfilled', 5000);
+    expect(await chargesOf(redemption.id)).toHaveLength(1);
+  });
+
+  it('the sweep queues the webhook job of a redemption made while the queue was away', async () => {
+    const s = await setUp();
+    const ana = s.f.members.Ana?.id as number;
+    // Made without the desk: as if adding its jobs had timed out.
+    const made = await s.desk.redemptions.request({
+      organizationId: s.f.organizationId,
+      memberId: ana,
+      requestedBy: ana,
+      itemId: s.webhookItem,
+      requestKey: key('redeem'),
+    });
+    if (!made.ok) throw new Error(made.message);
+    const { id } = made.value.redemption;
+    // The sweep leaves the last minute's redemptions to the request that is queueing them.
+    await sql`update redemptions set requested_at = now() - interval '2 minutes'
+      where id = ${id}`.execute(db);
+    s.startWorkers();
+    await s.jobs.add('redemptions', SWEEP_REDEMPTIONS, {}, { jobId: 'sweep-now' });
+    expect(await finishedState(s.queue, `redemption-${id}`)).toBe('completed');
+    expect(await statusOf(s.f, id)).toBe('fulfilled');
+    expect(s.receiver.requests).toHaveLength(1);
+    expect(await chargesOf(id)).toHaveLength(1);
+  });
+});

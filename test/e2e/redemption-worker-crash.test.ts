@@ -236,6 +236,9 @@ describe('worker processes killed with SIGKILL during webhook fulfilment', () =>
     const settled = new Set<number>();
     for (const job of givenUp) {
       const { redemptionId } = job.data as RedemptionJob;
+      // A given-up job leaves its redemption being fulfilled; the sweep gives it back to HR
+      // once no worker has tried it for longer than a job's retries (done here at once).
+      await f.desk.redemptions.returnToHeld({ organizationId: f.organizationId, redemptionId });
       const redemption = await f.desk.redemptions.find(f.organizationId, redemptionId);
       // Already ended (HR rejected it meanwhile, or a run committed before its worker
       // died): nothing is left for HR.

@@ -11,6 +11,7 @@ import { createConnectedOrganization } from './directory/organizations.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
+import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
@@ -147,6 +148,7 @@ export async function startPlaudit(
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
+  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

@@ -1,0 +1,30 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+/** Compares secrets in constant time (digests first, so lengths do not leak either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * Lets a request through with the operators' admin token, as an HTTP Basic password (any
+ * user name, for browsers) or a bearer token; anything else gets 401 and `refusal`.
+ */
+export function requireAdminToken(token: string, refusal: string): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const [scheme = '', value = ''] = header.split(' ', 2);
+    let given = '';
+    if (scheme.toLowerCase() === 'bearer') given = value;
+    if (scheme.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      given = decoded.slice(decoded.indexOf(':') + 1);
+    }
+    if (given !== '' && sameSecret(given, token)) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Basic realm="Plaudit admin", charset="UTF-8"')
+      .json({ error: 'unauthorized', message: refusal });
+  };
+}

@@ -1,8 +1,12 @@
 import type { Database } from '../db/database.ts';
+import type { OrganizationAccounts } from '../ledger/accounts.ts';
 import { ensureAllowanceAccounts, openAllowancePeriods } from '../ledger/period-openings.ts';
-import { allowancePeriodAt } from '../recognition/allowance-period.ts';
+import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
 import { allowancePeriodKey, periodGrant } from '../recognition/allowances.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import type { RecognitionSettings } from '../recognition/settings.ts';
+import { forEachConcurrently } from './bounded-concurrency.ts';
+import { type Giver, giverPages } from './giver-pages.ts';
 
 /** How far a reset has come. */
 export interface ResetProgress {
@@ -18,6 +22,14 @@ export interface ResetOptions {
    * balance rows (a give of theirs waits) a little longer. @defaultValue 2000
    */
   readonly batchSize?: number;
+  /**
+   * Batches written at the same time, each in its own transaction on its own connection.
+   * The work of a batch is the database's, on one core; with more, a reset uses more of
+   * the server's cores. Progress is then reported as batches finish, so the ledger may
+   * already hold a batch that a report does not count yet. @defaultValue 1
+   */
+  readonly parallelBatches?: number;
+  /** Called after each batch is committed, with the totals of the batches committed so far. */
   readonly onProgress?: (progress: ResetProgress) => Promise<void>;
   /** The instant whose period is opened; the database clock's now when absent (tests set it). */
   readonly at?: Date;
@@ -38,59 +50,65 @@ export async function resetAllowances(
   options: ResetOptions = {},
 ): Promise<ResetProgress> {
   const { settings, now } = await services.settings.load(organizationId);
-  const period = allowancePeriodAt(options.at ?? now, settings.allowanceCadence, settings.timezone);
-  const accounts = await services.ledger.organizationAccounts(organizationId);
-  const batchSize = options.batchSize ?? 2000;
-  let cursor = 0;
+  const context: ResetContext = {
+    settings,
+    period: allowancePeriodAt(options.at ?? now, settings.allowanceCadence, settings.timezone),
+    accounts: await services.ledger.organizationAccounts(organizationId),
+  };
   let done = 0;
   let opened = 0;
-  for (;;) {
-    let query = db
-      .selectFrom('members as m')
-      .leftJoin('ledger_accounts as a', (join) =>
-        join
-          .onRef('a.organization_id', '=', 'm.organization_id')
-          .onRef('a.member_id', '=', 'm.id')
-          .on('a.asset', '=', 'allowance')
-          .on('a.code', '=', 'allowance'),
-      )
-      .select(['m.id', 'm.roles', 'm.created_at', 'a.id as account_id'])
-      .where('m.organization_id', '=', organizationId)
-      .where('m.status', '=', 'active')
-      .where('m.is_bot', '=', false)
-      .where('m.id', '>', cursor);
-    if (!settings.guestsMayParticipate) query = query.where('m.is_guest', '=', false);
-    const members = await query.orderBy('m.id').limit(batchSize).execute();
-    if (members.length === 0) break;
-    // After an organization's first period, everyone has accounts: nothing to create.
-    const created = await ensureAllowanceAccounts(
-      db,
-      organizationId,
-      members.filter((member) => member.account_id === null).map((member) => member.id),
-    );
-    opened += await openAllowancePeriods(db, {
-      organizationId,
-      accounts,
-      rolloverCap: settings.rolloverCap,
-      memo: {
-        grant: `${period.cadence} allowance from ${period.firstDay}`,
-        expire: `unused before ${period.firstDay}`,
-      },
-      openings: members.map((member) => ({
-        accountId: member.account_id ?? accountOf(created, member.id),
-        grant: periodGrant(
-          settings,
-          { id: member.id, roles: member.roles, joinedAt: member.created_at },
-          period,
-        ),
-        key: allowancePeriodKey(member.id, period),
-      })),
-    });
-    done += members.length;
-    cursor = members.at(-1)?.id ?? cursor;
-    await options.onProgress?.({ done, opened });
-  }
+  // One report at a time, in the order the batches finished, so that the last one made
+  // (what a job's progress keeps) is the largest.
+  let reported = Promise.resolve();
+  const pages = giverPages(db, settings, options.batchSize ?? 2000);
+  await forEachConcurrently(pages, options.parallelBatches ?? 1, async (givers) => {
+    const openedNow = await openPeriods(db, context, givers);
+    done += givers.length;
+    opened += openedNow;
+    const progress = { done, opened };
+    reported = reported.then(() => options.onProgress?.(progress));
+    await reported;
+  });
   return { done, opened };
+}
+
+/** What a reset opens, the same for every batch. */
+interface ResetContext {
+  readonly settings: RecognitionSettings;
+  readonly period: AllowancePeriod;
+  readonly accounts: OrganizationAccounts;
+}
+
+/** Opens one batch's periods; returns how many this call opened. */
+async function openPeriods(
+  db: Database,
+  { settings, period, accounts }: ResetContext,
+  givers: readonly Giver[],
+): Promise<number> {
+  // After an organization's first period, everyone has accounts: nothing to create.
+  const created = await ensureAllowanceAccounts(
+    db,
+    settings.organizationId,
+    givers.filter((giver) => giver.account_id === null).map((giver) => giver.id),
+  );
+  return openAllowancePeriods(db, {
+    organizationId: settings.organizationId,
+    accounts,
+    rolloverCap: settings.rolloverCap,
+    memo: {
+      grant: `${period.cadence} allowance from ${period.firstDay}`,
+      expire: `unused before ${period.firstDay}`,
+    },
+    openings: givers.map((giver) => ({
+      accountId: giver.account_id ?? accountOf(created, giver.id),
+      grant: periodGrant(
+        settings,
+        { id: giver.id, roles: giver.roles, joinedAt: giver.created_at },
+        period,
+      ),
+      key: allowancePeriodKey(giver.id, period),
+    })),
+  });
 }
 
 /** A member's new allowance account; its absence would open a period with nothing in it. */

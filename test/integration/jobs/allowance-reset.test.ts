@@ -655,6 +655,65 @@ describe('the allowance reset job on postgres', () => {
         .executeTakeFirstOrThrow();
       expect(run?.opened).toBe(byJob.n);
     });
+
+    it('batches written in parallel, by runs racing each other and first gives, open each period once', async () => {
+      const f = await organization({ timezone: 'UTC', members: {} });
+      const ids = await insertMembers(f.organizationId, 60);
+      const members = await listMembers(db, f.organizationId);
+      await resetAllowances(db, f.services, f.organizationId, {
+        at: MARCH,
+        batchSize: 8,
+        parallelBatches: 3,
+      });
+      await spend(f, ids[0] as number, 30);
+      const { settings } = await f.services.settings.load(f.organizationId);
+      const period = allowancePeriodAt(APRIL, settings.allowanceCadence, settings.timezone);
+
+      // Pages of different sizes: one run's batch overlaps two of another's.
+      const runs = await Promise.all([
+        resetAllowances(db, f.services, f.organizationId, {
+          at: APRIL,
+          batchSize: 7,
+          parallelBatches: 2,
+        }),
+        resetAllowances(db, createRecognitionServices(db), f.organizationId, {
+          at: APRIL,
+          batchSize: 3,
+          parallelBatches: 4,
+        }),
+        ...members
+          .filter((_, index) => index % 5 === 0)
+          .map((member) =>
+            new AllowancePeriods(createRecognitionServices(db).ledger).open(
+              settings,
+              member,
+              period,
+            ),
+          ),
+      ]);
+
+      const april = (await allowanceTransfers(f.organizationId)).filter((t) =>
+        t.key.endsWith(':monthly:2026-04-01'),
+      );
+      for (const [index, id] of ids.entries()) {
+        const own = april.filter((t) => t.member_id === id).map((t) => [t.kind, t.amount]);
+        expect(own, `member ${id}`).toEqual([
+          ['allowance_expire', index === 0 ? 70 : 100],
+          ['allowance_grant', 100],
+        ]);
+        expect(await allowanceLeft(f.services, f.organizationId, id)).toBe(100);
+      }
+      const byJobs = await db
+        .selectFrom('ledger_requests')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('organization_id', '=', f.organizationId)
+        .where('idempotency_key', 'like', '%:2026-04-01')
+        .where('request_hash', 'like', 'allowance-period:%')
+        .executeTakeFirstOrThrow();
+      const [first, second] = runs as [ResetProgress, ResetProgress];
+      expect([first.done, second.done]).toEqual([60, 60]);
+      expect(first.opened + second.opened).toBe(byJobs.n);
+    });
   });
 
   describe('who is reset', () => {
@@ -742,6 +801,39 @@ describe('the allowance reset job on postgres', () => {
         { done: 8, opened: 6, openedInLedger: 6 },
       ]);
       expect(result).toEqual({ done: 8, opened: 6 });
+    });
+
+    it('with parallel batches, is reported as batches commit, never ahead of the ledger, ending at the totals', async () => {
+      const f = await organization({ timezone: 'UTC', members: {} });
+      await insertMembers(f.organizationId, 11);
+      const reports: Array<ResetProgress & { openedInLedger: number }> = [];
+      let reporting = 0;
+      const result = await resetAllowances(db, f.services, f.organizationId, {
+        at: new Date('2026-04-15T12:00:00Z'),
+        batchSize: 3,
+        parallelBatches: 2,
+        onProgress: async (progress) => {
+          reporting++;
+          expect(reporting, 'one report at a time').toBe(1);
+          const row = await db
+            .selectFrom('ledger_requests')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .where('organization_id', '=', f.organizationId)
+            .where('request_hash', 'like', 'allowance-period:%')
+            .executeTakeFirstOrThrow();
+          reports.push({ ...progress, openedInLedger: row.n });
+          reporting--;
+        },
+      });
+
+      expect(result).toEqual({ done: 11, opened: 11 });
+      expect(reports).toHaveLength(4);
+      expect(reports.at(-1)).toMatchObject(result);
+      for (const [index, report] of reports.entries()) {
+        expect(report.done).toBeGreaterThan(reports[index - 1]?.done ?? 0);
+        expect(report.opened).toBe(report.done);
+        expect(report.openedInLedger).toBeGreaterThanOrEqual(report.opened);
+      }
     });
 
     it('is reported once per full batch when the count is a multiple of the batch size', async () => {

@@ -103,6 +103,37 @@ describe.each(DIALECTS)('ledger rules on %s', (dialect) => {
     ).rejects.toThrow(/debits_must_not_exceed_credits/);
   });
 
+  it('has foreign keys that refuse a transfer between organizations or assets even past the code', async () => {
+    const f = await createLedgerFixture(db, 1);
+    const other = await createLedgerFixture(db, 1);
+    const [member] = f.members as [(typeof f.members)[0]];
+    const [stranger] = other.members as [(typeof other.members)[0]];
+    const { rows } = await sql<{ id: number }>`
+      insert into ledger_requests (organization_id, idempotency_key, request_hash, operation)
+      values (${f.organizationId}, ${key()}, 'by hand', 'transfer') returning id`.execute(db);
+    const requestId = rows[0]?.id as number;
+    const insert = (asset: string, debitAccountId: number, creditAccountId: number) =>
+      sql`
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status)
+        values (${f.organizationId}, ${requestId}, ${asset}, ${debitAccountId},
+          ${creditAccountId}, 1, 'adjustment', 'posted')`.execute(db);
+
+    await expect(insert('points', f.org.issuance.id, stranger.earned.id)).rejects.toThrow(
+      /ledger_transfers_credit_account_fkey/,
+    );
+    await expect(insert('points', other.org.issuance.id, member.earned.id)).rejects.toThrow(
+      /ledger_transfers_debit_account_fkey/,
+    );
+    await expect(insert('points', f.org.issuance.id, member.allowance.id)).rejects.toThrow(
+      /ledger_transfers_credit_account_fkey/,
+    );
+    await expect(insert('allowance', f.org.issuance.id, member.allowance.id)).rejects.toThrow(
+      /ledger_transfers_debit_account_fkey/,
+    );
+    expect(await countRows(db, f.organizationId)).toMatchObject({ transfers: 0 });
+  });
+
   it('commits linked transfers all together or not at all', async () => {
     const f = await createLedgerFixture(db, 4);
     const [giver, a, b, c] = f.members as [

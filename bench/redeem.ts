@@ -180,7 +180,7 @@ async function waitUntilAllFulfilled(organizationId: number, workers: ChildProce
   for (;;) {
     const { rows } = await sql<{ fulfilled: number; other: number }>`
       select count(*) filter (where status = 'fulfilled')::int as fulfilled,
-        count(*) filter (where status not in ('fulfilled', 'held'))::int as other
+        count(*) filter (where status not in ('fulfilled', 'held', 'fulfilling'))::int as other
       from redemptions where organization_id = ${organizationId}`.execute(db);
     const { fulfilled, other } = rows[0] ?? { fulfilled: 0, other: 0 };
     if (other > 0) throw new Error(`${other} redemptions ended otherwise than fulfilled`);

@@ -36,6 +36,8 @@ export class InlineJobs implements Jobs {
   readonly #schedules = new Map<string, NodeJS.Timeout>();
   readonly #sleepers = new Set<() => void>();
   readonly #delayed = new Set<NodeJS.Timeout>();
+  /** Per queue, how many of its jobs run at once (a job waiting to retry takes no slot). */
+  readonly #slots = new Map<QueueName, JobSlots>();
   readonly #turns = new MemoryTurns();
   #nextId = 1;
   #closed = false;
@@ -84,8 +86,13 @@ export class InlineJobs implements Jobs {
     this.#schedules.delete(key);
   }
 
-  work(queue: QueueName, handlers: Readonly<Record<string, JobHandler>>) {
+  work(
+    queue: QueueName,
+    handlers: Readonly<Record<string, JobHandler>>,
+    options: { readonly concurrency?: number } = {},
+  ) {
     this.#handlers.set(queue, handlers);
+    this.#slots.set(queue, new JobSlots(options.concurrency ?? 4));
     for (const job of this.#waiting.get(queue) ?? []) this.#start(queue, job);
     this.#waiting.delete(queue);
   }
@@ -171,7 +178,7 @@ export class InlineJobs implements Jobs {
       };
       try {
         if (!handler) throw new PermanentJobFailure(`no handler for ${queue} job ${pending.name}`);
-        await handler(job);
+        await this.#slots.get(queue)?.run(() => handler(job));
         return;
       } catch (error) {
         if (error instanceof JobDeferred) {
@@ -191,6 +198,28 @@ export class InlineJobs implements Jobs {
         await this.#sleep(delay);
         if (this.#closed) return;
       }
+    }
+  }
+}
+
+/** A fixed number of slots: work beyond them waits its turn, first come first served. */
+class JobSlots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(slots: number) {
+    this.#free = Math.max(1, slots);
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free -= 1;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free += 1;
     }
   }
 }

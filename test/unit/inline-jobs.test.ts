@@ -51,6 +51,36 @@ describe('InlineJobs, the embedded job runner of local mode', () => {
     ]);
   });
 
+  it('runs at most its concurrency of a queue’s jobs at once; the rest wait their turn', async () => {
+    const jobs = new InlineJobs(logger);
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    const gates: Array<() => void> = [];
+    jobs.work(
+      'notifications',
+      {
+        send: async (job) => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise<void>((resolve) => gates.push(resolve));
+          running -= 1;
+          done.push(job.data as number);
+        },
+      },
+      { concurrency: 2 },
+    );
+    for (let n = 1; n <= 6; n++) await jobs.add('notifications', 'send', n);
+    // Let each started job through as it waits, until all have run.
+    while (done.length < 6) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gates.shift()?.();
+    }
+    await jobs.settled();
+    expect(most).toBe(2);
+    expect(done).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('paces jobs that share a key, one per interval, without counting an attempt', async () => {
     vi.useFakeTimers();
     const jobs = new InlineJobs(logger);

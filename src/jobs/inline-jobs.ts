@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
+import { WorkSlots } from '../core/work-slots.ts';
 import {
   checkJobId,
   type Job,
@@ -37,7 +38,7 @@ export class InlineJobs implements Jobs {
   readonly #sleepers = new Set<() => void>();
   readonly #delayed = new Set<NodeJS.Timeout>();
   /** Per queue, how many of its jobs run at once (a job waiting to retry takes no slot). */
-  readonly #slots = new Map<QueueName, JobSlots>();
+  readonly #slots = new Map<QueueName, WorkSlots>();
   readonly #turns = new MemoryTurns();
   #nextId = 1;
   #closed = false;
@@ -92,7 +93,7 @@ export class InlineJobs implements Jobs {
     options: { readonly concurrency?: number } = {},
   ) {
     this.#handlers.set(queue, handlers);
-    this.#slots.set(queue, new JobSlots(options.concurrency ?? 4));
+    this.#slots.set(queue, new WorkSlots(options.concurrency ?? 4));
     for (const job of this.#waiting.get(queue) ?? []) this.#start(queue, job);
     this.#waiting.delete(queue);
   }
@@ -198,28 +199,6 @@ export class InlineJobs implements Jobs {
         await this.#sleep(delay);
         if (this.#closed) return;
       }
-    }
-  }
-}
-
-/** A fixed number of slots: work beyond them waits its turn, first come first served. */
-class JobSlots {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(slots: number) {
-    this.#free = Math.max(1, slots);
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free -= 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free += 1;
     }
   }
 }

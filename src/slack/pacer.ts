@@ -1,4 +1,4 @@
-import type { SendSlots } from './send-slots.ts';
+import type { WorkSlots } from '../core/work-slots.ts';
 
 /**
  * Sends at most once per interval per key (a Slack channel, a person), merging what
@@ -16,7 +16,7 @@ export class Pacer<Item> {
     private readonly send: (key: string, items: Item[]) => Promise<void>,
     private readonly now: () => number = () => performance.now(),
     /** Shared with other pacers: how many of their sends may run at once. */
-    private readonly slots?: SendSlots,
+    private readonly slots?: WorkSlots,
   ) {}
 
   /** Queues an item; resolves once a send that includes it has finished (or failed). */

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
-import { SendSlots } from './send-slots.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
@@ -75,7 +75,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   );
   const directory = new SlackDirectory(db, client, logger);
   // Background Web API calls run a few at a time, so they never crowd out answers.
-  const slots = new SendSlots(NOTIFICATION_SLOTS);
+  const slots = new WorkSlots(NOTIFICATION_SLOTS);
   const notifier = new SlackNotifier(client, slots);
   const home = new SlackHome(client, services, config.SLACK_COMMAND, logger, slots);
 

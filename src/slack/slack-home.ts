@@ -2,13 +2,13 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
+import type { WorkSlots } from '../core/work-slots.ts';
 import type { Member } from '../directory/members.ts';
 import { showBalance } from '../recognition/balance.ts';
 import { showHistory } from '../recognition/history.ts';
 import { showLeaderboard } from '../recognition/leaderboard.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { Pacer } from './pacer.ts';
-import type { SendSlots } from './send-slots.ts';
 import { replyBlocks } from './slack-blocks.ts';
 
 /** The organization's leaderboard changes with every kudos; the Home tab shows it at most this stale. */
@@ -35,7 +35,7 @@ export class SlackHome {
     private readonly services: RecognitionServices,
     private readonly commandName: string,
     logger: Logger,
-    slots: SendSlots,
+    slots: WorkSlots,
   ) {
     this.#pacer = new Pacer(
       2000,

@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import type { Pace } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
+import type { WorkSlots } from '../core/work-slots.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
-import type { SendSlots } from './send-slots.ts';
 import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import { slackSend } from './slack-send-failures.ts';
 
@@ -23,7 +23,7 @@ export class SlackNotifier {
   constructor(
     private readonly client: webApi.WebClient,
     /** Shared with the Home tabs: how many notification calls may run at once. */
-    private readonly slots: SendSlots,
+    private readonly slots: WorkSlots,
   ) {}
 
   /** Tells the giver how a modal submission went: in the channel, else by DM. */

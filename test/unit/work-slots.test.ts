@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SendSlots } from '../../src/slack/send-slots.ts';
+import { WorkSlots } from '../../src/core/work-slots.ts';
 
-describe('SendSlots', () => {
+describe('WorkSlots', () => {
   it('runs at most its number of sends at once, and all of them in the end', async () => {
-    const slots = new SendSlots(2);
+    const slots = new WorkSlots(2);
     let running = 0;
     let most = 0;
     const releases: Array<() => void> = [];
@@ -30,7 +30,7 @@ describe('SendSlots', () => {
   });
 
   it('frees the slot of a send that failed', async () => {
-    const slots = new SendSlots(1);
+    const slots = new WorkSlots(1);
     await expect(slots.run(async () => Promise.reject(new Error('Slack said no')))).rejects.toThrow(
       'Slack said no',
     );

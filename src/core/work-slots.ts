@@ -1,14 +1,15 @@
 /**
- * A fixed number of slots for the Web API calls that follow answers. While every slot is
- * busy, later sends wait (and the pacers merge what arrives meanwhile), so background
- * notifications never crowd out the answers Slack is waiting for.
+ * A fixed number of slots: work beyond them waits its turn, first come first served. The
+ * Slack adapter keeps its background Web API calls to a few at once, so they never crowd
+ * out the answers Slack is waiting for; the inline job runner keeps a queue's jobs to its
+ * concurrency.
  */
-export class SendSlots {
+export class WorkSlots {
   #free: number;
   readonly #waiting: Array<() => void> = [];
 
   constructor(slots: number) {
-    this.#free = slots;
+    this.#free = Math.max(1, slots);
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {

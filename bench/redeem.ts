@@ -10,12 +10,10 @@
  * BENCH_DATABASE_URL (the server; the benchmark makes its own database on it) and
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -29,6 +27,7 @@ import { RewardDesk } from '../src/rewards/reward-desk.ts';
 import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../src/rewards/webhook-signature.ts';
 import { noopJobsPerSecond } from './bullmq-noop.ts';
 import { freshDatabase, SERVER_URL } from './postgres-server.ts';
+import { startWorkerProcess } from './worker-process.ts';
 
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 5000);
 const NOOP_JOBS = Number(process.env.BENCH_NOOP_JOBS ?? 20_000);
@@ -41,7 +40,6 @@ const WORKERS = 2;
 const WORKER_CONCURRENCY = 4;
 const DATABASE = 'plaudit_bench_redeem';
 const SECRET = `bench-webhook-secret-${randomUUID()}`;
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 for (const [name, value] of Object.entries({
   BENCH_REDEMPTIONS: REDEMPTIONS,
@@ -124,29 +122,6 @@ async function seed(db: Database, ledger: Ledger, desk: RewardDesk, webhookUrl: 
     items.push(item.value.id);
   }
   return { organizationId, members: members.map((member) => member.id), items };
-}
-
-/** Starts a worker process and resolves once it says it is taking jobs. */
-async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PLAUDIT_ROLE: 'worker',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    if (line.includes('Plaudit worker is taking jobs')) {
-      lines.on('line', () => {}); // keep reading, or the child blocks once the pipe is full
-      return child;
-    }
-  }
-  throw new Error('a worker exited before taking jobs');
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -11,10 +11,8 @@
  *
  * BENCH_DATABASE_URL (the server) and BENCH_REDIS_URL (default redis://127.0.0.1:6379).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -26,11 +24,11 @@ import { resetAllowances } from '../src/jobs/allowance-reset.ts';
 import { ALLOWANCE_RESET } from '../src/jobs/allowance-schedules.ts';
 import { createRecognitionServices } from '../src/recognition/recognition-services.ts';
 import { freshDatabase, SERVER_URL } from './postgres-server.ts';
+import { startWorkerProcess } from './worker-process.ts';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE = 'plaudit_bench_reset';
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GRANT = 100; // recognition_settings' default allowance_amount
 
 if (!Number.isSafeInteger(MEMBERS) || MEMBERS < 1) {
@@ -80,30 +78,6 @@ async function rawInsertSeconds(
   } finally {
     await sql`drop table bench_scratch_transfers`.execute(db);
   }
-}
-
-/** Starts a worker process and resolves once it says it is taking jobs. */
-async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PLAUDIT_ROLE: 'worker',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    if (line.includes('Plaudit worker is taking jobs')) {
-      // Keep reading, or the child blocks once the pipe is full.
-      lines.on('line', () => {});
-      return child;
-    }
-  }
-  throw new Error('the worker exited before taking jobs');
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -1,7 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { deadline } from '../core/deadline.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { resetAllowances } from './allowance-reset.ts';
@@ -13,6 +11,7 @@ import {
 import { BullJobs } from './bullmq-jobs.ts';
 import { InlineJobs } from './inline-jobs.ts';
 import type { Jobs } from './job-queue.ts';
+import { keepTrying } from './keep-trying.ts';
 
 /** BullMQ when Redis is configured; the inline runner otherwise (local mode). */
 export function openJobs(config: Config, logger: Logger): Jobs {
@@ -76,20 +75,14 @@ export async function keepSchedules(
   signal: AbortSignal,
   retryMs = 5000,
 ): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      const organizations = await deadline(
-        scheduleAllAllowanceResets(jobs, db),
-        15_000,
-        'Redis',
-        signal,
-      );
+  await keepTrying(
+    'the allowance resets',
+    async () => {
+      const organizations = await scheduleAllAllowanceResets(jobs, db);
       logger.info({ organizations }, 'allowance resets scheduled');
-      return;
-    } catch (error) {
-      if (signal.aborted) return;
-      logger.warn({ err: error }, 'could not schedule the allowance resets yet; trying again');
-      await sleep(retryMs, undefined, { signal }).catch(() => undefined);
-    }
-  }
+    },
+    logger,
+    signal,
+    retryMs,
+  );
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KudosAnnouncements } from '../core/announcements.ts';
-import { UndeliverableMessage } from '../core/notifier.ts';
+import { type RecipientTold, UndeliverableMessage } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
@@ -86,16 +86,11 @@ export function kudosNotificationHandlers(
       const { recognitionId, memberId } = job.data as TellRecipientJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
       const told = await announcements.recipients.tell(event, origin, memberId, job.pace);
-      if (told.platform) return;
-      if (told.undeliverable.length > 0) {
-        throw new PermanentJobFailure(
-          `member ${memberId} cannot be told of recognition ${recognitionId}: ${told.undeliverable
-            .map((failure) => failure.message)
-            .join('; ')}`,
-        );
-      }
-      // Someone only the console knows: there is nowhere to tell them.
-      logger.debug({ recognitionId, memberId }, 'no chat platform knows this recipient');
+      settleTelling(
+        told,
+        `member ${memberId} cannot be told of recognition ${recognitionId}`,
+        logger,
+      );
     },
 
     [TELL_PERSON]: async (job: Job) => {
@@ -106,15 +101,24 @@ export function kudosNotificationHandlers(
         text,
         job.pace,
       );
-      if (told.platform) return;
-      if (told.undeliverable.length > 0) {
-        throw new PermanentJobFailure(
-          `member ${memberId} cannot be told: ${told.undeliverable.map((failure) => failure.message).join('; ')}`,
-        );
-      }
-      logger.debug({ memberId }, 'no chat platform knows this member');
+      settleTelling(told, `member ${memberId} cannot be told`, logger);
     },
   };
+}
+
+/**
+ * Ends a personal message's job: told somewhere, done; refused for good by every platform
+ * that knows the member, a permanent failure; known to none (someone only the console
+ * knows), nowhere to tell them.
+ */
+function settleTelling(told: RecipientTold, failure: string, logger: Logger): void {
+  if (told.platform) return;
+  if (told.undeliverable.length > 0) {
+    throw new PermanentJobFailure(
+      `${failure}: ${told.undeliverable.map((refusal) => refusal.message).join('; ')}`,
+    );
+  }
+  logger.debug({ failure }, 'no chat platform knows this member');
 }
 
 /** The announcement written with the recognition, as the outbox keeps it. */

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { deadline } from '../core/deadline.ts';
 import { type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
+import { keepTrying } from '../jobs/keep-trying.ts';
 import type { Redemption } from './redemptions.ts';
 import {
   EXPIRE_REDEMPTION,
@@ -222,16 +221,13 @@ export async function keepRedemptionSweep(
   signal: AbortSignal,
   retryMs = 5000,
 ): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      await deadline(scheduleRedemptionSweep(jobs), 15_000, 'Redis', signal);
-      return;
-    } catch (error) {
-      if (signal.aborted) return;
-      logger.warn({ err: error }, 'could not schedule the redemption sweep yet; trying again');
-      await sleep(retryMs, undefined, { signal }).catch(() => undefined);
-    }
-  }
+  await keepTrying(
+    'the redemption sweep',
+    () => scheduleRedemptionSweep(jobs),
+    logger,
+    signal,
+    retryMs,
+  );
 }
 
 /** Takes the redemptions queue's jobs in this process. */

@@ -300,11 +300,7 @@ export class Redemptions {
 
   /** Held redemptions fulfilled by webhook, older than a minute, of every organization. */
   async heldWebhooks(limit = 500): Promise<Redemption[]> {
-    const rows = await this.db
-      .selectFrom('redemptions as r')
-      .innerJoin('reward_items as i', 'i.id', 'r.item_id')
-      .selectAll('r')
-      .select('i.name as item_name')
+    const rows = await this.#withItemNames()
       .where('r.status', '=', 'held')
       .where('r.fulfilment', '=', 'webhook')
       .where('r.requested_at', '<', sql<Date>`now() - interval '1 minute'`)
@@ -314,13 +310,17 @@ export class Redemptions {
     return rows.map(toRedemption);
   }
 
-  #rows(organizationId: number) {
+  /** Redemptions with their item's name, of every organization. */
+  #withItemNames() {
     return this.db
       .selectFrom('redemptions as r')
       .innerJoin('reward_items as i', 'i.id', 'r.item_id')
       .selectAll('r')
-      .select('i.name as item_name')
-      .where('r.organization_id', '=', organizationId);
+      .select('i.name as item_name');
+  }
+
+  #rows(organizationId: number) {
+    return this.#withItemNames().where('r.organization_id', '=', organizationId);
   }
 
   async #byRequestKey(organizationId: number, key: string): Promise<Redemption | undefined> {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Command } from '../../src/core/command.ts';
+import type { Command, MentionResolver } from '../../src/core/command.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { MemberRole, RecognitionSettingsTable } from '../../src/db/tables.ts';
 import { createMember, type Member } from '../../src/directory/members.ts';
@@ -81,19 +81,28 @@ export async function createRecognitionFixture(
     kudos(as, text, idempotencyKey = key('cmd')) {
       const actor = members[as];
       if (!actor) throw new Error(`no member ${as}`);
-      const command: Command = {
-        actor,
-        text,
-        mentions: [],
-        idempotencyKey,
-        platform: 'local',
-        channel: 'test',
-        commandName: '/kudos',
-        mentionResolver,
-        clock: { now: () => new Date() },
-      };
-      return router.route(command);
+      return router.route(localCommand(actor, text, idempotencyKey, mentionResolver));
     },
+  };
+}
+
+/** `/kudos <text>` as a member types it in the local console. */
+export function localCommand(
+  actor: Member,
+  text: string,
+  idempotencyKey: string,
+  mentionResolver: MentionResolver,
+): Command {
+  return {
+    actor,
+    text,
+    mentions: [],
+    idempotencyKey,
+    platform: 'local',
+    channel: 'test',
+    commandName: '/kudos',
+    mentionResolver,
+    clock: { now: () => new Date() },
   };
 }
 

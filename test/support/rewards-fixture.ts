@@ -1,5 +1,4 @@
 import { pino } from 'pino';
-import type { Command } from '../../src/core/command.ts';
 import { CommandRouter } from '../../src/core/command-router.ts';
 import { textReply } from '../../src/core/reply.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -11,7 +10,7 @@ import type { RewardItemFields } from '../../src/rewards/catalog.ts';
 import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
 import { RewardDesk } from '../../src/rewards/reward-desk.ts';
 import { key } from './ledger-fixture.ts';
-import { createRecognitionFixture, type MemberSpec } from './recognition-fixture.ts';
+import { createRecognitionFixture, localCommand, type MemberSpec } from './recognition-fixture.ts';
 
 export interface RewardsFixture {
   readonly db: Database;
@@ -95,18 +94,7 @@ export async function createRewardsFixture(
       return created.value.id;
     },
     command(as, text, idempotencyKey = key('cmd')) {
-      const command: Command = {
-        actor: memberOf(as),
-        text,
-        mentions: [],
-        idempotencyKey,
-        platform: 'local',
-        channel: 'test',
-        commandName: '/kudos',
-        mentionResolver,
-        clock: { now: () => new Date() },
-      };
-      return router.route(command);
+      return router.route(localCommand(memberOf(as), text, idempotencyKey, mentionResolver));
     },
   };
 }

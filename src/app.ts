@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { pino } from 'pino';
+import { registerAdminCommands } from './admin/admin-commands.ts';
+import type { AdminServices } from './admin/admin-services.ts';
+import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
@@ -75,6 +78,15 @@ export async function startPlaudit(
   const jobs = openJobs(config, logger);
   const desk = new RewardDesk(db, services.ledger, jobs, logger);
   registerRewardCommands(router, desk);
+  const admin: AdminServices = {
+    db,
+    ledger: services.ledger,
+    settings: services.settings,
+    jobs,
+    desk,
+    logger,
+  };
+  registerAdminCommands(router, admin, ADMIN_VERBS);
   // Each give leaves an outbox row; the relay hands it to the notifications queue.
   const relay = new OutboxRelay(db, jobs, logger);
   const onGiven = () => relay.kick();

@@ -25,6 +25,9 @@ export interface Tables {
   reward_items: RewardItemTable;
   redemptions: RedemptionTable;
   billing_charges: BillingChargeTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
+  recognition_reversals: RecognitionReversalTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -51,6 +54,8 @@ export interface MemberTable {
   is_bot: ColumnType<boolean, boolean | undefined, boolean>;
   /** IANA zone from the member's chat platform, when it says. */
   timezone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the member was deactivated; null while active. */
+  deactivated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
 }
 
@@ -65,10 +70,16 @@ export interface PlatformIdentityTable {
   created_at: CreatedAt;
 }
 
+export type GroupSource = 'manual' | 'slack' | 'teams';
+
 export interface GroupTable {
   id: Generated<number>;
   organization_id: number;
   name: string;
+  /** `manual`: an admin made it; otherwise mirrored from a Slack user group or a Teams team. */
+  source: ColumnType<GroupSource, GroupSource | undefined, GroupSource>;
+  /** The Slack user group id or Teams team id a mirrored group follows. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -175,6 +186,10 @@ export interface RecognitionSettingsTable {
   who_may_give: ColumnType<PermissionRuleJson, string | undefined, string>;
   who_may_receive: ColumnType<PermissionRuleJson, string | undefined, string>;
   prorate_new_members: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Days after deactivation a leaver may still redeem their points; 0: not at all. */
+  leaver_redeem_days: Defaulted<number>;
+  /** Where every kudos is also announced; null: only where it was given. */
+  announcement_channel: Defaulted<string | null>;
 }
 
 export interface CompanyValueTable {
@@ -324,4 +339,56 @@ export interface BillingChargeTable {
   amount_minor: number;
   currency: string;
   charged_at: CreatedAt;
+}
+
+export type ApiTokenRole = 'admin' | 'hr';
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  organization_id: number;
+  name: string;
+  role: ApiTokenRole;
+  /** SHA-256 of the token, hex; the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The token's last four characters, so people can tell their tokens apart. */
+  hint: string;
+  /** Made from PLAUDIT_ADMIN_TOKEN or at a local-mode start, not by a person. */
+  seeded: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by_member_id: number | null;
+  created_by_token_id: number | null;
+  created_at: CreatedAt;
+  last_used_at: ColumnType<Date | null, never, Date | null>;
+  revoked_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export type AuditVia = Platform | 'api' | 'console' | 'system';
+export type AuditOutcome = 'done' | 'refused';
+
+type Json = Record<string, unknown> | unknown[] | null;
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  organization_id: number;
+  actor_member_id: number | null;
+  actor_token_id: number | null;
+  via: AuditVia;
+  /** What was done or tried, as `area.verb`: `settings.change`, `role.grant`, `redemption.fulfil`. */
+  action: string;
+  /** What it was done to: `member:12`, `reward:3`, `redemption:9`; null for the organization. */
+  target: string | null;
+  outcome: AuditOutcome;
+  refusal_code: string | null;
+  before: ColumnType<Json, string | null, never>;
+  after: ColumnType<Json, string | null, never>;
+  created_at: CreatedAt;
+}
+
+export interface RecognitionReversalTable {
+  recognition_id: number;
+  organization_id: number;
+  ledger_request_id: number;
+  reversed_by_member_id: number | null;
+  reversed_by_token_id: number | null;
+  reason: string;
+  created_at: CreatedAt;
 }

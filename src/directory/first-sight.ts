@@ -1,3 +1,4 @@
+import { adminIfFirst } from '../admin/roles.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberStatus } from '../db/tables.ts';
 import {
@@ -21,6 +22,7 @@ class LinkedElsewhere extends Error {}
  * The member a platform user is, made on first sight: an existing member of the
  * organization with the same email is joined (one person, one balance, whatever the
  * platform), otherwise a member is created; either way the identity is linked to them.
+ * The first person an organization sees becomes its admin.
  * Safe against a concurrent first sight of the same user in another process: the loser
  * rolls back and takes the winner's member.
  */
@@ -46,10 +48,14 @@ export async function memberOnFirstSight(
           );
         }
         member = created.value;
+        const person = !member.isBot && !member.isGuest && user.status === 'active';
+        if (person && (await adminIfFirst(trx, organizationId, member.id))) {
+          member = { ...member, roles: [...member.roles, 'admin'] };
+        }
         if (user.status === 'deactivated') {
           await trx
             .updateTable('members')
-            .set({ status: 'deactivated' })
+            .set({ status: 'deactivated', deactivated_at: new Date() })
             .where('id', '=', member.id)
             .execute();
           member = { ...member, status: 'deactivated' };

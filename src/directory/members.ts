@@ -173,7 +173,7 @@ export async function setMemberStatus(
 ): Promise<Result<Member, DirectoryRefusalCode>> {
   const row = await db
     .updateTable('members')
-    .set({ status })
+    .set({ status, deactivated_at: status === 'deactivated' ? new Date() : null })
     .where('organization_id', '=', organizationId)
     .where('id', '=', memberId)
     .returning(MEMBER_COLUMNS)

@@ -1,3 +1,4 @@
+import { csvDocument } from '../core/csv.ts';
 import type { MonthlyStatement } from './billing.ts';
 import { minorDigits } from './money.ts';
 
@@ -34,7 +35,7 @@ export function statementCsv(statement: MonthlyStatement): string {
     majorUnits(charge.amountMinor, charge.currency),
     charge.currency,
   ]);
-  return `${[[...STATEMENT_CSV_HEADER], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return csvDocument(STATEMENT_CSV_HEADER, rows);
 }
 
 function majorUnits(minor: number, currency: string): string {
@@ -42,9 +43,4 @@ function majorUnits(minor: number, currency: string): string {
   if (digits === 0) return String(minor);
   const unit = 10 ** digits;
   return `${Math.floor(minor / unit)}.${String(minor % unit).padStart(digits, '0')}`;
-}
-
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

@@ -1,0 +1,49 @@
+import type { Database } from '../db/database.ts';
+import type { MemberRole } from '../db/tables.ts';
+import type { AdminActor } from './admin-actor.ts';
+import { type AdminRefusal, adminRefusal } from './admin-refusals.ts';
+import { writeAudit } from './audit-log.ts';
+
+/** The role an action needs: admins shape the program, HR runs the rewards. */
+export type ActingRole = Extract<MemberRole, 'admin' | 'hr'>;
+
+export interface Attempt {
+  /** The audit action the actor tried, e.g. `settings.change`. */
+  readonly action: string;
+  readonly target?: string | null;
+  /** What the actor wanted, kept in the refused entry's `after`. */
+  readonly wanted?: unknown;
+}
+
+/** The refusal an actor without the role gets, in words that say who can help. */
+export function missingRole(role: ActingRole, what: string): AdminRefusal {
+  return role === 'admin'
+    ? adminRefusal('not_admin', `Only admins can ${what}; ask an admin if this needs doing.`)
+    : adminRefusal(
+        'not_hr',
+        `Only HR can ${what}; ask someone in HR, or an admin to give you the HR role.`,
+      );
+}
+
+/**
+ * Lets an actor with the role through (undefined); anyone else gets a refusal, and the
+ * attempt is written to the audit log as refused, so admins see who tried what.
+ */
+export async function requireRole(
+  db: Database,
+  actor: AdminActor,
+  role: ActingRole,
+  what: string,
+  attempt: Attempt,
+): Promise<AdminRefusal | undefined> {
+  if (actor.roles.includes(role)) return undefined;
+  const refusal = missingRole(role, what);
+  await writeAudit(db, actor, {
+    action: attempt.action,
+    target: attempt.target ?? null,
+    outcome: 'refused',
+    refusalCode: refusal.code,
+    after: attempt.wanted,
+  });
+  return refusal;
+}

@@ -1,0 +1,32 @@
+import type { Command } from '../core/command.ts';
+import type { AuditVia, MemberRole } from '../db/tables.ts';
+
+/**
+ * Whoever does an admin or HR action: a member in chat or the web console, or an API
+ * token. Every service that changes the program takes one, checks its roles, and writes
+ * it to the audit log.
+ */
+export interface AdminActor {
+  readonly organizationId: number;
+  /** The member acting; null for an API token. */
+  readonly memberId: number | null;
+  /** The API token acting; null for a member. */
+  readonly tokenId: number | null;
+  /** A member's roles, or the one role a token was made with. */
+  readonly roles: readonly MemberRole[];
+  readonly via: AuditVia;
+  /** How to name the actor to people: a member's name, or `API token “ci”`. */
+  readonly name: string;
+}
+
+/** The member behind a chat or console command, as an admin actor. */
+export function actorOfCommand(command: Command): AdminActor {
+  return {
+    organizationId: command.actor.organizationId,
+    memberId: command.actor.id,
+    tokenId: null,
+    roles: command.actor.roles,
+    via: command.platform,
+    name: command.actor.displayName,
+  };
+}

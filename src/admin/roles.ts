@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import { ok, type Result } from '../core/result.ts';
+import type { Database } from '../db/database.ts';
+import type { MemberRole } from '../db/tables.ts';
+import { requireRole } from './access.ts';
+import type { AdminActor } from './admin-actor.ts';
+import { type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
+import { writeAudit } from './audit-log.ts';
+
+export const ROLES: readonly MemberRole[] = ['member', 'admin', 'hr'];
+
+export function isRole(value: string): value is MemberRole {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export interface RoleChange {
+  readonly memberId: number;
+  readonly role: MemberRole;
+  readonly change: 'grant' | 'revoke';
+}
+
+export interface MemberRoles {
+  readonly memberId: number;
+  readonly displayName: string;
+  readonly roles: readonly MemberRole[];
+}
+
+const sortRoles = (roles: readonly MemberRole[]) =>
+  ROLES.filter((role) => roles.includes(role)) as MemberRole[];
+
+/**
+ * Grants or revokes a role. Only admins may; everyone keeps `member`; the last admin
+ * keeps `admin`. The organization's admins are locked in id order first, so two admins
+ * revoking each other at once cannot leave nobody: the second sees the first's change.
+ */
+export async function changeRole(
+  db: Database,
+  actor: AdminActor,
+  change: RoleChange,
+): Promise<Result<MemberRoles, AdminRefusalCode>> {
+  const action = `role.${change.change}`;
+  const target = `member:${change.memberId}`;
+  const denied = await requireRole(db, actor, 'admin', 'change roles', {
+    action,
+    target,
+    wanted: { role: change.role },
+  });
+  if (denied) return denied;
+  if (change.role === 'member') {
+    return adminRefusal('unknown_role', 'Everyone is a member; grant or revoke admin or hr.');
+  }
+  return db.transaction().execute(async (trx) => {
+    const admins = await trx
+      .selectFrom('members')
+      .select('id')
+      .where('organization_id', '=', actor.organizationId)
+      .where(sql<boolean>`'admin' = any(roles)`)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const member = await trx
+      .selectFrom('members')
+      .select(['id', 'display_name', 'roles'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', change.memberId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!member) {
+      return adminRefusal('unknown_member', `There is no member ${change.memberId} here.`);
+    }
+    const before = sortRoles(member.roles);
+    if (
+      change.change === 'revoke' &&
+      change.role === 'admin' &&
+      admins.length === 1 &&
+      admins[0]?.id === member.id
+    ) {
+      const refusal = adminRefusal(
+        'last_admin',
+        `${member.display_name} is the last admin; make someone else admin first.`,
+      );
+      await writeAudit(trx, actor, {
+        action,
+        target,
+        outcome: 'refused',
+        refusalCode: refusal.code,
+        before: { roles: before },
+      });
+      return refusal;
+    }
+    const after = sortRoles(
+      change.change === 'grant'
+        ? [...before, change.role]
+        : before.filter((role) => role !== change.role),
+    );
+    if (after.length !== before.length) {
+      await trx.updateTable('members').set({ roles: after }).where('id', '=', member.id).execute();
+    }
+    await writeAudit(trx, actor, {
+      action,
+      target,
+      outcome: 'done',
+      before: { roles: before },
+      after: { roles: after },
+    });
+    return ok({ memberId: member.id, displayName: member.display_name, roles: after });
+  });
+}
+
+/** Everyone who holds a role beyond `member`, by name. */
+export async function listRoleHolders(
+  db: Database,
+  organizationId: number,
+): Promise<MemberRoles[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select(['id', 'display_name', 'roles'])
+    .where('organization_id', '=', organizationId)
+    .where(sql<boolean>`roles && array['admin', 'hr']::text[]`)
+    .orderBy('display_name')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    memberId: row.id,
+    displayName: row.display_name,
+    roles: sortRoles(row.roles),
+  }));
+}
+
+/**
+ * Makes a member the organization's admin when it has none: the first person to use a
+ * new organization. Runs in the transaction that created the member; the organization's
+ * row is locked (without blocking inserts that reference it), so two first users at
+ * once make one admin.
+ */
+export async function adminIfFirst(
+  trx: Database,
+  organizationId: number,
+  memberId: number,
+): Promise<boolean> {
+  await sql`select id from organizations where id = ${organizationId} for no key update`.execute(
+    trx,
+  );
+  const promoted = await trx
+    .updateTable('members')
+    .set({ roles: sql`array_append(roles, 'admin')` })
+    .where('id', '=', memberId)
+    .where(
+      sql<boolean>`not exists (select 1 from members other
+        where other.organization_id = ${organizationId} and 'admin' = any(other.roles))`,
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return promoted !== undefined;
+}

@@ -2,7 +2,11 @@ import type { Database } from '../db/database.ts';
 import type { OrganizationAccounts } from '../ledger/accounts.ts';
 import { ensureAllowanceAccounts, openAllowancePeriods } from '../ledger/period-openings.ts';
 import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
-import { allowancePeriodKey, periodGrant } from '../recognition/allowances.ts';
+import {
+  allowancePeriodKey,
+  overlappingPeriodKeys,
+  periodGrant,
+} from '../recognition/allowances.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import type { RecognitionSettings } from '../recognition/settings.ts';
 import { forEachConcurrently } from './bounded-concurrency.ts';
@@ -107,6 +111,7 @@ async function openPeriods(
         period,
       ),
       key: allowancePeriodKey(giver.id, period),
+      earlierKeys: overlappingPeriodKeys(giver.id, period),
     })),
   });
 }

@@ -10,6 +10,12 @@ export interface PeriodOpening {
   /** Allowance granted for the new period. */
   readonly grant: number;
   readonly key: string;
+  /**
+   * Keys of the member's openings of other cadences' periods that begin within this one
+   * (after a cadence change). When any was opened, nothing expires and the grant is what
+   * they did not grant yet.
+   */
+  readonly earlierKeys?: readonly string[];
 }
 
 export interface PeriodOpeningBatch {
@@ -75,6 +81,10 @@ export async function openAllowancePeriods(
   const accountIds = batch.openings.map((opening) => opening.accountId);
   const grants = batch.openings.map((opening) => opening.grant);
   const keys = batch.openings.map((opening) => opening.key);
+  const earlierAccounts = batch.openings.flatMap((opening) =>
+    (opening.earlierKeys ?? []).map(() => opening.accountId),
+  );
+  const earlierKeys = batch.openings.flatMap((opening) => opening.earlierKeys ?? []);
   return retryOnConflict(async () => {
     const { rows } = await sql<{ opened: number }>`
       with input as (
@@ -99,10 +109,22 @@ export async function openAllowancePeriods(
         order by b.account_id
         for update
       ),
+      earlier as (
+        select e.account_id,
+          coalesce(sum(t.amount) filter (where t.kind = 'allowance_grant'), 0) as granted
+        from unnest(${earlierAccounts}::bigint[], ${earlierKeys}::text[]) as e (account_id, key)
+        join ledger_requests r on r.organization_id = ${org} and r.idempotency_key = e.key
+        left join ledger_transfers t on t.request_id = r.id
+        group by e.account_id
+      ),
       amounts as (
-        select c.account_id, c.request_id, c.grant_amount,
-          greatest(0, l.available - ${batch.rolloverCap}) as expire
+        select c.account_id, c.request_id,
+          case when e.account_id is null then c.grant_amount
+            else greatest(0, c.grant_amount - e.granted) end as grant_amount,
+          case when e.account_id is null then greatest(0, l.available - ${batch.rolloverCap})
+            else 0 end as expire
         from claimed c join locked l on l.account_id = c.account_id
+        left join earlier e on e.account_id = c.account_id
       ),
       balances as (
         update ledger_balances b

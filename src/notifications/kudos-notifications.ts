@@ -17,6 +17,8 @@ export const TELL_PERSON = 'tell-person';
 
 export interface KudosGivenJob {
   readonly recognitionId: number;
+  /** A celebration's channel other than the one the kudos was given in: the announcement channel. */
+  readonly channel?: string;
 }
 
 export interface TellRecipientJob {
@@ -60,6 +62,17 @@ export function kudosNotificationHandlers(
             ...SEND_RETRIES,
           },
         );
+        // The organization's announcement channel celebrates every kudos too, as its own
+        // send, so a retry of one never posts the other twice.
+        const channel = await announcementChannelOf(db, event.organizationId);
+        if (channel && channel !== event.channel) {
+          await jobs.add(
+            'notifications',
+            CELEBRATE_KUDOS,
+            { recognitionId, channel } satisfies KudosGivenJob,
+            { jobId: `announce-${recognitionId}`, ...SEND_RETRIES },
+          );
+        }
       }
       for (const { memberId } of event.recipients) {
         await jobs.add(
@@ -72,10 +85,13 @@ export function kudosNotificationHandlers(
     },
 
     [CELEBRATE_KUDOS]: async (job) => {
-      const { recognitionId } = job.data as KudosGivenJob;
+      const { recognitionId, channel } = job.data as KudosGivenJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
       try {
-        await announcements.celebrationOn(origin)?.(event, job.pace);
+        await announcements.celebrationOn(origin)?.(
+          channel ? { ...event, channel } : event,
+          job.pace,
+        );
       } catch (error) {
         if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
         throw error;
@@ -119,6 +135,16 @@ function settleTelling(told: RecipientTold, failure: string, logger: Logger): vo
     );
   }
   logger.debug({ failure }, 'no chat platform knows this member');
+}
+
+/** Where an organization announces every kudos, if it set a channel. */
+async function announcementChannelOf(db: Database, organizationId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('recognition_settings')
+    .select('announcement_channel')
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return row?.announcement_channel ?? null;
 }
 
 /** The announcement written with the recognition, as the outbox keeps it. */

@@ -150,6 +150,33 @@ function computePeriod(instant: Date, cadence: Cadence, timezone: string): Allow
   };
 }
 
+const localDateOf = (iso: string): LocalDate => {
+  const [year, month, day] = iso.split('-').map(Number);
+  return { year: year as number, month: month as number, day: day as number };
+};
+
+/**
+ * The periods of the other cadences that begin on a day of this one, by cadence and first
+ * day. An organization that changed its cadence may have opened some of them already:
+ * what they granted belongs to this period's span, so it is not granted again.
+ */
+export function periodsStartingWithin(
+  period: Pick<AllowancePeriod, 'cadence' | 'firstDay'>,
+): Array<{ cadence: Cadence; firstDay: string }> {
+  const first = localDateOf(period.firstDay);
+  const end = iso(nextFirstDay(period.cadence, first));
+  const found: Array<{ cadence: Cadence; firstDay: string }> = [];
+  for (const cadence of CADENCES) {
+    if (cadence === period.cadence) continue;
+    let day = firstDayOf(cadence, first);
+    while (iso(day) < end) {
+      if (iso(day) >= period.firstDay) found.push({ cadence, firstDay: iso(day) });
+      day = nextFirstDay(cadence, day);
+    }
+  }
+  return found;
+}
+
 /** The period just before this one. */
 export function previousAllowancePeriod(
   period: AllowancePeriod,

@@ -38,6 +38,19 @@ export interface ProposedGive {
   readonly values: readonly string[];
 }
 
+/**
+ * Whom a refused person can ask: the admins by name (a few of them), since only they can
+ * change who takes part.
+ */
+export function whoToAsk(adminNames: readonly string[]): string {
+  const [first, second, third] = adminNames;
+  if (first === undefined) return 'an admin';
+  if (second === undefined) return `${first} (admin)`;
+  if (third === undefined) return `${first} or ${second} (admins)`;
+  if (adminNames.length === 3) return `${first}, ${second} or ${third} (admins)`;
+  return `${first}, ${second}, ${third} or another admin`;
+}
+
 const subject = ({ member, groupIds }: Participant) => ({
   memberId: member.id,
   roles: member.roles,
@@ -53,12 +66,17 @@ function checkGiver(settings: RecognitionSettings, giver: Participant): GiveRefu
     );
   }
   if (member.isGuest && !settings.guestsMayParticipate) {
-    return refuse('guest_excluded', 'Guests cannot give kudos here.');
+    return refuse(
+      'guest_excluded',
+      `Guests cannot give kudos here; ask ${whoToAsk(settings.adminNames)} if that should change.`,
+    );
   }
   if (!isPermitted(settings.whoMayGive, subject(giver))) {
     return refuse(
       'not_allowed_to_give',
-      'Giving kudos is limited to some people here, and you are not among them; ask an admin if that seems wrong.',
+      settings.whoMayGive.kind === 'only'
+        ? `Giving kudos is limited to some people here, and you are not among them; ask ${whoToAsk(settings.adminNames)} if that seems wrong.`
+        : `You have been left out of giving kudos here; ask ${whoToAsk(settings.adminNames)} if that seems wrong.`,
     );
   }
   return undefined;
@@ -78,12 +96,17 @@ function checkRecipient(
     );
   }
   if (member.isGuest && !settings.guestsMayParticipate) {
-    return refuse('guest_excluded', `${name} is a guest, and guests cannot receive kudos here.`);
+    return refuse(
+      'guest_excluded',
+      `${name} is a guest, and guests cannot receive kudos here; ask ${whoToAsk(settings.adminNames)} if that should change.`,
+    );
   }
   if (!isPermitted(settings.whoMayReceive, subject(recipient))) {
     return refuse(
       'not_allowed_to_receive',
-      `${name} cannot receive kudos here; ask an admin if that seems wrong.`,
+      settings.whoMayReceive.kind === 'only'
+        ? `Receiving kudos is limited to some people here, and ${name} is not among them; ask ${whoToAsk(settings.adminNames)} if that seems wrong.`
+        : `${name} has been left out of receiving kudos here; ask ${whoToAsk(settings.adminNames)} if that seems wrong.`,
     );
   }
   return undefined;

@@ -31,12 +31,19 @@ export interface RecognitionSettings {
   readonly values: readonly string[];
   readonly roleAllowances: ReadonlyMap<MemberRole, number>;
   readonly memberAllowances: ReadonlyMap<number, number>;
+  /** Days after deactivation a leaver may still redeem their points; 0: not at all. */
+  readonly leaverRedeemDays: number;
+  /** Where every kudos is also announced; null: only where it was given. */
+  readonly announcementChannel: string | null;
+  /** The active admins' names, in order, so a refusal can say whom to ask. */
+  readonly adminNames: readonly string[];
 }
 
 type SettingsRow = Selectable<RecognitionSettingsTable> & {
   timezone: string;
   now: Date;
   value_names: string[];
+  admin_names: string[];
   overrides: Array<{ role: MemberRole | null; member_id: number | null; amount: number }>;
 };
 
@@ -49,6 +56,10 @@ async function readSettingsRow(
     select s.*, o.timezone, now() as now,
       array(select name from company_values v
         where v.organization_id = s.organization_id order by name) as value_names,
+      array(select display_name from members m
+        where m.organization_id = s.organization_id and m.status = 'active'
+          and 'admin' = any(m.roles)
+        order by display_name, id) as admin_names,
       coalesce(
         (select json_agg(json_build_object('role', a.role, 'member_id', a.member_id, 'amount', a.amount))
           from allowance_overrides a where a.organization_id = s.organization_id), '[]') as overrides
@@ -70,8 +81,9 @@ async function createDefaults(db: Database, organizationId: number) {
 }
 
 /**
- * Reads an organization's settings (creating the defaults on first use) with its values
- * and allowance overrides, and the database's clock, in one prepared round trip.
+ * Reads an organization's settings (creating the defaults on first use) with its values,
+ * allowance overrides and admins' names, and the database's clock, in one prepared
+ * round trip.
  */
 export async function loadRecognitionSettings(
   db: Database,
@@ -108,6 +120,9 @@ export async function loadRecognitionSettings(
       values: row.value_names,
       roleAllowances,
       memberAllowances,
+      leaverRedeemDays: row.leaver_redeem_days,
+      announcementChannel: row.announcement_channel,
+      adminNames: row.admin_names,
     },
   };
 }

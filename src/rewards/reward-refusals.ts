@@ -10,6 +10,7 @@ export type RewardRefusalCode =
   | 'inactive_item'
   | 'out_of_stock'
   | 'not_enough_points'
+  | 'member_left'
   | 'over_budget'
   | 'not_hr'
   | 'unknown_redemption'

@@ -7,6 +7,7 @@ import {
   matchCompanyValues,
   type Participant,
   type ProposedGive,
+  whoToAsk,
 } from '../../src/recognition/give-policy.ts';
 import type { RecognitionSettings } from '../../src/recognition/settings.ts';
 
@@ -31,6 +32,9 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     values: [],
     roleAllowances: new Map(),
     memberAllowances: new Map(),
+    leaverRedeemDays: 0,
+    announcementChannel: null,
+    adminNames: ['Ana Silva', 'Li Wei'],
     ...overrides,
   };
 }
@@ -131,6 +135,7 @@ describe('checkGivePolicy', () => {
         checkGivePolicy(settingsWith({ guestsMayParticipate: false }), giveWith({ giver: guest })),
         'guest_excluded',
         'Guests',
+        'ask Ana Silva or Li Wei (admins)',
       );
       expect(
         checkGivePolicy(settingsWith({ guestsMayParticipate: true }), giveWith({ giver: guest })),
@@ -161,7 +166,8 @@ describe('checkGivePolicy', () => {
           expectRefusal(
             checkGivePolicy(settings, giveWith({ giver: refused })),
             'not_allowed_to_give',
-            'not among them',
+            rule.kind === 'only' ? 'not among them' : 'left out of giving',
+            'ask Ana Silva or Li Wei (admins)',
           );
         },
       );
@@ -233,6 +239,7 @@ describe('checkGivePolicy', () => {
         'guest_excluded',
         'Xena',
         'guest',
+        'ask Ana Silva or Li Wei (admins)',
       );
       expect(
         checkGivePolicy(
@@ -267,6 +274,8 @@ describe('checkGivePolicy', () => {
             checkGivePolicy(settings, giveWith({ recipients: [allowed, refused] })),
             'not_allowed_to_receive',
             refused.member.displayName,
+            rule.kind === 'only' ? 'not among them' : 'left out of receiving',
+            'ask Ana Silva or Li Wei (admins)',
           );
         },
       );
@@ -419,5 +428,25 @@ describe('matchCompanyValues', () => {
     const matched = matchCompanyValues(settings, hashtags);
     expect(matched).toEqual(['teamwork', 'friday']);
     expect(matched).not.toBe(hashtags);
+  });
+});
+
+describe('whoToAsk', () => {
+  it('names the admins, up to three, and says they are admins', () => {
+    expect(whoToAsk([])).toBe('an admin');
+    expect(whoToAsk(['Ana Silva'])).toBe('Ana Silva (admin)');
+    expect(whoToAsk(['Ana Silva', 'Li Wei'])).toBe('Ana Silva or Li Wei (admins)');
+    expect(whoToAsk(['Ana', 'Bo', 'Cy'])).toBe('Ana, Bo or Cy (admins)');
+    expect(whoToAsk(['Ana', 'Bo', 'Cy', 'Di'])).toBe('Ana, Bo, Cy or another admin');
+  });
+
+  it('is what a refusal says when the organization has no admin yet', () => {
+    const refusal = checkGivePolicy(
+      settingsWith({ adminNames: [], whoMayGive: { kind: 'only' } }),
+      giveWith({}),
+    );
+    expect(refusal?.message).toBe(
+      'Giving kudos is limited to some people here, and you are not among them; ask an admin if that seems wrong.',
+    );
   });
 });

@@ -631,7 +631,11 @@ describe('the allowance reset job on postgres', () => {
         resetAllowances(db, f.services, f.organizationId, { at: APRIL, batchSize: 3 }),
         // Each give in its own process: no shared cache of opened periods.
         ...members.map((member) =>
-          new AllowancePeriods(createRecognitionServices(db).ledger).open(settings, member, period),
+          new AllowancePeriods(createRecognitionServices(db).ledger, db).open(
+            settings,
+            member,
+            period,
+          ),
         ),
       ]);
 
@@ -684,7 +688,7 @@ describe('the allowance reset job on postgres', () => {
         ...members
           .filter((_, index) => index % 5 === 0)
           .map((member) =>
-            new AllowancePeriods(createRecognitionServices(db).ledger).open(
+            new AllowancePeriods(createRecognitionServices(db).ledger, db).open(
               settings,
               member,
               period,

@@ -111,7 +111,7 @@ describe('giving kudos on postgres', () => {
       [
         '@Guest 5 for helping',
         'guest_excluded',
-        'Guest is a guest, and guests cannot receive kudos here.',
+        'Guest is a guest, and guests cannot receive kudos here; ask an admin if that should change.',
       ],
       ['@Li 5 for it', 'reason_too_short', 'Say what the kudos is for, in at least 5 characters.'],
       [
@@ -233,7 +233,7 @@ describe('giving kudos on postgres', () => {
     expect(await f.kudos('Ana', '@Li 5 for help')).toMatchObject({ code: 'not_allowed_to_give' });
     expect(await f.kudos('Boss', '@José 5 for help')).toMatchObject({
       code: 'not_allowed_to_receive',
-      text: 'José cannot receive kudos here; ask an admin if that seems wrong.',
+      text: 'José has been left out of receiving kudos here; ask Boss (admin) if that seems wrong.',
     });
     expect(await f.kudos('Boss', '@Li 5 for help')).toMatchObject({ outcome: 'ok' });
   });

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allowancePeriodAt,
+  periodsStartingWithin,
+} from '../../src/recognition/allowance-period.ts';
+import { overlappingPeriodKeys, periodOpening } from '../../src/recognition/allowances.ts';
+
+describe('periodsStartingWithin', () => {
+  it('lists the weeks that begin in a month', () => {
+    expect(periodsStartingWithin({ cadence: 'monthly', firstDay: '2026-06-01' })).toEqual([
+      { cadence: 'weekly', firstDay: '2026-06-01' },
+      { cadence: 'weekly', firstDay: '2026-06-08' },
+      { cadence: 'weekly', firstDay: '2026-06-15' },
+      { cadence: 'weekly', firstDay: '2026-06-22' },
+      { cadence: 'weekly', firstDay: '2026-06-29' },
+    ]);
+  });
+
+  it('lists the month and quarter that begin in a week, and nothing in a week without one', () => {
+    expect(periodsStartingWithin({ cadence: 'weekly', firstDay: '2026-06-29' })).toEqual([
+      { cadence: 'monthly', firstDay: '2026-07-01' },
+      { cadence: 'quarterly', firstDay: '2026-07-01' },
+    ]);
+    expect(periodsStartingWithin({ cadence: 'weekly', firstDay: '2026-06-08' })).toEqual([]);
+  });
+
+  it('lists the months and weeks of a quarter, across a year end', () => {
+    const within = periodsStartingWithin({ cadence: 'quarterly', firstDay: '2026-10-01' });
+    expect(within.filter((period) => period.cadence === 'monthly')).toEqual([
+      { cadence: 'monthly', firstDay: '2026-10-01' },
+      { cadence: 'monthly', firstDay: '2026-11-01' },
+      { cadence: 'monthly', firstDay: '2026-12-01' },
+    ]);
+    const weeks = within.filter((period) => period.cadence === 'weekly');
+    expect(weeks[0]?.firstDay).toBe('2026-10-05');
+    expect(weeks.at(-1)?.firstDay).toBe('2026-12-28');
+    expect(weeks).toHaveLength(13);
+  });
+
+  it('names the member in each key', () => {
+    const june = allowancePeriodAt(new Date('2026-06-10T12:00:00Z'), 'monthly', 'UTC');
+    expect(overlappingPeriodKeys(7, june)[0]).toBe('allowance:7:weekly:2026-06-01');
+  });
+});
+
+describe('periodOpening', () => {
+  it('expires what is over the rollover cap and grants in full when nothing else opened', () => {
+    expect(periodOpening(100, 70, 20, { opened: false, granted: 0 })).toEqual({
+      grant: 100,
+      expire: 50,
+    });
+  });
+
+  it('after a cadence change, grants only what the span has not had and expires nothing', () => {
+    expect(periodOpening(400, 70, 0, { opened: true, granted: 200 })).toEqual({
+      grant: 200,
+      expire: 0,
+    });
+    expect(periodOpening(100, 70, 0, { opened: true, granted: 400 })).toEqual({
+      grant: 0,
+      expire: 0,
+    });
+  });
+});

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { adminIfFirst } from '../admin/roles.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberStatus } from '../db/tables.ts';
@@ -55,7 +56,7 @@ export async function memberOnFirstSight(
         if (user.status === 'deactivated') {
           await trx
             .updateTable('members')
-            .set({ status: 'deactivated', deactivated_at: new Date() })
+            .set({ status: 'deactivated', deactivated_at: sql<Date>`now()` })
             .where('id', '=', member.id)
             .execute();
           member = { ...member, status: 'deactivated' };

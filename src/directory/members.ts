@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ok, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
@@ -173,7 +174,11 @@ export async function setMemberStatus(
 ): Promise<Result<Member, DirectoryRefusalCode>> {
   const row = await db
     .updateTable('members')
-    .set({ status, deactivated_at: status === 'deactivated' ? new Date() : null })
+    // Deactivating someone already gone keeps the day they left: it starts their leaver window.
+    .set({
+      status,
+      deactivated_at: status === 'deactivated' ? sql<Date>`coalesce(deactivated_at, now())` : null,
+    })
     .where('organization_id', '=', organizationId)
     .where('id', '=', memberId)
     .returning(MEMBER_COLUMNS)

@@ -168,9 +168,11 @@ export class Ledger {
   /**
    * Reverses posted transfers with new transfers in the opposite direction (a mistake is
    * never edited or deleted). Refused when a limited account no longer holds the amount.
+   * Given a transaction (`within`), the reversal is part of it, as postPending.
    */
   async reverse(
     request: LedgerRequest & { transferIds: readonly number[]; memo?: string },
+    options: { within?: Trx } = {},
   ): Promise<LedgerResult> {
     const invalid = validateIdempotencyKey(request.idempotencyKey);
     if (invalid) return invalid;
@@ -179,8 +181,13 @@ export class Ledger {
       return ledgerRefusal('invalid_request', 'Name the transfers to reverse by their ids.');
     }
     const payload = { transferIds: ids, memo: request.memo ?? null };
-    return this.#run(request, 'reverse', payload, null, (work) =>
-      reverseTransfers(work, ids, request.memo ?? null),
+    return this.#run(
+      request,
+      'reverse',
+      payload,
+      null,
+      (work) => reverseTransfers(work, ids, request.memo ?? null),
+      options.within,
     );
   }
 

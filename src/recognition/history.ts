@@ -13,9 +13,14 @@ export interface HistoryEntry {
   readonly amount: number;
   readonly message: string;
   readonly createdAt: Date;
+  /** An admin reversed it: its points were taken back, so it counts for nothing now. */
+  readonly reversed: boolean;
 }
 
-/** A member's most recent kudos, given and received, newest first. */
+const reversed = sql`exists (select 1 from recognition_reversals rv
+  where rv.recognition_id = r.id) as reversed`;
+
+/** A member's most recent kudos, given and received, newest first; reversed ones say so. */
 export async function readHistory(
   db: Database,
   memberId: number,
@@ -28,17 +33,18 @@ export async function readHistory(
     amount: number;
     message: string;
     created_at: Date;
+    reversed: boolean;
   }>`
     (select r.id as recognition_id, 'given' as direction,
         (select string_agg(m.display_name, ', ' order by m.display_name)
           from recognition_recipients rr join members m on m.id = rr.recipient_id
           where rr.recognition_id = r.id) as counterpart,
         r.amount_each * (select count(*) from recognition_recipients rr where rr.recognition_id = r.id) as amount,
-        r.message, r.created_at
+        r.message, r.created_at, ${reversed}
       from recognitions r where r.giver_id = ${memberId}
       order by r.created_at desc limit ${limit})
     union all
-    (select r.id, 'received', g.display_name, rr.amount, r.message, r.created_at
+    (select r.id, 'received', g.display_name, rr.amount, r.message, r.created_at, ${reversed}
       from recognition_recipients rr
       join recognitions r on r.id = rr.recognition_id
       join members g on g.id = r.giver_id
@@ -53,6 +59,7 @@ export async function readHistory(
     amount: Number(row.amount),
     message: row.message,
     createdAt: new Date(row.created_at),
+    reversed: row.reversed,
   }));
 }
 
@@ -64,9 +71,10 @@ export async function showHistory(services: RecognitionServices, command: Comman
   const items = entries.map((entry) => {
     const when = shortDate(entry.createdAt, settings.timezone);
     const what = entry.message ? `: ${entry.message}` : '';
+    const undone = entry.reversed ? ' (reversed by an admin)' : '';
     return entry.direction === 'given'
-      ? `${when} — you gave ${entry.counterpart} ${entry.amount}${what}`
-      : `${when} — ${entry.counterpart} gave you ${entry.amount}${what}`;
+      ? `${when} — you gave ${entry.counterpart} ${entry.amount}${what}${undone}`
+      : `${when} — ${entry.counterpart} gave you ${entry.amount}${what}${undone}`;
   });
   return {
     text: ['Your recent kudos:', ...items].join('\n'),

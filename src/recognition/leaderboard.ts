@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Command } from '../core/command.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
@@ -25,6 +25,11 @@ export interface Leaderboard {
   readonly values: readonly Standing[];
 }
 
+/** A reversed recognition counts for nobody: it is as if it had not been given. */
+const notReversed = (recognitionId: RawBuilder<unknown>) =>
+  sql<boolean>`not exists (select 1 from recognition_reversals rv
+    where rv.recognition_id = ${recognitionId})`;
+
 /** Top receivers, givers and values of an organization since an instant (or ever). */
 export async function readLeaderboard(
   db: Database,
@@ -40,6 +45,7 @@ export async function readLeaderboard(
       .select(['m.display_name as name', sql<number>`sum(rr.amount)::bigint`.as('total')])
       .where('rr.organization_id', '=', organizationId)
       .where('rr.created_at', '>=', from)
+      .where(notReversed(sql.ref('rr.recognition_id')))
       .groupBy(['m.id', 'm.display_name'])
       .orderBy('total', 'desc')
       .orderBy('m.display_name')
@@ -52,6 +58,7 @@ export async function readLeaderboard(
       select v as name, count(*)::bigint as total
       from recognitions r, unnest(r.company_values) as v
       where r.organization_id = ${organizationId} and r.created_at >= ${from}
+        and ${notReversed(sql.ref('r.id'))}
       group by v order by total desc, v limit ${limit}`
       .execute(db)
       .then((result) => result.rows),

@@ -1,8 +1,11 @@
 import type { Selectable } from 'kysely';
+import type { AdminActor } from '../admin/admin-actor.ts';
+import { writeAudit } from '../admin/audit-log.ts';
 import { ok, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
 import type { Fulfilment, RewardItemTable } from '../db/tables.ts';
+import { auditedWrite, requireHrActor } from './hr-access.ts';
 import { type RewardRefusal, type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
 
 /** A catalog item as HR describes it. */
@@ -105,27 +108,52 @@ function isWebhookUrl(text: string): boolean {
 export class RewardCatalog {
   constructor(private readonly db: Database) {}
 
-  async create(organizationId: number, fields: RewardItemFields): Promise<ItemResult> {
+  /**
+   * Adds an item. Given the actor (HR, in chat or over HTTP), the role is checked and the
+   * change audited as `reward.create`, in the same transaction; so are edit and retire.
+   */
+  async create(
+    organizationId: number,
+    fields: RewardItemFields,
+    actor?: AdminActor,
+  ): Promise<ItemResult> {
+    const denied = await requireHrActor(this.db, actor, 'change the catalog', {
+      action: 'reward.create',
+      wanted: auditedFields(fields),
+    });
+    if (denied) return denied;
     const fulfilment = fields.fulfilment ?? 'manual';
     const invalid = checkItemFields(fields) ?? checkFulfilment(fulfilment, fields.webhookUrl);
     if (invalid) return invalid;
     try {
-      const row = await this.db
-        .insertInto('reward_items')
-        .values({
-          organization_id: organizationId,
-          name: fields.name.trim(),
-          description: fields.description ?? '',
-          points_cost: fields.pointsCost,
-          price_minor: fields.priceMinor,
-          stock: fields.stock ?? null,
-          active: fields.active ?? true,
-          fulfilment,
-          webhook_url: fulfilment === 'webhook' ? (fields.webhookUrl ?? null) : null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return ok(toRewardItem(row));
+      const item = await auditedWrite(this.db, actor, async (db) => {
+        const row = await db
+          .insertInto('reward_items')
+          .values({
+            organization_id: organizationId,
+            name: fields.name.trim(),
+            description: fields.description ?? '',
+            points_cost: fields.pointsCost,
+            price_minor: fields.priceMinor,
+            stock: fields.stock ?? null,
+            active: fields.active ?? true,
+            fulfilment,
+            webhook_url: fulfilment === 'webhook' ? (fields.webhookUrl ?? null) : null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const created = toRewardItem(row);
+        if (actor) {
+          await writeAudit(db, actor, {
+            action: 'reward.create',
+            target: `reward:${created.id}`,
+            outcome: 'done',
+            after: auditedItem(created),
+          });
+        }
+        return created;
+      });
+      return ok(item);
     } catch (error) {
       return duplicateName(error, fields.name);
     }
@@ -136,66 +164,101 @@ export class RewardCatalog {
     organizationId: number,
     itemId: number,
     fields: Partial<RewardItemFields>,
+    actor?: AdminActor,
   ): Promise<ItemResult> {
+    const target = `reward:${itemId}`;
+    const denied = await requireHrActor(this.db, actor, 'change the catalog', {
+      action: 'reward.edit',
+      target,
+      wanted: auditedFields(fields),
+    });
+    if (denied) return denied;
     const invalid = checkItemFields(fields);
     if (invalid) return invalid;
-    const current = await this.find(organizationId, itemId);
-    if (!current.ok) return current;
-    const fulfilment = fields.fulfilment ?? current.value.fulfilment;
-    const webhookUrl =
-      fulfilment === 'webhook' ? (fields.webhookUrl ?? current.value.webhookUrl) : null;
-    const wrong = checkFulfilment(fulfilment, webhookUrl);
-    if (wrong) return wrong;
+    let name = fields.name;
     try {
-      const row = await this.db
+      return await auditedWrite(this.db, actor, async (db): Promise<ItemResult> => {
+        // Locked while it changes, so the audit entry's `before` is what was changed.
+        const current = await findItem(db, organizationId, itemId, { lock: actor !== undefined });
+        if (!current.ok) return current;
+        name ??= current.value.name;
+        const fulfilment = fields.fulfilment ?? current.value.fulfilment;
+        const webhookUrl =
+          fulfilment === 'webhook' ? (fields.webhookUrl ?? current.value.webhookUrl) : null;
+        const wrong = checkFulfilment(fulfilment, webhookUrl);
+        if (wrong) return wrong;
+        const row = await db
+          .updateTable('reward_items')
+          .set({
+            ...(fields.name !== undefined && { name: fields.name.trim() }),
+            ...(fields.description !== undefined && { description: fields.description }),
+            ...(fields.pointsCost !== undefined && { points_cost: fields.pointsCost }),
+            ...(fields.priceMinor !== undefined && { price_minor: fields.priceMinor }),
+            ...(fields.stock !== undefined && { stock: fields.stock }),
+            ...(fields.active !== undefined && { active: fields.active }),
+            fulfilment,
+            webhook_url: webhookUrl,
+            updated_at: new Date(),
+          })
+          .where('organization_id', '=', organizationId)
+          .where('id', '=', itemId)
+          .where('retired_at', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return retiredItem(current.value.name);
+        const edited = toRewardItem(row);
+        if (actor) {
+          await writeAudit(db, actor, {
+            action: 'reward.edit',
+            target,
+            outcome: 'done',
+            before: auditedItem(current.value),
+            after: auditedItem(edited),
+          });
+        }
+        return ok(edited);
+      });
+    } catch (error) {
+      return duplicateName(error, name ?? '');
+    }
+  }
+
+  /** Takes an item out of the catalog for good; its redemptions and charges keep naming it. */
+  async retire(organizationId: number, itemId: number, actor?: AdminActor): Promise<ItemResult> {
+    const target = `reward:${itemId}`;
+    const denied = await requireHrActor(this.db, actor, 'change the catalog', {
+      action: 'reward.retire',
+      target,
+    });
+    if (denied) return denied;
+    return auditedWrite(this.db, actor, async (db): Promise<ItemResult> => {
+      const row = await db
         .updateTable('reward_items')
-        .set({
-          ...(fields.name !== undefined && { name: fields.name.trim() }),
-          ...(fields.description !== undefined && { description: fields.description }),
-          ...(fields.pointsCost !== undefined && { points_cost: fields.pointsCost }),
-          ...(fields.priceMinor !== undefined && { price_minor: fields.priceMinor }),
-          ...(fields.stock !== undefined && { stock: fields.stock }),
-          ...(fields.active !== undefined && { active: fields.active }),
-          fulfilment,
-          webhook_url: webhookUrl,
-          updated_at: new Date(),
-        })
+        .set({ retired_at: new Date(), active: false, updated_at: new Date() })
         .where('organization_id', '=', organizationId)
         .where('id', '=', itemId)
         .where('retired_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
-      if (!row) return retiredItem(current.value.name);
-      return ok(toRewardItem(row));
-    } catch (error) {
-      return duplicateName(error, fields.name ?? current.value.name);
-    }
+      if (row) {
+        const retired = toRewardItem(row);
+        if (actor) {
+          await writeAudit(db, actor, {
+            action: 'reward.retire',
+            target,
+            outcome: 'done',
+            after: auditedItem(retired),
+          });
+        }
+        return ok(retired);
+      }
+      const known = await findItem(db, organizationId, itemId);
+      return known.ok ? retiredItem(known.value.name) : known;
+    });
   }
 
-  /** Takes an item out of the catalog for good; its redemptions and charges keep naming it. */
-  async retire(organizationId: number, itemId: number): Promise<ItemResult> {
-    const row = await this.db
-      .updateTable('reward_items')
-      .set({ retired_at: new Date(), active: false, updated_at: new Date() })
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', itemId)
-      .where('retired_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) return ok(toRewardItem(row));
-    const known = await this.find(organizationId, itemId);
-    return known.ok ? retiredItem(known.value.name) : known;
-  }
-
-  async find(organizationId: number, itemId: number): Promise<ItemResult> {
-    const row = await this.db
-      .selectFrom('reward_items')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', itemId)
-      .executeTakeFirst();
-    if (!row) return unknownItem(`#${itemId}`);
-    return ok(toRewardItem(row));
+  find(organizationId: number, itemId: number): Promise<ItemResult> {
+    return findItem(this.db, organizationId, itemId);
   }
 
   /**
@@ -235,6 +298,46 @@ export class RewardCatalog {
     if (!options.includeInactive) query = query.where('active', '=', true);
     const rows = await query.orderBy('name').execute();
     return rows.map(toRewardItem);
+  }
+}
+
+async function findItem(
+  db: Database,
+  organizationId: number,
+  itemId: number,
+  options: { lock?: boolean } = {},
+): Promise<ItemResult> {
+  let query = db
+    .selectFrom('reward_items')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', itemId);
+  // `no key update`, as a redemption locks it: redemptions referencing it may go on.
+  if (options.lock) query = query.forNoKeyUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) return unknownItem(`#${itemId}`);
+  return ok(toRewardItem(row));
+}
+
+/**
+ * An item as the audit log keeps it. A webhook address may carry a secret in its path or
+ * query, so only its origin is kept.
+ */
+function auditedItem(item: RewardItem) {
+  return { ...item, webhookUrl: item.webhookUrl && webhookOrigin(item.webhookUrl) };
+}
+
+function auditedFields(fields: Partial<RewardItemFields>) {
+  return fields.webhookUrl
+    ? { ...fields, webhookUrl: webhookOrigin(fields.webhookUrl) }
+    : { ...fields };
+}
+
+function webhookOrigin(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
   }
 }
 

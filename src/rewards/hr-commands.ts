@@ -1,3 +1,5 @@
+import { type Attempt, requireRole } from '../admin/access.ts';
+import { actorOfCommand } from '../admin/admin-actor.ts';
 import type { Command } from '../core/command.ts';
 import { type Reply, type ReplyAction, refusalReply, textReply } from '../core/reply.ts';
 import { parseGive } from '../recognition/grammar/give-grammar.ts';
@@ -5,7 +7,6 @@ import { points } from '../recognition/wording.ts';
 import { liability, monthlyStatement, monthOf, parseMonth } from './billing.ts';
 import type { RewardItemFields } from './catalog.ts';
 import { formatMoney, formatRate, parseMoney, parseRate } from './money.ts';
-import { requireHr } from './redemptions.ts';
 import { catalogLine, LISTED, parseId, redemptionLine, refused } from './reward-commands.ts';
 import type { RewardDesk } from './reward-desk.ts';
 import {
@@ -14,12 +15,16 @@ import {
   type RewardSettingsChange,
 } from './reward-settings.ts';
 
-/** `hr …`: HR's commands. Everyone else is refused, and nothing changes. */
+/**
+ * `hr …`: HR's commands. Everyone else is refused, nothing changes, and the attempt is
+ * written to the audit log as refused, under the action it tried.
+ */
 export async function hrCommand(desk: RewardDesk, command: Command, args: string): Promise<Reply> {
-  const notHr = requireHr(command.actor.roles, 'run the rewards');
-  if (notHr) return refused(notHr);
   const [verb = '', ...rest] = args.trim().split(/\s+/);
   const tail = rest.join(' ');
+  const actor = actorOfCommand(command);
+  const notHr = await requireRole(desk.db, actor, 'hr', 'run the rewards', attemptOf(verb, rest));
+  if (notHr) return refused(notHr);
   switch (verb.toLowerCase()) {
     case 'pending':
     case '':
@@ -39,6 +44,39 @@ export async function hrCommand(desk: RewardDesk, command: Command, args: string
       return settings(desk, command, tail);
     default:
       return usage(command, `There is no HR command “${verb}”.`);
+  }
+}
+
+/** What an `hr …` command tries, as the audit log names it; reads are `hr.read`. */
+export function attemptOf(verb: string, rest: readonly string[]): Attempt {
+  const wanted = { command: ['hr', verb, ...rest].join(' ').trim() };
+  switch (verb.toLowerCase()) {
+    case 'fulfil':
+    case 'fulfill':
+    case 'reject': {
+      const id = parseId(rest[0]);
+      return {
+        action: verb.toLowerCase() === 'reject' ? 'redemption.reject' : 'redemption.fulfil',
+        target: id === undefined ? null : `redemption:${id}`,
+        wanted,
+      };
+    }
+    case 'redeem':
+      return { action: 'redemption.redeem_for', wanted };
+    case 'reward': {
+      const how = (rest[0] ?? '').toLowerCase();
+      const id = parseId(rest[1]);
+      const target = id === undefined ? null : `reward:${id}`;
+      if (how === 'edit') return { action: 'reward.edit', target, wanted };
+      if (how === 'retire') return { action: 'reward.retire', target, wanted };
+      return { action: 'reward.create', wanted };
+    }
+    case 'settings':
+      return rest.join('').length > 0
+        ? { action: 'reward_settings.change', wanted }
+        : { action: 'hr.read', wanted };
+    default:
+      return { action: 'hr.read', wanted };
   }
 }
 
@@ -115,10 +153,13 @@ async function decide(
     );
   }
   if (reason.length > 500) return refusalReply('usage', 'Keep the reason under 500 characters.');
-  const result = await desk.resolve(command.actor.organizationId, redemptionId, outcome, {
-    memberId: command.actor.id,
-    ...(reason && { reason }),
-  });
+  const result = await desk.resolve(
+    command.actor.organizationId,
+    redemptionId,
+    outcome,
+    { memberId: command.actor.id, ...(reason && { reason }) },
+    actorOfCommand(command),
+  );
   if (!result.ok) return refused(result);
   const redemption = result.value;
   return textReply(
@@ -147,13 +188,16 @@ async function redeemFor(desk: RewardDesk, command: Command, args: string): Prom
   }
   const item = await desk.catalog.lookup(organizationId, reference);
   if (!item.ok) return refused(item);
-  const result = await desk.redeem({
-    organizationId,
-    memberId: member.id,
-    requestedBy: command.actor.id,
-    itemId: item.value.id,
-    requestKey: command.idempotencyKey,
-  });
+  const result = await desk.redeem(
+    {
+      organizationId,
+      memberId: member.id,
+      requestedBy: command.actor.id,
+      itemId: item.value.id,
+      requestKey: command.idempotencyKey,
+    },
+    actorOfCommand(command),
+  );
   if (!result.ok) return refused(result);
   const { redemption } = result.value;
   return textReply(
@@ -188,7 +232,7 @@ async function reward(desk: RewardDesk, command: Command, args: string): Promise
   if (verb === 'retire') {
     const itemId = parseId(rest[0]);
     if (itemId === undefined) return usage(command, 'Name the reward: hr reward retire <id>.');
-    const retired = await desk.catalog.retire(organizationId, itemId);
+    const retired = await desk.catalog.retire(organizationId, itemId, actorOfCommand(command));
     if (!retired.ok) return refused(retired);
     return textReply(`“${retired.value.name}” is retired; past redemptions keep it.`);
   }
@@ -209,18 +253,27 @@ async function reward(desk: RewardDesk, command: Command, args: string): Promise
     ) {
       return usage(command, 'A new reward needs a name, a cost in points and a price.');
     }
-    const created = await desk.catalog.create(organizationId, {
-      ...fields,
-      name: fields.name,
-      pointsCost: fields.pointsCost,
-      priceMinor: fields.priceMinor,
-    });
+    const created = await desk.catalog.create(
+      organizationId,
+      {
+        ...fields,
+        name: fields.name,
+        pointsCost: fields.pointsCost,
+        priceMinor: fields.priceMinor,
+      },
+      actorOfCommand(command),
+    );
     if (!created.ok) return refused(created);
     return textReply(
       `Added to the catalog: ${catalogLine(created.value)}, priced ${formatMoney(created.value.priceMinor, currency)}.`,
     );
   }
-  const edited = await desk.catalog.edit(organizationId, itemId as number, fields);
+  const edited = await desk.catalog.edit(
+    organizationId,
+    itemId as number,
+    fields,
+    actorOfCommand(command),
+  );
   if (!edited.ok) return refused(edited);
   return textReply(
     `Changed: ${catalogLine(edited.value)}, priced ${formatMoney(edited.value.priceMinor, currency)}.`,
@@ -354,7 +407,12 @@ async function settings(desk: RewardDesk, command: Command, args: string): Promi
       );
     }
   }
-  const changed = await changeRewardSettings(desk.db, organizationId, change);
+  const changed = await changeRewardSettings(
+    desk.db,
+    organizationId,
+    change,
+    actorOfCommand(command),
+  );
   if (!changed.ok) return refused(changed);
   const now = changed.value;
   return textReply(

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Selectable, sql, type Transaction } from 'kysely';
+import type { AdminActor } from '../admin/admin-actor.ts';
+import { writeAudit } from '../admin/audit-log.ts';
 import { ok, RefusalAbort, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { retryOnConflict } from '../db/retry.ts';
@@ -8,6 +10,7 @@ import type { OrganizationAccounts } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { points } from '../recognition/wording.ts';
 import { toRewardItem, unknownItem } from './catalog.ts';
+import { checkLeaverWindow } from './leaver-window.ts';
 import { formatMoney } from './money.ts';
 import { type RewardRefusal, type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
 import { loadRewardSettings } from './reward-settings.ts';
@@ -100,7 +103,11 @@ export class Redemptions {
     private readonly ledger: Ledger,
   ) {}
 
-  async request(request: RedemptionRequest): Promise<RedemptionResult> {
+  /**
+   * Holds the points and reserves the item. Given the actor of a redemption on someone's
+   * behalf (HR), it is audited as `redemption.redeem_for` in the same transaction.
+   */
+  async request(request: RedemptionRequest, actor?: AdminActor): Promise<RedemptionResult> {
     const replay = await this.#byRequestKey(request.organizationId, request.requestKey);
     if (replay) return replayOf(replay, request);
     const { organizationId, memberId } = request;
@@ -111,6 +118,7 @@ export class Redemptions {
     try {
       const redemption = await retryOnConflict(() =>
         this.db.transaction().execute(async (trx) => {
+          await checkLeaverWindow(trx, organizationId, memberId, request.requestedBy);
           const item = await this.#reserveItem(trx, request);
           const settings = await loadRewardSettings(trx, organizationId);
           if (settings.monthlyBudgetMinor !== null) {
@@ -160,7 +168,12 @@ export class Redemptions {
             })
             .returningAll()
             .executeTakeFirstOrThrow();
-          return toRedemption({ ...row, item_name: item.name });
+          const redemption = toRedemption({ ...row, item_name: item.name });
+          // An actor other than the member (HR, or an API token) redeems on their behalf.
+          if (actor && actor.memberId !== memberId) {
+            await writeAudit(trx, actor, redeemedFor(redemption));
+          }
+          return redemption;
         }),
       );
       return ok({ redemption, replayed: false });
@@ -186,13 +199,15 @@ export class Redemptions {
   /**
    * Ends a held redemption. Fulfilment posts the hold, moves the points to `redeemed` and
    * writes the billing charge; the other outcomes void the hold and release the stock.
-   * Expiry only ends a hold whose time is up.
+   * Expiry only ends a hold whose time is up. Given the actor of an HR decision, it is
+   * audited (`redemption.fulfil`, `redemption.reject`) in the same transaction.
    */
   async resolve(
     organizationId: number,
     redemptionId: number,
     outcome: Resolution,
     by: { memberId: number | null; reason?: string },
+    actor?: AdminActor,
   ): Promise<Result<Redemption, RewardRefusalCode>> {
     // Before the transaction, not in it: reading them may take a second pooled connection,
     // and as many fulfilments at once as the pool has connections would each hold one and
@@ -204,7 +219,12 @@ export class Redemptions {
           const row = await this.#leaveHeld(trx, organizationId, redemptionId, outcome, by);
           if (outcome === 'fulfilled') await this.#fulfil(trx, row, accounts);
           else await this.#release(trx, row);
-          return toRedemption({ ...row, item_name: await this.#itemName(trx, row.item_id) });
+          const resolved = toRedemption({
+            ...row,
+            item_name: await this.#itemName(trx, row.item_id),
+          });
+          if (actor) await writeAudit(trx, actor, decided(resolved));
+          return resolved;
         }),
       );
       return ok(redemption);
@@ -559,6 +579,48 @@ export class Redemptions {
       .executeTakeFirstOrThrow();
     return row.name;
   }
+}
+
+/** The audit action of a decision on a redemption, by how it ended. */
+export function decisionAction(outcome: Resolution): string {
+  const verbs: Record<Resolution, string> = {
+    fulfilled: 'fulfil',
+    rejected: 'reject',
+    cancelled: 'cancel',
+    expired: 'expire',
+  };
+  return `redemption.${verbs[outcome]}`;
+}
+
+function decided(redemption: Redemption) {
+  return {
+    action: decisionAction(redemption.status as Resolution),
+    target: `redemption:${redemption.id}`,
+    outcome: 'done' as const,
+    after: {
+      status: redemption.status,
+      reason: redemption.reason,
+      memberId: redemption.memberId,
+      itemId: redemption.itemId,
+      points: redemption.points,
+      priceMinor: redemption.priceMinor,
+      currency: redemption.currency,
+    },
+  };
+}
+
+function redeemedFor(redemption: Redemption) {
+  return {
+    action: 'redemption.redeem_for',
+    target: `member:${redemption.memberId}`,
+    outcome: 'done' as const,
+    after: {
+      redemptionId: redemption.id,
+      itemId: redemption.itemId,
+      itemName: redemption.itemName,
+      points: redemption.points,
+    },
+  };
 }
 
 /** Thrown inside a request's transaction when its hold was made by the same request first. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AdminActor } from '../admin/admin-actor.ts';
 import { deadline } from '../core/deadline.ts';
 import type { Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
@@ -11,7 +12,9 @@ import {
 } from '../notifications/kudos-notifications.ts';
 import { points } from '../recognition/wording.ts';
 import { RewardCatalog } from './catalog.ts';
+import { requireHrActor } from './hr-access.ts';
 import {
+  decisionAction,
   type Redemption,
   type RedemptionRequest,
   type RedemptionResult,
@@ -71,12 +74,30 @@ export class RewardDesk {
     this.redemptions = new Redemptions(db, ledger);
   }
 
-  async redeem(request: RedemptionRequest): Promise<RedemptionResult> {
-    const result = await this.redemptions.request(request);
+  /**
+   * Redeems for the member, or on their behalf. Given the actor (HR redeeming for someone,
+   * in chat or over HTTP), the role is checked and the redemption audited as
+   * `redemption.redeem_for`.
+   */
+  async redeem(request: RedemptionRequest, actor?: AdminActor): Promise<RedemptionResult> {
+    // On someone's behalf: asked by another member, or by an actor who is not the member
+    // (an API token has no member, and names HR's member as requestedBy or not at all).
+    const onBehalf = actor
+      ? actor.memberId !== request.memberId
+      : request.requestedBy !== request.memberId;
+    if (onBehalf) {
+      const denied = await requireHrActor(this.db, actor, 'redeem on someone’s behalf', {
+        action: 'redemption.redeem_for',
+        target: `member:${request.memberId}`,
+        wanted: { itemId: request.itemId },
+      });
+      if (denied) return denied;
+    }
+    const result = await this.redemptions.request(request, actor);
     if (!result.ok || result.value.replayed) return result;
     const { redemption } = result.value;
     await this.queueJobs(redemption);
-    if (request.requestedBy !== request.memberId) {
+    if (onBehalf) {
       await this.#tell(
         redemption,
         `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`,
@@ -85,14 +106,24 @@ export class RewardDesk {
     return result;
   }
 
-  /** Ends a held redemption and tells the member, unless they ended it themselves. */
+  /**
+   * Ends a held redemption and tells the member, unless they ended it themselves. Given the
+   * actor of an HR decision, the role is checked and the decision audited.
+   */
   async resolve(
     organizationId: number,
     redemptionId: number,
     outcome: Resolution,
     by: { memberId: number | null; reason?: string },
+    actor?: AdminActor,
   ): Promise<Result<Redemption, RewardRefusalCode>> {
-    const result = await this.redemptions.resolve(organizationId, redemptionId, outcome, by);
+    const denied = await requireHrActor(this.db, actor, 'decide redemptions', {
+      action: decisionAction(outcome),
+      target: `redemption:${redemptionId}`,
+      wanted: by.reason === undefined ? undefined : { reason: by.reason },
+    });
+    if (denied) return denied;
+    const result = await this.redemptions.resolve(organizationId, redemptionId, outcome, by, actor);
     if (result.ok && by.memberId !== result.value.memberId) await this.tellStatus(result.value);
     return result;
   }

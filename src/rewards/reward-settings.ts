@@ -1,5 +1,8 @@
+import type { AdminActor } from '../admin/admin-actor.ts';
+import { writeAudit } from '../admin/audit-log.ts';
 import { ok, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
+import { auditedWrite, requireHrActor } from './hr-access.ts';
 import { type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
 
 /** How an organization's rewards are run, beside its catalog. */
@@ -47,12 +50,22 @@ export async function loadRewardSettings(
   };
 }
 
-/** Validates and stores a change; every bad value gets its own sentence. */
+/**
+ * Validates and stores a change; every bad value gets its own sentence. Given the actor
+ * (HR), the role is checked and a change is audited as `reward_settings.change`, with the
+ * settings before and after, in the same transaction.
+ */
 export async function changeRewardSettings(
   db: Database,
   organizationId: number,
   change: RewardSettingsChange,
+  actor?: AdminActor,
 ): Promise<Result<RewardSettings, RewardRefusalCode>> {
+  const denied = await requireHrActor(db, actor, 'change the rewards settings', {
+    action: 'reward_settings.change',
+    wanted: change,
+  });
+  if (denied) return denied;
   const bad = (message: string) => rewardRefusal('invalid_setting', message);
   const { pointValueMilli, holdHours, monthlyBudgetMinor } = change;
   if (
@@ -79,14 +92,54 @@ export async function changeRewardSettings(
     ...(holdHours !== undefined && { hold_hours: holdHours }),
     ...(monthlyBudgetMinor !== undefined && { monthly_budget_minor: monthlyBudgetMinor }),
   };
+  const changing = Object.keys(values).length > 0;
+  const audited = changing ? actor : undefined;
+  const settings = await auditedWrite(db, audited, async (executor) => {
+    // Locked (made first, if need be) before `before` is read, so it is what was changed.
+    const before = audited && (await lockedSettings(executor, organizationId));
+    await executor
+      .insertInto('reward_settings')
+      .values({ organization_id: organizationId, ...values })
+      .onConflict((conflict) =>
+        changing
+          ? conflict.column('organization_id').doUpdateSet(values)
+          : conflict.column('organization_id').doNothing(),
+      )
+      .execute();
+    const after = await loadRewardSettings(executor, organizationId);
+    if (audited && before) {
+      await writeAudit(executor, audited, {
+        action: 'reward_settings.change',
+        outcome: 'done',
+        before: changedPart(before, change),
+        after: changedPart(after, change),
+      });
+    }
+    return after;
+  });
+  return ok(settings);
+}
+
+async function lockedSettings(db: Database, organizationId: number): Promise<RewardSettings> {
   await db
     .insertInto('reward_settings')
-    .values({ organization_id: organizationId, ...values })
-    .onConflict((conflict) =>
-      Object.keys(values).length > 0
-        ? conflict.column('organization_id').doUpdateSet(values)
-        : conflict.column('organization_id').doNothing(),
-    )
+    .values({ organization_id: organizationId })
+    .onConflict((conflict) => conflict.column('organization_id').doNothing())
     .execute();
-  return ok(await loadRewardSettings(db, organizationId));
+  await db
+    .selectFrom('reward_settings')
+    .select('organization_id')
+    .where('organization_id', '=', organizationId)
+    .forUpdate()
+    .execute();
+  return loadRewardSettings(db, organizationId);
+}
+
+/** The settings a change names, as they stand in `settings`. */
+function changedPart(settings: RewardSettings, change: RewardSettingsChange) {
+  return Object.fromEntries(
+    Object.keys(change)
+      .filter((key) => change[key as keyof RewardSettingsChange] !== undefined)
+      .map((key) => [key, settings[key as keyof RewardSettingsChange]]),
+  );
 }

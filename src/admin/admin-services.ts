@@ -4,6 +4,7 @@ import type { Jobs } from '../jobs/job-queue.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { RecognitionSettingsCache } from '../recognition/settings-cache.ts';
 import type { RewardDesk } from '../rewards/reward-desk.ts';
+import type { GroupMirror } from './group-admin.ts';
 
 /** What the admin features work with, in chat and over HTTP alike; one per process. */
 export interface AdminServices {
@@ -15,4 +16,9 @@ export interface AdminServices {
   readonly jobs: Jobs;
   readonly desk: RewardDesk;
   readonly logger: Logger;
+  /**
+   * The chat platforms' mirrors of their groups (Slack user groups, Teams teams), filled in
+   * as each adapter starts; `groups sync` runs them.
+   */
+  readonly groupMirrors?: GroupMirror[];
 }

@@ -1,6 +1,7 @@
 import * as bolt from '@slack/bolt';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { GroupMirror } from '../admin/group-admin.ts';
 import type { Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
@@ -8,6 +9,7 @@ import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SlackDirectory } from './slack-directory.ts';
+import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
@@ -39,6 +41,8 @@ export interface SlackAdapter {
   /** The routes of HTTP mode (`POST /slack/events`); absent in Socket Mode. */
   readonly routes: Router | undefined;
   readonly workspace: SlackWorkspace;
+  /** Mirrors the workspace's user groups as Plaudit groups (`groups sync`). */
+  readonly groupMirror: GroupMirror;
   /** Resolves when the notifications of every answered command have been sent. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -136,15 +140,22 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     onGiven: options.onGiven,
   });
   handlers.register(app);
+  const groupMirror = new SlackGroupMirror({ db, client, directory, workspace, logger });
+  groupMirror.register(app);
   options.announcements.recipients.register(handlers.recipientNotifier);
   options.announcements.celebrateOn('slack', handlers.celebration);
 
   if (socketMode) await app.start();
   logger.info({ team: workspace.teamId, mode: socketMode ? 'socket' : 'http' }, 'Slack connected');
+  groupMirror.start();
   return {
     routes: receiver?.router as Router | undefined,
     workspace,
-    settled: () => handlers.settled(),
+    groupMirror,
+    settled: async () => {
+      await handlers.settled();
+      await groupMirror.settled();
+    },
     async stop() {
       if (socketMode) await app.stop();
     },

@@ -70,6 +70,19 @@ export class SlackDirectory {
     return pending;
   }
 
+  /**
+   * The member a user of a mirrored user group is: a known one as stored (a sync names
+   * many people at once, so none is refreshed from Slack), anyone else on first sight.
+   */
+  async mirroredMember(workspace: SlackWorkspace, userId: string): Promise<Member> {
+    const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+    const known = await findIdentifiedMember(this.db, identity);
+    if (known) return known;
+    const user = await this.#usersInfo(userId);
+    this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
+    return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
+  }
+
   /** A mention resolver bound to one workspace, for one command. */
   resolverFor(workspace: SlackWorkspace): MentionResolver {
     return {

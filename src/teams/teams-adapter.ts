@@ -1,6 +1,7 @@
 import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
+import type { GroupMirror } from '../admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
@@ -8,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
+import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { TeamsHandlers } from './teams-handlers.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
@@ -54,6 +56,10 @@ export interface TeamsAdapterOptions {
 export interface TeamsBot {
   /** `POST /api/messages`, the Bot Framework messaging endpoint. */
   readonly routes: Router;
+  /** Mirrors the teams the bot is in as Plaudit groups (`groups sync`). */
+  readonly groupMirror: GroupMirror;
+  /** Resolves when the team mirrors running in the background have finished. */
+  settled(): Promise<void>;
 }
 
 /**
@@ -103,11 +109,13 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
   // In Teams the celebration is the answer itself; the port sends the personal messages.
   options.announcements.recipients.register(notifier);
+  const directory = new TeamsDirectory(db, teamsLogger, localMode);
+  const tenants = new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId);
   const handlers = new TeamsHandlers({
     router: options.router,
     services: options.services,
-    directory: new TeamsDirectory(db, teamsLogger, localMode),
-    tenants: new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId),
+    directory,
+    tenants,
     conversations,
     onGiven: options.onGiven,
     notifier,
@@ -122,6 +130,16 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     longRunningMessages: false,
   });
   handlers.register(app);
+  const groupMirror = new TeamsGroupMirror({
+    db,
+    adapter,
+    appId,
+    directory,
+    tenants,
+    conversations,
+    logger: teamsLogger,
+  });
+  groupMirror.register(app);
 
   const routes = express.Router();
   routes.post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
@@ -132,5 +150,5 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
     res.status(400).json({ error: 'bad_request', message: 'The body is not a JSON activity.' });
   }) as ErrorRequestHandler);
-  return { routes };
+  return { routes, groupMirror, settled: () => groupMirror.settled() };
 }

@@ -16,7 +16,7 @@ export interface TeamsAccount {
 }
 
 /** What `TeamsInfo.getMember` answers with (the fields Plaudit reads). */
-interface TeamsMemberDetails {
+export interface TeamsMemberDetails {
   id?: string;
   aadObjectId?: string;
   name?: string;
@@ -104,18 +104,36 @@ export class TeamsDirectory {
     if (!objectId) throw new Error(`Teams user ${account.id} has no Azure AD object id`);
     if (details.id && details.id !== objectId)
       await this.#rememberUserId(tenant, details.id, objectId);
-    const user: SightedUser = {
-      displayName: details.name?.trim() || account.name?.trim() || 'Teams user',
-      email: details.email?.trim().toLowerCase() || null,
-      status: 'active',
-      isGuest: details.userRole === 'guest',
-      isBot: false,
-    };
     return memberOnFirstSight(
       this.db,
       tenant.organizationId,
       this.#identity(tenant, objectId),
-      user,
+      sightedUser(details, account.name),
+    );
+  }
+
+  /**
+   * The member a person of a mirrored team is, from the record the team's member list
+   * carries (no lookup of their own): a known one as stored, anyone else on first sight.
+   * People of other tenants (a shared channel) are refused.
+   */
+  async mirroredMember(tenant: TeamsTenant, details: TeamsMemberDetails): Promise<Member> {
+    if (details.tenantId && details.tenantId.toLowerCase() !== tenant.tenantId) {
+      throw new Error(`Teams user ${details.id} is in another tenant`);
+    }
+    const objectId = details.aadObjectId;
+    if (!objectId) throw new Error(`Teams user ${details.id} has no Azure AD object id`);
+    if (details.id && details.id !== objectId) {
+      await this.#rememberUserId(tenant, details.id, objectId);
+    }
+    const identity = this.#identity(tenant, objectId);
+    const known = await findIdentifiedMember(this.db, identity);
+    if (known) return known;
+    return memberOnFirstSight(
+      this.db,
+      tenant.organizationId,
+      identity,
+      sightedUser(details, undefined),
     );
   }
 
@@ -175,4 +193,15 @@ export class TeamsDirectory {
       .execute();
     this.#mapped.add(key);
   }
+}
+
+/** How the Bot Connector's record of a person reads as a member's. */
+function sightedUser(details: TeamsMemberDetails, fallbackName: string | undefined): SightedUser {
+  return {
+    displayName: details.name?.trim() || fallbackName?.trim() || 'Teams user',
+    email: details.email?.trim().toLowerCase() || null,
+    status: 'active',
+    isGuest: details.userRole === 'guest',
+    isBot: false,
+  };
 }

@@ -21,10 +21,21 @@ export interface FakeTeamsUser {
   readonly tenantId?: string;
 }
 
+/** A team the bot is in: its General channel's id is the team's id. */
+export interface FakeTeam {
+  readonly id: string;
+  /** Changed by a test that renames the team. */
+  name: string;
+  readonly aadGroupId: string;
+  /** Its members' Teams user ids. */
+  members: string[];
+}
+
 /**
  * A local stand-in for the Bot Framework's HTTP APIs, recording what it receives:
  * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, new
- *   conversations, and members by Teams user id or Azure AD object id;
+ *   conversations, members by Teams user id or Azure AD object id, teams' details and
+ *   their members a page at a time (`pagedmembers`);
  * - the OpenID metadata and keys that sign channel tokens (`openIdMetadataUrl`);
  * - an Azure AD token endpoint that issues the bot's own tokens (`tokenUrl`).
  */
@@ -33,6 +44,11 @@ export class FakeBotConnector {
   readonly users = new Map<string, FakeTeamsUser>();
   readonly createdConversations: Array<Record<string, unknown>> = [];
   readonly memberLookups: string[] = [];
+  readonly teams = new Map<string, FakeTeam>();
+  /** The `pagedmembers` calls, by team id, in order. */
+  readonly pagedMemberCalls: string[] = [];
+  /** The most members one page holds, whatever page size is asked for. */
+  pageSizeCap = 2;
   /**
    * Statuses to answer, one per activity posted to a conversation, before the fake
    * accepts activities there again (403: the person blocked the bot; 502: a passing fault).
@@ -127,6 +143,39 @@ export class FakeBotConnector {
       const parameters = JSON.parse(body) as { members?: Array<{ id: string }> };
       this.createdConversations.push(parameters);
       return { status: 201, body: { id: `a:chat-with-${parameters.members?.[0]?.id}` } };
+    }
+    const team = /^\/teams\/v3\/teams\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && team) {
+      const known = this.teams.get(team[1] as string);
+      if (!known) return { status: 404, body: { error: { code: 'NotFound' } } };
+      return {
+        status: 200,
+        body: { id: known.id, name: known.name, aadGroupId: known.aadGroupId },
+      };
+    }
+    const paged = /^\/teams\/v3\/conversations\/([^/]+)\/pagedmembers$/.exec(path);
+    if (request.method === 'GET' && paged) {
+      const known = this.teams.get(paged[1] as string);
+      this.pagedMemberCalls.push(paged[1] as string);
+      if (!known) return { status: 404, body: { error: { code: 'NotFound' } } };
+      const query = new URL(request.url ?? '', 'http://fake').searchParams;
+      const size = Math.min(Number(query.get('pageSize') ?? 200), this.pageSizeCap);
+      const from = Number(query.get('continuationToken') ?? 0);
+      const members = known.members.slice(from, from + size).flatMap((id) => {
+        const user = this.users.get(id);
+        return user
+          ? [
+              {
+                ...user,
+                givenName: user.name,
+                userPrincipalName: user.email,
+                tenantId: user.tenantId,
+              },
+            ]
+          : [];
+      });
+      const next = from + size < known.members.length ? String(from + size) : undefined;
+      return { status: 200, body: { members, ...(next ? { continuationToken: next } : {}) } };
     }
     const member = /^\/teams\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/.exec(path);
     if (request.method === 'GET' && member) {

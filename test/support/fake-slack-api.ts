@@ -20,19 +20,30 @@ export interface SlackRefusal {
   times?: number;
 }
 
+/** What `usergroups.list` tells of a user group besides its users. */
+export interface FakeUserGroupInfo {
+  readonly handle: string;
+  readonly name?: string;
+  /** Set (seconds) once the user group is disabled. */
+  readonly date_delete?: number;
+}
+
 /** A user the fake knows; the fields `users.info` answers with. */
 export type FakeSlackUser = SlackUser & { id: string; name: string };
 
 /**
  * A local stand-in for the Slack Web API that records every call it receives. It answers
- * auth.test, users.info, usergroups.users.list, chat.postMessage, chat.postEphemeral,
+ * auth.test, users.info, usergroups.list, usergroups.users.list, chat.postMessage, chat.postEphemeral,
  * conversations.open, views.open and views.publish like Slack does, and takes the posts
  * Bolt sends to a command's response_url (`/respond/<id>`). `delays` slows a method down.
  */
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   readonly users = new Map<string, FakeSlackUser>();
+  /** User groups' users, by user group id. */
   readonly groups = new Map<string, string[]>();
+  /** User groups' handles and names (a group without one is listed with its id as handle). */
+  readonly groupInfo = new Map<string, FakeUserGroupInfo>();
   readonly delays = new Map<string, number>();
   readonly refusals: SlackRefusal[] = [];
   #server: Server | undefined;
@@ -98,6 +109,26 @@ export class FakeSlackApi {
         return user
           ? { ok: true, user: { team_id: this.team.id, ...user } }
           : { ok: false, error: 'user_not_found' };
+      }
+      case 'usergroups.list': {
+        const includeUsers = String(body.include_users) === 'true';
+        const includeDisabled = String(body.include_disabled) === 'true';
+        const usergroups = [...this.groups]
+          .map(([id, users]) => {
+            const info = this.groupInfo.get(id);
+            return {
+              id,
+              team_id: this.team.id,
+              is_usergroup: true,
+              handle: info?.handle ?? id.toLowerCase(),
+              name: info?.name ?? info?.handle ?? id,
+              date_delete: info?.date_delete ?? 0,
+              user_count: users.length,
+              ...(includeUsers ? { users } : {}),
+            };
+          })
+          .filter((group) => includeDisabled || group.date_delete === 0);
+        return { ok: true, usergroups };
       }
       case 'usergroups.users.list': {
         const users = this.groups.get(String(body.usergroup));

@@ -113,6 +113,48 @@ export function botInstalled(
   };
 }
 
+/** What a team's conversationUpdate says happened. */
+export interface TeamEvent {
+  readonly team: { readonly id: string; readonly name: string; readonly aadGroupId: string };
+  /** `teamMemberAdded`, `teamMemberRemoved`, `teamRenamed`, `teamDeleted`, … */
+  readonly eventType: string;
+  readonly membersAdded?: ReadonlyArray<{ readonly id: string; readonly aadObjectId?: string }>;
+  readonly membersRemoved?: ReadonlyArray<{ readonly id: string; readonly aadObjectId?: string }>;
+}
+
+/**
+ * The conversationUpdate Teams sends in a team's General channel (whose id is the team's)
+ * when the bot or people are added to the team or removed from it, or the team changes.
+ */
+export function teamUpdate(
+  scene: TeamsScene,
+  from: FakeTeamsUser,
+  event: TeamEvent,
+): Record<string, unknown> {
+  return {
+    type: 'conversationUpdate',
+    id: `f:${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: scene.serviceUrl,
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: scene.bot,
+    ...(event.membersAdded ? { membersAdded: event.membersAdded } : {}),
+    ...(event.membersRemoved ? { membersRemoved: event.membersRemoved } : {}),
+    conversation: {
+      id: event.team.id,
+      conversationType: 'channel',
+      tenantId: scene.tenantId,
+      isGroup: true,
+    },
+    channelData: {
+      eventType: event.eventType,
+      team: event.team,
+      tenant: { id: scene.tenantId },
+    },
+  };
+}
+
 /** Posts an activity to the bot's messaging endpoint, with a bearer token if given. */
 export async function postActivity(
   baseUrl: string,

@@ -1,5 +1,12 @@
 import type * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
+import { readProgramSettings } from '../admin/program-settings.ts';
+import {
+  opensSettingsForm,
+  settingsFormChange,
+  settingsFormValues,
+  settingsRefusalByField,
+} from '../admin/settings-form.ts';
 import type { Celebration } from '../core/announcements.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
@@ -18,6 +25,12 @@ import {
   messageLink,
   submissionAsCommand,
 } from './give-kudos-modal.ts';
+import {
+  SETTINGS_MODAL,
+  settingsModal,
+  settingsModalContext,
+  settingsModalValues,
+} from './settings-modal.ts';
 import { COMMAND_ACTION, escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
@@ -74,6 +87,7 @@ export class SlackHandlers {
     app.shortcut('give_kudos', (args) => this.#onShortcut(args));
     app.shortcut('give_kudos_for_message', (args) => this.#onShortcut(args));
     app.view(GIVE_KUDOS_MODAL, (args) => this.#onSubmission(args));
+    app.view(SETTINGS_MODAL, (args) => this.#onSettingsSubmission(args));
     app.action<bolt.BlockButtonAction>(
       { type: 'block_actions', action_id: COMMAND_BUTTON },
       (args) => this.#onCommandButton(args),
@@ -98,6 +112,13 @@ export class SlackHandlers {
       await ack();
       this.#followUps.start('the kudos modal', () =>
         this.#openModal(connected, command.trigger_id, { channel: command.channel_id }),
+      );
+      return;
+    }
+    if (opensSettingsForm(command.text)) {
+      await ack();
+      this.#followUps.start('the settings modal', () =>
+        this.#openSettings(connected, command, respond),
       );
       return;
     }
@@ -168,6 +189,44 @@ export class SlackHandlers {
       const answered = reply ?? (await work);
       await this.deps.notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
       this.#announce(answered);
+    });
+  }
+
+  /**
+   * The settings modal's submission becomes the `admin settings key=value …` command of the
+   * fields that changed, run as the person who submitted it: the command checks, refuses
+   * and audits. A refusal about a field is shown under it, with the modal left open.
+   */
+  async #onSettingsSubmission({
+    ack,
+    body,
+    view,
+    context,
+  }: bolt.SlackViewMiddlewareArgs & bolt.AllMiddlewareArgs) {
+    const connected = context.workspace as SlackWorkspace;
+    const modal = settingsModalContext(view.private_metadata);
+    const shown =
+      modal.shown ??
+      settingsFormValues(await readProgramSettings(this.deps.db, connected.organizationId));
+    const change = settingsFormChange(shown, settingsModalValues(view.state));
+    const work =
+      change.keys.length === 0
+        ? Promise.resolve(textReply('Nothing changed: the settings are as they were.'))
+        : this.#run(connected, body.user.id, {
+            text: change.command,
+            key: `slack:view:${view.id}`,
+            channel: modal.channel,
+          });
+    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
+    const errors = reply && settingsRefusalByField(reply, change.keys);
+    if (errors) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    this.#followUps.start('the settings modal', async () => {
+      const answered = reply ?? (await work);
+      await this.deps.notifier.toGiver(body.user.id, modal.channel, answered.text);
     });
   }
 
@@ -303,6 +362,32 @@ export class SlackHandlers {
       if (member) refreshes.push(home.changed(member, userId));
     }
     await Promise.all(refreshes);
+  }
+
+  /**
+   * Opens the settings modal for an admin, filled in with the settings now. Anyone else
+   * gets what the command itself answers them: a refusal, audited as one.
+   */
+  async #openSettings(
+    connected: SlackWorkspace,
+    command: bolt.SlashCommand,
+    respond: bolt.RespondFn,
+  ): Promise<void> {
+    const actor = await this.deps.directory.member(connected, command.user_id).catch(() => null);
+    if (!actor?.roles.includes('admin')) {
+      const reply = await this.#run(connected, command.user_id, {
+        text: unescapeSlackText(command.text),
+        key: `slack:${command.trigger_id}`,
+        channel: command.channel_id,
+      });
+      await respond(toMessage(reply));
+      return;
+    }
+    const settings = await readProgramSettings(this.deps.db, connected.organizationId);
+    await this.deps.client.views.open({
+      trigger_id: command.trigger_id,
+      view: settingsModal({ values: settingsFormValues(settings), channel: command.channel_id }),
+    });
   }
 
   async #openModal(

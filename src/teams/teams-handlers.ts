@@ -1,12 +1,19 @@
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { type Activity, ActivityTypes, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
+import { readProgramSettings } from '../admin/program-settings.ts';
+import {
+  opensSettingsForm,
+  settingsFormChange,
+  settingsFormValues,
+} from '../admin/settings-form.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { SETTINGS_FORM_VERB, settingsCard, settingsCardSubmission } from './settings-card.ts';
 import {
   COMMAND_FIELD,
   celebrationCard,
@@ -60,6 +67,9 @@ export class TeamsHandlers {
     app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
       this.#onCardSubmitted(context, data as GiveKudosSubmission),
     );
+    app.adaptiveCards.actionSubmit(SETTINGS_FORM_VERB, (context, _state, data) =>
+      this.#onSettingsSubmitted(context, data as Record<string, unknown>),
+    );
     app.activity(ActivityTypes.Message, (context) => this.#onMessage(context));
   }
 
@@ -105,6 +115,10 @@ export class TeamsHandlers {
       await this.#sendGiveCard(context, actor);
       return;
     }
+    if (opensSettingsForm(text)) {
+      await this.#sendSettingsCard(context, actor, text);
+      return;
+    }
     await this.#runAndAnswer(context, actor, text, mentionedPeople(context.activity));
   }
 
@@ -115,6 +129,26 @@ export class TeamsHandlers {
     const card = context.activity.replyToId;
     const key = card ? `teams:card:${context.activity.conversation.id}:${card}` : undefined;
     await this.#runAndAnswer(context, actor, text, mentions, key);
+  }
+
+  /**
+   * The settings card's submission becomes the `admin settings key=value …` command of the
+   * fields that changed, run as the person who submitted it: the command checks, refuses
+   * and audits, and its answer is the reply.
+   */
+  async #onSettingsSubmitted(context: TurnContext, data: Record<string, unknown>): Promise<void> {
+    const actor = await this.#actor(context);
+    const { shown, submitted } = settingsCardSubmission(data);
+    const change = settingsFormChange(
+      shown ??
+        settingsFormValues(await readProgramSettings(this.deps.services.db, actor.organizationId)),
+      submitted,
+    );
+    if (change.keys.length === 0) {
+      await context.sendActivity('Nothing changed: the settings are as they were.');
+      return;
+    }
+    await this.#runAndAnswer(context, actor, change.command, []);
   }
 
   async #onMembersAdded(context: TurnContext): Promise<void> {
@@ -234,6 +268,36 @@ export class TeamsHandlers {
         giveKudosCard({ values: settings.values, defaultAmount: settings.defaultAmount }),
       ],
     });
+  }
+
+  /**
+   * The settings card, for an admin, filled in with the settings now; asked for in a group
+   * chat or channel, it goes to the admin's own chat with the bot, like any private answer.
+   * Anyone else gets what the command itself answers them: a refusal, audited as one.
+   */
+  async #sendSettingsCard(context: TurnContext, actor: Member, text: string): Promise<void> {
+    if (!actor.roles.includes('admin')) {
+      await this.#runAndAnswer(context, actor, text, []);
+      return;
+    }
+    const settings = await readProgramSettings(this.deps.services.db, actor.organizationId);
+    const message = {
+      type: ActivityTypes.Message,
+      summary: 'Program settings',
+      attachments: [settingsCard({ values: settingsFormValues(settings) })],
+    };
+    if (conversationKind(context.activity.conversation.conversationType) !== 'personal') {
+      const tenant = this.#tenant(context);
+      const sent = await this.deps.notifier.tellMember(
+        { memberId: actor.id, organizationId: tenant.organizationId, tenantId: tenant.tenantId },
+        message,
+      );
+      if (sent) {
+        await context.sendActivity(`${actor.displayName}, I sent you the settings in our chat.`);
+        return;
+      }
+    }
+    await context.sendActivity(message);
   }
 
   #tenant(context: TurnContext): TeamsTenant {

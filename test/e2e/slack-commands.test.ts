@@ -182,10 +182,22 @@ describe('the Slack adapter over signed HTTP', () => {
 
   it('refuses bots, deactivated people, guests and yourself, and answers usage errors', async () => {
     const before = await recognitions();
+    // The first person the workspace's organization saw is its admin; refusals name them.
+    const { rows: admins } = await sql<{ display_name: string }>`
+      select display_name from members
+      where 'admin' = any(roles) and organization_id = (select organization_id
+        from platform_identities where platform = 'slack' and tenant_id = ${teamId} limit 1)`.execute(
+      plaudit.db,
+    );
+    expect(admins).toHaveLength(1);
+    const admin = admins[0]?.display_name;
     const cases: Array<[string, string]> = [
       ['<@UBOTTY> 5 for deploys', 'Deploy Bot is a bot; kudos are for people.'],
       ['<@UGONE> 5 for the past', 'Gone is no longer active here, so they cannot receive kudos.'],
-      ['<@UGUEST> 5 for helping', 'Guest is a guest, and guests cannot receive kudos here.'],
+      [
+        '<@UGUEST> 5 for helping',
+        `Guest is a guest, and guests cannot receive kudos here; ask ${admin} (admin) if that should change.`,
+      ],
       [
         '<@ULI> <@UANA> 5 for us',
         'You cannot give kudos to yourself. Nobody was credited; send it again without yourself.',

@@ -254,6 +254,13 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       plaudit.db,
     );
     const before = await ledgerRows();
+    // The first person the tenant's organization saw is its admin; refusals name them.
+    const { rows: admins } = await sql<{ display_name: string }>`
+      select display_name from members
+      where 'admin' = any(roles) and organization_id = (select organization_id
+        from platform_identities where user_id = ${guest.aadObjectId} limit 1)`.execute(plaudit.db);
+    expect(admins).toHaveLength(1);
+    const admin = admins[0]?.display_name;
     const cases: Array<[string, FakeTeamsUser[], string]> = [
       [
         '<at>Gone Gabriel</at> 5 for the past',
@@ -283,7 +290,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       [
         '<at>Gil Guest</at> 5 for helping',
         [guest],
-        'Gil Guest is a guest, and guests cannot receive kudos here.',
+        `Gil Guest is a guest, and guests cannot receive kudos here; ask ${admin} (admin) if that should change.`,
       ],
       [
         '<at>Nobody</at> 5 for x',

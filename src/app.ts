@@ -1,16 +1,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 import { registerAdminCommands } from './admin/admin-commands.ts';
 import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
+import type { GroupMirror } from './admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createConnectedOrganization } from './directory/organizations.ts';
+import { apiRouter } from './http/api/api-router.ts';
+import { seedDeploymentToken } from './http/api/deployment-token.ts';
+import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
@@ -49,6 +53,10 @@ export interface StartOptions {
    * TEAMS_APP_PASSWORD) unless given. Tests point it at a local token endpoint.
    */
   readonly teamsCredentials?: TeamsCredentialsFactory;
+  /** Where the logs go; standard output unless given. Tests read them from here. */
+  readonly logDestination?: DestinationStream;
+  /** Where local mode prints its API token; standard output unless given. */
+  readonly print?: (line: string) => void;
 }
 
 /** The composition root: opens the database, migrates it, and serves HTTP. */
@@ -56,7 +64,20 @@ export async function startPlaudit(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningPlaudit> {
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.password', '*.token', '*.secret'] });
+  const logger = pino(
+    {
+      level: config.LOG_LEVEL,
+      redact: [
+        '*.password',
+        '*.token',
+        '*.secret',
+        'headers.authorization',
+        '*.headers.authorization',
+        '*.*.headers.authorization',
+      ],
+    },
+    options.logDestination,
+  );
   const db = await openDatabase(
     config.DATABASE_URL
       ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
@@ -78,7 +99,10 @@ export async function startPlaudit(
   const jobs = openJobs(config, logger);
   const desk = new RewardDesk(db, services.ledger, jobs, logger);
   registerRewardCommands(router, desk);
+  // Each chat adapter adds its mirror of Slack user groups or Teams teams as it starts.
+  const groupMirrors: GroupMirror[] = [];
   const admin: AdminServices = {
+    groupMirrors,
     db,
     ledger: services.ledger,
     settings: services.settings,
@@ -112,6 +136,7 @@ export async function startPlaudit(
       organizationId,
     });
     organizationId ??= slack.workspace.organizationId;
+    groupMirrors.push(slack.groupMirror);
     if (slack.routes) mount.push(slack.routes);
   }
   if (local) {
@@ -141,6 +166,7 @@ export async function startPlaudit(
       credentials: options.teamsCredentials,
     });
     mount.push(teams.routes);
+    groupMirrors.push(teams.groupMirror);
   }
   if (config.PLAUDIT_ROLE === 'all') {
     startWorkers({ db, services, jobs, logger });
@@ -161,6 +187,21 @@ export async function startPlaudit(
   ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
   mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
+  if (organizationId !== undefined) {
+    await seedDeploymentToken({
+      db,
+      organizationId,
+      adminToken: config.PLAUDIT_ADMIN_TOKEN,
+      local,
+      logger,
+      print: options.print ?? ((line) => process.stdout.write(line)),
+    });
+  }
+  const rateLimiter = openRateLimiter(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, limit: config.API_RATE_LIMIT },
+    logger,
+  );
+  mount.push(apiRouter({ services: admin, rateLimiter, logger }));
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
@@ -175,6 +216,7 @@ export async function startPlaudit(
       ...(slack?.routes ? { slack: `${url}/slack/events` } : {}),
       ...(teams ? { teams: `${url}/api/messages` } : {}),
       ...(local ? { console: `${url}/console` } : {}),
+      api: `${url}/api/v1/openapi.json`,
     },
     'Plaudit is listening',
   );
@@ -186,16 +228,19 @@ export async function startPlaudit(
     jobs,
     async settled() {
       await slack?.settled();
+      await teams?.settled();
       await relay.settled();
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await slack?.settled();
+      await teams?.settled();
       await relay.stop();
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
+      await rateLimiter.close();
       await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');

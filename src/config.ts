@@ -71,6 +71,16 @@ export const configSchema = z.object({
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
   /**
+   * Requests per minute each API token may make to /api/v1 (counted in Redis across web
+   * processes when REDIS_URL is set); more get 429 with Retry-After. @defaultValue 600
+   */
+  API_RATE_LIMIT: z.coerce
+    .number({ message: 'a whole number of requests per minute from 1 to 1000000' })
+    .int({ message: 'a whole number of requests per minute from 1 to 1000000' })
+    .min(1, { message: 'a whole number of requests per minute from 1 to 1000000' })
+    .max(1_000_000, { message: 'a whole number of requests per minute from 1 to 1000000' })
+    .default(600),
+  /**
    * The shared secret that signs redemption webhooks (`X-Plaudit-Signature`); rewards
    * fulfilled by webhook need it. Unset: such redemptions wait for HR, then expire.
    */

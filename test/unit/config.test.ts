@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       PLAUDIT_ROLE: 'all',
       JOBS_LOCK_MS: 30000,
       PLAUDIT_ADMIN_TOKEN: undefined,
+      API_RATE_LIMIT: 600,
       PLAUDIT_DATA_DIR: './.plaudit',
       HOST: '127.0.0.1',
       PORT: 3000,

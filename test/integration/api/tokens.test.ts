@@ -1,0 +1,457 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiToken, newTokenSecret, revokeApiToken } from '../../../src/admin/api-tokens.ts';
+import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
+import { parseConfig } from '../../../src/config.ts';
+import type { Database } from '../../../src/db/database.ts';
+import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
+import { type ApiPlaudit, startApiPlaudit } from './api-plaudit.ts';
+
+/** Everything a running Plaudit logs, as text. */
+function logCapture() {
+  const lines: string[] = [];
+  return {
+    destination: { write: (line: string) => void lines.push(line) },
+    text: () => lines.join(''),
+  };
+}
+
+const api = (
+  plaudit: RunningPlaudit,
+  path: string,
+  init: RequestInit & { secret?: string } = {},
+) => {
+  const { secret, ...rest } = init;
+  return fetch(`${plaudit.url}/api/v1${path}`, {
+    ...rest,
+    headers: {
+      ...(secret !== undefined && { authorization: `Bearer ${secret}` }),
+      ...(rest.body !== undefined && { 'content-type': 'application/json' }),
+      ...(rest.headers as Record<string, string> | undefined),
+    },
+  });
+};
+
+async function auditRows(db: Database, organizationId: number) {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .execute();
+}
+
+describe('API tokens', () => {
+  let running: ApiPlaudit;
+  let plaudit: RunningPlaudit;
+  let org: ApiOrganization;
+  const logs = logCapture();
+
+  beforeAll(async () => {
+    running = await startApiPlaudit({ LOG_LEVEL: 'trace' }, { logDestination: logs.destination });
+    plaudit = running.plaudit;
+    org = await createApiOrganization(plaudit.db);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  it('refuses a missing, malformed, unknown or revoked token with 401, and says no more', async () => {
+    const revoked = await createApiToken(plaudit.db, org.adminActor, {
+      name: 'old',
+      role: 'admin',
+    });
+    if (!revoked.ok) throw new Error(revoked.message);
+    expect((await api(plaudit, '/members', { secret: revoked.value.secret })).status).toBe(200);
+    expect((await revokeApiToken(plaudit.db, org.adminActor, revoked.value.token.id)).ok).toBe(
+      true,
+    );
+    const unknown = newTokenSecret();
+    const cases: Array<[string, Record<string, string>]> = [
+      ['missing', {}],
+      ['empty', { authorization: '' }],
+      [
+        'basic',
+        {
+          authorization: `Basic ${Buffer.from(`x:${org.tokens.admin.secret}`).toString('base64')}`,
+        },
+      ],
+      ['no scheme', { authorization: org.tokens.admin.secret }],
+      [
+        'two values',
+        { authorization: `Bearer ${org.tokens.admin.secret} ${org.tokens.admin.secret}` },
+      ],
+      ['too short', { authorization: 'Bearer plaudit_short' }],
+      ['spaces only', { authorization: 'Bearer    ' }],
+      ['unknown', { authorization: `Bearer ${unknown}` }],
+      ['altered', { authorization: `Bearer ${org.tokens.admin.secret.slice(0, -1)}A` }],
+      ['revoked', { authorization: `Bearer ${revoked.value.secret}` }],
+    ];
+    for (const [label, headers] of cases) {
+      const response = await api(plaudit, '/members', { headers });
+      expect(response.status, label).toBe(401);
+      expect(response.headers.get('www-authenticate'), label).toBe('Bearer realm="Plaudit API"');
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body.error, label).toBe('unauthorized');
+      expect(JSON.stringify(body), label).not.toContain(unknown);
+      expect(JSON.stringify(body), label).not.toContain(revoked.value.secret);
+    }
+    // The good token still works: the refusals above were about the tokens.
+    expect((await api(plaudit, '/members', { secret: org.tokens.admin.secret })).status).toBe(200);
+  });
+
+  it('refuses an HR token on admin routes with 403, audits the attempt, and changes nothing', async () => {
+    const hr = org.tokens.hr.secret;
+    const rulesBefore = await (await api(plaudit, '/rules', { secret: hr })).json();
+
+    const read = await api(plaudit, '/audit', { secret: hr });
+    expect(read.status).toBe(403);
+    expect(await read.json()).toEqual({
+      error: 'not_admin',
+      message: 'Only admins can read the audit log; ask an admin if this needs doing.',
+    });
+    const write = await api(plaudit, '/rules/give', {
+      secret: hr,
+      method: 'PUT',
+      body: JSON.stringify({ kind: 'only', roles: ['hr'] }),
+    });
+    expect(write.status).toBe(403);
+    const adjust = await api(plaudit, '/adjustments', {
+      secret: hr,
+      method: 'POST',
+      headers: { 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ memberId: org.members.member.id, amount: -3, reason: 'no' }),
+    });
+    expect(adjust.status).toBe(403);
+    // And the other way round: an admin token may not decide redemptions.
+    const decide = await api(plaudit, `/redemptions/${org.heldRedemptionId}/decisions`, {
+      secret: org.tokens.admin.secret,
+      method: 'POST',
+      body: JSON.stringify({ decision: 'fulfil' }),
+    });
+    expect(decide.status).toBe(403);
+    expect(((await decide.json()) as { error: string }).error).toBe('not_hr');
+
+    const refused = (await auditRows(plaudit.db, org.organizationId)).filter(
+      (row) => row.outcome === 'refused',
+    );
+    expect(
+      refused.slice(-4).map((row) => ({
+        action: row.action,
+        target: row.target,
+        code: row.refusal_code,
+        token: row.actor_token_id,
+        via: row.via,
+      })),
+    ).toEqual([
+      { action: 'api.read', target: null, code: 'not_admin', token: org.tokens.hr.id, via: 'api' },
+      {
+        action: 'rule.set',
+        target: 'rule:give',
+        code: 'not_admin',
+        token: org.tokens.hr.id,
+        via: 'api',
+      },
+      {
+        action: 'adjustment.deduct',
+        target: `member:${org.members.member.id}`,
+        code: 'not_admin',
+        token: org.tokens.hr.id,
+        via: 'api',
+      },
+      {
+        action: 'redemption.fulfil',
+        target: `redemption:${org.heldRedemptionId}`,
+        code: 'not_hr',
+        token: org.tokens.admin.id,
+        via: 'api',
+      },
+    ]);
+    expect(await (await api(plaudit, '/rules', { secret: hr })).json()).toEqual(rulesBefore);
+    const adjustments = await plaudit.db
+      .selectFrom('ledger_transfers')
+      .select('id')
+      .where('organization_id', '=', org.organizationId)
+      .where('kind', '=', 'adjustment')
+      .execute();
+    expect(adjustments).toEqual([]);
+    const held = await plaudit.db
+      .selectFrom('redemptions')
+      .select('status')
+      .where('id', '=', org.heldRedemptionId)
+      .executeTakeFirstOrThrow();
+    expect(held.status).toBe('held');
+  });
+
+  it('shows a new secret in the create response only: not in lists, the audit log, the database or the logs', async () => {
+    const created = await api(plaudit, '/tokens', {
+      secret: org.tokens.admin.secret,
+      method: 'POST',
+      body: JSON.stringify({ name: 'payroll sync', role: 'hr' }),
+    });
+    expect(created.status).toBe(201);
+    const { token, secret } = (await created.json()) as {
+      token: { id: number; hint: string; name: string; role: string };
+      secret: string;
+    };
+    expect(secret).toMatch(/^plaudit_[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatchObject({ name: 'payroll sync', role: 'hr', hint: secret.slice(-4) });
+    // It works, as an HR token.
+    expect((await api(plaudit, '/redemptions', { secret })).status).toBe(200);
+
+    const reads = [
+      await api(plaudit, '/tokens', { secret: org.tokens.admin.secret }),
+      await api(plaudit, `/tokens/${token.id}`, { secret: org.tokens.admin.secret }),
+      await api(plaudit, '/audit?limit=1000', { secret: org.tokens.admin.secret }),
+      await api(plaudit, '/audit?limit=1000&format=csv', { secret: org.tokens.admin.secret }),
+    ];
+    for (const read of reads) {
+      expect(read.status).toBe(200);
+      const text = await read.text();
+      expect(text).toContain(token.hint);
+      expect(text).not.toContain(secret);
+    }
+    const row = await plaudit.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', token.id)
+      .executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(secret);
+    const audit = await auditRows(plaudit.db, org.organizationId);
+    expect(
+      audit.some(
+        (entry) => entry.action === 'token.create' && entry.target === `token:${token.id}`,
+      ),
+    ).toBe(true);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(audit)).not.toContain(org.tokens.admin.secret);
+
+    const revoked = await api(plaudit, `/tokens/${token.id}`, {
+      secret: org.tokens.admin.secret,
+      method: 'DELETE',
+    });
+    expect(revoked.status).toBe(200);
+    expect((await api(plaudit, '/redemptions', { secret })).status).toBe(401);
+
+    // The logs saw every request above (at trace level) and none of the secrets.
+    expect(logs.text().length).toBeGreaterThan(0);
+    for (const each of [secret, org.tokens.admin.secret, org.tokens.hr.secret]) {
+      expect(logs.text()).not.toContain(each);
+    }
+  });
+
+  it('marks a token used, at most once a minute', async () => {
+    const made = await createApiToken(plaudit.db, org.adminActor, { name: 'used', role: 'admin' });
+    if (!made.ok) throw new Error(made.message);
+    const lastUsed = async () =>
+      (
+        await plaudit.db
+          .selectFrom('api_tokens')
+          .select('last_used_at')
+          .where('id', '=', made.value.token.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    await api(plaudit, '/members', { secret: made.value.secret });
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await api(plaudit, '/members', { secret: made.value.secret });
+    expect(await lastUsed()).toEqual(first);
+  });
+});
+
+const seededTokens = (plaudit: RunningPlaudit, organizationId: number) =>
+  plaudit.db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'hint', 'revoked_at'])
+    .where('organization_id', '=', organizationId)
+    .where('seeded', '=', true)
+    .orderBy('id')
+    .execute();
+
+describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
+  // A Slack deployment of its own workspace: an organization no other test starts.
+  const fake = new FakeSlackApi({
+    id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+    name: 'Tokens',
+    botUserId: 'UBOT',
+  });
+  beforeAll(async () => {
+    await fake.start();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  const start = async (adminToken: string) => {
+    const logs = logCapture();
+    const running = await startApiPlaudit(
+      { LOG_LEVEL: 'debug', PLAUDIT_ADMIN_TOKEN: adminToken },
+      { logDestination: logs.destination, print: () => expect.fail('only local mode prints') },
+      fake,
+    );
+    return { plaudit: running.plaudit, logs };
+  };
+
+  it('seeds it as an admin token of the deployment, once; a changed one replaces it', async () => {
+    const first = randomBytes(24).toString('hex');
+    const second = randomBytes(24).toString('hex');
+
+    let run = await start(first);
+    const organizationId = run.plaudit.slack?.workspace.organizationId as number;
+    expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(200);
+    const [only, ...others] = await seededTokens(run.plaudit, organizationId);
+    expect(others).toEqual([]);
+    expect(only).toMatchObject({
+      name: 'PLAUDIT_ADMIN_TOKEN',
+      hint: first.slice(-4),
+      revoked_at: null,
+    });
+    await run.plaudit.close();
+
+    run = await start(first);
+    expect(await seededTokens(run.plaudit, organizationId)).toEqual([only]);
+    expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(200);
+    await run.plaudit.close();
+
+    run = await start(second);
+    try {
+      expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(401);
+      expect((await api(run.plaudit, '/tokens', { secret: second })).status).toBe(200);
+      const all = await seededTokens(run.plaudit, organizationId);
+      expect(all.map((token) => [token.hint, token.revoked_at === null])).toEqual([
+        [first.slice(-4), false],
+        [second.slice(-4), true],
+      ]);
+      expect(run.logs.text()).toContain('Plaudit is listening');
+      expect(run.logs.text()).not.toContain(second);
+    } finally {
+      await run.plaudit.close();
+    }
+  });
+});
+
+describe('the first token in local mode, printed at start', () => {
+  // A database of its own: every local-mode start replaces the demo organization's token,
+  // and other tests start local mode on the shared database.
+  const name = `plaudit_tokens_${randomUUID().replaceAll('-', '')}`;
+  const url = new URL(inject('databaseUrl'));
+  const server = new pg.Client({ connectionString: url.href });
+  url.pathname = `/${name}`;
+  beforeAll(async () => {
+    await server.connect();
+    await server.query(`create database ${name}`);
+  });
+  afterAll(async () => {
+    await server.query(`drop database if exists ${name} with (force)`);
+    await server.end();
+  });
+
+  const start = async () => {
+    const printed: string[] = [];
+    const logs = logCapture();
+    const plaudit = await startPlaudit(
+      parseConfig({ PORT: '0', LOG_LEVEL: 'debug', DATABASE_URL: url.href }),
+      { logDestination: logs.destination, print: (line) => void printed.push(line) },
+    );
+    return { plaudit, printed, logs };
+  };
+
+  // The embedded database takes seconds to start, its first start (all migrations) most.
+  it('prints a new admin token at each start, never logs it, and retires the one before', {
+    timeout: 120_000,
+  }, async () => {
+    const line =
+      /^API token for local mode \(admin, replaced at each start\): (plaudit_[A-Za-z0-9_-]{43})\n$/;
+    let run = await start();
+    expect(run.printed).toHaveLength(1);
+    const first = line.exec(run.printed[0] ?? '')?.[1] as string;
+    expect(first, run.printed[0]).toBeDefined();
+    expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(200);
+    expect(run.logs.text()).toContain('Plaudit is listening');
+    expect(run.logs.text()).not.toContain(first);
+    await run.plaudit.close();
+
+    run = await start();
+    try {
+      const second = line.exec(run.printed[0] ?? '')?.[1] as string;
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
+      expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(401);
+      expect((await api(run.plaudit, '/tokens', { secret: second })).status).toBe(200);
+      expect(run.logs.text()).not.toContain(second);
+    } finally {
+      await run.plaudit.close();
+    }
+  });
+});
+
+describe('the rate limit per token', () => {
+  const prefix = `test-api-rate-${randomUUID()}`;
+  afterAll(async () => {
+    const redis = new Redis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const start = (extra: Record<string, string>, fake?: FakeSlackApi) =>
+    startApiPlaudit({ API_RATE_LIMIT: '3', ...extra }, {}, fake);
+
+  it('is counted in Redis across web processes: the fourth request in a minute gets 429', async () => {
+    const redisConfig = {
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: prefix,
+      // Web processes: no worker here takes (or runs) other tests' jobs.
+      PLAUDIT_ROLE: 'web',
+    };
+    // Two web processes of one deployment.
+    const fake = await new FakeSlackApi({
+      id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      name: 'Rate',
+      botUserId: 'UBOT',
+    }).start();
+    const one = (await start(redisConfig, fake)).plaudit;
+    const two = (await start(redisConfig, fake)).plaudit;
+    try {
+      const org = await createApiOrganization(one.db);
+      const secret = org.tokens.admin.secret;
+      expect((await api(one, '/members', { secret })).status).toBe(200);
+      expect((await api(two, '/members', { secret })).status).toBe(200);
+      const third = await api(one, '/members', { secret });
+      expect(third.status).toBe(200);
+      expect(third.headers.get('ratelimit-remaining')).toBe('0');
+      const fourth = await api(two, '/members', { secret });
+      expect(fourth.status).toBe(429);
+      const retryAfter = Number(fourth.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(((await fourth.json()) as { error: string }).error).toBe('rate_limited');
+      // Another token has its own count.
+      expect((await api(one, '/members', { secret: org.tokens.hr.secret })).status).toBe(200);
+    } finally {
+      await one.close();
+      await two.close();
+      await fake.stop();
+    }
+  });
+
+  it('is counted in memory without Redis', async () => {
+    const running = await start({});
+    const { plaudit } = running;
+    try {
+      const org = await createApiOrganization(plaudit.db);
+      const statuses = [];
+      for (let request = 0; request < 4; request++) {
+        statuses.push((await api(plaudit, '/groups', { secret: org.tokens.hr.secret })).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import type { Command } from '../core/command.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { AdminServices } from './admin-services.ts';
+import { FirstAdmin } from './first-admin.ts';
 
 /** One `/kudos admin <verb> …` subcommand. */
 export interface AdminVerb {
@@ -28,7 +29,10 @@ export function adminUsage(commandName: string, verbs: readonly AdminVerb[]): st
     .join('\n');
 }
 
-/** Registers `/kudos admin …`, routing by the word after `admin`. */
+/**
+ * Registers `/kudos admin …`, routing by the word after `admin`, and makes the first
+ * person to use an organization its admin.
+ */
 export function registerAdminCommands(
   router: CommandRouter,
   services: AdminServices,
@@ -41,6 +45,7 @@ export function registerAdminCommands(
       byName.set(name, verb);
     }
   }
+  router.checkActor(new FirstAdmin(services.db).check);
   router.register({
     name: 'admin',
     usage: '<command>',

@@ -8,6 +8,7 @@ export type AdminRefusalCode =
   | 'last_admin'
   | 'unknown_member'
   | 'unknown_role'
+  | 'not_eligible'
   | 'invalid_setting'
   | 'invalid_rule'
   | 'invalid_adjustment'

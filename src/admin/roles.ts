@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
 import { requireRole } from './access.ts';
 import type { AdminActor } from './admin-actor.ts';
-import { type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
+import { type AdminRefusal, type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
 import { writeAudit } from './audit-log.ts';
 
 export const ROLES: readonly MemberRole[] = ['member', 'admin', 'hr'];
@@ -50,35 +50,30 @@ export async function changeRole(
     return adminRefusal('unknown_role', 'Everyone is a member; grant or revoke admin or hr.');
   }
   return db.transaction().execute(async (trx) => {
+    // Only admins who can act count: a leaver or a bot holding the role helps nobody.
     const admins = await trx
       .selectFrom('members')
       .select('id')
       .where('organization_id', '=', actor.organizationId)
       .where(sql<boolean>`'admin' = any(roles)`)
+      .where('status', '=', 'active')
+      .where('is_bot', '=', false)
       .orderBy('id')
-      .forUpdate()
+      .forNoKeyUpdate()
       .execute();
     const member = await trx
       .selectFrom('members')
-      .select(['id', 'display_name', 'roles'])
+      .select(['id', 'display_name', 'roles', 'is_bot', 'is_guest'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', change.memberId)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!member) {
       return adminRefusal('unknown_member', `There is no member ${change.memberId} here.`);
     }
     const before = sortRoles(member.roles);
-    if (
-      change.change === 'revoke' &&
-      change.role === 'admin' &&
-      admins.length === 1 &&
-      admins[0]?.id === member.id
-    ) {
-      const refusal = adminRefusal(
-        'last_admin',
-        `${member.display_name} is the last admin; make someone else admin first.`,
-      );
+    const refusal = refusedChange(change, member, admins);
+    if (refusal) {
       await writeAudit(trx, actor, {
         action,
         target,
@@ -107,6 +102,28 @@ export async function changeRole(
   });
 }
 
+/** Why a role change cannot be made: a bot or guest given a role, or the last admin's taken. */
+function refusedChange(
+  change: RoleChange,
+  member: { id: number; display_name: string; is_bot: boolean; is_guest: boolean },
+  admins: ReadonlyArray<{ id: number }>,
+): AdminRefusal | undefined {
+  if (change.change === 'grant' && (member.is_bot || member.is_guest)) {
+    return adminRefusal(
+      'not_eligible',
+      `${member.display_name} is ${member.is_bot ? 'a bot' : 'a guest'}; only people of the organization can be ${change.role === 'admin' ? 'admins' : 'in HR'}.`,
+    );
+  }
+  const lastAdmin = admins.length === 1 && admins[0]?.id === member.id;
+  if (change.change === 'revoke' && change.role === 'admin' && lastAdmin) {
+    return adminRefusal(
+      'last_admin',
+      `${member.display_name} is the last admin; make someone else admin first.`,
+    );
+  }
+  return undefined;
+}
+
 /** Everyone who holds a role beyond `member`, by name. */
 export async function listRoleHolders(
   db: Database,
@@ -129,9 +146,8 @@ export async function listRoleHolders(
 
 /**
  * Makes a member the organization's admin when it has none: the first person to use a
- * new organization. Runs in the transaction that created the member; the organization's
- * row is locked (without blocking inserts that reference it), so two first users at
- * once make one admin.
+ * new organization. The organization's row is locked (without blocking inserts that
+ * reference it), so two first users at once make one admin.
  */
 export async function adminIfFirst(
   trx: Database,

@@ -3,6 +3,12 @@ import { type Reply, textReply } from './reply.ts';
 
 export type CommandHandler = (command: Command, args: string) => Promise<Reply>;
 
+/**
+ * Looks at who runs a command before it is routed, and answers with them as they are to
+ * act (the first person to use an organization is made its admin).
+ */
+export type ActorCheck = (actor: Command['actor']) => Promise<Command['actor']>;
+
 export interface Subcommand {
   /** The first word that selects it, lower-case. */
   readonly name: string;
@@ -20,6 +26,7 @@ export interface Subcommand {
 export class CommandRouter {
   readonly #byName = new Map<string, Subcommand>();
   readonly #subcommands: Subcommand[] = [];
+  readonly #actorChecks: ActorCheck[] = [];
 
   constructor(private readonly fallback: CommandHandler) {}
 
@@ -32,11 +39,22 @@ export class CommandRouter {
     return this;
   }
 
+  /** Runs `check` on every command's actor before routing it. */
+  checkActor(check: ActorCheck): this {
+    this.#actorChecks.push(check);
+    return this;
+  }
+
   get subcommands(): readonly Subcommand[] {
     return this.#subcommands;
   }
 
-  async route(command: Command): Promise<Reply> {
+  async route(asked: Command): Promise<Reply> {
+    let command = asked;
+    for (const check of this.#actorChecks) {
+      const actor = await check(command.actor);
+      if (actor !== command.actor) command = { ...command, actor };
+    }
     const text = command.text.trim();
     const [first = '', ...rest] = text.split(/\s+/);
     const subcommand = this.#byName.get(first.toLowerCase());

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { adminIfFirst } from '../admin/roles.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberStatus } from '../db/tables.ts';
 import {
@@ -23,7 +22,6 @@ class LinkedElsewhere extends Error {}
  * The member a platform user is, made on first sight: an existing member of the
  * organization with the same email is joined (one person, one balance, whatever the
  * platform), otherwise a member is created; either way the identity is linked to them.
- * The first person an organization sees becomes its admin.
  * Safe against a concurrent first sight of the same user in another process: the loser
  * rolls back and takes the winner's member.
  */
@@ -49,10 +47,6 @@ export async function memberOnFirstSight(
           );
         }
         member = created.value;
-        const person = !member.isBot && !member.isGuest && user.status === 'active';
-        if (person && (await adminIfFirst(trx, organizationId, member.id))) {
-          member = { ...member, roles: [...member.roles, 'admin'] };
-        }
         if (user.status === 'deactivated') {
           await trx
             .updateTable('members')

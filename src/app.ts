@@ -201,7 +201,14 @@ export async function startPlaudit(
     { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, limit: config.API_RATE_LIMIT },
     logger,
   );
-  mount.push(apiRouter({ services: admin, rateLimiter, logger }));
+  mount.push(
+    apiRouter({
+      services: admin,
+      rateLimiter,
+      authFailureLimit: config.API_AUTH_FAILURE_LIMIT,
+      logger,
+    }),
+  );
   const app = createHttpApp({ db, logger, mount });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

@@ -81,6 +81,20 @@ export const configSchema = z.object({
     .max(1_000_000, { message: 'a whole number of requests per minute from 1 to 1000000' })
     .default(600),
   /**
+   * Failed authentications per minute one client address may make to /api/v1 (a bearer
+   * value that is malformed, unknown or revoked). Past it, every request from that address
+   * with an Authorization header gets 429 with Retry-After, a valid token too, and no token
+   * is looked up: a guess cannot be told from a hit. The address is the connection's
+   * (Express's `trust proxy` is not set), so behind a reverse proxy all clients share one.
+   * @defaultValue 30
+   */
+  API_AUTH_FAILURE_LIMIT: z.coerce
+    .number({ message: 'a whole number of failures per minute from 1 to 1000000' })
+    .int({ message: 'a whole number of failures per minute from 1 to 1000000' })
+    .min(1, { message: 'a whole number of failures per minute from 1 to 1000000' })
+    .max(1_000_000, { message: 'a whole number of failures per minute from 1 to 1000000' })
+    .default(30),
+  /**
    * The shared secret that signs redemption webhooks (`X-Plaudit-Signature`); rewards
    * fulfilled by webhook need it. Unset: such redemptions wait for HR, then expire.
    */

@@ -5,11 +5,12 @@ import { ADJUST_VERB, REVERSE_VERB } from './points-commands.ts';
 import { ROLES_VERB } from './role-commands.ts';
 import { ALLOW_GIVE_VERB, ALLOW_RECEIVE_VERB, DENY_VERB, RULES_VERB } from './rule-commands.ts';
 import { SETTINGS_VERB } from './settings-command.ts';
+import { TOKENS_VERB } from './token-commands.ts';
 
 /**
  * Every `/kudos admin` verb, in the order help lists them. Each feature adds its own
  * here: `allow-give`, `allow-receive`, `deny`, `settings`, `roles`, `adjust`, `reverse`,
- * `groups`, `audit`.
+ * `groups`, `audit`, `tokens`.
  */
 export const ADMIN_VERBS: readonly AdminVerb[] = [
   ALLOW_GIVE_VERB,
@@ -22,4 +23,5 @@ export const ADMIN_VERBS: readonly AdminVerb[] = [
   REVERSE_VERB,
   GROUPS_VERB,
   AUDIT_VERB,
+  TOKENS_VERB,
 ];

@@ -16,7 +16,7 @@ const ACTION = /^[a-z_]+\.[a-z_]+$/;
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** "2026-05-01 14:03", in the organization's time zone. */
-function when(at: Date, timezone: string): string {
+export function when(at: Date, timezone: string): string {
   let format = formats.get(timezone);
   if (!format) {
     format = new Intl.DateTimeFormat('sv-SE', {

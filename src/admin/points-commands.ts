@@ -43,26 +43,21 @@ export function parseAdjust(
 
 async function adjust(services: AdminServices, command: Command, args: string): Promise<Reply> {
   const parsed = parseAdjust(args, command);
-  if (typeof parsed === 'string') {
-    const action = /(?<=^|\s)[-\u2212\u2013]\d/u.test(args)
-      ? 'adjustment.deduct'
-      : 'adjustment.grant';
-    const denied = await refuseUnlessAdmin(services, command, 'grant or deduct points', {
-      action,
-      wanted: { text: args },
-    });
-    return denied ?? textReply(parsed, { outcome: 'usage', code: 'usage' });
-  }
+  const deducting =
+    typeof parsed === 'string' ? /(?<=^|\s)[-\u2212\u2013]\d/u.test(args) : parsed.amount < 0;
+  // Checked before anyone is looked up: resolving a mention may make a member on first
+  // sight, and a refused command must change nothing.
+  const denied = await refuseUnlessAdmin(services, command, 'grant or deduct points', {
+    action: deducting ? 'adjustment.deduct' : 'adjustment.grant',
+    wanted: { text: args },
+  });
+  if (denied) return denied;
+  if (typeof parsed === 'string') return textReply(parsed, { outcome: 'usage', code: 'usage' });
   const organizationId = command.actor.organizationId;
   const { who } = parsed;
   const resolved = await command.mentionResolver.resolve(organizationId, who.recipients);
   const [member, ...more] = resolved.members;
   if (!member || more.length > 0 || resolved.unknown.length > 0) {
-    const denied = await refuseUnlessAdmin(services, command, 'grant or deduct points', {
-      action: parsed.amount > 0 ? 'adjustment.grant' : 'adjustment.deduct',
-      wanted: { text: args },
-    });
-    if (denied) return denied;
     return refusalReply(
       'unknown_member',
       resolved.unknown.length > 0

@@ -35,31 +35,25 @@ async function roles(services: AdminServices, command: Command, args: string): P
   const changes = 'ok' in who ? 'Start with whose roles change.' : parseRoleChanges(who.reason);
   const firstAction = (wanted: Change[] | string) =>
     typeof wanted === 'string' ? 'role.grant' : `role.${wanted[0]?.change ?? 'grant'}`;
+  // Checked before anyone is looked up: resolving a mention may make a member on first
+  // sight, and a refused command must change nothing.
+  const denied = await refuseUnlessAdmin(services, command, 'change roles', {
+    action: firstAction(changes),
+    wanted: { text: args },
+  });
+  if (denied) return denied;
   if ('ok' in who || typeof changes === 'string' || who.amount !== null) {
-    const denied = await refuseUnlessAdmin(services, command, 'change roles', {
-      action: firstAction(changes),
-      wanted: { text: args },
-    });
     const problem = typeof changes === 'string' ? changes : 'Say which roles change.';
-    return (
-      denied ?? textReply(`${problem} For example: ${usage}`, { outcome: 'usage', code: 'usage' })
-    );
+    return textReply(`${problem} For example: ${usage}`, { outcome: 'usage', code: 'usage' });
   }
   const organizationId = command.actor.organizationId;
   const resolved = await command.mentionResolver.resolve(organizationId, who.recipients);
   if (resolved.unknown.length > 0 || resolved.members.length === 0) {
-    const denied = await refuseUnlessAdmin(services, command, 'change roles', {
-      action: firstAction(changes),
-      wanted: { text: args },
-    });
-    return (
-      denied ??
-      refusalReply(
-        'unknown_member',
-        resolved.unknown.length > 0
-          ? `I do not know who ${listNames(resolved.unknown)} is.`
-          : 'Nobody is in that group, so no roles change.',
-      )
+    return refusalReply(
+      'unknown_member',
+      resolved.unknown.length > 0
+        ? `I do not know who ${listNames(resolved.unknown)} is.`
+        : 'Nobody is in that group, so no roles change.',
     );
   }
   const actor = actorOfCommand(command);

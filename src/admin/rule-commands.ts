@@ -29,21 +29,27 @@ const attemptOf = (which: Which, text: string) => ({
   wanted: { text },
 });
 
-/** A command that stopped before the service: refused for a non-admin, else its problem. */
-async function stopped(
+/**
+ * The refusal for a non-admin (audited as `rule.set`), or undefined for an admin. Checked
+ * before anything is looked up: resolving a mention may make a member on first sight, and
+ * a refused command must change nothing.
+ */
+function refused(
   services: AdminServices,
   command: Command,
   which: Which,
   args: string,
-  problem: RuleTextRefusal,
-): Promise<Reply> {
-  const denied = await refuseUnlessAdmin(
+): Promise<Reply | undefined> {
+  return refuseUnlessAdmin(
     services,
     command,
     `change who may ${which} kudos`,
     attemptOf(which, args),
   );
-  if (denied) return denied;
+}
+
+/** What is wrong with a command that stopped before the service. */
+function problemReply(problem: RuleTextRefusal): Reply {
   if (problem.code === 'usage') {
     return textReply(problem.message, { outcome: 'usage', code: 'usage' });
   }
@@ -65,10 +71,12 @@ async function ruleSet(
 
 function allow(which: Which): AdminVerb['handle'] {
   return async (services, command, args) => {
+    const denied = await refused(services, command, which, args);
+    if (denied) return denied;
     const parsed = parseRuleText(args, command.mentions);
-    if ('ok' in parsed) return stopped(services, command, which, args, parsed);
+    if ('ok' in parsed) return problemReply(parsed);
     const resolved = await resolveSubjects(services.db, command, parsed.subjects);
-    if ('ok' in resolved) return stopped(services, command, which, args, resolved);
+    if ('ok' in resolved) return problemReply(resolved);
     const rule: PermissionRule =
       parsed.kind === 'everyone' ? { kind: 'everyone' } : { kind: parsed.kind, ...resolved };
     const result = await changePermissionRule(
@@ -87,25 +95,24 @@ async function deny(services: AdminServices, command: Command, args: string): Pr
   const text = normalizeCommandText(args);
   const [first = '', ...rest] = text.split(/\s+/);
   const which = first.toLowerCase() as Which;
+  const known = which === 'give' || which === 'receive';
+  const denied = await refused(services, command, known ? which : 'give', args);
+  if (denied) return denied;
   const example = `${command.commandName} admin deny give @bob group:"Sales EMEA" role:hr`;
-  if (which !== 'give' && which !== 'receive') {
-    return stopped(services, command, 'give', args, {
+  if (!known) {
+    return problemReply({
       ok: false,
       code: 'usage',
       message: `Say whether to deny giving or receiving, and whom: ${example}`,
     });
   }
   const subjects = parseSubjects(rest.join(' '), command.mentions);
-  if ('ok' in subjects) return stopped(services, command, which, args, subjects);
+  if ('ok' in subjects) return problemReply(subjects);
   if (subjects.length === 0) {
-    return stopped(services, command, which, args, {
-      ok: false,
-      code: 'usage',
-      message: `Say whom: ${example}`,
-    });
+    return problemReply({ ok: false, code: 'usage', message: `Say whom: ${example}` });
   }
   const resolved = await resolveSubjects(services.db, command, subjects);
-  if ('ok' in resolved) return stopped(services, command, which, args, resolved);
+  if ('ok' in resolved) return problemReply(resolved);
   let absent: ResolvedSubjects = { members: [], groups: [], roles: [] };
   const result = await changePermissionRule(
     services,

@@ -357,6 +357,12 @@ async function settings(services: AdminServices, command: Command, args: string)
       )
     );
   }
+  if (pairs.some(([key]) => key === 'member-allowance')) {
+    // Checked before the mention is looked up: resolving it may make a member on first
+    // sight, and a refused command must change nothing.
+    const denied = await refuseUnlessAdmin(services, command, what, attempt);
+    if (denied) return denied;
+  }
   const organizationId = command.actor.organizationId;
   const before = await readProgramSettings(services.db, organizationId);
   const change = await settingsChangeOf(services.db, command, pairs, before);

@@ -7,6 +7,12 @@ export interface Reply {
   readonly blocks: readonly ReplyBlock[];
   /** `private`: only the person who asked sees it. */
   readonly visibility: 'private' | 'public';
+  /**
+   * It holds a secret (a new API token's): shown only where the person alone sees it. An
+   * adapter that cannot reach them privately withholds it rather than fall back to a
+   * shared conversation.
+   */
+  readonly confidential?: boolean;
   /** `refused` and `usage` replies changed nothing. */
   readonly outcome: 'ok' | 'refused' | 'usage';
   /** The refusal's code, for metrics and tests. */
@@ -50,12 +56,18 @@ export type RecognitionEvent = KudosGiven;
 
 export function textReply(
   text: string,
-  options: { outcome?: Reply['outcome']; code?: string; blocks?: ReplyBlock[] } = {},
+  options: {
+    outcome?: Reply['outcome'];
+    code?: string;
+    blocks?: ReplyBlock[];
+    confidential?: boolean;
+  } = {},
 ): Reply {
   return {
     text,
     blocks: options.blocks ?? [{ kind: 'text', text }],
     visibility: 'private',
+    ...(options.confidential && { confidential: true }),
     outcome: options.outcome ?? 'ok',
     code: options.code,
     events: [],

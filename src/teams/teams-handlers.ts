@@ -254,9 +254,12 @@ export class TeamsHandlers {
       { memberId: actor.id, organizationId: tenant.organizationId, tenantId: tenant.tenantId },
       message,
     );
-    await context.sendActivity(
-      sent ? `${actor.displayName}, I sent you the answer in our chat.` : message,
-    );
+    if (sent) {
+      await context.sendActivity(`${actor.displayName}, I sent you the answer in our chat.`);
+      return;
+    }
+    // A secret never falls back to the shared conversation: everyone there would see it.
+    await context.sendActivity(reply.confidential ? withheld(actor) : message);
   }
 
   async #sendGiveCard(context: TurnContext, actor: Member): Promise<void> {
@@ -317,6 +320,10 @@ function clickedCommand(activity: Activity): string | undefined {
  * A reply as a Teams message: refusals and usage as plain text; answers as a card; a
  * kudos given in a group chat or channel as the celebration everyone there sees.
  */
+/** What a shared conversation gets when a confidential answer could not be sent privately. */
+const withheld = (actor: Member) =>
+  `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
+
 function answer(reply: Reply, shared: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return { type: ActivityTypes.Message, text: reply.text };
   const event = reply.events[0];

@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       JOBS_LOCK_MS: 30000,
       PLAUDIT_ADMIN_TOKEN: undefined,
       API_RATE_LIMIT: 600,
+      API_AUTH_FAILURE_LIMIT: 30,
       PLAUDIT_DATA_DIR: './.plaudit',
       HOST: '127.0.0.1',
       PORT: 3000,

@@ -12,11 +12,16 @@ import { queryOf } from './api-query.ts';
 import type { ApiRoute } from './api-route.ts';
 import { API_ROUTES } from './api-routes.ts';
 import { API_BASE, openApiDocument } from './openapi-document.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateDecision, RateLimiter } from './rate-limit.ts';
 
 export interface ApiDependencies {
   readonly services: AdminServices;
   readonly rateLimiter: RateLimiter;
+  /**
+   * Failed authentications per minute per client address, past which its requests with a
+   * token get 429 unread. @defaultValue {@link AUTH_FAILURE_LIMIT}
+   */
+  readonly authFailureLimit?: number;
   readonly logger: Logger;
   /** @defaultValue {@link API_ROUTES} */
   readonly routes?: readonly ApiRoute[];
@@ -26,6 +31,9 @@ export interface ApiDependencies {
 const expressPath = (path: string) => path.replaceAll(/\{(\w+)\}/g, ':$1');
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
+
+/** Failed authentications a client address may make in a minute (API_AUTH_FAILURE_LIMIT). */
+export const AUTH_FAILURE_LIMIT = 30;
 
 /**
  * The HTTP API at /api/v1: its OpenAPI document (no token needed) and its routes, each
@@ -90,11 +98,12 @@ interface Inputs {
 
 async function serve(
   route: ApiRoute,
-  { services, rateLimiter }: ApiDependencies,
+  dependencies: ApiDependencies,
   req: Request,
   res: Response,
 ): Promise<void> {
-  const token = await admit(services, rateLimiter, req, res);
+  const { services } = dependencies;
+  const token = await admit(dependencies, req, res);
   if (!token) return;
   const actor = tokenActor(token);
   const inputs: Inputs = {
@@ -139,15 +148,36 @@ async function serve(
   respond(route, res, outcome.value, format);
 }
 
-/** The request's token, within its rate limit; otherwise the answer is sent and undefined returned. */
+/**
+ * The request's token, within its rate limit; otherwise the answer is sent and undefined
+ * returned. Failed authentications are counted per client address: past the limit, every
+ * request from it that carries a token is refused before the token is looked up, a valid
+ * one too. Were a valid token still let through, an attacker would read 200 against 429
+ * and go on guessing at full speed; this way a guess past the limit learns nothing. The
+ * lockout lasts the rest of the window and reaches only that address.
+ */
 async function admit(
-  services: AdminServices,
-  rateLimiter: RateLimiter,
+  { services, rateLimiter, authFailureLimit = AUTH_FAILURE_LIMIT }: ApiDependencies,
   req: Request,
   res: Response,
 ): Promise<ApiToken | undefined> {
+  // A request without credentials guesses nothing: it gets its 401, uncounted.
+  const credentialed = (req.get('authorization') ?? '').trim() !== '';
+  const failures = `auth-failure:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+  if (credentialed) {
+    const budget = await rateLimiter.peek(failures, authFailureLimit);
+    if (!budget.allowed) {
+      const seconds = retryAfter(res, budget);
+      sendRefusal(res, {
+        code: 'rate_limited',
+        message: `Too many requests from this address failed to authenticate this minute; try again in ${seconds} seconds.`,
+      });
+      return undefined;
+    }
+  }
   const auth = await bearerToken(services.db, req);
   if (!auth.ok) {
+    if (credentialed) await rateLimiter.take(failures, authFailureLimit);
     res.set('WWW-Authenticate', 'Bearer realm="Plaudit API"');
     sendRefusal(res, auth);
     return undefined;
@@ -156,8 +186,7 @@ async function admit(
   res.set('RateLimit-Limit', String(rate.limit));
   res.set('RateLimit-Remaining', String(rate.remaining));
   if (!rate.allowed) {
-    const seconds = Math.max(1, Math.ceil(rate.resetMs / 1000));
-    res.set('Retry-After', String(seconds));
+    const seconds = retryAfter(res, rate);
     sendRefusal(res, {
       code: 'rate_limited',
       message: `This token made more than ${rate.limit} requests this minute; try again in ${seconds} seconds.`,
@@ -165,6 +194,13 @@ async function admit(
     return undefined;
   }
   return auth.token;
+}
+
+/** Sets Retry-After to when the window opens again, in whole seconds, and returns them. */
+function retryAfter(res: Response, decision: RateDecision): number {
+  const seconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+  res.set('Retry-After', String(seconds));
+  return seconds;
 }
 
 /** The refusal of a token whose role may not call the route, written to the audit log. */

@@ -51,7 +51,7 @@ const ERROR_WORDS: Record<number, string> = {
   404: 'Nothing with this id in the token’s organization.',
   409: 'It conflicts with what is there: already done, a name taken, or an Idempotency-Key reused for another request.',
   422: 'Understood and refused by the rules of the program; the message says why.',
-  429: 'Too many requests for this token; wait for the seconds in Retry-After.',
+  429: 'Too many requests for this token, or too many failed authentications from this address; wait for the seconds in Retry-After.',
 };
 
 function operation(route: ApiRoute) {

@@ -11,12 +11,16 @@ export interface RateDecision {
 }
 
 /**
- * Requests per token in a fixed window of a minute. Fixed windows let a client send up to
+ * Counts in a fixed window of a minute: requests per token, failed authentications per
+ * client address. Fixed windows let a client send up to
  * twice the limit across a window's edge; for a per-token quota that guards the database
  * from a runaway script, that is precise enough, and it is one atomic step in Redis.
  */
 export interface RateLimiter {
-  take(key: string): Promise<RateDecision>;
+  /** Counts one more against the key; `limit` is the limiter's own unless given. */
+  take(key: string, limit?: number): Promise<RateDecision>;
+  /** Whether one more would be within `limit`, counting nothing (failed sign-ins are counted after). */
+  peek(key: string, limit?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -31,7 +35,7 @@ export class MemoryRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(key: string): Promise<RateDecision> {
+  async take(key: string, limit = this.limit): Promise<RateDecision> {
     const now = this.now();
     let window = this.#windows.get(key);
     if (!window || window.endsAt <= now) {
@@ -45,7 +49,14 @@ export class MemoryRateLimiter implements RateLimiter {
       this.#windows.set(key, window);
     }
     window.count += 1;
-    return decision(this.limit, window.count, window.endsAt - now);
+    return decision(limit, window.count, window.endsAt - now);
+  }
+
+  async peek(key: string, limit = this.limit): Promise<RateDecision> {
+    const now = this.now();
+    const window = this.#windows.get(key);
+    if (!window || window.endsAt <= now) return decision(limit, 1, RATE_WINDOW_MS);
+    return decision(limit, window.count + 1, window.endsAt - now);
   }
 
   async close(): Promise<void> {}
@@ -65,6 +76,11 @@ if left < 0 then
   left = tonumber(ARGV[1])
 end
 return { count, left }
+`;
+
+/** The count and the milliseconds left, counting nothing. KEYS: the count. */
+const PEEK = `
+return { tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1]) }
 `;
 
 /** Counts shared by every web process, in Redis. */
@@ -88,20 +104,36 @@ export class RedisRateLimiter implements RateLimiter {
     );
   }
 
-  async take(key: string): Promise<RateDecision> {
+  async take(key: string, limit = this.limit): Promise<RateDecision> {
     try {
-      const [count, left] = (await this.#redis.eval(
-        TAKE,
-        1,
-        `${this.prefix}:api-rate:${key}`,
-        RATE_WINDOW_MS,
-      )) as [number, number];
-      return decision(this.limit, Number(count), Number(left));
+      const [count, left] = (await this.#redis.eval(TAKE, 1, this.#key(key), RATE_WINDOW_MS)) as [
+        number,
+        number,
+      ];
+      return decision(limit, Number(count), Number(left));
     } catch (error) {
-      // The limit guards the API; it must not take it down with Redis. Let the request by.
-      this.logger.warn({ err: error }, 'API rate limit unavailable: Redis did not answer');
-      return { allowed: true, limit: this.limit, remaining: this.limit, resetMs: RATE_WINDOW_MS };
+      return this.#unavailable(error, limit);
     }
+  }
+
+  async peek(key: string, limit = this.limit): Promise<RateDecision> {
+    try {
+      const [count, left] = (await this.#redis.eval(PEEK, 1, this.#key(key))) as [number, number];
+      const open = Number(left) > 0;
+      return decision(limit, open ? Number(count) + 1 : 1, open ? Number(left) : RATE_WINDOW_MS);
+    } catch (error) {
+      return this.#unavailable(error, limit);
+    }
+  }
+
+  #key(key: string): string {
+    return `${this.prefix}:api-rate:${key}`;
+  }
+
+  /** The limit guards the API; it must not take it down with Redis. Let the request by. */
+  #unavailable(error: unknown, limit: number): RateDecision {
+    this.logger.warn({ err: error }, 'API rate limit unavailable: Redis did not answer');
+    return { allowed: true, limit, remaining: limit, resetMs: RATE_WINDOW_MS };
   }
 
   async close(): Promise<void> {

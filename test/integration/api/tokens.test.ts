@@ -455,3 +455,74 @@ describe('the rate limit per token', () => {
     }
   });
 });
+
+describe('the limit on failed authentications per client address', () => {
+  const prefix = `test-api-auth-${randomUUID()}`;
+  afterAll(async () => {
+    const redis = new Redis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('is counted in Redis across web processes', async () => {
+    const config = {
+      API_AUTH_FAILURE_LIMIT: '2',
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: prefix,
+      PLAUDIT_ROLE: 'web',
+    };
+    const fake = await new FakeSlackApi({
+      id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      name: 'Guesses',
+      botUserId: 'UBOT',
+    }).start();
+    const one = (await startApiPlaudit(config, {}, fake)).plaudit;
+    const two = (await startApiPlaudit(config, {}, fake)).plaudit;
+    try {
+      const org = await createApiOrganization(one.db);
+      expect((await api(one, '/members', { secret: newTokenSecret() })).status).toBe(401);
+      expect((await api(two, '/members', { secret: newTokenSecret() })).status).toBe(401);
+      expect((await api(one, '/members', { secret: newTokenSecret() })).status).toBe(429);
+      expect((await api(two, '/members', { secret: org.tokens.admin.secret })).status).toBe(429);
+    } finally {
+      await one.close();
+      await two.close();
+      await fake.stop();
+    }
+  });
+
+  it('answers 429 past it without looking the token up, a valid one too; requests without a token are not counted', async () => {
+    const running = await startApiPlaudit({ API_AUTH_FAILURE_LIMIT: '3' });
+    const { plaudit } = running;
+    try {
+      const org = await createApiOrganization(plaudit.db);
+      const secret = org.tokens.admin.secret;
+      for (let request = 0; request < 4; request++) {
+        expect((await api(plaudit, '/members')).status).toBe(401);
+      }
+      expect((await api(plaudit, '/members', { secret })).status).toBe(200);
+      const guesses = [];
+      for (let guess = 0; guess < 4; guess++) {
+        guesses.push(await api(plaudit, '/members', { secret: newTokenSecret() }));
+      }
+      expect(guesses.map((response) => response.status)).toEqual([401, 401, 401, 429]);
+      const throttled = guesses[3] as Response;
+      const retryAfter = Number(throttled.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(((await throttled.json()) as { error: string }).error).toBe('rate_limited');
+      // A hit must look like a miss, or guessing would go on at full speed.
+      const valid = await api(plaudit, '/members', { secret });
+      expect(valid.status).toBe(429);
+      expect(valid.headers.get('retry-after')).not.toBeNull();
+      expect(
+        (await api(plaudit, '/members', { headers: { authorization: 'Bearer x' } })).status,
+      ).toBe(429);
+      // Without a token there is nothing to guess: the usual 401.
+      expect((await api(plaudit, '/members')).status).toBe(401);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -1,54 +1,10 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../../src/app.ts';
-import type { Database } from '../../../src/db/database.ts';
+import { organizationSnapshot as snapshot } from '../../support/organization-snapshot.ts';
 import { EXAMPLES, type Example } from './api-examples.ts';
 import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
 import { type ApiPlaudit, startApiPlaudit } from './api-plaudit.ts';
 import { type OpenApiDocument, type Operation, operationsOf, sendExample } from './api-walk.ts';
-
-/** Every table that holds an organization's rows, and how to find them. */
-const TABLES_BY_ORGANIZATION = [
-  'members',
-  'platform_identities',
-  'groups',
-  'group_members',
-  'ledger_accounts',
-  'ledger_requests',
-  'ledger_transfers',
-  'recognition_settings',
-  'company_values',
-  'allowance_overrides',
-  'recognitions',
-  'recognition_recipients',
-  'recognition_reversals',
-  'notification_outbox',
-  'reward_settings',
-  'reward_items',
-  'redemptions',
-  'billing_charges',
-  'api_tokens',
-  'audit_log',
-  'teams_tenants',
-  'teams_conversations',
-] as const;
-
-/** All of an organization's rows, in an order that does not depend on how they were read. */
-async function snapshot(db: Database, organizationId: number): Promise<Record<string, string[]>> {
-  const tables: Record<string, string[]> = {};
-  for (const table of TABLES_BY_ORGANIZATION) {
-    const { rows } = await sql<{ row: unknown }>`
-      select to_jsonb(t) as row from ${sql.table(table)} t
-      where t.organization_id = ${organizationId}`.execute(db);
-    tables[table] = rows.map((row) => JSON.stringify(row.row)).sort();
-  }
-  const { rows } = await sql<{ row: unknown }>`
-    select to_jsonb(b) as row from ledger_balances b
-    join ledger_accounts a on a.id = b.account_id
-    where a.organization_id = ${organizationId}`.execute(db);
-  tables.ledger_balances = rows.map((row) => JSON.stringify(row.row)).sort();
-  return tables;
-}
 
 /**
  * Operations that name B's things outside their path: a lookup of B's chat account, and

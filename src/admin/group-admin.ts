@@ -18,7 +18,7 @@ import { requireRole } from './access.ts';
 import type { AdminActor } from './admin-actor.ts';
 import { type AdminRefusal, type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
 import type { AdminServices } from './admin-services.ts';
-import { writeAudit } from './audit-log.ts';
+import { type AuditRecord, writeAudit } from './audit-log.ts';
 
 /** A group as admins and the HTTP API see it. */
 export interface GroupView {
@@ -89,6 +89,36 @@ function mirroredRefusal(group: Group): AdminRefusal {
     'mirrored_group',
     `${group.name} follows a ${MIRRORED_BY[group.source]}, so it cannot be changed here; change it in ${where} and Plaudit follows.`,
   );
+}
+
+/** Refuses a change by hand to a mirrored group, audited with what it was and what was wanted. */
+async function refuseMirrored(
+  trx: Database,
+  actor: AdminActor,
+  group: Group,
+  change: Pick<AuditRecord, 'action' | 'target' | 'before' | 'after'>,
+): Promise<AdminRefusal> {
+  const refusal = mirroredRefusal(group);
+  await writeAudit(trx, actor, {
+    action: change.action,
+    target: change.target,
+    outcome: 'refused',
+    refusalCode: refusal.code,
+    before: change.before,
+    after: change.after,
+  });
+  return refusal;
+}
+
+/** A group of the organization by id, locked until the transaction ends; none for a bad id. */
+async function lockedGroup(
+  trx: Database,
+  organizationId: number,
+  groupId: number,
+): Promise<Group | undefined> {
+  return Number.isSafeInteger(groupId)
+    ? findGroup(trx, organizationId, groupId, { forUpdate: true })
+    : undefined;
 }
 
 export async function listGroups(db: Database, organizationId: number): Promise<GroupView[]> {
@@ -201,22 +231,16 @@ export async function changeGroupMembers(
       : adminRefusal('unknown_member', 'Members are named by their ids, whole numbers.'));
   if (unknown) return unknown;
   return db.transaction().execute(async (trx) => {
-    const group = Number.isSafeInteger(groupId)
-      ? await findGroup(trx, actor.organizationId, groupId, { forUpdate: true })
-      : undefined;
+    const group = await lockedGroup(trx, actor.organizationId, groupId);
     if (!group) return adminRefusal('unknown_group', `There is no group ${groupId} here.`);
     const before = await groupMemberIds(trx, group);
     if (group.source !== 'manual') {
-      const refusal = mirroredRefusal(group);
-      await writeAudit(trx, actor, {
+      return refuseMirrored(trx, actor, group, {
         action,
         target,
-        outcome: 'refused',
-        refusalCode: refusal.code,
         before: { memberIds: before },
         after: { add, remove },
       });
-      return refusal;
     }
     await addGroupMembers(trx, group, add);
     await removeGroupMembers(trx, group, remove);
@@ -255,21 +279,15 @@ export async function renameGroup(
   const badName = checkName('group', name);
   if (badName) return adminRefusal('invalid_group', badName.message);
   return db.transaction().execute(async (trx) => {
-    const group = Number.isSafeInteger(groupId)
-      ? await findGroup(trx, actor.organizationId, groupId, { forUpdate: true })
-      : undefined;
+    const group = await lockedGroup(trx, actor.organizationId, groupId);
     if (!group) return adminRefusal('unknown_group', `There is no group ${groupId} here.`);
     if (group.source !== 'manual') {
-      const refusal = mirroredRefusal(group);
-      await writeAudit(trx, actor, {
+      return refuseMirrored(trx, actor, group, {
         action,
         target,
-        outcome: 'refused',
-        refusalCode: refusal.code,
         before: { name: group.name },
         after: { name },
       });
-      return refusal;
     }
     const renamed = await trx
       .updateTable('groups')

@@ -34,7 +34,8 @@ export interface NewMember {
   readonly timezone?: string | null;
 }
 
-const MEMBER_COLUMNS = [
+/** The columns of a member's row, as {@link MemberRow} holds them. */
+export const MEMBER_COLUMNS = [
   'id',
   'organization_id',
   'display_name',
@@ -47,7 +48,8 @@ const MEMBER_COLUMNS = [
   'created_at',
 ] as const;
 
-interface MemberRow {
+/** A member as the `members` table holds it. */
+export interface MemberRow {
   id: number;
   organization_id: number;
   display_name: string;

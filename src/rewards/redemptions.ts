@@ -59,7 +59,8 @@ export type RedemptionResult = Result<
 
 type RedemptionRow = Selectable<RedemptionTable> & { item_name: string };
 
-function toRedemption(row: RedemptionRow): Redemption {
+/** A redemption as its row, with its item's name, holds it. */
+export function toRedemption(row: RedemptionRow): Redemption {
   return {
     id: row.id,
     organizationId: row.organization_id,

@@ -5,14 +5,13 @@ import {
   type SettingsFormKey,
   type SettingsFormValues,
 } from '../admin/settings-form.ts';
+import { type CardElement, card } from './teams-cards.ts';
 
 /** The verb of the settings card's submit action; `app.adaptiveCards.actionSubmit` routes on it. */
 export const SETTINGS_FORM_VERB = 'admin_settings';
 
 /** Where the card's submit data keeps the values the card showed. */
 const SHOWN = 'plauditShown';
-
-type CardElement = Record<string, unknown>;
 
 function input(field: SettingField, value: string): CardElement {
   const common = {
@@ -70,31 +69,25 @@ export function settingsCard(options: {
   const fields = options.fields ?? SETTING_FIELDS;
   const shown: SettingsFormValues = {};
   for (const field of fields) shown[field.key] = options.values[field.key];
-  return {
-    contentType: 'application/vnd.microsoft.card.adaptive',
-    content: {
-      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-      type: 'AdaptiveCard',
-      version: '1.5',
-      body: [
-        {
-          type: 'TextBlock',
-          text: 'Program settings',
-          size: 'Large',
-          weight: 'Bolder',
-          wrap: true,
-        },
-        ...fields.map((field) => input(field, options.values[field.key])),
-      ],
-      actions: [
-        {
-          type: 'Action.Submit',
-          title: 'Save',
-          data: { verb: SETTINGS_FORM_VERB, [SHOWN]: shown },
-        },
-      ],
-    },
-  };
+  return card(
+    [
+      {
+        type: 'TextBlock',
+        text: 'Program settings',
+        size: 'Large',
+        weight: 'Bolder',
+        wrap: true,
+      },
+      ...fields.map((field) => input(field, options.values[field.key])),
+    ],
+    [
+      {
+        type: 'Action.Submit',
+        title: 'Save',
+        data: { verb: SETTINGS_FORM_VERB, [SHOWN]: shown },
+      },
+    ],
+  );
 }
 
 /** What a submission of the card holds: its inputs by key, and the values it showed. */

@@ -7,9 +7,11 @@ import { listNames, points } from '../recognition/wording.ts';
 /** The verb of the give-kudos card's submit action; `app.adaptiveCards.actionSubmit` routes on it. */
 export const GIVE_KUDOS_VERB = 'give_kudos';
 
-type CardElement = Record<string, unknown>;
+/** An element of an Adaptive Card's body or actions. */
+export type CardElement = Record<string, unknown>;
 
-function card(body: CardElement[], actions: CardElement[] = []): Attachment {
+/** An Adaptive Card (1.5) attachment with this body, and these actions when there are any. */
+export function card(body: CardElement[], actions: CardElement[] = []): Attachment {
   return {
     contentType: 'application/vnd.microsoft.card.adaptive',
     content: {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
-
-const SECRET = 'test-signing-secret';
 
 /** The people of the workspace, by Slack user id; Ada is the first Plaudit sees. */
 const PEOPLE = { ada: 'UADA', ben: 'UBEN', cara: 'UCARA', dan: 'UDAN', eve: 'UEVE' } as const;
@@ -38,7 +36,7 @@ describe('who may give and receive, set and enforced through signed Slack comman
   /** Sends `/kudos {text}` as a person; resolves with the answer, in the ack or sent later. */
   async function say(person: Person, text: string): Promise<string> {
     const trigger = `trigger-${++triggers}`;
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: PEOPLE[person],
       channel_id: 'CRULES',
@@ -91,16 +89,7 @@ describe('who may give and receive, set and enforced through signed Slack comman
         profile: { display_name: name, email: `${person}@rules.example` },
       });
     }
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    plaudit = await startSlackPlaudit(fake);
     organizationId = plaudit.slack?.workspace.organizationId as number;
     // Ada is the first person the new organization sees, so she is its admin.
     for (const person of Object.keys(PEOPLE) as Person[]) await say(person, 'balance');

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';
 import { type KnownMember, memberOf, pointsOf } from '../support/member-rewards.ts';
 import { postActivity, type TeamsScene, teamsMessage } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
 
 const APP_ID = randomUUID();
 
@@ -16,21 +20,14 @@ describe('who may give and receive, set and enforced through Bot Framework activ
   let plaudit: RunningPlaudit;
   let scene: TeamsScene;
   let organizationId: number;
-  const person = (name: string) =>
-    connector.addUser({
-      id: `29:${randomUUID()}`,
-      aadObjectId: randomUUID(),
-      name,
-      email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-    });
+  const person = tenantPeople(connector, tenantId);
   const hal = person('Hal');
   const mei = person('Mei');
   const ren = person('Ren');
   const sol = person('Sol');
   const members = new Map<FakeTeamsUser, KnownMember>();
 
-  const token = () =>
-    connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+  const token = () => connectorToken(connector, APP_ID);
 
   /**
    * Says something to the bot in the person's chat with it, `<at>Name</at>` for each
@@ -75,21 +72,8 @@ describe('who may give and receive, set and enforced through Bot Framework activ
 
   beforeAll(async () => {
     await connector.start();
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    plaudit = await startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-      }),
-      teamsBot.options,
-    );
+    scene = teamsScene(connector, APP_ID, tenantId);
+    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
     // Hal is the first person the organization sees: its admin.
     for (const user of [hal, mei, ren, sol]) {
       await say(user, 'balance');

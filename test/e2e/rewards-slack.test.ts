@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import {
   chargesFor,
@@ -12,9 +11,8 @@ import {
   pointsOf,
   redemptionsOf,
 } from '../support/member-rewards.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlackInteraction, postSlashCommand } from '../support/slack-requests.ts';
-
-const SECRET = 'test-signing-secret';
 
 /** A button of a Block Kit message, as Slack shows it and sends it back when clicked. */
 interface SlackButton {
@@ -64,7 +62,7 @@ describe('rewards on Slack, over signed HTTP', () => {
   /** Runs a slash command and returns the ephemeral answer Slack shows. */
   async function command(user: string, text: string): Promise<SlackMessage> {
     sequence += 1;
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: user,
       channel_id: 'C1',
@@ -110,7 +108,7 @@ describe('rewards on Slack, over signed HTTP', () => {
 
   /** Delivers a click; resolves with what was answered through its response_url, once all follow-up work is done. */
   async function deliver(payload: ReturnType<typeof click>): Promise<SlackMessage | undefined> {
-    const response = await postSlackInteraction(plaudit.url, SECRET, payload);
+    const response = await postSlackInteraction(plaudit.url, SIGNING_SECRET, payload);
     expect(response.status).toBe(200);
     // The click is acked at once, with nothing to show: the answer follows.
     expect(response.body).toBe('');
@@ -137,16 +135,7 @@ describe('rewards on Slack, over signed HTTP', () => {
         profile: { display_name: name, email: `${id.toLowerCase()}@acme.example` },
       });
     }
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    plaudit = await startSlackPlaudit(fake);
     // Both say hello first, so that they are members; then Hal is given the HR role.
     await command('UHAL', 'balance');
     await command('UMEI', 'balance');

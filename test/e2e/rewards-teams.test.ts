@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import {
   chargesFor,
@@ -18,7 +17,12 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
 
 const APP_ID = randomUUID();
 
@@ -54,21 +58,14 @@ describe('rewards on Teams, over Bot Framework HTTP', () => {
   const connector = new FakeBotConnector();
   let plaudit: RunningPlaudit;
   let scene: TeamsScene;
-  const person = (name: string) =>
-    connector.addUser({
-      id: `29:${randomUUID()}`,
-      aadObjectId: randomUUID(),
-      name,
-      email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-    });
+  const person = tenantPeople(connector, tenantId);
   const halUser = person('Hal');
   const meiUser = person('Mei');
   let hal: KnownMember;
   let mei: KnownMember;
   let coffee: number;
 
-  const token = () =>
-    connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+  const token = () => connectorToken(connector, APP_ID);
   /** The ids of the activities the test posted: what the bot sends otherwise, it sends on its own. */
   const posted = new Set<unknown>();
   /** Posts an activity signed as the Bot Connector signs it; resolves once all follow-up work is done. */
@@ -100,21 +97,8 @@ describe('rewards on Teams, over Bot Framework HTTP', () => {
 
   beforeAll(async () => {
     await connector.start();
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    plaudit = await startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-      }),
-      teamsBot.options,
-    );
+    scene = teamsScene(connector, APP_ID, tenantId);
+    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
     // Both say hello first, so that they are members with a chat the bot can write in.
     await say(halUser, 'balance');
     await say(meiUser, 'balance');

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/admin/audit-log.ts';
 import { readProgramSettings } from '../../src/admin/program-settings.ts';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';
 import { memberOf } from '../support/member-rewards.ts';
 import {
@@ -12,7 +11,12 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
 
 const APP_ID = randomUUID();
 
@@ -58,18 +62,11 @@ describe('the Teams settings card, over Bot Framework HTTP', () => {
   let plaudit: RunningPlaudit;
   let scene: TeamsScene;
   let organizationId: number;
-  const person = (name: string) =>
-    connector.addUser({
-      id: `29:${randomUUID()}`,
-      aadObjectId: randomUUID(),
-      name,
-      email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-    });
+  const person = tenantPeople(connector, tenantId);
   const hal = person('Hal');
   const mei = person('Mei');
 
-  const token = () =>
-    connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+  const token = () => connectorToken(connector, APP_ID);
 
   async function send(activity: Record<string, unknown>) {
     const response = await postActivity(plaudit.url, activity, token());
@@ -95,21 +92,8 @@ describe('the Teams settings card, over Bot Framework HTTP', () => {
 
   beforeAll(async () => {
     await connector.start();
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    plaudit = await startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-      }),
-      teamsBot.options,
-    );
+    scene = teamsScene(connector, APP_ID, tenantId);
+    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
     // Hal is the first person the organization sees: its admin. Mei is a member.
     await say(hal, 'balance');
     await say(mei, 'balance');

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/admin/audit-log.ts';
 import { readProgramSettings } from '../../src/admin/program-settings.ts';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlackInteraction, postSlashCommand } from '../support/slack-requests.ts';
 import { submittedAsOpened, type ViewState, withInput } from '../support/slack-views.ts';
-
-const SECRET = 'test-signing-secret';
 
 interface OpenedView {
   readonly callback_id: string;
@@ -27,7 +25,7 @@ describe('the Slack settings modal, over signed HTTP', () => {
   /** `/kudos {text}` as a user; resolves with its trigger id and the answer in the ack, if any. */
   async function command(user: string, text: string) {
     const trigger = `trigger-${++triggers}`;
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: user,
       channel_id: 'CADMIN',
@@ -57,7 +55,7 @@ describe('the Slack settings modal, over signed HTTP', () => {
   /** Submits a settings modal as a user, with the given input state; resolves with Slack's answer. */
   async function submit(user: string, view: OpenedView, state: ViewState) {
     const id = `V-settings-${++views}`;
-    const response = await postSlackInteraction(plaudit.url, SECRET, {
+    const response = await postSlackInteraction(plaudit.url, SIGNING_SECRET, {
       type: 'view_submission',
       team: { id: teamId, domain: 'modal' },
       user: { id: user, team_id: teamId },
@@ -86,16 +84,7 @@ describe('the Slack settings modal, over signed HTTP', () => {
         profile: { display_name: name, email: `${name}@modal.example` },
       });
     }
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    plaudit = await startSlackPlaudit(fake);
     organizationId = plaudit.slack?.workspace.organizationId as number;
     // Ada is the first person the organization sees: its admin. Max is a member.
     await command('UADMIN', 'balance');

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { SIGNING_SECRET, slackEnv } from '../support/slack-plaudit.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 import { postActivity, type TeamsScene, teamsMessage } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import { connectorToken, startTeamsPlaudit, teamsScene } from '../support/teams-plaudit.ts';
 
-const SECRET = 'test-signing-secret';
 const APP_ID = randomUUID();
 
 /**
@@ -32,7 +31,7 @@ describe('Slack and Teams in one organization', () => {
   const li = teamsPerson('Li', `li@${domain}`);
 
   async function slack(user: string, text: string): Promise<string> {
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: user,
       channel_id: 'C1',
@@ -53,11 +52,7 @@ describe('Slack and Teams in one organization', () => {
         ? { mentions, conversationType: 'groupChat', conversationId: '19:office@thread.v2' }
         : {},
     );
-    const response = await postActivity(
-      plaudit.url,
-      message,
-      connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl }),
-    );
+    const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
     await plaudit.settled();
     const reply = connector.sent.find((sent) => sent.replyToId === message.id)?.activity;
@@ -74,23 +69,12 @@ describe('Slack and Teams in one organization', () => {
     slackUser('UANA', 'Ana', `ana@${domain}`);
     slackUser('UJOSE', 'José', `JOSE@${domain}`);
     slackUser('UKIM', 'Kim', `kim@${domain}`);
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_TENANT_ID: tenantId });
-    plaudit = await startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${slackApi.url}/api/`,
-      }),
-      teamsBot.options,
+    scene = teamsScene(connector, APP_ID, tenantId);
+    plaudit = await startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_TENANT_ID: tenantId },
+      slackEnv(slackApi),
     );
   });
   afterAll(async () => {

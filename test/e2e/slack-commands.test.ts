@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import {
   postSlackEvent,
   postSlackInteraction,
   postSlashCommand,
   type SlashCommand,
 } from '../support/slack-requests.ts';
-
-const SECRET = 'test-signing-secret';
 
 describe('the Slack adapter over signed HTTP', () => {
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
@@ -33,7 +31,7 @@ describe('the Slack adapter over signed HTTP', () => {
     ...extra,
   });
   const send = (body: SlashCommand, options?: Parameters<typeof postSlashCommand>[3]) =>
-    postSlashCommand(plaudit.url, SECRET, body, options);
+    postSlashCommand(plaudit.url, SIGNING_SECRET, body, options);
   const replyText = (response: { body: string }) =>
     (JSON.parse(response.body) as { text: string }).text;
 
@@ -74,16 +72,7 @@ describe('the Slack adapter over signed HTTP', () => {
     user('UGONE', 'Gone', { deleted: true });
     user('UGUEST', 'Guest', { is_restricted: true });
     fake.groups.set('SDESIGN', ['ULI', 'UJOSE']);
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    plaudit = await startSlackPlaudit(fake);
   });
   afterAll(async () => {
     await plaudit?.close();
@@ -97,7 +86,7 @@ describe('the Slack adapter over signed HTTP', () => {
   });
 
   const openHome = (user: string) =>
-    postSlackEvent(plaudit.url, SECRET, {
+    postSlackEvent(plaudit.url, SIGNING_SECRET, {
       token: 'deprecated',
       team_id: teamId,
       api_app_id: 'A1',
@@ -290,7 +279,7 @@ describe('the Slack adapter over signed HTTP', () => {
 
   describe('the give-kudos modal', () => {
     const interact = (payload: Record<string, unknown>) =>
-      postSlackInteraction(plaudit.url, SECRET, payload);
+      postSlackInteraction(plaudit.url, SIGNING_SECRET, payload);
     const submission = (
       viewId: string,
       fields: { users: string[]; points?: string; reason?: string },

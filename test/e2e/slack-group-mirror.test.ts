@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
-
-const SECRET = 'test-signing-secret';
 
 describe('Slack user groups mirrored as groups', () => {
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
@@ -15,20 +13,10 @@ describe('Slack user groups mirrored as groups', () => {
   let plaudit: RunningPlaudit;
   let deliveries = 0;
 
-  const start = () =>
-    startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+  const start = () => startSlackPlaudit(fake);
   const command = async (user: string, text: string) => {
     deliveries += 1;
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: user,
       channel_id: 'C1',
@@ -41,7 +29,7 @@ describe('Slack user groups mirrored as groups', () => {
   };
   const event = async (payload: Record<string, unknown>) => {
     deliveries += 1;
-    const response = await postSlackEvent(plaudit.url, SECRET, {
+    const response = await postSlackEvent(plaudit.url, SIGNING_SECRET, {
       token: 'deprecated',
       team_id: teamId,
       api_app_id: 'A1',

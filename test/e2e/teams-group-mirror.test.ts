@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import {
   FakeBotConnector,
   type FakeTeam,
@@ -15,7 +14,12 @@ import {
   teamsMessage,
   teamUpdate,
 } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
 
 const APP_ID = randomUUID();
 
@@ -24,14 +28,7 @@ describe('Teams teams mirrored as groups', () => {
   const connector = new FakeBotConnector();
   let plaudit: RunningPlaudit;
   let scene: TeamsScene;
-  const person = (name: string, extra: Partial<FakeTeamsUser> = {}) =>
-    connector.addUser({
-      id: `29:${randomUUID()}`,
-      aadObjectId: randomUUID(),
-      name,
-      email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-      ...extra,
-    });
+  const person = tenantPeople(connector, tenantId);
   const ana = person('Ana');
   const li = person('Li');
   const jose = person('José');
@@ -47,8 +44,7 @@ describe('Teams teams mirrored as groups', () => {
 
   /** Posts an activity signed as the Bot Connector signs it; resolves once its work is done. */
   async function send(activity: Record<string, unknown>) {
-    const token = connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
-    const response = await postActivity(plaudit.url, activity, token);
+    const response = await postActivity(plaudit.url, activity, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
     await plaudit.settled();
     return activity;
@@ -89,21 +85,8 @@ describe('Teams teams mirrored as groups', () => {
   beforeAll(async () => {
     await connector.start();
     connector.teams.set(team.id, team);
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    plaudit = await startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-      }),
-      teamsBot.options,
-    );
+    scene = teamsScene(connector, APP_ID, tenantId);
+    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
   });
   afterAll(async () => {
     await plaudit?.close();

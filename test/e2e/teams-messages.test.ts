@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { BotFrameworkKey } from '../support/bot-framework-keys.ts';
 import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';
 import {
@@ -12,7 +11,12 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
-import { teamsSettings } from '../support/teams-settings.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
 
 const APP_ID = randomUUID();
 
@@ -21,14 +25,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   const connector = new FakeBotConnector();
   let plaudit: RunningPlaudit;
   let scene: TeamsScene;
-  const person = (name: string, extra: Partial<FakeTeamsUser> = {}) =>
-    connector.addUser({
-      id: `29:${randomUUID()}`,
-      aadObjectId: randomUUID(),
-      name,
-      email: `${name.split(' ')[0]?.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-      ...extra,
-    });
+  const person = tenantPeople(connector, tenantId);
   const ana = person('Ana');
   const li = person('Li');
   const jose = person('José García');
@@ -37,8 +34,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   const gone = person('Gone Gabriel');
   const stranger = { id: `29:${randomUUID()}`, aadObjectId: randomUUID(), name: 'Nobody' };
 
-  const token = () =>
-    connector.key.channelToken({ appId: APP_ID, serviceUrl: connector.serviceUrl });
+  const token = () => connectorToken(connector, APP_ID);
   /** Posts an activity signed as the Bot Connector signs it; resolves once all follow-up work is done. */
   async function send(activity: Record<string, unknown>) {
     const response = await postActivity(plaudit.url, activity, token());
@@ -75,26 +71,12 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
 
   beforeAll(async () => {
     await connector.start();
-    scene = {
-      serviceUrl: connector.serviceUrl,
-      tenantId,
-      bot: { id: `28:${APP_ID}`, name: 'Plaudit' },
-    };
+    scene = teamsScene(connector, APP_ID, tenantId);
     plaudit = await start();
   });
   /** A Teams-only Plaudit on the test database, serving one tenant. */
-  const start = (tenant = tenantId) => {
-    const teamsBot = teamsSettings(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenant });
-    return startPlaudit(
-      parseConfig({
-        ...teamsBot.env,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-      }),
-      teamsBot.options,
-    );
-  };
+  const start = (tenant = tenantId) =>
+    startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenant });
   afterAll(async () => {
     await plaudit?.close();
     await connector.stop();

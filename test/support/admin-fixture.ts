@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { AdminActor } from '../../src/admin/admin-actor.ts';
 import { registerAdminCommands } from '../../src/admin/admin-commands.ts';
 import type { AdminServices } from '../../src/admin/admin-services.ts';
@@ -13,6 +14,7 @@ import { LocalMentionResolver } from '../../src/local/local-mention-resolver.ts'
 import { createKudosRouter } from '../../src/recognition/kudos-commands.ts';
 import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
 import { RewardDesk } from '../../src/rewards/reward-desk.ts';
+import { openTestDatabase } from './databases.ts';
 import { key } from './ledger-fixture.ts';
 import { assetSums } from './ledger-invariants.ts';
 import { createRecognitionFixture, localCommand, type MemberSpec } from './recognition-fixture.ts';
@@ -164,6 +166,40 @@ export async function createAdminFixture(
       };
     },
     close: () => jobs.close(),
+  };
+}
+
+/**
+ * For the tests of a describe block: the run's Postgres database, open while they run, and
+ * a new organization on it with the given members for each test that asks; the database
+ * is closed after them, with every organization's job runner.
+ */
+export function adminOrganizations(members: Record<string, MemberSpec>): {
+  readonly db: Database;
+  organization(): Promise<AdminFixture>;
+} {
+  let db: Database | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await Promise.all(closers.map((close) => close()));
+    await db?.destroy();
+  });
+  const open = () => {
+    if (!db) throw new Error('the database opens before the tests run');
+    return db;
+  };
+  return {
+    get db() {
+      return open();
+    },
+    async organization() {
+      const f = await createAdminFixture(open(), { members });
+      closers.push(f.close);
+      return f;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { type SelectQueryBuilder, type StringReference, sql } from 'kysely';
 import { z } from 'zod/v4';
 
 /**
@@ -78,6 +79,24 @@ export function pageFrom<Row, Item>(
     items: page.map(toItem),
     next_cursor: rows.length > limit && last !== undefined ? encodeCursor(idOf(last)) : null,
   };
+}
+
+/**
+ * A page of a query's rows, newest (highest id) first: those after the cursor, read
+ * `limit + 1` at a time.
+ */
+export async function newestFirstPage<DB, TB extends keyof DB, Row extends { id: number }, Item>(
+  select: SelectQueryBuilder<DB, TB, Row>,
+  idColumn: StringReference<DB, TB>,
+  query: PageQuery,
+  toItem: (row: Row) => Item,
+): Promise<{ items: Item[]; next_cursor: string | null }> {
+  let page = select.orderBy(idColumn, 'desc').limit(query.limit + 1);
+  if (query.cursor !== undefined) {
+    page = page.where(sql<boolean>`${sql.ref(idColumn)} < ${query.cursor}`);
+  }
+  const rows = (await page.execute()) as Row[];
+  return pageFrom(rows, query.limit, (row) => row.id, toItem);
 }
 
 /** Pages a short list a service returns whole, in ascending id order. */

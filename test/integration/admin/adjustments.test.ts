@@ -1,39 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adjustPoints, listAdjustments } from '../../../src/admin/adjustments.ts';
-import type { Database } from '../../../src/db/database.ts';
-import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../../support/ledger-invariants.ts';
 
 describe('adjustments: admins grant and deduct points', () => {
-  let db: Database;
-  const closers: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
+  const orgs = adminOrganizations({
+    Ada: { roles: ['member', 'admin'] },
+    Ana: {},
+    Hal: { roles: ['member', 'hr'] },
   });
-  afterAll(async () => {
-    await Promise.all(closers.map((close) => close()));
-    await db?.destroy();
-  });
-
-  async function organization(): Promise<AdminFixture> {
-    const f = await createAdminFixture(db, {
-      members: {
-        Ada: { roles: ['member', 'admin'] },
-        Ana: {},
-        Hal: { roles: ['member', 'hr'] },
-      },
-    });
-    closers.push(f.close);
-    return f;
-  }
+  const { organization } = orgs;
 
   async function expectBalanced(f: AdminFixture) {
-    for (const sum of await assetSums(db, f.organizationId)) {
+    for (const sum of await assetSums(orgs.db, f.organizationId)) {
       expect(sum, `${sum.asset} sums to zero`).toMatchObject({ posted: 0, pending: 0 });
     }
-    expect(await balancesThatDisagreeWithTransfers(db, f.organizationId)).toEqual([]);
+    expect(await balancesThatDisagreeWithTransfers(orgs.db, f.organizationId)).toEqual([]);
   }
 
   const adjust = async (
@@ -61,7 +44,7 @@ describe('adjustments: admins grant and deduct points', () => {
     expect(await f.balances('Ana')).toMatchObject({ earned: 30 });
     await expectBalanced(f);
 
-    const transfers = await db
+    const transfers = await orgs.db
       .selectFrom('ledger_transfers')
       .select(['id', 'kind', 'amount', 'memo'])
       .where('organization_id', '=', f.organizationId)
@@ -89,15 +72,15 @@ describe('adjustments: admins grant and deduct points', () => {
     ]);
     expect(audit[0]).toMatchObject({ actorMemberId: f.members.Ada?.id, actorName: 'Ada' });
 
-    const listed = await listAdjustments(db, f.organizationId, { limit: 1 });
+    const listed = await listAdjustments(orgs.db, f.organizationId, { limit: 1 });
     expect(listed.adjustments).toEqual([deducted.value]);
-    const next = await listAdjustments(db, f.organizationId, {
+    const next = await listAdjustments(orgs.db, f.organizationId, {
       limit: 1,
       before: listed.nextBefore ?? 0,
     });
     expect(next).toEqual({ adjustments: [granted.value], nextBefore: null });
     expect(
-      await listAdjustments(db, f.organizationId, { memberId: f.members.Ada?.id as number }),
+      await listAdjustments(orgs.db, f.organizationId, { memberId: f.members.Ada?.id as number }),
     ).toEqual({ adjustments: [], nextBefore: null });
   });
 

@@ -1,38 +1,21 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adjustPoints } from '../../../src/admin/adjustments.ts';
 import type { AdminActor } from '../../../src/admin/admin-actor.ts';
-import type { Database } from '../../../src/db/database.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
-import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
 import { key } from '../../support/ledger-fixture.ts';
 
 const NOT_HR =
   'Only HR can run the rewards; ask someone in HR, or an admin to give you the HR role.';
 
 describe('every HR action is audited, done or refused', () => {
-  let db: Database;
-  const closers: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
+  const orgs = adminOrganizations({
+    Ada: { roles: ['member', 'admin'] },
+    Ana: {},
+    Hal: { roles: ['member', 'hr'] },
   });
-  afterAll(async () => {
-    await Promise.all(closers.map((close) => close()));
-    await db?.destroy();
-  });
-
-  async function organization(): Promise<AdminFixture> {
-    const f = await createAdminFixture(db, {
-      members: {
-        Ada: { roles: ['member', 'admin'] },
-        Ana: {},
-        Hal: { roles: ['member', 'hr'] },
-      },
-    });
-    closers.push(f.close);
-    return f;
-  }
+  const { organization } = orgs;
 
   const idIn = (text: string) => Number(/#(\d+)/.exec(text)?.[1]);
   const trail = async (f: AdminFixture) =>
@@ -85,7 +68,7 @@ describe('every HR action is audited, done or refused', () => {
     expect((await f.command('Hal', `hr reject ${rejected} out of mugs`)).outcome).toBe('ok');
     expect((await f.command('Ana', `redemptions cancel ${cancelled}`)).outcome).toBe('ok');
     await sql`update redemptions set expires_at = now() - interval '1 minute' where id = ${expired}`.execute(
-      db,
+      orgs.db,
     );
     const expiry = await f.services.desk.resolve(f.organizationId, expired, 'expired', {
       memberId: null,
@@ -212,7 +195,7 @@ describe('every HR action is audited, done or refused', () => {
           },
           actor,
         ),
-        await changeRewardSettings(db, org, { holdHours: 1 }, actor),
+        await changeRewardSettings(orgs.db, org, { holdHours: 1 }, actor),
       ];
       for (const result of results) expect(result).toMatchObject({ ok: false, code: 'not_hr' });
     }
@@ -235,7 +218,7 @@ describe('every HR action is audited, done or refused', () => {
     await f.earn('Ana', 100);
     const mug = idIn((await f.command('Hal', 'hr reward add name=Mug cost=50 price=8')).text);
     const tokenOf = async (role: 'admin' | 'hr'): Promise<AdminActor> => {
-      const row = await db
+      const row = await orgs.db
         .insertInto('api_tokens')
         .values({
           organization_id: f.organizationId,
@@ -304,7 +287,7 @@ describe('every HR action is audited, done or refused', () => {
       ),
     ).rejects.toThrow();
     await expect(
-      changeRewardSettings(db, f.organizationId, { holdHours: 2 }, hal),
+      changeRewardSettings(orgs.db, f.organizationId, { holdHours: 2 }, hal),
     ).rejects.toThrow();
     await expect(
       adjustPoints(f.services, hal, {

@@ -1,31 +1,19 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import type { Reply } from '../../../src/core/reply.ts';
-import type { Database } from '../../../src/db/database.ts';
-import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../../support/ledger-invariants.ts';
 
 describe('reversals: admins take back a recognition', () => {
-  let db: Database;
-  const closers: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
+  const orgs = adminOrganizations({
+    Ada: { roles: ['member', 'admin'] },
+    Bo: {},
+    Ana: {},
+    Li: {},
   });
-  afterAll(async () => {
-    await Promise.all(closers.map((close) => close()));
-    await db?.destroy();
-  });
-
-  async function organization(): Promise<AdminFixture> {
-    const f = await createAdminFixture(db, {
-      members: { Ada: { roles: ['member', 'admin'] }, Bo: {}, Ana: {}, Li: {} },
-    });
-    closers.push(f.close);
-    return f;
-  }
+  const { organization } = orgs;
 
   /** Bo thanks Ana and Li, 10 each; the recognition's id. */
   async function given(f: AdminFixture, text = '@Ana @Li 10 for the launch'): Promise<number> {
@@ -44,10 +32,10 @@ describe('reversals: admins take back a recognition', () => {
     });
 
   async function expectBalanced(f: AdminFixture) {
-    for (const sum of await assetSums(db, f.organizationId)) {
+    for (const sum of await assetSums(orgs.db, f.organizationId)) {
       expect(sum, `${sum.asset} sums to zero`).toMatchObject({ posted: 0, pending: 0 });
     }
-    expect(await balancesThatDisagreeWithTransfers(db, f.organizationId)).toEqual([]);
+    expect(await balancesThatDisagreeWithTransfers(orgs.db, f.organizationId)).toEqual([]);
   }
 
   it('returns the points from each recipient and the allowance to the giver, deleting nothing', async () => {
@@ -55,7 +43,7 @@ describe('reversals: admins take back a recognition', () => {
     const id = await given(f);
     const kept = await given(f, '@Ana 3 for the coffee');
     expect(await f.balances('Bo')).toMatchObject({ allowance: 77 });
-    const transfersBefore = await db
+    const transfersBefore = await orgs.db
       .selectFrom('ledger_transfers')
       .selectAll()
       .where('organization_id', '=', f.organizationId)
@@ -82,7 +70,7 @@ describe('reversals: admins take back a recognition', () => {
     await expectBalanced(f);
 
     // Nothing was edited or deleted: the old transfers stand, and new ones reverse them.
-    const transfersAfter = await db
+    const transfersAfter = await orgs.db
       .selectFrom('ledger_transfers')
       .selectAll()
       .where('organization_id', '=', f.organizationId)
@@ -97,9 +85,9 @@ describe('reversals: admins take back a recognition', () => {
       ['reversal', 'points', 10],
     ]);
     expect(
-      await db.selectFrom('recognitions').select('id').where('id', '=', id).execute(),
+      await orgs.db.selectFrom('recognitions').select('id').where('id', '=', id).execute(),
     ).toHaveLength(1);
-    const record = await db
+    const record = await orgs.db
       .selectFrom('recognition_reversals')
       .selectAll()
       .where('recognition_id', '=', id)
@@ -207,7 +195,7 @@ describe('reversals: admins take back a recognition', () => {
     const f = await organization();
     const id = await given(f);
     await sql`update recognitions set created_at = now() - interval '120 days' where id = ${id}`.execute(
-      db,
+      orgs.db,
     );
     const reversed = await reverse(f, id);
     expect(reversed).toMatchObject({ ok: true, value: { allowanceReturned: 0 } });

@@ -5,19 +5,24 @@ import { monthlyStatement, parseMonth } from '../../../rewards/billing.ts';
 import { statementCsv } from '../../../rewards/statement-csv.ts';
 import { apiRoute } from '../api-route.ts';
 import { id, instant, instantQuery, iso } from '../api-schemas.ts';
-import { pageFrom, pageOf, pageQuery } from '../pagination.ts';
+import { newestFirstPage, pageOf, pageQuery } from '../pagination.ts';
 
 const TAG = 'Billing';
 
+/** What every charge says, in the listing and in a statement. */
+const chargeFields = {
+  id,
+  chargedAt: instant,
+  redemptionId: id,
+  rewardId: id,
+  rewardName: z.string(),
+  memberId: id,
+  memberName: z.string(),
+};
+
 const chargeSchema = z
   .object({
-    id,
-    chargedAt: instant,
-    redemptionId: id,
-    rewardId: id,
-    rewardName: z.string(),
-    memberId: id,
-    memberName: z.string(),
+    ...chargeFields,
     amountMinor: z.number().int().describe('What the company was billed, in minor units.'),
     currency: z.string(),
   })
@@ -84,30 +89,21 @@ const charges = apiRoute({
         'c.amount_minor',
         'c.currency',
       ])
-      .where('c.organization_id', '=', actor.organizationId)
-      .orderBy('c.id', 'desc')
-      .limit(query.limit + 1);
-    if (query.cursor !== undefined) select = select.where('c.id', '<', query.cursor);
+      .where('c.organization_id', '=', actor.organizationId);
     if (query.since !== undefined) select = select.where('c.charged_at', '>=', query.since);
     if (query.until !== undefined) select = select.where('c.charged_at', '<', query.until);
-    const rows = await select.execute();
     return ok(
-      pageFrom(
-        rows,
-        query.limit,
-        (row) => row.id,
-        (row) => ({
-          id: row.id,
-          chargedAt: iso(new Date(row.charged_at)),
-          redemptionId: row.redemption_id,
-          rewardId: row.item_id,
-          rewardName: row.item_name,
-          memberId: row.member_id,
-          memberName: row.member_name,
-          amountMinor: row.amount_minor,
-          currency: row.currency,
-        }),
-      ),
+      await newestFirstPage(select, 'c.id', query, (row) => ({
+        id: row.id,
+        chargedAt: iso(new Date(row.charged_at)),
+        redemptionId: row.redemption_id,
+        rewardId: row.item_id,
+        rewardName: row.item_name,
+        memberId: row.member_id,
+        memberName: row.member_name,
+        amountMinor: row.amount_minor,
+        currency: row.currency,
+      })),
     );
   },
 });
@@ -142,13 +138,7 @@ const statement = apiRoute({
         .describe("A charge counts in each of its member's groups; `(no group)` for none."),
       charges: z.array(
         z.object({
-          id,
-          chargedAt: instant,
-          redemptionId: id,
-          rewardId: id,
-          rewardName: z.string(),
-          memberId: id,
-          memberName: z.string(),
+          ...chargeFields,
           memberEmail: z.string().nullable(),
           groups: z.array(z.string()),
           amountMinor: z.number().int(),

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod/v4';
 import type { AdminServices } from '../../../admin/admin-services.ts';
-import type { MemberRole, MemberStatus, Platform } from '../../../db/tables.ts';
+import type { Platform } from '../../../db/tables.ts';
+import { MEMBER_COLUMNS, type MemberRow } from '../../../directory/members.ts';
 import { allowanceFor } from '../../../recognition/settings.ts';
 import { id, instant, iso, isoOrNull, role } from '../api-schemas.ts';
 
@@ -45,19 +46,6 @@ export const memberSchema = z
 
 export type MemberView = z.input<typeof memberSchema>;
 
-interface MemberRow {
-  id: number;
-  display_name: string;
-  email: string | null;
-  roles: MemberRole[];
-  status: MemberStatus;
-  is_guest: boolean;
-  is_bot: boolean;
-  timezone: string | null;
-  created_at: Date;
-  deactivated_at: Date | null;
-}
-
 export type MemberFilter =
   | { kind: 'page'; after?: number | undefined; limit: number }
   | { kind: 'id'; id: number }
@@ -77,18 +65,7 @@ export async function readMembers(
   const { db } = services;
   let query = db
     .selectFrom('members as m')
-    .select([
-      'm.id',
-      'm.display_name',
-      'm.email',
-      'm.roles',
-      'm.status',
-      'm.is_guest',
-      'm.is_bot',
-      'm.timezone',
-      'm.created_at',
-      'm.deactivated_at',
-    ])
+    .select([...MEMBER_COLUMNS, 'deactivated_at'])
     .where('m.organization_id', '=', organizationId)
     .orderBy('m.id');
   if (filter.kind === 'page') {
@@ -101,7 +78,7 @@ export async function readMembers(
   } else {
     query = query.where('m.id', 'in', identityMatch(services, organizationId, filter)).limit(1);
   }
-  const rows: MemberRow[] = await query.execute();
+  const rows: Array<MemberRow & { deactivated_at: Date | null }> = await query.execute();
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const [identities, balances, { settings }] = await Promise.all([

@@ -1,11 +1,11 @@
 import { z } from 'zod/v4';
 import { ok } from '../../../core/result.ts';
 import type { RedemptionStatus } from '../../../db/tables.ts';
-import type { Redemption } from '../../../rewards/redemptions.ts';
+import { type Redemption, toRedemption } from '../../../rewards/redemptions.ts';
 import { notFound } from '../api-errors.ts';
 import { apiRoute } from '../api-route.ts';
 import { id, idParams, idText, instant, iso, isoOrNull, reason } from '../api-schemas.ts';
-import { pageFrom, pageOf, pageQuery } from '../pagination.ts';
+import { newestFirstPage, pageOf, pageQuery } from '../pagination.ts';
 
 const TAG = 'Redemptions';
 
@@ -78,37 +78,10 @@ const list = apiRoute({
       .innerJoin('reward_items as i', 'i.id', 'r.item_id')
       .selectAll('r')
       .select('i.name as item_name')
-      .where('r.organization_id', '=', actor.organizationId)
-      .orderBy('r.id', 'desc')
-      .limit(query.limit + 1);
-    if (query.cursor !== undefined) select = select.where('r.id', '<', query.cursor);
+      .where('r.organization_id', '=', actor.organizationId);
     if (query.status !== undefined) select = select.where('r.status', '=', query.status);
     if (query.member !== undefined) select = select.where('r.member_id', '=', query.member);
-    const rows = await select.execute();
-    return ok(
-      pageFrom(
-        rows,
-        query.limit,
-        (row) => row.id,
-        (row) => ({
-          id: row.id,
-          rewardId: row.item_id,
-          rewardName: row.item_name,
-          memberId: row.member_id,
-          requestedBy: row.requested_by,
-          status: row.status,
-          points: row.points,
-          priceMinor: row.price_minor,
-          currency: row.currency,
-          fulfilment: row.fulfilment,
-          requestedAt: iso(new Date(row.requested_at)),
-          expiresAt: iso(new Date(row.expires_at)),
-          resolvedAt: row.resolved_at && iso(new Date(row.resolved_at)),
-          resolvedBy: row.resolved_by,
-          reason: row.reason,
-        }),
-      ),
-    );
+    return ok(await newestFirstPage(select, 'r.id', query, (row) => view(toRedemption(row))));
   },
 });
 

@@ -1,0 +1,28 @@
+import { inject } from 'vitest';
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+import type { FakeSlackApi } from './fake-slack-api.ts';
+
+/** The secret the test Slack app signs its requests with. */
+export const SIGNING_SECRET = 'test-signing-secret';
+
+/** The environment of a Plaudit whose Slack app talks to the fake Slack API. */
+export function slackEnv(fake: FakeSlackApi): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: `${fake.url}/api/`,
+  };
+}
+
+/** A Slack-only Plaudit on the test database, its app talking to the (started) fake Slack API. */
+export function startSlackPlaudit(fake: FakeSlackApi): Promise<RunningPlaudit> {
+  return startPlaudit(
+    parseConfig({
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: inject('databaseUrl'),
+      ...slackEnv(fake),
+    }),
+  );
+}

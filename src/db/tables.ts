@@ -190,6 +190,8 @@ export interface RecognitionSettingsTable {
   leaver_redeem_days: Defaulted<number>;
   /** Where every kudos is also announced; null: only where it was given. */
   announcement_channel: Defaulted<string | null>;
+  /** When the allowance cadence last changed (kept by a trigger); null: never. */
+  cadence_changed_at: ColumnType<Date | null, never, never>;
 }
 
 export interface CompanyValueTable {

@@ -4,6 +4,7 @@ import { ensureAllowanceAccounts, openAllowancePeriods } from '../ledger/period-
 import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
 import {
   allowancePeriodKey,
+  mayOverlapOtherCadences,
   overlappingPeriodKeys,
   periodGrant,
 } from '../recognition/allowances.ts';
@@ -95,6 +96,7 @@ async function openPeriods(
     settings.organizationId,
     givers.filter((giver) => giver.account_id === null).map((giver) => giver.id),
   );
+  const overlaps = mayOverlapOtherCadences(settings, period);
   return openAllowancePeriods(db, {
     organizationId: settings.organizationId,
     accounts,
@@ -111,7 +113,7 @@ async function openPeriods(
         period,
       ),
       key: allowancePeriodKey(giver.id, period),
-      earlierKeys: overlappingPeriodKeys(giver.id, period),
+      earlierKeys: overlaps ? overlappingPeriodKeys(giver.id, period) : [],
     })),
   });
 }

@@ -25,6 +25,22 @@ export function overlappingPeriodKeys(memberId: number, period: AllowancePeriod)
   return periodsStartingWithin(period).map((other) => allowancePeriodKey(memberId, other));
 }
 
+/** Two days: more than any time zone change can move a period's start. */
+const CADENCE_CHANGE_MARGIN_MS = 2 * 86_400_000;
+
+/**
+ * Whether a period may overlap openings of another cadence: only when the cadence changed
+ * during it (they open at or after their own start, which is within this period, under
+ * the cadence of that time). Otherwise there is nothing to look for.
+ */
+export function mayOverlapOtherCadences(
+  settings: Pick<RecognitionSettings, 'cadenceChangedAt'>,
+  period: Pick<AllowancePeriod, 'start'>,
+): boolean {
+  const changed = settings.cadenceChangedAt;
+  return changed !== null && changed.getTime() >= period.start.getTime() - CADENCE_CHANGE_MARGIN_MS;
+}
+
 /** What a member was already granted within a period, under another cadence. */
 export interface EarlierGrants {
   /** Whether any period of another cadence was opened within this one. */
@@ -111,7 +127,9 @@ export class AllowancePeriods {
     if (this.#opened.has(key)) return;
     const org = await this.ledger.organizationAccounts(settings.organizationId);
     const own = await this.ledger.memberAccounts(settings.organizationId, member.id);
-    const earlier = await this.#earlierGrants(settings.organizationId, member.id, period);
+    const earlier = mayOverlapOtherCadences(settings, period)
+      ? await this.#earlierGrants(settings.organizationId, member.id, period)
+      : { opened: false, granted: 0 };
     let opened = false;
     for (let attempt = 0; attempt < 5 && !opened; attempt++) {
       const left =

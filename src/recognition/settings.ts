@@ -37,6 +37,8 @@ export interface RecognitionSettings {
   readonly announcementChannel: string | null;
   /** The active admins' names, in order, so a refusal can say whom to ask. */
   readonly adminNames: readonly string[];
+  /** When the allowance cadence last changed; null: never. */
+  readonly cadenceChangedAt: Date | null;
 }
 
 type SettingsRow = Selectable<RecognitionSettingsTable> & {
@@ -121,6 +123,7 @@ export async function loadRecognitionSettings(
       roleAllowances,
       memberAllowances,
       leaverRedeemDays: row.leaver_redeem_days,
+      cadenceChangedAt: row.cadence_changed_at && new Date(row.cadence_changed_at),
       announcementChannel: row.announcement_channel,
       adminNames: row.admin_names,
     },

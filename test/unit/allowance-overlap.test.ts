@@ -3,7 +3,11 @@ import {
   allowancePeriodAt,
   periodsStartingWithin,
 } from '../../src/recognition/allowance-period.ts';
-import { overlappingPeriodKeys, periodOpening } from '../../src/recognition/allowances.ts';
+import {
+  mayOverlapOtherCadences,
+  overlappingPeriodKeys,
+  periodOpening,
+} from '../../src/recognition/allowances.ts';
 
 describe('periodsStartingWithin', () => {
   it('lists the weeks that begin in a month', () => {
@@ -60,5 +64,21 @@ describe('periodOpening', () => {
       grant: 0,
       expire: 0,
     });
+  });
+});
+
+describe('whether a period may overlap openings of another cadence', () => {
+  const june = { start: new Date('2026-06-01T00:00:00Z') };
+  it('only when the cadence changed during the period (or just before it)', () => {
+    expect(mayOverlapOtherCadences({ cadenceChangedAt: null }, june)).toBe(false);
+    expect(
+      mayOverlapOtherCadences({ cadenceChangedAt: new Date('2026-05-01T00:00:00Z') }, june),
+    ).toBe(false);
+    expect(
+      mayOverlapOtherCadences({ cadenceChangedAt: new Date('2026-05-31T12:00:00Z') }, june),
+    ).toBe(true);
+    expect(
+      mayOverlapOtherCadences({ cadenceChangedAt: new Date('2026-06-10T00:00:00Z') }, june),
+    ).toBe(true);
   });
 });

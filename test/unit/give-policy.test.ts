@@ -33,6 +33,7 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     roleAllowances: new Map(),
     memberAllowances: new Map(),
     leaverRedeemDays: 0,
+    cadenceChangedAt: null,
     announcementChannel: null,
     adminNames: ['Ana Silva', 'Li Wei'],
     ...overrides,

@@ -7,6 +7,7 @@ import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
 import { parseConfig } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { until } from '../../support/until.ts';
 import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
 import { type ApiPlaudit, startApiPlaudit } from './api-plaudit.ts';
 
@@ -347,7 +348,16 @@ describe('the first token in local mode, printed at start', () => {
     await server.query(`create database ${name}`);
   });
   afterAll(async () => {
-    await server.query(`drop database if exists ${name} with (force)`);
+    // A closed Plaudit's pool may still be saying goodbye: dropping the database under it
+    // would kill that session and throw in a client nobody listens to any more.
+    await until(async () => {
+      const { rows } = await server.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = $1',
+        [name],
+      );
+      return rows[0]?.n === 0;
+    });
+    await server.query(`drop database if exists ${name}`);
     await server.end();
   });
 

@@ -1,34 +1,64 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
+import { requestIds, requestLogger } from './request-id.ts';
 
 export interface HttpDependencies {
   readonly db: Database;
   readonly logger: Logger;
+  /**
+   * Asks Redis (the job queues' store) whether it answers: 'ok', 'not used' in local mode
+   * (no REDIS_URL), or a rejection when unreachable. Bounded in time (`Jobs.ping`).
+   */
+  readonly pingRedis: () => Promise<'ok' | 'not used'>;
   /** Adapter routes (the local console, later Slack and Teams), mounted at the root. */
   readonly mount?: readonly Router[];
+  /** Counts and times every request, before any route answers (`PlauditMetrics.middleware`). */
+  readonly observeRequests?: RequestHandler;
 }
 
 /** The HTTP surface. Later adapters (Slack, Teams, console, admin API) mount here. */
-export function createHttpApp({ db, logger, mount = [] }: HttpDependencies): Express {
+export function createHttpApp({
+  db,
+  logger,
+  pingRedis,
+  mount = [],
+  observeRequests,
+}: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIds(logger));
+  if (observeRequests) app.use(observeRequests);
 
   /** The process is up. */
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  /** The database answers; a load balancer sends traffic only when this is 200. */
+  /**
+   * The database and Redis (when configured) answer; a load balancer sends traffic only
+   * when this is 200. A 503 names which one is unreachable.
+   */
   app.get('/readyz', async (_req, res) => {
-    try {
-      await sql`select 1`.execute(db);
-      res.json({ status: 'ready', database: 'ok' });
-    } catch (error) {
-      logger.warn({ err: error }, 'readiness check failed: database unreachable');
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
-    }
+    const log = requestLogger(res, logger);
+    const [database, redis] = await Promise.all([
+      sql`select 1`.execute(db).then(
+        () => 'ok' as const,
+        (error: unknown) => {
+          log.warn({ err: error }, 'readiness check failed: database unreachable');
+          return 'unreachable' as const;
+        },
+      ),
+      pingRedis().catch((error: unknown) => {
+        log.warn({ err: error }, 'readiness check failed: Redis unreachable');
+        return 'unreachable' as const;
+      }),
+    ]);
+    const ready = database === 'ok' && redis !== 'unreachable';
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', database, redis });
   });
 
   for (const routes of mount) app.use(routes);
@@ -36,8 +66,11 @@ export function createHttpApp({ db, logger, mount = [] }: HttpDependencies): Exp
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'There is nothing at this address.' });
   });
-  app.use(((error, _req, res, _next) => {
-    logger.error({ err: error }, 'request failed');
+  app.use(((error, req, res, _next) => {
+    requestLogger(res, logger).error(
+      { err: error, method: req.method, path: req.path },
+      'request failed',
+    );
     res.status(500).json({
       error: 'internal',
       message: 'Something went wrong on our side; please try again.',

@@ -1,7 +1,7 @@
 import { type Job as BullJob, DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { settlesWithin } from '../core/deadline.ts';
+import { deadline, settlesWithin } from '../core/deadline.ts';
 import {
   checkJobId,
   JobDeferred,
@@ -142,6 +142,15 @@ export class BullJobs implements Jobs {
     this.#workers.push(worker);
   }
 
+  /**
+   * PING on the producer connection: it fails at once while Redis is away (no offline
+   * queue), and the deadline bounds a Redis that accepts but does not answer.
+   */
+  async ping(): Promise<'ok'> {
+    await deadline(this.#producer.ping(), PING_TIMEOUT_MS, 'Redis PING');
+    return 'ok';
+  }
+
   async close() {
     // Workers first: they stop taking jobs and finish the running ones. With Redis away
     // they cannot say so; after the grace period they are closed at once (a job cut short
@@ -197,6 +206,9 @@ export class BullJobs implements Jobs {
     }
   }
 }
+
+/** How long the readiness probe waits for Redis to answer PING. */
+const PING_TIMEOUT_MS = 1000;
 
 /**
  * How long to wait before reconnecting to Redis: growing, but never more than 5 s, so

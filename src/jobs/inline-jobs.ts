@@ -98,6 +98,11 @@ export class InlineJobs implements Jobs {
     this.#waiting.delete(queue);
   }
 
+  /** Jobs run in this process: there is no Redis to ask. */
+  async ping(): Promise<'not used'> {
+    return 'not used';
+  }
+
   /** Resolves when every job started so far (and any it added) has finished. */
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);

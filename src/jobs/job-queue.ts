@@ -88,6 +88,12 @@ export interface Jobs {
     handlers: Readonly<Record<string, JobHandler>>,
     options?: { readonly concurrency?: number },
   ): void;
+  /**
+   * Whether the queue's store answers, for the readiness probe: 'ok' when Redis answered
+   * within a short deadline, 'not used' when jobs run inline (no Redis). Rejects when
+   * Redis is unreachable or too slow; never hangs.
+   */
+  ping(): Promise<'ok' | 'not used'>;
   /** Stops taking jobs, lets the running ones finish, and closes connections. */
   close(): Promise<void>;
 }

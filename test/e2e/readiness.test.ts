@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
+import { until } from '../support/until.ts';
+
+interface Readiness {
+  readonly status: number;
+  readonly body: { status: string; database: string; redis: string };
+}
+
+async function readiness(url: string): Promise<Readiness> {
+  const response = await fetch(`${url}/readyz`);
+  return { status: response.status, body: (await response.json()) as Readiness['body'] };
+}
+
+/** Polls /readyz until it answers `status`; the body of that answer. */
+async function readinessBecomes(url: string, status: number): Promise<Readiness['body']> {
+  let last: Readiness | undefined;
+  await until(async () => {
+    last = await readiness(url);
+    return last.status === status;
+  });
+  return (last as Readiness).body;
+}
+
+/**
+ * /readyz reports Postgres and Redis: it turns unhealthy when Redis goes away and healthy
+ * again when it returns. Redis "goes away" behind a TCP proxy, so the real one, shared by
+ * other tests, keeps running.
+ */
+describe('readiness with Redis going away and coming back', () => {
+  const redisUrl = new URL(inject('redisUrl'));
+  const proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+  let plaudit: RunningPlaudit;
+
+  beforeAll(async () => {
+    await proxy.start();
+    plaudit = await startPlaudit(
+      parseConfig({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: inject('databaseUrl'),
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        REDIS_PREFIX: `test-readiness-${randomUUID()}`,
+        PLAUDIT_ROLE: 'web',
+        JOBS_LOCK_MS: '2000',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await proxy.cut();
+  });
+
+  it('is ready, unavailable (naming Redis) while Redis is cut, and ready again', async () => {
+    expect(await readinessBecomes(plaudit.url, 200)).toEqual({
+      status: 'ready',
+      database: 'ok',
+      redis: 'ok',
+    });
+
+    await proxy.cut();
+    expect(await readinessBecomes(plaudit.url, 503)).toEqual({
+      status: 'unavailable',
+      database: 'ok',
+      redis: 'unreachable',
+    });
+
+    await proxy.start();
+    expect(await readinessBecomes(plaudit.url, 200)).toEqual({
+      status: 'ready',
+      database: 'ok',
+      redis: 'ok',
+    });
+  });
+});
+
+describe('readiness without Redis (local mode)', () => {
+  let plaudit: RunningPlaudit;
+
+  beforeAll(async () => {
+    plaudit = await startPlaudit(
+      parseConfig({ PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: inject('databaseUrl') }),
+    );
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+  });
+
+  it('reports Redis as not used', async () => {
+    expect(await readiness(plaudit.url)).toEqual({
+      status: 200,
+      body: { status: 'ready', database: 'ok', redis: 'not used' },
+    });
+  });
+});

@@ -16,6 +16,7 @@ import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
 import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { PlauditMetrics } from './http/metrics.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
@@ -97,6 +98,8 @@ export async function startPlaudit(
   const router = createKudosRouter(services);
   const announcements = new KudosAnnouncements(new RecipientNotifications());
   const jobs = openJobs(config, logger);
+  const metrics = new PlauditMetrics(jobs, logger);
+  router.observe(metrics.commandAnswered);
   const desk = new RewardDesk(db, services.ledger, jobs, logger);
   registerRewardCommands(router, desk);
   // Each chat adapter adds its mirror of Slack user groups or Teams teams as it starts.
@@ -186,6 +189,7 @@ export async function startPlaudit(
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
+  mount.push(metrics.routes(config.PLAUDIT_ADMIN_TOKEN));
   mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
   if (organizationId !== undefined) {
     await seedDeploymentToken({
@@ -209,7 +213,13 @@ export async function startPlaudit(
       logger,
     }),
   );
-  const app = createHttpApp({ db, logger, mount });
+  const app = createHttpApp({
+    db,
+    logger,
+    pingRedis: () => jobs.ping(),
+    mount,
+    observeRequests: metrics.middleware,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.once('error', reject);

@@ -64,7 +64,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /**
    * The operators' secret for the queue dashboard at /admin/queues (HTTP Basic password, or
-   * a bearer token); the admin API will take it as its first token. Unset: no dashboard.
+   * a bearer token); the admin API will take it as its first token, and /metrics asks for
+   * it. Unset: no dashboard, and /metrics is open.
    */
   PLAUDIT_ADMIN_TOKEN: z
     .string()

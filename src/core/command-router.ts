@@ -9,6 +9,12 @@ export type CommandHandler = (command: Command, args: string) => Promise<Reply>;
  */
 export type ActorCheck = (actor: Command['actor']) => Promise<Command['actor']>;
 
+/**
+ * Told of every reply the router gives, with the command's name: `give` for the default,
+ * `help` for an empty command, otherwise the subcommand's name (metrics count them).
+ */
+export type ReplyObserver = (command: Command, reply: Reply, name: string) => void;
+
 export interface Subcommand {
   /** The first word that selects it, lower-case. */
   readonly name: string;
@@ -27,6 +33,7 @@ export class CommandRouter {
   readonly #byName = new Map<string, Subcommand>();
   readonly #subcommands: Subcommand[] = [];
   readonly #actorChecks: ActorCheck[] = [];
+  readonly #observers: ReplyObserver[] = [];
 
   constructor(private readonly fallback: CommandHandler) {}
 
@@ -45,6 +52,12 @@ export class CommandRouter {
     return this;
   }
 
+  /** Calls `observer` with every reply; an observer that throws changes no reply. */
+  observe(observer: ReplyObserver): this {
+    this.#observers.push(observer);
+    return this;
+  }
+
   get subcommands(): readonly Subcommand[] {
     return this.#subcommands;
   }
@@ -58,11 +71,26 @@ export class CommandRouter {
     const text = command.text.trim();
     const [first = '', ...rest] = text.split(/\s+/);
     const subcommand = this.#byName.get(first.toLowerCase());
-    if (subcommand) return subcommand.handle(command, rest.join(' '));
-    if (text.length === 0) {
-      return textReply(this.usage(command.commandName), { outcome: 'usage', code: 'usage' });
+    if (subcommand) {
+      return this.#observed(command, subcommand.name, subcommand.handle(command, rest.join(' ')));
     }
-    return this.fallback(command, text);
+    if (text.length === 0) {
+      const usage = textReply(this.usage(command.commandName), { outcome: 'usage', code: 'usage' });
+      return this.#observed(command, 'help', Promise.resolve(usage));
+    }
+    return this.#observed(command, 'give', this.fallback(command, text));
+  }
+
+  async #observed(command: Command, name: string, replying: Promise<Reply>): Promise<Reply> {
+    const reply = await replying;
+    for (const observer of this.#observers) {
+      try {
+        observer(command, reply, name);
+      } catch {
+        // Observers only watch: a failing one must not turn a reply into an error.
+      }
+    }
+    return reply;
   }
 
   /** One line per subcommand, for `help` and for replies to commands that did not parse. */

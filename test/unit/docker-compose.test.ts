@@ -27,6 +27,8 @@ const compose = parse(
   volumes: Record<string, unknown>;
 };
 const dockerfile = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+const composeText = await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+const envExample = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
 
 describe('docker-compose.yml', () => {
   const { postgres, redis, web, worker } = compose.services as Record<string, Service>;
@@ -108,6 +110,43 @@ describe('docker-compose.yml', () => {
     expect({ ...workerConfig, PLAUDIT_ROLE: 'web' }).toEqual(webConfig);
     expect(worker?.depends_on).toEqual(web?.depends_on);
     expect(worker?.ports).toBeUndefined();
+  });
+
+  it('documents in .env.example every variable it reads, and every setting of the app', () => {
+    const lines = envExample.split('\n');
+    // `NAME=value` lines are set; `# NAME=value` lines document a setting left to its default.
+    const set = new Map<string, string>();
+    const documented = new Set<string>();
+    for (const [index, line] of lines.entries()) {
+      const match = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+      if (!match) continue;
+      const [, commented, name = '', value = ''] = match;
+      documented.add(name);
+      if (!commented) set.set(name, value);
+      // Each variable has a comment of its own just above it (or above its group).
+      const above = lines.slice(0, index).reverse();
+      const comment = above.find((previous) => !/^#\s*[A-Z][A-Z0-9_]*=/.test(previous));
+      expect(comment, name).toMatch(/^# \S/);
+    }
+    const referenced = new Set(
+      [...composeText.matchAll(/\$\{(\w+)(?::?-[^}]*)?\}/g)].map(([, name]) => name as string),
+    );
+    expect(referenced.size).toBeGreaterThan(0);
+    for (const name of referenced) expect([...set.keys()], name).toContain(name);
+    for (const name of Object.keys(configSchema.shape)) {
+      expect([...documented], name).toContain(name);
+    }
+    // The example's values are safe placeholders the app accepts as they are.
+    const env = Object.fromEntries(
+      Object.entries(web?.environment ?? {}).map(([name, value]) => [
+        name,
+        String(value).replace(
+          /\$\{(\w+):-([^}]*)\}/g,
+          (_match, variable: string, fallback: string) => set.get(variable) ?? fallback,
+        ),
+      ]),
+    );
+    expect(() => parseConfig(env)).not.toThrow();
   });
 
   it('builds the app on an LTS Node image that ships the migrations and runs main.ts', () => {

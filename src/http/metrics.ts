@@ -1,0 +1,167 @@
+import express, { type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Command } from '../core/command.ts';
+import type { Reply } from '../core/reply.ts';
+import { BullJobs } from '../jobs/bullmq-jobs.ts';
+import type { Jobs, QueueName } from '../jobs/job-queue.ts';
+import { requireAdminToken } from './admin-token.ts';
+
+export const METRICS_PATH = '/metrics';
+
+const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions'];
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** Methods reported by name; anything else is `other`, so a client cannot add label values. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** A scrape does not wait longer than this for Redis's queue counts. */
+const QUEUE_COUNT_TIMEOUT_MS = 2_000;
+
+/**
+ * The Prometheus metrics of one running Plaudit. Each has its own registry (not
+ * prom-client's global one), so several apps can run in one process, as tests do.
+ */
+export class PlauditMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'method' | 'route' | 'status_code'>;
+  readonly #latency: Histogram<'method' | 'route' | 'status_code'>;
+  readonly #commands: Counter<'platform' | 'command' | 'outcome'>;
+  readonly #gives: Counter<'platform' | 'outcome'>;
+  readonly #refusals: Counter<'platform' | 'command' | 'code'>;
+  readonly #redemptions: Counter<'platform' | 'outcome'>;
+
+  constructor(jobs: Jobs | undefined, logger: Logger) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'plaudit_' });
+    const registers = [this.registry];
+    this.#requests = new Counter({
+      name: 'plaudit_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: 'plaudit_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#commands = new Counter({
+      name: 'plaudit_commands_total',
+      help: 'Kudos commands answered, by platform, command (give, or the subcommand) and outcome.',
+      labelNames: ['platform', 'command', 'outcome'],
+      registers,
+    });
+    this.#gives = new Counter({
+      name: 'plaudit_gives_total',
+      help: 'Gives answered, by platform and outcome (ok, refused, usage).',
+      labelNames: ['platform', 'outcome'],
+      registers,
+    });
+    this.#refusals = new Counter({
+      name: 'plaudit_refusals_total',
+      help: 'Commands refused or answered with usage, by platform, command and refusal code.',
+      labelNames: ['platform', 'command', 'code'],
+      registers,
+    });
+    this.#redemptions = new Counter({
+      name: 'plaudit_redemptions_total',
+      help: 'Redemptions asked for with the redeem command, by platform and outcome.',
+      labelNames: ['platform', 'outcome'],
+      registers,
+    });
+    const bull = jobs instanceof BullJobs ? jobs : undefined;
+    new Gauge({
+      name: 'plaudit_queue_jobs',
+      help: 'Jobs in each queue by state (waiting, active, delayed, failed), read from Redis on scrape.',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        // Inline jobs (local mode) have no queue to read: the gauge stays empty.
+        if (!bull) return;
+        await Promise.all(
+          QUEUES.map(async (queue) => {
+            try {
+              const counts = await withTimeout(
+                bull.queue(queue).getJobCounts(...QUEUE_STATES),
+                QUEUE_COUNT_TIMEOUT_MS,
+              );
+              for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+            } catch (error) {
+              // Redis away: the scrape still answers, without this queue's series.
+              logger.debug({ err: error, queue }, 'metrics: queue counts unavailable');
+            }
+          }),
+        );
+      },
+    });
+  }
+
+  /** Counts and times every request, labelled with its route pattern, never its raw URL. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const labels = {
+        method: METHODS.has(req.method) ? req.method : 'other',
+        route: routePattern(req),
+        status_code: String(res.statusCode),
+      };
+      this.#requests.inc(labels);
+      this.#latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+
+  /** Records a command's reply; registered on the command router. */
+  readonly commandAnswered = (command: Command, reply: Reply, name: string): void => {
+    const { platform } = command;
+    this.#commands.inc({ platform, command: name, outcome: reply.outcome });
+    if (name === 'give') this.#gives.inc({ platform, outcome: reply.outcome });
+    if (name === 'redeem') this.#redemptions.inc({ platform, outcome: reply.outcome });
+    if (reply.outcome !== 'ok') {
+      this.#refusals.inc({ platform, command: name, code: reply.code ?? reply.outcome });
+    }
+  };
+
+  /**
+   * GET /metrics in Prometheus's text format. With PLAUDIT_ADMIN_TOKEN set, the scraper
+   * must send it (bearer token or HTTP Basic password); without it, the address is open.
+   */
+  routes(adminToken: string | undefined): Router {
+    const router = express.Router();
+    const serve: RequestHandler = async (_req, res, next) => {
+      try {
+        const body = await this.registry.metrics();
+        res.set('Content-Type', this.registry.contentType).send(body);
+      } catch (error) {
+        next(error);
+      }
+    };
+    if (adminToken) {
+      router.get(
+        METRICS_PATH,
+        requireAdminToken(adminToken, 'The metrics need the admin token.'),
+        serve,
+      );
+    } else {
+      router.get(METRICS_PATH, serve);
+    }
+    return router;
+  }
+}
+
+/** The route a request matched as a pattern (`/api/v1/members/:id`), or `unmatched`. */
+function routePattern(req: express.Request): string {
+  const path: unknown = req.route?.path;
+  if (path === undefined) return 'unmatched';
+  const pattern = Array.isArray(path) ? path.map(String).join('|') : String(path);
+  return `${req.baseUrl}${pattern}` || '/';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

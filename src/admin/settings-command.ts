@@ -44,7 +44,7 @@ export const CHAT_SETTING_KEYS = [
   'member-allowance',
 ] as const;
 
-type ChatKey = (typeof CHAT_SETTING_KEYS)[number];
+export type ChatKey = (typeof CHAT_SETTING_KEYS)[number];
 
 /**
  * `key=value`, `key="several words"` (a quote or backslash inside escaped with a

@@ -1,5 +1,6 @@
 import { formatMoney, formatRate } from '../rewards/money.ts';
 import type { ProgramSettings } from './program-settings.ts';
+import type { ChatKey } from './settings-command.ts';
 
 /**
  * The settings form that Slack's modal and Teams' card show. Neither changes anything
@@ -8,28 +9,11 @@ import type { ProgramSettings } from './program-settings.ts';
  * one validation, one role check and one audit entry.
  */
 
-/** A form field's key: the key of `admin settings key=value`. */
-export type SettingsFormKey =
-  | 'allowance'
-  | 'cadence'
-  | 'rollover-cap'
-  | 'prorate'
-  | 'timezone'
-  | 'default'
-  | 'min'
-  | 'max'
-  | 'max-recipients'
-  | 'pair-cap'
-  | 'values'
-  | 'value-required'
-  | 'min-reason'
-  | 'guests'
-  | 'leaver-days'
-  | 'channel'
-  | 'currency'
-  | 'rate'
-  | 'budget'
-  | 'hold-days';
+/**
+ * A form field's key: the key of `admin settings key=value`. The allowance overrides
+ * name people and roles, which a form field cannot, so they stay in chat.
+ */
+export type SettingsFormKey = Exclude<ChatKey, 'role-allowance' | 'member-allowance'>;
 
 /**
  * How a field is entered: a whole number, a number with decimals (money, days), free text,

@@ -645,12 +645,3 @@ function replayOf(first: Redemption, request: RedemptionRequest): RedemptionResu
     `This request was already used to redeem “${first.itemName}” (redemption #${first.id}); nothing changed.`,
   );
 }
-
-/** HR, or the refusal a member without the role gets. */
-export function requireHr(roles: readonly string[], what: string): RewardRefusal | undefined {
-  if (roles.includes('hr')) return undefined;
-  return rewardRefusal(
-    'not_hr',
-    `Only HR can ${what}; ask someone in HR, or an admin to give you the HR role.`,
-  );
-}

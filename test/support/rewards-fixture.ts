@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { CommandRouter } from '../../src/core/command-router.ts';
-import { textReply } from '../../src/core/reply.ts';
+import { type Reply, textReply } from '../../src/core/reply.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { Member } from '../../src/directory/members.ts';
 import { InlineJobs } from '../../src/jobs/inline-jobs.ts';
@@ -97,4 +97,11 @@ export async function createRewardsFixture(
       return router.route(localCommand(memberOf(as), text, idempotencyKey, mentionResolver));
     },
   };
+}
+
+/** The redemption a reply names (`… (redemption #12) …`). */
+export function redemptionIdIn(reply: Reply): number {
+  const match = /redemption #(\d+)/.exec(reply.text);
+  if (!match) throw new Error(`no redemption in: ${reply.text}`);
+  return Number(match[1]);
 }

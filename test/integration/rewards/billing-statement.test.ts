@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../../../src/core/reply.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
 import {
@@ -15,14 +14,12 @@ import { STATEMENT_CSV_HEADER, statementCsv } from '../../../src/rewards/stateme
 import { parseCsv } from '../../support/csv.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 import type { MemberSpec } from '../../support/recognition-fixture.ts';
-import { createRewardsFixture, type RewardsFixture } from '../../support/rewards-fixture.ts';
+import {
+  createRewardsFixture,
+  type RewardsFixture,
+  redemptionIdIn,
+} from '../../support/rewards-fixture.ts';
 import { rewardsInvariantBreaches } from '../../support/rewards-invariants.ts';
-
-function redemptionIdIn(reply: Reply): number {
-  const match = /redemption #(\d+)/.exec(reply.text);
-  if (!match) throw new Error(`no redemption in: ${reply.text}`);
-  return Number(match[1]);
-}
 
 describe.each(DIALECTS)('billing on %s', (dialect) => {
   let db: Database;

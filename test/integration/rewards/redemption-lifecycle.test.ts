@@ -1,18 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../../../src/core/reply.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 import { key } from '../../support/ledger-fixture.ts';
-import { createRewardsFixture, type RewardsFixture } from '../../support/rewards-fixture.ts';
+import {
+  createRewardsFixture,
+  type RewardsFixture,
+  redemptionIdIn,
+} from '../../support/rewards-fixture.ts';
 import { rewardsInvariantBreaches, rewardsSnapshot } from '../../support/rewards-invariants.ts';
-
-/** The redemption a reply names (`… (redemption #12) …`). */
-function redemptionIdIn(reply: Reply): number {
-  const match = /redemption #(\d+)/.exec(reply.text);
-  if (!match) throw new Error(`no redemption in: ${reply.text}`);
-  return Number(match[1]);
-}
 
 describe.each(DIALECTS)('the redemption lifecycle on %s', (dialect) => {
   let db: Database;

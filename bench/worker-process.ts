@@ -13,6 +13,8 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<C
       HOME: process.env.HOME ?? '',
       PLAUDIT_ROLE: 'worker',
       LOG_LEVEL: 'info',
+      // Any free port for its health and metrics: several run at once on this machine.
+      WORKER_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

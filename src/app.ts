@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
-import { type DestinationStream, pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import { registerAdminCommands } from './admin/admin-commands.ts';
 import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
@@ -16,6 +16,7 @@ import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
 import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { closeHttpServer } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
@@ -24,6 +25,7 @@ import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
+import { createLogger } from './logger.ts';
 import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
 import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
@@ -65,20 +67,7 @@ export async function startPlaudit(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningPlaudit> {
-  const logger = pino(
-    {
-      level: config.LOG_LEVEL,
-      redact: [
-        '*.password',
-        '*.token',
-        '*.secret',
-        'headers.authorization',
-        '*.headers.authorization',
-        '*.*.headers.authorization',
-      ],
-    },
-    options.logDestination,
-  );
+  const logger = createLogger(config.LOG_LEVEL, options.logDestination);
   const db = await openDatabase(
     config.DATABASE_URL
       ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
@@ -189,7 +178,7 @@ export async function startPlaudit(
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
-  mount.push(metrics.routes(config.PLAUDIT_ADMIN_TOKEN));
+  mount.push(metrics.routes(config));
   mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
   if (organizationId !== undefined) {
     await seedDeploymentToken({
@@ -250,7 +239,7 @@ export async function startPlaudit(
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttpServer(server);
       await slack?.settled();
       await teams?.settled();
       await relay.stop();

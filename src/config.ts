@@ -16,6 +16,12 @@ const redisUrl = z
     message: 'a redis:// or rediss:// URL, such as redis://localhost:6379',
   });
 
+const portNumber = z.coerce
+  .number({ message: 'a port number from 0 to 65535' })
+  .int({ message: 'a port number from 0 to 65535' })
+  .min(0, { message: 'a port number from 0 to 65535' })
+  .max(65535, { message: 'a port number from 0 to 65535' });
+
 /** The environment variables Plaudit reads, each documented in README.md. */
 export const configSchema = z.object({
   /** Postgres connection URL; when unset, the embedded PGlite database is used. */
@@ -54,12 +60,13 @@ export const configSchema = z.object({
   /** HTTP listen address. @defaultValue 127.0.0.1 */
   HOST: z.string().default('127.0.0.1'),
   /** HTTP port. @defaultValue 3000 */
-  PORT: z.coerce
-    .number({ message: 'a port number from 0 to 65535' })
-    .int({ message: 'a port number from 0 to 65535' })
-    .min(0, { message: 'a port number from 0 to 65535' })
-    .max(65535, { message: 'a port number from 0 to 65535' })
-    .default(3000),
+  PORT: portNumber.default(3000),
+  /**
+   * HTTP port of a worker process (PLAUDIT_ROLE=worker), on HOST: /healthz, /readyz and
+   * /metrics. Its own, so a web process and a worker can run on one machine.
+   * @defaultValue 3001
+   */
+  WORKER_PORT: portNumber.default(3001),
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /**
@@ -68,6 +75,15 @@ export const configSchema = z.object({
    * it. Unset: no dashboard, and /metrics is open.
    */
   PLAUDIT_ADMIN_TOKEN: z
+    .string()
+    .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
+    .optional(),
+  /**
+   * A token for Prometheus's scrapes: /metrics accepts it (bearer token or HTTP Basic
+   * password) as well as PLAUDIT_ADMIN_TOKEN, and it opens nothing else. Unset: /metrics
+   * asks for the admin token, or is open when that is unset too.
+   */
+  METRICS_TOKEN: z
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),

@@ -1,33 +1,54 @@
 import type { RunningPlaudit } from './app.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { type Config, ConfigError, parseConfig } from './config.ts';
 import { type RunningWorker, startWorker } from './worker.ts';
 
-let running: RunningPlaudit | RunningWorker | undefined;
+type Running = RunningPlaudit | RunningWorker;
+
+/** The process being started; settles when start-up ends. */
+let starting: Promise<Running> | undefined;
 let stopping = false;
-// Installed first: a signal during start-up also stops the process cleanly. A second
-// signal stops it at once.
-const stop = async (signal: string) => {
+
+/**
+ * SIGTERM or SIGINT: stop taking requests and jobs, let those in flight finish, close
+ * Redis and the database, and exit 0 (1 if closing failed). A signal during start-up
+ * waits for it to end, then stops what started. A second signal stops the process at once.
+ */
+const stop = async (signal: NodeJS.Signals) => {
   if (stopping) {
     console.error(`${signal} received again: stopping now`);
     process.exit(1);
   }
   stopping = true;
   console.error(`${signal} received: shutting down`);
-  await running?.close();
+  let running: Running | undefined;
+  try {
+    running = await starting;
+  } catch {
+    return; // Start-up failed: the main flow below says why and exits.
+  }
+  try {
+    await running?.close();
+  } catch (error) {
+    console.error('Plaudit did not stop cleanly:', error);
+    process.exit(1);
+  }
   process.exit(0);
 };
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.on('SIGINT', () => void stop('SIGINT'));
+// Installed before anything starts, so a signal during start-up is handled too.
+process.on('SIGTERM', (signal) => void stop(signal));
+process.on('SIGINT', (signal) => void stop(signal));
+
+async function start(config: Config): Promise<Running> {
+  // Loaded only where it serves: a worker process starts a quarter faster without the web
+  // side (the API, the console, Slack, Teams), which matters when workers restart or scale out.
+  return config.PLAUDIT_ROLE === 'worker'
+    ? startWorker(config)
+    : (await import('./app.ts')).startPlaudit(config);
+}
 
 try {
-  const config = parseConfig(process.env);
-  // Loaded only where it serves: a worker process starts a quarter faster without the web
-  // side (Express, Slack, Teams), which matters when workers restart or scale out.
-  running =
-    config.PLAUDIT_ROLE === 'worker'
-      ? await startWorker(config)
-      : await (await import('./app.ts')).startPlaudit(config);
-  if (stopping) await running.close();
+  starting = start(parseConfig(process.env));
+  await starting;
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`Plaudit cannot start: ${error.message}`);

@@ -1,9 +1,12 @@
-import { pino } from 'pino';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { closeHttpServer, listenHttp } from './http/listen.ts';
+import { PlauditMetrics } from './http/metrics.ts';
+import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
+import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
@@ -11,18 +14,46 @@ import { RewardDesk } from './rewards/reward-desk.ts';
 export interface RunningWorker {
   readonly db: Database;
   readonly jobs: Jobs;
-  /** Stops taking jobs, lets the running ones finish, then closes Redis and the database. */
+  /** Where its /healthz, /readyz and /metrics answer (WORKER_PORT). */
+  readonly url: string;
+  /**
+   * Stops taking jobs, lets the running ones finish, stops its HTTP listener, then closes
+   * Redis and the database.
+   */
   close(): Promise<void>;
 }
 
-/** A worker process (`PLAUDIT_ROLE=worker`, `npm run worker`): jobs only, no HTTP. */
+/**
+ * A worker process (`PLAUDIT_ROLE=worker`, `npm run worker`): jobs, and a small HTTP
+ * listener on WORKER_PORT for health, readiness and Prometheus (no chat platforms, no API).
+ */
 export async function startWorker(config: Config): Promise<RunningWorker> {
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['*.password', '*.token', '*.secret'] });
+  const logger = createLogger(config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('a worker process needs DATABASE_URL');
   const db = await openDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   await migrateToLatest(db);
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
+  // Observes the jobs before any is taken, so every run is counted.
+  const metrics = new PlauditMetrics(jobs, logger);
+  const app = createHttpApp({
+    db,
+    logger,
+    pingRedis: () => jobs.ping(),
+    mount: [metrics.routes(config)],
+    observeRequests: metrics.middleware,
+  });
+  // Listening first: a port already taken stops the process before it takes any job.
+  const http = await listenHttp(app, config.WORKER_PORT, config.HOST).catch(
+    async (error: NodeJS.ErrnoException) => {
+      await jobs.close();
+      await db.destroy();
+      if (error.code !== 'EADDRINUSE') throw error;
+      throw new ConfigError(
+        `WORKER_PORT ${config.WORKER_PORT} is taken on ${config.HOST}: each worker process on a machine needs its own (0 takes any free one).`,
+      );
+    },
+  );
   startWorkers({ db, services, jobs, logger });
   startRedemptionWorkers(jobs, new RewardDesk(db, services.ledger, jobs, logger), {
     webhookSecret: config.REWARD_WEBHOOK_SECRET,
@@ -33,14 +64,20 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
-  logger.info({ prefix: config.REDIS_PREFIX }, 'Plaudit worker is taking jobs');
+  logger.info(
+    { prefix: config.REDIS_PREFIX, url: http.url, metrics: `${http.url}/metrics` },
+    'Plaudit worker is taking jobs',
+  );
   return {
     db,
     jobs,
+    url: http.url,
     async close() {
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
+      // Answering until the jobs are done: a scrape meanwhile sees them finish.
+      await closeHttpServer(http.server);
       await db.destroy();
       logger.info('Plaudit worker stopped');
     },

@@ -1,9 +1,11 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config.ts';
 import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
+import type { JobRunObserver } from '../jobs/job-metrics.ts';
 import type { Jobs, QueueName } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
 
@@ -28,7 +30,10 @@ export class PlauditMetrics {
   readonly #gives: Counter<'platform' | 'outcome'>;
   readonly #refusals: Counter<'platform' | 'command' | 'code'>;
   readonly #redemptions: Counter<'platform' | 'outcome'>;
+  readonly #jobDuration: Histogram<'queue' | 'name' | 'outcome'>;
+  readonly #jobFailures: Counter<'queue' | 'name' | 'outcome'>;
 
+  /** Given the process's jobs, it reports their queues' depths and the runs it takes. */
   constructor(jobs: Jobs | undefined, logger: Logger) {
     collectDefaultMetrics({ register: this.registry, prefix: 'plaudit_' });
     const registers = [this.registry];
@@ -69,6 +74,20 @@ export class PlauditMetrics {
       labelNames: ['platform', 'outcome'],
       registers,
     });
+    this.#jobDuration = new Histogram({
+      name: 'plaudit_job_duration_seconds',
+      help: 'Time a job ran in this process, by queue, job name and outcome (completed, retrying, failed, deferred).',
+      labelNames: ['queue', 'name', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.#jobFailures = new Counter({
+      name: 'plaudit_job_failures_total',
+      help: 'Job runs that failed in this process, by queue, job name and outcome (retrying: tried again later; failed: for good).',
+      labelNames: ['queue', 'name', 'outcome'],
+      registers,
+    });
+    jobs?.observe(this.jobRan);
     const bull = jobs instanceof BullJobs ? jobs : undefined;
     new Gauge({
       name: 'plaudit_queue_jobs',
@@ -123,11 +142,20 @@ export class PlauditMetrics {
     }
   };
 
+  /** Records a job's run; observes the process's jobs. */
+  readonly jobRan: JobRunObserver = ({ queue, name, outcome, seconds }) => {
+    this.#jobDuration.observe({ queue, name, outcome }, seconds);
+    if (outcome === 'retrying' || outcome === 'failed') {
+      this.#jobFailures.inc({ queue, name, outcome });
+    }
+  };
+
   /**
-   * GET /metrics in Prometheus's text format. With PLAUDIT_ADMIN_TOKEN set, the scraper
-   * must send it (bearer token or HTTP Basic password); without it, the address is open.
+   * GET /metrics in Prometheus's text format. With METRICS_TOKEN or PLAUDIT_ADMIN_TOKEN
+   * set, the scraper must send one of them (bearer token or HTTP Basic password); with
+   * neither, the address is open.
    */
-  routes(adminToken: string | undefined): Router {
+  routes(tokens: Pick<Config, 'PLAUDIT_ADMIN_TOKEN' | 'METRICS_TOKEN'>): Router {
     const router = express.Router();
     const serve: RequestHandler = async (_req, res, next) => {
       try {
@@ -137,10 +165,18 @@ export class PlauditMetrics {
         next(error);
       }
     };
-    if (adminToken) {
+    const accepted = [tokens.METRICS_TOKEN, tokens.PLAUDIT_ADMIN_TOKEN].filter(
+      (token): token is string => token !== undefined,
+    );
+    if (accepted.length > 0) {
       router.get(
         METRICS_PATH,
-        requireAdminToken(adminToken, 'The metrics need the admin token.'),
+        requireAdminToken(
+          accepted,
+          tokens.METRICS_TOKEN
+            ? 'The metrics need the metrics token or the admin token.'
+            : 'The metrics need the admin token.',
+        ),
         serve,
       );
     } else {

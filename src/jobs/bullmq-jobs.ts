@@ -2,6 +2,7 @@ import { type Job as BullJob, DelayedError, Queue, UnrecoverableError, Worker } 
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deadline, settlesWithin } from '../core/deadline.ts';
+import { type JobRunObserver, observeRun, UNKNOWN_JOB } from './job-metrics.ts';
 import {
   checkJobId,
   JobDeferred,
@@ -37,6 +38,7 @@ export class BullJobs implements Jobs {
   readonly #queues = new Map<QueueName, Queue>();
   readonly #workers: Worker[] = [];
   readonly #workerConnections: Redis[] = [];
+  readonly #observers = new Set<JobRunObserver>();
   readonly #prefix: string;
 
   constructor(private readonly options: BullJobsOptions) {
@@ -142,6 +144,10 @@ export class BullJobs implements Jobs {
     this.#workers.push(worker);
   }
 
+  observe(observer: JobRunObserver): void {
+    this.#observers.add(observer);
+  }
+
   /**
    * PING on the producer connection: it fails at once while Redis is away (no offline
    * queue), and the deadline bounds a Redis that accepts but does not answer.
@@ -181,19 +187,24 @@ export class BullJobs implements Jobs {
     token: string | undefined,
   ) {
     const handler = handlers[job.name];
-    if (!handler) throw new UnrecoverableError(`no handler for ${queue} job ${job.name}`);
     const id = job.id ?? '';
+    // BullMQ's own rule (Job.shouldRetryJob): attempts left, and not unrecoverable.
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const name = handler ? job.name : UNKNOWN_JOB;
     try {
-      await handler({
-        id,
-        name: job.name,
-        data: job.data,
-        attemptsMade: job.attemptsMade,
-        updateProgress: (progress) => job.updateProgress(progress),
-        pace: async (key, everyMs) => {
-          const wait = await turns.take(key, `${queue}/${id}`, everyMs);
-          if (wait > 0) throw new JobDeferred(wait);
-        },
+      await observeRun(this.#observers, { queue, name, lastAttempt }, async () => {
+        if (!handler) throw new PermanentJobFailure(`no handler for ${queue} job ${job.name}`);
+        await handler({
+          id,
+          name: job.name,
+          data: job.data,
+          attemptsMade: job.attemptsMade,
+          updateProgress: (progress) => job.updateProgress(progress),
+          pace: async (key, everyMs) => {
+            const wait = await turns.take(key, `${queue}/${id}`, everyMs);
+            if (wait > 0) throw new JobDeferred(wait);
+          },
+        });
       });
     } catch (error) {
       if (error instanceof PermanentJobFailure) throw new UnrecoverableError(error.message);

@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
 import { WorkSlots } from '../core/work-slots.ts';
+import { type JobRunObserver, observeRun, UNKNOWN_JOB } from './job-metrics.ts';
 import {
   checkJobId,
   type Job,
@@ -40,6 +41,7 @@ export class InlineJobs implements Jobs {
   /** Per queue, how many of its jobs run at once (a job waiting to retry takes no slot). */
   readonly #slots = new Map<QueueName, WorkSlots>();
   readonly #turns = new MemoryTurns();
+  readonly #observers = new Set<JobRunObserver>();
   #nextId = 1;
   #closed = false;
 
@@ -96,6 +98,10 @@ export class InlineJobs implements Jobs {
     this.#slots.set(queue, new WorkSlots(options.concurrency ?? 4));
     for (const job of this.#waiting.get(queue) ?? []) this.#start(queue, job);
     this.#waiting.delete(queue);
+  }
+
+  observe(observer: JobRunObserver): void {
+    this.#observers.add(observer);
   }
 
   /** Jobs run in this process: there is no Redis to ask. */
@@ -182,9 +188,19 @@ export class InlineJobs implements Jobs {
           if (wait > 0) throw new JobDeferred(wait);
         },
       };
+      const observed = {
+        queue,
+        name: handler ? pending.name : UNKNOWN_JOB,
+        lastAttempt: attempt + 1 >= attempts,
+      };
+      const run = handler
+        ? () => handler(job)
+        : async () => {
+            throw new PermanentJobFailure(`no handler for ${queue} job ${pending.name}`);
+          };
       try {
-        if (!handler) throw new PermanentJobFailure(`no handler for ${queue} job ${pending.name}`);
-        await this.#slots.get(queue)?.run(() => handler(job));
+        // Timed inside its slot: the wait for one is not the job's run.
+        await this.#slots.get(queue)?.run(() => observeRun(this.#observers, observed, run));
         return;
       } catch (error) {
         if (error instanceof JobDeferred) {

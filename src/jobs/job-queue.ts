@@ -1,3 +1,5 @@
+import type { JobRunObserver } from './job-metrics.ts';
+
 /** The queues Plaudit runs jobs on. */
 export type QueueName = 'allowance' | 'notifications' | 'redemptions';
 
@@ -88,6 +90,11 @@ export interface Jobs {
     handlers: Readonly<Record<string, JobHandler>>,
     options?: { readonly concurrency?: number },
   ): void;
+  /**
+   * Tells `observer` of every run of a job this process takes (its queue, name, outcome
+   * and duration), for the metrics.
+   */
+  observe(observer: JobRunObserver): void;
   /**
    * Whether the queue's store answers, for the readiness probe: 'ok' when Redis answered
    * within a short deadline, 'not used' when jobs run inline (no Redis). Rejects when

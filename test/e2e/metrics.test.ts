@@ -2,44 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { parseExposition, type Sample, total } from '../support/exposition.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, slackEnv, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 
 const ADMIN_TOKEN = 'metrics-test-admin-token-0123456789';
-
-/** One sample line of the exposition text: its name, labels and value. */
-interface Sample {
-  readonly name: string;
-  readonly labels: Record<string, string>;
-  readonly value: number;
-}
-
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not an exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key as string] = value as string;
-    }
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The sum of a metric's samples whose labels include `labels`. */
-function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter(
-      (sample) =>
-        sample.name === name &&
-        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-    )
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
 
 describe('/metrics for Prometheus', () => {
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;

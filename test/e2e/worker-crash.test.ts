@@ -64,6 +64,7 @@ describe('a worker killed in the middle of an allowance reset', () => {
         REDIS_PREFIX: prefix,
         JOBS_LOCK_MS: '2000',
         LOG_LEVEL: 'info',
+        WORKER_PORT: '0',
         PGAPPNAME: appName,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

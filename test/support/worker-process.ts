@@ -21,6 +21,8 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       PLAUDIT_ROLE: 'worker',
+      // Any free port for its health and metrics: several run at once on this machine.
+      WORKER_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

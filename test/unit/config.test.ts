@@ -16,6 +16,7 @@ describe('parseConfig', () => {
       PLAUDIT_DATA_DIR: './.plaudit',
       HOST: '127.0.0.1',
       PORT: 3000,
+      WORKER_PORT: 3001,
       LOG_LEVEL: 'info',
       SLACK_BOT_TOKEN: undefined,
       SLACK_SIGNING_SECRET: undefined,

@@ -9,6 +9,8 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  expose?: string[];
+  stop_grace_period?: string;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
@@ -76,8 +78,11 @@ describe('docker-compose.yml', () => {
       redis: { condition: 'service_healthy' },
     });
     expect(web?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${config.PORT}/healthz`);
-    // Slack's and Teams' settings pass through from the operator's environment, empty by default.
+    // Secrets and Slack's and Teams' settings pass through from the operator's environment,
+    // empty by default.
     for (const name of [
+      'PLAUDIT_ADMIN_TOKEN',
+      'METRICS_TOKEN',
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',
@@ -109,7 +114,23 @@ describe('docker-compose.yml', () => {
     expect(workerConfig.PLAUDIT_ROLE).toBe('worker');
     expect({ ...workerConfig, PLAUDIT_ROLE: 'web' }).toEqual(webConfig);
     expect(worker?.depends_on).toEqual(web?.depends_on);
+    // Its health, readiness and metrics are on its own port, on the compose network only.
+    expect(workerConfig.WORKER_PORT).not.toBe(workerConfig.PORT);
     expect(worker?.ports).toBeUndefined();
+    expect(worker?.expose).toEqual([String(workerConfig.WORKER_PORT)]);
+    expect(worker?.healthcheck?.test.join(' ')).toContain(
+      `127.0.0.1:${workerConfig.WORKER_PORT}/healthz`,
+    );
+  });
+
+  it('gives web and worker time to finish their requests and jobs when stopped', () => {
+    // Running jobs get up to JOBS_LOCK_MS to finish (30 s by default); compose's own
+    // default of 10 s would kill them first.
+    const seconds = (service: Service | undefined) =>
+      Number(/^(\d+)s$/.exec(service?.stop_grace_period ?? '')?.[1]);
+    const lockSeconds = (configSchema.shape.JOBS_LOCK_MS.parse(undefined) as number) / 1000;
+    expect(seconds(web)).toBeGreaterThan(lockSeconds);
+    expect(seconds(worker)).toBeGreaterThan(lockSeconds);
   });
 
   it('documents in .env.example every variable it reads, and every setting of the app', () => {

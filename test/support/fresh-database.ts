@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { until } from './until.ts';
+
+/** A Postgres database of a test's own, empty (a process started on it migrates it). */
+export interface FreshDatabase {
+  readonly url: string;
+  /** Drops it once every session on it has ended. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty database on the run's Postgres server, for a test whose process must
+ * not share the run's database (one that sweeps or schedules every organization in it).
+ */
+export async function createFreshDatabase(label: string): Promise<FreshDatabase> {
+  const name = `plaudit_${label}_${randomUUID().replaceAll('-', '')}`;
+  const url = new URL(inject('databaseUrl'));
+  const server = new pg.Client({ connectionString: url.href });
+  await server.connect();
+  await server.query(`create database ${name}`);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      // A closed process's pool may still be saying goodbye: dropping the database under
+      // it would kill that session and throw in a client nobody listens to any more.
+      await until(async () => {
+        const { rows } = await server.query<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        );
+        return rows[0]?.n === 0;
+      });
+      await server.query(`drop database if exists ${name}`);
+      await server.end();
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
@@ -7,6 +8,9 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
+import { consoleRouter } from './console/console-router.ts';
+import { Signer } from './console/console-secrets.ts';
+import { consoleVerb } from './console/console-verb.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -102,7 +106,9 @@ export async function startPlaudit(
     desk,
     logger,
   };
-  registerAdminCommands(router, admin, ADMIN_VERBS);
+  // Sign-in links name the address people open; the listening one until it is known.
+  let publicUrl = config.PUBLIC_URL ?? '';
+  registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => publicUrl)]);
   // Each give leaves an outbox row; the relay hands it to the notifications queue.
   const relay = new OutboxRelay(db, jobs, logger);
   const onGiven = () => relay.kick();
@@ -202,6 +208,22 @@ export async function startPlaudit(
       logger,
     }),
   );
+  if (!config.CONSOLE_SECRET && !local) {
+    logger.warn(
+      'CONSOLE_SECRET is not set: console sessions end when this process restarts and do not carry between web processes',
+    );
+  }
+  mount.push(
+    consoleRouter({
+      services: admin,
+      router,
+      local,
+      logger,
+      signer: new Signer(config.CONSOLE_SECRET ?? randomBytes(32).toString('hex')),
+      secureCookies: config.PUBLIC_URL?.startsWith('https:') ?? false,
+      localOrganizationId: local ? organizationId : undefined,
+    }),
+  );
   const app = createHttpApp({
     db,
     logger,
@@ -216,6 +238,7 @@ export async function startPlaudit(
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  publicUrl ||= url;
   logger.info(
     {
       url,

@@ -119,6 +119,25 @@ export const configSchema = z.object({
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
+  /**
+   * The address people open Plaudit at (https://kudos.example.com), for the web console's
+   * sign-in links; the listening address unless given. Cookies are `Secure` when it is https.
+   */
+  PUBLIC_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), {
+      message: 'an http(s) URL such as https://kudos.example.com',
+    })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  /**
+   * Signs the web console's session cookies and form tokens; every web process needs the
+   * same one. Unset: a random key per process, so sessions end at a restart.
+   */
+  CONSOLE_SECRET: z
+    .string()
+    .min(32, { message: 'at least 32 characters (e.g. openssl rand -hex 32)' })
+    .optional(),
   /** Slack bot token (xoxb-…); setting it turns the Slack adapter on. */
   SLACK_BOT_TOKEN: z
     .string()

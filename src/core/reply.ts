@@ -13,6 +13,12 @@ export interface Reply {
    * shared conversation.
    */
   readonly confidential?: boolean;
+  /**
+   * Sent as a direct message (a console sign-in link): Slack posts it in the person's DM
+   * with the app, Teams in their personal chat; the command itself is answered with a
+   * pointer to it. Always confidential too.
+   */
+  readonly direct?: boolean;
   /** `refused` and `usage` replies changed nothing. */
   readonly outcome: 'ok' | 'refused' | 'usage';
   /** The refusal's code, for metrics and tests. */
@@ -61,13 +67,15 @@ export function textReply(
     code?: string;
     blocks?: ReplyBlock[];
     confidential?: boolean;
+    direct?: boolean;
   } = {},
 ): Reply {
   return {
     text,
     blocks: options.blocks ?? [{ kind: 'text', text }],
     visibility: 'private',
-    ...(options.confidential && { confidential: true }),
+    ...((options.confidential || options.direct) && { confidential: true }),
+    ...(options.direct && { direct: true }),
     outcome: options.outcome ?? 'ok',
     code: options.code,
     events: [],

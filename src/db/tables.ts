@@ -28,6 +28,8 @@ export interface Tables {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   recognition_reversals: RecognitionReversalTable;
+  console_sign_in_links: ConsoleSignInLinkTable;
+  console_sessions: ConsoleSessionTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -393,4 +395,28 @@ export interface RecognitionReversalTable {
   reversed_by_token_id: number | null;
   reason: string;
   created_at: CreatedAt;
+}
+
+/** A one-time link to the web console, sent by direct message; only its digest is kept. */
+export interface ConsoleSignInLinkTable {
+  id: Generated<number>;
+  organization_id: number;
+  member_id: number;
+  /** SHA-256 of the link's secret, hex. */
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: ColumnType<Date | null, never, Date | null>;
+}
+
+/** A signed-in web console session; the cookie holds its secret, the table its digest. */
+export interface ConsoleSessionTable {
+  id: Generated<number>;
+  organization_id: number;
+  member_id: number;
+  /** SHA-256 of the session's secret, hex. */
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  ended_at: ColumnType<Date | null, never, Date | null>;
 }

@@ -8,6 +8,7 @@ export function consolePage(commandName: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Plaudit — local console</title>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 46rem; padding: 1rem; color: #1d1d1f; }
@@ -29,6 +30,7 @@ export function consolePage(commandName: string): string {
 </head>
 <body>
 <main>
+<p><a href="/console">← Admin console</a></p>
 <h1>Plaudit local console</h1>
 <p>Try the kudos command as any demo member, e.g. <code>${commandName} @li 10 for the demo #teamwork</code>,
 <code>${commandName} balance</code>, <code>${commandName} rewards</code> or <code>${commandName} help</code>; a reply's buttons run their command as the member it answered.</p>

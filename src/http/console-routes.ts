@@ -28,7 +28,7 @@ export function consoleRoutes({ db, router, organizationId, logger }: ConsoleDep
   const routes = express.Router();
   const mentionResolver = new LocalMentionResolver(db);
 
-  routes.get('/console', (_req, res) => {
+  routes.get('/console/try', (_req, res) => {
     res.type('html').send(consolePage(COMMAND_NAME));
   });
 

@@ -128,10 +128,14 @@ export class SlackHandlers {
       channel: command.channel_id,
     });
     const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
-    if (reply) await ack(toMessage(reply));
+    if (reply) await ack(toMessage(reply.direct ? SENT_DIRECTLY : reply));
     else await ack();
     this.#followUps.start('a Slack command', async () => {
       const answered = reply ?? (await work);
+      if (answered.direct) {
+        await this.#sendDirect(command.user_id, answered, respond, reply !== undefined);
+        return;
+      }
       if (!reply) await respond(toMessage(answered));
       this.#announce(answered);
     });
@@ -390,6 +394,35 @@ export class SlackHandlers {
     });
   }
 
+  /**
+   * Posts a direct reply in the person's DM with the app. If Slack refuses, the answer
+   * goes to them alone through the command's response URL instead, never to the channel.
+   */
+  async #sendDirect(
+    userId: string,
+    reply: Reply,
+    respond: bolt.RespondFn,
+    acknowledged: boolean,
+  ): Promise<void> {
+    try {
+      await this.deps.client.chat.postMessage({
+        channel: userId,
+        text: reply.text,
+        blocks: replyBlocks(reply),
+      });
+      if (!acknowledged) await respond(toMessage(SENT_DIRECTLY));
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error },
+        'a direct message could not be sent; answered privately',
+      );
+      const privately = textReply(
+        `I could not send you a direct message, so here it is, for you alone. ${reply.text}`,
+      );
+      await respond({ ...toMessage(privately), replace_original: false });
+    }
+  }
+
   async #openModal(
     connected: SlackWorkspace,
     triggerId: string,
@@ -408,6 +441,9 @@ export class SlackHandlers {
     });
   }
 }
+
+/** The command's own answer when what it answered went to the person's DM. */
+const SENT_DIRECTLY = textReply('I sent you a direct message.');
 
 function toMessage(reply: Reply) {
   return { response_type: 'ephemeral' as const, text: reply.text, blocks: replyBlocks(reply) };

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { ConsoleClient } from '../support/console-client.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { postActivity } from '../support/teams-activities.ts';
 
@@ -41,8 +42,8 @@ describe('local mode on the embedded database', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it('serves the console page and the demo members', async () => {
-    const page = await fetch(`${plaudit.url}/console`);
+  it('serves the local console page and the demo members', async () => {
+    const page = await fetch(`${plaudit.url}/console/try`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form id="command-form">');
     const { members } = (await (await fetch(`${plaudit.url}/api/console/members`)).json()) as {
@@ -56,6 +57,22 @@ describe('local mode on the embedded database', () => {
       'sam',
       'deploybot',
     ]);
+  });
+
+  it('signs the demo admin in to the web console directly, and HR by handle', async () => {
+    const ana = new ConsoleClient(plaudit.url);
+    const first = await ana.get('/console');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('set-cookie')).toMatch(/^plaudit_session=.+; HttpOnly; SameSite=Lax$/);
+    expect(first.html).toContain('<h1>Overview</h1>');
+    expect(first.html).toContain('Hello, Ana Silva.');
+    expect(first.html).toContain('href="/console/try"');
+    const jose = new ConsoleClient(plaudit.url);
+    expect((await jose.get('/console/sign-in?as=jose')).status).toBe(303);
+    expect((await jose.get('/console')).html).toContain('Hello, José García.');
+    const li = await new ConsoleClient(plaudit.url).get('/console/sign-in?as=li');
+    expect(li.status).toBe(403);
+    expect(li.html).toContain('That demo member is neither an admin nor HR.');
   });
 
   it('gives kudos through POST /api/console/commands and reads the balances back', async () => {

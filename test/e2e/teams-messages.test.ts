@@ -83,7 +83,13 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   });
 
   it('serves /api/messages and no local console when an app id is configured', async () => {
-    expect((await fetch(`${plaudit.url}/console`)).status).toBe(404);
+    expect((await fetch(`${plaudit.url}/console/try`, { redirect: 'manual' })).status).toBe(303);
+    const commands = await fetch(`${plaudit.url}/api/console/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ member: 'ana', text: 'balance' }),
+    });
+    expect(commands.status).toBe(404);
     expect((await postActivity(plaudit.url, teamsMessage(scene, ana, 'help'))).status).toBe(401);
   });
 
@@ -448,6 +454,33 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       'Li, I sent you the answer in our chat.',
     ]);
     expect(toLi().at(-1)?.activity.text).toBe('You cannot give kudos to yourself.');
+  });
+
+  it('sends an admin’s console sign-in link to their personal chat, never the channel', async () => {
+    await sql`update members set roles = '{member,admin}' where id = (
+      select member_id from platform_identities
+      where platform = 'teams' and tenant_id = ${tenantId} and user_id = ${ana.aadObjectId})`.execute(
+      plaudit.db,
+    );
+    const channel = `19:${randomUUID()}@thread.tacv2`;
+    const sentBefore = connector.sent.length;
+    const message = teamsMessage(scene, ana, 'admin console', {
+      conversationType: 'channel',
+      conversationId: channel,
+    });
+    await send(message);
+    expect(repliesTo(message).map((reply) => reply.text)).toEqual([
+      'Ana, I sent you the answer in our chat.',
+    ]);
+    const toAna = connector.sent
+      .slice(sentBefore)
+      .filter(
+        (sent) => sent.conversationId.startsWith('a:') && sent.conversationId.includes(ana.id),
+      );
+    expect(JSON.stringify(toAna.at(-1)?.activity)).toMatch(
+      /Your link to the Plaudit console works once, for 10 minutes: http:\/\/127\.0\.0\.1:\d+\/console\/sign-in\?token=[A-Za-z0-9_-]{43}/,
+    );
+    expect(JSON.stringify(connector.sentTo(channel))).not.toContain('sign-in?token=');
   });
 
   it('remembers the personal chat on install and writes there later', async () => {

@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { AdminServices } from '../admin/admin-services.ts';
+import type { CommandRouter } from '../core/command-router.ts';
+import type { Signer } from './console-secrets.ts';
+
+export interface ConsoleDeps {
+  readonly services: AdminServices;
+  /** The command router, for the page that tries commands. */
+  readonly router: CommandRouter;
+  /** Local mode: no chat platform; the demo admin is signed in without a link. */
+  readonly local: boolean;
+  readonly logger: Logger;
+  /** Signs session cookies and CSRF tokens. */
+  readonly signer: Signer;
+  /** Cookies are `Secure` when the console is served over https. */
+  readonly secureCookies: boolean;
+  /** The organization local mode signs into (the demo organization). */
+  readonly localOrganizationId?: number;
+}

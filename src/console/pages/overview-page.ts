@@ -1,0 +1,55 @@
+import type { Router } from 'express';
+import { periodNoun } from '../../recognition/allowance-period.ts';
+import { formatMoney } from '../../rewards/money.ts';
+import { requireConsoleRole } from '../console-auth.ts';
+import type { ConsoleDeps } from '../console-deps.ts';
+import { count } from '../console-format.ts';
+import { html, type SafeHtml } from '../console-html.ts';
+import { sendPage } from '../console-layout.ts';
+import { viewerOf } from '../console-viewer.ts';
+import { type OverviewFigures, overviewFigures } from '../overview-figures.ts';
+
+function card(figure: string, label: string, link?: { href: string; text: string }): SafeHtml {
+  return html`<li><span class="figure">${figure}</span><span class="label">${label}</span>${
+    link ? html`<br><a href="${link.href}">${link.text}</a>` : ''
+  }</li>`;
+}
+
+function budget(f: OverviewFigures): string {
+  const charged = formatMoney(f.chargedMinor, f.currency);
+  if (f.budgetMinor === null) return charged;
+  const share = f.budgetMinor === 0 ? 100 : Math.round((f.chargedMinor / f.budgetMinor) * 100);
+  return `${charged} of ${formatMoney(f.budgetMinor, f.currency)} (${share}%)`;
+}
+
+/** The overview: this period at a glance, with links to where each figure is worked on. */
+export function registerOverviewPage(routes: Router, deps: ConsoleDeps): void {
+  routes.get('/console', requireConsoleRole('admin-or-hr'), async (req, res) => {
+    const viewer = viewerOf(res);
+    const f = await overviewFigures(deps.services, viewer.organizationId);
+    const hr = viewer.roles.includes('hr');
+    const share = f.people === 0 ? 0 : Math.round((f.participants / f.people) * 100);
+    const noun = periodNoun(f.period.cadence);
+    const body = html`<p class="muted">This ${noun}, since ${f.period.firstDay}. Hello, ${viewer.displayName}.</p>
+<ul class="cards" aria-label="This ${noun}">
+${card(`${share}%`, `took part: ${count(f.participants)} of ${count(f.people)} people gave or received kudos`)}
+${card(count(f.pointsGiven), `points given in ${count(f.recognitions)} kudos`)}
+${card(
+  count(f.redemptions),
+  `redemptions asked for; ${count(f.waiting)} waiting for HR`,
+  hr ? { href: '/console/redemptions?status=held', text: 'Open the queue' } : undefined,
+)}
+${card(
+  formatMoney(f.liability.valueMinor, f.liability.currency),
+  `liability: ${count(f.liability.outstandingPoints)} points held and not yet redeemed`,
+)}
+${card(
+  budget(f),
+  `charged in ${f.month}${f.budgetMinor === null ? ' (no monthly budget set)' : ' of the monthly budget'}`,
+  hr ? { href: '/console/billing', text: 'Billing' } : undefined,
+)}
+</ul>
+<p><a href="/console/insights">Insights</a> show who recognises whom over time.</p>`;
+    sendPage(req, res, { title: 'Overview', active: 'overview', body });
+  });
+}

@@ -97,7 +97,8 @@ function channelId(text: string): string {
  */
 export async function settingsChangeOf(
   db: Database,
-  command: Command,
+  /** The chat command the pairs came from; null for the console's form, which names no one. */
+  command: Command | null,
   pairs: ReadonlyArray<[string, string]>,
   current: ProgramSettings,
 ): Promise<ProgramSettingsChange | { problems: string[]; readable: ProgramSettingsChange }> {
@@ -193,6 +194,10 @@ export async function settingsChangeOf(
         break;
       }
       case 'member-allowance': {
+        if (!command) {
+          problems.push("A member's allowance is set in chat, where people can be named.");
+          break;
+        }
         const at = value.lastIndexOf(':');
         const subjects = at > 0 ? parseSubjects(value.slice(0, at), command.mentions) : [];
         const [subject] = Array.isArray(subjects) ? subjects : [];

@@ -1,8 +1,14 @@
 import type { Router } from 'express';
 import type { ConsoleDeps } from './console-deps.ts';
 import { registerOverviewPage } from './pages/overview-page.ts';
+import { registerPeoplePage } from './pages/people-page.ts';
+import { registerPermissionsPage } from './pages/permissions-page.ts';
+import { registerSettingsPage } from './pages/settings-page.ts';
 
 /** Every console page, each adding its own routes under `/console`. */
 export const CONSOLE_PAGES: readonly ((routes: Router, deps: ConsoleDeps) => void)[] = [
   registerOverviewPage,
+  registerPeoplePage,
+  registerPermissionsPage,
+  registerSettingsPage,
 ];

@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import { sql } from 'kysely';
+import { adjustPoints, listAdjustments } from '../../admin/adjustments.ts';
+import { changeRole } from '../../admin/roles.ts';
+import type { MemberRole } from '../../db/tables.ts';
+import { type MemberView, readMembers } from '../../http/api/routes/member-reads.ts';
+import { readHistory } from '../../recognition/history.ts';
+import { points, shortDate } from '../../recognition/wording.ts';
+import { requireConsoleRole } from '../console-auth.ts';
+import type { ConsoleDeps } from '../console-deps.ts';
+import { redirectWithNotice } from '../console-flash.ts';
+import { count } from '../console-format.ts';
+import { html, type SafeHtml } from '../console-html.ts';
+import { csrfField, sendPage } from '../console-layout.ts';
+import { viewerOf } from '../console-viewer.ts';
+
+/** People listed on one page of the search. */
+export const PEOPLE_PAGE_SIZE = 50;
+/** Recognitions and adjustments shown on a person's page. */
+const HISTORY_LIMIT = 20;
+
+/** A form or query field as one string: the last of repeated ones, '' when absent. */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return textOf(value.at(-1));
+  return '';
+}
+
+/** A member id from a path, or undefined when it is none (a 404, not an error). */
+function idOf(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,15}$/.test(text) && Number(text) > 0
+    ? Number(text)
+    : undefined;
+}
+
+const ROLE_NAMES: Readonly<Record<MemberRole, string>> = {
+  member: 'member',
+  admin: 'admin',
+  hr: 'HR',
+};
+
+const rolesText = (roles: readonly MemberRole[]) =>
+  roles
+    .filter((role) => role !== 'member')
+    .map((role) => ROLE_NAMES[role])
+    .join(', ') || 'member';
+
+const statusText = (status: string, guest: boolean, bot: boolean) =>
+  [status, ...(guest ? ['guest'] : []), ...(bot ? ['bot'] : [])].join(', ');
+
+interface PersonRow {
+  id: number;
+  display_name: string;
+  email: string | null;
+  roles: MemberRole[];
+  status: string;
+  is_guest: boolean;
+  is_bot: boolean;
+  available: number;
+  allowance_left: number;
+}
+
+/**
+ * A page of the organization's people whose name or email holds `q` (any case), by
+ * name, with the points they may spend and the allowance they may still give, and how
+ * many match in all. Balances are read from the ledger's rows; no account is made.
+ */
+async function searchPeople(
+  deps: ConsoleDeps,
+  organizationId: number,
+  q: string,
+  page: number,
+): Promise<{ rows: PersonRow[]; total: number }> {
+  const { db } = deps.services;
+  const pattern = `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+  let matching = db.selectFrom('members as m').where('m.organization_id', '=', organizationId);
+  if (q.length > 0) {
+    matching = matching.where((eb) =>
+      eb.or([eb('m.display_name', 'ilike', pattern), eb('m.email', 'ilike', pattern)]),
+    );
+  }
+  const [total, rows] = await Promise.all([
+    matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    matching
+      .leftJoin('ledger_accounts as ea', (join) =>
+        join.onRef('ea.member_id', '=', 'm.id').on('ea.code', '=', 'earned'),
+      )
+      .leftJoin('ledger_balances as eb', 'eb.account_id', 'ea.id')
+      .leftJoin('ledger_accounts as aa', (join) =>
+        join.onRef('aa.member_id', '=', 'm.id').on('aa.code', '=', 'allowance'),
+      )
+      .leftJoin('ledger_balances as ab', 'ab.account_id', 'aa.id')
+      .select([
+        'm.id',
+        'm.display_name',
+        'm.email',
+        'm.roles',
+        'm.status',
+        'm.is_guest',
+        'm.is_bot',
+        sql<number>`coalesce(eb.credits_posted - eb.debits_posted - eb.debits_pending, 0)`.as(
+          'available',
+        ),
+        sql<number>`coalesce(ab.credits_posted - ab.debits_posted - ab.debits_pending, 0)`.as(
+          'allowance_left',
+        ),
+      ])
+      .orderBy(sql`lower(m.display_name)`)
+      .orderBy('m.id')
+      .limit(PEOPLE_PAGE_SIZE)
+      .offset((page - 1) * PEOPLE_PAGE_SIZE)
+      .execute(),
+  ]);
+  return {
+    total: Number(total.n),
+    rows: rows.map((row) => ({
+      ...row,
+      available: Number(row.available),
+      allowance_left: Number(row.allowance_left),
+    })),
+  };
+}
+
+const peopleHref = (q: string, page: number) => {
+  const query = new URLSearchParams();
+  if (q) query.set('q', q);
+  if (page > 1) query.set('page', String(page));
+  const text = query.toString();
+  return text ? `/console/people?${text}` : '/console/people';
+};
+
+function peopleTable(rows: readonly PersonRow[]): SafeHtml {
+  return html`<div class="table-wrap"><table>
+<caption class="visually-hidden">People, with the points they may spend and the allowance they may still give</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col" class="number">Points available</th><th scope="col" class="number">Allowance left</th></tr></thead>
+<tbody>${rows.map(
+    (row) =>
+      html`<tr><td><a href="/console/people/${row.id}">${row.display_name}</a></td><td>${row.email ?? ''}</td><td>${rolesText(row.roles)}</td><td>${statusText(row.status, row.is_guest, row.is_bot)}</td><td class="number">${count(row.available)}</td><td class="number">${count(row.allowance_left)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+async function listPage(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const q = textOf(req.query.q).trim().slice(0, 200);
+  const asked = Number(textOf(req.query.page));
+  const page = Number.isSafeInteger(asked) && asked > 1 ? asked : 1;
+  const { rows, total } = await searchPeople(deps, viewer.organizationId, q, page);
+  const first = (page - 1) * PEOPLE_PAGE_SIZE + 1;
+  const last = first + rows.length - 1;
+  const matching = q ? html` matching “${q}”` : '';
+  const summary =
+    total === 0
+      ? q
+        ? html`Nobody’s name or email holds “${q}”.`
+        : html`Nobody is here yet.`
+      : rows.length === 0
+        ? html`There are ${count(total)} people${matching}; this page is past the last of them.`
+        : html`Showing ${count(first)}–${count(last)} of ${count(total)} ${total === 1 ? 'person' : 'people'}${matching}.`;
+  const pager =
+    page > 1 || last < total
+      ? html`<nav class="pager" aria-label="Pages of people">${
+          page > 1 ? html`<a href="${peopleHref(q, page - 1)}" rel="prev">Previous page</a>` : ''
+        }${last < total ? html`<a href="${peopleHref(q, page + 1)}" rel="next">Next page</a>` : ''}</nav>`
+      : '';
+  sendPage(req, res, {
+    title: 'People',
+    active: 'people',
+    body: html`<form method="get" action="/console/people" class="filters" role="search">
+<label>Search by name or email <input type="search" name="q" value="${q}" maxlength="200"></label>
+<button type="submit">Search</button>${q ? html` <a href="/console/people">Show everyone</a>` : ''}
+</form>
+<p class="muted" role="status">${summary}</p>
+${rows.length > 0 ? peopleTable(rows) : ''}
+${pager}`,
+  });
+}
+
+function notFound(req: Request, res: Response, id: string | undefined): void {
+  sendPage(req, res, {
+    title: 'Nobody by that id',
+    active: 'people',
+    status: 404,
+    body: html`<p>No one in your organization has the id “${id ?? ''}”.</p>
+<p><a href="/console/people">Back to people</a></p>`,
+  });
+}
+
+const ROLE_BUTTONS: Readonly<Record<'admin' | 'hr', { grant: string; revoke: string }>> = {
+  admin: { grant: 'Make admin', revoke: 'Remove admin role' },
+  hr: { grant: 'Give HR role', revoke: 'Remove HR role' },
+};
+
+function rolesSection(res: Response, person: MemberView, admin: boolean): SafeHtml {
+  const viewer = viewerOf(res);
+  const held = html`<p>Roles: ${rolesText(person.roles)}.</p>`;
+  if (!admin) return html`${held}<p class="muted">Only admins can change roles.</p>`;
+  const forms = (['admin', 'hr'] as const).map((role) => {
+    const has = person.roles.includes(role);
+    const change = has ? 'revoke' : 'grant';
+    return html`<form method="post" action="/console/people/${person.id}/roles" class="inline">${csrfField(viewer)}<input type="hidden" name="role" value="${role}"><input type="hidden" name="change" value="${change}"><button type="submit"${has ? html` class="secondary"` : ''}>${ROLE_BUTTONS[role][change]}</button></form> `;
+  });
+  return html`${held}<div class="actions">${forms}</div>`;
+}
+
+function adjustSection(res: Response, person: MemberView, admin: boolean): SafeHtml {
+  if (!admin) return html`<p class="muted">Only admins can grant or deduct points.</p>`;
+  const viewer = viewerOf(res);
+  // A fresh key each time the page is drawn: the form sent twice adjusts once.
+  return html`<form method="post" action="/console/people/${person.id}/adjust" class="stack">${csrfField(viewer)}
+<input type="hidden" name="key" value="${randomUUID()}">
+<label>Points <input type="text" name="amount" inputmode="numeric" required aria-describedby="amount-hint"></label>
+<small id="amount-hint" class="muted">A positive number grants points; a negative one, like -20, deducts them.</small>
+<label>Reason <input type="text" name="reason" required maxlength="500"></label>
+<button type="submit">Adjust ${person.displayName}’s points</button>
+</form>`;
+}
+
+async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const param = textOf(req.params.id);
+  const id = idOf(param);
+  const [person] =
+    id === undefined
+      ? []
+      : await readMembers(deps.services, viewer.organizationId, { kind: 'id', id });
+  if (!person) {
+    notFound(req, res, param);
+    return;
+  }
+  const { db } = deps.services;
+  const [{ settings }, history, { adjustments }] = await Promise.all([
+    deps.services.settings.load(viewer.organizationId),
+    readHistory(db, person.id, HISTORY_LIMIT),
+    listAdjustments(db, viewer.organizationId, { memberId: person.id, limit: HISTORY_LIMIT }),
+  ]);
+  const when = (at: Date) =>
+    html`<time datetime="${at.toISOString()}">${shortDate(at, settings.timezone)}</time>`;
+  const admin = viewer.roles.includes('admin');
+  const kudos =
+    history.length === 0
+      ? html`<p class="muted">No kudos given or received yet.</p>`
+      : html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col" class="number">Points</th><th scope="col">Message</th></tr></thead>
+<tbody>${history.map(
+          (entry) =>
+            html`<tr${entry.reversed ? html` class="reversed"` : ''}><td>${when(entry.createdAt)}</td><td>${
+              entry.direction === 'given'
+                ? html`Gave ${entry.counterpart}`
+                : html`Received from ${entry.counterpart}`
+            }${entry.reversed ? html` <strong class="badge">Reversed</strong>` : ''}</td><td class="number">${count(entry.amount)}</td><td>${entry.message}</td></tr>`,
+        )}</tbody></table></div>`;
+  const adjusted =
+    adjustments.length === 0
+      ? html`<p class="muted">No points granted or deducted by hand.</p>`
+      : html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">When</th><th scope="col" class="number">Points</th><th scope="col">Reason</th><th scope="col">By</th></tr></thead>
+<tbody>${adjustments.map(
+          (adjustment) =>
+            html`<tr><td>${when(adjustment.at)}</td><td class="number">${adjustment.amount > 0 ? '+' : '−'}${count(Math.abs(adjustment.amount))}</td><td>${adjustment.reason}</td><td>${adjustment.actorName ?? 'unknown'}</td></tr>`,
+        )}</tbody></table></div>`;
+  sendPage(req, res, {
+    title: person.displayName,
+    active: 'people',
+    body: html`<p><a href="/console/people">All people</a></p>
+<dl class="facts">
+<dt>Email</dt><dd>${person.email ?? 'none'}</dd>
+<dt>Status</dt><dd>${statusText(person.status, person.isGuest, person.isBot)}</dd>
+<dt>Joined</dt><dd>${when(new Date(person.joinedAt))}</dd>
+</dl>
+<h2>Balances</h2>
+<ul class="cards">
+<li><span class="figure">${count(person.points.available)}</span> <span class="label">points available to spend</span></li>
+<li><span class="figure">${count(person.points.held)}</span> <span class="label">points held for redemptions</span></li>
+<li><span class="figure">${count(person.points.earned)}</span> <span class="label">points earned in all</span></li>
+<li><span class="figure">${count(person.allowance.left)}</span> <span class="label">allowance left to give, of ${count(person.allowance.perPeriod)} a period</span></li>
+</ul>
+<h2>Roles</h2>
+${rolesSection(res, person, admin)}
+<h2>Grant or deduct points</h2>
+${adjustSection(res, person, admin)}
+<h2>Recent kudos</h2>
+${kudos}
+<h2>Points adjusted by hand</h2>
+${adjusted}`,
+  });
+}
+
+const ROLE_DONE: Readonly<Record<'admin' | 'hr', { grant: string; revoke: string }>> = {
+  admin: { grant: 'is now an admin', revoke: 'is no longer an admin' },
+  hr: { grant: 'is now in HR', revoke: 'is no longer in HR' },
+};
+
+async function roleForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const param = textOf(req.params.id);
+  const id = idOf(param);
+  if (id === undefined) {
+    notFound(req, res, param);
+    return;
+  }
+  const back = `/console/people/${id}`;
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const role = textOf(body.role);
+  const change = textOf(body.change);
+  if ((role !== 'admin' && role !== 'hr') || (change !== 'grant' && change !== 'revoke')) {
+    redirectWithNotice(res, back, 'refused', 'Grant or revoke admin or HR; nothing changed.');
+    return;
+  }
+  const changed = await changeRole(deps.services.db, viewer.actor, { memberId: id, role, change });
+  if (!changed.ok) {
+    redirectWithNotice(res, back, 'refused', changed.message);
+    return;
+  }
+  redirectWithNotice(res, back, 'done', `${changed.value.displayName} ${ROLE_DONE[role][change]}.`);
+}
+
+async function adjustForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const param = textOf(req.params.id);
+  const id = idOf(param);
+  if (id === undefined) {
+    notFound(req, res, param);
+    return;
+  }
+  const back = `/console/people/${id}`;
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  // A minus sign typed as the typographic one counts as one.
+  const amountText = textOf(body.amount)
+    .trim()
+    .replace(/^\u2212/, '-');
+  const amount = /^[+-]?\d{1,15}$/.test(amountText) ? Number(amountText) : Number.NaN;
+  const key = textOf(body.key);
+  const adjusted = await adjustPoints(deps.services, viewer.actor, {
+    memberId: id,
+    amount,
+    reason: textOf(body.reason),
+    idempotencyKey: /^[A-Za-z0-9-]{16,64}$/.test(key) ? `console:${key}` : '',
+  });
+  if (!adjusted.ok) {
+    redirectWithNotice(res, back, 'refused', adjusted.message);
+    return;
+  }
+  const [person] = await readMembers(deps.services, viewer.organizationId, { kind: 'id', id });
+  const name = person?.displayName ?? `member ${id}`;
+  const moved = Math.abs(adjusted.value.amount);
+  redirectWithNotice(
+    res,
+    back,
+    'done',
+    adjusted.value.amount > 0
+      ? `Added ${points(moved)} to ${name}’s balance.`
+      : `Deducted ${points(moved)} from ${name}’s balance.`,
+  );
+}
+
+/**
+ * People: search with balances, and one person's balances, roles, recent kudos and
+ * adjustments. Admins grant and revoke roles and adjust points here, through the same
+ * services as chat and the API, so each is checked and audited as there (via `console`).
+ */
+export function registerPeoplePage(routes: Router, deps: ConsoleDeps): void {
+  routes.get('/console/people', requireConsoleRole('admin-or-hr'), (req, res) =>
+    listPage(deps, req, res),
+  );
+  routes.get('/console/people/:id', requireConsoleRole('admin-or-hr'), (req, res) =>
+    personPage(deps, req, res),
+  );
+  // The forms are admins' own: HR who post them are refused (and audited) by the service.
+  routes.post('/console/people/:id/roles', requireConsoleRole('admin-or-hr'), (req, res) =>
+    roleForm(deps, req, res),
+  );
+  routes.post('/console/people/:id/adjust', requireConsoleRole('admin-or-hr'), (req, res) =>
+    adjustForm(deps, req, res),
+  );
+}

@@ -1,8 +1,12 @@
 import type { Router } from 'express';
 import type { ConsoleDeps } from './console-deps.ts';
+import { registerAuditPage } from './pages/audit-page.ts';
+import { registerBillingPage } from './pages/billing-page.ts';
+import { registerCatalogPage } from './pages/catalog-page.ts';
 import { registerOverviewPage } from './pages/overview-page.ts';
 import { registerPeoplePage } from './pages/people-page.ts';
 import { registerPermissionsPage } from './pages/permissions-page.ts';
+import { registerRedemptionsPage } from './pages/redemptions-page.ts';
 import { registerSettingsPage } from './pages/settings-page.ts';
 
 /** Every console page, each adding its own routes under `/console`. */
@@ -11,4 +15,8 @@ export const CONSOLE_PAGES: readonly ((routes: Router, deps: ConsoleDeps) => voi
   registerPeoplePage,
   registerPermissionsPage,
   registerSettingsPage,
+  registerCatalogPage,
+  registerRedemptionsPage,
+  registerBillingPage,
+  registerAuditPage,
 ];

@@ -1,0 +1,164 @@
+import type { Router } from 'express';
+import type { Database } from '../../db/database.ts';
+import {
+  liability,
+  type MonthlyStatement,
+  monthlyStatement,
+  monthOf,
+  parseMonth,
+  type StatementLine,
+} from '../../rewards/billing.ts';
+import { formatMoney } from '../../rewards/money.ts';
+import { loadRewardSettings } from '../../rewards/reward-settings.ts';
+import { statementCsv } from '../../rewards/statement-csv.ts';
+import { requireConsoleRole } from '../console-auth.ts';
+import type { ConsoleDeps } from '../console-deps.ts';
+import { count, when } from '../console-format.ts';
+import { html, type SafeHtml } from '../console-html.ts';
+import { sendPage } from '../console-layout.ts';
+import { viewerOf } from '../console-viewer.ts';
+
+const BILLING = '/console/billing';
+
+/** The month after (1) or before (-1) a `YYYY-MM`. */
+function shiftMonth(month: string, by: 1 | -1): string {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  const index = year * 12 + (number - 1) + by;
+  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+function badMonth(text: string): string {
+  return `“${text}” is not a month; pick one as YYYY-MM, like 2026-11.`;
+}
+
+/** What redemptions waiting for HR would be billed: the budget counts them as spent. */
+async function heldMinor(db: Database, organizationId: number): Promise<number> {
+  const row = await db
+    .selectFrom('redemptions')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('price_minor'), eb.lit(0)).as('held'))
+    .where('organization_id', '=', organizationId)
+    .where('status', 'in', ['held', 'fulfilling'])
+    .executeTakeFirst();
+  return Number(row?.held ?? 0);
+}
+
+function monthPicker(month: string): SafeHtml {
+  return html`<form method="get" action="${BILLING}" class="filters">
+<label>Month <input type="month" name="month" value="${month}" required pattern="[0-9]{4}-[0-9]{2}"></label>
+<button type="submit">Show</button>
+<a href="${BILLING}?month=${shiftMonth(month, -1)}">Previous month</a>
+<a href="${BILLING}?month=${shiftMonth(month, 1)}">Next month</a>
+</form>`;
+}
+
+function linesTable(
+  caption: string,
+  first: string,
+  lines: readonly StatementLine[],
+  currency: string,
+) {
+  return html`<div class="table-wrap"><table>
+<caption class="muted">${caption}</caption>
+<thead><tr><th>${first}</th><th class="number">Redemptions</th><th class="number">Billed</th></tr></thead>
+<tbody>${lines.map(
+    (line) =>
+      html`<tr><td>${line.name}</td><td class="number">${count(line.count)}</td><td class="number">${formatMoney(line.totalMinor, currency)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function chargesTable(statement: MonthlyStatement, timezone: string): SafeHtml {
+  return html`<div class="table-wrap"><table>
+<thead><tr><th>Charged</th><th>Redemption</th><th>Reward</th><th>Member</th><th>Groups</th><th class="number">Amount</th></tr></thead>
+<tbody>${statement.charges.map(
+    (charge) => html`<tr>
+<td>${when(charge.chargedAt, timezone, { year: false })}</td>
+<td>#${charge.redemptionId}</td>
+<td>${charge.itemName}</td>
+<td>${charge.memberName}</td>
+<td>${charge.groups.length > 0 ? charge.groups.join(', ') : html`<span class="muted">none</span>`}</td>
+<td class="number">${formatMoney(charge.amountMinor, charge.currency)}</td>
+</tr>`,
+  )}</tbody></table></div>`;
+}
+
+/**
+ * Billing for HR: a month's statement (the current month of the organization's time zone
+ * unless another is picked) with its lines and totals, what the points people hold are
+ * worth, the budget used this month, and the statement as CSV (the API's statement CSV).
+ */
+export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
+  const { db, ledger } = deps.services;
+
+  routes.get(BILLING, requireConsoleRole('hr'), async (req, res) => {
+    const { organizationId } = viewerOf(res);
+    const settings = await loadRewardSettings(db, organizationId);
+    const current = monthOf(new Date(), settings.timezone);
+    const asked = typeof req.query.month === 'string' ? req.query.month.trim() : '';
+    const month = asked === '' ? current : parseMonth(asked);
+    if (month === undefined) {
+      sendPage(req, res, {
+        title: 'Billing',
+        active: 'billing',
+        status: 400,
+        body: html`${monthPicker(current)}<p class="notice refused" role="alert">${badMonth(asked)}</p>`,
+      });
+      return;
+    }
+    const [statement, thisMonth, owed, held] = await Promise.all([
+      monthlyStatement(db, organizationId, month),
+      month === current ? undefined : monthlyStatement(db, organizationId, current),
+      liability(db, ledger, organizationId),
+      heldMinor(db, organizationId),
+    ]);
+    const { currency } = statement;
+    const money = (minor: number) => formatMoney(minor, currency);
+    const charged = (thisMonth ?? statement).totalMinor;
+    const budget = settings.monthlyBudgetMinor;
+    const share = budget === null || budget === 0 ? 100 : Math.round((charged / budget) * 100);
+    const usedFigure = budget === null ? money(charged) : `${money(charged)} of ${money(budget)}`;
+    const usedLabel = [
+      budget === null
+        ? `charged in ${current}; no monthly budget is set`
+        : `of the monthly budget used in ${current} (${share}%)`,
+      ...(held > 0 ? [`${money(held)} more is held for redemptions waiting for HR`] : []),
+    ].join('; ');
+    const body = html`${monthPicker(month)}
+<ul class="cards">
+<li><span class="figure">${money(statement.totalMinor)}</span><span class="label">billed in ${month} for ${count(statement.count)} redemption${statement.count === 1 ? '' : 's'}</span></li>
+<li><span class="figure">${money(owed.valueMinor)}</span><span class="label">liability: ${count(owed.outstandingPoints)} points given and not yet redeemed</span></li>
+<li><span class="figure">${usedFigure}</span><span class="label">${usedLabel}</span></li>
+</ul>
+<p><a href="${BILLING}/${month}.csv" download>Download the ${month} statement as CSV</a></p>
+<h2>Statement for ${month}</h2>
+${
+  statement.count === 0
+    ? html`<p>Nothing was billed in ${month}.</p>`
+    : html`${linesTable('By reward', 'Reward', statement.byItem, currency)}
+${linesTable('By group (a charge counts in each of its member’s groups)', 'Group', statement.byGroup, currency)}
+<h2>Charges</h2>
+${chargesTable(statement, settings.timezone)}
+<p><strong>Total: ${money(statement.totalMinor)}</strong> for ${count(statement.count)} redemption${statement.count === 1 ? '' : 's'}.</p>`
+}`;
+    sendPage(req, res, { title: 'Billing', active: 'billing', body });
+  });
+
+  routes.get(`${BILLING}/:month.csv`, requireConsoleRole('hr'), async (req, res) => {
+    const { organizationId } = viewerOf(res);
+    const asked = typeof req.params.month === 'string' ? req.params.month : '';
+    const month = parseMonth(asked);
+    if (month === undefined) {
+      sendPage(req, res, {
+        title: 'Billing',
+        active: 'billing',
+        status: 400,
+        body: html`<p>${badMonth(asked)} <a href="${BILLING}">Back to billing</a>.</p>`,
+      });
+      return;
+    }
+    const statement = await monthlyStatement(db, organizationId, month);
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="plaudit-statement-${month}.csv"`)
+      .send(statementCsv(statement));
+  });
+}

@@ -3,6 +3,7 @@ import type { ConsoleDeps } from './console-deps.ts';
 import { registerAuditPage } from './pages/audit-page.ts';
 import { registerBillingPage } from './pages/billing-page.ts';
 import { registerCatalogPage } from './pages/catalog-page.ts';
+import { registerInsightsPage } from './pages/insights-page.ts';
 import { registerOverviewPage } from './pages/overview-page.ts';
 import { registerPeoplePage } from './pages/people-page.ts';
 import { registerPermissionsPage } from './pages/permissions-page.ts';
@@ -18,5 +19,6 @@ export const CONSOLE_PAGES: readonly ((routes: Router, deps: ConsoleDeps) => voi
   registerCatalogPage,
   registerRedemptionsPage,
   registerBillingPage,
+  registerInsightsPage,
   registerAuditPage,
 ];

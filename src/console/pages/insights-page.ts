@@ -1,0 +1,110 @@
+import type { Router } from 'express';
+import { requireConsoleRole } from '../console-auth.ts';
+import type { ConsoleDeps } from '../console-deps.ts';
+import { html, type SafeHtml } from '../console-html.ts';
+import { sendPage } from '../console-layout.ts';
+import { viewerOf } from '../console-viewer.ts';
+import {
+  groupNetwork,
+  mutualPairs,
+  quietMembers,
+  recognitionsByGroup,
+  recognitionsByValue,
+  recognitionsOverTime,
+  topGivers,
+  topReceivers,
+} from '../insights/insight-queries.ts';
+import { localDate, MAX_QUIET_DAYS, parseInsightQuery } from '../insights/insight-range.ts';
+import {
+  groupsSection,
+  networkSection,
+  overTimeSection,
+  pairsSection,
+  peopleSection,
+  quietSection,
+  rangeLabel,
+  valuesSection,
+} from '../insights/insight-sections.ts';
+
+const INSIGHTS = '/console/insights';
+
+/** What the form shows: the values asked for, as typed, or the ones in use. */
+interface FormValues {
+  readonly from: string;
+  readonly to: string;
+  readonly quiet: string;
+}
+
+function rangeForm(values: FormValues): SafeHtml {
+  return html`<form method="get" action="${INSIGHTS}" class="filters">
+<label>From <input type="date" name="from" value="${values.from}"></label>
+<label>To <input type="date" name="to" value="${values.to}"></label>
+<label>Quiet for (days) <input type="number" name="quiet" value="${values.quiet}" min="1" max="${MAX_QUIET_DAYS}" step="1" inputmode="numeric"></label>
+<button type="submit">Show</button>
+<a href="${INSIGHTS}">Last 90 days</a>
+</form>`;
+}
+
+const asTyped = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/**
+ * Insights for admins and HR: recognitions over time, by value and by group, top givers
+ * and receivers, who has not been recognised lately, pairs who mostly recognise each
+ * other, and kudos between groups, over a range of days in the organization's time zone.
+ */
+export function registerInsightsPage(routes: Router, deps: ConsoleDeps): void {
+  const { db } = deps.services;
+
+  routes.get(INSIGHTS, requireConsoleRole('admin-or-hr'), async (req, res) => {
+    const { organizationId } = viewerOf(res);
+    const { settings, now } = await deps.services.settings.load(organizationId);
+    const query = req.query as Record<string, unknown>;
+    const asked = parseInsightQuery(query, localDate(now, settings.timezone));
+    if (!asked.ok) {
+      const typed = {
+        from: asTyped(query.from),
+        to: asTyped(query.to),
+        quiet: asTyped(query.quiet),
+      };
+      sendPage(req, res, {
+        title: 'Insights',
+        active: 'insights',
+        status: 400,
+        body: html`${rangeForm(typed)}<p class="notice refused" role="alert">${asked.message}</p>`,
+      });
+      return;
+    }
+    const { range, quietDays } = asked.value;
+    // One read-only snapshot on one connection: the sections agree with each other, and a
+    // page view never holds more than one of the pool's connections.
+    const [time, values, groups, receivers, givers, quiet, pairs, network] = await db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute((trx) =>
+        Promise.all([
+          recognitionsOverTime(trx, organizationId, range),
+          recognitionsByValue(trx, organizationId, range),
+          recognitionsByGroup(trx, organizationId, range),
+          topReceivers(trx, organizationId, range),
+          topGivers(trx, organizationId, range),
+          quietMembers(trx, organizationId, { days: quietDays, asOf: now }),
+          mutualPairs(trx, organizationId, range),
+          groupNetwork(trx, organizationId, range),
+        ]),
+      );
+    const recognitions = time.buckets.reduce((sum, b) => sum + b.recognitions, 0);
+    const points = time.buckets.reduce((sum, b) => sum + b.points, 0);
+    const body = html`${rangeForm({ ...range, quiet: String(quietDays) })}
+<p>${recognitions.toLocaleString('en')} recognition${recognitions === 1 ? '' : 's'} giving ${points.toLocaleString('en')} point${points === 1 ? '' : 's'}, ${rangeLabel(range)} (days in ${settings.timezone} time). Reversed recognitions are left out.</p>
+${overTimeSection(time)}
+${valuesSection(values)}
+${groupsSection(groups)}
+${peopleSection('Top receivers', receivers)}
+${peopleSection('Top givers', givers)}
+${quietSection(quiet, quietDays, settings.timezone)}
+${pairsSection(pairs)}
+${networkSection(network)}`;
+    sendPage(req, res, { title: 'Insights', active: 'insights', body });
+  });
+}

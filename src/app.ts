@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
@@ -8,6 +7,7 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
+import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-secrets.ts';
 import { consoleVerb } from './console/console-verb.ts';
@@ -40,6 +40,9 @@ import { RewardDesk } from './rewards/reward-desk.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
 import { findTenant } from './teams/teams-tenants.ts';
+
+/** Listen addresses only this machine can reach. */
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export interface RunningPlaudit {
   readonly url: string;
@@ -106,9 +109,11 @@ export async function startPlaudit(
     desk,
     logger,
   };
-  // Sign-in links name the address people open; the listening one until it is known.
-  let publicUrl = config.PUBLIC_URL ?? '';
-  registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => publicUrl)]);
+  // Sign-in links name the address people open: PUBLIC_URL, or the listening address when
+  // that is this machine's own (anything else, such as 0.0.0.0 in a container, is no
+  // address a person can open, so no link is sent until PUBLIC_URL is set).
+  let consoleUrl = config.PUBLIC_URL;
+  registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => consoleUrl)]);
   // Each give leaves an outbox row; the relay hands it to the notifications queue.
   const relay = new OutboxRelay(db, jobs, logger);
   const onGiven = () => relay.kick();
@@ -139,7 +144,7 @@ export async function startPlaudit(
   }
   if (local) {
     organizationId = await ensureDemoOrganization(db);
-    if (!['127.0.0.1', 'localhost', '::1'].includes(config.HOST)) {
+    if (!LOOPBACK.includes(config.HOST)) {
       logger.warn(
         { host: config.HOST },
         'local mode: the console and /api/messages let anyone on this network act as any demo member',
@@ -208,19 +213,20 @@ export async function startPlaudit(
       logger,
     }),
   );
-  if (!config.CONSOLE_SECRET && !local) {
+  if (!config.PUBLIC_URL && !local && !LOOPBACK.includes(config.HOST)) {
     logger.warn(
-      'CONSOLE_SECRET is not set: console sessions end when this process restarts and do not carry between web processes',
+      { host: config.HOST },
+      'PUBLIC_URL is not set: /kudos admin console cannot send sign-in links until it is',
     );
   }
   mount.push(
     consoleRouter({
       services: admin,
-      router,
       local,
       logger,
-      signer: new Signer(config.CONSOLE_SECRET ?? randomBytes(32).toString('hex')),
+      signer: new Signer(await consoleSigningKey(db, config.CONSOLE_SECRET)),
       secureCookies: config.PUBLIC_URL?.startsWith('https:') ?? false,
+      origin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin,
       localOrganizationId: local ? organizationId : undefined,
     }),
   );
@@ -238,7 +244,7 @@ export async function startPlaudit(
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  publicUrl ||= url;
+  if (!consoleUrl && LOOPBACK.includes(config.HOST)) consoleUrl = url;
   logger.info(
     {
       url,

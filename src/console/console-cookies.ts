@@ -20,15 +20,17 @@ export function cookieOf(req: Request, name: string): string | undefined {
 export interface CookieOptions {
   readonly maxAgeSeconds: number;
   readonly secure: boolean;
+  /** @defaultValue /console */
+  readonly path?: string;
 }
 
-/** Sets an HttpOnly, SameSite=Lax cookie scoped to the console. */
+/** Sets an HttpOnly, SameSite=Lax cookie, scoped to the console unless another path is given. */
 export function setCookie(res: Response, name: string, value: string, options: CookieOptions) {
   res.append(
     'Set-Cookie',
     [
       `${name}=${encodeURIComponent(value)}`,
-      'Path=/console',
+      `Path=${options.path ?? '/console'}`,
       `Max-Age=${options.maxAgeSeconds}`,
       'HttpOnly',
       'SameSite=Lax',
@@ -37,6 +39,6 @@ export function setCookie(res: Response, name: string, value: string, options: C
   );
 }
 
-export function clearCookie(res: Response, name: string, secure: boolean) {
-  setCookie(res, name, '', { maxAgeSeconds: 0, secure });
+export function clearCookie(res: Response, name: string, secure: boolean, path?: string) {
+  setCookie(res, name, '', { maxAgeSeconds: 0, secure, path });
 }

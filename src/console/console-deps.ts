@@ -1,12 +1,9 @@
 import type { Logger } from 'pino';
 import type { AdminServices } from '../admin/admin-services.ts';
-import type { CommandRouter } from '../core/command-router.ts';
 import type { Signer } from './console-secrets.ts';
 
 export interface ConsoleDeps {
   readonly services: AdminServices;
-  /** The command router, for the page that tries commands. */
-  readonly router: CommandRouter;
   /** Local mode: no chat platform; the demo admin is signed in without a link. */
   readonly local: boolean;
   readonly logger: Logger;
@@ -14,6 +11,11 @@ export interface ConsoleDeps {
   readonly signer: Signer;
   /** Cookies are `Secure` when the console is served over https. */
   readonly secureCookies: boolean;
+  /**
+   * The origin people open the console at (PUBLIC_URL's), which forms must come from;
+   * unset: the request's own host.
+   */
+  readonly origin?: string;
   /** The organization local mode signs into (the demo organization). */
   readonly localOrganizationId?: number;
 }

@@ -113,3 +113,20 @@ export function sendPage(
       }),
     );
 }
+
+/**
+ * A page whose query string cannot be read (400): its filters' form again, then the
+ * sentence that says which value is wrong.
+ */
+export function sendBadQuery(
+  req: Request,
+  res: Response,
+  options: { title: string; active: NavKey; form: SafeHtml; text: string },
+): void {
+  sendPage(req, res, {
+    title: options.title,
+    active: options.active,
+    status: 400,
+    body: html`${options.form}<p class="notice refused" role="alert">${options.text}</p>`,
+  });
+}

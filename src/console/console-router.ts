@@ -49,7 +49,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   pages.use(express.urlencoded({ extended: false, limit: '64kb' }));
   pages.use(requireSession(deps));
-  pages.use(requireCsrf());
+  pages.use(requireCsrf(deps));
   pages.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

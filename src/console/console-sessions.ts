@@ -18,6 +18,11 @@ export async function openSession(
   memberId: number,
 ): Promise<string> {
   const secret = newSecret();
+  // Sessions over for a day are of no use to anyone: each new one clears them away.
+  await db
+    .deleteFrom('console_sessions')
+    .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
+    .execute();
   await db
     .insertInto('console_sessions')
     .values({

@@ -1,21 +1,22 @@
 import express, { type Router } from 'express';
+import { writeAudit } from '../admin/audit-log.ts';
 import { findMember } from '../directory/members.ts';
 import {
-  CONSOLE_ROLES,
+  clearSessionCookie,
+  mayUseConsole,
   requireCsrf,
   requireSession,
-  SESSION_COOKIE,
   sameOrigin,
+  sendNotConsoleUser,
   sendRefusal,
   setSessionCookie,
   signInLocally,
 } from './console-auth.ts';
-import { clearCookie } from './console-cookies.ts';
 import type { ConsoleDeps } from './console-deps.ts';
 import { html } from './console-html.ts';
 import { renderPage } from './console-layout.ts';
 import { endSession, openSession } from './console-sessions.ts';
-import { viewerOf } from './console-viewer.ts';
+import { consoleActor, viewerOf } from './console-viewer.ts';
 import { LINK_MINUTES, type LinkRefusal, useSignInLink } from './sign-in-links.ts';
 
 const WHY: Record<LinkRefusal, string> = {
@@ -33,6 +34,11 @@ const ASK = 'Ask for a new one with /kudos admin console in Slack or Teams.';
 export function signInRoutes(deps: ConsoleDeps): Router {
   const routes = express.Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
+  // A sign-in page's address holds its link's secret: nothing may keep a copy.
+  routes.use(['/console/sign-in', '/console/sign-out'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   routes.get('/console/sign-in', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
@@ -62,7 +68,7 @@ export function signInRoutes(deps: ConsoleDeps): Router {
   });
 
   routes.post('/console/sign-in', form, async (req, res) => {
-    if (!sameOrigin(req)) {
+    if (!sameOrigin(req, deps.origin)) {
       sendRefusal(res, 403, 'Refused', 'This sign-in was sent from another site; nothing changed.');
       return;
     }
@@ -78,27 +84,37 @@ export function signInRoutes(deps: ConsoleDeps): Router {
       return;
     }
     const member = await findMember(deps.services.db, link.organizationId, link.memberId);
-    if (member?.status !== 'active' || !CONSOLE_ROLES.some((role) => member.roles.includes(role))) {
-      sendRefusal(
-        res,
-        403,
-        'Not for you yet',
-        'Only admins and HR can use the console; ask an admin if you need it.',
-      );
+    if (!mayUseConsole(member)) {
+      sendNotConsoleUser(res);
       return;
     }
     const secret = await openSession(deps.services.db, member.organizationId, member.id);
+    await writeAudit(deps.services.db, consoleActor(member), {
+      action: 'console.sign_in',
+      outcome: 'done',
+    });
     setSessionCookie(res, deps, secret);
     deps.logger.info({ memberId: member.id }, 'console sign-in');
     res.redirect(303, '/console');
   });
 
-  routes.post('/console/sign-out', form, requireSession(deps), requireCsrf(), async (_req, res) => {
-    await endSession(deps.services.db, viewerOf(res).sessionId);
-    clearCookie(res, SESSION_COOKIE, deps.secureCookies);
-    res
-      .type('html')
-      .send(renderPage({ title: 'Signed out', body: html`<p>You are signed out.</p>` }));
-  });
+  routes.post(
+    '/console/sign-out',
+    form,
+    requireSession(deps),
+    requireCsrf(deps),
+    async (_req, res) => {
+      const viewer = viewerOf(res);
+      await endSession(deps.services.db, viewer.sessionId);
+      await writeAudit(deps.services.db, viewer.actor, {
+        action: 'console.sign_out',
+        outcome: 'done',
+      });
+      clearSessionCookie(res, deps);
+      res
+        .type('html')
+        .send(renderPage({ title: 'Signed out', body: html`<p>You are signed out.</p>` }));
+    },
+  );
   return routes;
 }

@@ -8,7 +8,7 @@ import { createSignInLink, LINK_MINUTES } from './sign-in-links.ts';
  * `/kudos admin console`: a one-time sign-in link to the web console, for admins and HR,
  * sent by direct message. Issuing one is audited (without the secret); so is a refusal.
  */
-export function consoleVerb(consoleUrl: () => string): AdminVerb {
+export function consoleVerb(consoleUrl: () => string | undefined): AdminVerb {
   return {
     name: 'console',
     usage: '',
@@ -26,13 +26,20 @@ export function consoleVerb(consoleUrl: () => string): AdminVerb {
           'Only admins and HR can use the web console; ask an admin if you need it.',
         );
       }
+      const base = consoleUrl();
+      if (!base) {
+        return refusalReply(
+          'console_address_unset',
+          "The console's web address is not set, so a link could not reach you; ask whoever runs Plaudit to set PUBLIC_URL.",
+        );
+      }
       const secret = await createSignInLink(
         services.db,
         command.actor.organizationId,
         command.actor.id,
       );
       await writeAudit(services.db, actor, { action: 'console.link', outcome: 'done' });
-      const link = `${consoleUrl()}/console/sign-in?token=${secret}`;
+      const link = `${base}/console/sign-in?token=${secret}`;
       return textReply(
         `Your link to the Plaudit console works once, for ${LINK_MINUTES} minutes: ${link}`,
         { direct: true },

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { AdminActor } from '../admin/admin-actor.ts';
 import type { MemberRole } from '../db/tables.ts';
+import type { Member } from '../directory/members.ts';
 
 /** The signed-in member a console request acts for. */
 export interface ConsoleViewer {
@@ -19,4 +20,16 @@ export function viewerOf(res: Response): ConsoleViewer {
   const viewer = res.locals.viewer as ConsoleViewer | undefined;
   if (!viewer) throw new Error('a console page ran without a signed-in viewer');
   return viewer;
+}
+
+/** A member acting in the console, as the services check and audit them. */
+export function consoleActor(member: Member): AdminActor {
+  return {
+    organizationId: member.organizationId,
+    memberId: member.id,
+    tokenId: null,
+    roles: member.roles,
+    via: 'console',
+    name: member.displayName,
+  };
 }

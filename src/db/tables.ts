@@ -30,6 +30,7 @@ export interface Tables {
   recognition_reversals: RecognitionReversalTable;
   console_sign_in_links: ConsoleSignInLinkTable;
   console_sessions: ConsoleSessionTable;
+  console_signing_key: ConsoleSigningKeyTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -419,4 +420,11 @@ export interface ConsoleSessionTable {
   created_at: CreatedAt;
   expires_at: Date;
   ended_at: ColumnType<Date | null, never, Date | null>;
+}
+
+/** The one key that signs the console's cookies and form tokens when no CONSOLE_SECRET is set. */
+export interface ConsoleSigningKeyTable {
+  id: number;
+  key: string;
+  created_at: CreatedAt;
 }

@@ -167,7 +167,12 @@ function boltLogger(logger: Logger): bolt.Logger {
   const child = logger.child({ component: 'slack' });
   let level = LogLevel.INFO;
   return {
-    debug: (...messages: unknown[]) => child.debug(messages.map(String).join(' ')),
+    debug: (...messages: unknown[]) => {
+      const text = messages.map(String).join(' ');
+      // The Web API client logs whole request bodies at debug: a direct message's text
+      // (a console sign-in link) is a secret, so bodies never reach the log.
+      if (!/^http request body/i.test(text)) child.debug(text);
+    },
     info: (...messages: unknown[]) => child.info(messages.map(String).join(' ')),
     warn: (...messages: unknown[]) => child.warn(messages.map(String).join(' ')),
     error: (...messages: unknown[]) => child.error(messages.map(String).join(' ')),

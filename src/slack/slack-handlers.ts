@@ -412,8 +412,10 @@ export class SlackHandlers {
       });
       if (!acknowledged) await respond(toMessage(SENT_DIRECTLY));
     } catch (error) {
+      // Only Slack's code: the error also carries the request, whose text is the secret.
+      const { code, data } = error as { code?: string; data?: { error?: string } };
       this.deps.logger.warn(
-        { err: error },
+        { code, slackError: data?.error },
         'a direct message could not be sent; answered privately',
       );
       const privately = textReply(

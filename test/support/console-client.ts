@@ -5,8 +5,6 @@ import { consoleRouter } from '../../src/console/console-router.ts';
 import { Signer } from '../../src/console/console-secrets.ts';
 import { createSignInLink } from '../../src/console/sign-in-links.ts';
 import { createHttpApp } from '../../src/http/server.ts';
-import { createKudosRouter } from '../../src/recognition/kudos-commands.ts';
-import { createRecognitionServices } from '../../src/recognition/recognition-services.ts';
 import type { AdminFixture } from './admin-fixture.ts';
 
 export interface ConsolePage {
@@ -110,11 +108,13 @@ export interface ConsoleHarness {
 
 /**
  * The console over real HTTP for one admin fixture's organization, not in local mode: the
- * fixture's services, its own command router, and a fresh signing key.
+ * fixture's services and a fresh signing key.
  */
-export async function startConsole(fixture: AdminFixture): Promise<ConsoleHarness> {
+export async function startConsole(
+  fixture: AdminFixture,
+  options: { secureCookies?: boolean; origin?: string } = {},
+): Promise<ConsoleHarness> {
   const logger = pino({ level: 'silent' });
-  const router = createKudosRouter(createRecognitionServices(fixture.db));
   const app = createHttpApp({
     db: fixture.db,
     logger,
@@ -122,11 +122,11 @@ export async function startConsole(fixture: AdminFixture): Promise<ConsoleHarnes
     mount: [
       consoleRouter({
         services: fixture.services,
-        router,
         local: false,
         logger,
         signer: new Signer('test-console-signing-key-0123456789abcdef'),
-        secureCookies: false,
+        secureCookies: options.secureCookies ?? false,
+        origin: options.origin,
       }),
     ],
   });

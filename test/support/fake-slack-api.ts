@@ -53,6 +53,9 @@ export class FakeSlackApi {
 
   async start(): Promise<this> {
     const server = createServer((request, response) => {
+      // When the request arrived (its headers), as Slack's rate limits count it: not when
+      // its body had been read, which a busy machine can delay.
+      const at = Date.now();
       let raw = '';
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => {
@@ -61,7 +64,7 @@ export class FakeSlackApi {
       request.on('end', async () => {
         const method = (request.url ?? '').replace(/^\/(api\/)?/, '').replace(/\?.*$/, '');
         const body = parseBody(raw, String(request.headers['content-type'] ?? ''));
-        this.calls.push({ method, body, at: Date.now() });
+        this.calls.push({ method, body, at });
         const delay = this.delays.get(method);
         if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         response.setHeader('content-type', 'application/json');

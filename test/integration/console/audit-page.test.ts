@@ -79,6 +79,8 @@ describe('console audit log page', () => {
     expect(entries(page)).toEqual([
       ['Li via local', 'redemption.fulfil', 'redemption:12', 'Refused (not_hr)'],
       ['Hal via local', 'reward.create', `reward:${mug}`, 'Done'],
+      // Signing in is audited too.
+      ['Ada via console', 'console.sign_in', 'the organization', 'Done'],
     ]);
     expect(page.html).toMatch(
       /<td><time datetime="\d{4}-\d\d-\d\dT[^"]+Z">\d+ \w+ \d{4}, \d\d:\d\d:\d\d<\/time><\/td>/,
@@ -180,7 +182,8 @@ describe('console audit log page', () => {
     expect(csv.html).toBe(auditCsv(all));
 
     const whole = parseCsv((await client.get('/console/audit.csv')).html);
-    expect(whole).toHaveLength(1 + 63);
+    // 60 + 2 grants, the refused fulfil, and the sign-in.
+    expect(whole).toHaveLength(1 + 64);
     expect(whole[1]?.[6]).toBe('redemption.fulfil');
     // Only for a signed-in session.
     const stranger = await new ConsoleClient(client.url).get('/console/audit.csv');

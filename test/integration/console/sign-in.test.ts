@@ -64,6 +64,67 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
     expect(again.headers.get('set-cookie')).toBeNull();
   });
 
+  it('makes links for 10 minutes and sessions for 12 hours, clears long-dead ones, and audits', async () => {
+    const { f, console } = await open();
+    await linkFor(f, 'Ada');
+    const ada = await console.signIn('Ada');
+    const lifetimes = await sql<{ kind: string; minutes: number }>`
+      select 'link' as kind, extract(epoch from expires_at - created_at)::int / 60 as minutes
+        from console_sign_in_links where organization_id = ${f.organizationId}
+      union all
+      select 'session', extract(epoch from expires_at - created_at)::int / 60
+        from console_sessions where organization_id = ${f.organizationId}
+      order by 1`.execute(f.db);
+    expect(lifetimes.rows).toEqual([
+      { kind: 'link', minutes: 10 },
+      { kind: 'link', minutes: 10 },
+      { kind: 'session', minutes: 720 },
+    ]);
+    // Rows over for more than a day go when the next one is made.
+    await sql`update console_sign_in_links set expires_at = now() - interval '25 hours'
+      where organization_id = ${f.organizationId}`.execute(f.db);
+    await sql`update console_sessions set expires_at = now() - interval '25 hours'
+      where organization_id = ${f.organizationId}`.execute(f.db);
+    await console.signIn('Hal');
+    const left = await sql<{ links: number; sessions: number }>`select
+      (select count(*)::int from console_sign_in_links where organization_id = ${f.organizationId}) as links,
+      (select count(*)::int from console_sessions where organization_id = ${f.organizationId}) as sessions`.execute(
+      f.db,
+    );
+    expect(left.rows[0]).toEqual({ links: 1, sessions: 1 });
+    expect((await ada.get('/console')).status).toBe(303);
+    const hal = await console.signIn('Hal');
+    await hal.post('/console/sign-out');
+    const entries = (await f.audit()).filter((e) => e.action.startsWith('console.'));
+    expect(entries.map((e) => [e.action, e.outcome, e.via])).toEqual([
+      ['console.sign_in', 'done', 'console'],
+      ['console.sign_in', 'done', 'console'],
+      ['console.sign_in', 'done', 'console'],
+      ['console.sign_out', 'done', 'console'],
+    ]);
+  });
+
+  it('uses a __Host- cookie over https, and takes forms only from PUBLIC_URL when set', async () => {
+    const f = await orgs.organization();
+    harness = await startConsole(f, { secureCookies: true, origin: 'https://kudos.example.com' });
+    const token = await linkFor(f, 'Ada');
+    const post = (origin: string) =>
+      fetch(`${harness?.url}/console/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ token }),
+      });
+    // The request's own host is not where people open the console behind a proxy.
+    const ownHost = await post(harness.url);
+    expect(ownHost.status).toBe(403);
+    const signedIn = await post('https://kudos.example.com');
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('set-cookie')).toMatch(
+      /^__Host-plaudit_session=[^;]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax; Secure$/,
+    );
+  });
+
   it('lets two clicks of one link at once sign in once', async () => {
     const { f, console } = await open();
     const token = await linkFor(f, 'Ada');
@@ -211,6 +272,24 @@ describe('/kudos admin console: a link by direct message, for admins and HR', ()
     }
     const entries = (await f.audit()).filter((e) => e.action === 'console.link');
     expect(entries.map((e) => e.outcome)).toEqual(['done', 'done']);
+  });
+
+  it('sends no link while the console has no address people can open', async () => {
+    const f = await orgs.organization();
+    const router = createKudosRouter(createRecognitionServices(f.db));
+    registerAdminCommands(router, f.services, [consoleVerb(() => undefined)]);
+    const ada = f.members.Ada;
+    if (!ada) throw new Error('Ada');
+    const reply = await router.route(
+      localCommand(ada, 'admin console', 'k-ada', new LocalMentionResolver(f.db)),
+    );
+    expect(reply).toMatchObject({ outcome: 'refused', code: 'console_address_unset' });
+    expect(reply.text).toBe(
+      "The console's web address is not set, so a link could not reach you; ask whoever runs Plaudit to set PUBLIC_URL.",
+    );
+    const { rows } = await sql<{ n: string }>`select count(*) as n from console_sign_in_links
+      where organization_id = ${f.organizationId}`.execute(f.db);
+    expect(Number(rows[0]?.n)).toBe(0);
   });
 
   it('refuses a member, audits the attempt, and makes no link', async () => {

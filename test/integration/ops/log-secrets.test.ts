@@ -156,4 +156,34 @@ describe('a running Plaudit, logging at trace level', () => {
     expect(text).not.toContain(session.split('=')[1]);
     expect(text).not.toContain(guessed);
   });
+
+  it('writes no console sign-in link, even when its direct message fails', async () => {
+    fake.refusals.length = 0;
+    const slash = (text: string, n: number) =>
+      postSlashCommand(plaudit.url, secrets.SLACK_SIGNING_SECRET, {
+        team_id: teamId,
+        user_id: 'UANA',
+        channel_id: 'C1',
+        text,
+        trigger_id: `trigger-link-${n}`,
+        response_url: `${fake.url}/respond/link-${n}`,
+      });
+    await slash('balance', 1);
+    await plaudit.settled();
+    fake.refusals.push({
+      method: 'chat.postMessage',
+      matches: (body) => body.channel === 'UANA',
+      error: 'channel_not_found',
+    });
+    await slash('admin console', 2);
+    await plaudit.settled();
+    const fallback = String(fake.callsTo('respond/link-2')[0]?.body.text);
+    const token = /sign-in\?token=([A-Za-z0-9_-]{43})/.exec(fallback)?.[1];
+    expect(token).toBeDefined();
+    const lines = logs.parsed();
+    expect(lines.map((line) => line.msg)).toContain(
+      'a direct message could not be sent; answered privately',
+    );
+    expect(logs.text()).not.toContain(token as string);
+  });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { isIsoDate } from '../../src/console/console-dates.ts';
 import {
   addDays,
   bucketOf,
   bucketStarts,
-  isIsoDate,
   localDate,
   mondayOf,
   parseInsightQuery,

@@ -3,6 +3,7 @@ import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
+import { withinLocalDays } from '../console-dates.ts';
 import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
 
 /*
@@ -87,11 +88,8 @@ const zoneOf = (organizationId: number) =>
   sql`(select o.timezone from organizations o where o.id = ${organizationId})`;
 
 /** The range's local days, as a condition on an instant column. */
-function withinRange(column: RawBuilder<unknown>, organizationId: number, range: InsightRange) {
-  const zone = zoneOf(organizationId);
-  return sql<boolean>`${column} >= ((${range.from}::date)::timestamp at time zone ${zone})
-    and ${column} < ((${range.to}::date + 1)::timestamp at time zone ${zone})`;
-}
+const withinRange = (column: RawBuilder<unknown>, organizationId: number, range: InsightRange) =>
+  withinLocalDays(column, range, zoneOf(organizationId));
 
 const notReversed = (recognitionId: RawBuilder<unknown>) =>
   sql<boolean>`not exists (select 1 from recognition_reversals rv

@@ -1,4 +1,5 @@
 import { ok, type Result, refuse } from '../../core/result.ts';
+import { isIsoDate } from '../console-dates.ts';
 
 /** Calendar days in the organization's time zone, `YYYY-MM-DD`, both included. */
 export interface InsightRange {
@@ -21,18 +22,15 @@ export const MAX_QUIET_DAYS = 365;
 /** Ranges up to this many days are shown day by day; longer ones week by week. */
 export const MAX_DAILY_DAYS = 31;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Insights start no earlier than this day. */
+const EARLIEST_DATE = '1970-01-01';
 const DAY_MS = 86_400_000;
 
 const toUtc = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const fromUtc = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Whether the text is a real calendar date from 1970 on, written `YYYY-MM-DD`. */
-export function isIsoDate(text: string): boolean {
-  if (!ISO_DATE.test(text) || text < '1970-01-01') return false;
-  const ms = toUtc(text);
-  return Number.isFinite(ms) && fromUtc(ms) === text;
-}
+const isInsightDate = (text: string) => isIsoDate(text) && text >= EARLIEST_DATE;
 
 export function addDays(date: string, days: number): string {
   return fromUtc(toUtc(date) + days * DAY_MS);
@@ -97,9 +95,9 @@ export function parseInsightQuery(
 ): Result<InsightQuery, 'bad_query'> {
   const bad = (message: string) => refuse('bad_query', message);
   const to = field(query, 'to', today);
-  if (!isIsoDate(to)) return bad('“To” must be a date written like 2025-01-31.');
+  if (!isInsightDate(to)) return bad('“To” must be a date written like 2025-01-31.');
   const from = field(query, 'from', addDays(to, 1 - DEFAULT_RANGE_DAYS));
-  if (!isIsoDate(from)) return bad('“From” must be a date written like 2025-01-31.');
+  if (!isInsightDate(from)) return bad('“From” must be a date written like 2025-01-31.');
   if (from > to) return bad('“From” must be on or before “To”.');
   if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) {
     return bad(`Pick a range of at most ${MAX_RANGE_DAYS} days.`);

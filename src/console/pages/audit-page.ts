@@ -4,9 +4,10 @@ import type { Database } from '../../db/database.ts';
 import type { AuditOutcome } from '../../db/tables.ts';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
+import { option, parseId, queryText } from '../console-form.ts';
 import { when } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
-import { sendPage } from '../console-layout.ts';
+import { sendBadQuery, sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
 
 const AUDIT = '/console/audit';
@@ -23,11 +24,6 @@ interface Filters {
   readonly before?: number;
 }
 
-function queryText(req: Request, name: string): string {
-  const value = req.query[name];
-  return typeof value === 'string' ? value.trim() : '';
-}
-
 /** The filters of the query string, or a sentence saying which one cannot be read. */
 function readFilters(req: Request): Filters | string {
   const action = queryText(req, 'action');
@@ -36,14 +32,15 @@ function readFilters(req: Request): Filters | string {
   if (outcome !== '' && outcome !== 'done' && outcome !== 'refused') {
     return `There is no outcome “${outcome}”; choose done or refused.`;
   }
-  const before = queryText(req, 'before');
-  if (before !== '' && !/^\d{1,15}$/.test(before)) {
-    return `“${before}” is not a place in the log; follow the “Older entries” link instead.`;
+  const beforeText = queryText(req, 'before');
+  const before = parseId(beforeText);
+  if (beforeText !== '' && before === undefined) {
+    return `“${beforeText}” is not a place in the log; follow the “Older entries” link instead.`;
   }
   return {
     ...(action !== '' && { action }),
     ...(outcome !== '' && { outcome }),
-    ...(before !== '' && { before: Number(before) }),
+    ...(before !== undefined && { before }),
   };
 }
 
@@ -68,15 +65,6 @@ function auditQuery(filters: Filters): AuditQuery {
   };
 }
 
-async function timezoneOf(db: Database, organizationId: number): Promise<string> {
-  const row = await db
-    .selectFrom('organizations')
-    .select('timezone')
-    .where('id', '=', organizationId)
-    .executeTakeFirstOrThrow();
-  return row.timezone;
-}
-
 /** The actions the organization's log holds, for the filter's list. */
 async function actionsOf(db: Database, organizationId: number): Promise<string[]> {
   const rows = await db
@@ -87,10 +75,6 @@ async function actionsOf(db: Database, organizationId: number): Promise<string[]
     .orderBy('action')
     .execute();
   return rows.map((row) => row.action);
-}
-
-function option(value: string, label: string, selected: boolean): SafeHtml {
-  return html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
 }
 
 function filterForm(filters: Filters, actions: readonly string[]): SafeHtml {
@@ -143,17 +127,18 @@ export function registerAuditPage(routes: Router, deps: ConsoleDeps): void {
 
   routes.get(AUDIT, requireConsoleRole('admin'), async (req, res) => {
     const { organizationId } = viewerOf(res);
-    const [timezone, actions] = await Promise.all([
-      timezoneOf(db, organizationId),
+    const [{ settings }, actions] = await Promise.all([
+      deps.services.settings.load(organizationId),
       actionsOf(db, organizationId),
     ]);
+    const { timezone } = settings;
     const filters = readFilters(req);
     if (typeof filters === 'string') {
-      sendPage(req, res, {
+      sendBadQuery(req, res, {
         title: 'Audit log',
         active: 'audit',
-        status: 400,
-        body: html`${filterForm({}, actions)}<p class="notice refused" role="alert">${filters}</p>`,
+        form: filterForm({}, actions),
+        text: filters,
       });
       return;
     }

@@ -1,12 +1,11 @@
-import type { Request, Response, Router } from 'express';
-import type { Attempt } from '../../admin/access.ts';
+import type { Request, Router } from 'express';
 import type { RewardItem, RewardItemFields } from '../../rewards/catalog.ts';
-import { requireHrActor } from '../../rewards/hr-access.ts';
 import { formatMoney, parseMoney } from '../../rewards/money.ts';
 import { loadRewardSettings } from '../../rewards/reward-settings.ts';
-import { requireConsoleRole } from '../console-auth.ts';
+import { refusedUnlessHr, requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
+import { fieldOf, option, pathIdOf } from '../console-form.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
@@ -15,18 +14,6 @@ const CATALOG = '/console/catalog';
 const WHAT = 'change the catalog';
 
 type Fields = { -readonly [K in keyof RewardItemFields]?: RewardItemFields[K] };
-
-/** A posted form field, when it is one string. */
-function field(req: Request, name: string): string | undefined {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The id in the path, when it is one. */
-function itemIdOf(req: Request): number | undefined {
-  const id = req.params.id;
-  return typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : undefined;
-}
 
 /** `2550` → `25.50`: an amount as the price field shows it. */
 function majorUnits(minor: number, currency: string): string {
@@ -40,26 +27,6 @@ function stockText(stock: number | null): string {
 function statusText(item: RewardItem): string {
   if (item.retired) return 'Retired';
   return item.active ? 'Active' : 'Paused';
-}
-
-/**
- * HR first, as the API and chat check the role before reading the input: anyone else is
- * refused with the service's sentence, the attempt is audited, and nothing changes.
- */
-async function refusedRole(
-  deps: ConsoleDeps,
-  req: Request,
-  res: Response,
-  attempt: Attempt,
-): Promise<boolean> {
-  const denied = await requireHrActor(deps.services.db, viewerOf(res).actor, WHAT, attempt);
-  if (!denied) return false;
-  sendPage(req, res, {
-    title: 'Not for your role',
-    status: 403,
-    body: html`<p>${denied.message} Nothing changed.</p>`,
-  });
-  return true;
 }
 
 /** The stock as typed: empty or “unlimited” for no limit, else a whole number. */
@@ -79,39 +46,39 @@ function readStock(text: string | undefined): number | null | string {
  */
 function readFields(req: Request, currency: string): Fields | string {
   const fields: Fields = {};
-  const name = field(req, 'name');
+  const name = fieldOf(req, 'name');
   if (name !== undefined) fields.name = name;
-  const description = field(req, 'description');
+  const description = fieldOf(req, 'description');
   if (description !== undefined) fields.description = description.replace(/\r\n/g, '\n');
-  const cost = field(req, 'pointsCost');
+  const cost = fieldOf(req, 'pointsCost');
   if (cost !== undefined) {
     if (!/^\d{1,10}$/.test(cost.trim())) return 'The cost is a whole number of points, like 200.';
     fields.pointsCost = Number(cost.trim());
   }
-  const price = field(req, 'price');
+  const price = fieldOf(req, 'price');
   if (price !== undefined) {
     const minor = parseMoney(price, currency);
     if (minor === undefined) return `The price is an amount in ${currency}, like 25 or 25.50.`;
     fields.priceMinor = minor;
   }
-  const stock = field(req, 'stock');
+  const stock = fieldOf(req, 'stock');
   if (stock !== undefined) {
     const read = readStock(stock);
     if (typeof read === 'string') return read;
     fields.stock = read;
   }
-  const status = field(req, 'status');
+  const status = fieldOf(req, 'status');
   if (status !== undefined) {
     if (status !== 'active' && status !== 'paused') return 'Choose whether it is active or paused.';
     fields.active = status === 'active';
   }
-  const fulfilment = field(req, 'fulfilment');
+  const fulfilment = fieldOf(req, 'fulfilment');
   if (fulfilment !== undefined) {
     if (fulfilment !== 'manual' && fulfilment !== 'webhook') {
       return 'Choose how it is fulfilled: by HR, or by webhook.';
     }
     fields.fulfilment = fulfilment;
-    const url = field(req, 'webhookUrl')?.trim() ?? '';
+    const url = fieldOf(req, 'webhookUrl')?.trim() ?? '';
     if (fulfilment === 'webhook') {
       if (url === '')
         return 'A reward fulfilled by webhook needs the address to send redemptions to.';
@@ -136,12 +103,12 @@ function itemForm(
 <label>Price in ${currency} (what the company is billed) <input name="price" required inputmode="decimal" value="${item ? majorUnits(item.priceMinor, currency) : ''}"></label>
 ${item ? '' : html`<label>Stock (empty for unlimited) <input name="stock" inputmode="numeric" pattern="[0-9]*"></label>`}
 <label>Status <select name="status">
-<option value="active"${active ? html` selected` : ''}>Active: members can redeem it</option>
-<option value="paused"${active ? '' : html` selected`}>Paused: members cannot redeem it for now</option>
+${option('active', 'Active: members can redeem it', active)}
+${option('paused', 'Paused: members cannot redeem it for now', !active)}
 </select></label>
 <label>Fulfilment <select name="fulfilment">
-<option value="manual"${webhook ? '' : html` selected`}>By HR, from the redemptions queue</option>
-<option value="webhook"${webhook ? html` selected` : ''}>By webhook, to the address below</option>
+${option('manual', 'By HR, from the redemptions queue', !webhook)}
+${option('webhook', 'By webhook, to the address below', webhook)}
 </select></label>
 <label>Webhook address (for webhook fulfilment) <input name="webhookUrl" type="url" value="${item?.webhookUrl ?? ''}"></label>
 <div><button type="submit">${options.button}</button></div>
@@ -199,7 +166,7 @@ ${itemForm(viewer, currency, { action: CATALOG, button: 'Add the reward' })}`;
 
   routes.get(`${CATALOG}/:id`, requireConsoleRole('hr'), async (req, res) => {
     const viewer = viewerOf(res);
-    const id = itemIdOf(req);
+    const id = pathIdOf(req);
     const found = id === undefined ? undefined : await desk.catalog.find(viewer.organizationId, id);
     if (!found?.ok) {
       sendPage(req, res, {
@@ -236,8 +203,8 @@ ${back}`;
 
   routes.post(CATALOG, async (req, res) => {
     const { actor, organizationId } = viewerOf(res);
-    const attempt = { action: 'reward.create', wanted: { name: field(req, 'name') } };
-    if (await refusedRole(deps, req, res, attempt)) return;
+    const attempt = { action: 'reward.create', wanted: { name: fieldOf(req, 'name') } };
+    if (await refusedUnlessHr(db, req, res, WHAT, attempt)) return;
     const fields = readFields(req, await currencyOf(organizationId));
     if (typeof fields === 'string') return redirectWithNotice(res, CATALOG, 'refused', fields);
     const { name, pointsCost, priceMinor } = fields;
@@ -260,9 +227,9 @@ ${back}`;
 
   routes.post(`${CATALOG}/:id`, async (req, res) => {
     const { actor, organizationId } = viewerOf(res);
-    const id = itemIdOf(req);
+    const id = pathIdOf(req);
     const attempt = { action: 'reward.edit', target: id === undefined ? null : `reward:${id}` };
-    if (await refusedRole(deps, req, res, attempt)) return;
+    if (await refusedUnlessHr(db, req, res, WHAT, attempt)) return;
     if (id === undefined)
       return redirectWithNotice(res, CATALOG, 'refused', 'There is no such reward.');
     const page = `${CATALOG}/${id}`;
@@ -277,17 +244,17 @@ ${back}`;
 
   routes.post(`${CATALOG}/:id/stock`, async (req, res) => {
     const { actor, organizationId } = viewerOf(res);
-    const id = itemIdOf(req);
+    const id = pathIdOf(req);
     const attempt = {
       action: 'reward.edit',
       target: id === undefined ? null : `reward:${id}`,
-      wanted: { stock: field(req, 'stock') },
+      wanted: { stock: fieldOf(req, 'stock') },
     };
-    if (await refusedRole(deps, req, res, attempt)) return;
+    if (await refusedUnlessHr(db, req, res, WHAT, attempt)) return;
     if (id === undefined)
       return redirectWithNotice(res, CATALOG, 'refused', 'There is no such reward.');
-    const back = field(req, 'from') === 'item' ? `${CATALOG}/${id}` : CATALOG;
-    const stock = readStock(field(req, 'stock'));
+    const back = fieldOf(req, 'from') === 'item' ? `${CATALOG}/${id}` : CATALOG;
+    const stock = readStock(fieldOf(req, 'stock'));
     if (typeof stock === 'string') return redirectWithNotice(res, back, 'refused', stock);
     const edited = await desk.catalog.edit(organizationId, id, { stock }, actor);
     if (!edited.ok) return redirectWithNotice(res, back, 'refused', edited.message);
@@ -297,9 +264,9 @@ ${back}`;
 
   routes.post(`${CATALOG}/:id/retire`, async (req, res) => {
     const { actor, organizationId } = viewerOf(res);
-    const id = itemIdOf(req);
+    const id = pathIdOf(req);
     const attempt = { action: 'reward.retire', target: id === undefined ? null : `reward:${id}` };
-    if (await refusedRole(deps, req, res, attempt)) return;
+    if (await refusedUnlessHr(db, req, res, WHAT, attempt)) return;
     if (id === undefined)
       return redirectWithNotice(res, CATALOG, 'refused', 'There is no such reward.');
     const retired = await desk.catalog.retire(organizationId, id, actor);

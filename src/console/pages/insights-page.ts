@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { html, type SafeHtml } from '../console-html.ts';
-import { sendPage } from '../console-layout.ts';
+import { sendBadQuery, sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
 import {
   groupNetwork,
@@ -66,11 +66,11 @@ export function registerInsightsPage(routes: Router, deps: ConsoleDeps): void {
         to: asTyped(query.to),
         quiet: asTyped(query.quiet),
       };
-      sendPage(req, res, {
+      sendBadQuery(req, res, {
         title: 'Insights',
         active: 'insights',
-        status: 400,
-        body: html`${rangeForm(typed)}<p class="notice refused" role="alert">${asked.message}</p>`,
+        form: rangeForm(typed),
+        text: asked.message,
       });
       return;
     }

@@ -12,6 +12,7 @@ import type { MemberRole } from '../../db/tables.ts';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
+import { option, parseId, valuesOf } from '../console-form.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
@@ -32,15 +33,8 @@ const ROLE_CHOICES: ReadonlyArray<{ role: MemberRole; label: string }> = [
   { role: 'hr', label: 'HR' },
 ];
 
-/** Every value a form field was sent with, in order (a lone one as a list of one). */
-function valuesOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((item) => typeof item === 'string');
-  return [];
-}
-
 /** An id as typed, or NaN, which the rule's own check names as not an id. */
-const idOf = (text: string) => (/^\d{1,15}$/.test(text.trim()) ? Number(text) : Number.NaN);
+const idOf = (text: string) => parseId(text.trim()) ?? Number.NaN;
 
 interface Pickable {
   readonly id: number;
@@ -106,7 +100,11 @@ function ruleForm(
   }</fieldset>
 <label>People <select name="members" multiple size="${Math.min(Math.max(people.length, 2), 8)}" aria-describedby="people-hint-${which}">${people.map(
     (person) =>
-      html`<option value="${person.id}"${(listed.members ?? []).includes(person.id) ? html` selected` : ''}>${person.name}${person.note ? ` (${person.note})` : ''}</option>`,
+      option(
+        String(person.id),
+        person.note ? `${person.name} (${person.note})` : person.name,
+        (listed.members ?? []).includes(person.id),
+      ),
   )}</select></label>
 <small id="people-hint-${which}" class="muted">Hold Ctrl (⌘ on a Mac) to pick several people, or to unpick one.</small>
 <button type="submit">Save who may ${verb}</button>

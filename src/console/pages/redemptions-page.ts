@@ -3,16 +3,17 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { RedemptionStatus } from '../../db/tables.ts';
 import { points } from '../../recognition/wording.ts';
-import { requireHrActor } from '../../rewards/hr-access.ts';
 import { formatMoney } from '../../rewards/money.ts';
 import { decisionAction, type Redemption, toRedemption } from '../../rewards/redemptions.ts';
 import { loadRewardSettings } from '../../rewards/reward-settings.ts';
-import { requireConsoleRole } from '../console-auth.ts';
+import { refusedUnlessHr, requireConsoleRole } from '../console-auth.ts';
+import { isIsoDate, withinLocalDays } from '../console-dates.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
+import { fieldOf, option, parseId, pathIdOf, queryText } from '../console-form.ts';
 import { when } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
-import { csrfField, sendPage } from '../console-layout.ts';
+import { csrfField, sendBadQuery, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
 
 const QUEUE = '/console/redemptions';
@@ -49,17 +50,6 @@ interface Row extends Redemption {
   readonly deciderName: string | null;
 }
 
-function queryText(req: Request, name: string): string {
-  const value = req.query[name];
-  return typeof value === 'string' ? value.trim() : '';
-}
-
-function isDay(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const day = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text);
-}
-
 /** The filters of the query string, or a sentence saying which one cannot be read. */
 function readFilters(req: Request): Filters | string {
   const status = queryText(req, 'status') || 'held';
@@ -69,9 +59,7 @@ function readFilters(req: Request): Filters | string {
   const id = (name: string, what: string): number | string | undefined => {
     const text = queryText(req, name);
     if (text === '') return undefined;
-    return /^\d{1,15}$/.test(text)
-      ? Number(text)
-      : `“${text}” is not ${what}; choose one from the list.`;
+    return parseId(text) ?? `“${text}” is not ${what}; choose one from the list.`;
   };
   const member = id('member', 'a member');
   if (typeof member === 'string') return member;
@@ -82,7 +70,7 @@ function readFilters(req: Request): Filters | string {
   const from = queryText(req, 'from');
   const to = queryText(req, 'to');
   for (const day of [from, to]) {
-    if (day !== '' && !isDay(day)) return `“${day}” is not a date; write it as YYYY-MM-DD.`;
+    if (day !== '' && !isIsoDate(day)) return `“${day}” is not a date; write it as YYYY-MM-DD.`;
   }
   if (from !== '' && to !== '' && from > to) {
     return `The range starts on ${from}, after it ends on ${to}; swap the dates.`;
@@ -110,8 +98,8 @@ function filterQuery(filters: Filters, before?: number): string {
 
 /** Where a form goes back to: the queue as the viewer was filtering it, and nowhere else. */
 function backTo(req: Request): string {
-  const back = (req.body as Record<string, unknown> | undefined)?.back;
-  return typeof back === 'string' && /^\/console\/redemptions(\?[A-Za-z0-9=&%._+-]*)?$/.test(back)
+  const back = fieldOf(req, 'back');
+  return back !== undefined && /^\/console\/redemptions(\?[A-Za-z0-9=&%._+-]*)?$/.test(back)
     ? back
     : QUEUE;
 }
@@ -137,15 +125,8 @@ async function queue(db: Database, organizationId: number, timezone: string, fil
   if (filters.member !== undefined) select = select.where('r.member_id', '=', filters.member);
   if (filters.item !== undefined) select = select.where('r.item_id', '=', filters.item);
   if (filters.before !== undefined) select = select.where('r.id', '<', filters.before);
-  if (filters.from !== undefined) {
-    select = select.where(
-      sql<boolean>`r.requested_at >= (${filters.from}::date)::timestamp at time zone ${timezone}`,
-    );
-  }
-  if (filters.to !== undefined) {
-    select = select.where(
-      sql<boolean>`r.requested_at < ((${filters.to}::date + 1)::timestamp) at time zone ${timezone}`,
-    );
+  if (filters.from !== undefined || filters.to !== undefined) {
+    select = select.where(withinLocalDays(sql.ref('r.requested_at'), filters, timezone));
   }
   const rows = await select.execute();
   const page: Row[] = rows.slice(0, PAGE_SIZE).map((row) => ({
@@ -184,10 +165,6 @@ async function choices(db: Database, organizationId: number) {
       .execute(),
   ]);
   return { members, items };
-}
-
-function option(value: string, label: string, selected: boolean): SafeHtml {
-  return html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
 }
 
 function filterForm(
@@ -264,11 +241,11 @@ export function registerRedemptionsPage(routes: Router, deps: ConsoleDeps): void
     ]);
     const filters = readFilters(req);
     if (typeof filters === 'string') {
-      sendPage(req, res, {
+      sendBadQuery(req, res, {
         title: 'Redemptions',
         active: 'redemptions',
-        status: 400,
-        body: html`${filterForm({}, lists)}<p class="notice refused" role="alert">${filters}</p>`,
+        form: filterForm({}, lists),
+        text: filters,
       });
       return;
     }
@@ -288,25 +265,16 @@ ${older === undefined ? '' : html`<p><a href="${filterQuery(filters, older)}" re
   const decide = (outcome: 'fulfilled' | 'rejected') => async (req: Request, res: Response) => {
     const { actor, organizationId, memberId } = viewerOf(res);
     const back = backTo(req);
-    const idText = typeof req.params.id === 'string' ? req.params.id : '';
-    const id = /^\d{1,15}$/.test(idText) ? Number(idText) : undefined;
-    const rawReason = (req.body as Record<string, unknown> | undefined)?.reason;
-    const reason = typeof rawReason === 'string' ? rawReason.trim() : '';
-    const denied = await requireHrActor(db, actor, 'decide redemptions', {
+    const id = pathIdOf(req);
+    const reason = fieldOf(req, 'reason')?.trim() ?? '';
+    const attempt = {
       action: decisionAction(outcome),
       target: id === undefined ? null : `redemption:${id}`,
       wanted: reason === '' ? undefined : { reason },
-    });
-    if (denied) {
-      sendPage(req, res, {
-        title: 'Not for your role',
-        status: 403,
-        body: html`<p>${denied.message} Nothing changed.</p>`,
-      });
-      return;
-    }
+    };
+    if (await refusedUnlessHr(db, req, res, 'decide redemptions', attempt)) return;
     if (id === undefined) {
-      return redirectWithNotice(res, back, 'refused', `There is no redemption “${idText}”.`);
+      return redirectWithNotice(res, back, 'refused', `There is no redemption “${req.params.id}”.`);
     }
     if (outcome === 'rejected' && reason === '') {
       return redirectWithNotice(

@@ -18,18 +18,12 @@ import { listNames, points } from '../../recognition/wording.ts';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
+import { option, textOf } from '../console-form.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
 
 const PATH = '/console/settings';
-
-/** A form field as one string: the last of repeated ones (a switch's box after its "no"). */
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return textOf(value.at(-1));
-  return undefined;
-}
 
 const isFormKey = (key: string): key is SettingsFormKey =>
   SETTING_FIELDS.some((field) => field.key === key);
@@ -71,9 +65,8 @@ ${hint}${problem}</fieldset>`;
   if (field.kind === 'choice') {
     const choices = field.choices ?? [];
     const all = choices.includes(value) ? choices : [value, ...choices];
-    control = html`<select id="${id}" name="${field.key}"${aria}>${all.map(
-      (choice) =>
-        html`<option value="${choice}"${choice === value ? html` selected` : ''}>${choice}</option>`,
+    control = html`<select id="${id}" name="${field.key}"${aria}>${all.map((choice) =>
+      option(choice, choice, choice === value),
     )}</select>`;
   } else {
     const mode =

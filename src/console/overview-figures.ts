@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import type { AdminServices } from '../admin/admin-services.ts';
 import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
-import { type Liability, liability, monthlyStatement, monthOf } from '../rewards/billing.ts';
+import {
+  type CommittedMoney,
+  committedThisMonth,
+  type Liability,
+  liability,
+  monthOf,
+} from '../rewards/billing.ts';
+import { formatMoney } from '../rewards/money.ts';
 import { loadRewardSettings } from '../rewards/reward-settings.ts';
 
 /** This period at a glance, for the console's overview. */
@@ -16,9 +23,13 @@ export interface OverviewFigures {
   readonly redemptions: number;
   readonly waiting: number;
   readonly liability: Liability;
-  /** Charged this month (the organization's time zone), against the monthly budget. */
+  /**
+   * This month (the organization's time zone) against the monthly budget: charged, and
+   * held for redemptions that would still be charged, as the budget check counts them.
+   */
   readonly month: string;
   readonly chargedMinor: number;
+  readonly heldMinor: number;
   readonly budgetMinor: number | null;
   readonly currency: string;
 }
@@ -41,7 +52,7 @@ export async function overviewFigures(
   const { settings, now } = await services.settings.load(organizationId);
   const period = allowancePeriodAt(now, settings.allowanceCadence, settings.timezone);
   const month = monthOf(now, settings.timezone);
-  const [rows, owed, statement, rewards] = await Promise.all([
+  const [rows, owed, committed, rewards] = await Promise.all([
     sql<PeriodRow>`
       with kept as (
         select r.* from recognition_recipients r
@@ -69,7 +80,7 @@ export async function overviewFigures(
           where organization_id = ${organizationId} and status = 'held') as waiting
     `.execute(db),
     liability(db, services.ledger, organizationId),
-    monthlyStatement(db, organizationId, month),
+    committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),
   ]);
   const row = rows.rows[0] as PeriodRow;
@@ -83,8 +94,35 @@ export async function overviewFigures(
     waiting: Number(row.waiting),
     liability: owed,
     month,
-    chargedMinor: statement.totalMinor,
+    chargedMinor: committed.chargedMinor,
+    heldMinor: committed.heldMinor,
     budgetMinor: rewards.monthlyBudgetMinor,
     currency: rewards.currency,
   };
+}
+
+/**
+ * The budget used, as the budget check counts it: "7.50 EUR charged + 2.00 EUR held of
+ * 100.00 EUR (10%)", or without "of …" when no budget is set. The overview and billing
+ * both show it so.
+ */
+export function budgetUsed(
+  committed: CommittedMoney,
+  budgetMinor: number | null,
+  currency: string,
+): string {
+  const money = (minor: number) => formatMoney(minor, currency);
+  const used = `${money(committed.chargedMinor)} charged + ${money(committed.heldMinor)} held`;
+  if (budgetMinor === null) return used;
+  const total = committed.chargedMinor + committed.heldMinor;
+  const share = budgetMinor === 0 ? 100 : Math.round((total / budgetMinor) * 100);
+  return `${used} of ${money(budgetMinor)} (${share}%)`;
+}
+
+/** The label under the budget figure: which month, and what "held" is. */
+export function budgetLabel(month: string, budgetMinor: number | null): string {
+  const held = 'held money is for redemptions not yet fulfilled';
+  return budgetMinor === null
+    ? `spent in ${month}; ${held}; no monthly budget is set`
+    : `monthly budget used in ${month}; ${held}`;
 }

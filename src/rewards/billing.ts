@@ -64,6 +64,44 @@ export function monthOf(instant: Date, timezone: string): string {
   return `${year}-${month}`;
 }
 
+/** What counts against a monthly budget, in minor units of the organization's currency. */
+export interface CommittedMoney {
+  /** Charged in the month (fulfilled redemptions). */
+  readonly chargedMinor: number;
+  /** The prices of the redemptions still held or being fulfilled, whenever they were asked. */
+  readonly heldMinor: number;
+}
+
+/**
+ * What a month's rewards budget has taken: the charges of the calendar month `now` falls in
+ * (in `timezone`), and the redemptions that would still be charged. The budget check,
+ * billing and the overview all read it here. Without `now`, the month is the database
+ * clock's (in a transaction, the transaction's start). Given a transaction, it reads there.
+ */
+export async function committedThisMonth(
+  db: Database,
+  organizationId: number,
+  timezone: string,
+  now?: Date,
+): Promise<CommittedMoney> {
+  const at = now === undefined ? sql`now()` : sql`${now}::timestamptz`;
+  const { rows } = await sql<{ charged: number | string; held: number | string }>`
+    with month as (
+      select date_trunc('month', ${at} at time zone ${timezone}) as first
+    )
+    select
+      coalesce((select sum(c.amount_minor) from billing_charges c, month
+        where c.organization_id = ${organizationId}
+          and c.charged_at >= month.first at time zone ${timezone}
+          and c.charged_at < (month.first + interval '1 month') at time zone ${timezone}), 0)
+        as charged,
+      coalesce((select sum(r.price_minor) from redemptions r
+        where r.organization_id = ${organizationId} and r.status in ('held', 'fulfilling')), 0)
+        as held`.execute(db);
+  const row = rows[0];
+  return { chargedMinor: Number(row?.charged ?? 0), heldMinor: Number(row?.held ?? 0) };
+}
+
 interface ChargeRow {
   id: number;
   charged_at: Date;

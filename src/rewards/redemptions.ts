@@ -9,6 +9,7 @@ import type { RedemptionStatus, RedemptionTable, Tables } from '../db/tables.ts'
 import type { OrganizationAccounts } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { points } from '../recognition/wording.ts';
+import { committedThisMonth } from './billing.ts';
 import { toRewardItem, unknownItem } from './catalog.ts';
 import { checkLeaverWindow } from './leaver-window.ts';
 import { formatMoney } from './money.ts';
@@ -39,6 +40,16 @@ export interface Redemption {
 }
 
 /** How a held redemption ends. */
+/** A redemption's status in words, for people: "waiting for HR". */
+export const REDEMPTION_STATUS_WORDS: Readonly<Record<Redemption['status'], string>> = {
+  held: 'waiting for HR',
+  fulfilling: 'being fulfilled',
+  fulfilled: 'fulfilled',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+};
+
 export type Resolution = 'fulfilled' | 'rejected' | 'cancelled' | 'expired';
 
 export interface RedemptionRequest {
@@ -410,16 +421,8 @@ export class Redemptions {
       .where('organization_id', '=', organizationId)
       .forUpdate()
       .execute();
-    const { rows } = await sql<{ committed: number }>`
-      select
-        coalesce((select sum(amount_minor) from billing_charges
-          where organization_id = ${organizationId}
-            and charged_at >= date_trunc('month', now() at time zone ${timezone}) at time zone ${timezone}), 0)
-        + coalesce((select sum(price_minor) from redemptions
-          where organization_id = ${organizationId} and status in ('held', 'fulfilling')), 0) as committed`.execute(
-      trx,
-    );
-    const committed = Number(rows[0]?.committed ?? 0);
+    const { chargedMinor, heldMinor } = await committedThisMonth(trx, organizationId, timezone);
+    const committed = chargedMinor + heldMinor;
     if (committed + wanted.price > wanted.budget) {
       const left = Math.max(0, wanted.budget - committed);
       throw new RefusalAbort(

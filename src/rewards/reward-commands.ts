@@ -5,7 +5,7 @@ import type { Refusal } from '../core/result.ts';
 import { points } from '../recognition/wording.ts';
 import type { RewardItem } from './catalog.ts';
 import { hrCommand } from './hr-commands.ts';
-import type { Redemption } from './redemptions.ts';
+import { REDEMPTION_STATUS_WORDS, type Redemption } from './redemptions.ts';
 import type { RewardDesk } from './reward-desk.ts';
 
 /** Most items or redemptions one reply lists (and buttons it shows). */
@@ -159,18 +159,9 @@ async function myRedemptions(desk: RewardDesk, command: Command, args: string): 
   };
 }
 
-const STATUS_WORDS: Readonly<Record<Redemption['status'], string>> = {
-  held: 'waiting for HR',
-  fulfilling: 'being fulfilled',
-  fulfilled: 'fulfilled',
-  rejected: 'rejected',
-  cancelled: 'cancelled',
-  expired: 'expired',
-};
-
 export function redemptionLine(redemption: Redemption): string {
   const reason = redemption.reason ? ` (${redemption.reason})` : '';
-  return `#${redemption.id} ${redemption.itemName}, ${points(redemption.points)}: ${STATUS_WORDS[redemption.status]}${reason}`;
+  return `#${redemption.id} ${redemption.itemName}, ${points(redemption.points)}: ${REDEMPTION_STATUS_WORDS[redemption.status]}${reason}`;
 }
 
 export function parseId(text: string | undefined): number | undefined {

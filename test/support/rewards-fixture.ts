@@ -9,6 +9,7 @@ import { LocalMentionResolver } from '../../src/local/local-mention-resolver.ts'
 import type { RewardItemFields } from '../../src/rewards/catalog.ts';
 import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
 import { RewardDesk } from '../../src/rewards/reward-desk.ts';
+import type { AdminFixture } from './admin-fixture.ts';
 import { key } from './ledger-fixture.ts';
 import { createRecognitionFixture, localCommand, type MemberSpec } from './recognition-fixture.ts';
 
@@ -104,4 +105,29 @@ export function redemptionIdIn(reply: Reply): number {
   const match = /redemption #(\d+)/.exec(reply.text);
   if (!match) throw new Error(`no redemption in: ${reply.text}`);
   return Number(match[1]);
+}
+
+/** Adds a reward to an admin fixture's catalog: its id. */
+export async function addReward(
+  f: Pick<AdminFixture, 'services' | 'organizationId'>,
+  name: string,
+  pointsCost: number,
+  priceMinor: number,
+): Promise<number> {
+  const created = await f.services.desk.catalog.create(f.organizationId, {
+    name,
+    pointsCost,
+    priceMinor,
+  });
+  if (!created.ok) throw new Error(created.message);
+  return created.value.id;
+}
+
+/** A member of an admin fixture redeems a reward in chat: the redemption's id. */
+export async function redeemIn(
+  f: Pick<AdminFixture, 'command'>,
+  as: string,
+  itemId: number,
+): Promise<number> {
+  return redemptionIdIn(await f.command(as, `redeem #${itemId}`));
 }

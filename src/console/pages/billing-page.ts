@@ -1,6 +1,6 @@
 import type { Router } from 'express';
-import type { Database } from '../../db/database.ts';
 import {
+  committedThisMonth,
   liability,
   type MonthlyStatement,
   monthlyStatement,
@@ -17,6 +17,7 @@ import { count, when } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
+import { budgetLabel, budgetUsed } from '../overview-figures.ts';
 
 const BILLING = '/console/billing';
 
@@ -29,17 +30,6 @@ function shiftMonth(month: string, by: 1 | -1): string {
 
 function badMonth(text: string): string {
   return `“${text}” is not a month; pick one as YYYY-MM, like 2026-11.`;
-}
-
-/** What redemptions waiting for HR would be billed: the budget counts them as spent. */
-async function heldMinor(db: Database, organizationId: number): Promise<number> {
-  const row = await db
-    .selectFrom('redemptions')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('price_minor'), eb.lit(0)).as('held'))
-    .where('organization_id', '=', organizationId)
-    .where('status', 'in', ['held', 'fulfilling'])
-    .executeTakeFirst();
-  return Number(row?.held ?? 0);
 }
 
 function monthPicker(month: string): SafeHtml {
@@ -91,8 +81,12 @@ export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
 
   routes.get(BILLING, requireConsoleRole('hr'), async (req, res) => {
     const { organizationId } = viewerOf(res);
-    const settings = await loadRewardSettings(db, organizationId);
-    const current = monthOf(new Date(), settings.timezone);
+    // The current month by the database's clock, as the budget check reads it.
+    const [settings, { now }] = await Promise.all([
+      loadRewardSettings(db, organizationId),
+      deps.services.settings.load(organizationId),
+    ]);
+    const current = monthOf(now, settings.timezone);
     const asked = typeof req.query.month === 'string' ? req.query.month.trim() : '';
     const month = asked === '' ? current : parseMonth(asked);
     if (month === undefined) {
@@ -104,29 +98,19 @@ export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
       });
       return;
     }
-    const [statement, thisMonth, owed, held] = await Promise.all([
+    const [statement, owed, committed] = await Promise.all([
       monthlyStatement(db, organizationId, month),
-      month === current ? undefined : monthlyStatement(db, organizationId, current),
       liability(db, ledger, organizationId),
-      heldMinor(db, organizationId),
+      committedThisMonth(db, organizationId, settings.timezone, now),
     ]);
     const { currency } = statement;
     const money = (minor: number) => formatMoney(minor, currency);
-    const charged = (thisMonth ?? statement).totalMinor;
     const budget = settings.monthlyBudgetMinor;
-    const share = budget === null || budget === 0 ? 100 : Math.round((charged / budget) * 100);
-    const usedFigure = budget === null ? money(charged) : `${money(charged)} of ${money(budget)}`;
-    const usedLabel = [
-      budget === null
-        ? `charged in ${current}; no monthly budget is set`
-        : `of the monthly budget used in ${current} (${share}%)`,
-      ...(held > 0 ? [`${money(held)} more is held for redemptions waiting for HR`] : []),
-    ].join('; ');
     const body = html`${monthPicker(month)}
 <ul class="cards">
 <li><span class="figure">${money(statement.totalMinor)}</span><span class="label">billed in ${month} for ${count(statement.count)} redemption${statement.count === 1 ? '' : 's'}</span></li>
 <li><span class="figure">${money(owed.valueMinor)}</span><span class="label">liability: ${count(owed.outstandingPoints)} points given and not yet redeemed</span></li>
-<li><span class="figure">${usedFigure}</span><span class="label">${usedLabel}</span></li>
+<li><span class="figure">${budgetUsed(committed, budget, currency)}</span><span class="label">${budgetLabel(current, budget)}</span></li>
 </ul>
 <p><a href="${BILLING}/${month}.csv" download>Download the ${month} statement as CSV</a></p>
 <h2>Statement for ${month}</h2>

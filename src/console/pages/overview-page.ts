@@ -7,7 +7,7 @@ import { count } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
-import { type OverviewFigures, overviewFigures } from '../overview-figures.ts';
+import { budgetLabel, budgetUsed, overviewFigures } from '../overview-figures.ts';
 
 function card(figure: string, label: string, link?: { href: string; text: string }): SafeHtml {
   return html`<li><span class="figure">${figure}</span><span class="label">${label}</span>${
@@ -15,12 +15,7 @@ function card(figure: string, label: string, link?: { href: string; text: string
   }</li>`;
 }
 
-function budget(f: OverviewFigures): string {
-  const charged = formatMoney(f.chargedMinor, f.currency);
-  if (f.budgetMinor === null) return charged;
-  const share = f.budgetMinor === 0 ? 100 : Math.round((f.chargedMinor / f.budgetMinor) * 100);
-  return `${charged} of ${formatMoney(f.budgetMinor, f.currency)} (${share}%)`;
-}
+const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
 
 /** The overview: this period at a glance, with links to where each figure is worked on. */
 export function registerOverviewPage(routes: Router, deps: ConsoleDeps): void {
@@ -33,7 +28,7 @@ export function registerOverviewPage(routes: Router, deps: ConsoleDeps): void {
     const body = html`<p class="muted">This ${noun}, since ${f.period.firstDay}. Hello, ${viewer.displayName}.</p>
 <ul class="cards" aria-label="This ${noun}">
 ${card(`${share}%`, `took part: ${count(f.participants)} of ${count(f.people)} people gave or received kudos`)}
-${card(count(f.pointsGiven), `points given in ${count(f.recognitions)} kudos`)}
+${card(count(f.pointsGiven), `points given in ${plural(f.recognitions, 'recognition', 'recognitions')}`)}
 ${card(
   count(f.redemptions),
   `redemptions asked for; ${count(f.waiting)} waiting for HR`,
@@ -41,11 +36,11 @@ ${card(
 )}
 ${card(
   formatMoney(f.liability.valueMinor, f.liability.currency),
-  `liability: ${count(f.liability.outstandingPoints)} points held and not yet redeemed`,
+  `liability: ${count(f.liability.outstandingPoints)} points given and not yet redeemed`,
 )}
 ${card(
-  budget(f),
-  `charged in ${f.month}${f.budgetMinor === null ? ' (no monthly budget set)' : ' of the monthly budget'}`,
+  budgetUsed(f, f.budgetMinor, f.currency),
+  budgetLabel(f.month, f.budgetMinor),
   hr ? { href: '/console/billing', text: 'Billing' } : undefined,
 )}
 </ul>

@@ -7,9 +7,15 @@ import type { MemberRole } from '../../db/tables.ts';
 import { type MemberView, readMembers } from '../../http/api/routes/member-reads.ts';
 import { readHistory } from '../../recognition/history.ts';
 import { points, shortDate } from '../../recognition/wording.ts';
+import type { RewardItem } from '../../rewards/catalog.ts';
+import { requireHrActor } from '../../rewards/hr-access.ts';
+import { formatMoney } from '../../rewards/money.ts';
+import { REDEMPTION_STATUS_WORDS, type Redemption } from '../../rewards/redemptions.ts';
+import { loadRewardSettings } from '../../rewards/reward-settings.ts';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
+import { textOf as formText, parseId } from '../console-form.ts';
 import { count } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
@@ -17,22 +23,17 @@ import { viewerOf } from '../console-viewer.ts';
 
 /** People listed on one page of the search. */
 export const PEOPLE_PAGE_SIZE = 50;
-/** Recognitions and adjustments shown on a person's page. */
+/** Recognitions, adjustments and redemptions shown on a person's page. */
 const HISTORY_LIMIT = 20;
 
 /** A form or query field as one string: the last of repeated ones, '' when absent. */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return textOf(value.at(-1));
-  return '';
-}
+const textOf = (value: unknown): string => formText(value) ?? '';
 
 /** A member id from a path, or undefined when it is none (a 404, not an error). */
-function idOf(text: string | undefined): number | undefined {
-  return text !== undefined && /^\d{1,15}$/.test(text) && Number(text) > 0
-    ? Number(text)
-    : undefined;
-}
+const idOf = (text: string | undefined): number | undefined => {
+  const id = parseId(text);
+  return id !== undefined && id > 0 ? id : undefined;
+};
 
 const ROLE_NAMES: Readonly<Record<MemberRole, string>> = {
   member: 'member',
@@ -216,6 +217,45 @@ function adjustSection(res: Response, person: MemberView, admin: boolean): SafeH
 </form>`;
 }
 
+function redeemSection(
+  res: Response,
+  person: MemberView,
+  hr: boolean,
+  rewards: readonly RewardItem[],
+  currency: string,
+): SafeHtml {
+  if (!hr) return html`<p class="muted">Only HR can redeem rewards on someone’s behalf.</p>`;
+  if (rewards.length === 0) {
+    return html`<p class="muted">The catalog has no active reward to redeem. <a href="/console/catalog">Open the catalog</a></p>`;
+  }
+  const viewer = viewerOf(res);
+  // A fresh key each time the page is drawn: the form sent twice redeems once.
+  return html`<form method="post" action="/console/people/${person.id}/redeem" class="stack">${csrfField(viewer)}
+<input type="hidden" name="key" value="${randomUUID()}">
+<label>Reward <select name="reward" required>${rewards.map(
+    (item) =>
+      html`<option value="${item.id}">${item.name} — ${points(item.pointsCost)} (${formatMoney(item.priceMinor, currency)})</option>`,
+  )}</select></label>
+<small class="muted">Their points are held until HR fulfils or rejects it in the redemptions queue.</small>
+<button type="submit">Redeem for ${person.displayName}</button>
+</form>`;
+}
+
+function redemptionsTable(
+  redemptions: readonly Redemption[],
+  when: (at: Date) => SafeHtml,
+): SafeHtml {
+  if (redemptions.length === 0) return html`<p class="muted">No rewards redeemed yet.</p>`;
+  return html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">When</th><th scope="col">Reward</th><th scope="col" class="number">Points</th><th scope="col">Status</th></tr></thead>
+<tbody>${redemptions.map(
+    (redemption) =>
+      html`<tr><td>${when(redemption.requestedAt)}</td><td>${redemption.itemName} <span class="muted">#${redemption.id}</span></td><td class="number">${count(redemption.points)}</td><td>${REDEMPTION_STATUS_WORDS[redemption.status]}${
+        redemption.status === 'rejected' && redemption.reason ? `: ${redemption.reason}` : ''
+      }</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
 async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
   const viewer = viewerOf(res);
   const param = textOf(req.params.id);
@@ -228,12 +268,17 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
     notFound(req, res, param);
     return;
   }
-  const { db } = deps.services;
-  const [{ settings }, history, { adjustments }] = await Promise.all([
-    deps.services.settings.load(viewer.organizationId),
-    readHistory(db, person.id, HISTORY_LIMIT),
-    listAdjustments(db, viewer.organizationId, { memberId: person.id, limit: HISTORY_LIMIT }),
-  ]);
+  const { db, desk } = deps.services;
+  const hr = viewer.roles.includes('hr');
+  const [{ settings }, history, { adjustments }, redemptions, rewards, rewardSettings] =
+    await Promise.all([
+      deps.services.settings.load(viewer.organizationId),
+      readHistory(db, person.id, HISTORY_LIMIT),
+      listAdjustments(db, viewer.organizationId, { memberId: person.id, limit: HISTORY_LIMIT }),
+      desk.redemptions.ofMember(viewer.organizationId, person.id, HISTORY_LIMIT),
+      hr ? desk.catalog.list(viewer.organizationId) : [],
+      loadRewardSettings(db, viewer.organizationId),
+    ]);
   const when = (at: Date) =>
     html`<time datetime="${at.toISOString()}">${shortDate(at, settings.timezone)}</time>`;
   const admin = viewer.roles.includes('admin');
@@ -279,10 +324,14 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
 ${rolesSection(res, person, admin)}
 <h2>Grant or deduct points</h2>
 ${adjustSection(res, person, admin)}
+<h2>Redeem for this person</h2>
+${redeemSection(res, person, hr, rewards, rewardSettings.currency)}
 <h2>Recent kudos</h2>
 ${kudos}
 <h2>Points adjusted by hand</h2>
-${adjusted}`,
+${adjusted}
+<h2>Redemptions</h2>
+${redemptionsTable(redemptions, when)}`,
   });
 }
 
@@ -291,14 +340,18 @@ const ROLE_DONE: Readonly<Record<'admin' | 'hr', { grant: string; revoke: string
   hr: { grant: 'is now in HR', revoke: 'is no longer in HR' },
 };
 
-async function roleForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
-  const viewer = viewerOf(res);
+/** The person a form's path names, or undefined after answering 404 for one it does not. */
+function personIdOf(req: Request, res: Response): number | undefined {
   const param = textOf(req.params.id);
   const id = idOf(param);
-  if (id === undefined) {
-    notFound(req, res, param);
-    return;
-  }
+  if (id === undefined) notFound(req, res, param);
+  return id;
+}
+
+async function roleForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const id = personIdOf(req, res);
+  if (id === undefined) return;
   const back = `/console/people/${id}`;
   const body = (req.body ?? {}) as Record<string, unknown>;
   const role = textOf(body.role);
@@ -317,12 +370,8 @@ async function roleForm(deps: ConsoleDeps, req: Request, res: Response): Promise
 
 async function adjustForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
   const viewer = viewerOf(res);
-  const param = textOf(req.params.id);
-  const id = idOf(param);
-  if (id === undefined) {
-    notFound(req, res, param);
-    return;
-  }
+  const id = personIdOf(req, res);
+  if (id === undefined) return;
   const back = `/console/people/${id}`;
   const body = (req.body ?? {}) as Record<string, unknown>;
   // A minus sign typed as the typographic one counts as one.
@@ -354,10 +403,84 @@ async function adjustForm(deps: ConsoleDeps, req: Request, res: Response): Promi
   );
 }
 
+async function redeemForm(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
+  const viewer = viewerOf(res);
+  const id = personIdOf(req, res);
+  if (id === undefined) return;
+  const back = `/console/people/${id}`;
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const itemId = idOf(textOf(body.reward));
+  // The role first, as the API checks it: anyone but HR is refused (and audited) whatever
+  // the form held. Redeeming for oneself is a member's own redemption.
+  if (id !== viewer.memberId) {
+    const denied = await requireHrActor(
+      deps.services.db,
+      viewer.actor,
+      'redeem on someone’s behalf',
+      {
+        action: 'redemption.redeem_for',
+        target: `member:${id}`,
+        wanted: itemId === undefined ? undefined : { itemId },
+      },
+    );
+    if (denied) {
+      redirectWithNotice(res, back, 'refused', denied.message);
+      return;
+    }
+  }
+  const [person] = await readMembers(deps.services, viewer.organizationId, { kind: 'id', id });
+  if (!person) {
+    redirectWithNotice(
+      res,
+      back,
+      'refused',
+      `There is no member ${id} here; nothing was redeemed.`,
+    );
+    return;
+  }
+  if (itemId === undefined) {
+    redirectWithNotice(res, back, 'refused', 'Pick a reward to redeem; nothing changed.');
+    return;
+  }
+  const key = textOf(body.key);
+  if (!/^[A-Za-z0-9-]{16,64}$/.test(key)) {
+    redirectWithNotice(
+      res,
+      back,
+      'refused',
+      'This form has no valid key; open the page again and redeem from there. Nothing changed.',
+    );
+    return;
+  }
+  const redeemed = await deps.services.desk.redeem(
+    {
+      organizationId: viewer.organizationId,
+      memberId: person.id,
+      requestedBy: viewer.memberId,
+      itemId,
+      requestKey: `console:${key}`,
+    },
+    viewer.actor,
+  );
+  if (!redeemed.ok) {
+    redirectWithNotice(res, back, 'refused', redeemed.message);
+    return;
+  }
+  const { redemption } = redeemed.value;
+  const whose = person.id === viewer.memberId ? 'of yours' : 'of theirs';
+  redirectWithNotice(
+    res,
+    back,
+    'done',
+    `You redeemed “${redemption.itemName}” for ${person.displayName} (redemption #${redemption.id}); ${points(redemption.points)} ${whose} are held until it is fulfilled.`,
+  );
+}
+
 /**
- * People: search with balances, and one person's balances, roles, recent kudos and
- * adjustments. Admins grant and revoke roles and adjust points here, through the same
- * services as chat and the API, so each is checked and audited as there (via `console`).
+ * People: search with balances, and one person's balances, roles, recent kudos,
+ * adjustments and redemptions. Admins grant and revoke roles and adjust points here, and
+ * HR redeems rewards on someone's behalf, through the same services as chat and the API,
+ * so each is checked and audited as there (via `console`).
  */
 export function registerPeoplePage(routes: Router, deps: ConsoleDeps): void {
   routes.get('/console/people', requireConsoleRole('admin-or-hr'), (req, res) =>
@@ -372,5 +495,8 @@ export function registerPeoplePage(routes: Router, deps: ConsoleDeps): void {
   );
   routes.post('/console/people/:id/adjust', requireConsoleRole('admin-or-hr'), (req, res) =>
     adjustForm(deps, req, res),
+  );
+  routes.post('/console/people/:id/redeem', requireConsoleRole('admin-or-hr'), (req, res) =>
+    redeemForm(deps, req, res),
   );
 }

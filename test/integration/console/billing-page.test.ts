@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
+import { RecognitionSettingsCache } from '../../../src/recognition/settings-cache.ts';
 import { monthlyStatement, monthOf } from '../../../src/rewards/billing.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
 import { STATEMENT_CSV_HEADER, statementCsv } from '../../../src/rewards/statement-csv.ts';
@@ -12,7 +13,7 @@ import {
   startConsole,
 } from '../../support/console-client.ts';
 import { parseCsv } from '../../support/csv.ts';
-import { redemptionIdIn } from '../../support/rewards-fixture.ts';
+import { addReward, redeemIn } from '../../support/rewards-fixture.ts';
 
 const text = (fragment: string) =>
   fragment
@@ -54,17 +55,8 @@ describe('console billing page', () => {
     harness = undefined;
   });
 
-  const reward = async (f: AdminFixture, name: string, pointsCost: number, priceMinor: number) => {
-    const created = await f.services.desk.catalog.create(f.organizationId, {
-      name,
-      pointsCost,
-      priceMinor,
-    });
-    if (!created.ok) throw new Error(created.message);
-    return created.value.id;
-  };
-  const redeem = async (f: AdminFixture, as: string, itemId: number) =>
-    redemptionIdIn(await f.command(as, `redeem #${itemId}`));
+  const reward = addReward;
+  const redeem = redeemIn;
   const fulfil = async (f: AdminFixture, id: number) =>
     expect((await f.command('Hal', `hr fulfil ${id}`)).outcome).toBe('ok');
   /** Moves a charge to another instant (charges are append-only: triggers off, for this transaction). */
@@ -112,7 +104,7 @@ describe('console billing page', () => {
     expect(cards(page)).toEqual([
       `30.00 EUR billed in ${month} for 3 redemptions`,
       '15.00 EUR liability: 1,500 points given and not yet redeemed',
-      `30.00 EUR of 100.00 EUR of the monthly budget used in ${month} (30%); 5.00 EUR more is held for redemptions waiting for HR`,
+      `30.00 EUR charged + 5.00 EUR held of 100.00 EUR (35%) monthly budget used in ${month}; held money is for redemptions not yet fulfilled`,
     ]);
     expect(tableAfter(page, 'By reward</caption>')).toEqual([
       ['Book', '1', '20.00 EUR'],
@@ -141,7 +133,7 @@ describe('console billing page', () => {
     expect(cards(april)).toEqual([
       '20.00 EUR billed in 2025-04 for 1 redemption',
       '15.00 EUR liability: 1,500 points given and not yet redeemed',
-      `10.00 EUR charged in ${month}; no monthly budget is set; 5.00 EUR more is held for redemptions waiting for HR`,
+      `10.00 EUR charged + 5.00 EUR held spent in ${month}; held money is for redemptions not yet fulfilled; no monthly budget is set`,
     ]);
     expect(tableAfter(april, 'By reward</caption>')).toEqual([['Book', '1', '20.00 EUR']]);
     expect(april.html).toContain('href="/console/billing?month=2025-03">Previous month</a>');
@@ -154,6 +146,32 @@ describe('console billing page', () => {
     expect((await client.get('/console/billing?month=2024-12')).html).toContain(
       'href="/console/billing?month=2025-01">Next month</a>',
     );
+  });
+
+  it('takes the current month, and the budget’s, from the database’s clock', async () => {
+    const { f, fulfilled } = await open();
+    await chargedAt(f, fulfilled[1] as number, '2025-04-10T09:00:00Z');
+    await changeRewardSettings(f.db, f.organizationId, { monthlyBudgetMinor: 10_000 });
+    /** The services' clock (the database's, as settings read it) in mid-April 2025. */
+    class April extends RecognitionSettingsCache {
+      override async load(organizationId: number) {
+        const loaded = await super.load(organizationId);
+        return { ...loaded, now: new Date('2025-04-15T12:00:00Z') };
+      }
+    }
+    const settings = new April(f.db);
+    const inApril = await startConsole({ ...f, services: { ...f.services, settings } });
+    try {
+      const page = await (await inApril.signIn('Hal')).get('/console/billing');
+      expect(page.html).toContain('name="month" value="2025-04"');
+      expect(cards(page)).toEqual([
+        '20.00 EUR billed in 2025-04 for 1 redemption',
+        '15.00 EUR liability: 1,500 points given and not yet redeemed',
+        '20.00 EUR charged + 5.00 EUR held of 100.00 EUR (25%) monthly budget used in 2025-04; held money is for redemptions not yet fulfilled',
+      ]);
+    } finally {
+      await inApril.close();
+    }
   });
 
   it('downloads the month’s statement as the API’s CSV, with its filename', async () => {

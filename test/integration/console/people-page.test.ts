@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import { createMember } from '../../../src/directory/members.ts';
+import type { RewardItemFields } from '../../../src/rewards/catalog.ts';
+import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
 import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
 import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
 import { key } from '../../support/ledger-fixture.ts';
@@ -36,6 +38,34 @@ describe('console people page: search, balances, roles, history, adjust', () => 
   const lastAudit = async (f: AdminFixture) => (await f.audit()).at(-1);
   /** The key the adjust form was drawn with. */
   const formKey = (page: string) => /name="key" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  /** The key the redeem form was drawn with. */
+  const redeemKey = (page: string) =>
+    /action="\/console\/people\/\d+\/redeem"[\s\S]*?name="key" value="([^"]+)"/.exec(page)?.[1] ??
+    '';
+  const reward = async (f: AdminFixture, fields: Partial<RewardItemFields> & { name: string }) => {
+    const created = await f.services.desk.catalog.create(f.organizationId, {
+      pointsCost: 100,
+      priceMinor: 500,
+      ...fields,
+    });
+    if (!created.ok) throw new Error(created.message);
+    return created.value.id;
+  };
+  const redemptionsOf = (f: AdminFixture, name: string) =>
+    f.services.desk.redemptions.ofMember(f.organizationId, idOf(f, name));
+  /** The rows of the person's redemptions table, as text cells. */
+  const redemptionRows = (page: string) => {
+    const start = page.indexOf('<h2>Redemptions</h2>');
+    const table = page.slice(start, page.indexOf('</table>', start));
+    return table
+      .split('<tr>')
+      .slice(2)
+      .map((row) =>
+        [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) =>
+          (m[1] as string).replace(/<[^>]+>/g, '').trim(),
+        ),
+      );
+  };
 
   it('lists everyone with their points, allowance, roles and status, and finds by name or email', async () => {
     const { f, client } = await open();
@@ -276,6 +306,155 @@ describe('console people page: search, balances, roles, history, adjust', () => 
         via: 'console',
         actorMemberId: idOf(f, 'Hal'),
       },
+    ]);
+  });
+
+  it('lets HR redeem for a person once per drawn form, audited as a console action, with their redemptions listed', async () => {
+    const { f, client } = await open('Hal');
+    const li = idOf(f, 'Li');
+    await f.earn('Li', 500);
+    const coffee = await reward(f, { name: 'Coffee', pointsCost: 100, priceMinor: 450 });
+    await reward(f, { name: 'Paused', active: false });
+    const book = await reward(f, { name: 'Book', pointsCost: 200, priceMinor: 1500 });
+
+    const page = await client.get(`/console/people/${li}`);
+    expect(page.html).toContain('<h2>Redeem for this person</h2>');
+    expect(
+      [...page.html.matchAll(/<option value="(\d+)">([^<]*)<\/option>/g)].map((m) => [
+        Number(m[1]),
+        m[2],
+      ]),
+    ).toEqual([
+      [book, 'Book — 200 points (15.00 EUR)'],
+      [coffee, 'Coffee — 100 points (4.50 EUR)'],
+    ]);
+    expect(page.html).toContain(
+      '<h2>Redemptions</h2>\n<p class="muted">No rewards redeemed yet.</p>',
+    );
+    const fields = { reward: String(coffee), key: redeemKey(page.html) };
+    const first = await client.post(`/console/people/${li}/redeem`, fields);
+    expect(first.status).toBe(303);
+    expect(first.location).toBe(`/console/people/${li}`);
+    // The same form sent again (a double click, a resend) redeems nothing more.
+    const again = await client.follow(await client.post(`/console/people/${li}/redeem`, fields));
+    const [redemption, ...more] = await redemptionsOf(f, 'Li');
+    expect(more).toEqual([]);
+    expect(redemption).toMatchObject({
+      itemId: coffee,
+      status: 'held',
+      requestedBy: idOf(f, 'Hal'),
+    });
+    const id = redemption?.id as number;
+    expect(again.html).toContain(
+      `<p class="notice done" role="status">You redeemed “Coffee” for Li (redemption #${id}); 100 points of theirs are held until it is fulfilled.</p>`,
+    );
+    expect(await f.balances('Li')).toMatchObject({ earned: 400 });
+    expect(again.html).toContain(
+      '<span class="figure">100</span> <span class="label">points held for redemptions</span>',
+    );
+    const audited = (await f.audit()).filter((entry) => entry.action === 'redemption.redeem_for');
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      target: `member:${li}`,
+      outcome: 'done',
+      via: 'console',
+      actorMemberId: idOf(f, 'Hal'),
+      after: { redemptionId: id, itemId: coffee, points: 100 },
+    });
+
+    // A fresh page is a fresh form; the person's history lists each redemption as it ends.
+    const next = await client.get(`/console/people/${li}`);
+    expect(redeemKey(next.html)).not.toBe(fields.key);
+    await client.post(`/console/people/${li}/redeem`, {
+      reward: String(book),
+      key: redeemKey(next.html),
+    });
+    const [second] = await redemptionsOf(f, 'Li');
+    const rejected = await f.services.desk.resolve(
+      f.organizationId,
+      second?.id as number,
+      'rejected',
+      { memberId: idOf(f, 'Hal'), reason: 'sold out' },
+      await f.actor('Hal'),
+    );
+    expect(rejected.ok).toBe(true);
+    expect((await f.command('Hal', `hr fulfil ${id}`)).outcome).toBe('ok');
+    const history = await client.get(`/console/people/${li}`);
+    expect(redemptionRows(history.html).map((row) => row.slice(1))).toEqual([
+      [`Book #${second?.id}`, '200', 'rejected: sold out'],
+      [`Coffee #${id}`, '100', 'fulfilled'],
+    ]);
+    expect(await f.balances('Li')).toMatchObject({ earned: 400 });
+  });
+
+  it('refuses a redemption that cannot be made with the service’s sentence, changing nothing', async () => {
+    const { f, client } = await open('Hal');
+    const li = idOf(f, 'Li');
+    await f.earn('Li', 150);
+    const coffee = await reward(f, { name: 'Coffee', pointsCost: 100, priceMinor: 450 });
+    const bike = await reward(f, { name: 'Bike', pointsCost: 1000, priceMinor: 100 });
+    const mug = await reward(f, { name: 'Mug', pointsCost: 10, priceMinor: 100, stock: 0 });
+    const set = await changeRewardSettings(f.db, f.organizationId, { monthlyBudgetMinor: 400 });
+    expect(set.ok).toBe(true);
+    const stranger = await orgs.organization();
+    const theirs = await reward(stranger, { name: 'Their coffee' });
+
+    const before = await f.snapshot();
+    const audit = await f.audit();
+    const refusals: Array<[Record<string, string>, string]> = [
+      [{ reward: String(bike) }, 'They have 150 points to spend, and “Bike” costs 1000 points.'],
+      [{ reward: String(mug) }, '“Mug” is out of stock; ask HR when it is back.'],
+      [
+        { reward: String(coffee) },
+        'This month&#39;s rewards budget has 4.00 EUR left, and this reward costs 4.50 EUR',
+      ],
+      [{ reward: String(theirs) }, `There is no reward “#${theirs}”.`],
+      [{ reward: '' }, 'Pick a reward to redeem; nothing changed.'],
+      [{ reward: String(coffee), key: '' }, 'This form has no valid key; open the page again'],
+    ];
+    for (const [fields, sentence] of refusals) {
+      const fresh = await client.get(`/console/people/${li}`);
+      const sent = await client.post(`/console/people/${li}/redeem`, {
+        key: redeemKey(fresh.html),
+        ...fields,
+      });
+      expect(sent.status, sentence).toBe(303);
+      const answer = await client.follow(sent);
+      expect(answer.html, sentence).toContain('<p class="notice refused" role="alert">');
+      expect(answer.html, sentence).toContain(sentence);
+    }
+    expect(await f.snapshot()).toEqual(before);
+    expect(await f.audit()).toEqual(audit);
+  });
+
+  it('refuses an admin without HR the redeem form, audited as refused, changing nothing', async () => {
+    const { f, client } = await open('Ada');
+    const li = idOf(f, 'Li');
+    await f.earn('Li', 500);
+    const coffee = await reward(f, { name: 'Coffee' });
+    const page = await client.get(`/console/people/${li}`);
+    expect(page.html).toContain('Only HR can redeem rewards on someone’s behalf.');
+    expect(page.html).not.toContain(`action="/console/people/${li}/redeem"`);
+    const before = await f.snapshot();
+    // The role is checked first, as the API does: an empty form is refused for it too.
+    const forms: Array<Record<string, string>> = [{ reward: String(coffee), key: key('form') }, {}];
+    for (const fields of forms) {
+      const sent = await client.post(`/console/people/${li}/redeem`, fields);
+      expect((await client.follow(sent)).html).toContain(
+        'Only HR can redeem on someone’s behalf; ask someone in HR, or an admin to give you the HR role.',
+      );
+    }
+    expect(await f.snapshot()).toEqual(before);
+    const refused = {
+      action: 'redemption.redeem_for',
+      target: `member:${li}`,
+      outcome: 'refused',
+      via: 'console',
+      actorMemberId: idOf(f, 'Ada'),
+    };
+    expect((await f.audit()).slice(-2)).toMatchObject([
+      { ...refused, after: { itemId: coffee } },
+      { ...refused, after: null },
     ]);
   });
 

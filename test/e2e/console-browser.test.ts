@@ -211,7 +211,10 @@ describe('the web console of a Slack deployment, in Chromium', () => {
   it('renders the overview, people, a person, insights and the audit log with what happened', async () => {
     const page = await signedIn('ada');
     await expectRendered(page, 'overview-after');
-    expect(await page.getByRole('main').innerText()).toContain('60');
+    // Hana's 60 to Ben is this period's only recognition.
+    expect(await page.locator('.cards li').nth(1).textContent()).toBe(
+      '60points given in 1 recognition',
+    );
 
     await page
       .getByRole('navigation', { name: 'Console' })

@@ -149,6 +149,16 @@ async function checkDailyPairCap(
       input.recipients.map((recipient) => recipient.id),
     )
     .where('created_at', '>=', startOfDayAt(now, settings.timezone))
+    // A reversed recognition was taken back: its points no longer count against the cap.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('recognition_reversals as v')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('v.recognition_id', '=', 'recognition_recipients.recognition_id'),
+        ),
+      ),
+    )
     .groupBy('recipient_id')
     .execute();
   for (const row of given) {

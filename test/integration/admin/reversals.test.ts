@@ -252,6 +252,18 @@ describe('reversals: admins take back a recognition', () => {
     expect(await other.audit()).toEqual([]);
   });
 
+  it('frees the daily pair cap: a reversed recognition no longer counts against it', async () => {
+    const f = await organization();
+    expect((await f.command('Ada', 'admin settings pair-cap=10')).outcome).toBe('ok');
+    const first = await given(f, '@Li 10 for the launch');
+    const capped = await f.command('Bo', '@Li 1 for the demo');
+    expect(capped).toMatchObject({ outcome: 'refused', code: 'daily_pair_cap' });
+    expect((await reverse(f, first)).ok).toBe(true);
+    const again = await f.command('Bo', '@Li 10 for the launch, properly');
+    expect(again.outcome, again.text).toBe('ok');
+    expect(await f.command('Bo', '@Li 1 for more')).toMatchObject({ code: 'daily_pair_cap' });
+  });
+
   it('reverses from chat: /kudos admin reverse <id> reason', async () => {
     const f = await organization();
     const id = await given(f);

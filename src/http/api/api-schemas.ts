@@ -5,8 +5,14 @@ import { z } from 'zod/v4';
 /** A row id in a body or a response: a positive whole number. */
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** A row id in a path or a query string, where everything is text. */
-export const idText = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * A row id in a path or a query string, where everything is text: digits only, so `1e3`,
+ * `0x10` or ` 7` are not read as some other id.
+ */
+export const idText = z
+  .string()
+  .regex(/^[1-9]\d{0,14}$/, { message: 'a positive whole number, in digits' })
+  .transform(Number);
 
 export const idParams = z.object({ id: idText.describe('The id.') });
 

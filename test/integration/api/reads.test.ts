@@ -138,4 +138,13 @@ describe('reading through the HTTP API', () => {
       },
     });
   });
+
+  it('reads ids in paths and queries as digits only: 1e3 or 0x10 is no id', async () => {
+    for (const path of ['/members/1e3', '/members/0x10', '/members/0', '/recognitions?giver=1e3']) {
+      const answer = await get(path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.error, path).toBe('bad_request');
+      expect(answer.body.message, path).toContain('a positive whole number, in digits');
+    }
+  });
 });

@@ -23,16 +23,24 @@ export async function freshDatabase(name: string): Promise<string> {
   return url.href;
 }
 
-/** pgbench's TPC-B-like run on its own fresh database; returns transactions per second. */
-export async function pgbenchTps(clients: number, seconds: number): Promise<number> {
+/**
+ * pgbench's TPC-B-like run (or its select-only one, `-S`) on its own fresh database;
+ * returns transactions per second.
+ */
+export async function pgbenchTps(
+  clients: number,
+  seconds: number,
+  script: 'tpcb-like' | 'select-only' = 'tpcb-like',
+): Promise<number> {
   const url = await freshDatabase('plaudit_bench_pgbench');
   await run('pgbench', ['-i', '-q', '-s', '10', url]);
   const { stdout } = await run('pgbench', [
     '-n',
+    ...(script === 'select-only' ? ['-S'] : []),
     '-c',
     String(clients),
     '-j',
-    '2',
+    String(Math.min(2, clients)),
     '-T',
     String(seconds),
     url,

@@ -1,0 +1,543 @@
+/**
+ * `npm run bench:console`: how fast the web console's heaviest pages answer on real
+ * Postgres for a realistic organization: 500 members in 10 groups, about 100,000 kudos
+ * recipients over the last 365 days (with company values, a few hundred reversed), with
+ * their ledger transfers and balances, a catalog, a few thousand redemptions (holds,
+ * posts, voids) and their charges, and a few thousand audit entries, all seeded with
+ * set-based SQL into the real tables. Each page is read BENCH_REQUESTS times (default 50)
+ * one after another, after a warm-up, over real HTTP by an admin and HR signed in through a
+ * one-time link. Beside them, in the same run on the same server: the insights page's
+ * queries run directly (one read-only transaction, as the page runs them), and pgbench's
+ * select-only script with one client on its own scratch database.
+ *
+ * BENCH_DATABASE_URL (the server; the benchmark makes its own database on it, and drops it
+ * after unless BENCH_KEEP_DATABASE=1, to look at its query plans).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { pino } from 'pino';
+import type { AdminServices } from '../src/admin/admin-services.ts';
+import { consoleRouter } from '../src/console/console-router.ts';
+import { Signer } from '../src/console/console-secrets.ts';
+import {
+  groupNetwork,
+  mutualPairs,
+  quietMembers,
+  recognitionsByGroup,
+  recognitionsByValue,
+  recognitionsOverTime,
+  topGivers,
+  topReceivers,
+} from '../src/console/insights/insight-queries.ts';
+import { addDays, type InsightRange, localDate } from '../src/console/insights/insight-range.ts';
+import { createSignInLink } from '../src/console/sign-in-links.ts';
+import { type Database, openDatabase } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { createOrganization } from '../src/directory/organizations.ts';
+import { createHttpApp } from '../src/http/server.ts';
+import { InlineJobs } from '../src/jobs/inline-jobs.ts';
+import { createRecognitionServices } from '../src/recognition/recognition-services.ts';
+import { RewardDesk } from '../src/rewards/reward-desk.ts';
+import { ConsoleClient } from '../test/support/console-client.ts';
+import { freshDatabase, percentile, pgbenchTps, SERVER_URL } from './postgres-server.ts';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50);
+const WARM_UP = 5;
+const PGBENCH_SECONDS = 10;
+const DATABASE = 'plaudit_bench_console';
+const TIMEZONE = 'Europe/Paris';
+const MEMBERS = 500;
+/** Recognitions to 1, 2 or 3 people (1.43 on average): about 100,000 recipients. */
+const RECOGNITIONS = 70_000;
+/** Every this-many-th recognition is reversed. */
+const REVERSE_EVERY = 233;
+const REDEMPTIONS = 3_000;
+const AUDIT_ENTRIES = 3_000;
+/** The last members never receive kudos (quiet), the very last never give either. */
+const NEVER_RECEIVE = 40;
+const NEVER_GIVE = 20;
+const MONTHLY_ALLOWANCE = 1_000;
+const PEOPLE_QUERY = 'an';
+
+if (!Number.isSafeInteger(REQUESTS) || REQUESTS < 1) {
+  throw new Error('BENCH_REQUESTS must be a whole number of at least 1');
+}
+
+/** The organization, seeded in one transaction; returns its id and its admin's. */
+async function seed(db: Database): Promise<{ organizationId: number; adminId: number }> {
+  const organization = await createOrganization(db, {
+    name: 'Bench',
+    timezone: TIMEZONE,
+    currency: 'EUR',
+  });
+  if (!organization.ok) throw new Error(organization.message);
+  const o = organization.value.id;
+  const accounts = await createRecognitionServices(db).ledger.organizationAccounts(o);
+  const [pool, spent, issuance, hold, redeemed] = [
+    accounts.allowance_pool,
+    accounts.allowance_spent,
+    accounts.issuance,
+    accounts.redemption_hold,
+    accounts.redeemed,
+  ].map((account) => account.id);
+  /** The number a seeded idempotency key ends with. */
+  const tail = (key: string) => sql.raw(`split_part(${key}, ':', -1)::bigint`);
+
+  await db.transaction().execute(async (trx) => {
+    for (const query of [
+      sql`select setseed(0.42)`,
+      sql`insert into recognition_settings (organization_id, allowance_amount)
+        values (${o}, ${MONTHLY_ALLOWANCE})`,
+      sql`insert into reward_settings (organization_id, monthly_budget_minor)
+        values (${o}, 1000000)`,
+      sql`insert into company_values (organization_id, name)
+        select ${o}, unnest(array['teamwork', 'ownership', 'customer-first', 'curiosity', 'candor'])`,
+      // People: admins and HR here and there, a few guests and leavers, one bot.
+      sql`insert into members (organization_id, display_name, email, roles, status, is_guest,
+          is_bot, created_at, deactivated_at)
+        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name) || '@example.com',
+          case when n = 1 then '{member,admin,hr}' when n % 100 = 0 then '{member,admin}'
+            when n % 125 = 0 then '{member,hr}' else '{member}' end::text[],
+          case when n % 50 = 7 then 'deactivated' else 'active' end,
+          n % 97 = 3, n = ${MEMBERS}, now() - interval '400 days',
+          case when n % 50 = 7 then now() - interval '30 days' end
+        from generate_series(1, ${MEMBERS}::int) n
+        cross join lateral (select (array['Anna', 'Ben', 'Carla', 'Daniel', 'Eva', 'Farid',
+          'Greta', 'Hannah', 'Ivan', 'Julia', 'Karim', 'Lena', 'Marco', 'Nina', 'Omar', 'Paula',
+          'Quentin', 'Rosa', 'Sven', 'Tara'])[1 + n % 20] as name) f
+        cross join lateral (select (array['Adams', 'Berg', 'Costa', 'Dubois', 'Evans', 'Fischer',
+          'Garcia', 'Hansen', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Martin', 'Novak', 'Olsen',
+          'Petit', 'Quinn', 'Rossi', 'Silva', 'Tanaka', 'Urban', 'Vogel', 'Weber', 'Young',
+          'Zimmer'])[1 + (n / 20) % 25] as name) l
+        order by n`,
+      sql`insert into ledger_accounts (organization_id, asset, code, member_id,
+          debits_must_not_exceed_credits)
+        select ${o}, a.asset, a.code, m.id, true
+        from members m cross join (values ('allowance', 'allowance'), ('points', 'earned')) a(asset, code)
+        where m.organization_id = ${o}`,
+      sql`create temp table bench_people on commit drop as
+        select row_number() over (order by m.id)::int as n, m.id, al.id as allowance, ea.id as earned
+        from members m
+        join ledger_accounts al on al.member_id = m.id and al.code = 'allowance'
+        join ledger_accounts ea on ea.member_id = m.id and ea.code = 'earned'
+        where m.organization_id = ${o}`,
+      sql`insert into groups (organization_id, name)
+        select ${o}, unnest(array['Engineering', 'Sales', 'Marketing', 'Support', 'Finance',
+          'People', 'Design', 'Operations', 'Legal', 'Research'])`,
+      // Everyone in one group but every 25th in none; every 7th in a second one.
+      sql`insert into group_members (organization_id, group_id, member_id)
+        select ${o}, g.id, p.id
+        from bench_people p
+        join (select id, row_number() over (order by id) as k from groups
+          where organization_id = ${o}) g
+          on g.k = 1 + p.n % 10 or (p.n % 7 = 0 and g.k = 1 + (p.n + 3) % 10)
+        where p.n % 25 <> 0`,
+      // A year of allowance: one grant a member a month.
+      sql`with q as (
+          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+            created_at)
+          select ${o}, 'allowance:bench:' || (p.n * 100 + m), 'bench', 'transfer',
+            date_trunc('month', now()) - make_interval(months => m)
+          from bench_people p cross join generate_series(0, 12) m
+          returning id, idempotency_key, created_at)
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, memo, created_at)
+        select ${o}, q.id, 'allowance', ${pool}::bigint, p.allowance, ${MONTHLY_ALLOWANCE},
+          'allowance_grant', 'posted', 'monthly allowance', q.created_at
+        from q join bench_people p on p.n = ${tail('q.idempotency_key')} / 100`,
+      // The kudos: who gave, when, how much each, which values, to how many people.
+      // Numbered in time order, as they would have been written.
+      sql`create temp table bench_kudos on commit drop as
+        select row_number() over (order by created_at)::int as g, *
+        from (
+          select 1 + floor(random() * ${MEMBERS - NEVER_GIVE})::int as giver_n,
+            now() - random() * interval '365 days' as created_at,
+            (array[5, 5, 10, 10, 10, 15, 20, 25])[1 + floor(random() * 8)::int] as amount,
+            (array['{}', '{teamwork}', '{ownership}', '{customer-first,teamwork}', '{curiosity}',
+              '{candor}', '{teamwork}'])[1 + floor(random() * 7)::int]::text[] as company_values,
+            1 + (random() < 0.333)::int + (random() < 0.1)::int as recipients,
+            floor(${MEMBERS - NEVER_RECEIVE} * power(random(), 1.5))::int as spread
+          from generate_series(1, ${RECOGNITIONS}::int)) drawn`,
+      sql`analyze bench_people, bench_kudos`,
+      sql`with q as (
+          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+            created_at)
+          select ${o}, 'kudos:bench:' || g, 'bench', 'transfer', created_at from bench_kudos
+          order by g
+          returning id, idempotency_key)
+        insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
+          message, company_values, platform, channel, created_at)
+        select ${o}, p.id, q.id, k.amount, 'Thanks for the help with release ' || k.g,
+          k.company_values, 'slack', 'C0BENCH', k.created_at
+        from q
+        join bench_kudos k on k.g = ${tail('q.idempotency_key')}
+        join bench_people p on p.n = k.giver_n
+        order by k.g`,
+      // Recipients: distinct, never the giver, skewed towards the first members.
+      sql`create temp table bench_recipients on commit drop as
+        select r.id as recognition_id, r.ledger_request_id as request_id, r.giver_id,
+          gp.allowance as giver_allowance, rp.id as recipient_id, rp.earned as recipient_earned,
+          r.amount_each as amount, r.created_at, k.g
+        from bench_kudos k
+        join ledger_requests q on q.organization_id = ${o}
+          and q.idempotency_key = 'kudos:bench:' || k.g
+        join recognitions r on r.ledger_request_id = q.id
+        join bench_people gp on gp.n = k.giver_n
+        cross join generate_series(0, k.recipients - 1) j
+        cross join lateral (
+          select 1 + (k.spread + j * 153) % ${MEMBERS - NEVER_RECEIVE} as c) c
+        join bench_people rp on rp.n = case when c.c = k.giver_n
+          then 1 + c.c % ${MEMBERS - NEVER_RECEIVE} else c.c end`,
+      sql`insert into recognition_recipients (recognition_id, organization_id, giver_id,
+          recipient_id, amount, created_at)
+        select recognition_id, ${o}, giver_id, recipient_id, amount, created_at
+        from bench_recipients order by recognition_id, recipient_id`,
+      sql`insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, created_at)
+        select ${o}, request_id, asset, debit, credit, amount, 'kudos', 'posted', created_at
+        from (
+          select request_id, 'allowance' as asset, giver_allowance as debit,
+            ${spent}::bigint as credit, amount, created_at, recognition_id, 1 as leg
+          from bench_recipients
+          union all
+          select request_id, 'points', ${issuance}::bigint, recipient_earned, amount, created_at,
+            recognition_id, 2
+          from bench_recipients) t
+        order by recognition_id, leg`,
+      // Reversed by the admin two days later: the points are taken back.
+      sql`with q as (
+          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+            created_at)
+          select ${o}, 'admin-reversal:bench:' || g, 'bench', 'reverse',
+            least(created_at + interval '2 days', now())
+          from bench_kudos where g % ${REVERSE_EVERY} = 0
+          returning id, idempotency_key, created_at),
+        reversals as (
+          insert into recognition_reversals (recognition_id, organization_id, ledger_request_id,
+            reversed_by_member_id, reason, created_at)
+          select r.id, ${o}, q.id, (select id from bench_people where n = 1), 'given by mistake',
+            q.created_at
+          from q
+          join ledger_requests kq on kq.organization_id = ${o}
+            and kq.idempotency_key = 'kudos:bench:' || ${tail('q.idempotency_key')}
+          join recognitions r on r.ledger_request_id = kq.id
+          returning recognition_id, ledger_request_id, created_at)
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, reverses_transfer_id, memo, created_at)
+        select ${o}, v.ledger_request_id, t.asset, t.credit_account_id, t.debit_account_id,
+          t.amount, 'reversal', 'posted', t.id, 'recognition #' || v.recognition_id || ' reversed',
+          v.created_at
+        from reversals v
+        join recognitions r on r.id = v.recognition_id
+        join ledger_transfers t on t.request_id = r.ledger_request_id and t.asset = 'points'`,
+      sql`insert into reward_items (organization_id, name, points_cost, price_minor, fulfilment,
+          webhook_url, active, retired_at)
+        select ${o}, 'Reward ' || k, 10 + 5 * (k % 8), 500 + 250 * (k % 8),
+          case when k % 3 = 0 then 'webhook' else 'manual' end,
+          case when k % 3 = 0 then 'https://rewards.example.com/fulfil' end,
+          k <= 10, case when k > 10 then now() - interval '60 days' end
+        from generate_series(1, 12) k`,
+      sql`create temp table bench_items on commit drop as
+        select row_number() over (order by id)::int as k, * from reward_items
+        where organization_id = ${o}`,
+      // Redemptions: most fulfilled, some refused, cancelled or expired, recent ones held.
+      sql`create temp table bench_redemptions on commit drop as
+        select n, member_n, item_k, requested_at, status,
+          case when status = 'held' then null
+            when status = 'expired' then requested_at + interval '336 hours'
+            else least(requested_at + random() * interval '3 days', now()) end as resolved_at
+        from (
+          select n, member_n, item_k, requested_at,
+            case when requested_at > now() - interval '14 days' and fate < 0.5 then 'held'
+              when fate < 0.88 then 'fulfilled' when fate < 0.93 then 'rejected'
+              when fate < 0.97 or requested_at > now() - interval '14 days' then 'cancelled'
+              else 'expired' end as status
+          from (
+            select row_number() over (order by requested_at)::int as n, *
+            from (
+              select 1 + floor(random() * ${MEMBERS - NEVER_RECEIVE})::int as member_n,
+                1 + floor(random() * 12)::int as item_k,
+                now() - random() * interval '365 days' as requested_at, random() as fate
+              from generate_series(1, ${REDEMPTIONS}::int)) drawn) numbered) decided`,
+      sql`analyze bench_recipients, bench_items, bench_redemptions`,
+      sql`with q as (
+          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+            created_at)
+          select ${o}, 'redemption:hold:bench:' || n, 'bench', 'transfer', requested_at
+          from bench_redemptions order by n
+          returning id, idempotency_key)
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, memo, created_at, resolved_at)
+        select ${o}, q.id, 'points', p.earned, ${hold}::bigint, i.points_cost, 'redemption',
+          case b.status when 'held' then 'pending' when 'fulfilled' then 'posted_from_pending'
+            else 'voided' end,
+          'redemption hold', b.requested_at, b.resolved_at
+        from q
+        join bench_redemptions b on b.n = ${tail('q.idempotency_key')}
+        join bench_people p on p.n = b.member_n
+        join bench_items i on i.k = b.item_k`,
+      sql`insert into redemptions (organization_id, item_id, member_id, requested_by, request_key,
+          status, points, price_minor, currency, fulfilment, webhook_url, hold_transfer_id,
+          requested_at, expires_at, resolved_at, resolved_by, reason)
+        select ${o}, i.id, p.id, p.id, 'bench:' || b.n, b.status, i.points_cost, i.price_minor,
+          'EUR', i.fulfilment, i.webhook_url, t.id, b.requested_at,
+          b.requested_at + interval '336 hours', b.resolved_at,
+          case when b.status in ('rejected', 'fulfilled') and i.fulfilment = 'manual'
+            then (select id from bench_people where n = 1)
+            when b.status = 'cancelled' then p.id end,
+          case when b.status = 'rejected' then 'Out of stock this month' end
+        from bench_redemptions b
+        join ledger_requests q on q.organization_id = ${o}
+          and q.idempotency_key = 'redemption:hold:bench:' || b.n
+        join ledger_transfers t on t.request_id = q.id
+        join bench_people p on p.n = b.member_n
+        join bench_items i on i.k = b.item_k
+        order by b.requested_at`,
+      sql`insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+          transfer_id, created_at)
+        select ${o}, 'redemption:' || case when status = 'fulfilled' then 'post' else 'void' end
+            || ':' || id, 'bench',
+          case when status = 'fulfilled' then 'post' else 'void' end, hold_transfer_id, resolved_at
+        from redemptions where organization_id = ${o} and resolved_at is not null`,
+      sql`with q as (
+          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
+            created_at)
+          select ${o}, 'redemption:redeem:' || id, 'bench', 'transfer', resolved_at
+          from redemptions where organization_id = ${o} and status = 'fulfilled'
+          returning id, idempotency_key, created_at)
+        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
+          credit_account_id, amount, kind, status, memo, created_at)
+        select ${o}, q.id, 'points', ${hold}::bigint, ${redeemed}::bigint, r.points,
+          'redemption', 'posted', 'redemption #' || r.id, q.created_at
+        from q join redemptions r on r.id = ${tail('q.idempotency_key')}`,
+      sql`insert into billing_charges (organization_id, redemption_id, item_id, member_id,
+          amount_minor, currency, charged_at)
+        select ${o}, id, item_id, member_id, price_minor, currency, resolved_at
+        from redemptions where organization_id = ${o} and status = 'fulfilled'
+        order by resolved_at`,
+      // Each limited account's balance row, from its transfers.
+      sql`insert into ledger_balances (account_id, debits_must_not_exceed_credits, debits_posted,
+          credits_posted, debits_pending, credits_pending)
+        select a.id, true, coalesce(s.debits_posted, 0), coalesce(s.credits_posted, 0),
+          coalesce(s.debits_pending, 0), coalesce(s.credits_pending, 0)
+        from ledger_accounts a
+        left join (
+          select account_id,
+            sum(amount) filter (where debit and status in ('posted', 'posted_from_pending'))
+              as debits_posted,
+            sum(amount) filter (where not debit and status in ('posted', 'posted_from_pending'))
+              as credits_posted,
+            sum(amount) filter (where debit and status = 'pending') as debits_pending,
+            sum(amount) filter (where not debit and status = 'pending') as credits_pending
+          from (
+            select debit_account_id as account_id, amount, status, true as debit
+            from ledger_transfers where organization_id = ${o}
+            union all
+            select credit_account_id, amount, status, false
+            from ledger_transfers where organization_id = ${o}) sides
+          group by account_id) s on s.account_id = a.id
+        where a.organization_id = ${o} and a.debits_must_not_exceed_credits
+        on conflict (account_id) do update set debits_posted = excluded.debits_posted,
+          credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending,
+          credits_pending = excluded.credits_pending`,
+      sql`insert into audit_log (organization_id, actor_member_id, via, action, target, outcome,
+          refusal_code, before, after, created_at)
+        select ${o}, p.id, (array['console', 'slack', 'teams'])[1 + g % 3],
+          (array['redemption.fulfil', 'redemption.reject', 'recognition.reverse', 'role.grant',
+            'settings.change', 'reward.edit', 'adjustment.grant', 'group.members',
+            'console.sign_in', 'rule.set'])[1 + g % 10],
+          'member:' || (g % ${MEMBERS} + 1),
+          case when g % 9 = 0 then 'refused' else 'done' end,
+          case when g % 9 = 0 then 'not_allowed' end,
+          jsonb_build_object('roles', jsonb_build_array('member'), 'amount', g % 50),
+          jsonb_build_object('roles', jsonb_build_array('member', 'admin'), 'amount', g % 70),
+          now() - (${AUDIT_ENTRIES} - g) * interval '2 hours 50 minutes'
+        from generate_series(1, ${AUDIT_ENTRIES}::int) g
+        join bench_people p on p.n = case when g % 4 = 0 then 100 else 1 end
+        order by g`,
+    ]) {
+      await query.execute(trx);
+    }
+  });
+  const admin = await db
+    .selectFrom('members')
+    .select('id')
+    .where('organization_id', '=', o)
+    .orderBy('id')
+    .executeTakeFirstOrThrow();
+  return { organizationId: o, adminId: admin.id };
+}
+
+/** Milliseconds of each call, sorted, after WARM_UP calls not counted. */
+async function timed(times: number, call: () => Promise<void>): Promise<number[]> {
+  for (let n = 0; n < WARM_UP; n++) await call();
+  const latencies: number[] = [];
+  for (let n = 0; n < times; n++) {
+    const started = performance.now();
+    await call();
+    latencies.push(performance.now() - started);
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+/** The insights page's eight queries, as the page runs them: one read-only snapshot. */
+async function insightQueries(db: Database, organizationId: number, range: InsightRange) {
+  await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) =>
+      Promise.all([
+        recognitionsOverTime(trx, organizationId, range),
+        recognitionsByValue(trx, organizationId, range),
+        recognitionsByGroup(trx, organizationId, range),
+        topReceivers(trx, organizationId, range),
+        topGivers(trx, organizationId, range),
+        quietMembers(trx, organizationId, { days: 30, asOf: new Date() }),
+        mutualPairs(trx, organizationId, range),
+        groupNetwork(trx, organizationId, range),
+      ]),
+    );
+}
+
+async function startConsole(db: Database): Promise<{ url: string; server: Server }> {
+  const logger = pino({ level: 'silent' });
+  const recognition = createRecognitionServices(db);
+  const jobs = new InlineJobs(logger);
+  const services: AdminServices = {
+    db,
+    ledger: recognition.ledger,
+    settings: recognition.settings,
+    jobs,
+    desk: new RewardDesk(db, recognition.ledger, jobs, logger),
+    logger,
+  };
+  const app = createHttpApp({
+    db,
+    logger,
+    pingRedis: async () => 'not used',
+    mount: [
+      consoleRouter({
+        services,
+        local: false,
+        logger,
+        signer: new Signer('bench-console-signing-key-0123456789abcdef'),
+        secureCookies: false,
+      }),
+    ],
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const ms = (value: number) => Number(value.toFixed(1));
+const databaseUrl = await freshDatabase(DATABASE);
+const db = await openDatabase({ url: databaseUrl, poolSize: 4 });
+let server: Server | undefined;
+let header = '';
+const rows: Array<{ measure: string; 'p50 ms'?: number; 'p99 ms'?: number }> = [];
+try {
+  await migrateToLatest(db);
+  const seedStarted = performance.now();
+  const { organizationId, adminId } = await seed(db);
+  const seeded = (performance.now() - seedStarted) / 1000;
+  const vacuumStarted = performance.now();
+  await sql`vacuum (analyze)`.execute(db);
+  const vacuumed = (performance.now() - vacuumStarted) / 1000;
+  const counts = (
+    await sql<Record<string, number>>`select
+      (select count(*)::int from recognitions where organization_id = ${organizationId}) as recognitions,
+      (select count(*)::int from recognition_recipients where organization_id = ${organizationId}) as recipients,
+      (select count(*)::int from recognition_reversals where organization_id = ${organizationId}) as reversals,
+      (select count(*)::int from ledger_transfers where organization_id = ${organizationId}) as transfers,
+      (select count(*)::int from redemptions where organization_id = ${organizationId}) as redemptions,
+      (select count(*)::int from billing_charges where organization_id = ${organizationId}) as charges,
+      (select count(*)::int from audit_log where organization_id = ${organizationId}) as audit`.execute(
+      db,
+    )
+  ).rows[0] as Record<string, number>;
+  header =
+    `console benchmark: ${MEMBERS} members in 10 groups, ${counts.recognitions} recognitions ` +
+    `to ${counts.recipients} recipients over 365 days (${counts.reversals} reversed), ` +
+    `${counts.transfers} ledger transfers, ${counts.redemptions} redemptions, ` +
+    `${counts.charges} charges, ${counts.audit} audit entries; seeded in ${seeded.toFixed(1)} s ` +
+    `(+ vacuum analyze ${vacuumed.toFixed(1)} s); ${REQUESTS} sequential requests a page ` +
+    `after ${WARM_UP} to warm up`;
+
+  const started = await startConsole(db);
+  server = started.server;
+  const client = new ConsoleClient(started.url);
+  const signIn = await client.post('/console/sign-in', {
+    _csrf: null,
+    token: await createSignInLink(db, organizationId, adminId),
+  });
+  if (signIn.status !== 303) throw new Error(`sign-in failed: ${signIn.status}`);
+
+  const today = localDate(new Date(), TIMEZONE);
+  const year = { from: addDays(today, -364), to: today };
+  const quarter = { from: addDays(today, -89), to: today };
+  const pages: Array<[string, string]> = [
+    ['GET /console (overview)', '/console'],
+    ['GET /console/insights (last 90 days)', '/console/insights'],
+    ['GET /console/insights (365 days)', `/console/insights?from=${year.from}&to=${year.to}`],
+    [`GET /console/people?q=${PEOPLE_QUERY}`, `/console/people?q=${PEOPLE_QUERY}`],
+    ['GET /console/audit', '/console/audit'],
+    ['GET /console/billing', '/console/billing'],
+    ['GET /console/no-such-page (404: session and layout only)', '/console/no-such-page'],
+  ];
+  const p50 = new Map<string, number>();
+  for (const [measure, path] of pages) {
+    const latencies = await timed(REQUESTS, async () => {
+      const page = await client.get(path);
+      const expected = path === '/console/no-such-page' ? 404 : 200;
+      if (page.status !== expected) throw new Error(`${path} answered ${page.status}`);
+    });
+    p50.set(path, percentile(latencies, 0.5));
+    rows.push({
+      measure,
+      'p50 ms': ms(percentile(latencies, 0.5)),
+      'p99 ms': ms(percentile(latencies, 0.99)),
+    });
+  }
+  for (const [days, range, path] of [
+    [90, quarter, '/console/insights'],
+    [365, year, `/console/insights?from=${year.from}&to=${year.to}`],
+  ] as const) {
+    const latencies = await timed(REQUESTS, () => insightQueries(db, organizationId, range));
+    const sqlP50 = percentile(latencies, 0.5);
+    rows.push({
+      measure: `insights ${days} days: its 8 queries run directly (baseline)`,
+      'p50 ms': ms(sqlP50),
+      'p99 ms': ms(percentile(latencies, 0.99)),
+    });
+    rows.push({
+      measure: `insights ${days} days: page p50 − its queries' p50`,
+      'p50 ms': ms((p50.get(path) as number) - sqlP50),
+    });
+  }
+  const tps = await pgbenchTps(1, PGBENCH_SECONDS, 'select-only');
+  rows.push({
+    measure: `pgbench -S, 1 client: ${Math.round(tps)} tps, ms per select (baseline)`,
+    'p50 ms': Number((1000 / tps).toFixed(3)),
+  });
+} finally {
+  const closing = server;
+  if (closing) {
+    closing.closeAllConnections();
+    await new Promise((resolve) => closing.close(resolve));
+  }
+  await db.destroy();
+  if (process.env.BENCH_KEEP_DATABASE !== '1') {
+    const admin = new pg.Client({ connectionString: SERVER_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${DATABASE} with (force)`);
+    await admin.end();
+  }
+}
+
+console.log(`\n${header}\n`);
+console.table(rows);

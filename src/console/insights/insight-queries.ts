@@ -161,21 +161,24 @@ export async function recognitionsByGroup(
     received: number;
   }>`
     with kudos as (${kudosInRange(organizationId, range)}),
-    sides as (
-      select gm.group_id, true as giving from kudos k
-        left join group_members gm on gm.member_id = k.giver_id
-          and gm.organization_id = ${organizationId}
-      union all
-      select gm.group_id, false as giving from kudos k
-        left join group_members gm on gm.member_id = k.recipient_id
-          and gm.organization_id = ${organizationId}
+    -- Kudos per person first (a few hundred rows), then per group: joining every kudos to
+    -- its people's groups made a row per kudos and group, sorted on disk.
+    per_member as (
+      select member_id, sum(given)::bigint as given, sum(received)::bigint as received
+      from (
+        select giver_id as member_id, 1 as given, 0 as received from kudos
+        union all
+        select recipient_id, 0, 1 from kudos
+      ) sides
+      group by member_id
     )
-    select s.group_id, g.name,
-      count(*) filter (where s.giving)::bigint as given,
-      count(*) filter (where not s.giving)::bigint as received
-    from sides s
-    left join groups g on g.id = s.group_id
-    group by s.group_id, g.name
+    select gm.group_id, g.name,
+      sum(p.given)::bigint as given, sum(p.received)::bigint as received
+    from per_member p
+    left join group_members gm on gm.member_id = p.member_id
+      and gm.organization_id = ${organizationId}
+    left join groups g on g.id = gm.group_id
+    group by gm.group_id, g.name
     order by g.name nulls last`.execute(db);
   return rows.map((row) => ({
     groupId: row.group_id,
@@ -247,9 +250,13 @@ export async function quietMembers(
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
     left join lateral (
-      select max(rr.created_at) as received_at from recognition_recipients rr
+      -- The newest first, one row: an index scan backwards stops at the first kept kudos,
+      -- where max() over the anti-join read every kudos the member ever had.
+      select rr.created_at as received_at from recognition_recipients rr
       where rr.organization_id = m.organization_id and rr.recipient_id = m.id
         and ${notReversed(sql.ref('rr.recognition_id'))}
+      order by rr.created_at desc
+      limit 1
     ) latest on true
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot

@@ -21,16 +21,7 @@ import { pino } from 'pino';
 import type { AdminServices } from '../src/admin/admin-services.ts';
 import { consoleRouter } from '../src/console/console-router.ts';
 import { Signer } from '../src/console/console-secrets.ts';
-import {
-  groupNetwork,
-  mutualPairs,
-  quietMembers,
-  recognitionsByGroup,
-  recognitionsByValue,
-  recognitionsOverTime,
-  topGivers,
-  topReceivers,
-} from '../src/console/insights/insight-queries.ts';
+import { readInsights } from '../src/console/insights/insight-queries.ts';
 import { addDays, type InsightRange, localDate } from '../src/console/insights/insight-range.ts';
 import { createSignInLink } from '../src/console/sign-in-links.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
@@ -382,24 +373,9 @@ async function timed(times: number, call: () => Promise<void>): Promise<number[]
   return latencies.sort((a, b) => a - b);
 }
 
-/** The insights page's eight queries, as the page runs them: one read-only snapshot. */
+/** The insights page's queries, as the page runs them: one read-only snapshot. */
 async function insightQueries(db: Database, organizationId: number, range: InsightRange) {
-  await db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute((trx) =>
-      Promise.all([
-        recognitionsOverTime(trx, organizationId, range),
-        recognitionsByValue(trx, organizationId, range),
-        recognitionsByGroup(trx, organizationId, range),
-        topReceivers(trx, organizationId, range),
-        topGivers(trx, organizationId, range),
-        quietMembers(trx, organizationId, { days: 30, asOf: new Date() }),
-        mutualPairs(trx, organizationId, range),
-        groupNetwork(trx, organizationId, range),
-      ]),
-    );
+  await readInsights(db, organizationId, range, { days: 30, asOf: new Date() });
 }
 
 async function startConsole(db: Database): Promise<{ url: string; server: Server }> {

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { findMember, type Member } from '../directory/members.ts';
-import { digest, newSecret } from './console-secrets.ts';
+import { digest } from './console-secrets.ts';
+import { storeMemberSecret } from './member-secrets.ts';
 
 /** How long a console session lasts. */
 export const SESSION_HOURS = 12;
@@ -17,22 +18,12 @@ export async function openSession(
   organizationId: number,
   memberId: number,
 ): Promise<string> {
-  const secret = newSecret();
-  // Sessions over for a day are of no use to anyone: each new one clears them away.
-  await db
-    .deleteFrom('console_sessions')
-    .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
-    .execute();
-  await db
-    .insertInto('console_sessions')
-    .values({
-      organization_id: organizationId,
-      member_id: memberId,
-      token_hash: digest(secret),
-      expires_at: sql<Date>`now() + make_interval(hours => ${SESSION_HOURS})`,
-    })
-    .execute();
-  return secret;
+  return storeMemberSecret(
+    db,
+    'console_sessions',
+    { organizationId, memberId },
+    SESSION_HOURS * 60,
+  );
 }
 
 /**

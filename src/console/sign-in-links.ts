@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { digest, newSecret } from './console-secrets.ts';
+import { digest } from './console-secrets.ts';
+import { storeMemberSecret } from './member-secrets.ts';
 
 /** How long a sign-in link works. */
 export const LINK_MINUTES = 10;
@@ -13,23 +14,7 @@ export async function createSignInLink(
   organizationId: number,
   memberId: number,
 ): Promise<string> {
-  const secret = newSecret();
-  // Links expired for a day cannot be told apart from unknown ones by anyone who needs
-  // to: each new link clears them away.
-  await db
-    .deleteFrom('console_sign_in_links')
-    .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
-    .execute();
-  await db
-    .insertInto('console_sign_in_links')
-    .values({
-      organization_id: organizationId,
-      member_id: memberId,
-      token_hash: digest(secret),
-      expires_at: sql<Date>`now() + make_interval(mins => ${LINK_MINUTES})`,
-    })
-    .execute();
-  return secret;
+  return storeMemberSecret(db, 'console_sign_in_links', { organizationId, memberId }, LINK_MINUTES);
 }
 
 /**

@@ -378,3 +378,45 @@ export async function groupNetwork(
   }
   return { groups, kudos };
 }
+
+/** Every insight for a range, read in one read-only snapshot. */
+export interface Insights {
+  readonly time: Awaited<ReturnType<typeof recognitionsOverTime>>;
+  readonly values: Awaited<ReturnType<typeof recognitionsByValue>>;
+  readonly groups: Awaited<ReturnType<typeof recognitionsByGroup>>;
+  readonly receivers: Awaited<ReturnType<typeof topReceivers>>;
+  readonly givers: Awaited<ReturnType<typeof topGivers>>;
+  readonly quiet: Awaited<ReturnType<typeof quietMembers>>;
+  readonly pairs: Awaited<ReturnType<typeof mutualPairs>>;
+  readonly network: Awaited<ReturnType<typeof groupNetwork>>;
+}
+
+/**
+ * The insights page's queries, in one read-only repeatable-read transaction on one
+ * connection: the sections agree with each other, and a page view never holds more than
+ * one of the pool's connections.
+ */
+export async function readInsights(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+  quiet: { readonly days: number; readonly asOf: Date },
+): Promise<Insights> {
+  const [time, values, groups, receivers, givers, quietOnes, pairs, network] = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) =>
+      Promise.all([
+        recognitionsOverTime(trx, organizationId, range),
+        recognitionsByValue(trx, organizationId, range),
+        recognitionsByGroup(trx, organizationId, range),
+        topReceivers(trx, organizationId, range),
+        topGivers(trx, organizationId, range),
+        quietMembers(trx, organizationId, quiet),
+        mutualPairs(trx, organizationId, range),
+        groupNetwork(trx, organizationId, range),
+      ]),
+    );
+  return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
+}

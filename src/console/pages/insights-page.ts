@@ -4,16 +4,7 @@ import type { ConsoleDeps } from '../console-deps.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { sendBadQuery, sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
-import {
-  groupNetwork,
-  mutualPairs,
-  quietMembers,
-  recognitionsByGroup,
-  recognitionsByValue,
-  recognitionsOverTime,
-  topGivers,
-  topReceivers,
-} from '../insights/insight-queries.ts';
+import { readInsights } from '../insights/insight-queries.ts';
 import { localDate, MAX_QUIET_DAYS, parseInsightQuery } from '../insights/insight-range.ts';
 import {
   groupsSection,
@@ -75,24 +66,12 @@ export function registerInsightsPage(routes: Router, deps: ConsoleDeps): void {
       return;
     }
     const { range, quietDays } = asked.value;
-    // One read-only snapshot on one connection: the sections agree with each other, and a
-    // page view never holds more than one of the pool's connections.
-    const [time, values, groups, receivers, givers, quiet, pairs, network] = await db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .setAccessMode('read only')
-      .execute((trx) =>
-        Promise.all([
-          recognitionsOverTime(trx, organizationId, range),
-          recognitionsByValue(trx, organizationId, range),
-          recognitionsByGroup(trx, organizationId, range),
-          topReceivers(trx, organizationId, range),
-          topGivers(trx, organizationId, range),
-          quietMembers(trx, organizationId, { days: quietDays, asOf: now }),
-          mutualPairs(trx, organizationId, range),
-          groupNetwork(trx, organizationId, range),
-        ]),
-      );
+    const { time, values, groups, receivers, givers, quiet, pairs, network } = await readInsights(
+      db,
+      organizationId,
+      range,
+      { days: quietDays, asOf: now },
+    );
     const recognitions = time.buckets.reduce((sum, b) => sum + b.recognitions, 0);
     const points = time.buckets.reduce((sum, b) => sum + b.points, 0);
     const body = html`${rangeForm({ ...range, quiet: String(quietDays) })}

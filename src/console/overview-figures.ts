@@ -45,7 +45,7 @@ interface PeriodRow {
 
 /** Reversed kudos do not count: they were taken back. */
 export async function overviewFigures(
-  services: Pick<AdminServices, 'db' | 'ledger' | 'settings'>,
+  services: Pick<AdminServices, 'db' | 'settings'>,
   organizationId: number,
 ): Promise<OverviewFigures> {
   const { db } = services;
@@ -79,7 +79,7 @@ export async function overviewFigures(
         (select count(*) from redemptions
           where organization_id = ${organizationId} and status = 'held') as waiting
     `.execute(db),
-    liability(db, services.ledger, organizationId),
+    liability(db, organizationId),
     committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),
   ]);

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Ledger } from '../ledger/ledger.ts';
 import { loadRewardSettings } from './reward-settings.ts';
 
 /** One billing charge, as a statement lists it. */
@@ -190,21 +189,22 @@ export interface Liability {
   readonly currency: string;
 }
 
-export async function liability(
-  db: Database,
-  ledger: Ledger,
-  organizationId: number,
-): Promise<Liability> {
-  const [settings, accounts] = await Promise.all([
+export async function liability(db: Database, organizationId: number): Promise<Liability> {
+  // Points given and not yet redeemed sit in the members' earned accounts and the
+  // redemption hold: by double entry, what issuance gave out less what was redeemed. Both
+  // are limited accounts with a balance row each, so this reads one row per member instead
+  // of summing every kudos transfer the issuance account ever made.
+  const [settings, row] = await Promise.all([
     loadRewardSettings(db, organizationId),
-    ledger.organizationAccounts(organizationId),
+    db
+      .selectFrom('ledger_accounts as a')
+      .innerJoin('ledger_balances as b', 'b.account_id', 'a.id')
+      .select(sql<string>`coalesce(sum(b.credits_posted - b.debits_posted), 0)`.as('outstanding'))
+      .where('a.organization_id', '=', organizationId)
+      .where('a.code', 'in', ['earned', 'redemption_hold'])
+      .executeTakeFirstOrThrow(),
   ]);
-  const balances = await ledger.balances([accounts.issuance.id, accounts.redeemed.id]);
-  const issuance = balances.get(accounts.issuance.id);
-  const redeemed = balances.get(accounts.redeemed.id);
-  const issued = (issuance?.debitsPosted ?? 0) - (issuance?.creditsPosted ?? 0);
-  const spent = (redeemed?.creditsPosted ?? 0) - (redeemed?.debitsPosted ?? 0);
-  const outstandingPoints = issued - spent;
+  const outstandingPoints = Number(row.outstanding);
   return {
     outstandingPoints,
     valueMinor: Math.round((outstandingPoints * settings.pointValueMilli) / 1000),

@@ -335,7 +335,7 @@ async function statement(desk: RewardDesk, command: Command, args: string): Prom
   if (!month) return usage(command, 'Name the month as YYYY-MM, like 2026-11.');
   const [bill, owed] = await Promise.all([
     monthlyStatement(desk.db, organizationId, month),
-    liability(desk.db, desk.ledger, organizationId),
+    liability(desk.db, organizationId),
   ]);
   const money = (minor: number) => formatMoney(minor, bill.currency);
   const lines = [

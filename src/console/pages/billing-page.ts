@@ -77,7 +77,7 @@ function chargesTable(statement: MonthlyStatement, timezone: string): SafeHtml {
  * worth, the budget used this month, and the statement as CSV (the API's statement CSV).
  */
 export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
-  const { db, ledger } = deps.services;
+  const { db } = deps.services;
 
   routes.get(BILLING, requireConsoleRole('hr'), async (req, res) => {
     const { organizationId } = viewerOf(res);
@@ -100,7 +100,7 @@ export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
     }
     const [statement, owed, committed] = await Promise.all([
       monthlyStatement(db, organizationId, month),
-      liability(db, ledger, organizationId),
+      liability(db, organizationId),
       committedThisMonth(db, organizationId, settings.timezone, now),
     ]);
     const { currency } = statement;

@@ -106,13 +106,18 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
+export interface ConsoleOptions {
+  secureCookies?: boolean;
+  origin?: string;
+}
+
 /**
  * The console over real HTTP for one admin fixture's organization, not in local mode: the
  * fixture's services and a fresh signing key.
  */
 export async function startConsole(
   fixture: AdminFixture,
-  options: { secureCookies?: boolean; origin?: string } = {},
+  options: ConsoleOptions = {},
 ): Promise<ConsoleHarness> {
   const logger = pino({ level: 'silent' });
   const app = createHttpApp({

@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_CSV_HEADER, auditCsv, readAudit, writeAudit } from '../../../src/admin/audit-log.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import {
-  ConsoleClient,
-  type ConsoleHarness,
-  type ConsolePage,
-  startConsole,
-} from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { ConsoleClient, type ConsolePage } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { parseCsv } from '../../support/csv.ts';
 
 const text = (fragment: string) =>
@@ -33,22 +29,14 @@ function olderLink(page: ConsolePage): string | undefined {
 }
 
 describe('console audit log page', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Ada') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    const client = await harness.signIn(as);
-    return { f, client };
-  };
+  const { open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+    },
+    { signInAs: 'Ada' },
+  );
   /** `count` entries by Ada in the console, `role.grant` on member:1, member:2 … in order. */
   const grants = async (f: AdminFixture, count: number, outcome: 'done' | 'refused' = 'done') => {
     const actor = { ...(await f.actor('Ada')), via: 'console' as const };

@@ -1,17 +1,13 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
 import { RecognitionSettingsCache } from '../../../src/recognition/settings-cache.ts';
 import { monthlyStatement, monthOf } from '../../../src/rewards/billing.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
 import { STATEMENT_CSV_HEADER, statementCsv } from '../../../src/rewards/statement-csv.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import {
-  ConsoleClient,
-  type ConsoleHarness,
-  type ConsolePage,
-  startConsole,
-} from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { ConsoleClient, type ConsolePage, startConsole } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { parseCsv } from '../../support/csv.ts';
 import { addReward, redeemIn } from '../../support/rewards-fixture.ts';
 
@@ -43,16 +39,11 @@ function cards(page: ConsolePage): string[] {
 }
 
 describe('console billing page', () => {
-  const orgs = adminOrganizations({
+  const consoles = consoleOrganizations({
     Ada: { roles: ['member', 'admin'] },
     Hal: { roles: ['member', 'hr'] },
     Ana: {},
     Bo: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
   });
 
   const reward = addReward;
@@ -72,7 +63,7 @@ describe('console billing page', () => {
    * Bo's coffee still held. 2,000 points were given and 500 redeemed.
    */
   const open = async (as = 'Hal') => {
-    const f = await orgs.organization();
+    const f = await consoles.orgs.organization();
     const design = await createGroup(f.db, f.organizationId, 'Design');
     if (!design.ok) throw new Error(design.message);
     await addGroupMembers(f.db, design.value, [f.members.Ana?.id as number]);
@@ -87,8 +78,7 @@ describe('console billing page', () => {
     ];
     for (const id of fulfilled) await fulfil(f, id);
     const held = await redeem(f, 'Bo', coffee);
-    harness = await startConsole(f);
-    const client = await harness.signIn(as);
+    const { client } = await consoles.open(as, { fixture: f });
     return { f, client, fulfilled, held };
   };
 

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../src/admin/audit-log.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import type { ConsoleHarness, ConsolePage } from '../../support/console-client.ts';
-import { startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import type { ConsolePage } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 /** The one-shot notice a page shows after a form, as text. */
 function noticeOf(page: ConsolePage): string | undefined {
@@ -25,22 +25,14 @@ const cells = (row: string) =>
   );
 
 describe('console catalog page', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Hal') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    const client = await harness.signIn(as);
-    return { f, client };
-  };
+  const { open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+    },
+    { signInAs: 'Hal' },
+  );
   const item = async (f: AdminFixture, name: string, extra: Record<string, unknown> = {}) => {
     const created = await f.services.desk.catalog.create(f.organizationId, {
       name,

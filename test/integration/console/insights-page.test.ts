@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDays, localDate } from '../../../src/console/insights/insight-range.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -21,22 +21,15 @@ const formValues = (html: string) =>
   );
 
 describe('console insights page', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-    Bo: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Hal') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    return { f, client: await harness.signIn(as) };
-  };
+  const { open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+      Bo: {},
+    },
+    { signInAs: 'Hal' },
+  );
 
   async function give(f: AdminFixture, as: string, text: string, when: string) {
     const reply = await f.command(as, text);

@@ -1,25 +1,20 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import { monthOf } from '../../../src/rewards/billing.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { addReward, redeemIn } from '../../support/rewards-fixture.ts';
 
 describe('console overview: this period at a glance', () => {
-  const orgs = adminOrganizations({
+  const { orgs, open } = consoleOrganizations({
     Ada: { roles: ['member', 'admin'] },
     Hal: { roles: ['member', 'hr'] },
     Li: {},
     Bo: {},
     Robo: { isBot: true },
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
   });
 
   const give = async (f: AdminFixture, from: string, text: string) => {
@@ -53,8 +48,7 @@ describe('console overview: this period at a glance', () => {
       idempotencyKey: key('rev'),
     });
     expect(undone.ok).toBe(true);
-    harness = await startConsole(f);
-    const ada = await harness.signIn('Ada');
+    const { client: ada, harness } = await open('Ada', { fixture: f });
     const page = await ada.get('/console');
     expect(page.status).toBe(200);
     const { settings, now } = await f.services.settings.load(f.organizationId);
@@ -77,8 +71,7 @@ describe('console overview: this period at a glance', () => {
     const book = await reward(f, 'Book', 300, 200);
     await f.earn('Li', 500);
     await redeem(f, 'Li', book);
-    harness = await startConsole(f);
-    const hal = await harness.signIn('Hal');
+    const { client: hal } = await open('Hal', { fixture: f });
     expect(cards((await hal.get('/console')).html)).toEqual([
       '0% | took part: 0 of 4 people gave or received kudos',
       '0 | points given in 0 recognitions',
@@ -106,8 +99,7 @@ describe('console overview: this period at a glance', () => {
     await redeem(f, 'Li', book);
     const set = await changeRewardSettings(f.db, f.organizationId, { monthlyBudgetMinor: 1000 });
     expect(set.ok).toBe(true);
-    harness = await startConsole(f);
-    const hal = await harness.signIn('Hal');
+    const { client: hal } = await open('Hal', { fixture: f });
     const month = await thisMonth(f);
     const budgetCard = async () => cards((await hal.get('/console')).html)[4];
     expect(await budgetCard()).toBe(
@@ -134,8 +126,7 @@ describe('console overview: this period at a glance', () => {
     await fulfil(other, await redeem(other, 'Bo', theirs));
     await redeem(other, 'Bo', theirs);
     await changeRewardSettings(other.db, other.organizationId, { monthlyBudgetMinor: 100_000 });
-    harness = await startConsole(f);
-    const ada = await harness.signIn('Ada');
+    const { client: ada } = await open('Ada', { fixture: f });
     expect(cards((await ada.get('/console')).html)).toEqual([
       '50% | took part: 2 of 4 people gave or received kudos',
       '10 | points given in 1 recognition',

@@ -1,32 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import { createMember } from '../../../src/directory/members.ts';
 import type { RewardItemFields } from '../../../src/rewards/catalog.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { key } from '../../support/ledger-fixture.ts';
 
 const HOSTILE = '<script>alert("pwned")</script>';
 
 describe('console people page: search, balances, roles, history, adjust', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-    Bo: {},
-    [HOSTILE]: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Ada') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    return { f, client: await harness.signIn(as), harness };
-  };
+  const { orgs, open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+      Bo: {},
+      [HOSTILE]: {},
+    },
+    { signInAs: 'Ada' },
+  );
   const idOf = (f: AdminFixture, name: string) => {
     const member = f.members[name];
     if (!member) throw new Error(`no member ${name}`);

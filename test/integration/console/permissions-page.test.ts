@@ -1,29 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readPermissionRules } from '../../../src/admin/permission-rules.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 describe('console permissions page: who may give and receive, edited as the rules read', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-    Bo: {},
-    Robot: { isBot: true },
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Ada') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    return { f, client: await harness.signIn(as) };
-  };
+  const { orgs, open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+      Bo: {},
+      Robot: { isBot: true },
+    },
+    { signInAs: 'Ada' },
+  );
   const idOf = (f: AdminFixture, name: string) => {
     const member = f.members[name];
     if (!member) throw new Error(`no member ${name}`);

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import type { ConsoleHarness, ConsolePage } from '../../support/console-client.ts';
-import { startConsole } from '../../support/console-client.ts';
+import { describe, expect, it } from 'vitest';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import type { ConsolePage } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { redemptionIdIn } from '../../support/rewards-fixture.ts';
 
 function noticeOf(page: ConsolePage): string | undefined {
@@ -28,21 +28,16 @@ const text = (fragment: string) =>
     .trim();
 
 describe('console redemptions queue', () => {
-  const orgs = adminOrganizations({
+  const consoles = consoleOrganizations({
     Ada: { roles: ['member', 'admin'] },
     Hal: { roles: ['member', 'hr'] },
     Ana: {},
     Bo: {},
   });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
 
   /** An organization with two rewards, and Ana and Bo with points to spend. */
   const open = async (as = 'Hal') => {
-    const f = await orgs.organization();
+    const f = await consoles.orgs.organization();
     const coffee = await f.services.desk.catalog.create(f.organizationId, {
       name: 'Coffee',
       pointsCost: 100,
@@ -57,8 +52,7 @@ describe('console redemptions queue', () => {
     if (!coffee.ok || !book.ok) throw new Error('no rewards');
     await f.earn('Ana', 1000);
     await f.earn('Bo', 1000);
-    harness = await startConsole(f);
-    const client = await harness.signIn(as);
+    const { client } = await consoles.open(as, { fixture: f });
     return { f, client, coffee: coffee.value.id, book: book.value.id };
   };
   const redeem = async (f: AdminFixture, as: string, itemId: number) =>

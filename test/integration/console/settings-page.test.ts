@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProgramSettings } from '../../../src/admin/program-settings.ts';
 import { SETTING_FIELDS, settingsFormValues } from '../../../src/admin/settings-form.ts';
-import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 type Fields = Record<string, string[]>;
 
@@ -53,21 +53,14 @@ const typed = (form: Fields, changes: Record<string, string>): Fields => {
 };
 
 describe('console settings page: every program setting, saved as chat saves it', () => {
-  const orgs = adminOrganizations({
-    Ada: { roles: ['member', 'admin'] },
-    Hal: { roles: ['member', 'hr'] },
-    Li: {},
-  });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async (as = 'Ada') => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    return { f, client: await harness.signIn(as) };
-  };
+  const { open } = consoleOrganizations(
+    {
+      Ada: { roles: ['member', 'admin'] },
+      Hal: { roles: ['member', 'hr'] },
+      Li: {},
+    },
+    { signInAs: 'Ada' },
+  );
   const idOf = (f: AdminFixture, name: string) => {
     const member = f.members[name];
     if (!member) throw new Error(`no member ${name}`);

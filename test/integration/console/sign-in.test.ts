@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerAdminCommands } from '../../../src/admin/admin-commands.ts';
 import { consoleVerb } from '../../../src/console/console-verb.ts';
 import { createSignInLink } from '../../../src/console/sign-in-links.ts';
@@ -7,32 +7,23 @@ import { LocalMentionResolver } from '../../../src/local/local-mention-resolver.
 import { createKudosRouter } from '../../../src/recognition/kudos-commands.ts';
 import { createRecognitionServices } from '../../../src/recognition/recognition-services.ts';
 import { type AdminFixture, adminOrganizations } from '../../support/admin-fixture.ts';
-import { ConsoleClient, type ConsoleHarness, startConsole } from '../../support/console-client.ts';
+import { ConsoleClient } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { localCommand } from '../../support/recognition-fixture.ts';
 
 describe('console sign-in: one-time links, sessions, CSRF', () => {
-  const orgs = adminOrganizations({
+  const { start } = consoleOrganizations({
     Ada: { roles: ['member', 'admin'] },
     Hal: { roles: ['member', 'hr'] },
     Li: {},
   });
-  let harness: ConsoleHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-  const open = async () => {
-    const f = await orgs.organization();
-    harness = await startConsole(f);
-    return { f, console: harness };
-  };
   const linkFor = (f: AdminFixture, name: string) =>
     createSignInLink(f.db, f.organizationId, (f.members[name] as { id: number }).id);
   const signInWith = (url: string, token: string) =>
     new ConsoleClient(url).post('/console/sign-in', { _csrf: null, token });
 
   it('opens a page that asks for a click, so a link previewer fetching it uses nothing', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');
     const preview = await new ConsoleClient(console.url).get(`/console/sign-in?token=${token}`);
     expect(preview.status).toBe(200);
@@ -44,7 +35,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('signs in with a link once: the session cookie is signed, HttpOnly and SameSite', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');
     const client = new ConsoleClient(console.url);
     const first = await client.post('/console/sign-in', { _csrf: null, token });
@@ -65,7 +56,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('makes links for 10 minutes and sessions for 12 hours, clears long-dead ones, and audits', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     await linkFor(f, 'Ada');
     const ada = await console.signIn('Ada');
     const lifetimes = await sql<{ kind: string; minutes: number }>`
@@ -105,11 +96,13 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('uses a __Host- cookie over https, and takes forms only from PUBLIC_URL when set', async () => {
-    const f = await orgs.organization();
-    harness = await startConsole(f, { secureCookies: true, origin: 'https://kudos.example.com' });
+    const { f, harness } = await start({
+      secureCookies: true,
+      origin: 'https://kudos.example.com',
+    });
     const token = await linkFor(f, 'Ada');
     const post = (origin: string) =>
-      fetch(`${harness?.url}/console/sign-in`, {
+      fetch(`${harness.url}/console/sign-in`, {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
@@ -126,7 +119,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('lets two clicks of one link at once sign in once', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');
     const results = await Promise.all(
       Array.from({ length: 8 }, () => signInWith(console.url, token)),
@@ -138,7 +131,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('refuses an expired link, an unknown one, and a request without one', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');
     await sql`update console_sign_in_links set expires_at = now() - interval '1 second'
       where organization_id = ${f.organizationId}`.execute(f.db);
@@ -153,7 +146,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('refuses a link of someone who is no longer admin or HR, and ends access on demotion', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const liToken = await linkFor(f, 'Li');
     const li = await signInWith(console.url, liToken);
     expect(li.status).toBe(403);
@@ -168,7 +161,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('sends a visitor without a session, or with a forged cookie, to the sign-in page', async () => {
-    const { console } = await open();
+    const { harness: console } = await start();
     const anonymous = await new ConsoleClient(console.url).get('/console/people');
     expect(anonymous.status).toBe(303);
     expect(anonymous.location).toBe('/console/sign-in');
@@ -182,7 +175,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('sends no script, no framing and no Referer, and answers unknown pages with a page', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');
     const signInPage = await new ConsoleClient(console.url).get(`/console/sign-in?token=${token}`);
     for (const page of [signInPage, await (await console.signIn('Ada')).get('/console')]) {
@@ -204,7 +197,7 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
   });
 
   it('refuses a form without its CSRF token, or from another site, and signs out with it', async () => {
-    const { f, console } = await open();
+    const { f, harness: console } = await start();
     const ada = await console.signIn('Ada');
     const noToken = await ada.post('/console/sign-out', { _csrf: null });
     expect(noToken.status).toBe(403);

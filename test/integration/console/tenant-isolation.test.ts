@@ -1,16 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
-import {
-  type AdminFixture,
-  adminOrganizations,
-  createAdminFixture,
-} from '../../support/admin-fixture.ts';
-import {
-  type ConsoleClient,
-  type ConsoleHarness,
-  type ConsolePage,
-  startConsole,
-} from '../../support/console-client.ts';
+import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
+import type { ConsoleClient, ConsolePage } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { redemptionIdIn } from '../../support/rewards-fixture.ts';
 
@@ -23,23 +15,18 @@ const B_WORDS = ['Zoltan', 'Quentin', 'Xiomara', 'Yacht of Elsewhere', 'Borealis
  * 404 or refuses, B's rows and audit log stay as they were, and A's pages name nobody of B.
  */
 describe('console tenant isolation', () => {
-  const orgs = adminOrganizations({
+  const { orgs, open } = consoleOrganizations({
     Ada: { roles: ['member', 'admin', 'hr'] },
     Li: {},
     Bo: {},
   });
   let b: (AdminFixture & { close(): Promise<void> }) | undefined;
   let bIds: Awaited<ReturnType<typeof fillB>> | undefined;
-  let harness: ConsoleHarness | undefined;
   beforeAll(async () => {
     b = await createAdminFixture(orgs.db, {
       members: { Zoltan: { roles: ['member', 'admin', 'hr'] }, Quentin: {}, Xiomara: {} },
     });
     bIds = await fillB(b);
-  });
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
   });
   afterAll(async () => {
     await b?.close();
@@ -100,8 +87,7 @@ describe('console tenant isolation', () => {
     const other = b as AdminFixture;
     const { yacht, held, members } = bIds as NonNullable<typeof bIds>;
     const { coffee } = await fillA(a);
-    harness = await startConsole(a);
-    const ada = await harness.signIn('Ada');
+    const { client: ada } = await open('Ada', { fixture: a });
     const beforeB = await other.snapshot();
     const auditB = await other.audit();
     const beforeA = await a.snapshot();
@@ -151,8 +137,7 @@ describe('console tenant isolation', () => {
     const a = await orgs.organization();
     const { yacht, held, members } = bIds as NonNullable<typeof bIds>;
     await fillA(a);
-    harness = await startConsole(a);
-    const ada = await harness.signIn('Ada');
+    const { client: ada } = await open('Ada', { fixture: a });
     const pages = [
       '/console',
       '/console/people',
@@ -176,9 +161,7 @@ describe('console tenant isolation', () => {
     expect((await ada.get('/console/people')).html).toContain('>Li</a>');
     expect((await ada.get('/console/redemptions?status=all')).html).toContain('Coffee');
     // And B's own pages show each of B's words: they would be seen if they leaked.
-    await harness.close();
-    harness = await startConsole(b as AdminFixture);
-    const zoltan = await harness.signIn('Zoltan');
+    const { client: zoltan } = await open('Zoltan', { fixture: b as AdminFixture });
     let seenByB = '';
     for (const path of pages.slice(0, 9)) seenByB += (await zoltan.get(path)).html;
     seenByB += (await zoltan.get(`/console/people/${members[1]}`)).html;

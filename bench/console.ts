@@ -20,7 +20,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { AdminServices } from '../src/admin/admin-services.ts';
 import { consoleRouter } from '../src/console/console-router.ts';
-import { Signer } from '../src/console/console-secrets.ts';
+import { Signer } from '../src/console/console-signer.ts';
 import { readInsights } from '../src/console/insights/insight-queries.ts';
 import { addDays, type InsightRange, localDate } from '../src/console/insights/insight-range.ts';
 import { createSignInLink } from '../src/console/sign-in-links.ts';

@@ -9,7 +9,7 @@ import type { GroupMirror } from './admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
-import { Signer } from './console/console-secrets.ts';
+import { Signer } from './console/console-signer.ts';
 import { consoleVerb } from './console/console-verb.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { ok, type Result } from '../core/result.ts';
+import { randomSecret, sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
 import type { ApiTokenRole, ApiTokenTable } from '../db/tables.ts';
@@ -38,11 +38,11 @@ export const isTokenShaped = (secret: string) => BEARER_SECRET.test(secret);
 /** How stale `last_used_at` may get: a token used all day costs one write a minute, not one a request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-const hashOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+const hashOf = sha256Hex;
 
 /** A new token's secret: shown once, to whoever made it, and kept only as its SHA-256. */
 export function newTokenSecret(): string {
-  return `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return `${API_TOKEN_PREFIX}${randomSecret()}`;
 }
 
 function toApiToken(row: Selectable<ApiTokenTable>): ApiToken {

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { sql } from 'kysely';
 import type { Attempt } from '../admin/access.ts';
+import { sameSecret } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
 import type { Member } from '../directory/members.ts';
@@ -163,7 +163,7 @@ export function requireCsrf(deps: Pick<ConsoleDeps, 'origin'>): RequestHandler {
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const given = typeof body._csrf === 'string' ? body._csrf : (req.get('x-csrf-token') ?? '');
-    if (!sameToken(given, viewer.csrfToken)) {
+    if (!sameSecret(given, viewer.csrfToken)) {
       sendRefusal(
         res,
         403,
@@ -174,12 +174,6 @@ export function requireCsrf(deps: Pick<ConsoleDeps, 'origin'>): RequestHandler {
     }
     next();
   };
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A browser's Origin (or Sec-Fetch-Site) names this site, or is absent (older clients). */

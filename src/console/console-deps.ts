@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AdminServices } from '../admin/admin-services.ts';
-import type { Signer } from './console-secrets.ts';
+import type { Signer } from './console-signer.ts';
 
 export interface ConsoleDeps {
   readonly services: AdminServices;

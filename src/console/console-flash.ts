@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { clearCookie, cookieOf, setCookie } from './console-cookies.ts';
-import type { Signer } from './console-secrets.ts';
+import type { Signer } from './console-signer.ts';
 
 export interface Notice {
   readonly kind: 'done' | 'refused';

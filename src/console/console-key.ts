@@ -1,5 +1,5 @@
+import { randomSecret } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
-import { newSecret } from './console-secrets.ts';
 
 /**
  * The key that signs the console's cookies and form tokens: CONSOLE_SECRET when set, else
@@ -10,7 +10,7 @@ export async function consoleSigningKey(db: Database, configured?: string): Prom
   if (configured) return configured;
   await db
     .insertInto('console_signing_key')
-    .values({ id: 1, key: newSecret() })
+    .values({ id: 1, key: randomSecret() })
     .onConflict((conflict) => conflict.column('id').doNothing())
     .execute();
   const row = await db

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
+import { sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
 import { findMember, type Member } from '../directory/members.ts';
-import { digest } from './console-secrets.ts';
 import { storeMemberSecret } from './member-secrets.ts';
 
 /** How long a console session lasts. */
@@ -38,7 +38,7 @@ export async function findSession(
   const row = await db
     .selectFrom('console_sessions')
     .select(['id', 'organization_id', 'member_id'])
-    .where('token_hash', '=', digest(secret))
+    .where('token_hash', '=', sha256Hex(secret))
     .where('ended_at', 'is', null)
     .where('expires_at', '>', sql<Date>`now()`)
     .executeTakeFirst();

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { randomSecret, sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
-import { digest, newSecret } from './console-secrets.ts';
 
 /** The tables that keep a member's secrets by digest, each with an expiry. */
 export type SecretTable = 'console_sign_in_links' | 'console_sessions';
@@ -16,7 +16,7 @@ export async function storeMemberSecret(
   member: { readonly organizationId: number; readonly memberId: number },
   minutes: number,
 ): Promise<string> {
-  const secret = newSecret();
+  const secret = randomSecret();
   await db
     .deleteFrom(table)
     .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
@@ -26,7 +26,7 @@ export async function storeMemberSecret(
     .values({
       organization_id: member.organizationId,
       member_id: member.memberId,
-      token_hash: digest(secret),
+      token_hash: sha256Hex(secret),
       expires_at: sql<Date>`now() + make_interval(mins => ${minutes})`,
     })
     .execute();

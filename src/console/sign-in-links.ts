@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
-import { digest } from './console-secrets.ts';
 import { storeMemberSecret } from './member-secrets.ts';
 
 /** How long a sign-in link works. */
@@ -25,7 +25,7 @@ export async function useSignInLink(
   db: Database,
   secret: string,
 ): Promise<{ organizationId: number; memberId: number } | { refused: LinkRefusal }> {
-  const hash = digest(secret);
+  const hash = sha256Hex(secret);
   const used = await db
     .updateTable('console_sign_in_links')
     .set({ used_at: sql<Date>`now()` })

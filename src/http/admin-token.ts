@@ -1,11 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-
-/** Compares secrets in constant time (digests first, so lengths do not leak either). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
+import { sameSecret } from '../core/secrets.ts';
 
 /**
  * Lets a request through with the operators' admin token (or any of several tokens, such

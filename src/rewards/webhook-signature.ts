@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../core/secrets.ts';
 
 /** Headers of a redemption webhook. */
 export const WEBHOOK_HEADERS = {
@@ -28,7 +29,5 @@ export function verifyWebhookSignature(
   if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > toleranceSeconds) {
     return false;
   }
-  const expected = Buffer.from(webhookSignature(secret, timestamp, request.body));
-  const given = Buffer.from(request.signature ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(request.signature ?? '', webhookSignature(secret, timestamp, request.body));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digest } from '../../src/console/console-secrets.ts';
+import { sha256Hex } from '../../src/core/secrets.ts';
 import { expectRendered, useBrowser } from '../support/browser.ts';
 import { SlackConsole } from '../support/slack-console.ts';
 
@@ -101,7 +101,7 @@ describe('console sign-in from a Slack DM, in Chromium', () => {
       .updateTable('console_sign_in_links')
       // The database's clock decides expiry, so the past is read from it too.
       .set({ expires_at: sql<Date>`now() - interval '1 second'` })
-      .where('token_hash', '=', digest(token))
+      .where('token_hash', '=', sha256Hex(token))
       .executeTakeFirst();
     expect(expired.numUpdatedRows).toBe(1n);
 

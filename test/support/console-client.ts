@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { consoleRouter } from '../../src/console/console-router.ts';
-import { Signer } from '../../src/console/console-secrets.ts';
+import { Signer } from '../../src/console/console-signer.ts';
 import { createSignInLink } from '../../src/console/sign-in-links.ts';
 import { createHttpApp } from '../../src/http/server.ts';
 import type { AdminFixture } from './admin-fixture.ts';

@@ -1,14 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-
-/** A new secret for a link or a session: 32 random bytes, URL-safe. */
-export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** What the database keeps of a secret. */
-export function digest(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../core/secrets.ts';
 
 /** Signs and checks values with the deployment's console secret (HMAC-SHA256). */
 export class Signer {
@@ -35,8 +26,6 @@ export class Signer {
   }
 
   matches(purpose: string, value: string, mac: string): boolean {
-    const expected = Buffer.from(this.mac(purpose, value));
-    const given = Buffer.from(mac);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return sameSecret(mac, this.mac(purpose, value));
   }
 }

@@ -1,5 +1,6 @@
 import type { Command } from '../core/command.ts';
 import type { AuditVia, MemberRole } from '../db/tables.ts';
+import type { Member } from '../directory/members.ts';
 
 /**
  * Whoever does an admin or HR action: a member in chat or the web console, or an API
@@ -19,14 +20,19 @@ export interface AdminActor {
   readonly name: string;
 }
 
+/** A member acting in chat, the console or the local console, as an admin actor. */
+export function memberActor(member: Member, via: AuditVia): AdminActor {
+  return {
+    organizationId: member.organizationId,
+    memberId: member.id,
+    tokenId: null,
+    roles: member.roles,
+    via,
+    name: member.displayName,
+  };
+}
+
 /** The member behind a chat or console command, as an admin actor. */
 export function actorOfCommand(command: Command): AdminActor {
-  return {
-    organizationId: command.actor.organizationId,
-    memberId: command.actor.id,
-    tokenId: null,
-    roles: command.actor.roles,
-    via: command.platform,
-    name: command.actor.displayName,
-  };
+  return memberActor(command.actor, command.platform);
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AdminActor } from '../admin/admin-actor.ts';
+import { type AdminActor, memberActor } from '../admin/admin-actor.ts';
 import type { MemberRole } from '../db/tables.ts';
 import type { Member } from '../directory/members.ts';
 
@@ -24,12 +24,5 @@ export function viewerOf(res: Response): ConsoleViewer {
 
 /** A member acting in the console, as the services check and audit them. */
 export function consoleActor(member: Member): AdminActor {
-  return {
-    organizationId: member.organizationId,
-    memberId: member.id,
-    tokenId: null,
-    roles: member.roles,
-    via: 'console',
-    name: member.displayName,
-  };
+  return memberActor(member, 'console');
 }

@@ -398,27 +398,24 @@ export interface RecognitionReversalTable {
   created_at: CreatedAt;
 }
 
-/** A one-time link to the web console, sent by direct message; only its digest is kept. */
-export interface ConsoleSignInLinkTable {
+/** A member's secret kept by its digest until it expires: a sign-in link's or a session's. */
+interface MemberSecretTable {
   id: Generated<number>;
   organization_id: number;
   member_id: number;
-  /** SHA-256 of the link's secret, hex. */
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
   token_hash: string;
   created_at: CreatedAt;
   expires_at: Date;
+}
+
+/** A one-time link to the web console, sent by direct message. */
+export interface ConsoleSignInLinkTable extends MemberSecretTable {
   used_at: ColumnType<Date | null, never, Date | null>;
 }
 
-/** A signed-in web console session; the cookie holds its secret, the table its digest. */
-export interface ConsoleSessionTable {
-  id: Generated<number>;
-  organization_id: number;
-  member_id: number;
-  /** SHA-256 of the session's secret, hex. */
-  token_hash: string;
-  created_at: CreatedAt;
-  expires_at: Date;
+/** A signed-in web console session; the cookie holds its secret. */
+export interface ConsoleSessionTable extends MemberSecretTable {
   ended_at: ColumnType<Date | null, never, Date | null>;
 }
 

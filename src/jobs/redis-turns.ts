@@ -4,22 +4,34 @@ import type { Turns } from './turns.ts';
 /**
  * One script, so that reading and reserving a turn is one step for every process. Redis's
  * own clock decides, so processes whose clocks differ still space their turns right.
- * KEYS: the key's next free instant, the turns kept for holders. ARGV: interval, holder.
+ * KEYS: the key's next free instant, the turns kept for holders, the instant the key's
+ * last turn was used. ARGV: interval, holder.
  */
 const TAKE_TURN = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local every = tonumber(ARGV[1])
-local kept = redis.call('HGET', KEYS[2], ARGV[2])
-if kept then
-  local at = tonumber(kept)
-  if at > now then return at - now end
-  redis.call('HDEL', KEYS[2], ARGV[2])
+local last = redis.call('GET', KEYS[3])
+local earliest = now
+if last then earliest = tonumber(last) + every end
+local function use()
+  redis.call('SET', KEYS[3], string.format('%d', now), 'PX', every + 1000)
   return 0
 end
-local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local kept = redis.call('HGET', KEYS[2], ARGV[2])
+if kept then
+  local at = math.max(tonumber(kept), earliest)
+  if at > now then
+    redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
+    redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
+    return at - now
+  end
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return use()
+end
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), earliest)
 redis.call('SET', KEYS[1], string.format('%d', at + every), 'PX', at + every - now + 1000)
-if at == now then return 0 end
+if at == now then return use() end
 redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
 redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
 return at - now
@@ -34,7 +46,15 @@ export class RedisTurns implements Turns {
 
   async take(key: string, holder: string, everyMs: number): Promise<number> {
     const base = `${this.prefix}:turns:${key}`;
-    const wait = await this.redis.eval(TAKE_TURN, 2, base, `${base}:kept`, everyMs, holder);
+    const wait = await this.redis.eval(
+      TAKE_TURN,
+      3,
+      base,
+      `${base}:kept`,
+      `${base}:used`,
+      everyMs,
+      holder,
+    );
     return Number(wait);
   }
 }

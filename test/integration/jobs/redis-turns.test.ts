@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RedisTurns } from '../../../src/jobs/redis-turns.ts';
+
+/**
+ * The turns script on a real Redis, whose clock decides: these tests read that clock and
+ * wait for it where a holder must come back late or on time.
+ */
+describe('RedisTurns, turns on a key shared by every process', () => {
+  let redis: Redis;
+  const prefix = `test-${randomUUID()}`;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  async function redisNow(): Promise<number> {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+  async function untilRedisTime(at: number): Promise<number> {
+    for (;;) {
+      const now = await redisNow();
+      if (now >= at) return now;
+      await sleep(at - now);
+    }
+  }
+
+  it('gives the first holder its turn now and keeps later ones in order, one interval apart', async () => {
+    const turns = new RedisTurns(redis, prefix);
+    const key = `channel-${randomUUID()}`;
+    const start = await redisNow();
+    expect(await turns.take(key, 'a', 60_000)).toBe(0);
+    const b = await turns.take(key, 'b', 60_000);
+    const c = await turns.take(key, 'c', 60_000);
+    const elapsed = (await redisNow()) - start;
+    expect(b).toBeGreaterThan(60_000 - elapsed - 1);
+    expect(b).toBeLessThanOrEqual(60_000);
+    expect(c - b).toBeGreaterThanOrEqual(60_000 - elapsed);
+    expect(c - b).toBeLessThanOrEqual(60_000 + elapsed);
+    // Another key does not wait for this one's turns.
+    expect(await turns.take(`channel-${randomUUID()}`, 'd', 60_000)).toBe(0);
+  });
+
+  it('spaces the next turn from when a late holder used its own, not from when it was kept', async () => {
+    const turns = new RedisTurns(redis, prefix);
+    const key = `channel-${randomUUID()}`;
+    const every = 1000;
+    const before = await redisNow();
+    expect(await turns.take(key, 'a', every)).toBe(0);
+    const bTurn = before + (await turns.take(key, 'b', every));
+    const cTurn = before + (await turns.take(key, 'c', every));
+    // b comes back half an interval late and uses its turn then.
+    const bUsedAfter = await untilRedisTime(bTurn + every / 2);
+    expect(await turns.take(key, 'b', every)).toBe(0);
+    // c comes back at its kept turn, less than an interval after b's send: it must wait
+    // until an interval after b's, however late b was.
+    const cBack = await untilRedisTime(cTurn);
+    const wait = await turns.take(key, 'c', every);
+    expect(wait).toBeGreaterThan(0);
+    expect(cBack + wait).toBeGreaterThanOrEqual(bUsedAfter + every);
+    await untilRedisTime(cBack + wait);
+    expect(await turns.take(key, 'c', every)).toBe(0);
+  });
+});

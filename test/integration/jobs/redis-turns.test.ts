@@ -61,11 +61,14 @@ describe('RedisTurns, turns on a key shared by every process', () => {
     expect(await turns.take(key, 'b', every)).toBe(0);
     // c comes back at its kept turn, less than an interval after b's send: it must wait
     // until an interval after b's, however late b was.
-    const cBack = await untilRedisTime(cTurn);
+    await untilRedisTime(cTurn);
     const wait = await turns.take(key, 'c', every);
+    const cAsked = await redisNow();
     expect(wait).toBeGreaterThan(0);
-    expect(cBack + wait).toBeGreaterThanOrEqual(bUsedAfter + every);
-    await untilRedisTime(cBack + wait);
+    // The script counted its wait from an instant before cAsked, and b's send came after
+    // bUsedAfter: so c's new turn, which is at most cAsked + wait, is at least this.
+    expect(cAsked + wait).toBeGreaterThanOrEqual(bUsedAfter + every);
+    await untilRedisTime(cAsked + wait);
     expect(await turns.take(key, 'c', every)).toBe(0);
   });
 });

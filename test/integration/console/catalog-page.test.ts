@@ -152,7 +152,13 @@ describe('console catalog page', () => {
       webhookUrl: 'https://hooks.example.com/plaudit?key=secret',
     });
     expect(posted.location).toBe(`/console/catalog/${id}`);
-    expect(noticeOf(await client.follow(posted))).toBe('Saved “Large coffee”.');
+    const saved = await client.follow(posted);
+    expect(noticeOf(saved)).toBe('Saved “Large coffee”.');
+    // The form shows what was saved, so saving it again as it stands changes nothing.
+    const selected = [...saved.html.matchAll(/<option value="(\w+)" selected>/g)].map((m) => m[1]);
+    expect(selected).toEqual(['paused', 'webhook']);
+    expect(page.html).toContain('<option value="active" selected>');
+    expect(page.html).toContain('<option value="manual" selected>');
     expect(await itemRow(f, id)).toMatchObject({
       name: 'Large coffee',
       points_cost: 250,

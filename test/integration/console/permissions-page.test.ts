@@ -138,6 +138,8 @@ describe('console permissions page: who may give and receive, edited as the rule
   it("refuses a bad rule with the service's sentence, changing nothing", async () => {
     const { f, client } = await open();
     const stranger = await orgs.organization();
+    const li = idOf(f, 'Li');
+    const ops = await groupOf(f, 'Ops', ['Li']);
     await client.get('/console/permissions');
     const before = await f.snapshot();
     const audit = await f.audit();
@@ -158,6 +160,18 @@ describe('console permissions page: who may give and receive, edited as the rule
         `There is no member ${idOf(stranger, 'Li')} here.`,
       ],
       [{ kind: 'everyone_except', groups: '999999999' }, 'There is no group 999999999 here.'],
+      // Ids are digits only: another spelling of a real member's or group's id is no id,
+      // though Number() would read it as that id.
+      ...[`${li}.0`, `0x${li.toString(16)}`, `${li}e0`, `+${li}`].map(
+        (id): [Record<string, string>, string] => [
+          { kind: 'only', members: id },
+          'A rule names each member by its id, a whole number.',
+        ],
+      ),
+      [
+        { kind: 'only', groups: `0x${ops.toString(16)}` },
+        'A rule names each group by its id, a whole number.',
+      ],
     ];
     for (const [fields, sentence] of bad) {
       const sent = await client.post('/console/permissions/give', fields);

@@ -365,10 +365,7 @@ function duplicateName(error: unknown, name: string): RewardRefusal {
 }
 
 export function unknownItem(reference: string): RewardRefusal {
-  return rewardRefusal(
-    'unknown_item',
-    `There is no reward “${reference}”. See the catalog with /kudos rewards.`,
-  );
+  return rewardRefusal('unknown_item', `There is no reward “${reference}”.`);
 }
 
 function retiredItem(name: string): RewardRefusal {

@@ -24,7 +24,7 @@ export async function hrCommand(desk: RewardDesk, command: Command, args: string
   const tail = rest.join(' ');
   const actor = actorOfCommand(command);
   const notHr = await requireRole(desk.db, actor, 'hr', 'run the rewards', attemptOf(verb, rest));
-  if (notHr) return refused(notHr);
+  if (notHr) return refused(notHr, command);
   switch (verb.toLowerCase()) {
     case 'pending':
     case '':
@@ -160,7 +160,7 @@ async function decide(
     { memberId: command.actor.id, ...(reason && { reason }) },
     actorOfCommand(command),
   );
-  if (!result.ok) return refused(result);
+  if (!result.ok) return refused(result, command);
   const redemption = result.value;
   return textReply(
     outcome === 'fulfilled'
@@ -187,7 +187,7 @@ async function redeemFor(desk: RewardDesk, command: Command, args: string): Prom
     );
   }
   const item = await desk.catalog.lookup(organizationId, reference);
-  if (!item.ok) return refused(item);
+  if (!item.ok) return refused(item, command);
   const result = await desk.redeem(
     {
       organizationId,
@@ -198,7 +198,7 @@ async function redeemFor(desk: RewardDesk, command: Command, args: string): Prom
     },
     actorOfCommand(command),
   );
-  if (!result.ok) return refused(result);
+  if (!result.ok) return refused(result, command);
   const { redemption } = result.value;
   return textReply(
     `You redeemed “${redemption.itemName}” for ${member.displayName} (redemption #${redemption.id}); ${points(redemption.points)} of theirs are held.`,
@@ -233,7 +233,7 @@ async function reward(desk: RewardDesk, command: Command, args: string): Promise
     const itemId = parseId(rest[0]);
     if (itemId === undefined) return usage(command, 'Name the reward: hr reward retire <id>.');
     const retired = await desk.catalog.retire(organizationId, itemId, actorOfCommand(command));
-    if (!retired.ok) return refused(retired);
+    if (!retired.ok) return refused(retired, command);
     return textReply(`“${retired.value.name}” is retired; past redemptions keep it.`);
   }
   const editing = verb === 'edit';
@@ -263,7 +263,7 @@ async function reward(desk: RewardDesk, command: Command, args: string): Promise
       },
       actorOfCommand(command),
     );
-    if (!created.ok) return refused(created);
+    if (!created.ok) return refused(created, command);
     return textReply(
       `Added to the catalog: ${catalogLine(created.value)}, priced ${formatMoney(created.value.priceMinor, currency)}.`,
     );
@@ -274,7 +274,7 @@ async function reward(desk: RewardDesk, command: Command, args: string): Promise
     fields,
     actorOfCommand(command),
   );
-  if (!edited.ok) return refused(edited);
+  if (!edited.ok) return refused(edited, command);
   return textReply(
     `Changed: ${catalogLine(edited.value)}, priced ${formatMoney(edited.value.priceMinor, currency)}.`,
   );
@@ -413,7 +413,7 @@ async function settings(desk: RewardDesk, command: Command, args: string): Promi
     change,
     actorOfCommand(command),
   );
-  if (!changed.ok) return refused(changed);
+  if (!changed.ok) return refused(changed, command);
   const now = changed.value;
   return textReply(
     `Rewards settings: a point is worth ${formatRate(now.pointValueMilli, now.currency)}; holds last ${now.holdHours / 24} days; ${now.monthlyBudgetMinor === null ? 'no monthly budget' : `a monthly budget of ${formatMoney(now.monthlyBudgetMinor, now.currency)}`}.`,

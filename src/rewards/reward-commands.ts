@@ -90,7 +90,7 @@ async function redeem(desk: RewardDesk, command: Command, args: string): Promise
   }
   const organizationId = command.actor.organizationId;
   const item = await desk.catalog.lookup(organizationId, args);
-  if (!item.ok) return refused(item);
+  if (!item.ok) return refused(item, command);
   const result = await desk.redeem({
     organizationId,
     memberId: command.actor.id,
@@ -98,7 +98,7 @@ async function redeem(desk: RewardDesk, command: Command, args: string): Promise
     itemId: item.value.id,
     requestKey: command.idempotencyKey,
   });
-  if (!result.ok) return refused(result);
+  if (!result.ok) return refused(result, command);
   const { redemption } = result.value;
   return textReply(
     `You redeemed “${redemption.itemName}” (redemption #${redemption.id}). ${points(redemption.points)} are held until HR fulfils it; you will hear from me then.`,
@@ -123,7 +123,7 @@ async function myRedemptions(desk: RewardDesk, command: Command, args: string): 
     const cancelled = await desk.resolve(organizationId, redemptionId, 'cancelled', {
       memberId: command.actor.id,
     });
-    if (!cancelled.ok) return refused(cancelled);
+    if (!cancelled.ok) return refused(cancelled, command);
     return textReply(
       `Redemption #${redemptionId} is cancelled; your ${points(cancelled.value.points)} are back to spend.`,
     );
@@ -169,6 +169,12 @@ export function parseId(text: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-export function refused(refusal: Refusal): Reply {
-  return refusalReply(refusal.code, refusal.message);
+/**
+ * A refusal as a chat reply. An unknown reward also points to the catalog, with the
+ * command as people invoke it here (the console and the HTTP API answer without it).
+ */
+export function refused(refusal: Refusal, command: Command): Reply {
+  const hint =
+    refusal.code === 'unknown_item' ? ` See the catalog with ${command.commandName} rewards.` : '';
+  return refusalReply(refusal.code, `${refusal.message}${hint}`);
 }

@@ -127,6 +127,16 @@ describe('rewards on Teams, over Bot Framework HTTP', () => {
     ]);
   });
 
+  it('points to the catalog with the command as Teams people invoke it, for a reward that does not exist', async () => {
+    const before = await redemptionsOf(plaudit.db, mei);
+    const message = teamsMessage(scene, meiUser, 'redeem teleporter');
+    await send(message);
+    expect(answerText(message)).toBe(
+      `There is no reward “teleporter”. See the catalog with @${scene.bot.name} rewards.`,
+    );
+    expect(await redemptionsOf(plaudit.db, mei)).toEqual(before);
+  });
+
   it('holds the points when Redeem is clicked, and redeems once when Teams redelivers the click', async () => {
     await earnPoints(plaudit.db, mei, 300);
     const catalog = await say(meiUser, 'rewards');

@@ -317,12 +317,12 @@ describe('console catalog page', () => {
       [
         '/console/catalog/999999999/stock',
         { stock: '2' },
-        'There is no reward “#999999999”. See the catalog with /kudos rewards.',
+        'There is no reward “#999999999”.',
       ],
       [
         '/console/catalog/999999999/retire',
         {},
-        'There is no reward “#999999999”. See the catalog with /kudos rewards.',
+        'There is no reward “#999999999”.',
       ],
     ];
     const before = await f.snapshot();

@@ -401,7 +401,8 @@ describe('console people page: search, balances, roles, history, adjust', () => 
         { reward: String(coffee) },
         'This month&#39;s rewards budget has 4.00 EUR left, and this reward costs 4.50 EUR',
       ],
-      [{ reward: String(theirs) }, `There is no reward “#${theirs}”.`],
+      // The whole notice: the console's sentence names no chat command.
+      [{ reward: String(theirs) }, `There is no reward “#${theirs}”.</p>`],
       [{ reward: '' }, 'Pick a reward to redeem; nothing changed.'],
       [{ reward: String(coffee), key: '' }, 'This form has no valid key; open the page again'],
     ];

@@ -228,6 +228,7 @@ export async function startPlaudit(
       secureCookies: config.PUBLIC_URL?.startsWith('https:') ?? false,
       origin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin,
       localOrganizationId: local ? organizationId : undefined,
+      chat: { slackCommand: slack ? config.SLACK_COMMAND : undefined, teams: teams !== undefined },
     }),
   );
   const app = createHttpApp({

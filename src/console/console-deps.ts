@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AdminServices } from '../admin/admin-services.ts';
+import type { ConsoleChat } from './chat-commands.ts';
 import type { Signer } from './console-signer.ts';
 
 export interface ConsoleDeps {
@@ -16,6 +17,8 @@ export interface ConsoleDeps {
    * unset: the request's own host.
    */
   readonly origin?: string;
+  /** The chat platforms served, for pages that tell people which command to send. */
+  readonly chat?: ConsoleChat;
   /** The organization local mode signs into (the demo organization). */
   readonly localOrganizationId?: number;
 }

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { writeAudit } from '../admin/audit-log.ts';
 import { findMember } from '../directory/members.ts';
+import { chatCommand } from './chat-commands.ts';
 import {
   clearSessionCookie,
   mayUseConsole,
@@ -25,13 +26,13 @@ const WHY: Record<LinkRefusal, string> = {
   expired: `This sign-in link has expired; links work for ${LINK_MINUTES} minutes.`,
 };
 
-const ASK = 'Ask for a new one with /kudos admin console in Slack or Teams.';
-
 /**
  * Signing in and out. A link from `/kudos admin console` opens a page whose button posts
  * the link's secret: a link previewer (Slack unfurls links) fetching the page uses nothing.
  */
 export function signInRoutes(deps: ConsoleDeps): Router {
+  const askWith = chatCommand(deps.chat, 'admin console');
+  const ask = `Ask for a new one: send ${askWith}.`;
   const routes = express.Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   // A sign-in page's address holds its link's secret: nothing may keep a copy.
@@ -55,7 +56,7 @@ export function signInRoutes(deps: ConsoleDeps): Router {
     }
     const body =
       token === ''
-        ? html`<p>${`To sign in, send /kudos admin console in Slack or Teams; Plaudit sends you a link that works once, for ${LINK_MINUTES} minutes.`}</p>`
+        ? html`<p>${`To sign in, send ${askWith}; Plaudit sends you a link that works once, for ${LINK_MINUTES} minutes.`}</p>`
         : html`<form method="post" action="/console/sign-in" class="stack">
 <input type="hidden" name="token" value="${token}">
 <p>This link signs you in to the Plaudit console once.</p>
@@ -74,13 +75,13 @@ export function signInRoutes(deps: ConsoleDeps): Router {
     }
     const token = (req.body as Record<string, unknown>)?.token;
     if (typeof token !== 'string' || token === '' || token.length > 200) {
-      sendRefusal(res, 400, 'Sign in', `There is no sign-in link in this request. ${ASK}`);
+      sendRefusal(res, 400, 'Sign in', `There is no sign-in link in this request. ${ask}`);
       return;
     }
     const link = await useSignInLink(deps.services.db, token);
     if ('refused' in link) {
       deps.logger.info({ refused: link.refused }, 'console sign-in refused');
-      sendRefusal(res, 403, 'Sign in', `${WHY[link.refused]} ${ASK}`);
+      sendRefusal(res, 403, 'Sign in', `${WHY[link.refused]} ${ask}`);
       return;
     }
     const member = await findMember(deps.services.db, link.organizationId, link.memberId);

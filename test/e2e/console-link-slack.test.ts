@@ -82,6 +82,8 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
       token,
     });
     expect(reused.status).toBe(403);
+    // The refusal says how to ask again, with the Slack command this app is configured with.
+    expect(reused.html).toContain('Ask for a new one: send /kudos admin console in Slack.');
   });
 
   it('refuses a member in words and sends no link', async () => {

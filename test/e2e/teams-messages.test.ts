@@ -481,6 +481,9 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       /Your link to the Plaudit console works once, for 10 minutes: http:\/\/127\.0\.0\.1:\d+\/console\/sign-in\?token=[A-Za-z0-9_-]{43}/,
     );
     expect(JSON.stringify(connector.sentTo(channel))).not.toContain('sign-in?token=');
+    // The console's sign-in page says how to ask for a link here: in the bot's chat.
+    const signIn = await (await fetch(`${plaudit.url}/console/sign-in`)).text();
+    expect(signIn).toContain('To sign in, send admin console to Plaudit in Teams; Plaudit sends');
   });
 
   it('remembers the personal chat on install and writes there later', async () => {

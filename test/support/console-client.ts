@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import type { ConsoleChat } from '../../src/console/chat-commands.ts';
 import { consoleRouter } from '../../src/console/console-router.ts';
 import { Signer } from '../../src/console/console-signer.ts';
 import { createSignInLink } from '../../src/console/sign-in-links.ts';
@@ -109,6 +110,7 @@ export interface ConsoleHarness {
 export interface ConsoleOptions {
   secureCookies?: boolean;
   origin?: string;
+  chat?: ConsoleChat;
 }
 
 /**
@@ -132,6 +134,7 @@ export async function startConsole(
         signer: new Signer('test-console-signing-key-0123456789abcdef'),
         secureCookies: options.secureCookies ?? false,
         origin: options.origin,
+        chat: options.chat,
       }),
     ],
   });

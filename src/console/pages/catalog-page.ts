@@ -2,6 +2,7 @@ import type { Request, Router } from 'express';
 import type { RewardItem, RewardItemFields } from '../../rewards/catalog.ts';
 import { formatMoney, parseMoney } from '../../rewards/money.ts';
 import { loadRewardSettings } from '../../rewards/reward-settings.ts';
+import { chatCommand } from '../chat-commands.ts';
 import { refusedUnlessHr, requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
@@ -156,7 +157,7 @@ export function registerCatalogPage(routes: Router, deps: ConsoleDeps): void {
       desk.catalog.list(viewer.organizationId, { includeInactive: true }),
       currencyOf(viewer.organizationId),
     ]);
-    const body = html`<p class="muted">Members redeem active rewards with /kudos redeem; HR fulfils them from the <a href="/console/redemptions">redemptions queue</a>. Prices are in ${currency}.</p>
+    const body = html`<p class="muted">Members redeem active rewards in chat (${chatCommand(deps.chat, 'redeem')}); HR fulfils them from the <a href="/console/redemptions">redemptions queue</a>. Prices are in ${currency}.</p>
 <h2>Rewards</h2>
 ${catalogTable(viewer, items, currency)}
 <h2>Add a reward</h2>

@@ -174,6 +174,29 @@ describe('console sign-in: one-time links, sessions, CSRF', () => {
     expect(page.html).toContain('send /kudos admin console in Slack or Teams');
   });
 
+  it('tells people to ask for a link with the commands this deployment serves', async () => {
+    const { f, harness: console } = await start({
+      chat: { slackCommand: '/praise', teams: true },
+    });
+    const ways = 'send /praise admin console in Slack, or admin console to Plaudit in Teams';
+    const page = await new ConsoleClient(console.url).get('/console/sign-in');
+    expect(page.html).toContain(`To sign in, ${ways}; Plaudit sends you a link`);
+    const token = await linkFor(f, 'Ada');
+    await signInWith(console.url, token);
+    const used = await signInWith(console.url, token);
+    expect(used.html).toContain(
+      `This sign-in link has been used already; each link works once. Ask for a new one: ${ways}.`,
+    );
+    const hal = await console.signIn('Hal');
+    expect((await hal.get('/console/catalog')).html).toContain(
+      'Members redeem active rewards in chat (/praise redeem in Slack, or redeem to Plaudit in Teams)',
+    );
+    const slackOnly = await start({ fixture: f, chat: { slackCommand: '/praise' } });
+    expect((await new ConsoleClient(slackOnly.harness.url).get('/console/sign-in')).html).toContain(
+      'To sign in, send /praise admin console in Slack; Plaudit sends you a link',
+    );
+  });
+
   it('sends no script, no framing and no Referer, and answers unknown pages with a page', async () => {
     const { f, harness: console } = await start();
     const token = await linkFor(f, 'Ada');

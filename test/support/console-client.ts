@@ -15,6 +15,11 @@ export interface ConsolePage {
   readonly headers: Headers;
 }
 
+/** The notice a page shows after a form (done or refused), as its text. */
+export function noticeOf(page: ConsolePage): string | undefined {
+  return /<p class="notice (?:done|refused)"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
+}
+
 /** A browser-less console user: a cookie jar and the CSRF token of the last page read. */
 export class ConsoleClient {
   readonly #cookies = new Map<string, string>();

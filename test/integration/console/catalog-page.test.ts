@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../src/admin/audit-log.ts';
 import type { AdminFixture } from '../../support/admin-fixture.ts';
-import type { ConsolePage } from '../../support/console-client.ts';
+import { type ConsolePage, noticeOf } from '../../support/console-client.ts';
 import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 /** The one-shot notice a page shows after a form, as text. */
-function noticeOf(page: ConsolePage): string | undefined {
-  return /<p class="notice (?:done|refused)"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
-}
-
 /** The table row that names a reward. */
 function rowOf(page: ConsolePage, name: string): string {
   const row = page.html.split('<tr>').find((part) => part.includes(`>${name}</a>`));
@@ -314,16 +310,8 @@ describe('console catalog page', () => {
         { stock: '2.5' },
         'The stock is a whole number, like 20, or empty for unlimited.',
       ],
-      [
-        '/console/catalog/999999999/stock',
-        { stock: '2' },
-        'There is no reward “#999999999”.',
-      ],
-      [
-        '/console/catalog/999999999/retire',
-        {},
-        'There is no reward “#999999999”.',
-      ],
+      ['/console/catalog/999999999/stock', { stock: '2' }, 'There is no reward “#999999999”.'],
+      ['/console/catalog/999999999/retire', {}, 'There is no reward “#999999999”.'],
     ];
     const before = await f.snapshot();
     const audited = (await f.audit()).length;

@@ -1,13 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { AdminFixture } from '../../support/admin-fixture.ts';
-import type { ConsolePage } from '../../support/console-client.ts';
+import { type ConsolePage, noticeOf } from '../../support/console-client.ts';
 import { consoleOrganizations } from '../../support/console-organizations.ts';
 import { redemptionIdIn } from '../../support/rewards-fixture.ts';
-
-function noticeOf(page: ConsolePage): string | undefined {
-  return /<p class="notice (?:done|refused)"[^>]*>([^<]*)<\/p>/.exec(page.html)?.[1];
-}
 
 /** The ids of the redemptions a page lists, in order. */
 function listed(page: ConsolePage): number[] {

@@ -16,6 +16,7 @@ import { option, parseId, valuesOf } from '../console-form.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
+import { peopleByName } from '../people-by-name.ts';
 
 type Which = 'give' | 'receive';
 
@@ -39,46 +40,103 @@ const idOf = (text: string) => parseId(text.trim()) ?? Number.NaN;
 interface Pickable {
   readonly id: number;
   readonly name: string;
+  readonly email?: string | null;
   readonly note?: string;
 }
 
 /**
- * The people a rule may name: everyone active but bots, and anyone the rules already
- * name (a leaver stays listed, picked, until someone unpicks them).
+ * Most people the form lists to pick from. With more, it lists only the people the rule
+ * names, and takes others typed by email or name: a list of thousands is no way to pick.
+ */
+export const PICK_LIST_MOST = 200;
+
+/**
+ * The people the forms offer: everyone active but bots, and anyone the rules already name
+ * (a leaver stays listed, picked, until someone unpicks them); with more than
+ * {@link PICK_LIST_MOST} active people, only those the rules name (`everyone: false`).
  */
 async function pickablePeople(
   deps: ConsoleDeps,
   organizationId: number,
   named: readonly number[],
-): Promise<Pickable[]> {
-  const rows = await deps.services.db
+): Promise<{ people: Pickable[]; everyone: boolean }> {
+  const { db } = deps.services;
+  const { active } = await db
     .selectFrom('members')
-    .select(['id', 'display_name', 'status', 'is_guest'])
+    .select((eb) => eb.fn.countAll<string>().as('active'))
+    .where('organization_id', '=', organizationId)
+    .where('status', '=', 'active')
+    .where('is_bot', '=', false)
+    .executeTakeFirstOrThrow();
+  const everyone = Number(active) <= PICK_LIST_MOST;
+  if (!everyone && named.length === 0) return { people: [], everyone };
+  const rows = await db
+    .selectFrom('members')
+    .select(['id', 'display_name', 'email', 'status', 'is_guest'])
     .where('organization_id', '=', organizationId)
     .where((eb) =>
       eb.or([
-        eb.and([eb('status', '=', 'active'), eb('is_bot', '=', false)]),
+        ...(everyone ? [eb.and([eb('status', '=', 'active'), eb('is_bot', '=', false)])] : []),
         ...(named.length > 0 ? [eb('id', 'in', [...named])] : []),
       ]),
     )
     .orderBy(sql`lower(display_name)`)
     .orderBy('id')
     .execute();
-  return rows.map((row) => ({
+  const people = rows.map((row) => ({
     id: row.id,
     name: row.display_name,
+    ...(everyone ? {} : { email: row.email }),
     ...(row.status !== 'active' ? { note: 'left' } : row.is_guest ? { note: 'guest' } : {}),
   }));
+  return { people, everyone };
+}
+
+const pickLabel = (person: Pickable) => {
+  const notes = [person.email, person.note].filter(Boolean).join(', ');
+  return notes ? `${person.name} (${notes})` : person.name;
+};
+
+/** Everyone to pick from, in one list. */
+function peopleSelect(
+  which: Which,
+  people: readonly Pickable[],
+  named: readonly number[],
+): SafeHtml {
+  return html`<label>People <select name="members" multiple size="${Math.min(Math.max(people.length, 2), 8)}" aria-describedby="people-hint-${which}">${people.map(
+    (person) => option(String(person.id), pickLabel(person), named.includes(person.id)),
+  )}</select></label>
+<small id="people-hint-${which}" class="muted">Hold Ctrl (⌘ on a Mac) to pick several people, or to unpick one.</small>`;
+}
+
+/** The people the rule names, to keep or unpick, and a field to add others by email or name. */
+function peopleTyped(
+  which: Which,
+  people: readonly Pickable[],
+  named: readonly number[],
+): SafeHtml {
+  const picked = people.filter((person) => named.includes(person.id));
+  return html`<fieldset><legend>People</legend>${
+    picked.length === 0
+      ? html`<p class="muted">No one by name yet.</p>`
+      : picked.map(
+          (person) =>
+            html`<label class="choice"><input type="checkbox" name="members" value="${person.id}" checked> ${pickLabel(person)}</label>`,
+        )
+  }
+<label>Add people <textarea name="add_people" rows="2" aria-describedby="people-hint-${which}"></textarea></label>
+<small id="people-hint-${which}" class="muted">Emails or names, one per line or separated by commas. Untick someone to take them off.</small></fieldset>`;
 }
 
 function ruleForm(
   viewer: ConsoleViewer,
   which: Which,
   rule: PermissionRule,
-  people: readonly Pickable[],
+  people: { people: readonly Pickable[]; everyone: boolean },
   groups: readonly Pickable[],
 ): SafeHtml {
   const listed: PermissionSubjects = rule.kind === 'everyone' ? {} : rule;
+  const named = listed.members ?? [];
   const checked = (on: boolean) => (on ? html` checked` : '');
   const verb = which === 'give' ? 'give' : 'receive';
   return html`<form method="post" action="${PATH}/${which}" class="stack rule-form">${csrfField(viewer)}
@@ -98,15 +156,7 @@ function ruleForm(
             html`<label class="choice"><input type="checkbox" name="groups" value="${group.id}"${checked((listed.groups ?? []).includes(group.id))}> ${group.name}</label>`,
         )
   }</fieldset>
-<label>People <select name="members" multiple size="${Math.min(Math.max(people.length, 2), 8)}" aria-describedby="people-hint-${which}">${people.map(
-    (person) =>
-      option(
-        String(person.id),
-        person.note ? `${person.name} (${person.note})` : person.name,
-        (listed.members ?? []).includes(person.id),
-      ),
-  )}</select></label>
-<small id="people-hint-${which}" class="muted">Hold Ctrl (⌘ on a Mac) to pick several people, or to unpick one.</small>
+${people.everyone ? peopleSelect(which, people.people, named) : peopleTyped(which, people.people, named)}
 <button type="submit">Save who may ${verb}</button>
 </form>`;
 }
@@ -155,13 +205,22 @@ async function saveRule(deps: ConsoleDeps, req: Request, res: Response): Promise
   const { db } = deps.services;
   const body = (req.body ?? {}) as Record<string, unknown>;
   const kind = valuesOf(body.kind).at(-1) ?? '';
+  const typed =
+    kind === 'everyone'
+      ? { ok: true as const, ids: [] }
+      : await peopleByName(db, viewer.organizationId, valuesOf(body.add_people).join('\n'));
+  if (!typed.ok) {
+    redirectWithNotice(res, PATH, 'refused', `${typed.problems.join(' ')} Nothing changed.`);
+    return;
+  }
+  const members = valuesOf(body.members).map(idOf);
   // Picks left in the form while "Everyone" is chosen mean nothing: everyone is everyone.
   const rule = (
     kind === 'everyone'
       ? { kind }
       : {
           kind,
-          members: valuesOf(body.members).map(idOf),
+          members: [...members, ...typed.ids.filter((id) => !members.includes(id))],
           groups: valuesOf(body.groups).map(idOf),
           roles: valuesOf(body.roles) as MemberRole[],
         }

@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readPermissionRules } from '../../../src/admin/permission-rules.ts';
+import { PICK_LIST_MOST } from '../../../src/console/pages/permissions-page.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
 import type { AdminFixture } from '../../support/admin-fixture.ts';
+import { noticeOf } from '../../support/console-client.ts';
 import { consoleOrganizations } from '../../support/console-organizations.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -233,5 +236,125 @@ describe('console permissions page: who may give and receive, edited as the rule
     expect(page.html).toContain(`selected>${escaped}</option>`);
     expect(page.html).toContain(`> ${escaped} team</label>`);
     expect(page.html).not.toContain('<img');
+  });
+
+  describe(`in an organization of more than ${PICK_LIST_MOST} people`, () => {
+    /** Enough people that the form no longer lists everyone, two of them of one name. */
+    async function crowd(f: AdminFixture) {
+      await sql`
+        insert into members (organization_id, display_name, email)
+        select ${f.organizationId}, 'Person ' || n, 'person-' || n || '@big.example'
+        from generate_series(1, ${PICK_LIST_MOST}) as n`.execute(f.db);
+      await sql`
+        insert into members (organization_id, display_name, email) values
+          (${f.organizationId}, 'Sam Lee', 'sam.one@big.example'),
+          (${f.organizationId}, 'Sam Lee', 'sam.two@big.example'),
+          (${f.organizationId}, 'Gone Person', 'gone@big.example')`.execute(f.db);
+      await sql`update members set status = 'deactivated', deactivated_at = now()
+        where organization_id = ${f.organizationId} and email = 'gone@big.example'`.execute(f.db);
+      const { rows } = await sql<{ email: string; id: number }>`
+        select email, id from members
+        where organization_id = ${f.organizationId} and email is not null`.execute(f.db);
+      return (email: string) => {
+        const row = rows.find((candidate) => candidate.email === email);
+        if (!row) throw new Error(`no member ${email}`);
+        return Number(row.id);
+      };
+    }
+
+    it('lists only the people a rule names, and adds others typed by email or name', async () => {
+      const { f, client } = await open();
+      const byEmail = await crowd(f);
+      const first = await client.get('/console/permissions');
+      const give = sectionOf(first.html, 'give');
+      expect(give).not.toContain('<select name="members"');
+      expect(give).toContain('<textarea name="add_people"');
+      expect(give).toContain('No one by name yet.');
+      expect(first.html).not.toContain('Person 1');
+
+      const added = await client.post('/console/permissions/give', {
+        kind: 'only',
+        add_people: 'Li, PERSON-7@big.example\nperson 12\nLi',
+      });
+      expect(noticeOf(await client.follow(added))).toBe(
+        'Saved. Only Li, Person 7 and Person 12 may give kudos.',
+      );
+      const [p7, p12] = [byEmail('person-7@big.example'), byEmail('person-12@big.example')];
+      expect((await readPermissionRules(f.db, f.organizationId)).give).toEqual({
+        kind: 'only',
+        members: [idOf(f, 'Li'), p7, p12],
+      });
+      expect((await f.audit()).at(-1)).toMatchObject({
+        action: 'rule.set',
+        outcome: 'done',
+        via: 'console',
+        actorMemberId: idOf(f, 'Ada'),
+      });
+
+      // Named people are listed, ticked; unticking one takes them off.
+      const listed = sectionOf((await client.get('/console/permissions')).html, 'give');
+      const ticked = [...listed.matchAll(/name="members" value="(\d+)" checked> ([^<]*)</g)].map(
+        (match) => [Number(match[1]), match[2]],
+      );
+      expect(ticked).toEqual([
+        [idOf(f, 'Li'), 'Li'],
+        [p12, 'Person 12 (person-12@big.example)'],
+        [p7, 'Person 7 (person-7@big.example)'],
+      ]);
+      expect(sectionOf((await client.get('/console/permissions')).html, 'receive')).toContain(
+        'No one by name yet.',
+      );
+      await client.post('/console/permissions/give', {
+        kind: 'only',
+        members: [String(idOf(f, 'Li')), String(p12)],
+        add_people: '',
+      });
+      expect((await readPermissionRules(f.db, f.organizationId)).give).toEqual({
+        kind: 'only',
+        members: [idOf(f, 'Li'), p12],
+      });
+    });
+
+    it('refuses people typed who are nobody, several people, a leaver, a bot or elsewhere, changing nothing', async () => {
+      const { f, client } = await open();
+      await crowd(f);
+      const stranger = await orgs.organization();
+      await sql`update members set email = 'li@elsewhere.example' where id = ${idOf(stranger, 'Li')}`.execute(
+        stranger.db,
+      );
+      await client.get('/console/permissions');
+      const before = await f.snapshot();
+      const audit = await f.audit();
+      const bad: Array<[string, string]> = [
+        ['Sam Lee', '2 people are called “Sam Lee”; name them by email.'],
+        ['nobody@big.example', 'Nobody active here has the email “nobody@big.example”.'],
+        ['Zed', 'Nobody active here is called “Zed”; try their email.'],
+        ['gone@big.example', 'Nobody active here has the email “gone@big.example”.'],
+        ['Robot', 'Nobody active here is called “Robot”; try their email.'],
+        ['li@elsewhere.example', 'Nobody active here has the email “li@elsewhere.example”.'],
+        [
+          'Zed, sam lee, person-3@big.example',
+          'Nobody active here is called “Zed”; try their email. 2 people are called “sam lee”; name them by email.',
+        ],
+      ];
+      for (const [typed, sentence] of bad) {
+        const sent = await client.post('/console/permissions/give', {
+          kind: 'everyone_except',
+          add_people: typed,
+        });
+        expect(noticeOf(await client.follow(sent)), typed).toBe(`${sentence} Nothing changed.`);
+      }
+      expect(await f.snapshot()).toEqual(before);
+      expect(await f.audit()).toEqual(audit);
+      // By email, each of the two is one person.
+      await client.post('/console/permissions/give', {
+        kind: 'everyone_except',
+        add_people: 'sam.two@big.example',
+      });
+      expect((await readPermissionRules(f.db, f.organizationId)).give).toMatchObject({
+        kind: 'everyone_except',
+        members: [expect.any(Number)],
+      });
+    });
   });
 });

@@ -415,7 +415,8 @@ const databaseUrl = await freshDatabase(DATABASE);
 const db = await openDatabase({ url: databaseUrl, poolSize: 4 });
 let server: Server | undefined;
 let header = '';
-const rows: Array<{ measure: string; 'p50 ms'?: number; 'p99 ms'?: number }> = [];
+const rows: Array<{ measure: string; 'p50 ms'?: number; 'p99 ms'?: number; 'page KB'?: number }> =
+  [];
 try {
   await migrateToLatest(db);
   const seedStarted = performance.now();
@@ -463,20 +464,24 @@ try {
     [`GET /console/people?q=${PEOPLE_QUERY}`, `/console/people?q=${PEOPLE_QUERY}`],
     ['GET /console/audit', '/console/audit'],
     ['GET /console/billing', '/console/billing'],
+    [`GET /console/permissions (${MEMBERS} people)`, '/console/permissions'],
     ['GET /console/no-such-page (404: session and layout only)', '/console/no-such-page'],
   ];
   const p50 = new Map<string, number>();
   for (const [measure, path] of pages) {
+    let bytes = 0;
     const latencies = await timed(REQUESTS, async () => {
       const page = await client.get(path);
       const expected = path === '/console/no-such-page' ? 404 : 200;
       if (page.status !== expected) throw new Error(`${path} answered ${page.status}`);
+      bytes = Buffer.byteLength(page.html);
     });
     p50.set(path, percentile(latencies, 0.5));
     rows.push({
       measure,
       'p50 ms': ms(percentile(latencies, 0.5)),
       'p99 ms': ms(percentile(latencies, 0.99)),
+      'page KB': Number((bytes / 1024).toFixed(1)),
     });
   }
   for (const [days, range, path] of [

@@ -333,6 +333,8 @@ export interface RedemptionTable {
   resolved_at: ColumnType<Date | null, never, Date | null>;
   resolved_by: ColumnType<number | null, never, number | null>;
   reason: ColumnType<string | null, never, string | null>;
+  /** The status its member was last told of; see migration 0015. */
+  told_status: ColumnType<RedemptionStatus | null, never, RedemptionStatus | null>;
 }
 
 export interface BillingChargeTable {

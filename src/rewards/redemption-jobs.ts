@@ -141,8 +141,10 @@ export function redemptionHandlers(
       // Jobs that could not be queued when their redemption was made (Redis away).
       const waiting = await desk.redemptions.heldWebhooks();
       for (const redemption of waiting) await desk.queueJobs(redemption);
-      if (expired > 0 || waiting.length > 0 || returned > 0) {
-        logger.info({ expired, webhooks: waiting.length, returned }, 'redemptions swept');
+      // Members never told of a change (Redis away then, or a worker died right after it).
+      const told = await desk.tellUntold();
+      if (expired > 0 || waiting.length > 0 || returned > 0 || told > 0) {
+        logger.info({ expired, webhooks: waiting.length, returned, told }, 'redemptions swept');
       }
     },
   };

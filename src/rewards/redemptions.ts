@@ -342,6 +342,38 @@ export class Redemptions {
     return rows.map(toRedemption);
   }
 
+  /**
+   * Redemptions of every organization whose news is due and was never told (see migration
+   * 0015), changed more than `graceSeconds` ago: the change's own request or job tells of
+   * it in that time.
+   */
+  async untold(graceSeconds = 60, limit = 500): Promise<Redemption[]> {
+    const rows = await this.#withItemNames()
+      .where(sql<boolean>`r.told_status is distinct from r.status
+        and ((r.status = 'held' and r.requested_by <> r.member_id)
+          or (r.status in ('fulfilled', 'rejected', 'expired', 'cancelled')
+            and r.resolved_by is distinct from r.member_id))`)
+      .where(
+        sql<Date>`coalesce(r.resolved_at, r.requested_at)`,
+        '<',
+        sql<Date>`now() - make_interval(secs => ${graceSeconds})`,
+      )
+      .orderBy('r.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRedemption);
+  }
+
+  /** Notes that the redemption's member was told of this status. */
+  async told(redemption: Redemption): Promise<void> {
+    await this.db
+      .updateTable('redemptions')
+      .set({ told_status: redemption.status })
+      .where('organization_id', '=', redemption.organizationId)
+      .where('id', '=', redemption.id)
+      .execute();
+  }
+
   /** Redemptions with their item's name, of every organization. */
   #withItemNames() {
     return this.db

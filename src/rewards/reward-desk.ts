@@ -97,12 +97,7 @@ export class RewardDesk {
     if (!result.ok || result.value.replayed) return result;
     const { redemption } = result.value;
     await this.queueJobs(redemption);
-    if (onBehalf) {
-      await this.#tell(
-        redemption,
-        `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`,
-      );
-    }
+    if (onBehalf) await this.#tell(redemption, newsOf(redemption));
     return result;
   }
 
@@ -163,31 +158,63 @@ export class RewardDesk {
     await this.#tell(redemption, statusNews(redemption));
   }
 
+  /**
+   * Tells the members of redemptions whose news was never told (the queue was away, or a
+   * worker died between a change and its message): the sweep's part. Resolves with how
+   * many it told.
+   */
+  async tellUntold(graceSeconds?: number): Promise<number> {
+    const untold = await this.redemptions.untold(graceSeconds);
+    for (const redemption of untold) await this.#tell(redemption, newsOf(redemption));
+    return untold.length;
+  }
+
+  /** Queues the message, and once the queue has it, notes the member as told. */
   async #tell(redemption: Redemption, text: string): Promise<void> {
     const job: TellPersonJob = {
       organizationId: redemption.organizationId,
       memberId: redemption.memberId,
       text,
     };
-    await this.#add(
+    const queued = await this.#add(
       this.jobs.add('notifications', TELL_PERSON, job, {
         jobId: `redemption-${redemption.id}-${redemption.status}`,
         ...SEND_RETRIES,
       }),
       redemption,
     );
+    if (!queued) return;
+    try {
+      await this.redemptions.told(redemption);
+    } catch (error) {
+      // The message is queued; the sweep may queue it again, which its job id makes one.
+      this.logger.warn({ err: error, redemptionId: redemption.id }, 'a told redemption not noted');
+    }
   }
 
-  async #add(adding: Promise<void>, redemption: Redemption): Promise<void> {
+  /** Adds a job, or logs that the sweep will: resolves with whether the queue took it. */
+  async #add(adding: Promise<void>, redemption: Redemption): Promise<boolean> {
     try {
       await deadline(adding, QUEUE_TIMEOUT_MS, 'the job queue');
+      return true;
     } catch (error) {
       this.logger.warn(
         { err: error, redemptionId: redemption.id, status: redemption.status },
         'a redemption job waits for the sweep: the queue is away',
       );
+      return false;
     }
   }
+}
+
+/**
+ * The news a member is told of their redemption: HR redeemed it for them (while held), or
+ * how it ended.
+ */
+function newsOf(redemption: Redemption): string {
+  return redemption.status === 'held'
+    ? `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`
+    : statusNews(redemption);
 }
 
 /** What a member is told when their redemption changes. */

@@ -15,7 +15,7 @@ import {
   startRedemptionWorkers,
   webhookIdempotencyKey,
 } from '../../../src/rewards/redemption-jobs.ts';
-import type { Redemption } from '../../../src/rewards/redemptions.ts';
+import type { Redemption, Resolution } from '../../../src/rewards/redemptions.ts';
 import { RewardDesk, SWEEP_REDEMPTIONS } from '../../../src/rewards/reward-desk.ts';
 import { verifyWebhookSignature } from '../../../src/rewards/webhook-signature.ts';
 import { openTestDatabase } from '../../support/databases.ts';
@@ -116,6 +116,13 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
   async function finishedState(queue: Queue, jobId: string): Promise<string> {
     await until(async () => (await queue.getJob(jobId))?.finishedOn !== undefined);
     return queue.getJobState(jobId);
+  }
+
+  /** The redemptions of the fixture's organization whose member the sweep would tell. */
+  async function untoldIn(f: RewardsFixture, graceSeconds?: number): Promise<number[]> {
+    return (await f.desk.redemptions.untold(graceSeconds))
+      .filter((redemption) => redemption.organizationId === f.organizationId)
+      .map((redemption) => redemption.id);
   }
 
   async function statusOf(f: RewardsFixture, id: number) {
@@ -375,5 +382,113 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     expect(await statusOf(s.f, id)).toBe('fulfilled');
     expect(s.receiver.requests).toHaveLength(1);
     expect(await chargesOf(id)).toHaveLength(1);
+  });
+
+  it('the sweep tells members of changes whose message the queue never took, once, and no one else', async () => {
+    const s = await setUp();
+    const ana = s.f.members.Ana?.id as number;
+    const hal = s.f.members.Hal?.id as number;
+    const manual = await s.f.item({ name: 'Mug', pointsCost: 50, priceMinor: 550, stock: 9 });
+    // Each changed without the desk: as if the queue had been away when it changed.
+    const made = async (requestedBy: number) => {
+      const result = await s.desk.redemptions.request({
+        organizationId: s.f.organizationId,
+        memberId: ana,
+        requestedBy,
+        itemId: manual,
+        requestKey: key('redeem'),
+      });
+      if (!result.ok) throw new Error(result.message);
+      return result.value.redemption.id;
+    };
+    const end = async (id: number, outcome: Resolution, by: number | null, reason?: string) => {
+      const ended = await s.desk.redemptions.resolve(s.f.organizationId, id, outcome, {
+        memberId: by,
+        reason,
+      });
+      if (!ended.ok) throw new Error(ended.message);
+    };
+    const rejected = await made(ana);
+    await end(rejected, 'rejected', hal, 'out of mugs');
+    const fulfilled = await made(ana);
+    await end(fulfilled, 'fulfilled', hal);
+    const forAna = await made(hal);
+    const cancelledByAna = await made(ana);
+    await end(cancelledByAna, 'cancelled', ana);
+    const heldByAna = await made(ana);
+    // Told at once through the desk: nothing for the sweep.
+    const toldAlready = await made(ana);
+    expect(
+      (
+        await s.desk.resolve(s.f.organizationId, toldAlready, 'rejected', {
+          memberId: hal,
+          reason: 'no',
+        })
+      ).ok,
+    ).toBe(true);
+    const messageOf = async (id: number, status: string) =>
+      (await s.notifications.getJob(`redemption-${id}-${status}`))?.data as
+        | { memberId: number; text: string }
+        | undefined;
+    expect(await messageOf(toldAlready, 'rejected')).toMatchObject({ memberId: ana });
+
+    // Within its first minute a change is left to the request making it.
+    expect(await untoldIn(s.f)).toEqual([]);
+    expect(await untoldIn(s.f, 0)).toEqual([rejected, fulfilled, forAna]);
+    await sql`update redemptions set requested_at = requested_at - interval '2 minutes',
+        resolved_at = resolved_at - interval '2 minutes', expires_at = expires_at - interval '2 minutes'
+      where organization_id = ${s.f.organizationId}`.execute(db);
+    s.startWorkers();
+    await s.jobs.add('redemptions', SWEEP_REDEMPTIONS, {}, { jobId: 'sweep-now' });
+    expect(await finishedState(s.queue, 'sweep-now')).toBe('completed');
+
+    expect(await messageOf(rejected, 'rejected')).toEqual({
+      organizationId: s.f.organizationId,
+      memberId: ana,
+      text: `Your redemption #${rejected} of “Mug” was rejected: out of mugs. Your 50 points are back to spend.`,
+    });
+    expect((await messageOf(fulfilled, 'fulfilled'))?.text).toBe(
+      `Your redemption #${fulfilled} of “Mug” was fulfilled. Enjoy!`,
+    );
+    expect((await messageOf(forAna, 'held'))?.text).toBe(
+      `HR redeemed “Mug” for you (redemption #${forAna}): 50 points are held until it is fulfilled.`,
+    );
+    // Ana ended or made these herself: nothing to tell.
+    expect(await messageOf(cancelledByAna, 'cancelled')).toBeUndefined();
+    expect(await messageOf(heldByAna, 'held')).toBeUndefined();
+    // Told once: the next sweep finds no one here.
+    expect(await untoldIn(s.f, 0)).toEqual([]);
+  });
+
+  it('a decision made while the queue is away leaves its member untold, until the sweep tells them', async () => {
+    const s = await setUp();
+    const hal = s.f.members.Hal?.id as number;
+    const away = new BullJobs({
+      url: 'redis://127.0.0.1:1',
+      prefix: `test-away-${randomUUID()}`,
+      logger,
+      closeGraceMs: 100,
+    });
+    cleanups.push(() => away.close());
+    const deskAway = new RewardDesk(db, s.f.desk.ledger, away, logger);
+    const mug = await s.f.item({ name: 'Mug', pointsCost: 50, priceMinor: 550, stock: 9 });
+    const redemption = await s.redeem(mug);
+    const decided = await deskAway.resolve(
+      s.f.organizationId,
+      redemption.id,
+      'rejected',
+      { memberId: hal, reason: 'out of mugs' },
+      undefined,
+    );
+    expect(decided.ok).toBe(true);
+    expect(await untoldIn(s.f, 0)).toEqual([redemption.id]);
+    // The sweep (here at once) tells them; it tells every organization's, this test's among them.
+    expect(await s.desk.tellUntold(0)).toBeGreaterThanOrEqual(1);
+    expect((await s.notifications.getJob(`redemption-${redemption.id}-rejected`))?.data).toEqual({
+      organizationId: s.f.organizationId,
+      memberId: s.f.members.Ana?.id,
+      text: `Your redemption #${redemption.id} of “Mug” was rejected: out of mugs. Your 50 points are back to spend.`,
+    });
+    expect(await untoldIn(s.f, 0)).toEqual([]);
   });
 });

@@ -18,23 +18,35 @@ local function use()
   redis.call('SET', KEYS[3], string.format('%d', now), 'PX', every + 1000)
   return 0
 end
+-- Keeps the turn at 'at' for the holder; the hash lives an hour past its latest turn.
+local function keep(at)
+  redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
+  if redis.call('PTTL', KEYS[2]) < at - now + 3600000 then
+    redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
+  end
+  return at - now
+end
+-- Books the turn at 'at': the next free one is an interval later, never earlier.
+local function book(at)
+  if at + every > tonumber(redis.call('GET', KEYS[1]) or '0') then
+    redis.call('SET', KEYS[1], string.format('%d', at + every), 'PX', at + every - now + 1000)
+  end
+end
 local kept = redis.call('HGET', KEYS[2], ARGV[2])
 if kept then
   local at = math.max(tonumber(kept), earliest)
   if at > now then
-    redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
-    redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
-    return at - now
+    -- Pushed back by a late use: no newcomer is given the same instant.
+    if at > tonumber(kept) then book(at) end
+    return keep(at)
   end
   redis.call('HDEL', KEYS[2], ARGV[2])
   return use()
 end
 local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), earliest)
-redis.call('SET', KEYS[1], string.format('%d', at + every), 'PX', at + every - now + 1000)
+book(at)
 if at == now then return use() end
-redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', at))
-redis.call('PEXPIRE', KEYS[2], at - now + 3600000)
-return at - now
+return keep(at)
 `;
 
 /** Turns kept in Redis, shared by every process that works a queue. */

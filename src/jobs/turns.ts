@@ -36,6 +36,8 @@ export class MemoryTurns implements Turns {
     if (kept !== undefined) {
       const at = Math.max(kept, earliest);
       if (at > now) {
+        // Pushed back by a late use: no newcomer is given the same instant.
+        if (at > kept) this.#book(key, at, everyMs);
         this.#kept.set(held, at);
         return at - now;
       }
@@ -44,12 +46,17 @@ export class MemoryTurns implements Turns {
       return 0;
     }
     const at = Math.max(now, this.#nextFree.get(key) ?? 0, earliest);
-    this.#nextFree.set(key, at + everyMs);
+    this.#book(key, at, everyMs);
     if (at === now) {
       this.#lastUsed.set(key, now);
       return 0;
     }
     this.#kept.set(held, at);
     return at - now;
+  }
+
+  /** Books the turn at `at`: the next free one is an interval later, never earlier than before. */
+  #book(key: string, at: number, everyMs: number): void {
+    this.#nextFree.set(key, Math.max(this.#nextFree.get(key) ?? 0, at + everyMs));
   }
 }

@@ -50,4 +50,18 @@ describe('MemoryTurns, turns on a key for one process', () => {
     clock.now = 700;
     expect(await turns.take('C1', 'd', 300)).toBe(0);
   });
+
+  it('gives a newcomer no turn that a holder pushed back by a late use already has', async () => {
+    const { clock, turns } = clocked();
+    expect(await turns.take('C1', 'a', 300)).toBe(0);
+    expect(await turns.take('C1', 'b', 300)).toBe(300);
+    expect(await turns.take('C1', 'c', 300)).toBe(600);
+    clock.now = 800;
+    expect(await turns.take('C1', 'b', 300)).toBe(0);
+    // c is pushed from 600 to 1100; the next free turn was 900, and is now 1400.
+    clock.now = 810;
+    expect(await turns.take('C1', 'c', 300)).toBe(290);
+    expect(await turns.take('C1', 'd', 300)).toBe(590);
+  });
 });
+

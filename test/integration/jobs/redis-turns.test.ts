@@ -52,22 +52,26 @@ describe('RedisTurns, turns on a key shared by every process', () => {
     const turns = new RedisTurns(redis, prefix);
     const key = `channel-${randomUUID()}`;
     const every = 1000;
-    const before = await redisNow();
     expect(await turns.take(key, 'a', every)).toBe(0);
-    const bTurn = before + (await turns.take(key, 'b', every));
-    const cTurn = before + (await turns.take(key, 'c', every));
+    // Each turn as Redis's clock read just after the call: at or after the turn itself.
+    const bTurn = (await turns.take(key, 'b', every)) + (await redisNow());
+    const cTurn = (await turns.take(key, 'c', every)) + (await redisNow());
     // b comes back half an interval late and uses its turn then.
     const bUsedAfter = await untilRedisTime(bTurn + every / 2);
     expect(await turns.take(key, 'b', every)).toBe(0);
-    // c comes back at its kept turn, less than an interval after b's send: it must wait
+    // c comes back for its kept turn, less than an interval after b's send: it must wait
     // until an interval after b's, however late b was.
-    await untilRedisTime(cTurn);
+    const cBack = await untilRedisTime(cTurn);
     const wait = await turns.take(key, 'c', every);
     const cAsked = await redisNow();
     expect(wait).toBeGreaterThan(0);
     // The script counted its wait from an instant before cAsked, and b's send came after
     // bUsedAfter: so c's new turn, which is at most cAsked + wait, is at least this.
     expect(cAsked + wait).toBeGreaterThanOrEqual(bUsedAfter + every);
+    // A newcomer's turn is an interval after c's new one, not the instant c was given.
+    const dWait = await turns.take(key, 'd', every);
+    const dAsked = await redisNow();
+    expect(dWait + (dAsked - cBack)).toBeGreaterThanOrEqual(wait + every);
     await untilRedisTime(cAsked + wait);
     expect(await turns.take(key, 'c', every)).toBe(0);
   });

@@ -334,7 +334,11 @@ export interface RedemptionTable {
   resolved_by: ColumnType<number | null, never, number | null>;
   reason: ColumnType<string | null, never, string | null>;
   /** The status its member was last told of; see migration 0015. */
-  told_status: ColumnType<RedemptionStatus | null, never, RedemptionStatus | null>;
+  told_status: ColumnType<
+    RedemptionStatus | null,
+    RedemptionStatus | null | undefined,
+    RedemptionStatus | null
+  >;
 }
 
 export interface BillingChargeTable {

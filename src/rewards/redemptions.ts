@@ -63,6 +63,15 @@ export interface RedemptionRequest {
   readonly requestKey: string;
 }
 
+/**
+ * Whether a request redeems on the member's behalf: asked by another member, or by an
+ * actor who is not the member (an API token has no member, and names the member as
+ * requestedBy or HR).
+ */
+export function onBehalf(request: RedemptionRequest, actor?: AdminActor): boolean {
+  return actor ? actor.memberId !== request.memberId : request.requestedBy !== request.memberId;
+}
+
 export type RedemptionResult = Result<
   { redemption: Redemption; replayed: boolean },
   RewardRefusalCode
@@ -177,6 +186,9 @@ export class Redemptions {
               webhook_url: item.webhookUrl,
               hold_transfer_id: hold.id,
               expires_at: sql<Date>`now() + make_interval(hours => ${settings.holdHours})`,
+              // A member who redeemed for themselves has nothing to be told; HR's
+              // redemption for them is news (see untold).
+              told_status: onBehalf(request, actor) ? null : 'held',
             })
             .returningAll()
             .executeTakeFirstOrThrow();
@@ -343,34 +355,37 @@ export class Redemptions {
   }
 
   /**
-   * Redemptions of every organization whose news is due and was never told (see migration
-   * 0015), changed more than `graceSeconds` ago: the change's own request or job tells of
-   * it in that time.
+   * Redemptions whose member has news not yet told (see migration 0015), changed more than
+   * `graceSeconds` ago (the change's own request or job tells of it in that time), of
+   * every organization or of one.
    */
-  async untold(graceSeconds = 60, limit = 500): Promise<Redemption[]> {
-    const rows = await this.#withItemNames()
-      .where(sql<boolean>`r.told_status is distinct from r.status
-        and ((r.status = 'held' and r.requested_by <> r.member_id)
-          or (r.status in ('fulfilled', 'rejected', 'expired', 'cancelled')
-            and r.resolved_by is distinct from r.member_id))`)
+  async untold(
+    options: { graceSeconds?: number; organizationId?: number } = {},
+    limit = 500,
+  ): Promise<Redemption[]> {
+    let query = this.#withItemNames()
+      .where(sql<boolean>`r.told_status is distinct from r.status and r.status <> 'fulfilling'`)
       .where(
         sql<Date>`coalesce(r.resolved_at, r.requested_at)`,
         '<',
-        sql<Date>`now() - make_interval(secs => ${graceSeconds})`,
-      )
-      .orderBy('r.id')
-      .limit(limit)
-      .execute();
+        sql<Date>`now() - make_interval(secs => ${options.graceSeconds ?? 60})`,
+      );
+    if (options.organizationId !== undefined) {
+      query = query.where('r.organization_id', '=', options.organizationId);
+    }
+    const rows = await query.orderBy('r.id').limit(limit).execute();
     return rows.map(toRedemption);
   }
 
   /** Notes that the redemption's member was told of this status. */
   async told(redemption: Redemption): Promise<void> {
+    // Only while it still has that status: a message about an older one changes nothing.
     await this.db
       .updateTable('redemptions')
       .set({ told_status: redemption.status })
       .where('organization_id', '=', redemption.organizationId)
       .where('id', '=', redemption.id)
+      .where('status', '=', redemption.status)
       .execute();
   }
 
@@ -502,6 +517,9 @@ export class Redemptions {
         resolved_at: sql<Date>`now()`,
         resolved_by: by.memberId,
         reason: by.reason ?? null,
+        // The member ending it themselves has nothing to be told.
+        told_status: sql<RedemptionStatus | null>`case when member_id = ${by.memberId}
+          then ${outcome} else told_status end`,
       })
       .where('organization_id', '=', organizationId)
       .where('id', '=', redemptionId)

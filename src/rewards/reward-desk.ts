@@ -15,6 +15,7 @@ import { RewardCatalog } from './catalog.ts';
 import { requireHrActor } from './hr-access.ts';
 import {
   decisionAction,
+  onBehalf,
   type Redemption,
   type RedemptionRequest,
   type RedemptionResult,
@@ -82,10 +83,8 @@ export class RewardDesk {
   async redeem(request: RedemptionRequest, actor?: AdminActor): Promise<RedemptionResult> {
     // On someone's behalf: asked by another member, or by an actor who is not the member
     // (an API token has no member, and names HR's member as requestedBy or not at all).
-    const onBehalf = actor
-      ? actor.memberId !== request.memberId
-      : request.requestedBy !== request.memberId;
-    if (onBehalf) {
+    const forSomeoneElse = onBehalf(request, actor);
+    if (forSomeoneElse) {
       const denied = await requireHrActor(this.db, actor, 'redeem on someone’s behalf', {
         action: 'redemption.redeem_for',
         target: `member:${request.memberId}`,
@@ -97,7 +96,7 @@ export class RewardDesk {
     if (!result.ok || result.value.replayed) return result;
     const { redemption } = result.value;
     await this.queueJobs(redemption);
-    if (onBehalf) await this.#tell(redemption, newsOf(redemption));
+    if (forSomeoneElse) await this.#tell(redemption, newsOf(redemption));
     return result;
   }
 
@@ -163,8 +162,10 @@ export class RewardDesk {
    * worker died between a change and its message): the sweep's part. Resolves with how
    * many it told.
    */
-  async tellUntold(graceSeconds?: number): Promise<number> {
-    const untold = await this.redemptions.untold(graceSeconds);
+  async tellUntold(
+    options: { graceSeconds?: number; organizationId?: number } = {},
+  ): Promise<number> {
+    const untold = await this.redemptions.untold(options);
     for (const redemption of untold) await this.#tell(redemption, newsOf(redemption));
     return untold.length;
   }
@@ -187,7 +188,8 @@ export class RewardDesk {
     try {
       await this.redemptions.told(redemption);
     } catch (error) {
-      // The message is queued; the sweep may queue it again, which its job id makes one.
+      // The message is queued; the sweep will queue it again, which its job id makes one
+      // message while BullMQ keeps the first (an hour).
       this.logger.warn({ err: error, redemptionId: redemption.id }, 'a told redemption not noted');
     }
   }

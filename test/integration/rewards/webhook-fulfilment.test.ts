@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AdminActor } from '../../../src/admin/admin-actor.ts';
+import { seedApiToken } from '../../../src/admin/api-tokens.ts';
 import { settlesWithin } from '../../../src/core/deadline.ts';
 import { type Database, openDatabase } from '../../../src/db/database.ts';
 import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
@@ -120,9 +122,11 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
 
   /** The redemptions of the fixture's organization whose member the sweep would tell. */
   async function untoldIn(f: RewardsFixture, graceSeconds?: number): Promise<number[]> {
-    return (await f.desk.redemptions.untold(graceSeconds))
-      .filter((redemption) => redemption.organizationId === f.organizationId)
-      .map((redemption) => redemption.id);
+    const untold = await f.desk.redemptions.untold({
+      graceSeconds,
+      organizationId: f.organizationId,
+    });
+    return untold.map((redemption) => redemption.id);
   }
 
   async function statusOf(f: RewardsFixture, id: number) {
@@ -482,12 +486,50 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     );
     expect(decided.ok).toBe(true);
     expect(await untoldIn(s.f, 0)).toEqual([redemption.id]);
-    // The sweep (here at once) tells them; it tells every organization's, this test's among them.
-    expect(await s.desk.tellUntold(0)).toBeGreaterThanOrEqual(1);
+    // The sweep tells them (here at once, for this organization only).
+    expect(await s.desk.tellUntold({ graceSeconds: 0, organizationId: s.f.organizationId })).toBe(
+      1,
+    );
     expect((await s.notifications.getJob(`redemption-${redemption.id}-rejected`))?.data).toEqual({
       organizationId: s.f.organizationId,
       memberId: s.f.members.Ana?.id,
       text: `Your redemption #${redemption.id} of “Mug” was rejected: out of mugs. Your 50 points are back to spend.`,
+    });
+    expect(await untoldIn(s.f, 0)).toEqual([]);
+  });
+
+  it('an HR redemption over the API is news for the member, told by the sweep if the queue missed it', async () => {
+    const s = await setUp();
+    const ana = s.f.members.Ana?.id as number;
+    const seeded = await seedApiToken(db, s.f.organizationId, `plaudit_${randomUUID()}`, 'hr');
+    if (!seeded.ok) throw new Error(seeded.message);
+    const token: AdminActor = {
+      organizationId: s.f.organizationId,
+      memberId: null,
+      tokenId: seeded.value.id,
+      roles: ['hr'],
+      via: 'api',
+      name: 'API token “hr”',
+    };
+    const mug = await s.f.item({ name: 'Mug', pointsCost: 50, priceMinor: 550, stock: 9 });
+    // As the API stores it: a token is no member, so the member stands in requested_by.
+    const request = {
+      organizationId: s.f.organizationId,
+      memberId: ana,
+      requestedBy: ana,
+      itemId: mug,
+    };
+    const byToken = await s.desk.redemptions.request({ ...request, requestKey: key('api') }, token);
+    if (!byToken.ok) throw new Error(byToken.message);
+    // The same fields without the token: Ana's own redemption, nothing to tell her.
+    const own = await s.desk.redemptions.request({ ...request, requestKey: key('own') });
+    if (!own.ok) throw new Error(own.message);
+    const id = byToken.value.redemption.id;
+    expect(await untoldIn(s.f, 0)).toEqual([id]);
+    await s.desk.tellUntold({ graceSeconds: 0, organizationId: s.f.organizationId });
+    expect((await s.notifications.getJob(`redemption-${id}-held`))?.data).toMatchObject({
+      memberId: ana,
+      text: `HR redeemed “Mug” for you (redemption #${id}): 50 points are held until it is fulfilled.`,
     });
     expect(await untoldIn(s.f, 0)).toEqual([]);
   });

@@ -198,11 +198,19 @@ describe('console permissions page: who may give and receive, edited as the rule
     expect(page.html).toContain('Only admins can open this page; ask an admin if you need it.');
     expect(page.html).not.toContain('action="/console/permissions/give"');
     const before = await f.snapshot();
-    const sent = await client.post('/console/permissions/give', { kind: 'only', roles: 'hr' });
-    expect(sent.status).toBe(303);
-    expect((await client.follow(sent)).html).toContain(
-      '<p class="notice refused" role="alert">Only admins can change who may give kudos; ask an admin if this needs doing.</p>',
-    );
+    // Typed people too: refused as not an admin, whether the names are anyone or not.
+    const attempts: Array<Record<string, string>> = [
+      { kind: 'only', roles: 'hr' },
+      { kind: 'only', add_people: 'Li' },
+      { kind: 'only', add_people: 'nobody@nowhere.example' },
+    ];
+    for (const fields of attempts) {
+      const sent = await client.post('/console/permissions/give', fields);
+      expect(sent.status).toBe(303);
+      expect(noticeOf(await client.follow(sent))).toBe(
+        'Only admins can change who may give kudos; ask an admin if this needs doing.',
+      );
+    }
     expect(await f.snapshot()).toEqual(before);
     expect((await f.audit()).at(-1)).toMatchObject({
       action: 'rule.set',
@@ -335,6 +343,15 @@ describe('console permissions page: who may give and receive, edited as the rule
         [
           'Zed, sam lee, person-3@big.example',
           'Nobody active here is called “Zed”; try their email. 2 people are called “sam lee”; name them by email.',
+        ],
+        // A notice is a line: three problems, then how many more.
+        [
+          'a@x.example, b@x.example, c@x.example, d@x.example, e@x.example',
+          'Nobody active here has the email “a@x.example”. Nobody active here has the email “b@x.example”. Nobody active here has the email “c@x.example”. 2 more entries name no one or several people.',
+        ],
+        [
+          'a@x.example, b@x.example, c@x.example, Zed',
+          'Nobody active here has the email “a@x.example”. Nobody active here has the email “b@x.example”. Nobody active here has the email “c@x.example”. 1 more entry names no one or several people.',
         ],
       ];
       for (const [typed, sentence] of bad) {

@@ -64,4 +64,3 @@ describe('MemoryTurns, turns on a key for one process', () => {
     expect(await turns.take('C1', 'd', 300)).toBe(590);
   });
 });
-

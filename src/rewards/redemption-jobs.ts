@@ -70,11 +70,9 @@ export function redemptionHandlers(
       const redemption = await desk.redemptions.find(organizationId, redemptionId);
       if (redemption?.fulfilment !== 'webhook') return;
       if (redemption.status !== 'held' && redemption.status !== 'fulfilling') {
-        // Fulfilled by an earlier run of this job whose worker died between the commit
-        // and telling the member: tell them now (once: the message's job id says so).
-        if (redemption.status === 'fulfilled' && redemption.resolvedBy === null) {
-          await desk.tellStatus(redemption);
-        }
+        // Ended by an earlier run of this job whose worker died between the commit and
+        // telling the member (or while the queue was away): tell them now.
+        if (redemption.newsDue) await desk.tellNews(redemption);
         return;
       }
       if (!options.webhookSecret) {
@@ -122,7 +120,7 @@ export function redemptionHandlers(
       // Resolved before its time (the usual case), or expired by an earlier run whose
       // worker died before telling the member: tell them now (once, by the message's id).
       const redemption = await desk.redemptions.find(organizationId, redemptionId);
-      if (redemption?.status === 'expired') await desk.tellStatus(redemption);
+      if (redemption?.status === 'expired' && redemption.newsDue) await desk.tellNews(redemption);
     },
 
     [SWEEP_REDEMPTIONS]: async () => {

@@ -37,6 +37,11 @@ export interface Redemption {
   readonly resolvedAt: Date | null;
   readonly resolvedBy: number | null;
   readonly reason: string | null;
+  /**
+   * Its member has news of it not yet told (see migration 0015): HR redeemed it for them,
+   * or someone else ended it, and the message has not reached the queue.
+   */
+  readonly newsDue: boolean;
 }
 
 /** How a held redemption ends. */
@@ -100,6 +105,7 @@ export function toRedemption(row: RedemptionRow): Redemption {
     resolvedAt: row.resolved_at && new Date(row.resolved_at),
     resolvedBy: row.resolved_by,
     reason: row.reason,
+    newsDue: row.told_status !== row.status && row.status !== 'fulfilling',
   };
 }
 
@@ -355,7 +361,7 @@ export class Redemptions {
   }
 
   /**
-   * Redemptions whose member has news not yet told (see migration 0015), changed more than
+   * Redemptions whose member has news not yet told (`newsDue`, here in SQL), changed more than
    * `graceSeconds` ago (the change's own request or job tells of it in that time), of
    * every organization or of one.
    */

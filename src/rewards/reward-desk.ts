@@ -83,8 +83,7 @@ export class RewardDesk {
   async redeem(request: RedemptionRequest, actor?: AdminActor): Promise<RedemptionResult> {
     // On someone's behalf: asked by another member, or by an actor who is not the member
     // (an API token has no member, and names HR's member as requestedBy or not at all).
-    const forSomeoneElse = onBehalf(request, actor);
-    if (forSomeoneElse) {
+    if (onBehalf(request, actor)) {
       const denied = await requireHrActor(this.db, actor, 'redeem on someone’s behalf', {
         action: 'redemption.redeem_for',
         target: `member:${request.memberId}`,
@@ -96,7 +95,7 @@ export class RewardDesk {
     if (!result.ok || result.value.replayed) return result;
     const { redemption } = result.value;
     await this.queueJobs(redemption);
-    if (forSomeoneElse) await this.#tell(redemption, newsOf(redemption));
+    if (redemption.newsDue) await this.tellNews(redemption);
     return result;
   }
 
@@ -118,7 +117,7 @@ export class RewardDesk {
     });
     if (denied) return denied;
     const result = await this.redemptions.resolve(organizationId, redemptionId, outcome, by, actor);
-    if (result.ok && by.memberId !== result.value.memberId) await this.tellStatus(result.value);
+    if (result.ok && result.value.newsDue) await this.tellNews(result.value);
     return result;
   }
 
@@ -149,33 +148,16 @@ export class RewardDesk {
   }
 
   /**
-   * Tells the member the redemption's current status. The message's job id names the
-   * redemption and the status, so telling again (a job re-run after its worker died) is
-   * one message.
+   * Tells the member the news of their redemption (HR redeemed it for them, or how it
+   * ended), and once the queue has the message, notes them as told. The message's job id
+   * names the redemption and the status, so telling again (a job re-run after its worker
+   * died) is one message.
    */
-  async tellStatus(redemption: Redemption): Promise<void> {
-    await this.#tell(redemption, statusNews(redemption));
-  }
-
-  /**
-   * Tells the members of redemptions whose news was never told (the queue was away, or a
-   * worker died between a change and its message): the sweep's part. Resolves with how
-   * many it told.
-   */
-  async tellUntold(
-    options: { graceSeconds?: number; organizationId?: number } = {},
-  ): Promise<number> {
-    const untold = await this.redemptions.untold(options);
-    for (const redemption of untold) await this.#tell(redemption, newsOf(redemption));
-    return untold.length;
-  }
-
-  /** Queues the message, and once the queue has it, notes the member as told. */
-  async #tell(redemption: Redemption, text: string): Promise<void> {
+  async tellNews(redemption: Redemption): Promise<void> {
     const job: TellPersonJob = {
       organizationId: redemption.organizationId,
       memberId: redemption.memberId,
-      text,
+      text: newsOf(redemption),
     };
     const queued = await this.#add(
       this.jobs.add('notifications', TELL_PERSON, job, {
@@ -192,6 +174,19 @@ export class RewardDesk {
       // message while BullMQ keeps the first (an hour).
       this.logger.warn({ err: error, redemptionId: redemption.id }, 'a told redemption not noted');
     }
+  }
+
+  /**
+   * Tells the members of redemptions whose news was never told (the queue was away, or a
+   * worker died between a change and its message): the sweep's part. Resolves with how
+   * many it told.
+   */
+  async tellUntold(
+    options: { graceSeconds?: number; organizationId?: number } = {},
+  ): Promise<number> {
+    const untold = await this.redemptions.untold(options);
+    for (const redemption of untold) await this.tellNews(redemption);
+    return untold.length;
   }
 
   /** Adds a job, or logs that the sweep will: resolves with whether the queue took it. */
@@ -214,13 +209,6 @@ export class RewardDesk {
  * how it ended.
  */
 function newsOf(redemption: Redemption): string {
-  return redemption.status === 'held'
-    ? `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`
-    : statusNews(redemption);
-}
-
-/** What a member is told when their redemption changes. */
-export function statusNews(redemption: Redemption): string {
   const what = `Your redemption #${redemption.id} of “${redemption.itemName}”`;
   const back = `your ${points(redemption.points)} are back to spend`;
   switch (redemption.status) {
@@ -233,7 +221,7 @@ export function statusNews(redemption: Redemption): string {
     case 'expired':
       return `${what} expired before it was fulfilled; ${back}.`;
     case 'held':
-      return `${what} is waiting for HR; ${points(redemption.points)} are held for it.`;
+      return `HR redeemed “${redemption.itemName}” for you (redemption #${redemption.id}): ${points(redemption.points)} are held until it is fulfilled.`;
     case 'fulfilling':
       return `${what} is being fulfilled; ${points(redemption.points)} are held for it.`;
   }

@@ -46,11 +46,7 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
       ['ULI', 'Li'],
       ['UJOSE', 'José'],
     ] as const) {
-      fake.users.set(id, {
-        id,
-        name,
-        profile: { display_name: name, email: `${id.toLowerCase()}@acme.example` },
-      });
+      fake.addUser(id, name, `${id.toLowerCase()}@acme.example`);
     }
     plaudit = await startSlackPlaudit(fake);
     // Ana's first command makes her the workspace's first admin.

@@ -129,11 +129,7 @@ describe('rewards on Slack, over signed HTTP', () => {
       ['UHAL', 'Hal'],
       ['UMEI', 'Mei'],
     ] as const) {
-      fake.users.set(id, {
-        id,
-        name,
-        profile: { display_name: name, email: `${id.toLowerCase()}@acme.example` },
-      });
+      fake.addUser(id, name, `${id.toLowerCase()}@acme.example`);
     }
     plaudit = await startSlackPlaudit(fake);
     // Both say hello first, so that they are members; then Hal is given the HR role.

@@ -77,12 +77,8 @@ describe('the Slack settings modal, over signed HTTP', () => {
     for (const [id, name] of [
       ['UADMIN', 'Ada'],
       ['UMEMBER', 'Max'],
-    ]) {
-      fake.users.set(id as string, {
-        id: id as string,
-        name: name as string,
-        profile: { display_name: name, email: `${name}@modal.example` },
-      });
+    ] as const) {
+      fake.addUser(id, name, `${name}@modal.example`);
     }
     plaudit = await startSlackPlaudit(fake);
     organizationId = plaudit.slack?.workspace.organizationId as number;

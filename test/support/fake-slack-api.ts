@@ -47,6 +47,11 @@ export class FakeSlackApi {
   readonly delays = new Map<string, number>();
   readonly refusals: SlackRefusal[] = [];
   #server: Server | undefined;
+
+  /** Makes a person `users.info` knows: their id, name shown, email and handle. */
+  addUser(id: string, displayName: string, email: string, name = displayName): void {
+    this.users.set(id, { id, name, profile: { display_name: displayName, email } });
+  }
   url = '';
 
   constructor(readonly team: { id: string; name: string; botUserId: string }) {}

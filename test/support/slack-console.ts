@@ -26,11 +26,7 @@ export class SlackConsole {
     await world.fake.start();
     for (const [name, id] of Object.entries(people)) {
       const displayName = name.charAt(0).toUpperCase() + name.slice(1);
-      world.fake.users.set(id, {
-        id,
-        name,
-        profile: { display_name: displayName, email: `${name}@console.example` },
-      });
+      world.fake.addUser(id, displayName, `${name}@console.example`, name);
     }
     world.#plaudit = await startSlackPlaudit(world.fake);
     for (const name of Object.keys(people)) await world.say(name, 'balance');

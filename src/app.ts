@@ -13,8 +13,8 @@ import { Signer } from './console/console-signer.ts';
 import { consoleVerb } from './console/console-verb.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
 import { RecipientNotifications } from './core/notifier.ts';
-import { type Database, openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { openMigratedDatabase } from './db/configured-database.ts';
+import type { Database } from './db/database.ts';
 import { createConnectedOrganization } from './directory/organizations.ts';
 import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
@@ -75,12 +75,7 @@ export async function startPlaudit(
   options: StartOptions = {},
 ): Promise<RunningPlaudit> {
   const logger = createLogger(config.LOG_LEVEL, options.logDestination);
-  const db = await openDatabase(
-    config.DATABASE_URL
-      ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-      : { dataDir: config.PLAUDIT_DATA_DIR },
-  );
-  const applied = await migrateToLatest(db);
+  const { db, applied } = await openMigratedDatabase(config, logger);
   logger.info(
     {
       database: config.DATABASE_URL ? 'postgres' : 'pglite',

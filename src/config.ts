@@ -22,6 +22,12 @@ const portNumber = z.coerce
   .min(0, { message: 'a port number from 0 to 65535' })
   .max(65535, { message: 'a port number from 0 to 65535' });
 
+/** A duration setting in whole milliseconds within [min, max], refused with its range. */
+function milliseconds(min: number, max: number) {
+  const message = `milliseconds from ${min} to ${max}`;
+  return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
 /** The environment variables Plaudit reads, each documented in README.md. */
 export const configSchema = z.object({
   /** Postgres connection URL; when unset, the embedded PGlite database is used. */
@@ -33,6 +39,28 @@ export const configSchema = z.object({
     .min(1, { message: 'a whole number from 1 to 200' })
     .max(200, { message: 'a whole number from 1 to 200' })
     .default(10),
+  /**
+   * How long opening a Postgres connection may take before the attempt fails (a server
+   * that is down or unreachable answers nothing, rather than refusing). @defaultValue 5000
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(100, 120_000).default(5_000),
+  /**
+   * How long one statement may run: Postgres cancels it after this (`statement_timeout`),
+   * and Plaudit gives up on a connection whose answer is 2 s later than that (a server
+   * frozen or cut off never answers). Migrations and `ledger:verify` are not limited.
+   * @defaultValue 10000
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(100, 3_600_000).default(10_000),
+  /**
+   * How long a transaction may sit idle before Postgres ends its session
+   * (`idle_in_transaction_session_timeout`), releasing the rows it locked. @defaultValue 10000
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(100, 3_600_000).default(10_000),
+  /**
+   * How long a Postgres connection may be quiet before TCP keep-alive probes check that the
+   * server is still there, so a connection whose server vanished is noticed. @defaultValue 10000
+   */
+  DATABASE_KEEPALIVE_MS: milliseconds(1_000, 3_600_000).default(10_000),
   /** Redis connection URL for the job queues; when unset, jobs run inline. */
   REDIS_URL: redisUrl.optional(),
   /** Key prefix of the job queues in Redis. @defaultValue plaudit */
@@ -44,12 +72,7 @@ export const configSchema = z.object({
    * How long a worker that stopped answering (killed, frozen) keeps its running jobs before
    * another worker takes them over. @defaultValue 30000
    */
-  JOBS_LOCK_MS: z.coerce
-    .number({ message: 'milliseconds from 1000 to 600000' })
-    .int({ message: 'milliseconds from 1000 to 600000' })
-    .min(1000, { message: 'milliseconds from 1000 to 600000' })
-    .max(600_000, { message: 'milliseconds from 1000 to 600000' })
-    .default(30_000),
+  JOBS_LOCK_MS: milliseconds(1000, 600_000).default(30_000),
   /**
    * What this process does: `web` serves HTTP, `worker` runs jobs, `all` both.
    * @defaultValue all

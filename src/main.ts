@@ -1,5 +1,6 @@
 import type { RunningPlaudit } from './app.ts';
 import { type Config, ConfigError, parseConfig } from './config.ts';
+import { DataFolderInUse } from './db/data-folder-lock.ts';
 import { type RunningWorker, startWorker } from './worker.ts';
 
 type Running = RunningPlaudit | RunningWorker;
@@ -53,6 +54,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(`Plaudit cannot start: ${error.message}`);
     process.exit(78); // EX_CONFIG
+  }
+  if (error instanceof DataFolderInUse) {
+    console.error(`Plaudit cannot start: ${error.message}`);
+    process.exit(75); // EX_TEMPFAIL: it can start once the other process stops
   }
   throw error;
 }

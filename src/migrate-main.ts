@@ -1,15 +1,13 @@
 import { ConfigError, parseConfig } from './config.ts';
+import { unhurriedDatabaseOptions } from './db/configured-database.ts';
+import { DataFolderInUse } from './db/data-folder-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 
 /** `npm run migrate`: brings the configured database to the newest schema and exits. */
 try {
   const config = parseConfig(process.env);
-  const db = await openDatabase(
-    config.DATABASE_URL
-      ? { url: config.DATABASE_URL, poolSize: 1 }
-      : { dataDir: config.PLAUDIT_DATA_DIR },
-  );
+  const db = await openDatabase(unhurriedDatabaseOptions(config));
   try {
     const applied = await migrateToLatest(db);
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'already up to date');
@@ -20,6 +18,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(`Cannot migrate: ${error.message}`);
     process.exit(78);
+  }
+  if (error instanceof DataFolderInUse) {
+    console.error(`Cannot migrate: ${error.message}`);
+    process.exit(75); // EX_TEMPFAIL
   }
   throw error;
 }

@@ -1,6 +1,6 @@
 import { type Config, ConfigError } from './config.ts';
-import { type Database, openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { openMigratedDatabase } from './db/configured-database.ts';
+import type { Database } from './db/database.ts';
 import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { createHttpApp } from './http/server.ts';
@@ -30,8 +30,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config): Promise<RunningWorker> {
   const logger = createLogger(config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('a worker process needs DATABASE_URL');
-  const db = await openDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  await migrateToLatest(db);
+  const { db } = await openMigratedDatabase(config, logger);
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.

@@ -21,14 +21,18 @@ import { ConnectionLock } from './connection-lock.ts';
  * time: a transaction keeps it from BEGIN until COMMIT or ROLLBACK.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  /** `closed` runs once the database is closed: it releases the data folder's lock. */
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly closed: () => Promise<void> = async () => {},
+  ) {}
 
   createAdapter() {
     return new PostgresAdapter();
   }
 
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.closed);
   }
 
   createIntrospector(db: Kysely<unknown>) {
@@ -44,7 +48,10 @@ class PGliteDriver implements Driver {
   readonly #lock = new ConnectionLock();
   readonly #connection: PGliteConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly closed: () => Promise<void>,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -76,6 +83,7 @@ class PGliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
+    await this.closed();
   }
 }
 

@@ -1,8 +1,15 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { deadline } from '../core/deadline.ts';
 import type { Database } from '../db/database.ts';
 import { requestIds, requestLogger } from './request-id.ts';
+
+/**
+ * How long /readyz waits for the database: a probe that hangs is no answer to a load
+ * balancer, and a database that takes longer than this is not ready to serve.
+ */
+export const READINESS_DATABASE_MS = 2_000;
 
 export interface HttpDependencies {
   readonly db: Database;
@@ -43,7 +50,7 @@ export function createHttpApp({
   app.get('/readyz', async (_req, res) => {
     const log = requestLogger(res, logger);
     const [database, redis] = await Promise.all([
-      sql`select 1`.execute(db).then(
+      deadline(sql`select 1`.execute(db), READINESS_DATABASE_MS, 'the database').then(
         () => 'ok' as const,
         (error: unknown) => {
           log.warn({ err: error }, 'readiness check failed: database unreachable');

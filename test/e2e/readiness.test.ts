@@ -96,3 +96,46 @@ describe('readiness without Redis (local mode)', () => {
     });
   });
 });
+
+/**
+ * A Postgres that hangs (a frozen host, a partitioned network) answers nothing, not even a
+ * refusal: /readyz must still answer, within its own bound, rather than wait with it. The
+ * statement limit is set far above the test's time, so only the readiness bound can answer.
+ */
+describe('readiness with Postgres frozen and thawed', () => {
+  const target = new URL(inject('databaseUrl'));
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  let plaudit: RunningPlaudit;
+
+  beforeAll(async () => {
+    await proxy.start();
+    const url = new URL(target);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    plaudit = await startPlaudit(
+      parseConfig({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: url.href,
+        DATABASE_STATEMENT_TIMEOUT_MS: '120000',
+        DATABASE_CONNECT_TIMEOUT_MS: '120000',
+      }),
+    );
+  });
+  afterAll(async () => {
+    proxy.thaw();
+    await plaudit?.close();
+    await proxy.cut();
+  });
+
+  it('answers 503 naming the database while it hangs, and 200 once it answers again', async () => {
+    expect(await readinessBecomes(plaudit.url, 200)).toMatchObject({ database: 'ok' });
+    proxy.freeze();
+    expect(await readiness(plaudit.url)).toEqual({
+      status: 503,
+      body: { status: 'unavailable', database: 'unreachable', redis: 'not used' },
+    });
+    proxy.thaw();
+    expect(await readinessBecomes(plaudit.url, 200)).toMatchObject({ database: 'ok' });
+  });
+});

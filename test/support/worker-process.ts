@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A Plaudit worker process (`src/main.ts`, PLAUDIT_ROLE=worker), its output kept for failure messages. */
-export interface WorkerProcess {
+/** A Plaudit process (`src/main.ts` or another entry point), its output kept for failure messages. */
+export interface PlauditProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Whether it has not exited yet. */
@@ -13,18 +13,30 @@ export interface WorkerProcess {
   output(): string;
 }
 
+/** A Plaudit worker process (`src/main.ts`, PLAUDIT_ROLE=worker). */
+export type WorkerProcess = PlauditProcess;
+
 /** Starts `npm run worker`'s process with only PATH, HOME and the given environment. */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return startPlauditProcess({
+    PLAUDIT_ROLE: 'worker',
+    // Any free port for its health and metrics: several run at once on this machine.
+    WORKER_PORT: '0',
+    ...env,
+  });
+}
+
+/**
+ * Starts an entry point of Plaudit (`src/main.ts`: `npm start`; `src/migrate-main.ts`:
+ * `npm run migrate`) as its own process, with only PATH, HOME and the given environment.
+ */
+export function startPlauditProcess(
+  env: Record<string, string>,
+  entry = 'src/main.ts',
+): PlauditProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PLAUDIT_ROLE: 'worker',
-      // Any free port for its health and metrics: several run at once on this machine.
-      WORKER_PORT: '0',
-      ...env,
-    },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

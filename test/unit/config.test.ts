@@ -6,6 +6,10 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual({
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
+      DATABASE_CONNECT_TIMEOUT_MS: 5000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 10000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 10000,
+      DATABASE_KEEPALIVE_MS: 10000,
       REDIS_URL: undefined,
       REDIS_PREFIX: 'plaudit',
       PLAUDIT_ROLE: 'all',

@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { registerAdminCommands } from './admin/admin-commands.ts';
@@ -20,7 +18,7 @@ import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
 import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
-import { closeHttpServer } from './http/listen.ts';
+import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
 import { createHttpApp } from './http/server.ts';
@@ -233,13 +231,7 @@ export async function startPlaudit(
     mount,
     observeRequests: metrics.middleware,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const { server, url } = await listenHttp(app, config.PORT, config.HOST);
   if (!consoleUrl && LOOPBACK.includes(config.HOST)) consoleUrl = url;
   logger.info(
     {

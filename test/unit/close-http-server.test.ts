@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { closeHttpServer, listenHttp } from '../../src/http/listen.ts';
 
@@ -46,5 +47,47 @@ describe('closeHttpServer', () => {
     const took = performance.now() - began;
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(5000);
+  });
+});
+
+/** Opens `n` TCP connections and resolves once the handshake of each is done. */
+async function connected(url: string, n: number): Promise<Socket[]> {
+  const { hostname, port } = new URL(url);
+  return Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+}
+
+/** What came back on a raw connection: the status line, or the socket error that ended it. */
+function answerOn(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    socket.once('close', () => resolve(text.split('\r\n')[0] ?? ''));
+  });
+}
+
+describe('closeHttpServer and requests sent just before it', () => {
+  it('answers every request whose connection was open and whose bytes were sent before the close', async () => {
+    const { server, url } = await listenHttp((_req, res) => res.end('done'), 0, '127.0.0.1');
+    // Connected (the kernel completed each handshake), some not yet taken by the server,
+    // some taken and idle: then each sends its request, and the close comes at once, as a
+    // SIGTERM does under load.
+    const sockets = await connected(url, 28);
+    const answers = sockets.map(answerOn);
+    for (const socket of sockets) socket.write('GET /work HTTP/1.1\r\nHost: plaudit\r\n\r\n');
+    await closeHttpServer(server, 5_000);
+    expect(await Promise.all(answers)).toEqual(sockets.map(() => 'HTTP/1.1 200 OK'));
   });
 });

@@ -10,6 +10,7 @@ import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
 import { consoleVerb } from './console/console-verb.ts';
 import { KudosAnnouncements } from './core/announcements.ts';
+import { CommandAdmission } from './core/command-admission.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { openMigratedDatabase } from './db/configured-database.ts';
 import type { Database } from './db/database.ts';
@@ -86,9 +87,12 @@ export async function startPlaudit(
   const services = createRecognitionServices(db);
   const router = createKudosRouter(services);
   const announcements = new KudosAnnouncements(new RecipientNotifications());
+  // One admission for every chat platform: they share the process's database and loop.
+  const admission = new CommandAdmission({ inFlight: config.CHAT_COMMANDS_IN_FLIGHT });
   const jobs = openJobs(config, logger);
   const metrics = new PlauditMetrics(jobs, logger);
   router.observe(metrics.commandAnswered);
+  metrics.observeAdmission(admission);
   const desk = new RewardDesk(db, services.ledger, jobs, logger);
   registerRewardCommands(router, desk);
   // Each chat adapter adds its mirror of Slack user groups or Teams teams as it starts.
@@ -130,6 +134,7 @@ export async function startPlaudit(
       announcements,
       onGiven,
       organizationId,
+      admission,
     });
     organizationId ??= slack.workspace.organizationId;
     groupMirrors.push(slack.groupMirror);
@@ -160,6 +165,7 @@ export async function startPlaudit(
       logger,
       organizationId,
       credentials: options.teamsCredentials,
+      admission,
     });
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);

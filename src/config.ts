@@ -61,6 +61,17 @@ export const configSchema = z.object({
    * server is still there, so a connection whose server vanished is noticed. @defaultValue 10000
    */
   DATABASE_KEEPALIVE_MS: milliseconds(1_000, 3_600_000).default(10_000),
+  /**
+   * Chat commands (Slack, Teams) a web process runs at once; one more is answered at once
+   * that Plaudit is busy and nothing was done, rather than started and answered late.
+   * @defaultValue 32
+   */
+  CHAT_COMMANDS_IN_FLIGHT: z.coerce
+    .number({ message: 'a whole number from 1 to 10000' })
+    .int({ message: 'a whole number from 1 to 10000' })
+    .min(1, { message: 'a whole number from 1 to 10000' })
+    .max(10_000, { message: 'a whole number from 1 to 10000' })
+    .default(32),
   /** Redis connection URL for the job queues; when unset, jobs run inline. */
   REDIS_URL: redisUrl.optional(),
   /** Key prefix of the job queues in Redis. @defaultValue plaudit */

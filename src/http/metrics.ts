@@ -1,6 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CommandAdmission } from '../core/command-admission.ts';
 import type { Config } from '../config.ts';
 import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
@@ -112,6 +113,29 @@ export class PlauditMetrics {
             }
           }),
         );
+      },
+    });
+  }
+
+  /** Reports the chat commands running now and those shed, by reason (`saturated`, `late`). */
+  observeAdmission(admission: CommandAdmission): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'plaudit_commands_shed_total',
+      help: 'Chat commands answered "busy" without being run, by reason (saturated: as many running as CHAT_COMMANDS_IN_FLIGHT; late: waited too long to start).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(admission.shed)) this.inc({ reason }, count);
+      },
+    });
+    new Gauge({
+      name: 'plaudit_commands_in_flight',
+      help: 'Chat commands running now in this process.',
+      registers,
+      collect() {
+        this.set(admission.running);
       },
     });
   }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { deadline } from '../core/deadline.ts';
 import type { Database } from '../db/database.ts';
+import { stampArrival } from './arrival.ts';
 import { requestIds, requestLogger } from './request-id.ts';
 
 /**
@@ -35,6 +36,7 @@ export function createHttpApp({
 }: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(stampArrival);
   app.use(requestIds(logger));
   if (observeRequests) app.use(observeRequests);
 

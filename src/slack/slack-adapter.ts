@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
 import type { Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
+import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
@@ -35,6 +37,8 @@ export interface SlackAdapterOptions {
   readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
+  /** Decides whether a command is taken or shed, shared by every chat platform. */
+  readonly admission: CommandAdmission;
 }
 
 export interface SlackAdapter {
@@ -102,6 +106,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
         endpoints: '/slack/events',
         processBeforeResponse: false,
         processEventErrorHandler: unconnectedClicks(logger),
+        // Each handler's answer is due by when Slack sent the request, not by when it ran.
+        customPropertiesExtractor: (req) => ({ [SLACK_ARRIVAL]: slackArrival(req) }),
         logger: boltLogger(logger),
       });
   const app = new App({
@@ -138,6 +144,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     commandName: config.SLACK_COMMAND,
     workspace,
     onGiven: options.onGiven,
+    admission: options.admission,
   });
   handlers.register(app);
   const groupMirror = new SlackGroupMirror({ db, client, directory, workspace, logger });

@@ -9,6 +9,7 @@ import {
 } from '../admin/settings-form.ts';
 import type { Celebration } from '../core/announcements.ts';
 import { systemClock } from '../core/clock.ts';
+import { busyReply, type CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { DeadlineExceeded, deadline } from '../core/deadline.ts';
 import { FollowUps } from '../core/follow-ups.ts';
@@ -31,14 +32,24 @@ import {
   settingsModalContext,
   settingsModalValues,
 } from './settings-modal.ts';
+import { arrivalIn, type SlackArrival } from './slack-arrival.ts';
 import { COMMAND_ACTION, escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
 import { type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
 
-/** Slack wants an answer within 3 s; the reply goes in the ack when ready by then. */
-const ACK_BUDGET_MS = 2_000;
+/**
+ * Slack waits 3 s from sending a request for its answer; the reply goes in the ack when it
+ * is ready this long after Slack sent it, and through the response URL otherwise.
+ */
+const ACK_BY_MS = 2_500;
+
+/**
+ * A command that reaches its handler this long after it reached the process waited behind
+ * a saturated process: it is shed, not started, since it could not be answered in time.
+ */
+const START_WITHIN_MS = 1_000;
 
 /** The buttons of a reply (`plaudit_command:{index}`), whose value is the command to run. */
 const COMMAND_BUTTON = new RegExp(`^${COMMAND_ACTION}:`);
@@ -60,6 +71,8 @@ export interface SlackHandlerDependencies {
   readonly workspace: SlackWorkspace;
   /** Called once a command gave kudos: the outbox relay hands its announcement to the queue. */
   readonly onGiven: () => void;
+  /** Decides whether a command is taken or shed, for every chat platform of the process. */
+  readonly admission: CommandAdmission;
 }
 
 /**
@@ -118,25 +131,34 @@ export class SlackHandlers {
     if (opensSettingsForm(command.text)) {
       await ack();
       this.#followUps.start('the settings modal', () =>
-        this.#openSettings(connected, command, respond),
+        this.#openSettings(connected, command, respond, arrivalIn(context)),
       );
       return;
     }
-    const work = this.#run(connected, command.user_id, {
-      text: unescapeSlackText(command.text),
-      key: `slack:${command.trigger_id}`,
-      channel: command.channel_id,
-    });
-    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
-    if (reply) await ack(toMessage(reply.direct ? SENT_DIRECTLY : reply));
+    const arrival = arrivalIn(context);
+    const work = this.#run(
+      connected,
+      command.user_id,
+      {
+        text: unescapeSlackText(command.text),
+        key: `slack:${command.trigger_id}`,
+        channel: command.channel_id,
+      },
+      arrival,
+    );
+    const reply = await untilAckDue(work, arrival);
+    // The answer goes in the ack only while Slack still waits for it; otherwise through
+    // the response URL, so a command is never done and left unanswered.
+    const inAck = reply !== undefined && arrival.open();
+    if (inAck) await ack(toMessage(reply.direct ? SENT_DIRECTLY : reply));
     else await ack();
     this.#followUps.start('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (answered.direct) {
-        await this.#sendDirect(command.user_id, answered, respond, reply !== undefined);
+        await this.#sendDirect(command.user_id, answered, respond, inAck);
         return;
       }
-      if (!reply) await respond(toMessage(answered));
+      if (!inAck) await respond(toMessage(answered));
       this.#announce(answered);
     });
   }
@@ -173,12 +195,18 @@ export class SlackHandlers {
   }: bolt.SlackViewMiddlewareArgs & bolt.AllMiddlewareArgs) {
     const connected = context.workspace as SlackWorkspace;
     const modal = JSON.parse(view.private_metadata || '{}') as ModalContext;
-    const work = this.#run(connected, body.user.id, {
-      text: submissionAsCommand(view.state as Parameters<typeof submissionAsCommand>[0]),
-      key: `slack:view:${view.id}`,
-      channel: modal.channel ?? null,
-    });
-    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
+    const arrival = arrivalIn(context);
+    const work = this.#run(
+      connected,
+      body.user.id,
+      {
+        text: submissionAsCommand(view.state as Parameters<typeof submissionAsCommand>[0]),
+        key: `slack:view:${view.id}`,
+        channel: modal.channel ?? null,
+      },
+      arrival,
+    );
+    const reply = await untilAckDue(work, arrival);
     if (reply && reply.outcome !== 'ok') {
       // Show the refusal under the field it is about; the modal stays open to fix it.
       const hasValueField = view.blocks.some((block) => block.block_id === 'value');
@@ -213,15 +241,17 @@ export class SlackHandlers {
       modal.shown ??
       settingsFormValues(await readProgramSettings(this.deps.db, connected.organizationId));
     const change = settingsFormChange(shown, settingsModalValues(view.state));
+    const arrival = arrivalIn(context);
     const work =
       change.keys.length === 0
         ? Promise.resolve(textReply('Nothing changed: the settings are as they were.'))
-        : this.#run(connected, body.user.id, {
-            text: change.command,
-            key: `slack:view:${view.id}`,
-            channel: modal.channel,
-          });
-    const reply = await deadline(work, ACK_BUDGET_MS, 'a Slack command').catch(lateReply);
+        : this.#run(
+            connected,
+            body.user.id,
+            { text: change.command, key: `slack:view:${view.id}`, channel: modal.channel },
+            arrival,
+          );
+    const reply = await untilAckDue(work, arrival);
     const errors = reply && settingsRefusalByField(reply, change.keys);
     if (errors) {
       await ack({ response_action: 'errors', errors });
@@ -249,13 +279,19 @@ export class SlackHandlers {
     await ack();
     const connected = context.workspace as SlackWorkspace;
     const channel = body.channel?.id ?? null;
+    const arrival = arrivalIn(context);
     this.#followUps.start('a Slack button', async () => {
-      const reply = await this.#run(connected, body.user.id, {
-        text: action.value ?? '',
-        // One click is one action_ts: a redelivered click runs the command once.
-        key: `slack:action:${connected.teamId}:${body.user.id}:${action.action_ts}`,
-        channel,
-      });
+      const reply = await this.#run(
+        connected,
+        body.user.id,
+        {
+          text: action.value ?? '',
+          // One click is one action_ts: a redelivered click runs the command once.
+          key: `slack:action:${connected.teamId}:${body.user.id}:${action.action_ts}`,
+          channel,
+        },
+        arrival,
+      );
       // A button in a message has a response_url; one in a view (no message to answer
       // under) gets its answer by message instead.
       if (body.response_url) await respond({ ...toMessage(reply), replace_original: false });
@@ -276,13 +312,22 @@ export class SlackHandlers {
     });
   }
 
-  /** Runs a command for a Slack user; never rejects (a fault becomes a reply saying so). */
+  /**
+   * Runs a command for a Slack user, unless the process sheds it (then it does nothing and
+   * answers that it is busy); never rejects (a fault becomes a reply saying so).
+   */
   #run(
     connected: SlackWorkspace,
     userId: string,
     input: { text: string; key: string; channel: string | null },
+    arrival: SlackArrival,
   ): Promise<Reply> {
-    const { directory, router, logger } = this.deps;
+    const { directory, router, logger, admission } = this.deps;
+    const admitted = admission.admit(arrival.arrivedAt, START_WITHIN_MS);
+    if (!admitted.admitted) {
+      logger.warn({ reason: admitted.reason, key: input.key }, 'a Slack command was shed');
+      return Promise.resolve(busyReply());
+    }
     return (async () => {
       const actor = await directory.member(connected, userId);
       return router.route({
@@ -296,14 +341,16 @@ export class SlackHandlers {
         mentionResolver: directory.resolverFor(connected),
         clock: systemClock,
       });
-    })().catch((error) => {
-      if (isUnknownSlackUser(error)) return refusalReply('unknown_user', UNKNOWN_USER);
-      logger.error({ err: error, key: input.key }, 'a Slack command failed');
-      return textReply('Something went wrong on our side; please try again in a moment.', {
-        outcome: 'refused',
-        code: 'internal',
-      });
-    });
+    })()
+      .catch((error) => {
+        if (isUnknownSlackUser(error)) return refusalReply('unknown_user', UNKNOWN_USER);
+        logger.error({ err: error, key: input.key }, 'a Slack command failed');
+        return textReply('Something went wrong on our side; please try again in a moment.', {
+          outcome: 'refused',
+          code: 'internal',
+        });
+      })
+      .finally(admitted.done);
   }
 
   /** What a command did is announced by the notifications job: wake the outbox relay. */
@@ -376,14 +423,20 @@ export class SlackHandlers {
     connected: SlackWorkspace,
     command: bolt.SlashCommand,
     respond: bolt.RespondFn,
+    arrival: SlackArrival,
   ): Promise<void> {
     const actor = await this.deps.directory.member(connected, command.user_id).catch(() => null);
     if (!actor?.roles.includes('admin')) {
-      const reply = await this.#run(connected, command.user_id, {
-        text: unescapeSlackText(command.text),
-        key: `slack:${command.trigger_id}`,
-        channel: command.channel_id,
-      });
+      const reply = await this.#run(
+        connected,
+        command.user_id,
+        {
+          text: unescapeSlackText(command.text),
+          key: `slack:${command.trigger_id}`,
+          channel: command.channel_id,
+        },
+        arrival,
+      );
       await respond(toMessage(reply));
       return;
     }
@@ -451,8 +504,18 @@ function toMessage(reply: Reply) {
   return { response_type: 'ephemeral' as const, text: reply.text, blocks: replyBlocks(reply) };
 }
 
-/** Past Slack's budget the answer goes to response_url instead: no reply in the ack. */
-function lateReply(error: unknown): undefined {
-  if (error instanceof DeadlineExceeded) return undefined;
-  throw error;
+/**
+ * The reply, if it is ready by the time the ack is due ({@link ACK_BY_MS} after Slack sent
+ * the request); past that it goes through the response URL instead.
+ */
+async function untilAckDue(
+  work: Promise<Reply>,
+  arrival: SlackArrival,
+): Promise<Reply | undefined> {
+  const left = arrival.sentAt + ACK_BY_MS - Date.now();
+  if (left <= 0) return undefined;
+  return deadline(work, left, 'a Slack command').catch((error: unknown) => {
+    if (error instanceof DeadlineExceeded) return undefined;
+    throw error;
+  });
 }

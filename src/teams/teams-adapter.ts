@@ -4,13 +4,15 @@ import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
+import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
+import { arrivalOf } from '../http/arrival.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
-import { TeamsHandlers } from './teams-handlers.ts';
+import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
 
@@ -51,6 +53,8 @@ export interface TeamsAdapterOptions {
    * TEAMS_APP_PASSWORD. Tests point it at a local token endpoint.
    */
   readonly credentials?: TeamsCredentialsFactory;
+  /** Decides whether a command is taken or shed, shared by every chat platform. */
+  readonly admission: CommandAdmission;
 }
 
 export interface TeamsBot {
@@ -121,6 +125,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     notifier,
     logger: teamsLogger,
     localMode,
+    admission: options.admission,
   });
   const app = new Application<TurnState>({
     adapter,
@@ -143,7 +148,11 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
 
   const routes = express.Router();
   routes.post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
-    await adapter.process(req, res, (context) => app.run(context).then(() => undefined));
+    const arrivedAt = arrivalOf(req);
+    await adapter.process(req, res, (context) => {
+      context.turnState.set(ARRIVED_AT, arrivedAt);
+      return app.run(context).then(() => undefined);
+    });
   });
   // A body that is not JSON is answered like Bot Framework answers it: 400, nothing done.
   routes.use('/api/messages', ((error, _req, res, next) => {

@@ -8,6 +8,7 @@ import {
   settingsFormValues,
 } from '../admin/settings-form.ts';
 import { systemClock } from '../core/clock.ts';
+import { BUSY_TEXT, type CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
@@ -32,6 +33,16 @@ import { commandText, mentionedPeople } from './teams-text.ts';
 /** Where the admitted tenant of a turn is kept for its handlers. */
 const TENANT = Symbol('plaudit.teamsTenant');
 
+/** Where a turn keeps when its request reached the process (epoch ms), set by the adapter. */
+export const ARRIVED_AT = Symbol('plaudit.teamsArrivedAt');
+
+/**
+ * A command that reaches its handler this long after its request reached the process
+ * waited behind a saturated process: it is shed, not started. The Bot Framework waits 15 s
+ * for the request's answer before it gives up and sends the activity again.
+ */
+const START_WITHIN_MS = 5_000;
+
 const NOT_ALLOWED =
   "Plaudit is not set up for your organization's Microsoft 365 tenant, so it cannot take kudos here. Ask your Plaudit admin to add it.";
 const FAILED = 'Something went wrong on our side; please try again in a moment.';
@@ -50,6 +61,8 @@ export interface TeamsHandlerDependencies {
   readonly logger: Logger;
   /** Local mode takes the Bot Framework Emulator; otherwise only the Teams channel is served. */
   readonly localMode: boolean;
+  /** Decides whether a command is taken or shed, for every chat platform of the process. */
+  readonly admission: CommandAdmission;
 }
 
 /**
@@ -65,12 +78,38 @@ export class TeamsHandlers {
     app.turn('beforeTurn', (context) => this.#admit(context));
     app.conversationUpdate('membersAdded', (context) => this.#onMembersAdded(context));
     app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
-      this.#onCardSubmitted(context, data as GiveKudosSubmission),
+      this.#taken(context, () => this.#onCardSubmitted(context, data as GiveKudosSubmission)),
     );
     app.adaptiveCards.actionSubmit(SETTINGS_FORM_VERB, (context, _state, data) =>
-      this.#onSettingsSubmitted(context, data as Record<string, unknown>),
+      this.#taken(context, () =>
+        this.#onSettingsSubmitted(context, data as Record<string, unknown>),
+      ),
     );
-    app.activity(ActivityTypes.Message, (context) => this.#onMessage(context));
+    app.activity(ActivityTypes.Message, (context) =>
+      this.#taken(context, () => this.#onMessage(context)),
+    );
+  }
+
+  /**
+   * Runs a person's command unless the process sheds it: then nothing is looked up or
+   * done, and they are told at once that Plaudit is busy.
+   */
+  async #taken(context: TurnContext, work: () => Promise<void>): Promise<void> {
+    const arrivedAt = (context.turnState.get(ARRIVED_AT) as number | undefined) ?? Date.now();
+    const admitted = this.deps.admission.admit(arrivedAt, START_WITHIN_MS);
+    if (!admitted.admitted) {
+      this.deps.logger.warn(
+        { reason: admitted.reason, activity: context.activity.id },
+        'a Teams command was shed',
+      );
+      await context.sendActivity(BUSY_TEXT);
+      return;
+    }
+    try {
+      await work();
+    } finally {
+      admitted.done();
+    }
   }
 
   async #admit(context: TurnContext): Promise<boolean> {

@@ -85,9 +85,37 @@ export class FakeBotConnector {
     return this.sent.filter((sent) => sent.conversationId === conversationId);
   }
 
+  /** Requests held unanswered now (see `hold`). */
+  held = 0;
+  readonly #holds: Array<{
+    matches: (method: string, path: string) => boolean;
+    released: Promise<void>;
+  }> = [];
+
+  /**
+   * Holds every matching request unanswered until the returned function is called: work
+   * that waits on it stays in flight for as long as a test needs, without timing.
+   */
+  hold(matches: (method: string, path: string) => boolean): () => void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#holds.push({ matches, released });
+    return release;
+  }
+
   async start(): Promise<this> {
     const server = createServer(async (request, response) => {
       const body = await readBody(request);
+      const hold = this.#holds.find((held) =>
+        held.matches(request.method ?? '', request.url ?? ''),
+      );
+      if (hold) {
+        this.held += 1;
+        await hold.released;
+        this.held -= 1;
+      }
       const answer = this.#route(request, body);
       response.writeHead(answer.status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(answer.body));

@@ -46,7 +46,25 @@ export class FakeSlackApi {
   readonly groupInfo = new Map<string, FakeUserGroupInfo>();
   readonly delays = new Map<string, number>();
   readonly refusals: SlackRefusal[] = [];
+  readonly #holds: Array<{
+    method: string;
+    matches: (body: Record<string, unknown>) => boolean;
+    released: Promise<void>;
+  }> = [];
   #server: Server | undefined;
+
+  /**
+   * Holds every matching call unanswered until the returned function is called: work that
+   * waits on it stays in flight for as long as a test needs, without timing.
+   */
+  hold(method: string, matches: (body: Record<string, unknown>) => boolean): () => void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#holds.push({ method, matches, released });
+    return release;
+  }
 
   /** Makes a person `users.info` knows: their id, name shown, email and handle. */
   addUser(id: string, displayName: string, email: string, name = displayName): void {
@@ -72,6 +90,8 @@ export class FakeSlackApi {
         this.calls.push({ method, body, at });
         const delay = this.delays.get(method);
         if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        const hold = this.#holds.find((held) => held.method === method && held.matches(body));
+        if (hold) await hold.released;
         response.setHeader('content-type', 'application/json');
         response.end(JSON.stringify(this.#refusal(method, body) ?? this.#answer(method, body)));
       });

@@ -10,6 +10,7 @@ describe('parseConfig', () => {
       DATABASE_STATEMENT_TIMEOUT_MS: 10000,
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 10000,
       DATABASE_KEEPALIVE_MS: 10000,
+      CHAT_COMMANDS_IN_FLIGHT: 32,
       REDIS_URL: undefined,
       REDIS_PREFIX: 'plaudit',
       PLAUDIT_ROLE: 'all',

@@ -6,36 +6,15 @@
  *
  * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { postSlashCommand } from '../test/support/slack-requests.ts';
 import { freshDatabase, percentile } from './postgres-server.ts';
+import { startPrintingProcess } from './printing-process.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const USERS = 200;
 const SECRET = 'bench-signing-secret';
 const TEAM = 'TBENCH';
-
-/** Starts a process that prints a JSON line with its `url`, and resolves with both. */
-async function startProcess(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    const url = (JSON.parse(line) as { url?: string }).url;
-    if (url) {
-      lines.on('line', () => {});
-      return { url, child };
-    }
-  }
-  throw new Error(`${script} exited before listening`);
-}
 
 interface Run {
   latencies: number[];
@@ -80,11 +59,11 @@ async function fixedRate(
   return run;
 }
 
-const fake = await startProcess('bench/fake-slack-server.ts', {
+const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
   BENCH_USERS: String(USERS),
   BENCH_TEAM: TEAM,
 });
-const plaudit = await startProcess('src/main.ts', {
+const plaudit = await startPrintingProcess('src/main.ts', {
   PORT: '0',
   LOG_LEVEL: 'info',
   DATABASE_URL: await freshDatabase('plaudit_bench_slack'),
@@ -93,7 +72,9 @@ const plaudit = await startProcess('src/main.ts', {
   SLACK_SIGNING_SECRET: SECRET,
   SLACK_API_URL: `${fake.url}/api/`,
 });
-const baseline = await startProcess('bench/minimal-bolt-app.ts', { SLACK_SIGNING_SECRET: SECRET });
+const baseline = await startPrintingProcess('bench/minimal-bolt-app.ts', {
+  SLACK_SIGNING_SECRET: SECRET,
+});
 try {
   // Every user has met Plaudit once (member created, allowance period open), as in bench:give.
   for (let index = 0; index < USERS; index++) {

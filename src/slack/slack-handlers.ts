@@ -325,7 +325,7 @@ export class SlackHandlers {
     const { directory, router, logger, admission } = this.deps;
     const admitted = admission.admit(arrival.arrivedAt, START_WITHIN_MS);
     if (!admitted.admitted) {
-      logger.warn({ reason: admitted.reason, key: input.key }, 'a Slack command was shed');
+      logger.debug({ reason: admitted.reason, key: input.key }, 'a Slack command was shed');
       return Promise.resolve(busyReply());
     }
     return (async () => {

@@ -98,7 +98,8 @@ export class TeamsHandlers {
     const arrivedAt = (context.turnState.get(ARRIVED_AT) as number | undefined) ?? Date.now();
     const admitted = this.deps.admission.admit(arrivedAt, START_WITHIN_MS);
     if (!admitted.admitted) {
-      this.deps.logger.warn(
+      // Counted in /metrics; a line each would add to the load that caused it.
+      this.deps.logger.debug(
         { reason: admitted.reason, activity: context.activity.id },
         'a Teams command was shed',
       );

@@ -37,6 +37,7 @@ import { createRecognitionServices } from './recognition/recognition-services.ts
 import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
+import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
 import { findTenant } from './teams/teams-tenants.ts';
@@ -96,7 +97,8 @@ export async function startPlaudit(
   const jobs = openJobs(config, logger);
   const metrics = new PlauditMetrics(jobs, logger);
   router.observe(metrics.commandAnswered);
-  const desk = new RewardDesk(db, services.ledger, jobs, logger);
+  const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
+  const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
   registerRewardCommands(router, desk);
   // Each chat adapter adds its mirror of Slack user groups or Teams teams as it starts.
   const groupMirrors: GroupMirror[] = [];
@@ -173,7 +175,11 @@ export async function startPlaudit(
   }
   if (config.PLAUDIT_ROLE === 'all') {
     startWorkers({ db, services, jobs, logger });
-    startRedemptionWorkers(jobs, desk, { webhookSecret: config.REWARD_WEBHOOK_SECRET, logger });
+    startRedemptionWorkers(jobs, desk, {
+      webhookSecret: config.REWARD_WEBHOOK_SECRET,
+      allowList: webhookAllowList,
+      logger,
+    });
   }
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).

@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { allowListEntry } from './rewards/webhook-addresses.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -119,6 +120,28 @@ export const configSchema = z.object({
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
+  /**
+   * Comma-separated hosts inside the company's network that redemption webhooks may go to:
+   * hostnames (`fulfil.corp.example`, matched exactly), IP addresses, or CIDR ranges
+   * (`10.20.0.0/16`). Otherwise a webhook may go only to addresses on the internet: loopback,
+   * private, link-local, carrier-grade NAT, multicast, reserved and cloud metadata
+   * addresses are refused when HR saves the address and again, after DNS, when it is sent.
+   * A range never opens a cloud metadata address (169.254.169.254): only the address, listed.
+   * @defaultValue none
+   */
+  REWARD_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.every((entry) => allowListEntry(entry) !== undefined), {
+      message:
+        'a comma-separated list of hostnames (fulfil.corp.example), IP addresses (10.1.2.3) or CIDR ranges (10.20.0.0/16)',
+    })
+    .default([]),
   /**
    * The address people open Plaudit at (https://kudos.example.com), for the web console's
    * sign-in links; the listening address unless given. Cookies are `Secure` when it is https.

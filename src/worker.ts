@@ -10,6 +10,7 @@ import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
+import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 
 export interface RunningWorker {
   readonly db: Database;
@@ -55,8 +56,11 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     },
   );
   startWorkers({ db, services, jobs, logger });
-  startRedemptionWorkers(jobs, new RewardDesk(db, services.ledger, jobs, logger), {
+  const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
+  const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
+  startRedemptionWorkers(jobs, desk, {
     webhookSecret: config.REWARD_WEBHOOK_SECRET,
+    allowList: webhookAllowList,
     logger,
   });
   const stopScheduling = new AbortController();

@@ -18,11 +18,12 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createConnectedOrganization } from './directory/organizations.ts';
 import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
-import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { FailedAuthentications } from './http/failed-authentications.ts';
 import { closeHttpServer } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
+import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
@@ -194,9 +195,15 @@ export async function startPlaudit(
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
-  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
-  mount.push(metrics.routes(config));
-  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
+  // Counted in Redis across web processes, or in memory (also while Redis is away).
+  const rateLimits = openRateLimits(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
+    logger,
+  );
+  const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
+  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
+  mount.push(metrics.routes(config, failures));
+  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN, failures));
   if (organizationId !== undefined) {
     await seedDeploymentToken({
       db,
@@ -207,15 +214,11 @@ export async function startPlaudit(
       print: options.print ?? ((line) => process.stdout.write(line)),
     });
   }
-  const rateLimiter = openRateLimiter(
-    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, limit: config.API_RATE_LIMIT },
-    logger,
-  );
   mount.push(
     apiRouter({
       services: admin,
-      rateLimiter,
-      authFailureLimit: config.API_AUTH_FAILURE_LIMIT,
+      rateLimiter: rateLimits.limiter('api-rate', config.API_RATE_LIMIT),
+      failedAuthentications: failures,
       logger,
     }),
   );
@@ -282,7 +285,7 @@ export async function startPlaudit(
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
-      await rateLimiter.close();
+      await rateLimits.close();
       await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');

@@ -90,7 +90,8 @@ export const configSchema = z.object({
     .optional(),
   /**
    * Requests per minute each API token may make to /api/v1 (counted in Redis across web
-   * processes when REDIS_URL is set); more get 429 with Retry-After. @defaultValue 600
+   * processes when REDIS_URL is set, and in each process's memory while Redis is away);
+   * more get 429 with Retry-After. @defaultValue 600
    */
   API_RATE_LIMIT: z.coerce
     .number({ message: 'a whole number of requests per minute from 1 to 1000000' })
@@ -99,11 +100,14 @@ export const configSchema = z.object({
     .max(1_000_000, { message: 'a whole number of requests per minute from 1 to 1000000' })
     .default(600),
   /**
-   * Failed authentications per minute one client address may make to /api/v1 (a bearer
-   * value that is malformed, unknown or revoked). Past it, every request from that address
-   * with an Authorization header gets 429 with Retry-After, a valid token too, and no token
-   * is looked up: a guess cannot be told from a hit. The address is the connection's
-   * (Express's `trust proxy` is not set), so behind a reverse proxy all clients share one.
+   * Failed authentications per minute one client address may make, in one count for every
+   * address that takes a secret: /api/v1 (a bearer value that is malformed, unknown or
+   * revoked), and the admin token's /admin/queues, /metrics and /admin/statements. Past it,
+   * every request from that address with an Authorization header gets 429 with
+   * Retry-After, a valid token too, and no token is compared: a guess cannot be told from a
+   * hit. Counted like API_RATE_LIMIT (in memory while Redis is away, never switched off).
+   * The address is the connection's (Express's `trust proxy` is not set), so behind a
+   * reverse proxy all clients share one.
    * @defaultValue 30
    */
   API_AUTH_FAILURE_LIMIT: z.coerce

@@ -1,8 +1,10 @@
 import { type Config, ConfigError } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { FailedAuthentications } from './http/failed-authentications.ts';
 import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
+import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
@@ -37,17 +39,24 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const jobs = openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.
   const metrics = new PlauditMetrics(jobs, logger);
+  // Its /metrics takes a token too: wrong guesses are limited as on web processes.
+  const rateLimits = openRateLimits(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
+    logger,
+  );
+  const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
   const app = createHttpApp({
     db,
     logger,
     pingRedis: () => jobs.ping(),
-    mount: [metrics.routes(config)],
+    mount: [metrics.routes(config, failures)],
     observeRequests: metrics.middleware,
   });
   // Listening first: a port already taken stops the process before it takes any job.
   const http = await listenHttp(app, config.WORKER_PORT, config.HOST).catch(
     async (error: NodeJS.ErrnoException) => {
       await jobs.close();
+      await rateLimits.close();
       await db.destroy();
       if (error.code !== 'EADDRINUSE') throw error;
       throw new ConfigError(
@@ -82,6 +91,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
       await jobs.close();
       // Answering until the jobs are done: a scrape meanwhile sees them finish.
       await closeHttpServer(http.server);
+      await rateLimits.close();
       await db.destroy();
       logger.info('Plaudit worker stopped');
     },

@@ -9,6 +9,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export class TcpProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  #frozen = false;
   port = 0;
 
   constructor(
@@ -18,6 +19,10 @@ export class TcpProxy {
 
   async start(): Promise<this> {
     const server = createServer((client) => {
+      if (this.#frozen) {
+        this.#hold(client);
+        return;
+      }
       const upstream = createConnection(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.#sockets.add(socket);
@@ -34,10 +39,30 @@ export class TcpProxy {
     return this;
   }
 
+  /**
+   * Keeps every connection (and takes new ones) but passes nothing on: the server hangs,
+   * as behind a network that drops packets without resetting connections.
+   */
+  freeze(): void {
+    this.#frozen = true;
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
+  #hold(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.pause();
+  }
+
   /** Drops every connection and stops listening: the server is "down". */
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#frozen = false;
     for (const socket of this.#sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

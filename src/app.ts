@@ -17,11 +17,12 @@ import type { Database } from './db/database.ts';
 import { createConnectedOrganization } from './directory/organizations.ts';
 import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
-import { openRateLimiter } from './http/api/rate-limit.ts';
 import { consoleRoutes } from './http/console-routes.ts';
+import { FailedAuthentications } from './http/failed-authentications.ts';
 import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { queueDashboard } from './http/queue-dashboard.ts';
+import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
@@ -36,6 +37,7 @@ import { createRecognitionServices } from './recognition/recognition-services.ts
 import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
+import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
 import { findTenant } from './teams/teams-tenants.ts';
@@ -93,7 +95,8 @@ export async function startPlaudit(
   const metrics = new PlauditMetrics(jobs, logger);
   router.observe(metrics.commandAnswered);
   metrics.observeAdmission(admission);
-  const desk = new RewardDesk(db, services.ledger, jobs, logger);
+  const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
+  const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
   registerRewardCommands(router, desk);
   // Each chat adapter adds its mirror of Slack user groups or Teams teams as it starts.
   const groupMirrors: GroupMirror[] = [];
@@ -172,7 +175,11 @@ export async function startPlaudit(
   }
   if (config.PLAUDIT_ROLE === 'all') {
     startWorkers({ db, services, jobs, logger });
-    startRedemptionWorkers(jobs, desk, { webhookSecret: config.REWARD_WEBHOOK_SECRET, logger });
+    startRedemptionWorkers(jobs, desk, {
+      webhookSecret: config.REWARD_WEBHOOK_SECRET,
+      allowList: webhookAllowList,
+      logger,
+    });
   }
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
@@ -187,9 +194,15 @@ export async function startPlaudit(
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
   ]);
-  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
-  mount.push(metrics.routes(config));
-  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN));
+  // Counted in Redis across web processes, or in memory (also while Redis is away).
+  const rateLimits = openRateLimits(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
+    logger,
+  );
+  const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
+  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
+  mount.push(metrics.routes(config, failures));
+  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN, failures));
   if (organizationId !== undefined) {
     await seedDeploymentToken({
       db,
@@ -200,15 +213,11 @@ export async function startPlaudit(
       print: options.print ?? ((line) => process.stdout.write(line)),
     });
   }
-  const rateLimiter = openRateLimiter(
-    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, limit: config.API_RATE_LIMIT },
-    logger,
-  );
   mount.push(
     apiRouter({
       services: admin,
-      rateLimiter,
-      authFailureLimit: config.API_AUTH_FAILURE_LIMIT,
+      rateLimiter: rateLimits.limiter('api-rate', config.API_RATE_LIMIT),
+      failedAuthentications: failures,
       logger,
     }),
   );
@@ -269,7 +278,7 @@ export async function startPlaudit(
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
-      await rateLimiter.close();
+      await rateLimits.close();
       await slack?.stop();
       await db.destroy();
       logger.info('Plaudit stopped');

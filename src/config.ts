@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { allowListEntry } from './rewards/webhook-addresses.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -123,7 +124,8 @@ export const configSchema = z.object({
     .optional(),
   /**
    * Requests per minute each API token may make to /api/v1 (counted in Redis across web
-   * processes when REDIS_URL is set); more get 429 with Retry-After. @defaultValue 600
+   * processes when REDIS_URL is set, and in each process's memory while Redis is away);
+   * more get 429 with Retry-After. @defaultValue 600
    */
   API_RATE_LIMIT: z.coerce
     .number({ message: 'a whole number of requests per minute from 1 to 1000000' })
@@ -132,11 +134,14 @@ export const configSchema = z.object({
     .max(1_000_000, { message: 'a whole number of requests per minute from 1 to 1000000' })
     .default(600),
   /**
-   * Failed authentications per minute one client address may make to /api/v1 (a bearer
-   * value that is malformed, unknown or revoked). Past it, every request from that address
-   * with an Authorization header gets 429 with Retry-After, a valid token too, and no token
-   * is looked up: a guess cannot be told from a hit. The address is the connection's
-   * (Express's `trust proxy` is not set), so behind a reverse proxy all clients share one.
+   * Failed authentications per minute one client address may make, in one count for every
+   * address that takes a secret: /api/v1 (a bearer value that is malformed, unknown or
+   * revoked), and the admin token's /admin/queues, /metrics and /admin/statements. Past it,
+   * every request from that address with an Authorization header gets 429 with
+   * Retry-After, a valid token too, and no token is compared: a guess cannot be told from a
+   * hit. Counted like API_RATE_LIMIT (in memory while Redis is away, never switched off).
+   * The address is the connection's (Express's `trust proxy` is not set), so behind a
+   * reverse proxy all clients share one.
    * @defaultValue 30
    */
   API_AUTH_FAILURE_LIMIT: z.coerce
@@ -153,6 +158,28 @@ export const configSchema = z.object({
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
+  /**
+   * Comma-separated hosts inside the company's network that redemption webhooks may go to:
+   * hostnames (`fulfil.corp.example`, matched exactly), IP addresses, or CIDR ranges
+   * (`10.20.0.0/16`). Otherwise a webhook may go only to addresses on the internet: loopback,
+   * private, link-local, carrier-grade NAT, multicast, reserved and cloud metadata
+   * addresses are refused when HR saves the address and again, after DNS, when it is sent.
+   * A range never opens a cloud metadata address (169.254.169.254): only the address, listed.
+   * @defaultValue none
+   */
+  REWARD_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.every((entry) => allowListEntry(entry) !== undefined), {
+      message:
+        'a comma-separated list of hostnames (fulfil.corp.example), IP addresses (10.1.2.3) or CIDR ranges (10.20.0.0/16)',
+    })
+    .default([]),
   /**
    * The address people open Plaudit at (https://kudos.example.com), for the web console's
    * sign-in links; the listening address unless given. Cookies are `Secure` when it is https.

@@ -1,8 +1,10 @@
 import { type Config, ConfigError } from './config.ts';
 import { openMigratedDatabase } from './db/configured-database.ts';
 import type { Database } from './db/database.ts';
+import { FailedAuthentications } from './http/failed-authentications.ts';
 import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
+import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
@@ -10,6 +12,7 @@ import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
+import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 
 export interface RunningWorker {
   readonly db: Database;
@@ -35,17 +38,24 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const jobs = openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.
   const metrics = new PlauditMetrics(jobs, logger);
+  // Its /metrics takes a token too: wrong guesses are limited as on web processes.
+  const rateLimits = openRateLimits(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
+    logger,
+  );
+  const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
   const app = createHttpApp({
     db,
     logger,
     pingRedis: () => jobs.ping(),
-    mount: [metrics.routes(config)],
+    mount: [metrics.routes(config, failures)],
     observeRequests: metrics.middleware,
   });
   // Listening first: a port already taken stops the process before it takes any job.
   const http = await listenHttp(app, config.WORKER_PORT, config.HOST).catch(
     async (error: NodeJS.ErrnoException) => {
       await jobs.close();
+      await rateLimits.close();
       await db.destroy();
       if (error.code !== 'EADDRINUSE') throw error;
       throw new ConfigError(
@@ -54,8 +64,11 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     },
   );
   startWorkers({ db, services, jobs, logger });
-  startRedemptionWorkers(jobs, new RewardDesk(db, services.ledger, jobs, logger), {
+  const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
+  const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
+  startRedemptionWorkers(jobs, desk, {
     webhookSecret: config.REWARD_WEBHOOK_SECRET,
+    allowList: webhookAllowList,
     logger,
   });
   const stopScheduling = new AbortController();
@@ -77,6 +90,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
       await jobs.close();
       // Answering until the jobs are done: a scrape meanwhile sees them finish.
       await closeHttpServer(http.server);
+      await rateLimits.close();
       await db.destroy();
       logger.info('Plaudit worker stopped');
     },

@@ -1,17 +1,21 @@
 import type { RequestHandler } from 'express';
 import { sameSecret } from '../core/secrets.ts';
+import type { FailedAuthentications } from './failed-authentications.ts';
 
 /**
  * Lets a request through with the operators' admin token (or any of several tokens, such
  * as the metrics' scrape token beside it), as an HTTP Basic password (any user name, for
- * browsers) or a bearer token; anything else gets 401 and `refusal`.
+ * browsers) or a bearer token; anything else gets 401 and `refusal`. A wrong one counts
+ * against the client address's failed guesses, and past their limit nothing is compared.
  */
 export function requireAdminToken(
   token: string | readonly string[],
   refusal: string,
+  failures: FailedAuthentications,
 ): RequestHandler {
   const tokens = typeof token === 'string' ? [token] : token;
-  return (req, res, next) => {
+  return async (req, res, next) => {
+    if (await failures.refuseLockedOut(req, res)) return;
     const header = req.get('authorization') ?? '';
     const [scheme = '', value = ''] = header.split(' ', 2);
     let given = '';
@@ -23,6 +27,7 @@ export function requireAdminToken(
     // Every token is compared, so the time taken does not tell which one matched.
     const matches = tokens.map((expected) => sameSecret(given, expected));
     if (given !== '' && matches.includes(true)) return next();
+    await failures.failed(req);
     res
       .status(401)
       .set('WWW-Authenticate', 'Basic realm="Plaudit admin", charset="UTF-8"')

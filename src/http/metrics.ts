@@ -1,14 +1,15 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { CommandAdmission } from '../core/command-admission.ts';
 import type { Config } from '../config.ts';
 import type { Command } from '../core/command.ts';
+import type { CommandAdmission } from '../core/command-admission.ts';
 import type { Reply } from '../core/reply.ts';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
 import type { JobRunObserver } from '../jobs/job-metrics.ts';
 import type { Jobs, QueueName } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
+import type { FailedAuthentications } from './failed-authentications.ts';
 
 export const METRICS_PATH = '/metrics';
 
@@ -177,9 +178,13 @@ export class PlauditMetrics {
   /**
    * GET /metrics in Prometheus's text format. With METRICS_TOKEN or PLAUDIT_ADMIN_TOKEN
    * set, the scraper must send one of them (bearer token or HTTP Basic password); with
-   * neither, the address is open.
+   * neither, the address is open. Wrong tokens count against the client address's
+   * `failures`.
    */
-  routes(tokens: Pick<Config, 'PLAUDIT_ADMIN_TOKEN' | 'METRICS_TOKEN'>): Router {
+  routes(
+    tokens: Pick<Config, 'PLAUDIT_ADMIN_TOKEN' | 'METRICS_TOKEN'>,
+    failures: FailedAuthentications,
+  ): Router {
     const router = express.Router();
     const serve: RequestHandler = async (_req, res, next) => {
       try {
@@ -200,6 +205,7 @@ export class PlauditMetrics {
           tokens.METRICS_TOKEN
             ? 'The metrics need the metrics token or the admin token.'
             : 'The metrics need the admin token.',
+          failures,
         ),
         serve,
       );

@@ -5,6 +5,7 @@ import express, { type Router } from 'express';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
 import type { Jobs, QueueName } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
+import type { FailedAuthentications } from './failed-authentications.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -14,7 +15,11 @@ const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions
  * bull-board at /admin/queues, for operators: queue depths, jobs, failures and retries.
  * It needs BullMQ (Redis) and PLAUDIT_ADMIN_TOKEN; otherwise the address says why it is off.
  */
-export function queueDashboard(jobs: Jobs, adminToken: string | undefined): Router {
+export function queueDashboard(
+  jobs: Jobs,
+  adminToken: string | undefined,
+  failures: FailedAuthentications,
+): Router {
   const router = express.Router();
   if (!(jobs instanceof BullJobs) || !adminToken) {
     const reason = !adminToken
@@ -34,7 +39,7 @@ export function queueDashboard(jobs: Jobs, adminToken: string | undefined): Rout
   });
   router.use(
     DASHBOARD_PATH,
-    requireAdminToken(adminToken, 'The queue dashboard needs the admin token.'),
+    requireAdminToken(adminToken, 'The queue dashboard needs the admin token.', failures),
     serverAdapter.getRouter(),
   );
   return router;

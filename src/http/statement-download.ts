@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { monthlyStatement, parseMonth } from '../rewards/billing.ts';
 import { statementCsv } from '../rewards/statement-csv.ts';
 import { requireAdminToken } from './admin-token.ts';
+import type { FailedAuthentications } from './failed-authentications.ts';
 
 export const STATEMENTS_PATH = '/admin/statements';
 
@@ -15,6 +16,7 @@ export function statementDownload(
   db: Database,
   organizationId: number | undefined,
   adminToken: string | undefined,
+  failures: FailedAuthentications,
 ): Router {
   const router = express.Router();
   if (!adminToken || organizationId === undefined) {
@@ -28,7 +30,7 @@ export function statementDownload(
   }
   router.get(
     `${STATEMENTS_PATH}/:file`,
-    requireAdminToken(adminToken, 'Statements need the admin token.'),
+    requireAdminToken(adminToken, 'Statements need the admin token.', failures),
     async (req, res, next) => {
       try {
         const file = String(req.params.file);

@@ -7,6 +7,7 @@ import { violatedUniqueConstraint } from '../db/retry.ts';
 import type { Fulfilment, RewardItemTable } from '../db/tables.ts';
 import { auditedWrite, requireHrActor } from './hr-access.ts';
 import { type RewardRefusal, type RewardRefusalCode, rewardRefusal } from './reward-refusals.ts';
+import { WebhookAllowList } from './webhook-addresses.ts';
 
 /** A catalog item as HR describes it. */
 export interface RewardItem {
@@ -106,7 +107,11 @@ function isWebhookUrl(text: string): boolean {
 
 /** The catalog HR runs: items are created, edited and retired, never deleted. */
 export class RewardCatalog {
-  constructor(private readonly db: Database) {}
+  /** `allowList`: the internal hosts webhooks may go to besides addresses on the internet. */
+  constructor(
+    private readonly db: Database,
+    private readonly allowList: WebhookAllowList = WebhookAllowList.NONE,
+  ) {}
 
   /**
    * Adds an item. Given the actor (HR, in chat or over HTTP), the role is checked and the
@@ -123,7 +128,10 @@ export class RewardCatalog {
     });
     if (denied) return denied;
     const fulfilment = fields.fulfilment ?? 'manual';
-    const invalid = checkItemFields(fields) ?? checkFulfilment(fulfilment, fields.webhookUrl);
+    const invalid =
+      checkItemFields(fields) ??
+      checkFulfilment(fulfilment, fields.webhookUrl) ??
+      (fulfilment === 'webhook' ? this.#checkWebhookAddress(fields.webhookUrl) : undefined);
     if (invalid) return invalid;
     try {
       const item = await auditedWrite(this.db, actor, async (db) => {
@@ -185,7 +193,12 @@ export class RewardCatalog {
         const fulfilment = fields.fulfilment ?? current.value.fulfilment;
         const webhookUrl =
           fulfilment === 'webhook' ? (fields.webhookUrl ?? current.value.webhookUrl) : null;
-        const wrong = checkFulfilment(fulfilment, webhookUrl);
+        // The address is judged when it is set or switched on; an item saved before the
+        // guard keeps its other edits (its sends are refused anyway).
+        const setting = fields.webhookUrl !== undefined || fields.fulfilment === 'webhook';
+        const wrong =
+          checkFulfilment(fulfilment, webhookUrl) ??
+          (setting ? this.#checkWebhookAddress(webhookUrl) : undefined);
         if (wrong) return wrong;
         const row = await db
           .updateTable('reward_items')
@@ -255,6 +268,12 @@ export class RewardCatalog {
       const known = await findItem(db, organizationId, itemId);
       return known.ok ? retiredItem(known.value.name) : known;
     });
+  }
+
+  /** The refusal of a webhook address that leads inside the network, unless allowed. */
+  #checkWebhookAddress(webhookUrl: string | null | undefined): RewardRefusal | undefined {
+    const refusal = webhookUrl ? this.allowList.refusalOfUrl(webhookUrl) : undefined;
+    return refusal ? rewardRefusal('invalid_item', refusal) : undefined;
   }
 
   find(organizationId: number, itemId: number): Promise<ItemResult> {

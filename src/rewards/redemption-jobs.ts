@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type Dispatcher, fetch } from 'undici';
 import { type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
 import { keepTrying } from '../jobs/keep-trying.ts';
 import type { Redemption } from './redemptions.ts';
@@ -9,6 +10,8 @@ import {
   type RewardDesk,
   SWEEP_REDEMPTIONS,
 } from './reward-desk.ts';
+import { WebhookAllowList } from './webhook-addresses.ts';
+import { addressRefusalOf, type ResolveHost, webhookAgent } from './webhook-connections.ts';
 import { WEBHOOK_HEADERS, webhookSignature } from './webhook-signature.ts';
 
 export interface RedemptionWorkerOptions {
@@ -18,7 +21,19 @@ export interface RedemptionWorkerOptions {
   readonly webhookTimeoutMs?: number;
   /** Unix seconds now, for the signature's timestamp. */
   readonly nowSeconds?: () => number;
+  /**
+   * Internal hosts webhooks may reach (REWARD_WEBHOOK_ALLOWED_HOSTS); other than these,
+   * only addresses on the internet. @defaultValue {@link WebhookAllowList.NONE}
+   */
+  readonly allowList?: WebhookAllowList;
+  /** Resolves webhook hostnames; tests point a made-up name at this machine. @defaultValue dns.lookup */
+  readonly resolveHost?: ResolveHost;
   readonly logger: Logger;
+}
+
+/** What sending a webhook needs besides the redemption: the options, and the guarded agent. */
+interface Sender extends RedemptionWorkerOptions {
+  readonly agent: Dispatcher;
 }
 
 /**
@@ -64,6 +79,10 @@ export function redemptionHandlers(
   options: RedemptionWorkerOptions,
 ): Record<string, JobHandler> {
   const { logger } = options;
+  const sender: Sender = {
+    ...options,
+    agent: webhookAgent(options.allowList ?? WebhookAllowList.NONE, options.resolveHost),
+  };
   return {
     [FULFIL_REDEMPTION]: async (job) => {
       const { organizationId, redemptionId } = job.data as RedemptionJob;
@@ -84,7 +103,7 @@ export function redemptionHandlers(
       const delivering = await desk.redemptions.beginFulfilment(organizationId, redemptionId);
       if (!delivering) return;
       try {
-        await sendWebhook(desk, delivering, options);
+        await sendWebhook(desk, delivering, sender);
       } catch (error) {
         // The receiver said no: it does not have it, so HR may decide after all. A passing
         // failure keeps it being fulfilled; the retry sends it again, with the same key.
@@ -151,7 +170,7 @@ export function redemptionHandlers(
 async function sendWebhook(
   desk: RewardDesk,
   redemption: Redemption,
-  options: RedemptionWorkerOptions,
+  options: Sender,
 ): Promise<void> {
   const url = redemption.webhookUrl;
   const secret = options.webhookSecret;
@@ -186,12 +205,22 @@ async function sendWebhook(
       [WEBHOOK_HEADERS.signature]: webhookSignature(secret, timestamp, body),
     },
     body,
-    redirect: 'error',
+    // Not followed: a redirect could lead where the address guard would not let it go.
+    redirect: 'manual',
+    dispatcher: options.agent,
     signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 10_000),
+  }).catch((error: unknown) => {
+    const refused = addressRefusalOf(error);
+    // Nothing was sent, and no retry changes where the address leads.
+    if (refused) throw new PermanentJobFailure(`redemption ${redemption.id}: ${refused.message}`);
+    throw error;
   });
   await response.body?.cancel();
   if (response.ok) return;
   const failure = `the webhook answered ${response.status} for redemption ${redemption.id}`;
+  if (response.status >= 300 && response.status < 400) {
+    throw new PermanentJobFailure(`${failure}: redirects are not followed`);
+  }
   if (PERMANENT_STATUSES.has(response.status)) throw new PermanentJobFailure(failure);
   throw new Error(failure);
 }

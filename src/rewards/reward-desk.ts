@@ -23,6 +23,7 @@ import {
   type Resolution,
 } from './redemptions.ts';
 import type { RewardRefusalCode } from './reward-refusals.ts';
+import type { WebhookAllowList } from './webhook-addresses.ts';
 
 /** The redemptions queue's jobs. */
 export const FULFIL_REDEMPTION = 'fulfil-redemption';
@@ -49,6 +50,11 @@ export interface RewardDeskOptions {
    * @defaultValue {@link WEBHOOK_RETRIES}
    */
   readonly webhookRetries?: WebhookRetries;
+  /**
+   * Internal hosts the catalog's webhooks may go to (REWARD_WEBHOOK_ALLOWED_HOSTS).
+   * @defaultValue {@link WebhookAllowList.NONE}: addresses on the internet only
+   */
+  readonly webhookAllowList?: WebhookAllowList;
 }
 
 /** How long adding a job may take before the caller goes on without it (the sweep adds it later). */
@@ -71,7 +77,7 @@ export class RewardDesk {
     private readonly logger: Logger,
     private readonly options: RewardDeskOptions = {},
   ) {
-    this.catalog = new RewardCatalog(db);
+    this.catalog = new RewardCatalog(db, options.webhookAllowList);
     this.redemptions = new Redemptions(db, ledger);
   }
 

@@ -12,7 +12,12 @@ import { createFreshDatabase, type FreshDatabase } from '../support/fresh-databa
 import { key } from '../support/ledger-fixture.ts';
 import { createRewardsFixture } from '../support/rewards-fixture.ts';
 import { until } from '../support/until.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import {
+  RECEIVER_ALLOWED_HOSTS,
+  receiverAllowList,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../support/webhook-receiver.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const ADMIN_TOKEN = 'shutdown-test-admin-token-0123456789';
@@ -264,7 +269,11 @@ describe('graceful shutdown of the real process (src/main.ts) on SIGTERM', () =>
     const receiver: WebhookReceiver = await startWebhookReceiver(() => held);
     cleanups.push(() => receiver.close());
 
-    const f = await createRewardsFixture(db, { members: { Ana: {} }, jobs: producer });
+    const f = await createRewardsFixture(db, {
+      members: { Ana: {} },
+      jobs: producer,
+      webhookAllowList: receiverAllowList,
+    });
     await f.earn('Ana', 1000);
     const item = await f.item({
       name: 'Gift card',
@@ -294,6 +303,7 @@ describe('graceful shutdown of the real process (src/main.ts) on SIGTERM', () =>
       WORKER_PORT: '0',
       LOG_LEVEL: 'info',
       REWARD_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      REWARD_WEBHOOK_ALLOWED_HOSTS: RECEIVER_ALLOWED_HOSTS,
     });
     child = worker;
     const { url } = (await logLine(worker, 'Plaudit worker is taking jobs')) as { url: string };

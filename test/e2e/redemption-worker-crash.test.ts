@@ -14,7 +14,9 @@ import { createRewardsFixture, type RewardsFixture } from '../support/rewards-fi
 import { SeededRandom, testSeed } from '../support/seeded-random.ts';
 import { until } from '../support/until.ts';
 import {
+  RECEIVER_ALLOWED_HOSTS,
   type ReceivedWebhook,
+  receiverAllowList,
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../support/webhook-receiver.ts';
@@ -89,6 +91,7 @@ describe('worker processes killed with SIGKILL during webhook fulfilment', () =>
         REDIS_PREFIX: prefix,
         JOBS_LOCK_MS: String(LOCK_MS),
         LOG_LEVEL: 'warn',
+        REWARD_WEBHOOK_ALLOWED_HOSTS: RECEIVER_ALLOWED_HOSTS,
       },
       plans,
       LIVE_WORKERS,
@@ -141,6 +144,7 @@ describe('worker processes killed with SIGKILL during webhook fulfilment', () =>
     const f = await createRewardsFixture(db, {
       members: { ...Object.fromEntries(MEMBERS.map((name) => [name, {}])), Hal: { roles: ['hr'] } },
       jobs,
+      webhookAllowList: receiverAllowList,
     });
     for (const name of MEMBERS) await f.earn(name, 1_000_000);
     const item = await f.item({

@@ -9,6 +9,7 @@ import { LocalMentionResolver } from '../../src/local/local-mention-resolver.ts'
 import type { RewardItemFields } from '../../src/rewards/catalog.ts';
 import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
 import { RewardDesk } from '../../src/rewards/reward-desk.ts';
+import type { WebhookAllowList } from '../../src/rewards/webhook-addresses.ts';
 import type { AdminFixture } from './admin-fixture.ts';
 import { key } from './ledger-fixture.ts';
 import { createRecognitionFixture, localCommand, type MemberSpec } from './recognition-fixture.ts';
@@ -34,7 +35,13 @@ export interface RewardsFixture {
  */
 export async function createRewardsFixture(
   db: Database,
-  options: { members: Record<string, MemberSpec>; jobs?: Jobs; timezone?: string },
+  options: {
+    members: Record<string, MemberSpec>;
+    jobs?: Jobs;
+    timezone?: string;
+    /** Internal hosts its catalog's webhooks may go to (a local receiver's). */
+    webhookAllowList?: WebhookAllowList;
+  },
 ): Promise<RewardsFixture> {
   const recognition = await createRecognitionFixture(db, {
     members: options.members,
@@ -42,7 +49,9 @@ export async function createRewardsFixture(
   });
   const { organizationId, members, services } = recognition;
   const jobs = options.jobs ?? new InlineJobs(pino({ level: 'silent' }));
-  const desk = new RewardDesk(db, services.ledger, jobs, pino({ level: 'silent' }));
+  const desk = new RewardDesk(db, services.ledger, jobs, pino({ level: 'silent' }), {
+    webhookAllowList: options.webhookAllowList,
+  });
   const router = new CommandRouter(async () => textReply('not a rewards command'));
   registerRewardCommands(router, desk);
   const mentionResolver = new LocalMentionResolver(db);

@@ -60,6 +60,7 @@ export class TcpProxy {
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#frozen = false;
     for (const { client, upstream } of this.#pairs) {
       client.destroy();
       upstream.destroy();

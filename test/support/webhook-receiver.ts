@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebhookAllowList } from '../../src/rewards/webhook-addresses.ts';
 import { WEBHOOK_HEADERS } from '../../src/rewards/webhook-signature.ts';
+
+/**
+ * The receiver listens on this machine, where webhooks may not go by default: this is the
+ * REWARD_WEBHOOK_ALLOWED_HOSTS entry (and its allow-list) that lets them reach it.
+ */
+export const RECEIVER_ALLOWED_HOSTS = '127.0.0.1';
+export const receiverAllowList = WebhookAllowList.of([RECEIVER_ALLOWED_HOSTS]);
 
 /** A redemption webhook request as the receiver got it. */
 export interface ReceivedWebhook {
@@ -12,11 +20,21 @@ export interface ReceivedWebhook {
   readonly receivedAtSeconds: number;
 }
 
+/** An answer with headers (a redirect's `location`), beside its status. */
+export interface WebhookReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
- * Decides the status of the answer to a request (the `index`-th received, from 0); the
- * answer is written once it resolves, so an answer may also wait, or act first.
+ * Decides the status (or status and headers) of the answer to a request (the `index`-th
+ * received, from 0); the answer is written once it resolves, so an answer may also wait,
+ * or act first.
  */
-export type WebhookAnswer = (request: ReceivedWebhook, index: number) => number | Promise<number>;
+export type WebhookAnswer = (
+  request: ReceivedWebhook,
+  index: number,
+) => number | WebhookReply | Promise<number | WebhookReply>;
 
 /** A local HTTP server standing in for a company's reward webhook; it keeps every request. */
 export interface WebhookReceiver {
@@ -46,15 +64,18 @@ export async function startWebhookReceiver(answer: WebhookAnswer): Promise<Webho
       receivedAtSeconds: Math.floor(Date.now() / 1000),
     };
     const index = requests.push(received) - 1;
-    let status = 500;
+    let reply: WebhookReply = { status: 500 };
     try {
-      status = await answer(received, index);
+      const answered = await answer(received, index);
+      reply = typeof answered === 'number' ? { status: answered } : answered;
     } catch (error) {
       failures.push(error);
     }
     // The sender may be gone (a killed worker): writing to its closed socket is harmless.
     response.on('error', () => undefined);
-    response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    response
+      .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+      .end('{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -18,6 +18,7 @@ describe('parseConfig', () => {
       PLAUDIT_ADMIN_TOKEN: undefined,
       API_RATE_LIMIT: 600,
       API_AUTH_FAILURE_LIMIT: 30,
+      REWARD_WEBHOOK_ALLOWED_HOSTS: [],
       PLAUDIT_DATA_DIR: './.plaudit',
       HOST: '127.0.0.1',
       PORT: 3000,

@@ -6,22 +6,21 @@ import type { AdminActor } from '../../admin/admin-actor.ts';
 import type { AdminServices } from '../../admin/admin-services.ts';
 import type { ApiToken } from '../../admin/api-tokens.ts';
 import type { Refusal } from '../../core/result.ts';
+import type { FailedAuthentications } from '../failed-authentications.ts';
+import { type RateDecision, type RateLimiter, retryAfterSeconds } from '../rate-limit.ts';
 import { bearerToken, tokenActor } from './api-auth.ts';
 import { issuesSentence, sendRefusal } from './api-errors.ts';
 import { queryOf } from './api-query.ts';
 import type { ApiRoute } from './api-route.ts';
 import { API_ROUTES } from './api-routes.ts';
 import { API_BASE, openApiDocument } from './openapi-document.ts';
-import type { RateDecision, RateLimiter } from './rate-limit.ts';
 
 export interface ApiDependencies {
   readonly services: AdminServices;
+  /** Requests per minute of each token (API_RATE_LIMIT). */
   readonly rateLimiter: RateLimiter;
-  /**
-   * Failed authentications per minute per client address, past which its requests with a
-   * token get 429 unread. @defaultValue {@link AUTH_FAILURE_LIMIT}
-   */
-  readonly authFailureLimit?: number;
+  /** Failed guesses per client address, counted with the admin token's (API_AUTH_FAILURE_LIMIT). */
+  readonly failedAuthentications: FailedAuthentications;
   readonly logger: Logger;
   /** @defaultValue {@link API_ROUTES} */
   readonly routes?: readonly ApiRoute[];
@@ -31,9 +30,6 @@ export interface ApiDependencies {
 const expressPath = (path: string) => path.replaceAll(/\{(\w+)\}/g, ':$1');
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
-
-/** Failed authentications a client address may make in a minute (API_AUTH_FAILURE_LIMIT). */
-export const AUTH_FAILURE_LIMIT = 30;
 
 /**
  * The HTTP API at /api/v1: its OpenAPI document (no token needed) and its routes, each
@@ -150,34 +146,18 @@ async function serve(
 
 /**
  * The request's token, within its rate limit; otherwise the answer is sent and undefined
- * returned. Failed authentications are counted per client address: past the limit, every
- * request from it that carries a token is refused before the token is looked up, a valid
- * one too. Were a valid token still let through, an attacker would read 200 against 429
- * and go on guessing at full speed; this way a guess past the limit learns nothing. The
- * lockout lasts the rest of the window and reaches only that address.
+ * returned. Past its address's failed-guess limit, a request with a token is refused before
+ * the token is looked up (`FailedAuthentications`).
  */
 async function admit(
-  { services, rateLimiter, authFailureLimit = AUTH_FAILURE_LIMIT }: ApiDependencies,
+  { services, rateLimiter, failedAuthentications }: ApiDependencies,
   req: Request,
   res: Response,
 ): Promise<ApiToken | undefined> {
-  // A request without credentials guesses nothing: it gets its 401, uncounted.
-  const credentialed = (req.get('authorization') ?? '').trim() !== '';
-  const failures = `auth-failure:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
-  if (credentialed) {
-    const budget = await rateLimiter.peek(failures, authFailureLimit);
-    if (!budget.allowed) {
-      const seconds = retryAfter(res, budget);
-      sendRefusal(res, {
-        code: 'rate_limited',
-        message: `Too many requests from this address failed to authenticate this minute; try again in ${seconds} seconds.`,
-      });
-      return undefined;
-    }
-  }
+  if (await failedAuthentications.refuseLockedOut(req, res)) return undefined;
   const auth = await bearerToken(services.db, req);
   if (!auth.ok) {
-    if (credentialed) await rateLimiter.take(failures, authFailureLimit);
+    await failedAuthentications.failed(req);
     res.set('WWW-Authenticate', 'Bearer realm="Plaudit API"');
     sendRefusal(res, auth);
     return undefined;
@@ -198,7 +178,7 @@ async function admit(
 
 /** Sets Retry-After to when the window opens again, in whole seconds, and returns them. */
 function retryAfter(res: Response, decision: RateDecision): number {
-  const seconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+  const seconds = retryAfterSeconds(decision);
   res.set('Retry-After', String(seconds));
   return seconds;
 }

@@ -7,6 +7,7 @@ import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
 import { parseConfig } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
 import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
 import { type ApiPlaudit, startApiPlaudit } from './api-plaudit.ts';
@@ -404,6 +405,12 @@ describe('the first token in local mode, printed at start', () => {
   });
 });
 
+/**
+ * A web process of a deployment with Redis, whose Redis is away (nothing listens there).
+ * Its job queues then take up to JOBS_LOCK_MS to close: short, as in redis-down.test.ts.
+ */
+const REDIS_AWAY = { REDIS_URL: 'redis://127.0.0.1:1', PLAUDIT_ROLE: 'web', JOBS_LOCK_MS: '2000' };
+
 describe('the rate limit per token', () => {
   const prefix = `test-api-rate-${randomUUID()}`;
   afterAll(async () => {
@@ -451,6 +458,21 @@ describe('the rate limit per token', () => {
       await one.close();
       await two.close();
       await fake.stop();
+    }
+  });
+
+  it('is counted in this process’s memory while Redis is unreachable, never switched off', async () => {
+    const running = await start(REDIS_AWAY);
+    try {
+      const org = await createApiOrganization(running.plaudit.db);
+      const statuses = [];
+      for (let request = 0; request < 4; request++) {
+        const response = await api(running.plaudit, '/groups', { secret: org.tokens.hr.secret });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await running.close();
     }
   });
 
@@ -503,6 +525,60 @@ describe('the limit on failed authentications per client address', () => {
       await one.close();
       await two.close();
       await fake.stop();
+    }
+  });
+
+  it('is counted in this process’s memory while Redis is unreachable: the guess past the limit gets 429', async () => {
+    const running = await startApiPlaudit({
+      API_AUTH_FAILURE_LIMIT: '40',
+      ...REDIS_AWAY,
+    });
+    try {
+      const org = await createApiOrganization(running.plaudit.db);
+      const guesses = [];
+      for (let guess = 0; guess < 41; guess++) {
+        guesses.push((await api(running.plaudit, '/members', { secret: newTokenSecret() })).status);
+      }
+      expect(guesses).toEqual([...Array.from({ length: 40 }, () => 401), 429]);
+      const valid = await api(running.plaudit, '/members', { secret: org.tokens.admin.secret });
+      expect(valid.status).toBe(429);
+      expect(Number(valid.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('goes on counting when Redis stops answering mid-way: no request waits for it', async () => {
+    const own = `${prefix}-frozen`;
+    const proxy = await new TcpProxy('127.0.0.1', Number(new URL(inject('redisUrl')).port)).start();
+    const running = await startApiPlaudit({
+      API_AUTH_FAILURE_LIMIT: '2',
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_PREFIX: own,
+      PLAUDIT_ROLE: 'web',
+    });
+    const redis = new Redis(inject('redisUrl'));
+    const guess = async () =>
+      (await api(running.plaudit, '/members', { secret: newTokenSecret() })).status;
+    try {
+      // The limits' connection is up once a token's requests are counted in Redis.
+      const { secret } = (await createApiOrganization(running.plaudit.db)).tokens.admin;
+      await until(async () => {
+        expect((await api(running.plaudit, '/members', { secret })).status).toBe(200);
+        return (await redis.keys(`${own}:api-rate:*`)).length > 0;
+      });
+      expect(await guess()).toBe(401);
+      expect(await redis.keys(`${own}:auth-failure:*`)).toHaveLength(1);
+      // Redis hangs: connections stay open, and nothing comes back.
+      proxy.freeze();
+      // Counted afresh in memory from the freeze: two more failures, then 429.
+      expect([await guess(), await guess(), await guess()]).toEqual([401, 401, 429]);
+    } finally {
+      await proxy.cut();
+      await running.close();
+      const keys = await redis.keys(`${own}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
     }
   });
 

@@ -292,6 +292,21 @@ describe('console catalog page', () => {
       ],
       [
         '/console/catalog',
+        { ...form, fulfilment: 'webhook', webhookUrl: 'http://169.254.169.254/latest/meta-data/' },
+        'The webhook cannot go to 169.254.169.254, a cloud metadata address; use an address on the internet, or ask your operator to allow the host in REWARD_WEBHOOK_ALLOWED_HOSTS.',
+      ],
+      [
+        `/console/catalog/${id}`,
+        { ...form, fulfilment: 'webhook', webhookUrl: 'http://0xA9FEA9FE/' },
+        'The webhook cannot go to 169.254.169.254, a cloud metadata address; use an address on the internet, or ask your operator to allow the host in REWARD_WEBHOOK_ALLOWED_HOSTS.',
+      ],
+      [
+        `/console/catalog/${id}`,
+        { ...form, fulfilment: 'webhook', webhookUrl: 'http://[::ffff:127.0.0.1]:8080/' },
+        'The webhook cannot go to [::ffff:7f00:1], a loopback address; use an address on the internet, or ask your operator to allow the host in REWARD_WEBHOOK_ALLOWED_HOSTS.',
+      ],
+      [
+        '/console/catalog',
         { ...form, name: 'coffee VOUCHER' },
         'There is already a reward called “coffee VOUCHER”; pick another name.',
       ],

@@ -5,8 +5,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
 import { ConfigError, parseConfig } from '../../../src/config.ts';
+import { FailedAuthentications } from '../../../src/http/failed-authentications.ts';
 import { closeHttpServer, listenHttp } from '../../../src/http/listen.ts';
 import { PlauditMetrics } from '../../../src/http/metrics.ts';
+import { memoryRateLimits } from '../../../src/http/rate-limit.ts';
 import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
 
 const METRICS_TOKEN = 'scrape-token-for-prometheus-0123456789';
@@ -16,7 +18,8 @@ const STRANGER = 'a-token-nobody-configured-0123456789';
 /** The status /metrics answers with, for each way of asking. */
 async function statuses(tokens: { PLAUDIT_ADMIN_TOKEN?: string; METRICS_TOKEN?: string }) {
   const logger = pino({ level: 'silent' });
-  const app = express().use(new PlauditMetrics(undefined, logger).routes(tokens));
+  const failures = FailedAuthentications.within(memoryRateLimits(), 30);
+  const app = express().use(new PlauditMetrics(undefined, logger).routes(tokens, failures));
   const { server, url } = await listenHttp(app, 0, '127.0.0.1');
   try {
     const ask = async (authorization?: string) =>

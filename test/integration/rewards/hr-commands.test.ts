@@ -159,6 +159,47 @@ describe('HR’s catalog, settings and queue commands', () => {
     }
   });
 
+  it('refuses a webhook that leads inside the network, however the address is spelled', async () => {
+    const f = await organization();
+    const gift = await f.item({
+      name: 'Gift',
+      fulfilment: 'webhook',
+      webhookUrl: 'https://hooks.example/gift',
+    });
+    const refusal = (host: string, kind: string) =>
+      `The webhook cannot go to ${host}, ${kind}; use an address on the internet, or ask your operator to allow the host in REWARD_WEBHOOK_ALLOWED_HOSTS.`;
+    const metadata = refusal('169.254.169.254', 'a cloud metadata address');
+    const refusals: Array<[string, string]> = [
+      ['webhook=http://169.254.169.254/latest/meta-data/', metadata],
+      ['webhook=http://2852039166/', metadata],
+      ['webhook=http://0xA9FEA9FE/', metadata],
+      ['webhook=http://0251.0376.0251.0376/', metadata],
+      [
+        'webhook=http://[::ffff:a9fe:a9fe]/',
+        refusal('[::ffff:a9fe:a9fe]', 'a cloud metadata address'),
+      ],
+      ['webhook=http://[fd00:ec2::254]/', refusal('[fd00:ec2::254]', 'a cloud metadata address')],
+      ['webhook=http://[::ffff:127.0.0.1]/', refusal('[::ffff:7f00:1]', 'a loopback address')],
+      ['webhook=https://10.1.2.3/hook', refusal('10.1.2.3', 'a private address')],
+      ['webhook=http://100.64.0.1/', refusal('100.64.0.1', 'a carrier-grade NAT address')],
+      ['webhook=http://localhost:3000/', refusal('localhost', 'this machine (loopback)')],
+    ];
+    for (const [webhook, sentence] of refusals) {
+      for (const command of [
+        `hr reward add name=Pen cost=1 price=1 ${webhook}`,
+        `hr reward edit ${gift} ${webhook}`,
+      ]) {
+        const reply = await expectUnchanged(f, command);
+        expect(reply.code, command).toBe('invalid_item');
+        expect(reply.text, command).toBe(sentence);
+      }
+    }
+    // An address on the internet is taken.
+    expect(
+      (await f.command('Hal', `hr reward edit ${gift} webhook=https://93.184.215.14/`)).outcome,
+    ).toBe('ok');
+  });
+
   it('changes the settings, and refuses each bad value without changing any', async () => {
     const f = await organization();
     expect((await f.command('Hal', 'hr settings')).text).toBe(

@@ -14,18 +14,25 @@ import {
   keepRedemptionSweep,
   REDEMPTION_SWEEP_ID,
   type RedemptionWebhookPayload,
+  type RedemptionWorkerOptions,
   startRedemptionWorkers,
   webhookIdempotencyKey,
 } from '../../../src/rewards/redemption-jobs.ts';
 import type { Redemption, Resolution } from '../../../src/rewards/redemptions.ts';
 import { RewardDesk, SWEEP_REDEMPTIONS } from '../../../src/rewards/reward-desk.ts';
+import { WebhookAllowList } from '../../../src/rewards/webhook-addresses.ts';
+import type { ResolveHost } from '../../../src/rewards/webhook-connections.ts';
 import { verifyWebhookSignature } from '../../../src/rewards/webhook-signature.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../../support/ledger-invariants.ts';
 import { createRewardsFixture, type RewardsFixture } from '../../support/rewards-fixture.ts';
 import { until } from '../../support/until.ts';
-import { startWebhookReceiver, type WebhookAnswer } from '../../support/webhook-receiver.ts';
+import {
+  receiverAllowList,
+  startWebhookReceiver,
+  type WebhookAnswer,
+} from '../../support/webhook-receiver.ts';
 
 const SECRET = 'webhook-test-secret-0123456789abcdef';
 const logger = pino({ level: 'silent' });
@@ -75,6 +82,7 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     const f = await createRewardsFixture(db, {
       members: { Ana: {}, Hal: { roles: ['hr'] } },
       jobs,
+      webhookAllowList: receiverAllowList,
     });
     checkedOrganization = f.organizationId;
     await f.earn('Ana', 500);
@@ -97,7 +105,14 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
       notifications,
       receiver,
       webhookItem,
-      startWorkers: () => startRedemptionWorkers(jobs, desk, { webhookSecret: SECRET, logger }),
+      /** Workers that may reach the receiver, unless given other options. */
+      startWorkers: (options: Partial<RedemptionWorkerOptions> = {}) =>
+        startRedemptionWorkers(jobs, desk, {
+          webhookSecret: SECRET,
+          allowList: receiverAllowList,
+          logger,
+          ...options,
+        }),
       redeem: (itemId = webhookItem) => redeem(f, desk, itemId),
     };
   }
@@ -215,6 +230,114 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     expect(await chargesOf(redemption.id)).toEqual([]);
     expect(await s.f.points('Ana')).toEqual({ available: 300, held: 200 });
     expect(await stockOf(s.f, s.webhookItem)).toBe(2);
+  });
+
+  describe('where a webhook may connect, judged on the address connected to', () => {
+    const NAME = 'fulfil.plaudit.test';
+    /** A resolver that says the made-up name is this machine, as a hostile DNS answer would. */
+    const toThisMachine: ResolveHost = ((hostname, options, callback) => {
+      if (hostname !== NAME) throw new Error(`looked up ${hostname}`);
+      const all = [{ address: '127.0.0.1', family: 4 }];
+      const done = callback as (error: null, addresses: unknown, family?: number) => void;
+      if ((options as { all?: boolean }).all) done(null, all);
+      else done(null, '127.0.0.1', 4);
+    }) as ResolveHost;
+
+    /** A webhook reward at `url` (the receiver's, by another host), saved as HR may save it. */
+    async function itemAt(s: Awaited<ReturnType<typeof setUp>>, host: string) {
+      return s.f.item({
+        name: `Gift card at ${host}`,
+        pointsCost: 200,
+        priceMinor: 2500,
+        stock: 3,
+        fulfilment: 'webhook',
+        webhookUrl: s.receiver.url.replace('127.0.0.1', host),
+      });
+    }
+
+    /** The redemption's job failed at once (no retry), nothing reached the receiver, nothing billed. */
+    async function expectRefusedOnce(s: Awaited<ReturnType<typeof setUp>>, redemption: Redemption) {
+      const jobId = `redemption-${redemption.id}`;
+      expect(await finishedState(s.queue, jobId)).toBe('failed');
+      const job = await s.queue.getJob(jobId);
+      expect(job?.attemptsMade).toBe(1);
+      expect(s.receiver.requests).toEqual([]);
+      // Back to HR, who may reject it: the points stay held, nothing is billed.
+      expect(await statusOf(s.f, redemption.id)).toBe('held');
+      expect(await chargesOf(redemption.id)).toEqual([]);
+      expect(await s.f.points('Ana')).toEqual({ available: 300, held: 200 });
+      return job?.failedReason;
+    }
+
+    it('refuses a name that resolves to this machine, as a permanent failure, unbilled', async () => {
+      const s = await setUp();
+      const item = await itemAt(s, NAME);
+      s.startWorkers({ allowList: WebhookAllowList.NONE, resolveHost: toThisMachine });
+      const redemption = await s.redeem(item);
+      expect(await expectRefusedOnce(s, redemption)).toBe(
+        `redemption ${redemption.id}: the webhook's host ${NAME} (127.0.0.1) is a loopback address, which REWARD_WEBHOOK_ALLOWED_HOSTS does not allow`,
+      );
+    });
+
+    it('delivers to that name once REWARD_WEBHOOK_ALLOWED_HOSTS lists it', async () => {
+      const s = await setUp();
+      const item = await itemAt(s, NAME);
+      s.startWorkers({ allowList: WebhookAllowList.of([NAME]), resolveHost: toThisMachine });
+      const redemption = await s.redeem(item);
+      expect(await finishedState(s.queue, `redemption-${redemption.id}`)).toBe('completed');
+      expect(s.receiver.requests).toHaveLength(1);
+      expect(await statusOf(s.f, redemption.id)).toBe('fulfilled');
+      expect(await chargesOf(redemption.id)).toHaveLength(1);
+    });
+
+    it('refuses localhost by the system resolver, and delivers when it is allowed', async () => {
+      const s = await setUp();
+      const item = await itemAt(s, 'localhost');
+      s.startWorkers({ allowList: WebhookAllowList.NONE });
+      const refused = await s.redeem(item);
+      expect(await expectRefusedOnce(s, refused)).toMatch(
+        /the webhook's host localhost \((127\.0\.0\.1|::1)\) is a loopback address/,
+      );
+      expect(
+        (await s.desk.resolve(s.f.organizationId, refused.id, 'rejected', { memberId: null })).ok,
+      ).toBe(true);
+
+      const allowed = await setUp();
+      const allowedItem = await itemAt(allowed, 'localhost');
+      allowed.startWorkers({ allowList: WebhookAllowList.of(['localhost']) });
+      const delivered = await allowed.redeem(allowedItem);
+      expect(await finishedState(allowed.queue, `redemption-${delivered.id}`)).toBe('completed');
+      expect(await statusOf(allowed.f, delivered.id)).toBe('fulfilled');
+    });
+
+    it('refuses an internal IP address the sending process does not allow, IPv4-mapped IPv6 included', async () => {
+      const s = await setUp();
+      const item = await itemAt(s, '[::ffff:127.0.0.1]');
+      s.startWorkers({ allowList: WebhookAllowList.NONE });
+      const redemption = await s.redeem(item);
+      expect(await expectRefusedOnce(s, redemption)).toBe(
+        `redemption ${redemption.id}: the webhook's host ::ffff:7f00:1 is a loopback address, which REWARD_WEBHOOK_ALLOWED_HOSTS does not allow`,
+      );
+    });
+
+    it('follows no redirect (it could lead inside), and does not retry one', async () => {
+      const s = await setUp(() => ({
+        status: 307,
+        headers: { location: 'http://169.254.169.254/latest/meta-data/' },
+      }));
+      s.startWorkers();
+      const redemption = await s.redeem();
+      const jobId = `redemption-${redemption.id}`;
+      expect(await finishedState(s.queue, jobId)).toBe('failed');
+      const job = await s.queue.getJob(jobId);
+      expect(job?.attemptsMade).toBe(1);
+      expect(job?.failedReason).toBe(
+        `the webhook answered 307 for redemption ${redemption.id}: redirects are not followed`,
+      );
+      expect(s.receiver.requests).toHaveLength(1);
+      expect(await statusOf(s.f, redemption.id)).toBe('held');
+      expect(await chargesOf(redemption.id)).toEqual([]);
+    });
   });
 
   it('never sends a redemption that HR rejected before a worker took its job', async () => {
@@ -359,7 +482,11 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     // Without waiting for ever on a connection a stuck fulfilment would hold (the failure).
     cleanups.push(async () => void (await settlesWithin(small.destroy(), 2000, 'closing')));
     const desk = new RewardDesk(small, new Ledger(small), s.jobs, logger);
-    startRedemptionWorkers(s.jobs, desk, { webhookSecret: SECRET, logger });
+    startRedemptionWorkers(s.jobs, desk, {
+      webhookSecret: SECRET,
+      allowList: receiverAllowList,
+      logger,
+    });
     await until(async () => (await statusOf(s.f, redemption.id)) === 'fulfilled', 5000);
     expect(await chargesOf(redemption.id)).toHaveLength(1);
   });

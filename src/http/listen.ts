@@ -88,7 +88,7 @@ export async function closeHttpServer(server: Server, graceMs = CLOSE_GRACE_MS):
   const closeAfterAnswer = (_req: IncomingMessage, res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   };
-  server.on('request', closeAfterAnswer);
+  server.prependListener('request', closeAfterAnswer);
   for (const res of inFlight(server)) closeAfterAnswer(res.req, res);
   await takeArrivals(server, ARRIVALS_MS);
   // Node's own close() also ends idle connections at once; the listener alone is closed

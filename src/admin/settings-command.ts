@@ -34,6 +34,7 @@ export const CHAT_SETTING_KEYS = [
   'values',
   'value-required',
   'min-reason',
+  'max-reason',
   'channel',
   'guests',
   'leaver-days',
@@ -159,6 +160,9 @@ export async function settingsChangeOf(
       case 'min-reason':
         change.minReasonLength = whole(value);
         break;
+      case 'max-reason':
+        change.maxReasonLength = whole(value);
+        break;
       case 'channel':
         change.announcementChannel = isNone(value) ? null : channelId(value);
         break;
@@ -279,6 +283,7 @@ const SETTING_ROWS: readonly SettingRow[] = [
   },
   { label: 'Every kudos names a value (value-required)', value: (s) => yes(s.valueRequired) },
   { label: 'Shortest reason (min-reason)', value: (s) => `${s.minReasonLength} characters` },
+  { label: 'Longest reason (max-reason)', value: (s) => `${s.maxReasonLength} characters` },
   { label: 'Guests take part (guests)', value: (s) => yes(s.guestsMayParticipate) },
   {
     label: 'Leavers may redeem for (leaver-days)',

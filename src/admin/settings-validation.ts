@@ -22,6 +22,7 @@ export interface ProgramSettings {
   values: string[];
   valueRequired: boolean;
   minReasonLength: number;
+  maxReasonLength: number;
   announcementChannel: string | null;
   guestsMayParticipate: boolean;
   leaverRedeemDays: number;
@@ -58,6 +59,7 @@ export const SETTING_KEYS = [
   'values',
   'valueRequired',
   'minReasonLength',
+  'maxReasonLength',
   'announcementChannel',
   'guestsMayParticipate',
   'leaverRedeemDays',
@@ -112,6 +114,12 @@ export function normalValue(text: string): string {
 }
 
 const MOST_VALUES = 50;
+
+/**
+ * The longest reason a setting may allow: what Slack's give modal takes, and room to
+ * spare in a celebration, which quotes the reason in one Slack section (3,000 characters).
+ */
+export const LONGEST_REASON = 2000;
 
 /**
  * Checks a change against the settings it would change and returns the settings after
@@ -309,13 +317,7 @@ export function applySettingsChange(
     if (typeof change.valueRequired === 'boolean') next.valueRequired = change.valueRequired;
     else problems.push('Whether a company value is required is yes or no.');
   }
-  if (change.minReasonLength !== undefined) {
-    if (isWhole(change.minReasonLength, 0, 500)) next.minReasonLength = change.minReasonLength;
-    else
-      problems.push(
-        `The shortest reason is from 0 to 500 characters; “${String(change.minReasonLength)}” is not.`,
-      );
-  }
+  checkReasonLengths(change, next, problems);
 
   if (change.announcementChannel !== undefined) {
     const channel =
@@ -369,6 +371,39 @@ export function applySettingsChange(
   }
 
   return problems.length > 0 ? { ok: false, problems } : { ok: true, next };
+}
+
+/** The shortest and longest reason, each in its range, the shortest no longer than the longest. */
+function checkReasonLengths(
+  change: ProgramSettingsChange,
+  next: ProgramSettings,
+  problems: string[],
+): void {
+  const { minReasonLength: min, maxReasonLength: max } = change;
+  let valid = true;
+  if (min !== undefined) {
+    if (isWhole(min, 0, 500)) next.minReasonLength = min;
+    else {
+      valid = false;
+      problems.push(`The shortest reason is from 0 to 500 characters; “${String(min)}” is not.`);
+    }
+  }
+  if (max !== undefined) {
+    if (isWhole(max, 1, LONGEST_REASON)) next.maxReasonLength = max;
+    else {
+      valid = false;
+      problems.push(
+        `The longest reason is from 1 to ${LONGEST_REASON} characters; “${String(max)}” is not.`,
+      );
+    }
+  }
+  if (valid && (min !== undefined || max !== undefined)) {
+    if (next.minReasonLength > next.maxReasonLength) {
+      problems.push(
+        `The shortest reason (${next.minReasonLength} characters) is longer than the longest reason (${next.maxReasonLength}).`,
+      );
+    }
+  }
 }
 
 /** Each setting that differs between two versions, before and after. */

@@ -437,6 +437,7 @@ export class SlackHandlers {
       view: giveKudosModal({
         values: settings.values,
         defaultAmount: settings.defaultAmount,
+        maxReasonLength: settings.maxReasonLength,
         reason,
         context,
       }),

@@ -268,7 +268,11 @@ export class TeamsHandlers {
       type: ActivityTypes.Message,
       summary: 'Give kudos',
       attachments: [
-        giveKudosCard({ values: settings.values, defaultAmount: settings.defaultAmount }),
+        giveKudosCard({
+          values: settings.values,
+          defaultAmount: settings.defaultAmount,
+          maxReasonLength: settings.maxReasonLength,
+        }),
       ],
     });
   }

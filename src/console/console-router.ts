@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { requireCsrf, requireSession } from './console-auth.ts';
 import type { ConsoleDeps } from './console-deps.ts';
+import { readableForm } from './console-form.ts';
 import { html } from './console-html.ts';
 import { sendPage } from './console-layout.ts';
 import { CONSOLE_PAGES } from './console-pages.ts';
@@ -47,7 +48,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.locals.noticeCookie = { signer: deps.signer, secure: deps.secureCookies };
     next();
   });
-  pages.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  pages.use(readableForm({ limit: '64kb' }));
   pages.use(requireSession(deps));
   pages.use(requireCsrf(deps));
   pages.use((_req, res, next) => {

@@ -118,6 +118,7 @@ export function fieldOf(code: string | undefined, hasValueField: boolean): strin
       return hasValueField ? 'value' : 'reason';
     case 'reason_too_short':
     case 'reason_too_long':
+    case 'nul_character':
     case 'usage':
       return 'reason';
     default:

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { AdminFixture } from '../../support/admin-fixture.ts';
+import type { ConsoleClient, ConsolePage } from '../../support/console-client.ts';
+import { consoleOrganizations } from '../../support/console-organizations.ts';
+import { organizationSnapshot } from '../../support/organization-snapshot.ts';
+
+const NUL = '\u0000';
+
+/** The sentence of a page the console refused to read. */
+const sentenceOf = (page: ConsolePage) => /<p>([^<]*)<\/p>/.exec(page.html)?.[1];
+
+/**
+ * What no browser sends (a NUL, which Postgres cannot store) is answered 400 with a
+ * sentence, and nothing changes. The NUL reached Postgres as a 500.
+ */
+describe('console forms that cannot be read', () => {
+  const { open } = consoleOrganizations(
+    { Ada: { roles: ['member', 'admin', 'hr'] }, Li: {} },
+    { signInAs: 'Ada' },
+  );
+  /** The adjust form of Li's page, freshly drawn, with its key. */
+  const adjustForm = async (f: AdminFixture, client: ConsoleClient) => {
+    const li = f.members.Li?.id as number;
+    const page = await client.get(`/console/people/${li}`);
+    const key = /name="key" value="([^"]+)"/.exec(page.html)?.[1] ?? '';
+    return { path: `/console/people/${li}/adjust`, key };
+  };
+  const reward = async (f: AdminFixture) => {
+    const created = await f.services.desk.catalog.create(f.organizationId, {
+      name: 'Coffee voucher',
+      pointsCost: 200,
+      priceMinor: 500,
+    });
+    if (!created.ok) throw new Error(created.message);
+    return created.value.id;
+  };
+  const whole = (f: AdminFixture) => organizationSnapshot(f.db, f.organizationId);
+
+  it('refuses a NUL in any field or filter with 400, naming the field, and changes nothing', async () => {
+    const { f, client } = await open();
+    const id = await reward(f);
+    const adjust = await adjustForm(f, client);
+    await client.get('/console/settings');
+    const before = await whole(f);
+    const posts: Array<[string, Record<string, string>, string]> = [
+      ['/console/catalog', { name: `Desk${NUL}plant`, pointsCost: '3', price: '1' }, 'name'],
+      [`/console/catalog/${id}`, { description: `a${NUL}` }, 'description'],
+      [adjust.path, { amount: '+5', reason: `for${NUL}the offsite`, key: adjust.key }, 'reason'],
+      ['/console/settings', { values: `teamwork, own${NUL}ership` }, 'values'],
+      ['/console/settings', { timezone: `Europe/Lisbon${NUL}` }, 'timezone'],
+      ['/console/permissions/give', { kind: 'only', [`add${NUL}people`]: 'Li' }, 'add\\0people'],
+    ];
+    for (const [path, fields, field] of posts) {
+      const page = await client.post(path, fields);
+      expect([path, page.status, sentenceOf(page)]).toEqual([
+        path,
+        400,
+        `The form holds a NUL character (\\0) in “${field}”, which Plaudit cannot store; nothing changed.`,
+      ]);
+    }
+    for (const path of [
+      '/console/people?q=%00',
+      '/console/audit?action=a%00',
+      '/console/catalog?x=%00',
+    ]) {
+      const page = await client.get(path);
+      expect([path, page.status, sentenceOf(page)]).toEqual([
+        path,
+        400,
+        expect.stringMatching(/^The address holds a NUL character \(\\0\) in “\w+”/),
+      ]);
+    }
+    expect(await whole(f)).toEqual(before);
+    expect(await f.balances('Li')).toEqual({ earned: 0, allowance: 0 });
+  });
+});

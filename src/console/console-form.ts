@@ -24,14 +24,37 @@ function nulField(where: 'form' | 'address', fields: unknown): string | undefine
 }
 
 /**
- * Parses a console form (up to `limit`) and refuses, with 400 and a sentence, a form or a
- * query string that holds a NUL, before any page reads it.
+ * A form field sent more than once that takes one value, in a sentence: a browser never
+ * sends one, and reading either value would be a guess. (Pages read a repeated filter in
+ * a query string themselves, and say what is wrong with it beside their filters.)
  */
-export function readableForm(options: { limit: string }): RequestHandler[] {
+function repeatedField(fields: unknown, lists: ReadonlySet<string>): string | undefined {
+  for (const [name, value] of Object.entries((fields ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(value) && !lists.has(name)) {
+      return `The form sent ${quotedName(name)} ${value.length} times, and it takes one value; nothing changed.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses a console form (up to `limit`) and refuses, with 400 and a sentence, a form or a
+ * query string that holds a NUL, or a form that repeats a field that takes one value,
+ * before any page reads it. `lists` names the fields some form sends several of on
+ * purpose: ticked boxes, and a switch's hidden "no" before its "yes".
+ */
+export function readableForm(options: {
+  limit: string;
+  lists?: ReadonlySet<string>;
+}): RequestHandler[] {
+  const lists = options.lists ?? new Set<string>();
   return [
     express.urlencoded({ extended: false, limit: options.limit }),
     (req, res, next) => {
-      const problem = nulField('address', req.query) ?? nulField('form', req.body);
+      const problem =
+        nulField('address', req.query) ??
+        nulField('form', req.body) ??
+        repeatedField(req.body, lists);
       if (!problem) {
         next();
         return;

@@ -10,8 +10,9 @@ const NUL = '\u0000';
 const sentenceOf = (page: ConsolePage) => /<p>([^<]*)<\/p>/.exec(page.html)?.[1];
 
 /**
- * What no browser sends (a NUL, which Postgres cannot store) is answered 400 with a
- * sentence, and nothing changes. The NUL reached Postgres as a 500.
+ * What no browser sends (a NUL, which Postgres cannot store; a field twice that takes one
+ * value) is answered 400 with a sentence, and nothing changes. The NUL reached Postgres
+ * as a 500; a repeated field was read as missing, or as its last value.
  */
 describe('console forms that cannot be read', () => {
   const { open } = consoleOrganizations(
@@ -72,5 +73,39 @@ describe('console forms that cannot be read', () => {
     }
     expect(await whole(f)).toEqual(before);
     expect(await f.balances('Li')).toEqual({ earned: 0, allowance: 0 });
+  });
+
+  it('refuses a field sent twice that takes one value, and changes nothing', async () => {
+    const { f, client } = await open();
+    const id = await reward(f);
+    const adjust = await adjustForm(f, client);
+    const before = await whole(f);
+    const posts: Array<[string, Record<string, string | string[]>, string]> = [
+      ['/console/catalog', { name: ['Desk plant', 'Mug'], pointsCost: '3', price: '1' }, 'name'],
+      [`/console/catalog/${id}`, { name: ['Tea', 'Coffee'] }, 'name'],
+      [`/console/catalog/${id}/stock`, { stock: ['5', '50'] }, 'stock'],
+      [adjust.path, { amount: ['+5', '+500'], reason: 'offsite', key: adjust.key }, 'amount'],
+      [adjust.path, { amount: '+5', reason: 'offsite', key: [adjust.key, adjust.key] }, 'key'],
+    ];
+    for (const [path, fields, field] of posts) {
+      const page = await client.post(path, fields);
+      expect([path, page.status, sentenceOf(page)]).toEqual([
+        path,
+        400,
+        `The form sent “${field}” 2 times, and it takes one value; nothing changed.`,
+      ]);
+    }
+    expect(await whole(f)).toEqual(before);
+    expect(await f.balances('Li')).toEqual({ earned: 0, allowance: 0 });
+    // The fields that take several values still do: ticked people, a switch's "no" and "yes".
+    const li = String(f.members.Li?.id);
+    const ada = String(f.members.Ada?.id);
+    await client.get('/console/permissions');
+    const rule = await client.post('/console/permissions/give', {
+      kind: 'only',
+      members: [li, ada],
+      roles: ['admin', 'hr'],
+    });
+    expect(rule.status).toBe(303);
   });
 });

@@ -1,5 +1,5 @@
-import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import express, { type ErrorRequestHandler, type Router } from 'express';
+import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from '../config.ts';
@@ -7,6 +7,7 @@ import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
@@ -74,7 +75,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const appId = config.TEAMS_APP_ID ?? '';
   // The configuration allows no app id in local mode only.
   const localMode = appId === '';
-  const adapter = new TeamsAdapter(
+  const adapter = new PlauditTeamsAdapter(
     appId
       ? {
           MicrosoftAppId: appId,
@@ -141,14 +142,10 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   });
   groupMirror.register(app);
 
-  const routes = express.Router();
-  routes.post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
-    await adapter.process(req, res, (context) => app.run(context).then(() => undefined));
-  });
-  // A body that is not JSON is answered like Bot Framework answers it: 400, nothing done.
-  routes.use('/api/messages', ((error, _req, res, next) => {
-    if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
-    res.status(400).json({ error: 'bad_request', message: 'The body is not a JSON activity.' });
-  }) as ErrorRequestHandler);
+  const routes = messagingEndpoint(
+    adapter,
+    (context) => app.run(context).then(() => undefined),
+    teamsLogger,
+  );
   return { routes, groupMirror, settled: () => groupMirror.settled() };
 }

@@ -11,8 +11,9 @@ const sentenceOf = (page: ConsolePage) => /<p>([^<]*)<\/p>/.exec(page.html)?.[1]
 
 /**
  * What no browser sends (a NUL, which Postgres cannot store; a field twice that takes one
- * value) is answered 400 with a sentence, and nothing changes. The NUL reached Postgres
- * as a 500; a repeated field was read as missing, or as its last value.
+ * value; a body over the limit) is answered 400 or 413 with a sentence, and nothing
+ * changes. The NUL reached Postgres as a 500; a repeated field was read as missing, or
+ * as its last value.
  */
 describe('console forms that cannot be read', () => {
   const { open } = consoleOrganizations(
@@ -107,5 +108,23 @@ describe('console forms that cannot be read', () => {
       roles: ['admin', 'hr'],
     });
     expect(rule.status).toBe(303);
+  });
+
+  it('answers a form larger than it takes with 413, and changes nothing', async () => {
+    const { f, client } = await open();
+    await client.get('/console/catalog');
+    const before = await whole(f);
+    const page = await client.post('/console/catalog', {
+      name: 'Desk plant',
+      description: 'x'.repeat(70_000),
+      pointsCost: '3',
+      price: '1',
+    });
+    expect(page.status).toBe(413);
+    expect(JSON.parse(page.html)).toEqual({
+      error: 'too_large',
+      message: 'The body is larger than the 65,536 bytes this address takes; nothing was done.',
+    });
+    expect(await whole(f)).toEqual(before);
   });
 });

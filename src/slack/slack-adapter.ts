@@ -8,13 +8,13 @@ import type { CommandRouter } from '../core/command-router.ts';
 import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { receiverFailures } from './receiver-failures.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
-import { unconnectedClicks } from './unconnected-clicks.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
@@ -101,7 +101,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
         signingSecret: config.SLACK_SIGNING_SECRET as string,
         endpoints: '/slack/events',
         processBeforeResponse: false,
-        processEventErrorHandler: unconnectedClicks(logger),
+        processEventErrorHandler: receiverFailures(logger),
         logger: boltLogger(logger),
       });
   const app = new App({

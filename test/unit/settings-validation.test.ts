@@ -199,6 +199,17 @@ describe('applySettingsChange', () => {
     expect(problems.join(' ')).toMatch(/Nowhere.*eur.*“0”/);
   });
 
+  it('says a long wrong value back cut short, not whole', () => {
+    const typed = `Europe/${'x'.repeat(100_000)}`;
+    const [problem] = problemsOf({ timezone: typed, values: ['ok', `v${'y'.repeat(100)}`] });
+    expect(problem).toBe(
+      `“Europe/${'x'.repeat(32)}…” is not a time zone I know; use a name like Europe/Lisbon or America/New_York.`,
+    );
+    expect(problemsOf({ values: [`v${'y'.repeat(100)}`] })).toEqual([
+      `A company value is at most 60 characters; “v${'y'.repeat(38)}…” is longer.`,
+    ]);
+  });
+
   it('refuses a longest reason shorter than the shortest one already set', () => {
     const result = applySettingsChange(
       { ...CURRENT, minReasonLength: 20 },

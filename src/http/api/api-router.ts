@@ -75,7 +75,7 @@ export function apiRouter(dependencies: ApiDependencies): Router {
       return;
     }
     if (type === 'entity.too.large') {
-      sendRefusal(res, { code: 'bad_request', message: 'The body is larger than 64 kB.' });
+      sendRefusal(res, { code: 'too_large', message: 'The body is larger than 64 kB.' });
       return;
     }
     next(error);

@@ -32,9 +32,10 @@ function withNul(example: Example): Array<{ where: string; example: Example }> {
  * Postgres cannot store a NUL: every text the API takes (query values, body strings, a
  * body key) that holds one is refused with 400 and a sentence, by the token's own role
  * and by the other one alike (a refusal is audited with what was asked), and nothing
- * of the organization changes. It reached Postgres as a 500.
+ * of the organization changes. It reached Postgres as a 500. A body over the limit is a
+ * 413, as the standard status says.
  */
-describe('the HTTP API, sent a NUL', () => {
+describe('the HTTP API, sent what it cannot read', () => {
   let running: ApiPlaudit;
   let plaudit: RunningPlaudit;
   let org: ApiOrganization;
@@ -117,6 +118,24 @@ describe('the HTTP API, sent a NUL', () => {
     expect(JSON.parse(members.text).message).toBe(
       'The body holds a NUL character (\\u0000) at notes.1, which Plaudit cannot store; nothing was done.',
     );
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers a body over 64 kB with 413, as its document says, and changes nothing', async () => {
+    const groups = operationsOf(document).find((op) => op.operationId === 'createGroup');
+    if (!groups) throw new Error('no createGroup');
+    expect(Object.keys(groups.responses)).toContain('413');
+    const before = await snapshot();
+    const sent = await sendExample(
+      base,
+      groups,
+      { body: { name: 'x'.repeat(70_000) } },
+      org.tokens.admin.secret,
+    );
+    expect([sent.status, JSON.parse(sent.text)]).toEqual([
+      413,
+      { error: 'too_large', message: 'The body is larger than 64 kB.' },
+    ]);
     expect(await snapshot()).toEqual(before);
   });
 });

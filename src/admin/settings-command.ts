@@ -3,7 +3,7 @@ import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
 import { normalizeCommandText } from '../recognition/grammar/give-grammar.ts';
-import { listNames, points } from '../recognition/wording.ts';
+import { listNames, points, quoted } from '../recognition/wording.ts';
 import { formatMoney, formatRate, parseMoney, parseRate } from '../rewards/money.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
@@ -34,6 +34,7 @@ export const CHAT_SETTING_KEYS = [
   'values',
   'value-required',
   'min-reason',
+  'max-reason',
   'channel',
   'guests',
   'leaver-days',
@@ -66,7 +67,7 @@ export function readSettingPairs(text: string): Array<[string, string]> | string
   const rest = text.slice(position).trim();
   if (rest.length > 0) {
     const word = rest.split(/\s/, 1)[0] ?? rest;
-    return `I could not read “${word}”; write key=value, with values that have spaces in double quotes.`;
+    return `I could not read ${quoted(word)}; write key=value, with values that have spaces in double quotes.`;
   }
   return pairs;
 }
@@ -159,6 +160,9 @@ export async function settingsChangeOf(
       case 'min-reason':
         change.minReasonLength = whole(value);
         break;
+      case 'max-reason':
+        change.maxReasonLength = whole(value);
+        break;
       case 'channel':
         change.announcementChannel = isNone(value) ? null : channelId(value);
         break;
@@ -185,7 +189,7 @@ export async function settingsChangeOf(
         const match = /^([a-z]+):(.*)$/i.exec(value.trim());
         if (!match) {
           problems.push(
-            `Write a role's allowance as role-allowance=hr:200, or hr:none to remove it; “${value}” is not that.`,
+            `Write a role's allowance as role-allowance=hr:200, or hr:none to remove it; ${quoted(value)} is not that.`,
           );
           break;
         }
@@ -203,7 +207,7 @@ export async function settingsChangeOf(
         const [subject] = Array.isArray(subjects) ? subjects : [];
         if (!Array.isArray(subjects) || subjects.length !== 1 || subject?.kind !== 'mention') {
           problems.push(
-            `Write a member's allowance as member-allowance=@ana:50, or @ana:none to remove it; “${value}” is not that.`,
+            `Write a member's allowance as member-allowance=@ana:50, or @ana:none to remove it; ${quoted(value)} is not that.`,
           );
           break;
         }
@@ -223,7 +227,7 @@ export async function settingsChangeOf(
       }
       default:
         problems.push(
-          `“${key}” is not a setting; the settings are ${listNames([...CHAT_SETTING_KEYS])}.`,
+          `${quoted(key)} is not a setting; the settings are ${listNames([...CHAT_SETTING_KEYS])}.`,
         );
     }
   }
@@ -279,6 +283,7 @@ const SETTING_ROWS: readonly SettingRow[] = [
   },
   { label: 'Every kudos names a value (value-required)', value: (s) => yes(s.valueRequired) },
   { label: 'Shortest reason (min-reason)', value: (s) => `${s.minReasonLength} characters` },
+  { label: 'Longest reason (max-reason)', value: (s) => `${s.maxReasonLength} characters` },
   { label: 'Guests take part (guests)', value: (s) => yes(s.guestsMayParticipate) },
   {
     label: 'Leavers may redeem for (leaver-days)',

@@ -83,6 +83,12 @@ export const SETTING_FIELDS: readonly SettingField[] = [
   },
   { key: 'min-reason', label: 'Shortest reason, in characters', kind: 'integer' },
   {
+    key: 'max-reason',
+    label: 'Longest reason, in characters',
+    kind: 'integer',
+    hint: 'Up to 2000; celebrations and direct messages quote the reason whole.',
+  },
+  {
     key: 'guests',
     title: 'Guests',
     label: 'Guests may give and receive kudos',
@@ -148,6 +154,7 @@ export function settingsFormValues(settings: ProgramSettings): Record<SettingsFo
     values: settings.values.join(', '),
     'value-required': yesNo(settings.valueRequired),
     'min-reason': String(settings.minReasonLength),
+    'max-reason': String(settings.maxReasonLength),
     guests: yesNo(settings.guestsMayParticipate),
     'leaver-days': String(settings.leaverRedeemDays),
     channel: settings.announcementChannel ?? '',
@@ -251,6 +258,7 @@ const NAMED_BY: Readonly<Record<SettingsFormKey, RegExp>> = {
   values: /\bcompany values? (?:is|are) (?:a|one|at)\b|\bcompany values;|\bvalues=/i,
   'value-required': /\brequired\b/i,
   'min-reason': /\bshortest reason\b|\bmin-reason\b/i,
+  'max-reason': /\blongest reason\b|\bmax-reason\b/i,
   guests: /\bguests\b/i,
   'leaver-days': /\bleavers?\b|\bleaver-days\b/i,
   channel: /\bannouncement channel\b|\bchannel=/i,

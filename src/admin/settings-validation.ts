@@ -1,5 +1,6 @@
 import type { MemberRole } from '../db/tables.ts';
 import { CADENCES } from '../recognition/allowance-period.ts';
+import { quoted } from '../recognition/wording.ts';
 import { ROLES } from './roles.ts';
 
 /** The program as admins shape it: recognition, allowance and reward settings in one. */
@@ -22,6 +23,7 @@ export interface ProgramSettings {
   values: string[];
   valueRequired: boolean;
   minReasonLength: number;
+  maxReasonLength: number;
   announcementChannel: string | null;
   guestsMayParticipate: boolean;
   leaverRedeemDays: number;
@@ -58,6 +60,7 @@ export const SETTING_KEYS = [
   'values',
   'valueRequired',
   'minReasonLength',
+  'maxReasonLength',
   'announcementChannel',
   'guestsMayParticipate',
   'leaverRedeemDays',
@@ -114,6 +117,12 @@ export function normalValue(text: string): string {
 const MOST_VALUES = 50;
 
 /**
+ * The longest reason a setting may allow: what Slack's give modal takes, and room to
+ * spare in a celebration, which quotes the reason in one Slack section (3,000 characters).
+ */
+export const LONGEST_REASON = 2000;
+
+/**
  * Checks a change against the settings it would change and returns the settings after
  * it, or every problem, one sentence each. Pure: whether the members an override names
  * exist is checked where the database is.
@@ -133,7 +142,7 @@ export function applySettingsChange(
   const given = change as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (given[key] !== undefined && !(SETTING_KEYS as readonly string[]).includes(key)) {
-      problems.push(`“${key}” is not a setting.`);
+      problems.push(`${quoted(key)} is not a setting.`);
     }
   }
 
@@ -143,14 +152,14 @@ export function applySettingsChange(
     if (zone) next.timezone = zone;
     else
       problems.push(
-        `“${String(change.timezone)}” is not a time zone I know; use a name like Europe/Lisbon or America/New_York.`,
+        `${quoted(change.timezone)} is not a time zone I know; use a name like Europe/Lisbon or America/New_York.`,
       );
   }
   if (change.currency !== undefined) {
     const code = typeof change.currency === 'string' ? change.currency.trim() : '';
     if (!/^[A-Z]{3}$/.test(code)) {
       problems.push(
-        `A currency is three capital letters, like EUR or USD; “${String(change.currency)}” is not.`,
+        `A currency is three capital letters, like EUR or USD; ${quoted(change.currency)} is not.`,
       );
     } else if (!isKnownCurrency(code)) {
       problems.push(`${code} is not a currency I know; use an ISO 4217 code like EUR or USD.`);
@@ -161,7 +170,7 @@ export function applySettingsChange(
     const allowance = change.allowance as Record<string, unknown>;
     for (const key of Object.keys(allowance)) {
       if (allowance[key] !== undefined && !(ALLOWANCE_KEYS as readonly string[]).includes(key)) {
-        problems.push(`“allowance.${key}” is not a setting.`);
+        problems.push(`${quoted(`allowance.${key}`)} is not a setting.`);
       }
     }
     const { amount, cadence, rolloverCap, prorateNewMembers } = change.allowance;
@@ -169,21 +178,21 @@ export function applySettingsChange(
       if (isWhole(amount, 0, MOST_POINTS)) next.allowance.amount = amount;
       else
         problems.push(
-          `The allowance is a whole number of points from 0 to ${MOST_POINTS}; “${String(amount)}” is not.`,
+          `The allowance is a whole number of points from 0 to ${MOST_POINTS}; ${quoted(amount)} is not.`,
         );
     }
     if (cadence !== undefined) {
       if ((CADENCES as readonly unknown[]).includes(cadence)) next.allowance.cadence = cadence;
       else
         problems.push(
-          `The allowance resets weekly, monthly or quarterly; “${String(cadence)}” is none of those.`,
+          `The allowance resets weekly, monthly or quarterly; ${quoted(cadence)} is none of those.`,
         );
     }
     if (rolloverCap !== undefined) {
       if (isWhole(rolloverCap, 0, MOST_POINTS)) next.allowance.rolloverCap = rolloverCap;
       else
         problems.push(
-          `The rollover cap is a whole number of points from 0 to ${MOST_POINTS}; “${String(rolloverCap)}” is not.`,
+          `The rollover cap is a whole number of points from 0 to ${MOST_POINTS}; ${quoted(rolloverCap)} is not.`,
         );
     }
     if (prorateNewMembers !== undefined) {
@@ -196,14 +205,14 @@ export function applySettingsChange(
   if (change.roleAllowances !== undefined) {
     for (const [role, amount] of Object.entries(change.roleAllowances)) {
       if (!(ROLES as readonly string[]).includes(role)) {
-        problems.push(`“${role}” is not a role; roles are member, admin and hr.`);
+        problems.push(`${quoted(role)} is not a role; roles are member, admin and hr.`);
       } else if (amount === null) {
         delete next.roleAllowances[role as MemberRole];
       } else if (isWhole(amount, 0, MOST_POINTS)) {
         next.roleAllowances[role as MemberRole] = amount;
       } else if (amount !== undefined) {
         problems.push(
-          `The ${role} allowance is a whole number of points from 0 to ${MOST_POINTS}, or none; “${String(amount)}” is not.`,
+          `The ${role} allowance is a whole number of points from 0 to ${MOST_POINTS}, or none; ${quoted(amount)} is not.`,
         );
       }
     }
@@ -216,14 +225,14 @@ export function applySettingsChange(
     for (const entry of change.memberAllowances) {
       const { memberId, amount } = entry ?? {};
       if (!isWhole(memberId, 1, Number.MAX_SAFE_INTEGER)) {
-        problems.push(`A member allowance names a member by id; “${String(memberId)}” is not one.`);
+        problems.push(`A member allowance names a member by id; ${quoted(memberId)} is not one.`);
       } else if (amount === null) {
         byMember.delete(memberId);
       } else if (isWhole(amount, 0, MOST_POINTS)) {
         byMember.set(memberId, amount);
       } else {
         problems.push(
-          `A member's allowance is a whole number of points from 0 to ${MOST_POINTS}, or none; “${String(amount)}” is not.`,
+          `A member's allowance is a whole number of points from 0 to ${MOST_POINTS}, or none; ${quoted(amount)} is not.`,
         );
       }
     }
@@ -245,7 +254,7 @@ export function applySettingsChange(
     else {
       amountsValid = false;
       problems.push(
-        `${label} is a whole number of points from 1 to ${MOST_POINTS}; “${String(value)}” is not.`,
+        `${label} is a whole number of points from 1 to ${MOST_POINTS}; ${quoted(value)} is not.`,
       );
     }
   }
@@ -265,7 +274,7 @@ export function applySettingsChange(
     if (isWhole(change.maxRecipients, 1, 100)) next.maxRecipients = change.maxRecipients;
     else
       problems.push(
-        `The most people one kudos may name is from 1 to 100; “${String(change.maxRecipients)}” is not.`,
+        `The most people one kudos may name is from 1 to 100; ${quoted(change.maxRecipients)} is not.`,
       );
   }
   if (change.dailyPairCap !== undefined) {
@@ -273,7 +282,7 @@ export function applySettingsChange(
       next.dailyPairCap = change.dailyPairCap;
     } else
       problems.push(
-        `The daily cap per pair is a whole number of points from 1 to ${MOST_POINTS}, or none; “${String(change.dailyPairCap)}” is not.`,
+        `The daily cap per pair is a whole number of points from 1 to ${MOST_POINTS}, or none; ${quoted(change.dailyPairCap)} is not.`,
       );
   }
 
@@ -284,17 +293,17 @@ export function applySettingsChange(
       const values: string[] = [];
       for (const raw of change.values) {
         if (typeof raw !== 'string') {
-          problems.push(`A company value is a word; “${String(raw)}” is not.`);
+          problems.push(`A company value is a word; ${quoted(raw)} is not.`);
           continue;
         }
         const value = normalValue(raw);
         if (value === '') continue;
         if (/[\s#]/.test(value)) {
           problems.push(
-            `A company value is one word (hyphens are fine), so people can name it with a hashtag; “${raw.trim()}” is not.`,
+            `A company value is one word (hyphens are fine), so people can name it with a hashtag; ${quoted(raw.trim())} is not.`,
           );
         } else if ([...value].length > 60) {
-          problems.push(`A company value is at most 60 characters; “${value}” is longer.`);
+          problems.push(`A company value is at most 60 characters; ${quoted(value)} is longer.`);
         } else if (!values.includes(value)) values.push(value);
       }
       if (values.length > MOST_VALUES) {
@@ -309,13 +318,7 @@ export function applySettingsChange(
     if (typeof change.valueRequired === 'boolean') next.valueRequired = change.valueRequired;
     else problems.push('Whether a company value is required is yes or no.');
   }
-  if (change.minReasonLength !== undefined) {
-    if (isWhole(change.minReasonLength, 0, 500)) next.minReasonLength = change.minReasonLength;
-    else
-      problems.push(
-        `The shortest reason is from 0 to 500 characters; “${String(change.minReasonLength)}” is not.`,
-      );
-  }
+  checkReasonLengths(change, next, problems);
 
   if (change.announcementChannel !== undefined) {
     const channel =
@@ -325,7 +328,7 @@ export function applySettingsChange(
       next.announcementChannel = channel;
     } else
       problems.push(
-        `The announcement channel is a channel id without spaces (like C0123ABC), or none; “${String(change.announcementChannel)}” is not.`,
+        `The announcement channel is a channel id without spaces (like C0123ABC), or none; ${quoted(change.announcementChannel)} is not.`,
       );
   }
   if (change.guestsMayParticipate !== undefined) {
@@ -337,7 +340,7 @@ export function applySettingsChange(
     if (isWhole(change.leaverRedeemDays, 0, 3650)) next.leaverRedeemDays = change.leaverRedeemDays;
     else
       problems.push(
-        `Leavers may redeem for 0 to 3650 days after they leave; “${String(change.leaverRedeemDays)}” is not.`,
+        `Leavers may redeem for 0 to 3650 days after they leave; ${quoted(change.leaverRedeemDays)} is not.`,
       );
   }
 
@@ -346,7 +349,7 @@ export function applySettingsChange(
       next.pointValueMilli = change.pointValueMilli;
     } else
       problems.push(
-        `What a point is worth is an amount of money of at least 0; “${String(change.pointValueMilli)}” is not.`,
+        `What a point is worth is an amount of money of at least 0; ${quoted(change.pointValueMilli)} is not.`,
       );
   }
   if (change.monthlyBudgetMinor !== undefined) {
@@ -357,18 +360,51 @@ export function applySettingsChange(
       next.monthlyBudgetMinor = change.monthlyBudgetMinor;
     } else
       problems.push(
-        `The monthly budget is an amount of money of at least 0, or none; “${String(change.monthlyBudgetMinor)}” is not.`,
+        `The monthly budget is an amount of money of at least 0, or none; ${quoted(change.monthlyBudgetMinor)} is not.`,
       );
   }
   if (change.holdHours !== undefined) {
     if (isWhole(change.holdHours, 1, 8760)) next.holdHours = change.holdHours;
     else
       problems.push(
-        `A redemption may wait for HR from 1 hour to 365 days; “${String(change.holdHours)}” hours is not that.`,
+        `A redemption may wait for HR from 1 hour to 365 days; ${quoted(change.holdHours)} hours is not that.`,
       );
   }
 
   return problems.length > 0 ? { ok: false, problems } : { ok: true, next };
+}
+
+/** The shortest and longest reason, each in its range, the shortest no longer than the longest. */
+function checkReasonLengths(
+  change: ProgramSettingsChange,
+  next: ProgramSettings,
+  problems: string[],
+): void {
+  const { minReasonLength: min, maxReasonLength: max } = change;
+  let valid = true;
+  if (min !== undefined) {
+    if (isWhole(min, 0, 500)) next.minReasonLength = min;
+    else {
+      valid = false;
+      problems.push(`The shortest reason is from 0 to 500 characters; ${quoted(min)} is not.`);
+    }
+  }
+  if (max !== undefined) {
+    if (isWhole(max, 1, LONGEST_REASON)) next.maxReasonLength = max;
+    else {
+      valid = false;
+      problems.push(
+        `The longest reason is from 1 to ${LONGEST_REASON} characters; ${quoted(max)} is not.`,
+      );
+    }
+  }
+  if (valid && (min !== undefined || max !== undefined)) {
+    if (next.minReasonLength > next.maxReasonLength) {
+      problems.push(
+        `The shortest reason (${next.minReasonLength} characters) is longer than the longest reason (${next.maxReasonLength}).`,
+      );
+    }
+  }
 }
 
 /** Each setting that differs between two versions, before and after. */

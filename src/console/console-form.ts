@@ -1,11 +1,71 @@
-import type { Request } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
+import { nulPath } from '../core/nul-text.ts';
 import { html, type SafeHtml } from './console-html.ts';
+import { renderPage } from './console-layout.ts';
 
 /*
  * Reading what a console page was sent (form fields, query values, ids) and drawing the
  * `<option>`s of its selects. Forms are `application/x-www-form-urlencoded`, so every
  * value is a string, or a list of them when a field is repeated.
  */
+
+/** A field's name as a refusal quotes it: a name nobody chose may be long. */
+const quotedName = (name: string) => `“${name.length > 60 ? `${name.slice(0, 59)}…` : name}”`;
+
+/** The field of a form or a query string that holds a NUL (Postgres cannot store one). */
+function nulField(where: 'form' | 'address', fields: unknown): string | undefined {
+  for (const [name, value] of Object.entries((fields ?? {}) as Record<string, unknown>)) {
+    if (nulPath(name) !== undefined || nulPath(value) !== undefined) {
+      const shown = quotedName(name.replaceAll('\u0000', '\\0'));
+      return `The ${where} holds a NUL character (\\0) in ${shown}, which Plaudit cannot store; nothing changed.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A form field sent more than once that takes one value, in a sentence: a browser never
+ * sends one, and reading either value would be a guess. (Pages read a repeated filter in
+ * a query string themselves, and say what is wrong with it beside their filters.)
+ */
+function repeatedField(fields: unknown, lists: ReadonlySet<string>): string | undefined {
+  for (const [name, value] of Object.entries((fields ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(value) && !lists.has(name)) {
+      return `The form sent ${quotedName(name)} ${value.length} times, and it takes one value; nothing changed.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses a console form (up to `limit`) and refuses, with 400 and a sentence, a form or a
+ * query string that holds a NUL, or a form that repeats a field that takes one value,
+ * before any page reads it. `lists` names the fields some form sends several of on
+ * purpose: ticked boxes, and a switch's hidden "no" before its "yes".
+ */
+export function readableForm(options: {
+  limit: string;
+  lists?: ReadonlySet<string>;
+}): RequestHandler[] {
+  const lists = options.lists ?? new Set<string>();
+  return [
+    express.urlencoded({ extended: false, limit: options.limit }),
+    (req, res, next) => {
+      const problem =
+        nulField('address', req.query) ??
+        nulField('form', req.body) ??
+        repeatedField(req.body, lists);
+      if (!problem) {
+        next();
+        return;
+      }
+      res
+        .status(400)
+        .type('html')
+        .send(renderPage({ title: 'Not sent', body: html`<p>${problem}</p>` }));
+    },
+  ];
+}
 
 const ID = /^\d{1,15}$/;
 

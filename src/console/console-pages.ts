@@ -6,9 +6,9 @@ import { registerCatalogPage } from './pages/catalog-page.ts';
 import { registerInsightsPage } from './pages/insights-page.ts';
 import { registerOverviewPage } from './pages/overview-page.ts';
 import { registerPeoplePage } from './pages/people-page.ts';
-import { registerPermissionsPage } from './pages/permissions-page.ts';
+import { PERMISSION_LISTS, registerPermissionsPage } from './pages/permissions-page.ts';
 import { registerRedemptionsPage } from './pages/redemptions-page.ts';
-import { registerSettingsPage } from './pages/settings-page.ts';
+import { registerSettingsPage, SETTING_SWITCHES } from './pages/settings-page.ts';
 
 /** Every console page, each adding its own routes under `/console`. */
 export const CONSOLE_PAGES: readonly ((routes: Router, deps: ConsoleDeps) => void)[] = [
@@ -22,3 +22,12 @@ export const CONSOLE_PAGES: readonly ((routes: Router, deps: ConsoleDeps) => voi
   registerInsightsPage,
   registerAuditPage,
 ];
+
+/**
+ * The form fields a page takes several values of (its ticked boxes, a switch's "no" and
+ * "yes"); any other field sent more than once is refused before a page reads it.
+ */
+export const CONSOLE_LIST_FIELDS: ReadonlySet<string> = new Set([
+  ...PERMISSION_LISTS,
+  ...SETTING_SWITCHES,
+]);

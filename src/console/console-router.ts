@@ -1,9 +1,10 @@
 import express, { type Router } from 'express';
 import { requireCsrf, requireSession } from './console-auth.ts';
 import type { ConsoleDeps } from './console-deps.ts';
+import { readableForm } from './console-form.ts';
 import { html } from './console-html.ts';
 import { sendPage } from './console-layout.ts';
-import { CONSOLE_PAGES } from './console-pages.ts';
+import { CONSOLE_LIST_FIELDS, CONSOLE_PAGES } from './console-pages.ts';
 import { signInRoutes } from './console-sign-in.ts';
 import { CONSOLE_STYLE } from './console-style.ts';
 
@@ -47,7 +48,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.locals.noticeCookie = { signer: deps.signer, secure: deps.secureCookies };
     next();
   });
-  pages.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  pages.use(readableForm({ limit: '64kb', lists: CONSOLE_LIST_FIELDS }));
   pages.use(requireSession(deps));
   pages.use(requireCsrf(deps));
   pages.use((_req, res, next) => {

@@ -14,6 +14,7 @@ import {
   signInLocally,
 } from './console-auth.ts';
 import type { ConsoleDeps } from './console-deps.ts';
+import { readableForm } from './console-form.ts';
 import { html } from './console-html.ts';
 import { renderPage } from './console-layout.ts';
 import { endSession, openSession } from './console-sessions.ts';
@@ -34,12 +35,12 @@ export function signInRoutes(deps: ConsoleDeps): Router {
   const askWith = chatCommand(deps.chat, 'admin console');
   const ask = `Ask for a new one: send ${askWith}.`;
   const routes = express.Router();
-  const form = express.urlencoded({ extended: false, limit: '8kb' });
   // A sign-in page's address holds its link's secret: nothing may keep a copy.
   routes.use(['/console/sign-in', '/console/sign-out'], (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  routes.use(['/console/sign-in', '/console/sign-out'], readableForm({ limit: '8kb' }));
 
   routes.get('/console/sign-in', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
@@ -68,7 +69,7 @@ export function signInRoutes(deps: ConsoleDeps): Router {
       .send(renderPage({ title: 'Sign in', body }));
   });
 
-  routes.post('/console/sign-in', form, async (req, res) => {
+  routes.post('/console/sign-in', async (req, res) => {
     if (!sameOrigin(req, deps.origin)) {
       sendRefusal(res, 403, 'Refused', 'This sign-in was sent from another site; nothing changed.');
       return;
@@ -99,23 +100,17 @@ export function signInRoutes(deps: ConsoleDeps): Router {
     res.redirect(303, '/console');
   });
 
-  routes.post(
-    '/console/sign-out',
-    form,
-    requireSession(deps),
-    requireCsrf(deps),
-    async (_req, res) => {
-      const viewer = viewerOf(res);
-      await endSession(deps.services.db, viewer.sessionId);
-      await writeAudit(deps.services.db, viewer.actor, {
-        action: 'console.sign_out',
-        outcome: 'done',
-      });
-      clearSessionCookie(res, deps);
-      res
-        .type('html')
-        .send(renderPage({ title: 'Signed out', body: html`<p>You are signed out.</p>` }));
-    },
-  );
+  routes.post('/console/sign-out', requireSession(deps), requireCsrf(deps), async (_req, res) => {
+    const viewer = viewerOf(res);
+    await endSession(deps.services.db, viewer.sessionId);
+    await writeAudit(deps.services.db, viewer.actor, {
+      action: 'console.sign_out',
+      outcome: 'done',
+    });
+    clearSessionCookie(res, deps);
+    res
+      .type('html')
+      .send(renderPage({ title: 'Signed out', body: html`<p>You are signed out.</p>` }));
+  });
   return routes;
 }

@@ -1,5 +1,6 @@
 import type { Command } from './command.ts';
-import { type Reply, textReply } from './reply.ts';
+import { NUL_IN_MESSAGE, nulPath } from './nul-text.ts';
+import { type Reply, refusalReply, textReply } from './reply.ts';
 
 export type CommandHandler = (command: Command, args: string) => Promise<Reply>;
 
@@ -63,6 +64,13 @@ export class CommandRouter {
   }
 
   async route(asked: Command): Promise<Reply> {
+    // What every platform sends in (typed text, a form's fields as text, mentions, keys)
+    // passes here before anything is read or written: one place refuses a NUL for all.
+    const { text: sent, mentions, channel, idempotencyKey } = asked;
+    if (nulPath({ sent, mentions, channel, idempotencyKey }) !== undefined) {
+      const refused = refusalReply('nul_character', NUL_IN_MESSAGE);
+      return this.#observed(asked, 'unreadable', Promise.resolve(refused));
+    }
     let command = asked;
     for (const check of this.#actorChecks) {
       const actor = await check(command.actor);

@@ -184,6 +184,8 @@ export interface RecognitionSettingsTable {
   max_recipients: Defaulted<number>;
   value_required: Defaulted<boolean>;
   min_reason_length: Defaulted<number>;
+  /** The longest reason a kudos may give, in characters. */
+  max_reason_length: Defaulted<number>;
   daily_pair_cap: Defaulted<number | null>;
   guests_may_participate: Defaulted<boolean>;
   who_may_give: ColumnType<PermissionRuleJson, string | undefined, string>;

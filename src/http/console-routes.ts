@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { systemClock } from '../core/clock.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { nulPath } from '../core/nul-text.ts';
 import type { Database } from '../db/database.ts';
 import { findIdentifiedMember } from '../directory/members.ts';
 import { DEMO_TENANT } from '../local/demo-organization.ts';
@@ -57,6 +58,13 @@ export function consoleRoutes({ db, router, organizationId, logger }: ConsoleDep
       res.status(400).json({
         error: 'bad_request',
         message: 'Send {"member": "ana", "text": "@li 10 for the demo"}.',
+      });
+      return;
+    }
+    if (nulPath(body) !== undefined) {
+      res.status(400).json({
+        error: 'bad_request',
+        message: 'The body holds a NUL character (\\u0000), which Plaudit cannot store.',
       });
       return;
     }

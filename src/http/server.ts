@@ -76,6 +76,15 @@ export function createHttpApp({
     res.status(404).json({ error: 'not_found', message: 'There is nothing at this address.' });
   });
   app.use(((error, req, res, _next) => {
+    const unreadable = unreadableBody(error);
+    if (unreadable) {
+      requestLogger(res, logger).info(
+        { method: req.method, path: req.path, status: unreadable.status },
+        'a request body could not be read',
+      );
+      res.status(unreadable.status).json({ error: unreadable.code, message: unreadable.message });
+      return;
+    }
     requestLogger(res, logger).error(
       { err: error, method: req.method, path: req.path },
       'request failed',
@@ -86,4 +95,35 @@ export function createHttpApp({
     });
   }) as express.ErrorRequestHandler);
   return app;
+}
+
+/**
+ * A body the request's parser refused (express's body-parser: too large, not JSON, an
+ * encoding it does not know), as the 4xx it is with a sentence; undefined for anything
+ * else, which is a fault here. A route that reads such errors itself answers first.
+ */
+function unreadableBody(
+  error: unknown,
+): { status: number; code: string; message: string } | undefined {
+  const { type, status, expose, limit } = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    expose?: unknown;
+    limit?: unknown;
+  };
+  if (typeof type !== 'string' || expose !== true || typeof status !== 'number') return undefined;
+  if (status < 400 || status > 499) return undefined;
+  if (status === 413) {
+    const most = typeof limit === 'number' ? `the ${limit.toLocaleString('en')} bytes` : 'what';
+    return {
+      status,
+      code: 'too_large',
+      message: `The body is larger than ${most} this address takes; nothing was done.`,
+    };
+  }
+  return {
+    status,
+    code: 'bad_request',
+    message: `The body could not be read (${(error as Error).message}); nothing was done.`,
+  };
 }

@@ -18,6 +18,7 @@ export type GiveRefusalCode =
   | 'amount_too_large'
   | 'value_required'
   | 'reason_too_short'
+  | 'reason_too_long'
   | 'daily_pair_cap'
   | 'insufficient_allowance';
 
@@ -160,6 +161,13 @@ export function checkGivePolicy(
     return refuse(
       'reason_too_short',
       `Say what the kudos is for, in at least ${settings.minReasonLength} characters.`,
+    );
+  }
+  if (reasonLength > settings.maxReasonLength) {
+    const most = settings.maxReasonLength.toLocaleString('en');
+    return refuse(
+      'reason_too_long',
+      `A reason is at most ${most} characters; this one is ${reasonLength.toLocaleString('en')}.`,
     );
   }
   return undefined;

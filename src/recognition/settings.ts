@@ -22,6 +22,8 @@ export interface RecognitionSettings {
   readonly maxRecipients: number;
   readonly valueRequired: boolean;
   readonly minReasonLength: number;
+  /** The longest reason, in characters: a celebration and a direct message quote it whole. */
+  readonly maxReasonLength: number;
   /** Most points one giver may give one recipient per local day; null for no cap. */
   readonly dailyPairCap: number | null;
   readonly guestsMayParticipate: boolean;
@@ -115,6 +117,7 @@ export async function loadRecognitionSettings(
       maxRecipients: row.max_recipients,
       valueRequired: row.value_required,
       minReasonLength: row.min_reason_length,
+      maxReasonLength: row.max_reason_length,
       dailyPairCap: row.daily_pair_cap,
       guestsMayParticipate: row.guests_may_participate,
       whoMayGive: toPermissionRule(row.who_may_give),

@@ -4,6 +4,17 @@ export function listNames(names: readonly string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
+/**
+ * What someone typed, in quotes, as a refusal says it back: cut short when it is long, so
+ * a sentence about a wrong value never grows into a copy of it.
+ */
+export function quoted(typed: unknown, most = 40): string {
+  const characters = [...String(typed)];
+  const shown =
+    characters.length > most ? `${characters.slice(0, most - 1).join('')}…` : String(typed);
+  return `“${shown}”`;
+}
+
 export function points(amount: number): string {
   return `${amount} ${amount === 1 ? 'point' : 'points'}`;
 }

@@ -60,6 +60,8 @@ export function toRewardItem(row: Selectable<RewardItemTable>): RewardItem {
   };
 }
 
+const LONGEST_URL = 2048;
+
 /** The refusal for the first field that is not right, if any. */
 export function checkItemFields(fields: Partial<RewardItemFields>): RewardRefusal | undefined {
   const bad = (message: string) => rewardRefusal('invalid_item', message);
@@ -89,6 +91,12 @@ export function checkItemFields(fields: Partial<RewardItemFields>): RewardRefusa
     return bad('The stock is a whole number of at least 0, or unlimited.');
   }
   if (fields.webhookUrl !== undefined && fields.webhookUrl !== null) {
+    // Longer than browsers and proxies carry; only the forms' size bounded it.
+    if (fields.webhookUrl.length > LONGEST_URL) {
+      return bad(
+        `A webhook address is at most ${LONGEST_URL.toLocaleString('en')} characters; this one is ${fields.webhookUrl.length.toLocaleString('en')}.`,
+      );
+    }
     if (!isWebhookUrl(fields.webhookUrl)) {
       return bad('The webhook is an http:// or https:// address.');
     }

@@ -13,6 +13,8 @@ export interface ModalContext {
 export function giveKudosModal(options: {
   values: readonly string[];
   defaultAmount: number;
+  /** The organization's longest reason: Slack stops typing there. */
+  maxReasonLength: number;
   reason?: string;
   context: ModalContext;
 }): types.ModalView {
@@ -65,7 +67,7 @@ export function giveKudosModal(options: {
       type: 'plain_text_input',
       action_id: 'text',
       multiline: true,
-      max_length: 2000,
+      max_length: options.maxReasonLength,
       ...(options.reason ? { initial_value: options.reason } : {}),
     },
   });
@@ -115,6 +117,8 @@ export function fieldOf(code: string | undefined, hasValueField: boolean): strin
     case 'value_required':
       return hasValueField ? 'value' : 'reason';
     case 'reason_too_short':
+    case 'reason_too_long':
+    case 'nul_character':
     case 'usage':
       return 'reason';
     default:

@@ -9,6 +9,7 @@ import type { CommandRouter } from '../core/command-router.ts';
 import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
@@ -16,7 +17,6 @@ import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
-import { unconnectedClicks } from './unconnected-clicks.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
@@ -105,7 +105,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
         signingSecret: config.SLACK_SIGNING_SECRET as string,
         endpoints: '/slack/events',
         processBeforeResponse: false,
-        processEventErrorHandler: unconnectedClicks(logger),
+        processEventErrorHandler: receiverFailures(logger),
         // Each handler's answer is due by when Slack sent the request, not by when it ran.
         customPropertiesExtractor: (req) => ({ [SLACK_ARRIVAL]: slackArrival(req) }),
         logger: boltLogger(logger),

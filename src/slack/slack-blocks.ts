@@ -21,6 +21,25 @@ function escapePlain(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** The most characters Slack takes in a section's text or a context element's. */
+const SECTION_MOST = 3000;
+
+/**
+ * Mrkdwn cut to what a section takes, with an ellipsis: Slack refuses the whole message
+ * otherwise, and escaping can make a reason of 2,000 characters (the longest an
+ * organization may allow) 10,000 (`&` is `&amp;`). Never cut inside an entity, a mention
+ * or a surrogate pair.
+ */
+export function withinSection(text: string): string {
+  if (text.length <= SECTION_MOST) return text;
+  let cut = SECTION_MOST - 1;
+  const head = text.slice(0, cut);
+  const opened = Math.max(head.lastIndexOf('&'), head.lastIndexOf('<'));
+  if (opened >= 0 && !/[;>]/.test(head.slice(opened))) cut = opened;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(cut - 1))) cut -= 1;
+  return `${text.slice(0, cut)}…`;
+}
+
 /** Slack sends the command text HTML-escaped; the core works with the plain text. */
 export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -36,7 +55,10 @@ function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
     case 'heading':
       return { type: 'header', text: { type: 'plain_text', text: block.text.slice(0, 150) } };
     case 'text':
-      return { type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(block.text) } };
+      return {
+        type: 'section',
+        text: { type: 'mrkdwn', text: withinSection(escapeSlackText(block.text)) },
+      };
     case 'fields':
       return {
         type: 'section',
@@ -50,13 +72,13 @@ function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n'),
+          text: withinSection(block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n')),
         },
       };
     case 'context':
       return {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: escapeSlackText(block.text) }],
+        elements: [{ type: 'mrkdwn', text: withinSection(escapeSlackText(block.text)) }],
       };
     case 'actions':
       // Slack allows 25 elements per actions block; each runs its command when clicked.
@@ -89,11 +111,13 @@ export function announcementBlocks(
     return id ? `<@${id}>` : `*${escapePlain(member.name)}*`;
   };
   const headline = `🎉 ${name(event.giver)} gave ${listNames(event.recipients.map(name))} *${points(event.amountEach)}*`;
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: headline } }];
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: withinSection(headline) } },
+  ];
   if (event.message) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `> ${escapeSlackText(event.message)}` },
+      text: { type: 'mrkdwn', text: withinSection(`> ${escapeSlackText(event.message)}`) },
     });
   }
   if (event.values.length > 0) {

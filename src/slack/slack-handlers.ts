@@ -490,6 +490,7 @@ export class SlackHandlers {
       view: giveKudosModal({
         values: settings.values,
         defaultAmount: settings.defaultAmount,
+        maxReasonLength: settings.maxReasonLength,
         reason,
         context,
       }),

@@ -1,5 +1,5 @@
-import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import express, { type ErrorRequestHandler, type Router } from 'express';
+import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
 import { allowedTeamsTenants, type Config } from '../config.ts';
@@ -7,8 +7,8 @@ import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
-import { arrivalOf } from '../http/arrival.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
@@ -78,7 +78,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const appId = config.TEAMS_APP_ID ?? '';
   // The configuration allows no app id in local mode only.
   const localMode = appId === '';
-  const adapter = new TeamsAdapter(
+  const adapter = new PlauditTeamsAdapter(
     appId
       ? {
           MicrosoftAppId: appId,
@@ -146,18 +146,13 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   });
   groupMirror.register(app);
 
-  const routes = express.Router();
-  routes.post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
-    const arrivedAt = arrivalOf(req);
-    await adapter.process(req, res, (context) => {
+  const routes = messagingEndpoint(
+    adapter,
+    (context, arrivedAt) => {
       context.turnState.set(ARRIVED_AT, arrivedAt);
       return app.run(context).then(() => undefined);
-    });
-  });
-  // A body that is not JSON is answered like Bot Framework answers it: 400, nothing done.
-  routes.use('/api/messages', ((error, _req, res, next) => {
-    if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
-    res.status(400).json({ error: 'bad_request', message: 'The body is not a JSON activity.' });
-  }) as ErrorRequestHandler);
+    },
+    teamsLogger,
+  );
   return { routes, groupMirror, settled: () => groupMirror.settled() };
 }

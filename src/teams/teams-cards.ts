@@ -88,6 +88,8 @@ export function celebrationCard(event: KudosGiven): Attachment {
 export function giveKudosCard(options: {
   readonly values: readonly string[];
   readonly defaultAmount: number;
+  /** The organization's longest reason: Teams stops typing there. */
+  readonly maxReasonLength: number;
 }): Attachment {
   return card(
     [
@@ -120,7 +122,13 @@ export function giveKudosCard(options: {
             },
           ]
         : []),
-      { type: 'Input.Text', id: 'reason', label: 'What for?', isMultiline: true, maxLength: 500 },
+      {
+        type: 'Input.Text',
+        id: 'reason',
+        label: 'What for?',
+        isMultiline: true,
+        maxLength: options.maxReasonLength,
+      },
     ],
     [{ type: 'Action.Submit', title: 'Give kudos', data: { verb: GIVE_KUDOS_VERB } }],
   );

@@ -10,6 +10,7 @@ import {
 import { systemClock } from '../core/clock.ts';
 import { BUSY_TEXT, type CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
+import { NUL_IN_MESSAGE, nulPath } from '../core/nul-text.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
@@ -115,6 +116,13 @@ export class TeamsHandlers {
 
   async #admit(context: TurnContext): Promise<boolean> {
     const activity = context.activity;
+    // Not only the text: the sender's name, the tenant and the conversation are stored too.
+    const nul = nulPath(activity);
+    if (nul !== undefined) {
+      this.deps.logger.warn({ field: nul, type: activity.type }, 'a Teams activity holds a NUL');
+      if (activity.type === ActivityTypes.Message) await context.sendActivity(NUL_IN_MESSAGE);
+      return false;
+    }
     // A valid token says the Bot Framework sent the activity, not which channel the person
     // is on. Only Teams vouches for its users' tenant and Azure AD ids; Web Chat and Direct
     // Line clients choose theirs, so they are not served.
@@ -308,7 +316,11 @@ export class TeamsHandlers {
       type: ActivityTypes.Message,
       summary: 'Give kudos',
       attachments: [
-        giveKudosCard({ values: settings.values, defaultAmount: settings.defaultAmount }),
+        giveKudosCard({
+          values: settings.values,
+          defaultAmount: settings.defaultAmount,
+          maxReasonLength: settings.maxReasonLength,
+        }),
       ],
     });
   }

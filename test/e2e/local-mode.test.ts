@@ -111,6 +111,18 @@ describe('local mode on the embedded database', () => {
       status: 404,
       body: { error: 'unknown_member', message: 'There is no demo member called zoe.' },
     });
+    // Postgres cannot store a NUL: it is refused before anything reads it.
+    const nul = {
+      status: 400,
+      body: {
+        error: 'bad_request',
+        message: 'The body holds a NUL character (\\u0000), which Plaudit cannot store.',
+      },
+    };
+    expect(await send({ member: 'ana\u0000', text: 'balance' })).toEqual(nul);
+    expect(await send({ member: 'ana', text: '@li 5 for \u0000' })).toEqual(nul);
+    const signIn = await fetch(`${plaudit.url}/console/sign-in?as=ana%00`, { redirect: 'manual' });
+    expect(signIn.status).toBe(400);
   });
 
   it('takes Bot Framework Emulator activities on /api/messages without a token', async () => {

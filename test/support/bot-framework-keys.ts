@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 
 /** What a Bot Framework channel token says: who it is for and which service sent it. */
 export interface ChannelTokenClaims {
@@ -36,18 +36,55 @@ export class BotFrameworkKey {
   }
 
   channelToken(claims: ChannelTokenClaims): string {
-    const now = Math.floor(Date.now() / 1000);
-    const header = { alg: 'RS256', typ: 'JWT', kid: this.kid };
-    const payload = {
-      iss: claims.issuer ?? 'https://api.botframework.com',
-      aud: claims.appId,
-      serviceurl: claims.serviceUrl,
-      nbf: now - 60,
-      iat: now - 60,
-      exp: now + (claims.expiresIn ?? 3600),
-    };
-    const signed = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+    const signed = unsigned({ alg: 'RS256', typ: 'JWT', kid: this.kid }, claims);
     const signature = sign('RSA-SHA256', Buffer.from(signed), this.#privateKey);
     return `${signed}.${base64url(signature)}`;
+  }
+
+  /** The public key in PEM, as anyone may read it from the published keys. */
+  publicPem(): string {
+    return this.#publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+}
+
+/** The header and claims of a token, encoded and joined, not yet signed. */
+function unsigned(header: Record<string, unknown>, claims: ChannelTokenClaims): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    iss: claims.issuer ?? 'https://api.botframework.com',
+    aud: claims.appId,
+    serviceurl: claims.serviceUrl,
+    nbf: now - 60,
+    iat: now - 60,
+    exp: now + (claims.expiresIn ?? 3600),
+  };
+  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
+}
+
+/** How a forger passes a token off as signed by a published key, whose id it names. */
+export type Forgery = 'other-key' | 'alg-none' | 'hs256-with-public-key';
+
+/**
+ * A channel token with valid claims that names a key the Bot Framework publishes but is
+ * not signed by it: signed by another RSA key, not signed at all (`alg: none`), or signed
+ * with HMAC keyed by the published public key (algorithm confusion).
+ */
+export function forgedChannelToken(
+  published: BotFrameworkKey,
+  claims: ChannelTokenClaims,
+  forgery: Forgery,
+): string {
+  switch (forgery) {
+    case 'other-key': {
+      const other = new BotFrameworkKey().channelToken(claims).split('.')[2];
+      return `${unsigned({ alg: 'RS256', typ: 'JWT', kid: published.kid }, claims)}.${other}`;
+    }
+    case 'alg-none':
+      return `${unsigned({ alg: 'none', typ: 'JWT', kid: published.kid }, claims)}.`;
+    case 'hs256-with-public-key': {
+      const signed = unsigned({ alg: 'HS256', typ: 'JWT', kid: published.kid }, claims);
+      const mac = createHmac('sha256', published.publicPem()).update(signed).digest();
+      return `${signed}.${base64url(mac)}`;
+    }
   }
 }

@@ -25,6 +25,7 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     maxRecipients: 5,
     valueRequired: false,
     minReasonLength: 0,
+    maxReasonLength: 1000,
     dailyPairCap: null,
     guestsMayParticipate: false,
     whoMayGive: { kind: 'everyone' },
@@ -366,6 +367,22 @@ describe('checkGivePolicy', () => {
         'reason_too_short',
         '5',
       );
+    });
+
+    it('has at most maxReasonLength characters, counted as people count them; the refusal names the limit and the length (reason_too_long)', () => {
+      const settings = settingsWith({ maxReasonLength: 1000 });
+      expect(checkGivePolicy(settings, giveWith({ reason: '🎉'.repeat(1000) }))).toBeUndefined();
+      expect(checkGivePolicy(settings, giveWith({ reason: ` ${'a'.repeat(1000)} ` }))).toBe(
+        undefined,
+      );
+      expect(checkGivePolicy(settings, giveWith({ reason: 'a'.repeat(1001) }))).toEqual({
+        ok: false,
+        code: 'reason_too_long',
+        message: 'A reason is at most 1,000 characters; this one is 1,001.',
+      });
+      expect(
+        checkGivePolicy(settings, giveWith({ reason: 'x'.repeat(1024 * 1024) }))?.message,
+      ).toBe('A reason is at most 1,000 characters; this one is 1,048,576.');
     });
   });
 

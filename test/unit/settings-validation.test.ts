@@ -21,6 +21,7 @@ const CURRENT: ProgramSettings = {
   values: ['teamwork'],
   valueRequired: false,
   minReasonLength: 0,
+  maxReasonLength: 1000,
   announcementChannel: null,
   guestsMayParticipate: false,
   leaverRedeemDays: 0,
@@ -122,6 +123,17 @@ describe('applySettingsChange', () => {
     ],
     ['a very long shortest reason', { minReasonLength: 501 }, '“501” is not'],
     [
+      'no room for a reason at all',
+      { maxReasonLength: 0 },
+      'The longest reason is from 1 to 2000 characters; “0” is not.',
+    ],
+    ['a longest reason past what a celebration holds', { maxReasonLength: 2001 }, '“2001” is not'],
+    [
+      'a shortest reason longer than the longest',
+      { minReasonLength: 300, maxReasonLength: 200 },
+      'The shortest reason (300 characters) is longer than the longest reason (200).',
+    ],
+    [
       'a channel with spaces',
       { announcementChannel: 'general chat' },
       'The announcement channel is a channel id without spaces',
@@ -187,12 +199,36 @@ describe('applySettingsChange', () => {
     expect(problems.join(' ')).toMatch(/Nowhere.*eur.*“0”/);
   });
 
+  it('says a long wrong value back cut short, not whole', () => {
+    const typed = `Europe/${'x'.repeat(100_000)}`;
+    const [problem] = problemsOf({ timezone: typed, values: ['ok', `v${'y'.repeat(100)}`] });
+    expect(problem).toBe(
+      `“Europe/${'x'.repeat(32)}…” is not a time zone I know; use a name like Europe/Lisbon or America/New_York.`,
+    );
+    expect(problemsOf({ values: [`v${'y'.repeat(100)}`] })).toEqual([
+      `A company value is at most 60 characters; “v${'y'.repeat(38)}…” is longer.`,
+    ]);
+  });
+
+  it('refuses a longest reason shorter than the shortest one already set', () => {
+    const result = applySettingsChange(
+      { ...CURRENT, minReasonLength: 20 },
+      { maxReasonLength: 10 },
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: ['The shortest reason (20 characters) is longer than the longest reason (10).'],
+    });
+  });
+
   it('accepts the edges of each range', () => {
     expect(problemsOf({ allowance: { amount: 0, rolloverCap: 1_000_000 } })).toEqual([]);
     expect(problemsOf({ minAmount: 10, maxAmount: 10, defaultAmount: 10 })).toEqual([]);
     expect(
       problemsOf({ maxRecipients: 100, minReasonLength: 500, leaverRedeemDays: 3650 }),
     ).toEqual([]);
+    expect(problemsOf({ maxReasonLength: 1 })).toEqual([]);
+    expect(problemsOf({ maxReasonLength: 2000, minReasonLength: 500 })).toEqual([]);
     expect(problemsOf({ holdHours: 8760, dailyPairCap: 1, monthlyBudgetMinor: 0 })).toEqual([]);
   });
 

@@ -345,9 +345,9 @@ describe('giveKudosCard', () => {
   const values = ['teamwork', 'ownership'];
 
   it('has a people picker over the directory, many at once', () => {
-    const picker = inputs(contentOf(giveKudosCard({ values, defaultAmount: 10 }))).get(
-      'recipients',
-    );
+    const picker = inputs(
+      contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 })),
+    ).get('recipients');
     expect(picker).toMatchObject({
       type: 'Input.ChoiceSet',
       isMultiSelect: true,
@@ -358,7 +358,7 @@ describe('giveKudosCard', () => {
   });
 
   it('asks for the amount, starting at the default', () => {
-    const content = contentOf(giveKudosCard({ values, defaultAmount: 7 }));
+    const content = contentOf(giveKudosCard({ values, defaultAmount: 7, maxReasonLength: 1000 }));
     expect(inputs(content).get('amount')).toMatchObject({
       type: 'Input.Number',
       min: 1,
@@ -367,7 +367,7 @@ describe('giveKudosCard', () => {
   });
 
   it('offers the company values as hashtags', () => {
-    const content = contentOf(giveKudosCard({ values, defaultAmount: 10 }));
+    const content = contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 }));
     expect(inputs(content).get('value')).toMatchObject({
       type: 'Input.ChoiceSet',
       choices: [
@@ -379,18 +379,25 @@ describe('giveKudosCard', () => {
   });
 
   it('has no value field when the organization has no values', () => {
-    const content = contentOf(giveKudosCard({ values: [], defaultAmount: 10 }));
+    const content = contentOf(
+      giveKudosCard({ values: [], defaultAmount: 10, maxReasonLength: 1000 }),
+    );
     expect([...inputs(content).keys()]).toEqual(['recipients', 'amount', 'reason']);
   });
 
   it('puts the fields in order: people, amount, value, reason', () => {
-    const content = contentOf(giveKudosCard({ values, defaultAmount: 10 }));
+    const content = contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 }));
     expect([...inputs(content).keys()]).toEqual(['recipients', 'amount', 'value', 'reason']);
     expect(inputs(content).get('reason')).toMatchObject({ type: 'Input.Text', isMultiline: true });
   });
 
+  it("stops the reason at the organization's longest", () => {
+    const content = contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 280 }));
+    expect(inputs(content).get('reason')?.maxLength).toBe(280);
+  });
+
   it('submits with the give-kudos verb', () => {
-    const content = contentOf(giveKudosCard({ values, defaultAmount: 10 }));
+    const content = contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 }));
     expect(GIVE_KUDOS_VERB).toBe('give_kudos');
     expect(content.actions).toEqual([
       { type: 'Action.Submit', title: 'Give kudos', data: { verb: 'give_kudos' } },
@@ -406,7 +413,11 @@ describe('giveKudosCard', () => {
       value: 'ownership',
       reason: 'the fix',
     };
-    const ids = [...inputs(contentOf(giveKudosCard({ values, defaultAmount: 10 }))).keys()];
+    const ids = [
+      ...inputs(
+        contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 })),
+      ).keys(),
+    ];
     expect(ids.every((id) => id in submitted)).toBe(true);
     expect(parsedSubmission(submitted)).toEqual({
       recipients: [teamsUser(ANA), teamsUser(LI)],

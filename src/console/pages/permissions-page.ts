@@ -190,6 +190,9 @@ ${section('receive', 'Receiving')}`,
   });
 }
 
+/** The rule form's fields that take several values: the people, groups and roles ticked. */
+export const PERMISSION_LISTS = ['members', 'groups', 'roles'] as const;
+
 async function saveRule(deps: ConsoleDeps, req: Request, res: Response): Promise<void> {
   const which = req.params.which;
   if (which !== 'give' && which !== 'receive') {

@@ -44,6 +44,11 @@ function shownOf(text: string | undefined): SettingsFormValues | undefined {
   }
 }
 
+/** The switches, each sent as its hidden "no" and, when ticked, its "yes" after it. */
+export const SETTING_SWITCHES = SETTING_FIELDS.filter((field) => field.kind === 'toggle').map(
+  (field) => field.key,
+);
+
 const fieldId = (key: SettingsFormKey) => `setting-${key}`;
 
 function fieldInput(field: SettingField, value: string, error: string | undefined): SafeHtml {

@@ -20,7 +20,8 @@ export type ApiRefusalCode =
   | 'unauthorized'
   | 'not_found'
   | 'idempotency_key_required'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'too_large';
 
 export type AnyRefusalCode = AdminRefusalCode | RewardRefusalCode | ApiRefusalCode;
 
@@ -50,6 +51,7 @@ const STATUS_OF: Partial<Record<AnyRefusalCode, number>> = {
   already_resolved: 409,
   being_fulfilled: 409,
   retired_item: 409,
+  too_large: 413,
   rate_limited: 429,
 };
 
@@ -58,7 +60,7 @@ export function statusOf(code: string): number {
 }
 
 /** The statuses a route may answer with besides its success, for the OpenAPI document. */
-export const ERROR_STATUSES = [400, 401, 403, 404, 409, 422, 429] as const;
+export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 422, 429] as const;
 
 export function sendRefusal(res: Response, refusal: Pick<Refusal, 'code' | 'message'>): void {
   res.status(statusOf(refusal.code)).json({ error: refusal.code, message: refusal.message });

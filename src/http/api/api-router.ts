@@ -5,6 +5,7 @@ import { missingRole, requireRole } from '../../admin/access.ts';
 import type { AdminActor } from '../../admin/admin-actor.ts';
 import type { AdminServices } from '../../admin/admin-services.ts';
 import type { ApiToken } from '../../admin/api-tokens.ts';
+import { nulPath } from '../../core/nul-text.ts';
 import type { Refusal } from '../../core/result.ts';
 import type { FailedAuthentications } from '../failed-authentications.ts';
 import { type RateDecision, type RateLimiter, retryAfterSeconds } from '../rate-limit.ts';
@@ -70,7 +71,7 @@ export function apiRouter(dependencies: ApiDependencies): Router {
       return;
     }
     if (type === 'entity.too.large') {
-      sendRefusal(res, { code: 'bad_request', message: 'The body is larger than 64 kB.' });
+      sendRefusal(res, { code: 'too_large', message: 'The body is larger than 64 kB.' });
       return;
     }
     next(error);
@@ -99,6 +100,12 @@ async function serve(
   res: Response,
 ): Promise<void> {
   const { services } = dependencies;
+  // Before anything is looked up or audited with it: Postgres cannot store a NUL.
+  const nul = nulInput(req);
+  if (nul) {
+    sendRefusal(res, { code: 'bad_request', message: nul });
+    return;
+  }
   const token = await admit(dependencies, req, res);
   if (!token) return;
   const actor = tokenActor(token);
@@ -203,6 +210,22 @@ async function refuseRole(
     wanted: route.body && inputs.body.success ? inputs.body.data : undefined,
   });
   return refusal ?? missingRole(role, route.what);
+}
+
+/** Where the path, the query or the body holds a NUL, in a sentence; undefined when nowhere. */
+function nulInput(req: Request): string | undefined {
+  const inputs = [
+    ['path', req.params],
+    ['query', req.query],
+    ['body', req.body],
+  ] as const;
+  for (const [where, value] of inputs) {
+    const at = nulPath(value);
+    if (at === undefined) continue;
+    const field = at === '' ? '' : ` at ${at.length > 100 ? `${at.slice(0, 99)}…` : at}`;
+    return `The ${where} holds a NUL character (\\u0000)${field}, which Plaudit cannot store; nothing was done.`;
+  }
+  return undefined;
 }
 
 /** What is wrong with the path, the query or the body, in a sentence; undefined when nothing. */

@@ -40,6 +40,7 @@ function errorStatuses(route: ApiRoute): number[] {
   const statuses = [401, 403, 429];
   if (route.params || route.query || route.body || route.idempotent) statuses.push(400);
   if (route.params || route.body || route.notFound) statuses.push(404);
+  if (route.body) statuses.push(413);
   if (route.method !== 'get') statuses.push(409, 422);
   return statuses.sort((a, b) => a - b);
 }
@@ -50,6 +51,7 @@ const ERROR_WORDS: Record<number, string> = {
   403: "The token's role may not do this; the attempt is in the audit log.",
   404: 'Nothing with this id in the token’s organization.',
   409: 'It conflicts with what is there: already done, a name taken, or an Idempotency-Key reused for another request.',
+  413: 'The body is larger than 64 kB.',
   422: 'Understood and refused by the rules of the program; the message says why.',
   429: 'Too many requests for this token, or too many failed authentications from this address; wait for the seconds in Retry-After.',
 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { assetSums, countRows } from '../../support/ledger-invariants.ts';
+import { organizationSnapshot } from '../../support/organization-snapshot.ts';
 import {
   balancesOf,
   createRecognitionFixture,
@@ -138,6 +139,31 @@ describe('giving kudos on postgres', () => {
     expect(await recognitionCount(db, f.organizationId)).toBe(before.kudos);
     expect(await balancesOf(f, 'Li')).toEqual({ allowance: 0, earned: 0 });
     expect(await balancesOf(f, 'Ana')).toEqual({ allowance: 0, earned: 0 });
+  });
+
+  it('refuses a reason past the longest the organization allows, naming both lengths, and changes nothing', async () => {
+    const f = await createRecognitionFixture(db, { members: TEAM });
+    const before = await organizationSnapshot(db, f.organizationId);
+    const megabyte = 'x'.repeat(1024 * 1024);
+    const reply = await f.kudos('Ana', `@Li 5 for ${megabyte}`);
+    expect(reply).toMatchObject({
+      outcome: 'refused',
+      code: 'reason_too_long',
+      text: 'A reason is at most 1,000 characters; this one is 1,048,576.',
+      events: [],
+    });
+    expect(await organizationSnapshot(db, f.organizationId)).toEqual(before);
+    // The limit is the organization's, and the reason as long as it is still goes through.
+    await db
+      .updateTable('recognition_settings')
+      .set({ max_reason_length: 20 })
+      .where('organization_id', '=', f.organizationId)
+      .execute();
+    f.services.settings.invalidate(f.organizationId);
+    expect((await f.kudos('Ana', `@Li 5 for ${'y'.repeat(21)}`)).text).toBe(
+      'A reason is at most 20 characters; this one is 21.',
+    );
+    expect(await f.kudos('Ana', `@Li 5 for ${'y'.repeat(20)}`)).toMatchObject({ outcome: 'ok' });
   });
 
   it('says how much allowance is left when a give needs more', async () => {

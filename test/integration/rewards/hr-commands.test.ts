@@ -133,6 +133,10 @@ describe('HR’s catalog, settings and queue commands', () => {
         'The webhook is an http:// or https:// address.',
       ],
       [
+        `hr reward add name=Pen cost=1 price=1 webhook=https://x.example/${'a'.repeat(2100)}`,
+        'A webhook address is at most 2,048 characters; this one is 2,118.',
+      ],
+      [
         'hr reward add name=Pen cost=1 price=1 colour=red',
         'I do not know “colour”; use name, description, cost, price, stock, webhook, active.',
       ],

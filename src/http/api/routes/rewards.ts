@@ -37,7 +37,7 @@ const fields = {
   stock: z.number().int().min(0).nullable(),
   active: z.boolean(),
   fulfilment: z.enum(['manual', 'webhook']),
-  webhookUrl: z.url().nullable(),
+  webhookUrl: z.url().max(2048).nullable(),
 };
 
 const list = apiRoute({

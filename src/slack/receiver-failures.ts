@@ -11,16 +11,25 @@ const NOT_CONNECTED =
 const ANSWER_TIMEOUT_MS = 2_000;
 
 /**
- * What the HTTP receiver does when Bolt could not handle a signed request. A request from
- * a workspace that is not connected gets 401, as before, except a click on one of
- * Plaudit's buttons: the person who clicked would see only Slack's generic failure, so
- * they get a sentence through the click's response_url, and the click its 200.
+ * What the HTTP receiver does when Bolt could not handle a signed request. A body that is
+ * no payload at all (JSON `null`, a number: Bolt fails on it with a TypeError) gets 400,
+ * not 500. A request from a workspace that is not connected gets 401, as before, except a
+ * click on one of Plaudit's buttons: the person who clicked would see only Slack's
+ * generic failure, so they get a sentence through the click's response_url, and the
+ * click its 200.
  */
-export function unconnectedClicks(
+export function receiverFailures(
   logger: Logger,
 ): (args: bolt.ReceiverProcessEventErrorHandlerArgs) => Promise<boolean> {
   return async (args) => {
-    const responseUrl = commandClickResponseUrl((args.request as { body?: unknown }).body);
+    const body = (args.request as { body?: unknown }).body;
+    if ((typeof body !== 'object' || body === null) && !args.response.headersSent) {
+      logger.info('a signed Slack request whose body is no payload');
+      args.response.writeHead(400);
+      args.response.end();
+      return true;
+    }
+    const responseUrl = commandClickResponseUrl(body);
     if (!(args.error instanceof AuthorizationError) || !responseUrl || args.response.headersSent) {
       return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
     }

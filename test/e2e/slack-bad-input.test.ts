@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
+import { NUL_IN_MESSAGE } from '../../src/core/nul-text.ts';
+import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import {
+  type OrganizationSnapshot,
+  organizationSnapshot,
+} from '../support/organization-snapshot.ts';
+import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
+import {
+  postSlackInteraction,
+  postSlashCommand,
+  slackSignature,
+} from '../support/slack-requests.ts';
+
+/**
+ * Bad input over Slack's signed HTTP: a reason past the longest, a NUL (which Postgres
+ * cannot store) typed in a command or a modal, a signed body that is no payload, a body
+ * over the receiver's limit. Each gets a sentence (or 400/413), and nothing of the
+ * organization changes, nothing is posted.
+ */
+describe('the Slack adapter, sent bad input', () => {
+  const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+  const fake = new FakeSlackApi({ id: teamId, name: 'Acme', botUserId: 'UBOT' });
+  let plaudit: RunningPlaudit;
+  let triggers = 0;
+
+  const command = (text: string) => ({
+    team_id: teamId,
+    user_id: 'UANA',
+    channel_id: 'C1',
+    text,
+    trigger_id: `trigger-${++triggers}`,
+    response_url: `${fake.url}/respond/${triggers}`,
+  });
+  const send = (text: string) => postSlashCommand(plaudit.url, SIGNING_SECRET, command(text));
+  const replyText = (response: { body: string }) =>
+    (JSON.parse(response.body) as { text: string }).text;
+  const snapshot = () =>
+    organizationSnapshot(plaudit.db, plaudit.slack?.workspace.organizationId as number);
+  /** Calls that post or open anything in Slack: a refusal answers in the ack alone. */
+  const posts = () =>
+    fake.calls.filter((call) => /^(chat\.|conversations\.open|views\.)/.test(call.method)).length;
+
+  /** What the organization holds, and what was posted, before and after `act`. */
+  async function unchangedBy(act: () => Promise<void>): Promise<void> {
+    await plaudit.settled();
+    const before: [OrganizationSnapshot, number] = [await snapshot(), posts()];
+    await act();
+    await plaudit.settled();
+    expect([await snapshot(), posts()]).toEqual(before);
+  }
+
+  beforeAll(async () => {
+    await fake.start();
+    for (const [id, name] of [
+      ['UANA', 'Ana'],
+      ['ULI', 'Li'],
+    ] as const) {
+      fake.users.set(id, {
+        id,
+        name,
+        profile: { display_name: name, email: `${id}@acme.example` },
+      });
+    }
+    plaudit = await startSlackPlaudit(fake);
+    // Both are known, and Ana's allowance period open, before anything is compared.
+    expect(replyText(await send('<@ULI> 1 for being first'))).toMatch(/^You gave 1 point to Li/);
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await fake.stop();
+  });
+
+  it('refuses a 1 MB reason with the longest and its length, posting and storing nothing', async () => {
+    await unchangedBy(async () => {
+      const response = await send(`<@ULI> 5 for ${'x'.repeat(1024 * 1024)}`);
+      expect(response.status).toBe(200);
+      expect(replyText(response)).toBe(
+        'A reason is at most 1,000 characters; this one is 1,048,576.',
+      );
+    });
+  });
+
+  it('refuses a NUL typed in a command or in the modal, with a sentence', async () => {
+    await unchangedBy(async () => {
+      const response = await send(`<@ULI> 5 for the ${'\u0000'}launch`);
+      expect(response.status).toBe(200);
+      expect(replyText(response)).toBe(NUL_IN_MESSAGE);
+    });
+    await unchangedBy(async () => {
+      const submitted = await postSlackInteraction(plaudit.url, SIGNING_SECRET, {
+        type: 'view_submission',
+        team: { id: teamId, domain: 'acme' },
+        user: { id: 'UANA', team_id: teamId },
+        api_app_id: 'A1',
+        token: 'deprecated',
+        trigger_id: `trigger-${++triggers}`,
+        view: {
+          id: `V-${randomUUID()}`,
+          team_id: teamId,
+          type: 'modal',
+          callback_id: 'give_kudos_modal',
+          private_metadata: JSON.stringify({ channel: 'C1' }),
+          hash: 'h',
+          blocks: [
+            { type: 'input', block_id: 'recipients' },
+            { type: 'input', block_id: 'amount' },
+            { type: 'input', block_id: 'reason' },
+          ],
+          state: {
+            values: {
+              recipients: { users: { type: 'multi_users_select', selected_users: ['ULI'] } },
+              amount: { points: { type: 'number_input', value: '5' } },
+              reason: { text: { type: 'plain_text_input', value: 'the\u0000 launch' } },
+            },
+          },
+        },
+      });
+      expect(submitted.status).toBe(200);
+      expect(JSON.parse(submitted.body)).toEqual({
+        response_action: 'errors',
+        errors: { reason: NUL_IN_MESSAGE },
+      });
+    });
+  });
+
+  it('answers a signed body that is no payload with 400, and one over its limit with 413', async () => {
+    const post = async (body: string, contentType: string) => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const response = await fetch(`${plaudit.url}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': contentType,
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
+        },
+        body,
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    await unchangedBy(async () => {
+      expect(await post('null', 'application/json')).toBe(400);
+      expect(await post('payload=null', 'application/x-www-form-urlencoded')).toBe(400);
+      // Bolt's receiver reads at most 4 MB.
+      const over = `text=${'x'.repeat(4 * 1024 * 1024)}`;
+      expect(await post(over, 'application/x-www-form-urlencoded')).toBe(413);
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { type KudosGiven, textReply } from '../../src/core/reply.ts';
+import { announcementBlocks, replyBlocks, withinSection } from '../../src/slack/slack-blocks.ts';
+
+/** Every text of a message's blocks that Slack holds to 3,000 characters. */
+function sectionTexts(blocks: readonly object[]): string[] {
+  return (blocks as ReadonlyArray<Record<string, unknown>>).flatMap((block) => {
+    const text = (block.text as { text?: string } | undefined)?.text;
+    const elements = (block.elements as Array<{ text?: string }> | undefined) ?? [];
+    return [text, ...elements.map((element) => element.text)].filter(
+      (one): one is string => typeof one === 'string',
+    );
+  });
+}
+
+const kudos = (message: string): KudosGiven => ({
+  kind: 'kudos_given',
+  recognitionId: 1,
+  organizationId: 1,
+  giver: { memberId: 1, name: 'Ana' },
+  recipients: [{ memberId: 2, name: 'Li' }],
+  amountEach: 10,
+  message,
+  values: [],
+  channel: 'C1',
+});
+
+describe('Slack blocks of long text', () => {
+  it('keep a celebration of the longest reason within what Slack takes, escaped as it grew', () => {
+    // 2,000 characters, the longest an organization may allow, are 10,000 once escaped.
+    const blocks = announcementBlocks(kudos('&'.repeat(2000)), new Map([[2, 'ULI']]));
+    const [, quote] = sectionTexts(blocks);
+    expect(quote?.length).toBeLessThanOrEqual(3000);
+    expect(quote?.length).toBeGreaterThan(2990);
+    expect(quote).toMatch(/^> (&amp;)+…$/);
+  });
+
+  it('keep a reply within what Slack takes, a mention and an emoji left whole', () => {
+    const long = `${'x'.repeat(2990)}<@U0123ABCD> 🎉🎉🎉🎉🎉`;
+    for (const text of sectionTexts(replyBlocks(textReply(long)))) {
+      expect(text.length).toBeLessThanOrEqual(3000);
+      expect(text).toBe(`${'x'.repeat(2990)}…`);
+    }
+    // The cut falls between the halves of the first emoji: it goes whole, or not at all.
+    expect(withinSection(`${'x'.repeat(2998)}🎉🎉`)).toBe(`${'x'.repeat(2998)}…`);
+    expect(withinSection(`${'x'.repeat(2997)}🎉🎉`)).toBe(`${'x'.repeat(2997)}🎉…`);
+  });
+
+  it('leave text that fits as it is', () => {
+    const fits = 'y'.repeat(3000);
+    expect(withinSection(fits)).toBe(fits);
+    expect(sectionTexts(announcementBlocks(kudos('the launch & more'), new Map()))).toEqual([
+      '🎉 *Ana* gave *Li* *10 points*',
+      '> the launch &amp; more',
+    ]);
+  });
+});

@@ -23,6 +23,14 @@ const portNumber = z.coerce
   .min(0, { message: 'a port number from 0 to 65535' })
   .max(65535, { message: 'a port number from 0 to 65535' });
 
+/** A comma-separated setting's entries, trimmed and lower-cased, empty ones dropped. */
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry.length > 0);
+}
+
 /** A duration setting in whole milliseconds within [min, max], refused with its range. */
 function milliseconds(min: number, max: number) {
   const message = `milliseconds from ${min} to ${max}`;
@@ -169,12 +177,7 @@ export const configSchema = z.object({
    */
   REWARD_WEBHOOK_ALLOWED_HOSTS: z
     .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry.length > 0),
-    )
+    .transform(commaList)
     .refine((entries) => entries.every((entry) => allowListEntry(entry) !== undefined), {
       message:
         'a comma-separated list of hostnames (fulfil.corp.example), IP addresses (10.1.2.3) or CIDR ranges (10.20.0.0/16)',
@@ -241,12 +244,7 @@ export const configSchema = z.object({
   /** Comma-separated tenant ids whose people may use the bot; others get a polite refusal. */
   TEAMS_ALLOWED_TENANTS: z
     .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((tenant) => tenant.trim().toLowerCase())
-        .filter((tenant) => tenant.length > 0),
-    )
+    .transform(commaList)
     .refine((tenants) => tenants.every((tenant) => GUID.test(tenant)), {
       message: 'a comma-separated list of tenant ids (GUIDs)',
     })

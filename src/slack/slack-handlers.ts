@@ -136,16 +136,7 @@ export class SlackHandlers {
       return;
     }
     const arrival = arrivalIn(context);
-    const work = this.#run(
-      connected,
-      command.user_id,
-      {
-        text: unescapeSlackText(command.text),
-        key: `slack:${command.trigger_id}`,
-        channel: command.channel_id,
-      },
-      arrival,
-    );
+    const work = this.#runTyped(connected, command, arrival);
     const reply = await untilAckDue(work, arrival);
     // The answer goes in the ack only while Slack still waits for it; otherwise through
     // the response URL, so a command is never done and left unanswered.
@@ -312,6 +303,20 @@ export class SlackHandlers {
     });
   }
 
+  /** Runs a slash command as its user typed it, keyed by its trigger (a retry runs it once). */
+  #runTyped(
+    connected: SlackWorkspace,
+    command: bolt.SlashCommand,
+    arrival: SlackArrival,
+  ): Promise<Reply> {
+    const input = {
+      text: unescapeSlackText(command.text),
+      key: `slack:${command.trigger_id}`,
+      channel: command.channel_id,
+    };
+    return this.#run(connected, command.user_id, input, arrival);
+  }
+
   /**
    * Runs a command for a Slack user, unless the process sheds it (then it does nothing and
    * answers that it is busy); never rejects (a fault becomes a reply saying so).
@@ -427,17 +432,7 @@ export class SlackHandlers {
   ): Promise<void> {
     const actor = await this.deps.directory.member(connected, command.user_id).catch(() => null);
     if (!actor?.roles.includes('admin')) {
-      const reply = await this.#run(
-        connected,
-        command.user_id,
-        {
-          text: unescapeSlackText(command.text),
-          key: `slack:${command.trigger_id}`,
-          channel: command.channel_id,
-        },
-        arrival,
-      );
-      await respond(toMessage(reply));
+      await respond(toMessage(await this.#runTyped(connected, command, arrival)));
       return;
     }
     const settings = await readProgramSettings(this.deps.db, connected.organizationId);

@@ -178,38 +178,44 @@ function summary(
   done: Set<string>,
   shedBy: Record<string, number>,
 ) {
-  let shed = 0;
   let answered = 0;
   let silent = 0;
   let failed = 0;
+  let late = 0;
   const answerMs: number[] = [];
+  const busyMs: number[] = [];
   for (const [id, record] of sent) {
     const responded = responses.get(id);
     const text = record.ackText ?? responded?.text;
     if (record.failed) failed += 1;
-    if (text === BUSY_TEXT) shed += 1;
     if (text) {
       answered += 1;
+      if (!record.ackText) late += 1;
       const at = record.ackText ? record.ackAt : responded?.at;
-      if (at !== undefined) answerMs.push(at - record.sentAt);
+      if (at !== undefined) (text === BUSY_TEXT ? busyMs : answerMs).push(at - record.sentAt);
     } else if (done.has(id)) silent += 1;
   }
+  const all = [...answerMs, ...busyMs].sort((a, b) => a - b);
   answerMs.sort((a, b) => a - b);
+  busyMs.sort((a, b) => a - b);
   const ms = (value: number) => Number(value.toFixed(0));
   return {
     load: multiple,
     'rate /s': Math.round(rate),
     sent: sent.size,
-    accepted: sent.size - shed,
-    shed,
+    'HTTP errors': failed,
+    accepted: sent.size - failed - busyMs.length,
+    shed: busyMs.length,
     'shed: saturated': shedBy.saturated,
     'shed: late': shedBy.late,
     committed: done.size,
     answered,
+    'by response URL': late,
     'committed without answer': silent,
-    'HTTP errors': failed,
-    'answer p50 ms': ms(percentile(answerMs, 0.5)),
-    'answer p99 ms': ms(percentile(answerMs, 0.99)),
+    'answer p50 ms': ms(percentile(all, 0.5)),
+    'answer p99 ms': ms(percentile(all, 0.99)),
+    'taken p99 ms': ms(percentile(answerMs, 0.99)),
+    'busy p99 ms': ms(percentile(busyMs, 0.99)),
   };
 }
 

@@ -21,6 +21,9 @@ import { type Kysely, sql } from 'kysely';
  * replay of an opening is told from a different request under its key. The openings made
  * before (the job's 'allowance-period:{grant}', a give's hash of its transfers) are given
  * it here.
+ *
+ * The results of the scheduled ledger verification are kept in ledger_verifications, so
+ * that every process (web and worker, each answering /metrics) reports the same last one.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -164,9 +167,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       and a.code = 'allowance' and a.member_id = split_part(r.idempotency_key, ':', 2)::bigint`.execute(
     db,
   );
+
+  await sql`
+    create table ledger_verifications (
+      id bigint generated always as identity primary key,
+      started_at timestamptz not null,
+      finished_at timestamptz not null,
+      organizations integer not null check (organizations >= 0),
+      violations integer not null check (violations >= 0),
+      -- violations per organization that has any: {"12": 3}
+      by_organization jsonb not null default '{}',
+      -- the first violations found, one line each, naming the row: [{"organizationId", "line"}]
+      sample jsonb not null default '[]'
+    )`.execute(db);
+  await sql`create index ledger_verifications_finished on ledger_verifications (finished_at)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table ledger_verifications`.execute(db);
   await sql`drop trigger ledger_transfers_no_truncate on ledger_transfers`.execute(db);
   await sql`drop trigger ledger_balances_no_truncate on ledger_balances`.execute(db);
   await sql`drop trigger ledger_balances_start_at_zero on ledger_balances`.execute(db);

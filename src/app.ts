@@ -27,6 +27,10 @@ import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
+import {
+  keepLedgerVerification,
+  startLedgerVerificationWorker,
+} from './jobs/ledger-verification-jobs.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
@@ -94,7 +98,7 @@ export async function startPlaudit(
   const router = createKudosRouter(services);
   const announcements = new KudosAnnouncements(new RecipientNotifications());
   const jobs = openJobs(config, logger);
-  const metrics = new PlauditMetrics(jobs, logger);
+  const metrics = new PlauditMetrics(jobs, logger, db);
   router.observe(metrics.commandAnswered);
   const desk = new RewardDesk(db, services.ledger, jobs, logger);
   registerRewardCommands(router, desk);
@@ -171,9 +175,11 @@ export async function startPlaudit(
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
   }
-  if (config.PLAUDIT_ROLE === 'all') {
+  const runsJobs = config.PLAUDIT_ROLE === 'all';
+  if (runsJobs) {
     startWorkers({ db, services, jobs, logger });
     startRedemptionWorkers(jobs, desk, { webhookSecret: config.REWARD_WEBHOOK_SECRET, logger });
+    startLedgerVerificationWorker(jobs, db, logger);
   }
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
@@ -187,6 +193,10 @@ export async function startPlaudit(
   const scheduling = Promise.all([
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+    // Where the verification runs (a web-only process leaves it to the workers).
+    ...(runsJobs
+      ? [keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal)]
+      : []),
   ]);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN));
   mount.push(metrics.routes(config));

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod/v4';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -21,6 +22,17 @@ const portNumber = z.coerce
   .int({ message: 'a port number from 0 to 65535' })
   .min(0, { message: 'a port number from 0 to 65535' })
   .max(65535, { message: 'a port number from 0 to 65535' });
+
+/** Five fields (minute to weekday) that cron-parser reads. */
+function isCronPattern(value: string): boolean {
+  if (value.split(/\s+/).length !== 5) return false;
+  try {
+    CronExpressionParser.parse(value, { tz: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The environment variables Plaudit reads, each documented in README.md. */
 export const configSchema = z.object({
@@ -50,6 +62,19 @@ export const configSchema = z.object({
     .min(1000, { message: 'milliseconds from 1000 to 600000' })
     .max(600_000, { message: 'milliseconds from 1000 to 600000' })
     .default(30_000),
+  /**
+   * When the ledger verification runs (every organization's invariants, its result in
+   * /metrics and the console's overview): a five-field cron pattern in UTC, or `off`
+   * (`npm run ledger:verify` then checks by hand). Read by the processes that run jobs.
+   * @defaultValue 17 * * * *
+   */
+  LEDGER_VERIFY_CRON: z
+    .string()
+    .trim()
+    .refine((value) => value === 'off' || isCronPattern(value), {
+      message: 'a five-field cron pattern such as 17 * * * * (hourly), or off',
+    })
+    .default('17 * * * *'),
   /**
    * What this process does: `web` serves HTTP, `worker` runs jobs, `all` both.
    * @defaultValue all

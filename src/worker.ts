@@ -5,6 +5,10 @@ import { closeHttpServer, listenHttp } from './http/listen.ts';
 import { PlauditMetrics } from './http/metrics.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
+import {
+  keepLedgerVerification,
+  startLedgerVerificationWorker,
+} from './jobs/ledger-verification-jobs.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
@@ -35,7 +39,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.
-  const metrics = new PlauditMetrics(jobs, logger);
+  const metrics = new PlauditMetrics(jobs, logger, db);
   const app = createHttpApp({
     db,
     logger,
@@ -59,10 +63,12 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     webhookSecret: config.REWARD_WEBHOOK_SECRET,
     logger,
   });
+  startLedgerVerificationWorker(jobs, db, logger);
   const stopScheduling = new AbortController();
   const scheduling = Promise.all([
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+    keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal),
   ]);
   logger.info(
     { prefix: config.REDIS_PREFIX, url: http.url, metrics: `${http.url}/metrics` },

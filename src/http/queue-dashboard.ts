@@ -3,12 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
-import type { Jobs, QueueName } from '../jobs/job-queue.ts';
+import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
-
-const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions'];
 
 /**
  * bull-board at /admin/queues, for operators: queue depths, jobs, failures and retries.
@@ -28,7 +26,7 @@ export function queueDashboard(jobs: Jobs, adminToken: string | undefined): Rout
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: QUEUES.map((name) => new BullMQAdapter(jobs.queue(name))),
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name))),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Plaudit queues' } },
   });

@@ -87,6 +87,22 @@ export function balanceLockCtes(deltas: BalanceDeltas, gate?: string): RawBuilde
     )`;
 }
 
+/**
+ * Locks the limited accounts' balance rows of a batch of deltas in ascending account
+ * order, inside a transaction, before transfers that move them are appended (the
+ * database moves them then, and every writer must have locked them in this order first).
+ */
+export async function lockBalanceRows(db: Database, deltas: BalanceDeltas): Promise<void> {
+  const ids = deltas
+    .entries()
+    .filter(({ account }) => account.limited)
+    .map(({ account }) => account.id);
+  if (ids.length === 0) return;
+  await sql`
+    select account_id from ledger_balances where account_id = any(${ids}::bigint[])
+    order by account_id for update`.execute(db);
+}
+
 /** A limited account would have gone below zero; the statement and its transaction failed. */
 export class BalanceShortfall extends Error {
   constructor(readonly deltas: BalanceDeltas) {

@@ -98,25 +98,28 @@ describe.each(DIALECTS)('balance rows follow their transfers on %s', (dialect) =
     expect(await balancesThatDisagreeWithTransfers(db, f.organizationId)).toEqual([]);
   });
 
-  it('refuses a transfer to a limited account that has no balance row', async () => {
+  it('keeps a balance row for every limited account, and none for an unlimited one', async () => {
     const f = await createLedgerFixture(db, 1);
     const { rows } = await sql<{ id: number }>`
       insert into members (organization_id, display_name)
       values (${f.organizationId}, 'No row') returning id`.execute(db);
-    const account = await sql<{ id: number }>`
-      insert into ledger_accounts (organization_id, asset, code, member_id,
-        debits_must_not_exceed_credits)
-      values (${f.organizationId}, 'points', 'earned', ${rows[0]?.id}, true)
-      returning id`.execute(db);
-    const requestId = await handRequest(f);
     await expect(
-      insertTransfer(f, requestId, {
-        debit: f.org.issuance.id,
-        credit: account.rows[0]?.id as number,
-        amount: 5,
-        status: 'posted',
-      }),
-    ).rejects.toThrow(/is limited and has no balance row/);
+      sql`insert into ledger_accounts (organization_id, asset, code, member_id,
+          debits_must_not_exceed_credits)
+        values (${f.organizationId}, 'points', 'earned', ${rows[0]?.id}, true)`.execute(db),
+    ).rejects.toThrow(/is limited: its balance row is created with it, in the same statement/);
+    await expect(
+      sql`insert into ledger_balances (account_id, debits_must_not_exceed_credits)
+        values (${f.org.redeemed.id}, true)`.execute(db),
+    ).rejects.toThrow(/only a limited ledger account has a balance row/);
+    // An account never changes, so an unlimited one cannot become limited without a row.
+    await expect(
+      sql`update ledger_accounts set debits_must_not_exceed_credits = true
+        where id = ${f.org.redeemed.id}`.execute(db),
+    ).rejects.toThrow(/ledger accounts never change: UPDATE/);
+    await expect(
+      sql`delete from ledger_accounts where id = ${f.org.redeemed.id}`.execute(db),
+    ).rejects.toThrow(/ledger accounts never change: DELETE/);
   });
 
   it('refuses balance rows changed, removed or made without their transfers', async () => {
@@ -130,7 +133,7 @@ describe.each(DIALECTS)('balance rows follow their transfers on %s', (dialect) =
     await expect(
       sql`delete from ledger_balances where account_id = ${member.earned.id}`.execute(db),
     ).rejects.toThrow(/move only with their transfers/);
-    // A balance row for an account that has none (an unlimited one), not starting at zero.
+    // A balance row made with points in it.
     await expect(
       sql`insert into ledger_balances (account_id, debits_must_not_exceed_credits, credits_posted)
         values (${f.org.redeemed.id}, true, 5)`.execute(db),
@@ -138,7 +141,7 @@ describe.each(DIALECTS)('balance rows follow their transfers on %s', (dialect) =
     expect(await earned(f, 0)).toMatchObject({ available: 40 });
   });
 
-  it('refuses to truncate transfers or balance rows', async () => {
+  it('refuses to truncate transfers, balance rows or accounts', async () => {
     /** Runs a statement in a transaction that is rolled back whatever it does. */
     async function rolledBack(statement: RawBuilder<unknown>): Promise<unknown> {
       const rollback = new Error('rolled back');
@@ -157,6 +160,9 @@ describe.each(DIALECTS)('balance rows follow their transfers on %s', (dialect) =
     );
     expect(String(await rolledBack(sql`truncate ledger_balances`))).toMatch(
       /move only with their transfers: TRUNCATE on ledger_balances refused/,
+    );
+    expect(String(await rolledBack(sql`truncate ledger_accounts cascade`))).toMatch(
+      /ledger accounts never change: TRUNCATE/,
     );
   });
 });

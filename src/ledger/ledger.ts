@@ -57,11 +57,12 @@ type Trx = Transaction<Tables>;
 type TransferRow = Selectable<LedgerTransferTable>;
 
 /**
- * The double-entry points ledger: the only code that writes balances.
+ * The double-entry points ledger: the only code that writes transfers.
  *
  * Every write claims its idempotency key, locks the balance rows it changes in ascending
- * order, writes them (a CHECK constraint refuses any limited account below zero) and
- * appends transfers, atomically; deadlocks and serialization failures are retried.
+ * order and appends transfers, atomically; the database moves the balance rows with the
+ * transfers (a CHECK constraint refuses any limited account below zero). Deadlocks and
+ * serialization failures are retried.
  */
 export class Ledger {
   /** Accounts never change once created, so their descriptions are cached. */

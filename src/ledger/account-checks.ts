@@ -37,28 +37,10 @@ interface AccountChecksRow {
 }
 
 /**
- * Checks an organization's accounts against their transfers, in one statement that sums
- * the transfers per account in the database (nothing but the findings comes back):
- *
- * - every limited account has a balance row equal to the totals of its transfers, and is
- *   not taken below zero by them; no unlimited account has a balance row;
- * - every asset sums to zero, reading balances as the ledger reads them (a limited
- *   account's from its row, an unlimited one's from its transfers);
- *
- * and returns the sums, the first `limit` violations and their count. The transfers are
- * reached through the organization's accounts (the planner walks the account indexes for
- * a small organization and scans for a large one).
+ * After `accounts` (the organization's): each account's totals from its transfers, summed
+ * per account in the database, beside its balance row (`per_account`).
  */
-export async function checkAccounts(
-  db: Database,
-  organizationId: number,
-  limit = 100,
-): Promise<AccountChecks> {
-  const { rows } = await sql<AccountChecksRow>`
-    with accounts as materialized (
-      select id, asset, code, member_id, debits_must_not_exceed_credits as limited
-      from ledger_accounts where organization_id = ${organizationId}
-    ),
+const PER_ACCOUNT = sql`
     moved as (
       select t.debit_account_id as account_id,
         sum(t.amount) filter (where t.status in ('posted', 'posted_from_pending')) as dp,
@@ -89,13 +71,19 @@ export async function checkAccounts(
       from accounts a
       left join totals t on t.account_id = a.id
       left join ledger_balances b on b.account_id = a.id
-    ),
+    )`;
+
+/** Per asset, balances as the ledger reads them: a limited account's row, an unlimited one's transfers. */
+const SUMS = sql`
     sums as (
       select asset,
         sum(case when limited then coalesce(row_cp - row_dp, 0) else cp - dp end) as posted,
         sum(case when limited then coalesce(row_cpe - row_dpe, 0) else cpe - dpe end) as pending
       from per_account group by asset
-    ),
+    )`;
+
+/** One row per thing found wrong, naming its account (or its asset). */
+const VIOLATIONS = sql`
     violations as (
       select 'asset_not_zero' as kind, null as row_table, null::bigint as row_id,
         asset as subject, 'posted 0, pending 0' as expected,
@@ -119,7 +107,34 @@ export async function checkAccounts(
         'at least 0 available by its transfers',
         format('%s available (%s)', cp - dp - dpe, ${TOTALS})
       from per_account where limited and dp + dpe > cp
-    )
+    )`;
+
+/**
+ * Checks an organization's accounts against their transfers, in one statement that sums
+ * the transfers per account in the database (nothing but the findings comes back):
+ *
+ * - every limited account has a balance row equal to the totals of its transfers, and is
+ *   not taken below zero by them; no unlimited account has a balance row;
+ * - every asset sums to zero, reading balances as the ledger reads them (a limited
+ *   account's from its row, an unlimited one's from its transfers);
+ *
+ * and returns the sums, the first `limit` violations and their count. The transfers are
+ * reached through the organization's accounts (the planner walks the account indexes for
+ * a small organization and scans for a large one).
+ */
+export async function checkAccounts(
+  db: Database,
+  organizationId: number,
+  limit = 100,
+): Promise<AccountChecks> {
+  const { rows } = await sql<AccountChecksRow>`
+    with accounts as materialized (
+      select id, asset, code, member_id, debits_must_not_exceed_credits as limited
+      from ledger_accounts where organization_id = ${organizationId}
+    ),
+    ${PER_ACCOUNT},
+    ${SUMS},
+    ${VIOLATIONS}
     select
       (select json_agg(s order by s.asset) from sums s) as sums,
       (select json_agg(v) from (

@@ -3,6 +3,74 @@ import type { Database } from '../db/database.ts';
 import { type CheckResult, toViolation, type ViolationRow } from '../ledger/ledger-violations.ts';
 
 /**
+ * After `accounts` and `r` (the organization's redemptions with their holds and charges):
+ * what the hold and redeemed accounts hold, and what the redemptions say they should.
+ */
+const FIGURES = sql`
+    hold as (
+      select b.credits_posted - b.debits_posted as posted, b.credits_pending as pending
+      from accounts x join ledger_balances b on b.account_id = x.hold_id
+    ),
+    redeemed as (
+      select coalesce(sum(case when t.credit_account_id = x.redeemed_id then t.amount
+          else -t.amount end), 0) as posted
+      from accounts x join ledger_transfers t
+        on (t.credit_account_id = x.redeemed_id or t.debit_account_id = x.redeemed_id)
+      where t.status in ('posted', 'posted_from_pending')
+    ),
+    waiting as (
+      select coalesce(sum(points) filter (where status in ('held', 'fulfilling')), 0) as held,
+        coalesce(sum(points) filter (where status = 'fulfilled'), 0) as fulfilled,
+        count(*) as redemptions
+      from r
+    )`;
+
+/** One row per thing found wrong, naming its redemption or account. */
+const VIOLATIONS = sql`
+    violations as (
+      select 'hold_status_mismatch' as kind, 'redemptions' as row_table, id as row_id,
+        format('%s redemption', status) as subject, format('its hold %s', wanted_hold) as expected,
+        format('its hold %s', coalesce(hold_status, 'missing')) as actual
+      from r where hold_status is distinct from wanted_hold
+      union all
+      select 'hold_mismatch', 'redemptions', id, format('%s redemption', status),
+        format('a hold of %s points from earned of member %s into redemption_hold',
+          points, member_id),
+        format('a hold of %s points from %s of member %s into account %s', hold_amount,
+          hold_debit_code, hold_debit_member, hold_credit)
+      from r, accounts x
+      where hold_amount is distinct from points or hold_debit_code is distinct from 'earned'
+        or hold_debit_member is distinct from member_id
+        or hold_credit is distinct from x.hold_id
+      union all
+      select 'charge_count', 'redemptions', id, format('%s redemption', status),
+        format('%s charges', wanted_charges), format('%s charges', charges)
+      from r where charges <> wanted_charges
+      union all
+      select 'charge_mismatch', 'redemptions', id, format('%s redemption', status),
+        'charges at its price, currency, item and member',
+        format('%s charges otherwise', wrong_charges)
+      from r where wrong_charges > 0
+      union all
+      select 'redeemed_mismatch', 'ledger_accounts', x.redeemed_id, 'redeemed',
+        format('%s points (the fulfilled redemptions)', w.fulfilled),
+        format('%s points', d.posted)
+      from accounts x, waiting w, redeemed d
+      where x.redeemed_id is not null and d.posted <> w.fulfilled
+      union all
+      select 'redemption_hold_mismatch', 'ledger_accounts', x.hold_id, 'redemption_hold',
+        format('%s points pending (the redemptions waiting), 0 posted', w.held),
+        format('%s points pending, %s posted', h.pending, h.posted)
+      from accounts x, waiting w, hold h
+      where h.pending <> w.held or h.posted <> 0
+      union all
+      select 'redemption_accounts_missing', null, null, 'redemption_hold and redeemed',
+        'both accounts', 'not both'
+      from accounts x, waiting w
+      where w.redemptions > 0 and (x.hold_id is null or x.redeemed_id is null)
+    )`;
+
+/**
  * Checks an organization's redemptions against their holds, charges and accounts, in one
  * statement (only the findings come back):
  *
@@ -48,65 +116,8 @@ export async function checkRedemptions(
       ) c
       where r.organization_id = ${organizationId}
     ),
-    hold as (
-      select b.credits_posted - b.debits_posted as posted, b.credits_pending as pending
-      from accounts x join ledger_balances b on b.account_id = x.hold_id
-    ),
-    redeemed as (
-      select coalesce(sum(case when t.credit_account_id = x.redeemed_id then t.amount
-          else -t.amount end), 0) as posted
-      from accounts x join ledger_transfers t
-        on (t.credit_account_id = x.redeemed_id or t.debit_account_id = x.redeemed_id)
-      where t.status in ('posted', 'posted_from_pending')
-    ),
-    waiting as (
-      select coalesce(sum(points) filter (where status in ('held', 'fulfilling')), 0) as held,
-        coalesce(sum(points) filter (where status = 'fulfilled'), 0) as fulfilled,
-        count(*) as redemptions
-      from r
-    ),
-    violations as (
-      select 'hold_status_mismatch' as kind, 'redemptions' as row_table, id as row_id,
-        format('%s redemption', status) as subject, format('its hold %s', wanted_hold) as expected,
-        format('its hold %s', coalesce(hold_status, 'missing')) as actual
-      from r where hold_status is distinct from wanted_hold
-      union all
-      select 'hold_mismatch', 'redemptions', id, format('%s redemption', status),
-        format('a hold of %s points from earned of member %s into redemption_hold',
-          points, member_id),
-        format('a hold of %s points from %s of member %s into account %s', hold_amount,
-          hold_debit_code, hold_debit_member, hold_credit)
-      from r, accounts x
-      where hold_amount is distinct from points or hold_debit_code is distinct from 'earned'
-        or hold_debit_member is distinct from member_id
-        or hold_credit is distinct from x.hold_id
-      union all
-      select 'charge_count', 'redemptions', id, format('%s redemption', status),
-        format('%s charges', wanted_charges), format('%s charges', charges)
-      from r where charges <> wanted_charges
-      union all
-      select 'charge_mismatch', 'redemptions', id, format('%s redemption', status),
-        'charges at its price, currency, item and member',
-        format('%s charges otherwise', wrong_charges)
-      from r where wrong_charges > 0
-      union all
-      select 'redeemed_mismatch', 'ledger_accounts', x.redeemed_id, 'redeemed',
-        format('%s points (the fulfilled redemptions)', w.fulfilled),
-        format('%s points', d.posted)
-      from accounts x, waiting w, redeemed d
-      where x.redeemed_id is not null and d.posted <> w.fulfilled
-      union all
-      select 'redemption_hold_mismatch', 'ledger_accounts', x.hold_id, 'redemption_hold',
-        format('%s points pending (the redemptions waiting), 0 posted', w.held),
-        format('%s points pending, %s posted', h.pending, h.posted)
-      from accounts x, waiting w, hold h
-      where h.pending <> w.held or h.posted <> 0
-      union all
-      select 'redemption_accounts_missing', null, null, 'redemption_hold and redeemed',
-        'both accounts', 'not both'
-      from accounts x, waiting w
-      where w.redemptions > 0 and (x.hold_id is null or x.redeemed_id is null)
-    )
+    ${FIGURES},
+    ${VIOLATIONS}
     select
       (select json_agg(v) from (
         select * from violations order by kind, row_id limit ${limit}) v) as violations,

@@ -13,6 +13,7 @@ import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-dat
 import {
   chargeAgain,
   nudgeBalanceRow,
+  pastTheTriggers,
   populatedOrganization,
   transferWithoutBalances,
 } from '../../support/ledger-corruption.ts';
@@ -77,6 +78,17 @@ describe.each(DIALECTS)('the ledger verification on %s', (dialect) => {
     await chargeAgain(db, twiceCharged.fulfilled, { dropUniqueCharge: true });
     const rejectedCharged = await populatedOrganization(db);
     await chargeAgain(db, rejectedCharged.rejected, { dropUniqueCharge: false });
+    const rowless = await populatedOrganization(db);
+    await pastTheTriggers(db, (trx) =>
+      trx.deleteFrom('ledger_balances').where('account_id', '=', rowless.ana.allowance).execute(),
+    );
+    // HR's decision written past the ledger: the hold is still pending, nothing billed.
+    const markedFulfilled = await populatedOrganization(db);
+    await db
+      .updateTable('redemptions')
+      .set({ status: 'fulfilled', resolved_at: new Date() })
+      .where('id', '=', markedFulfilled.held)
+      .execute();
 
     const seen: LedgerViolation[] = [];
     const result = await verifyLedger(db, { onViolation: (violation) => seen.push(violation) });
@@ -101,6 +113,22 @@ describe.each(DIALECTS)('the ledger verification on %s', (dialect) => {
     expect(byOrganization(rejectedCharged.organizationId)).toEqual([
       ['charge_count', `redemptions ${rejectedCharged.rejected}`],
     ]);
+    expect(byOrganization(rowless.organizationId)).toEqual([
+      ['balance_row_missing', `ledger_accounts ${rowless.ana.allowance}`],
+    ]);
+    const redeemed = await db
+      .selectFrom('ledger_accounts')
+      .select(['id', 'code'])
+      .where('organization_id', '=', markedFulfilled.organizationId)
+      .where('code', 'in', ['redeemed', 'redemption_hold'])
+      .execute();
+    const idOf = (code: string) => redeemed.find((account) => account.code === code)?.id;
+    expect(byOrganization(markedFulfilled.organizationId)).toEqual([
+      ['charge_count', `redemptions ${markedFulfilled.held}`],
+      ['hold_status_mismatch', `redemptions ${markedFulfilled.held}`],
+      ['redeemed_mismatch', `ledger_accounts ${idOf('redeemed')}`],
+      ['redemption_hold_mismatch', `ledger_accounts ${idOf('redemption_hold')}`],
+    ]);
 
     const lines = seen.map(describeViolation);
     expect(lines).toContain(
@@ -119,9 +147,11 @@ describe.each(DIALECTS)('the ledger verification on %s', (dialect) => {
         [overdrawn.organizationId, 4],
         [twiceCharged.organizationId, 1],
         [rejectedCharged.organizationId, 1],
+        [rowless.organizationId, 1],
+        [markedFulfilled.organizationId, 4],
       ]),
     );
-    expect(result.organizations).toBeGreaterThanOrEqual(5);
+    expect(result.organizations).toBeGreaterThanOrEqual(7);
   });
 });
 

@@ -103,11 +103,16 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
           'Petit', 'Quinn', 'Rossi', 'Silva', 'Tanaka', 'Urban', 'Vogel', 'Weber', 'Young',
           'Zimmer'])[1 + (n / 20) % 25] as name) l
         order by n`,
-      sql`insert into ledger_accounts (organization_id, asset, code, member_id,
-          debits_must_not_exceed_credits)
-        select ${o}, a.asset, a.code, m.id, true
-        from members m cross join (values ('allowance', 'allowance'), ('points', 'earned')) a(asset, code)
-        where m.organization_id = ${o}`,
+      // Each limited account with its balance row (the database moves it with the transfers).
+      sql`with created as (
+          insert into ledger_accounts (organization_id, asset, code, member_id,
+            debits_must_not_exceed_credits)
+          select ${o}, a.asset, a.code, m.id, true
+          from members m cross join (values ('allowance', 'allowance'), ('points', 'earned')) a(asset, code)
+          where m.organization_id = ${o}
+          returning id)
+        insert into ledger_balances (account_id, debits_must_not_exceed_credits)
+        select id, true from created`,
       sql`create temp table bench_people on commit drop as
         select row_number() over (order by m.id)::int as n, m.id, al.id as allowance, ea.id as earned
         from members m
@@ -308,31 +313,6 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
         select ${o}, id, item_id, member_id, price_minor, currency, resolved_at
         from redemptions where organization_id = ${o} and status = 'fulfilled'
         order by resolved_at`,
-      // Each limited account's balance row, from its transfers.
-      sql`insert into ledger_balances (account_id, debits_must_not_exceed_credits, debits_posted,
-          credits_posted, debits_pending, credits_pending)
-        select a.id, true, coalesce(s.debits_posted, 0), coalesce(s.credits_posted, 0),
-          coalesce(s.debits_pending, 0), coalesce(s.credits_pending, 0)
-        from ledger_accounts a
-        left join (
-          select account_id,
-            sum(amount) filter (where debit and status in ('posted', 'posted_from_pending'))
-              as debits_posted,
-            sum(amount) filter (where not debit and status in ('posted', 'posted_from_pending'))
-              as credits_posted,
-            sum(amount) filter (where debit and status = 'pending') as debits_pending,
-            sum(amount) filter (where not debit and status = 'pending') as credits_pending
-          from (
-            select debit_account_id as account_id, amount, status, true as debit
-            from ledger_transfers where organization_id = ${o}
-            union all
-            select credit_account_id, amount, status, false
-            from ledger_transfers where organization_id = ${o}) sides
-          group by account_id) s on s.account_id = a.id
-        where a.organization_id = ${o} and a.debits_must_not_exceed_credits
-        on conflict (account_id) do update set debits_posted = excluded.debits_posted,
-          credits_posted = excluded.credits_posted, debits_pending = excluded.debits_pending,
-          credits_pending = excluded.credits_pending`,
       sql`insert into audit_log (organization_id, actor_member_id, via, action, target, outcome,
           refusal_code, before, after, created_at)
         select ${o}, p.id, (array['console', 'slack', 'teams'])[1 + g % 3],

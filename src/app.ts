@@ -27,6 +27,10 @@ import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
+import {
+  keepLedgerVerification,
+  startLedgerVerificationWorker,
+} from './jobs/ledger-verification-jobs.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
@@ -92,7 +96,7 @@ export async function startPlaudit(
   // One admission for every chat platform: they share the process's database and loop.
   const admission = new CommandAdmission({ inFlight: config.CHAT_COMMANDS_IN_FLIGHT });
   const jobs = openJobs(config, logger);
-  const metrics = new PlauditMetrics(jobs, logger);
+  const metrics = new PlauditMetrics(jobs, logger, db);
   router.observe(metrics.commandAnswered);
   metrics.observeAdmission(admission);
   const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
@@ -173,13 +177,15 @@ export async function startPlaudit(
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
   }
-  if (config.PLAUDIT_ROLE === 'all') {
+  const runsJobs = config.PLAUDIT_ROLE === 'all';
+  if (runsJobs) {
     startWorkers({ db, services, jobs, logger });
     startRedemptionWorkers(jobs, desk, {
       webhookSecret: config.REWARD_WEBHOOK_SECRET,
       allowList: webhookAllowList,
       logger,
     });
+    startLedgerVerificationWorker(jobs, db, logger);
   }
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
@@ -193,6 +199,10 @@ export async function startPlaudit(
   const scheduling = Promise.all([
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+    // Where the verification runs (a web-only process leaves it to the workers).
+    ...(runsJobs
+      ? [keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal)]
+      : []),
   ]);
   // Counted in Redis across web processes, or in memory (also while Redis is away).
   const rateLimits = openRateLimits(

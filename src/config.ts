@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod/v4';
 import { allowListEntry } from './rewards/webhook-addresses.ts';
 
@@ -35,6 +36,17 @@ function commaList(value: string): string[] {
 function milliseconds(min: number, max: number) {
   const message = `milliseconds from ${min} to ${max}`;
   return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
+/** Five fields (minute to weekday) that cron-parser reads. */
+function isCronPattern(value: string): boolean {
+  if (value.split(/\s+/).length !== 5) return false;
+  try {
+    CronExpressionParser.parse(value, { tz: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The environment variables Plaudit reads, each documented in README.md. */
@@ -93,6 +105,19 @@ export const configSchema = z.object({
    * another worker takes them over. @defaultValue 30000
    */
   JOBS_LOCK_MS: milliseconds(1000, 600_000).default(30_000),
+  /**
+   * When the ledger verification runs (every organization's invariants, its result in
+   * /metrics and the console's overview): a five-field cron pattern in UTC, or `off`
+   * (`npm run ledger:verify` then checks by hand). Read by the processes that run jobs.
+   * @defaultValue 17 * * * *
+   */
+  LEDGER_VERIFY_CRON: z
+    .string()
+    .trim()
+    .refine((value) => value === 'off' || isCronPattern(value), {
+      message: 'a five-field cron pattern such as 17 * * * * (hourly), or off',
+    })
+    .default('17 * * * *'),
   /**
    * What this process does: `web` serves HTTP, `worker` runs jobs, `all` both.
    * @defaultValue all

@@ -7,6 +7,10 @@ import { PlauditMetrics } from './http/metrics.ts';
 import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
+import {
+  keepLedgerVerification,
+  startLedgerVerificationWorker,
+} from './jobs/ledger-verification-jobs.ts';
 import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
@@ -37,7 +41,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const services = createRecognitionServices(db);
   const jobs = openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.
-  const metrics = new PlauditMetrics(jobs, logger);
+  const metrics = new PlauditMetrics(jobs, logger, db);
   // Its /metrics takes a token too: wrong guesses are limited as on web processes.
   const rateLimits = openRateLimits(
     { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
@@ -71,10 +75,12 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     allowList: webhookAllowList,
     logger,
   });
+  startLedgerVerificationWorker(jobs, db, logger);
   const stopScheduling = new AbortController();
   const scheduling = Promise.all([
     keepSchedules(jobs, db, logger, stopScheduling.signal),
     keepRedemptionSweep(jobs, logger, stopScheduling.signal),
+    keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal),
   ]);
   logger.info(
     { prefix: config.REDIS_PREFIX, url: http.url, metrics: `${http.url}/metrics` },

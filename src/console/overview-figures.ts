@@ -10,6 +10,7 @@ import {
 } from '../rewards/billing.ts';
 import { formatMoney } from '../rewards/money.ts';
 import { loadRewardSettings } from '../rewards/reward-settings.ts';
+import { lastVerification } from '../verification/verification-record.ts';
 
 /** This period at a glance, for the console's overview. */
 export interface OverviewFigures {
@@ -32,6 +33,10 @@ export interface OverviewFigures {
   readonly heldMinor: number;
   readonly budgetMinor: number | null;
   readonly currency: string;
+  /** The organization's time zone, for the instants shown. */
+  readonly timezone: string;
+  /** The last scheduled ledger verification: when, and what it found in this organization. */
+  readonly ledger: { readonly verifiedAt: Date; readonly problems: number } | undefined;
 }
 
 interface PeriodRow {
@@ -52,7 +57,7 @@ export async function overviewFigures(
   const { settings, now } = await services.settings.load(organizationId);
   const period = allowancePeriodAt(now, settings.allowanceCadence, settings.timezone);
   const month = monthOf(now, settings.timezone);
-  const [rows, owed, committed, rewards] = await Promise.all([
+  const [rows, owed, committed, rewards, verified] = await Promise.all([
     sql<PeriodRow>`
       with kept as (
         select r.* from recognition_recipients r
@@ -82,6 +87,7 @@ export async function overviewFigures(
     liability(db, organizationId),
     committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),
+    lastVerification(db),
   ]);
   const row = rows.rows[0] as PeriodRow;
   return {
@@ -98,6 +104,11 @@ export async function overviewFigures(
     heldMinor: committed.heldMinor,
     budgetMinor: rewards.monthlyBudgetMinor,
     currency: rewards.currency,
+    timezone: settings.timezone,
+    ledger: verified && {
+      verifiedAt: verified.finishedAt,
+      problems: verified.byOrganization.get(organizationId) ?? 0,
+    },
   };
 }
 

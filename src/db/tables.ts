@@ -31,6 +31,7 @@ export interface Tables {
   console_sign_in_links: ConsoleSignInLinkTable;
   console_sessions: ConsoleSessionTable;
   console_signing_key: ConsoleSigningKeyTable;
+  ledger_verifications: LedgerVerificationTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -432,4 +433,17 @@ export interface ConsoleSigningKeyTable {
   id: number;
   key: string;
   created_at: CreatedAt;
+}
+
+/** A run of the scheduled ledger verification; see migration 0016. */
+export interface LedgerVerificationTable {
+  id: Generated<number>;
+  started_at: Date;
+  finished_at: Date;
+  organizations: number;
+  violations: number;
+  /** Violations per organization that has any, by organization id. */
+  by_organization: ColumnType<Record<string, number>, string, never>;
+  /** The first violations found, one line each. */
+  sample: ColumnType<Array<{ organizationId: number; line: string }>, string, never>;
 }

@@ -5,15 +5,16 @@ import type { Config } from '../config.ts';
 import type { Command } from '../core/command.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { Reply } from '../core/reply.ts';
+import type { Database } from '../db/database.ts';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
 import type { JobRunObserver } from '../jobs/job-metrics.ts';
-import type { Jobs, QueueName } from '../jobs/job-queue.ts';
+import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
+import { lastVerification, type VerificationRecord } from '../verification/verification-record.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
 
 export const METRICS_PATH = '/metrics';
 
-const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions'];
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** Methods reported by name; anything else is `other`, so a client cannot add label values. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -35,8 +36,11 @@ export class PlauditMetrics {
   readonly #jobDuration: Histogram<'queue' | 'name' | 'outcome'>;
   readonly #jobFailures: Counter<'queue' | 'name' | 'outcome'>;
 
-  /** Given the process's jobs, it reports their queues' depths and the runs it takes. */
-  constructor(jobs: Jobs | undefined, logger: Logger) {
+  /**
+   * Given the process's jobs, it reports their queues' depths and the runs it takes; given
+   * the database, the last ledger verification.
+   */
+  constructor(jobs: Jobs | undefined, logger: Logger, db?: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'plaudit_' });
     const registers = [this.registry];
     this.#requests = new Counter({
@@ -90,6 +94,7 @@ export class PlauditMetrics {
       registers,
     });
     jobs?.observe(this.jobRan);
+    if (db) registerLedgerGauges(registers, db, logger);
     const bull = jobs instanceof BullJobs ? jobs : undefined;
     new Gauge({
       name: 'plaudit_queue_jobs',
@@ -101,7 +106,7 @@ export class PlauditMetrics {
         // Inline jobs (local mode) have no queue to read: the gauge stays empty.
         if (!bull) return;
         await Promise.all(
-          QUEUES.map(async (queue) => {
+          QUEUE_NAMES.map(async (queue) => {
             try {
               const counts = await withTimeout(
                 bull.queue(queue).getJobCounts(...QUEUE_STATES),
@@ -214,6 +219,48 @@ export class PlauditMetrics {
     }
     return router;
   }
+}
+
+/**
+ * The last scheduled ledger verification, read from the database on scrape: every process
+ * reports the same one (use max() across processes, not sum()). Until one has run, or
+ * while the database does not answer, both are 0: a verification time of 0 is as old as
+ * can be, so an alert on its age fires.
+ */
+function registerLedgerGauges(registers: Registry[], db: Database, logger: Logger): void {
+  let last: ReturnType<typeof lastVerification> | undefined;
+  // Both gauges are read in one scrape: one query for the two.
+  const read = () => {
+    last ??= withTimeout(lastVerification(db), QUEUE_COUNT_TIMEOUT_MS).finally(() => {
+      last = undefined;
+    });
+    return last;
+  };
+  const gauge = (name: string, help: string, value: (found: VerificationRecord) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.reset();
+        try {
+          const found = await read();
+          if (found) this.set(value(found));
+        } catch (error) {
+          logger.debug({ err: error }, 'metrics: last ledger verification unavailable');
+        }
+      },
+    });
+  gauge(
+    'plaudit_ledger_violations',
+    'Violations of the ledger invariants found by the last scheduled verification (0: none).',
+    (found) => found.violations,
+  );
+  gauge(
+    'plaudit_ledger_verified_timestamp_seconds',
+    'When the last scheduled ledger verification finished, in Unix seconds.',
+    (found) => found.finishedAt.getTime() / 1000,
+  );
 }
 
 /** The route a request matched as a pattern (`/api/v1/members/:id`), or `unmatched`. */

@@ -3,13 +3,11 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
-import type { Jobs, QueueName } from '../jobs/job-queue.ts';
+import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
-
-const QUEUES: readonly QueueName[] = ['allowance', 'notifications', 'redemptions'];
 
 /**
  * bull-board at /admin/queues, for operators: queue depths, jobs, failures and retries.
@@ -33,7 +31,7 @@ export function queueDashboard(
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
-    queues: QUEUES.map((name) => new BullMQAdapter(jobs.queue(name))),
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name))),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Plaudit queues' } },
   });

@@ -1,17 +1,13 @@
 import type { Database } from '../db/database.ts';
 import type { OrganizationAccounts } from '../ledger/accounts.ts';
-import { ensureAllowanceAccounts, openAllowancePeriods } from '../ledger/period-openings.ts';
+import type { Ledger } from '../ledger/ledger.ts';
 import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
-import {
-  allowancePeriodKey,
-  mayOverlapOtherCadences,
-  overlappingPeriodKeys,
-  periodGrant,
-} from '../recognition/allowances.ts';
+import { memberOpening, periodOpeningMemo } from '../recognition/allowances.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import type { RecognitionSettings } from '../recognition/settings.ts';
 import { forEachConcurrently } from './bounded-concurrency.ts';
 import { type Giver, giverPages } from './giver-pages.ts';
+import { PermanentJobFailure } from './job-queue.ts';
 
 /** How far a reset has come. */
 export interface ResetProgress {
@@ -46,7 +42,8 @@ export interface ResetOptions {
  * batches, each member under the key that names them and the period. Whoever opens a
  * member's period first (this job, a run of it in another worker, a rerun after a crash,
  * or the member's own first give) opens it; everyone else changes nothing. The database
- * clock says which period it is.
+ * clock says which period it is. A key claimed by a different request fails the reset
+ * for good ({@link PermanentJobFailure}) once every other member's period is opened.
  */
 export async function resetAllowances(
   db: Database,
@@ -56,65 +53,82 @@ export async function resetAllowances(
 ): Promise<ResetProgress> {
   const { settings, now } = await services.settings.load(organizationId);
   const context: ResetContext = {
+    ledger: services.ledger,
     settings,
     period: allowancePeriodAt(options.at ?? now, settings.allowanceCadence, settings.timezone),
     accounts: await services.ledger.organizationAccounts(organizationId),
   };
   let done = 0;
   let opened = 0;
+  // Keys claimed by other requests: how many, and the first few, to name them.
+  const conflicts = { count: 0, keys: [] as string[] };
   // One report at a time, in the order the batches finished, so that the last one made
   // (what a job's progress keeps) is the largest.
   let reported = Promise.resolve();
   const pages = giverPages(db, settings, options.batchSize ?? 2000);
   await forEachConcurrently(pages, options.parallelBatches ?? 1, async (givers) => {
-    const openedNow = await openPeriods(db, context, givers);
+    const batch = await openPeriods(context, givers);
     done += givers.length;
-    opened += openedNow;
+    opened += batch.opened;
+    conflicts.count += batch.conflicts.length;
+    conflicts.keys.push(...batch.conflicts.slice(0, NAMED_CONFLICTS - conflicts.keys.length));
     const progress = { done, opened };
     reported = reported.then(() => options.onProgress?.(progress));
     await reported;
   });
+  if (conflicts.count > 0) throw conflictFailure(organizationId, conflicts);
   return { done, opened };
 }
 
+/**
+ * Keys of period openings claimed by other requests: a bug or a hand-made request, never
+ * a race (replays count as opened), and one no retry mends. Every other member's period
+ * was opened; the job fails for good, naming the keys.
+ */
+function conflictFailure(
+  organizationId: number,
+  conflicts: { readonly count: number; readonly keys: readonly string[] },
+): PermanentJobFailure {
+  const more = conflicts.count > conflicts.keys.length;
+  return new PermanentJobFailure(
+    `organization ${organizationId}: ${conflicts.count} period openings were refused, their keys used for a different request: ${conflicts.keys.join(', ')}${more ? ', …' : ''}`,
+  );
+}
+
+/** Conflicting keys a failed reset names; the rest are counted. */
+const NAMED_CONFLICTS = 20;
+
 /** What a reset opens, the same for every batch. */
 interface ResetContext {
+  readonly ledger: Ledger;
   readonly settings: RecognitionSettings;
   readonly period: AllowancePeriod;
   readonly accounts: OrganizationAccounts;
 }
 
-/** Opens one batch's periods; returns how many this call opened. */
+/** Opens one batch's periods: how many this call opened, and the keys in conflict. */
 async function openPeriods(
-  db: Database,
-  { settings, period, accounts }: ResetContext,
+  { ledger, settings, period, accounts }: ResetContext,
   givers: readonly Giver[],
-): Promise<number> {
+) {
   // After an organization's first period, everyone has accounts: nothing to create.
-  const created = await ensureAllowanceAccounts(
-    db,
+  const created = await ledger.allowanceAccounts(
     settings.organizationId,
     givers.filter((giver) => giver.account_id === null).map((giver) => giver.id),
   );
-  const overlaps = mayOverlapOtherCadences(settings, period);
-  return openAllowancePeriods(db, {
+  return ledger.openPeriods({
     organizationId: settings.organizationId,
     accounts,
     rolloverCap: settings.rolloverCap,
-    memo: {
-      grant: `${period.cadence} allowance from ${period.firstDay}`,
-      expire: `unused before ${period.firstDay}`,
-    },
-    openings: givers.map((giver) => ({
-      accountId: giver.account_id ?? accountOf(created, giver.id),
-      grant: periodGrant(
+    memo: periodOpeningMemo(period),
+    openings: givers.map((giver) =>
+      memberOpening(
         settings,
         { id: giver.id, roles: giver.roles, joinedAt: giver.created_at },
         period,
+        giver.account_id ?? accountOf(created, giver.id),
       ),
-      key: allowancePeriodKey(giver.id, period),
-      earlierKeys: overlaps ? overlappingPeriodKeys(giver.id, period) : [],
-    })),
+    ),
   });
 }
 

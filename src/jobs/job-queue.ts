@@ -1,7 +1,8 @@
 import type { JobRunObserver } from './job-metrics.ts';
 
 /** The queues Plaudit runs jobs on. */
-export type QueueName = 'allowance' | 'notifications' | 'redemptions';
+export const QUEUE_NAMES = ['allowance', 'ledger', 'notifications', 'redemptions'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** A job as its handler sees it, whichever adapter runs it. */
 export interface Job<T = unknown> {

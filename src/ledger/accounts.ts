@@ -44,7 +44,8 @@ export function toAccount(row: AccountRow): Account {
 
 /**
  * Creates the accounts with these codes (once; concurrent callers agree on one row each),
- * with a balance row for each limited one, and returns them by code.
+ * each limited one with its balance row in the same statement (the database refuses a
+ * limited account without one), and returns them by code.
  */
 async function ensureAccounts<C extends AccountCode>(
   db: Database,
@@ -52,43 +53,46 @@ async function ensureAccounts<C extends AccountCode>(
   memberId: number | null,
   codes: readonly C[],
 ): Promise<Record<C, Account>> {
-  return db.transaction().execute(async (trx) => {
-    const created = await trx
-      .insertInto('ledger_accounts')
-      .values(
-        codes.map((code) => ({
-          organization_id: organizationId,
-          asset: ACCOUNT_CODES[code].asset,
-          code,
-          member_id: memberId,
-          debits_must_not_exceed_credits: ACCOUNT_CODES[code].limited,
-        })),
-      )
-      .onConflict((conflict) =>
-        conflict.columns(['organization_id', 'asset', 'code', 'member_id']).doNothing(),
-      )
-      .returningAll()
-      .execute();
-    const balanceRows = created
-      .filter((account) => account.debits_must_not_exceed_credits)
-      .map((account) => ({ account_id: account.id, debits_must_not_exceed_credits: true }));
-    if (balanceRows.length > 0)
-      await trx.insertInto('ledger_balances').values(balanceRows).execute();
-
-    let query = trx
-      .selectFrom('ledger_accounts')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('code', 'in', codes);
-    query =
-      memberId === null
-        ? query.where('member_id', 'is', null)
-        : query.where('member_id', '=', memberId);
-    const rows = await query.execute();
-    const byCode = {} as Record<C, Account>;
-    for (const row of rows) byCode[row.code as C] = toAccount(row);
-    return byCode;
-  });
+  await db
+    .with('created', (created) =>
+      created
+        .insertInto('ledger_accounts')
+        .values(
+          codes.map((code) => ({
+            organization_id: organizationId,
+            asset: ACCOUNT_CODES[code].asset,
+            code,
+            member_id: memberId,
+            debits_must_not_exceed_credits: ACCOUNT_CODES[code].limited,
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict.columns(['organization_id', 'asset', 'code', 'member_id']).doNothing(),
+        )
+        .returning(['id', 'debits_must_not_exceed_credits']),
+    )
+    .insertInto('ledger_balances')
+    .columns(['account_id', 'debits_must_not_exceed_credits'])
+    .expression((eb) =>
+      eb
+        .selectFrom('created')
+        .select(['created.id', 'created.debits_must_not_exceed_credits'])
+        .where('created.debits_must_not_exceed_credits', '=', true),
+    )
+    .execute();
+  let query = db
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('code', 'in', codes);
+  query =
+    memberId === null
+      ? query.where('member_id', 'is', null)
+      : query.where('member_id', '=', memberId);
+  const rows = await query.execute();
+  const byCode = {} as Record<C, Account>;
+  for (const row of rows) byCode[row.code as C] = toAccount(row);
+  return byCode;
 }
 
 export function ensureOrganizationAccounts(

@@ -37,20 +37,20 @@ export class BalanceDeltas {
 }
 
 /**
- * The `deltas`, `locked` and `balances` common table expressions that write a batch of
- * deltas to the limited accounts' balance rows in one statement:
+ * The `deltas`, `locked` and `balances` common table expressions of a write of a batch of
+ * transfers: the limited accounts' balance rows, locked in ascending account order (as the
+ * database's trigger locks them, so no two writers deadlock), and what they will hold
+ * once the transfers are appended (`balances`). The balance rows themselves are moved by
+ * the database as the transfers are appended (migration 0016): no code writes them, and a
+ * limited account that would go below zero violates the CHECK constraint
+ * `debits_must_not_exceed_credits`, which aborts the whole statement. Unlimited accounts
+ * have no balance row (their balances are derived from transfers), so nothing is locked
+ * for them and no give waits on another's hot account.
  *
- * - rows are locked in ascending account order before any is written, so no two writers
- *   deadlock;
- * - an account that would go below zero violates the CHECK constraint
- *   `debits_must_not_exceed_credits`, which aborts the whole statement;
- * - unlimited accounts have no balance row (their balances are derived from transfers),
- *   so nothing is written for them and no give waits on another's hot account.
- *
- * `gate` names a CTE that must yield a row for anything to be written (the claimed
- * idempotency key); the write waits for it, so a replay locks nothing.
+ * `gate` names a CTE that must yield a row for anything to be locked (the claimed
+ * idempotency key), so a replay locks nothing.
  */
-export function balanceWriteCtes(deltas: BalanceDeltas, gate?: string): RawBuilder<unknown> {
+export function balanceLockCtes(deltas: BalanceDeltas, gate?: string): RawBuilder<unknown> {
   const rows = deltas
     .entries()
     .filter(({ account }) => account.limited)
@@ -70,7 +70,7 @@ export function balanceWriteCtes(deltas: BalanceDeltas, gate?: string): RawBuild
       ${values}
     ),
     locked as materialized (
-      select b.account_id
+      select b.account_id, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
       from ledger_balances b
       join deltas d on d.account_id = b.account_id
       ${gated}
@@ -78,25 +78,29 @@ export function balanceWriteCtes(deltas: BalanceDeltas, gate?: string): RawBuild
       for update of b
     ),
     balances as (
-      update ledger_balances b set
-        debits_posted = b.debits_posted + d.debits_posted,
-        credits_posted = b.credits_posted + d.credits_posted,
-        debits_pending = b.debits_pending + d.debits_pending,
-        credits_pending = b.credits_pending + d.credits_pending
-      from deltas d
-      join locked l on l.account_id = d.account_id
-      where b.account_id = d.account_id
-      returning b.account_id, b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending
+      select l.account_id,
+        l.debits_posted + d.debits_posted as debits_posted,
+        l.credits_posted + d.credits_posted as credits_posted,
+        l.debits_pending + d.debits_pending as debits_pending,
+        l.credits_pending + d.credits_pending as credits_pending
+      from locked l join deltas d on d.account_id = l.account_id
     )`;
 }
 
-/** Writes the deltas inside a transaction; a shortfall throws {@link BalanceShortfall}. */
-export async function applyBalanceDeltas(db: Database, deltas: BalanceDeltas): Promise<void> {
-  try {
-    await sql`with ${balanceWriteCtes(deltas)} select count(*) from balances`.execute(db);
-  } catch (error) {
-    throw BalanceShortfall.from(error, deltas) ?? error;
-  }
+/**
+ * Locks the limited accounts' balance rows of a batch of deltas in ascending account
+ * order, inside a transaction, before transfers that move them are appended (the
+ * database moves them then, and every writer must have locked them in this order first).
+ */
+export async function lockBalanceRows(db: Database, deltas: BalanceDeltas): Promise<void> {
+  const ids = deltas
+    .entries()
+    .filter(({ account }) => account.limited)
+    .map(({ account }) => account.id);
+  if (ids.length === 0) return;
+  await sql`
+    select account_id from ledger_balances where account_id = any(${ids}::bigint[])
+    order by account_id for update`.execute(db);
 }
 
 /** A limited account would have gone below zero; the statement and its transaction failed. */

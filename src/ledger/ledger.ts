@@ -15,6 +15,12 @@ import { BalanceDeltas, BalanceShortfall } from './balance-writes.ts';
 import { type AccountBalance, readBalances } from './balances.ts';
 import type { LedgerWork } from './ledger-work.ts';
 import { resolvePendingTransfer } from './pending-resolution.ts';
+import {
+  conflictingOpenings,
+  ensureAllowanceAccounts,
+  executePeriodOpenings,
+  type PeriodOpeningBatch,
+} from './period-openings.ts';
 import { type LedgerRefusal, type LedgerRefusalCode, ledgerRefusal } from './refusals.ts';
 import { requestHash } from './request-hash.ts';
 import { alreadyReversed, reverseTransfers } from './reversal.ts';
@@ -24,7 +30,11 @@ import {
   type TransferAttachment,
   type TransferStatementRow,
 } from './transfer-statement.ts';
-import { validateIdempotencyKey, validateTransferSpecs } from './transfer-validation.ts';
+import {
+  validateAmount,
+  validateIdempotencyKey,
+  validateTransferSpecs,
+} from './transfer-validation.ts';
 
 export type LedgerResult = Result<TransferOutcome, LedgerRefusalCode>;
 
@@ -35,15 +45,24 @@ export interface LedgerRequest {
   readonly idempotencyKey: string;
 }
 
+/** What a batch of period openings did. */
+export interface PeriodOpeningOutcome {
+  /** Openings this call made; the others had been made before (replays). */
+  readonly opened: number;
+  /** Keys already claimed by a different request than their opening, in key order. */
+  readonly conflicts: readonly string[];
+}
+
 type Trx = Transaction<Tables>;
 type TransferRow = Selectable<LedgerTransferTable>;
 
 /**
- * The double-entry points ledger: the only code that writes balances.
+ * The double-entry points ledger: the only code that writes transfers.
  *
  * Every write claims its idempotency key, locks the balance rows it changes in ascending
- * order, writes them (a CHECK constraint refuses any limited account below zero) and
- * appends transfers, atomically; deadlocks and serialization failures are retried.
+ * order and appends transfers, atomically; the database moves the balance rows with the
+ * transfers (a CHECK constraint refuses any limited account below zero). Deadlocks and
+ * serialization failures are retried.
  */
 export class Ledger {
   /** Accounts never change once created, so their descriptions are cached. */
@@ -144,6 +163,36 @@ export class Ledger {
       // Inside the caller's transaction, which the failure has aborted, nothing can be read.
       return this.#refusalFrom(error, deltas, within ? undefined : this.db);
     }
+  }
+
+  /**
+   * Opens the giving period of many members in one statement, each under its own key
+   * with the request hash of an opening: an opening already made under its key (by the
+   * reset job, another worker, or a first give) is a replay and counts as made; a key
+   * claimed by any other request is returned as a conflict, and nothing is written for
+   * it. Deadlocks and serialization failures are retried.
+   */
+  async openPeriods(batch: PeriodOpeningBatch): Promise<PeriodOpeningOutcome> {
+    if (batch.openings.length === 0) return { opened: 0, conflicts: [] };
+    for (const opening of batch.openings) {
+      const invalid =
+        validateIdempotencyKey(opening.key) ??
+        (opening.grant === 0 ? undefined : validateAmount(opening.grant));
+      // The openings are made by Plaudit's own code, never typed by anyone: a bug.
+      if (invalid) throw new Error(`period opening ${opening.key}: ${invalid.message}`);
+    }
+    const opened = await retryOnConflict(() => executePeriodOpenings(this.db, batch));
+    const conflicts =
+      opened < batch.openings.length ? await conflictingOpenings(this.db, batch) : [];
+    return { opened, conflicts };
+  }
+
+  /**
+   * Creates, in one statement, the member accounts (and balance rows) that these members
+   * lack; returns each member's allowance account.
+   */
+  allowanceAccounts(organizationId: number, memberIds: readonly number[]) {
+    return ensureAllowanceAccounts(this.db, organizationId, memberIds);
   }
 
   /**

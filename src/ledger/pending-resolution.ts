@@ -1,14 +1,14 @@
 import { sql } from 'kysely';
 import { RefusalAbort } from '../core/result.ts';
-import type { Account } from './accounts.ts';
-import { applyBalanceDeltas } from './balance-writes.ts';
 import type { LedgerWork } from './ledger-work.ts';
 import { type LedgerRefusal, ledgerRefusal } from './refusals.ts';
 import { type Transfer, toTransfer } from './transfer.ts';
 
 /**
  * Posts or voids a pending transfer. The status change only matches a pending row, so of
- * two concurrent resolutions exactly one changes it; the other is told why not.
+ * two concurrent resolutions exactly one changes it; the other is told why not. The
+ * database moves the balance rows with the status (migration 0016): the held amount
+ * leaves the pending totals, and enters the posted ones when posted.
  */
 export async function resolvePendingTransfer(
   work: LedgerWork,
@@ -25,17 +25,6 @@ export async function resolvePendingTransfer(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new RefusalAbort(await whyNotPending(work, transferId));
-  const accounts = await work.accountsOf([row.debit_account_id, row.credit_account_id]);
-  const moved = post ? row.amount : 0;
-  work.deltas.add(accounts.get(row.debit_account_id) as Account, {
-    debitsPending: -row.amount,
-    debitsPosted: moved,
-  });
-  work.deltas.add(accounts.get(row.credit_account_id) as Account, {
-    creditsPending: -row.amount,
-    creditsPosted: moved,
-  });
-  await applyBalanceDeltas(trx, work.deltas);
   return [toTransfer(row)];
 }
 

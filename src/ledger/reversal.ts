@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { RefusalAbort } from '../core/result.ts';
 import type { LedgerTransferTable } from '../db/tables.ts';
 import type { Account } from './accounts.ts';
-import { applyBalanceDeltas } from './balance-writes.ts';
+import { lockBalanceRows } from './balance-writes.ts';
 import type { LedgerWork } from './ledger-work.ts';
 import { type LedgerRefusal, ledgerRefusal } from './refusals.ts';
 import { type Transfer, toTransfer } from './transfer.ts';
@@ -12,7 +12,9 @@ type TransferRow = Selectable<LedgerTransferTable>;
 /**
  * Reverses posted transfers with new ones in the opposite direction. The originals are
  * locked in id order, so concurrent reversals of one transfer queue and the later one
- * sees the earlier one's reversal.
+ * sees the earlier one's reversal. The balance rows are locked in ascending account order,
+ * then the new transfers move them (the database does, migration 0016); the deltas also
+ * name the account of a shortfall's refusal.
  */
 export async function reverseTransfers(
   work: LedgerWork,
@@ -42,7 +44,7 @@ export async function reverseTransfers(
     work.deltas.add(accounts.get(row.credit_account_id) as Account, { debitsPosted: row.amount });
     work.deltas.add(accounts.get(row.debit_account_id) as Account, { creditsPosted: row.amount });
   }
-  await applyBalanceDeltas(trx, work.deltas);
+  await lockBalanceRows(trx, work.deltas);
   const rows = await trx
     .insertInto('ledger_transfers')
     .values(

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { prepared } from '../db/preparing-pool.ts';
 import type { LedgerTransferTable } from '../db/tables.ts';
 import type { Account } from './accounts.ts';
-import { type BalanceDeltas, balanceWriteCtes } from './balance-writes.ts';
+import { type BalanceDeltas, balanceLockCtes } from './balance-writes.ts';
 import type { TransferSpec } from './transfer.ts';
 
 export interface TransferStatementInput {
@@ -29,7 +29,7 @@ export interface TransferAttachment {
 export type TransferStatementRow = Selectable<LedgerTransferTable> & {
   /** The attachment's result. */
   attached: unknown;
-  /** The limited accounts' totals after the write. */
+  /** The limited accounts' totals after the write (their rows are locked until commit). */
   balances_after: Array<{
     account_id: number;
     debits_posted: number;
@@ -40,9 +40,10 @@ export type TransferStatementRow = Selectable<LedgerTransferTable> & {
 };
 
 /**
- * Claims the idempotency key, writes the balances and appends the transfers in one
- * statement, so a give costs one round trip and is atomic without an explicit
- * transaction. Returns no rows when the key was already claimed (nothing is written then).
+ * Claims the idempotency key, locks the limited accounts' balance rows and appends the
+ * transfers (which move those rows) in one statement, so a give costs one round trip and
+ * is atomic without an explicit transaction. Returns no rows when the key was already
+ * claimed (nothing is written then).
  */
 export async function executeTransferStatement(
   db: Database,
@@ -63,7 +64,7 @@ export async function executeTransferStatement(
       on conflict (organization_id, idempotency_key) do nothing
       returning id
     ),
-    ${balanceWriteCtes(input.deltas, 'req')},
+    ${balanceLockCtes(input.deltas, 'req')},
     transfers as (
       insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
         credit_account_id, amount, kind, status, memo)

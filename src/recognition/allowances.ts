@@ -1,8 +1,6 @@
-import { sql } from 'kysely';
-import type { Database } from '../db/database.ts';
 import type { Member } from '../directory/members.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import type { TransferSpec } from '../ledger/transfer.ts';
+import type { PeriodOpening, PeriodOpeningBatch } from '../ledger/period-openings.ts';
 import { type AllowancePeriod, periodsStartingWithin } from './allowance-period.ts';
 import { allowanceFor, type RecognitionSettings } from './settings.ts';
 
@@ -41,29 +39,29 @@ export function mayOverlapOtherCadences(
   return changed !== null && changed.getTime() >= period.start.getTime() - CADENCE_CHANGE_MARGIN_MS;
 }
 
-/** What a member was already granted within a period, under another cadence. */
-export interface EarlierGrants {
-  /** Whether any period of another cadence was opened within this one. */
-  readonly opened: boolean;
-  /** Allowance those openings granted. */
-  readonly granted: number;
+/** The memos of a period's opening transfers, the same whoever opens it. */
+export function periodOpeningMemo(period: AllowancePeriod): PeriodOpeningBatch['memo'] {
+  return {
+    grant: `${period.cadence} allowance from ${period.firstDay}`,
+    expire: `unused before ${period.firstDay}`,
+  };
 }
 
-/**
- * A period's opening, given what was granted within it under another cadence. Normally
- * nothing was: unused allowance beyond the rollover cap expires and the grant is made.
- * After a cadence change within the period, what is left is already this period's, so
- * nothing expires, and only what the member was not yet granted in it is granted:
- * switching cadence back and forth never grants more within one span than its allowance.
- */
-export function periodOpening(
-  grant: number,
-  left: number,
-  rolloverCap: number,
-  earlier: EarlierGrants,
-): { grant: number; expire: number } {
-  if (!earlier.opened) return { grant, expire: Math.max(0, left - rolloverCap) };
-  return { grant: Math.max(0, grant - earlier.granted), expire: 0 };
+/** A member's opening of a period, as the reset job and a first give both ask for it. */
+export function memberOpening(
+  settings: RecognitionSettings,
+  member: Pick<Member, 'id' | 'roles' | 'joinedAt'>,
+  period: AllowancePeriod,
+  allowanceAccountId: number,
+): PeriodOpening {
+  return {
+    accountId: allowanceAccountId,
+    grant: periodGrant(settings, member, period),
+    key: allowancePeriodKey(member.id, period),
+    earlierKeys: mayOverlapOtherCadences(settings, period)
+      ? overlappingPeriodKeys(member.id, period)
+      : [],
+  };
 }
 
 const OPENED_CACHE_LIMIT = 100_000;
@@ -86,97 +84,43 @@ export function periodGrant(
 }
 
 /**
- * Opens giving periods: expires what is left of the member's allowance beyond the
- * rollover cap and grants the new period's amount, as one linked ledger request.
+ * Opens giving periods on first use: expires what is left of the member's allowance
+ * beyond the rollover cap and grants the new period's amount, as the reset job does and
+ * through the same ledger call, under the same key and request: whoever is first opens
+ * the period, and the other's request is a replay.
  */
 export class AllowancePeriods {
   /** Period keys this process has seen opened; opening is idempotent, so this only saves work. */
   readonly #opened = new Set<string>();
 
-  constructor(
-    private readonly ledger: Ledger,
-    /** Where openings under another cadence are looked up. */
-    private readonly db: Database,
-  ) {}
+  constructor(private readonly ledger: Ledger) {}
 
-  /** What openings of other cadences' periods within this one granted the member. */
-  async #earlierGrants(
-    organizationId: number,
-    memberId: number,
-    period: AllowancePeriod,
-  ): Promise<EarlierGrants> {
-    const { rows } = await sql<{ opened: number; granted: number }>`
-      select count(distinct r.id)::int as opened,
-        coalesce(sum(t.amount) filter (where t.kind = 'allowance_grant'), 0)::bigint as granted
-      from ledger_requests r
-      left join ledger_transfers t on t.request_id = r.id
-      where r.organization_id = ${organizationId}
-        and r.idempotency_key = any(${overlappingPeriodKeys(memberId, period)}::text[])`.execute(
-      this.db,
-    );
-    return { opened: (rows[0]?.opened ?? 0) > 0, granted: Number(rows[0]?.granted ?? 0) };
-  }
-
-  /** Makes sure the member's allowance for the period has been granted. Safe to call often. */
+  /**
+   * Makes sure the member's allowance for the period has been granted. Safe to call often.
+   * Resolves to whether this call opened it; throws when its key was used for a different
+   * request (a bug, which no retry mends).
+   */
   async open(
     settings: RecognitionSettings,
     member: Member,
     period: AllowancePeriod,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const key = allowancePeriodKey(member.id, period);
-    if (this.#opened.has(key)) return;
+    if (this.#opened.has(key)) return false;
     const org = await this.ledger.organizationAccounts(settings.organizationId);
     const own = await this.ledger.memberAccounts(settings.organizationId, member.id);
-    const earlier = mayOverlapOtherCadences(settings, period)
-      ? await this.#earlierGrants(settings.organizationId, member.id, period)
-      : { opened: false, granted: 0 };
-    let opened = false;
-    for (let attempt = 0; attempt < 5 && !opened; attempt++) {
-      const left =
-        (await this.ledger.balances([own.allowance.id])).get(own.allowance.id)?.available ?? 0;
-      const { grant, expire } = periodOpening(
-        periodGrant(settings, member, period),
-        left,
-        settings.rolloverCap,
-        earlier,
-      );
-      const transfers: TransferSpec[] = [];
-      if (expire > 0) {
-        transfers.push({
-          debitAccountId: own.allowance.id,
-          creditAccountId: org.allowance_expired.id,
-          amount: expire,
-          kind: 'allowance_expire',
-          memo: `unused before ${period.firstDay}`,
-        });
-      }
-      if (grant > 0) {
-        transfers.push({
-          debitAccountId: org.allowance_pool.id,
-          creditAccountId: own.allowance.id,
-          amount: grant,
-          kind: 'allowance_grant',
-          memo: `${period.cadence} allowance from ${period.firstDay}`,
-        });
-      }
-      if (transfers.length === 0) {
-        opened = true;
-        break;
-      }
-      const result = await this.ledger.transfer({
-        organizationId: settings.organizationId,
-        idempotencyKey: key,
-        transfers,
-      });
-      // A conflict means someone opened the period first, with the balance they saw.
-      opened = result.ok || result.code === 'idempotency_conflict';
-      // Otherwise the balance moved between reading and expiring it: read it again.
-      if (!result.ok && !opened && result.code !== 'insufficient_balance') {
-        throw new Error(`could not open ${key}: ${result.message}`);
-      }
+    const { opened, conflicts } = await this.ledger.openPeriods({
+      organizationId: settings.organizationId,
+      accounts: org,
+      rolloverCap: settings.rolloverCap,
+      memo: periodOpeningMemo(period),
+      openings: [memberOpening(settings, member, period, own.allowance.id)],
+    });
+    if (conflicts.length > 0) {
+      throw new Error(`could not open ${key}: the key was used for a different request`);
     }
-    if (!opened) throw new Error(`could not open ${key}: the allowance kept changing`);
     if (this.#opened.size >= OPENED_CACHE_LIMIT) this.#opened.clear();
     this.#opened.add(key);
+    return opened > 0;
   }
 }

@@ -16,7 +16,7 @@ export function createRecognitionServices(db: Database): RecognitionServices {
   return {
     db,
     ledger,
-    periods: new AllowancePeriods(ledger, db),
+    periods: new AllowancePeriods(ledger),
     settings: new RecognitionSettingsCache(db),
   };
 }

@@ -133,9 +133,9 @@ describe('/metrics for Prometheus', () => {
     const { samples } = await scrape();
     const depths = samples.filter((sample) => sample.name === 'plaudit_queue_jobs');
     expect(new Set(depths.map((sample) => sample.labels.queue))).toEqual(
-      new Set(['allowance', 'notifications', 'redemptions']),
+      new Set(['allowance', 'ledger', 'notifications', 'redemptions']),
     );
-    expect(depths).toHaveLength(3 * 4);
+    expect(depths).toHaveLength(4 * 4);
     for (const sample of depths) {
       expect(['waiting', 'active', 'delayed', 'failed']).toContain(sample.labels.state);
       expect(sample.value).toBeGreaterThanOrEqual(0);

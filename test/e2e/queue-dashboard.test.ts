@@ -55,6 +55,7 @@ describe('the queue dashboard at /admin/queues', () => {
     const body = (await api.json()) as { queues: Array<{ name: string }> };
     expect(body.queues.map((queue) => queue.name)).toEqual([
       'allowance',
+      'ledger',
       'notifications',
       'redemptions',
     ]);

@@ -12,7 +12,12 @@ import { RewardDesk } from '../../src/rewards/reward-desk.ts';
 import type { WebhookAllowList } from '../../src/rewards/webhook-addresses.ts';
 import type { AdminFixture } from './admin-fixture.ts';
 import { key } from './ledger-fixture.ts';
-import { createRecognitionFixture, localCommand, type MemberSpec } from './recognition-fixture.ts';
+import {
+  createRecognitionFixture,
+  localCommand,
+  type MemberSpec,
+  type RecognitionFixture,
+} from './recognition-fixture.ts';
 
 export interface RewardsFixture {
   readonly db: Database;
@@ -27,6 +32,8 @@ export interface RewardsFixture {
   item(fields: Partial<RewardItemFields> & { name: string }): Promise<number>;
   /** Runs `/kudos <text>` (a rewards command) as a member. */
   command(as: string, text: string, idempotencyKey?: string): ReturnType<CommandRouter['route']>;
+  /** Runs `/kudos <text>` (a recognition command, such as a give) as a member. */
+  kudos: RecognitionFixture['kudos'];
 }
 
 /**
@@ -106,6 +113,7 @@ export async function createRewardsFixture(
     command(as, text, idempotencyKey = key('cmd')) {
       return router.route(localCommand(memberOf(as), text, idempotencyKey, mentionResolver));
     },
+    kudos: recognition.kudos,
   };
 }
 

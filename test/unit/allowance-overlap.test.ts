@@ -6,7 +6,6 @@ import {
 import {
   mayOverlapOtherCadences,
   overlappingPeriodKeys,
-  periodOpening,
 } from '../../src/recognition/allowances.ts';
 
 describe('periodsStartingWithin', () => {
@@ -44,26 +43,6 @@ describe('periodsStartingWithin', () => {
   it('names the member in each key', () => {
     const june = allowancePeriodAt(new Date('2026-06-10T12:00:00Z'), 'monthly', 'UTC');
     expect(overlappingPeriodKeys(7, june)[0]).toBe('allowance:7:weekly:2026-06-01');
-  });
-});
-
-describe('periodOpening', () => {
-  it('expires what is over the rollover cap and grants in full when nothing else opened', () => {
-    expect(periodOpening(100, 70, 20, { opened: false, granted: 0 })).toEqual({
-      grant: 100,
-      expire: 50,
-    });
-  });
-
-  it('after a cadence change, grants only what the span has not had and expires nothing', () => {
-    expect(periodOpening(400, 70, 0, { opened: true, granted: 200 })).toEqual({
-      grant: 200,
-      expire: 0,
-    });
-    expect(periodOpening(100, 70, 0, { opened: true, granted: 400 })).toEqual({
-      grant: 0,
-      expire: 0,
-    });
   });
 });
 

@@ -15,6 +15,7 @@ describe('parseConfig', () => {
       REDIS_PREFIX: 'plaudit',
       PLAUDIT_ROLE: 'all',
       JOBS_LOCK_MS: 30000,
+      LEDGER_VERIFY_CRON: '17 * * * *',
       PLAUDIT_ADMIN_TOKEN: undefined,
       API_RATE_LIMIT: 600,
       API_AUTH_FAILURE_LIMIT: 30,
@@ -191,9 +192,28 @@ describe('parseConfig', () => {
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent.',
     ],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be a whole number from 1 to 200.'],
+    [
+      { LEDGER_VERIFY_CRON: 'hourly' },
+      'LEDGER_VERIFY_CRON must be a five-field cron pattern such as 17 * * * * (hourly), or off.',
+    ],
+    [
+      { LEDGER_VERIFY_CRON: '0 17 * * * *' },
+      'LEDGER_VERIFY_CRON must be a five-field cron pattern such as 17 * * * * (hourly), or off.',
+    ],
+    [
+      { LEDGER_VERIFY_CRON: '61 * * * *' },
+      'LEDGER_VERIFY_CRON must be a five-field cron pattern such as 17 * * * * (hourly), or off.',
+    ],
   ])('refuses %o with a sentence naming the variable', (env, sentence) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(sentence);
+  });
+
+  it('takes a cron pattern for the ledger verification, or off', () => {
+    expect(parseConfig({ LEDGER_VERIFY_CRON: '*/10 * * * *' }).LEDGER_VERIFY_CRON).toBe(
+      '*/10 * * * *',
+    );
+    expect(parseConfig({ LEDGER_VERIFY_CRON: 'off' }).LEDGER_VERIFY_CRON).toBe('off');
   });
 
   it('never repeats a bad value, which may be a secret', () => {

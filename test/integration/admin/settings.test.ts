@@ -383,7 +383,7 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
         }
         const { settings } = await f.services.settings.load(f.organizationId);
         const period = allowancePeriodAt(at, settings.allowanceCadence, settings.timezone);
-        await new AllowancePeriods(f.services.ledger, db).open(
+        await new AllowancePeriods(f.services.ledger).open(
           settings,
           f.members.Bob as Member,
           period,

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { findMember, listMembers, type Member } from '../../../src/directory/members.ts';
 import { type ResetProgress, resetAllowances } from '../../../src/jobs/allowance-reset.ts';
+import { PermanentJobFailure } from '../../../src/jobs/job-queue.ts';
+import { periodOpeningHash } from '../../../src/ledger/period-openings.ts';
 import { allowancePeriodAt, type Cadence } from '../../../src/recognition/allowance-period.ts';
 import { AllowancePeriods, allowancePeriodKey } from '../../../src/recognition/allowances.ts';
 import {
@@ -135,6 +137,17 @@ describe('the allowance reset job on postgres', () => {
       .orderBy('idempotency_key')
       .execute();
     return rows.map((row) => row.idempotency_key);
+  }
+
+  /** How many members' periods starting on this day are opened (by anyone). */
+  async function openingsOf(organizationId: number, firstDay: string): Promise<number> {
+    const row = await db
+      .selectFrom('ledger_requests')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('organization_id', '=', organizationId)
+      .where('idempotency_key', 'like', `allowance:%:${firstDay}`)
+      .executeTakeFirstOrThrow();
+    return row.n;
   }
 
   /** Spends allowance as a give does: from the member's allowance to allowance_spent. */
@@ -592,6 +605,15 @@ describe('the allowance reset job on postgres', () => {
       for (const id of [ids[1], ids[4]] as number[]) {
         await f.services.periods.open(settings, await reloadMember(f.organizationId, id), period);
       }
+      const requests = () =>
+        db
+          .selectFrom('ledger_requests')
+          .select(['id', 'idempotency_key', 'request_hash'])
+          .where('organization_id', '=', f.organizationId)
+          .orderBy('id')
+          .execute();
+      const lazy = await requests();
+      expect(lazy).toHaveLength(2);
 
       expect(await resetAllowances(db, f.services, f.organizationId, { at: APRIL })).toEqual({
         done: 6,
@@ -604,18 +626,73 @@ describe('the allowance reset job on postgres', () => {
       expect(grants.map((t) => t.key).sort()).toEqual(
         ids.map((id) => allowancePeriodKey(id, period)).sort(),
       );
-      const hashes = await db
+      // The lazy openings' requests stand as they were made; the job made only the others.
+      const after = await requests();
+      expect(after.slice(0, 2)).toEqual(lazy);
+      expect(after).toHaveLength(6);
+      for (const id of ids) {
+        expect(await allowanceLeft(f.services, f.organizationId, id)).toBe(100);
+      }
+    });
+
+    it('stores an opening under one request hash, whether a first give or the job made it', async () => {
+      const f = await organization({ timezone: 'UTC', members: {} });
+      const [lazyId, jobId] = (await insertMembers(f.organizationId, 2)) as [number, number];
+      const { settings } = await f.services.settings.load(f.organizationId);
+      const period = allowancePeriodAt(APRIL, settings.allowanceCadence, settings.timezone);
+      await f.services.periods.open(settings, await reloadMember(f.organizationId, lazyId), period);
+      await resetAllowances(db, f.services, f.organizationId, { at: APRIL });
+
+      const rows = await db
         .selectFrom('ledger_requests')
         .select(['idempotency_key', 'request_hash'])
         .where('organization_id', '=', f.organizationId)
-        .orderBy('id')
+        .orderBy('idempotency_key')
         .execute();
-      // The lazy openings' requests stand as they were made; the job made only the others.
-      expect(hashes.filter((row) => row.request_hash.startsWith('allowance-period:')).length).toBe(
-        4,
+      const expected = await Promise.all(
+        [lazyId, jobId].map(async (id) => ({
+          idempotency_key: allowancePeriodKey(id, period),
+          request_hash: periodOpeningHash({
+            accountId: (await f.services.ledger.memberAccounts(f.organizationId, id)).allowance.id,
+          }),
+        })),
+      );
+      expect(rows).toEqual(
+        expected.sort((a, b) => a.idempotency_key.localeCompare(b.idempotency_key)),
+      );
+    });
+
+    it('fails for good, naming it, on a period key used for a different request, and opens the rest', async () => {
+      const f = await organization({ timezone: 'UTC', members: {} });
+      const ids = await insertMembers(f.organizationId, 5);
+      const taken = ids[2] as number;
+      const { settings } = await f.services.settings.load(f.organizationId);
+      const period = allowancePeriodAt(APRIL, settings.allowanceCadence, settings.timezone);
+      const org = await f.services.ledger.organizationAccounts(f.organizationId);
+      const accounts = await f.services.ledger.memberAccounts(f.organizationId, taken);
+      const other = await f.services.ledger.transfer({
+        organizationId: f.organizationId,
+        idempotencyKey: allowancePeriodKey(taken, period),
+        transfers: [
+          {
+            debitAccountId: org.allowance_pool.id,
+            creditAccountId: accounts.allowance.id,
+            amount: 7,
+            kind: 'adjustment',
+          },
+        ],
+      });
+      expect(other.ok).toBe(true);
+
+      const run = resetAllowances(db, f.services, f.organizationId, { at: APRIL, batchSize: 2 });
+      await expect(run).rejects.toBeInstanceOf(PermanentJobFailure);
+      await expect(run).rejects.toThrow(
+        `organization ${f.organizationId}: 1 period openings were refused, their keys used for a different request: ${allowancePeriodKey(taken, period)}`,
       );
       for (const id of ids) {
-        expect(await allowanceLeft(f.services, f.organizationId, id)).toBe(100);
+        expect(await allowanceLeft(f.services, f.organizationId, id), `member ${id}`).toBe(
+          id === taken ? 7 : 100,
+        );
       }
     });
 
@@ -627,15 +704,11 @@ describe('the allowance reset job on postgres', () => {
       const { settings } = await f.services.settings.load(f.organizationId);
       const period = allowancePeriodAt(APRIL, settings.allowanceCadence, settings.timezone);
 
-      const [run] = await Promise.all([
+      const [run, ...lazy] = await Promise.all([
         resetAllowances(db, f.services, f.organizationId, { at: APRIL, batchSize: 3 }),
         // Each give in its own process: no shared cache of opened periods.
         ...members.map((member) =>
-          new AllowancePeriods(createRecognitionServices(db).ledger, db).open(
-            settings,
-            member,
-            period,
-          ),
+          new AllowancePeriods(createRecognitionServices(db).ledger).open(settings, member, period),
         ),
       ]);
 
@@ -650,14 +723,11 @@ describe('the allowance reset job on postgres', () => {
         ]);
         expect(await allowanceLeft(f.services, f.organizationId, member.id)).toBe(100);
       }
-      const byJob = await db
-        .selectFrom('ledger_requests')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .where('organization_id', '=', f.organizationId)
-        .where('idempotency_key', 'like', '%:2026-04-01')
-        .where('request_hash', 'like', 'allowance-period:%')
-        .executeTakeFirstOrThrow();
-      expect(run?.opened).toBe(byJob.n);
+      // Each opening is counted by whoever made it: the job, or the give that was first.
+      expect(await openingsOf(f.organizationId, '2026-04-01')).toBe(members.length);
+      expect((run as ResetProgress).opened + lazy.filter((opened) => opened === true).length).toBe(
+        members.length,
+      );
     });
 
     it('batches written in parallel, by runs racing each other and first gives, open each period once', async () => {
@@ -674,7 +744,7 @@ describe('the allowance reset job on postgres', () => {
       const period = allowancePeriodAt(APRIL, settings.allowanceCadence, settings.timezone);
 
       // Pages of different sizes: one run's batch overlaps two of another's.
-      const runs = await Promise.all([
+      const [first, second, ...lazy] = await Promise.all([
         resetAllowances(db, f.services, f.organizationId, {
           at: APRIL,
           batchSize: 7,
@@ -688,7 +758,7 @@ describe('the allowance reset job on postgres', () => {
         ...members
           .filter((_, index) => index % 5 === 0)
           .map((member) =>
-            new AllowancePeriods(createRecognitionServices(db).ledger, db).open(
+            new AllowancePeriods(createRecognitionServices(db).ledger).open(
               settings,
               member,
               period,
@@ -707,16 +777,10 @@ describe('the allowance reset job on postgres', () => {
         ]);
         expect(await allowanceLeft(f.services, f.organizationId, id)).toBe(100);
       }
-      const byJobs = await db
-        .selectFrom('ledger_requests')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .where('organization_id', '=', f.organizationId)
-        .where('idempotency_key', 'like', '%:2026-04-01')
-        .where('request_hash', 'like', 'allowance-period:%')
-        .executeTakeFirstOrThrow();
-      const [first, second] = runs as [ResetProgress, ResetProgress];
-      expect([first.done, second.done]).toEqual([60, 60]);
-      expect(first.opened + second.opened).toBe(byJobs.n);
+      const [one, two] = [first, second] as [ResetProgress, ResetProgress];
+      expect([one.done, two.done]).toEqual([60, 60]);
+      expect(await openingsOf(f.organizationId, '2026-04-01')).toBe(60);
+      expect(one.opened + two.opened + lazy.filter((opened) => opened === true).length).toBe(60);
     });
   });
 
@@ -788,14 +852,9 @@ describe('the allowance reset job on postgres', () => {
         at,
         batchSize: 3,
         onProgress: async (progress) => {
-          // Reported once the batch is written.
-          const row = await db
-            .selectFrom('ledger_requests')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('organization_id', '=', f.organizationId)
-            .where('request_hash', 'like', 'allowance-period:%')
-            .executeTakeFirstOrThrow();
-          reports.push({ ...progress, openedInLedger: row.n });
+          // Reported once the batch is written (two were opened lazily before).
+          const openedInLedger = (await openingsOf(f.organizationId, period.firstDay)) - 2;
+          reports.push({ ...progress, openedInLedger });
         },
       });
 
@@ -819,13 +878,8 @@ describe('the allowance reset job on postgres', () => {
         onProgress: async (progress) => {
           reporting++;
           expect(reporting, 'one report at a time').toBe(1);
-          const row = await db
-            .selectFrom('ledger_requests')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('organization_id', '=', f.organizationId)
-            .where('request_hash', 'like', 'allowance-period:%')
-            .executeTakeFirstOrThrow();
-          reports.push({ ...progress, openedInLedger: row.n });
+          const openedInLedger = await openingsOf(f.organizationId, '2026-04-01');
+          reports.push({ ...progress, openedInLedger });
           reporting--;
         },
       });

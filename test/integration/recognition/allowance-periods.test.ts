@@ -74,7 +74,7 @@ describe('allowance periods on postgres', () => {
     // Separate openers share no cache, like separate processes (web, worker, lazy grant).
     await Promise.all(
       Array.from({ length: 20 }, () =>
-        new AllowancePeriods(f.services.ledger, db).open(settings, ana, NOVEMBER),
+        new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER),
       ),
     );
     expect(await requestsFor(f.organizationId, allowancePeriodKey(ana.id, NOVEMBER))).toEqual([
@@ -95,7 +95,7 @@ describe('allowance periods on postgres', () => {
       });
       const { settings } = await loadRecognitionSettings(db, f.organizationId);
       const ana = f.members.Ana as Member;
-      await new AllowancePeriods(f.services.ledger, db).open(settings, ana, OCTOBER);
+      await new AllowancePeriods(f.services.ledger).open(settings, ana, OCTOBER);
       const org = await f.services.ledger.organizationAccounts(f.organizationId);
       const accounts = await f.services.ledger.memberAccounts(f.organizationId, ana.id);
       const spend = await f.services.ledger.transfer({
@@ -111,8 +111,8 @@ describe('allowance periods on postgres', () => {
         ],
       });
       expect(spend.ok).toBe(true);
-      await new AllowancePeriods(f.services.ledger, db).open(settings, ana, NOVEMBER);
-      await new AllowancePeriods(f.services.ledger, db).open(settings, ana, NOVEMBER);
+      await new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER);
+      await new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER);
       const november = await requestsFor(f.organizationId, allowancePeriodKey(ana.id, NOVEMBER));
       expect(november, `rollover cap ${rolloverCap}`).toEqual([
         ...(expired > 0 ? [{ kind: 'allowance_expire', amount: expired }] : []),
@@ -128,8 +128,8 @@ describe('allowance periods on postgres', () => {
     const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
     const { settings } = await loadRecognitionSettings(db, f.organizationId);
     const ana = f.members.Ana as Member;
-    await new AllowancePeriods(f.services.ledger, db).open(settings, ana, OCTOBER);
-    await new AllowancePeriods(f.services.ledger, db).open(settings, ana, NOVEMBER);
+    await new AllowancePeriods(f.services.ledger).open(settings, ana, OCTOBER);
+    await new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER);
     const org = await f.services.ledger.organizationAccounts(f.organizationId);
     const accounts = await f.services.ledger.memberAccounts(f.organizationId, ana.id);
     await f.services.ledger.transfer({
@@ -145,10 +145,52 @@ describe('allowance periods on postgres', () => {
       ],
     });
     // A reset job arriving late sees 60 left, not 100, and asks for a different expiry.
-    await new AllowancePeriods(f.services.ledger, db).open(settings, ana, NOVEMBER);
+    await new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER);
     expect((await balancesOf(f, 'Ana')).allowance).toBe(60);
     expect(await requestsFor(f.organizationId, allowancePeriodKey(ana.id, NOVEMBER))).toEqual([
       { kind: 'allowance_expire', amount: 100 },
+      { kind: 'allowance_grant', amount: 100 },
+    ]);
+  });
+
+  it('a first give does not take a period key used for a different request for an opening', async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {} } });
+    const { settings } = await loadRecognitionSettings(db, f.organizationId);
+    const ana = f.members.Ana as Member;
+    const org = await f.services.ledger.organizationAccounts(f.organizationId);
+    const accounts = await f.services.ledger.memberAccounts(f.organizationId, ana.id);
+    const periodKey = allowancePeriodKey(ana.id, NOVEMBER);
+    const other = await f.services.ledger.transfer({
+      organizationId: f.organizationId,
+      idempotencyKey: periodKey,
+      transfers: [
+        {
+          debitAccountId: org.allowance_pool.id,
+          creditAccountId: accounts.allowance.id,
+          amount: 7,
+          kind: 'adjustment',
+        },
+      ],
+    });
+    expect(other.ok).toBe(true);
+
+    await expect(
+      new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER),
+    ).rejects.toThrow(`could not open ${periodKey}: the key was used for a different request`);
+    expect(await requestsFor(f.organizationId, periodKey)).toEqual([
+      { kind: 'adjustment', amount: 7 },
+    ]);
+  });
+
+  it('a first give after the period was opened is a replay of the same request', async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {} } });
+    const { settings } = await loadRecognitionSettings(db, f.organizationId);
+    const ana = f.members.Ana as Member;
+    expect(await new AllowancePeriods(f.services.ledger).open(settings, ana, NOVEMBER)).toBe(true);
+    // Another process, after an admin changed the allowance: the same opening, not another.
+    const changed = { ...settings, allowanceAmount: settings.allowanceAmount + 50 };
+    expect(await new AllowancePeriods(f.services.ledger).open(changed, ana, NOVEMBER)).toBe(false);
+    expect(await requestsFor(f.organizationId, allowancePeriodKey(ana.id, NOVEMBER))).toEqual([
       { kind: 'allowance_grant', amount: 100 },
     ]);
   });

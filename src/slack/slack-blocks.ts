@@ -4,22 +4,30 @@ import { listNames, points } from '../recognition/wording.ts';
 
 type KnownBlock = types.KnownBlock;
 
-const MENTION = /<[@#!][^<>\s]+>/g;
-
-/** Escapes text for mrkdwn, keeping Slack's own mention syntax (`<@U123>`) intact. */
+/**
+ * Text as mrkdwn that shows it as written: `&`, `<` and `>` escaped, so nothing in it is
+ * Slack markup. Whatever a reply or a reason holds is text (people typed it, or it names
+ * people by name); the only mentions Plaudit posts are those it builds from member ids
+ * (see `announcementBlocks`), so no typed `<!channel>`, `<!subteam^…>` or `<@U…>` pings.
+ */
 export function escapeSlackText(text: string): string {
-  let out = '';
-  let last = 0;
-  for (const match of text.matchAll(MENTION)) {
-    out += escapePlain(text.slice(last, match.index)) + match[0];
-    last = (match.index ?? 0) + match[0].length;
-  }
-  return out + escapePlain(text.slice(last));
-}
-
-function escapePlain(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/**
+ * A mrkdwn text object whose plain words Slack leaves alone (`verbatim`): an `@channel` or
+ * `#general` written as words is not turned into a mention or a link. The manual markup
+ * Plaudit writes itself (`<@U…>` for a recipient) still works.
+ */
+export function mrkdwn(text: string) {
+  return { type: 'mrkdwn' as const, text, verbatim: true };
+}
+
+/**
+ * What every message Plaudit posts asks of Slack: no parsing of names or links in the
+ * plain text (`parse: 'none'`, `link_names: false`); only markup Plaudit wrote is markup.
+ */
+export const AS_WRITTEN = { parse: 'none', link_names: false } as const;
 
 /** The most characters Slack takes in a section's text or a context element's. */
 const SECTION_MOST = 3000;
@@ -57,28 +65,26 @@ function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
     case 'text':
       return {
         type: 'section',
-        text: { type: 'mrkdwn', text: withinSection(escapeSlackText(block.text)) },
+        text: mrkdwn(withinSection(escapeSlackText(block.text))),
       };
     case 'fields':
       return {
         type: 'section',
         fields: block.fields.slice(0, 10).map((field) => ({
-          type: 'mrkdwn' as const,
-          text: `*${escapePlain(field.label)}*\n${escapePlain(field.value)}`,
+          ...mrkdwn(`*${escapeSlackText(field.label)}*\n${escapeSlackText(field.value)}`),
         })),
       };
     case 'list':
       return {
         type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: withinSection(block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n')),
-        },
+        text: mrkdwn(
+          withinSection(block.items.map((item) => `• ${escapeSlackText(item)}`).join('\n')),
+        ),
       };
     case 'context':
       return {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: withinSection(escapeSlackText(block.text)) }],
+        elements: [mrkdwn(withinSection(escapeSlackText(block.text)))],
       };
     case 'actions':
       // Slack allows 25 elements per actions block; each runs its command when clicked.
@@ -108,24 +114,20 @@ export function announcementBlocks(
 ): KnownBlock[] {
   const name = (member: { memberId: number; name: string }) => {
     const id = slackIds.get(member.memberId);
-    return id ? `<@${id}>` : `*${escapePlain(member.name)}*`;
+    return id ? `<@${id}>` : `*${escapeSlackText(member.name)}*`;
   };
   const headline = `🎉 ${name(event.giver)} gave ${listNames(event.recipients.map(name))} *${points(event.amountEach)}*`;
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: withinSection(headline) } },
-  ];
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(withinSection(headline)) }];
   if (event.message) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: withinSection(`> ${escapeSlackText(event.message)}`) },
+      text: mrkdwn(withinSection(`> ${escapeSlackText(event.message)}`)),
     });
   }
   if (event.values.length > 0) {
     blocks.push({
       type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: event.values.map((value) => `#${escapePlain(value)}`).join('  ') },
-      ],
+      elements: [mrkdwn(event.values.map((value) => `#${escapeSlackText(value)}`).join('  '))],
     });
   }
   return blocks;

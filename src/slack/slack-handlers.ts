@@ -33,7 +33,13 @@ import {
   settingsModalValues,
 } from './settings-modal.ts';
 import { arrivalIn, type SlackArrival } from './slack-arrival.ts';
-import { COMMAND_ACTION, escapeSlackText, replyBlocks, unescapeSlackText } from './slack-blocks.ts';
+import {
+  AS_WRITTEN,
+  COMMAND_ACTION,
+  escapeSlackText,
+  replyBlocks,
+  unescapeSlackText,
+} from './slack-blocks.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
@@ -455,8 +461,9 @@ export class SlackHandlers {
     try {
       await this.deps.client.chat.postMessage({
         channel: userId,
-        text: reply.text,
+        text: escapeSlackText(reply.text),
         blocks: replyBlocks(reply),
+        ...AS_WRITTEN,
       });
       if (!acknowledged) await respond(toMessage(SENT_DIRECTLY));
     } catch (error) {
@@ -497,7 +504,11 @@ export class SlackHandlers {
 const SENT_DIRECTLY = textReply('I sent you a direct message.');
 
 function toMessage(reply: Reply) {
-  return { response_type: 'ephemeral' as const, text: reply.text, blocks: replyBlocks(reply) };
+  return {
+    response_type: 'ephemeral' as const,
+    text: escapeSlackText(reply.text),
+    blocks: replyBlocks(reply),
+  };
 }
 
 /**

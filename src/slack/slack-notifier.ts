@@ -4,7 +4,7 @@ import type { KudosGiven } from '../core/reply.ts';
 import type { WorkSlots } from '../core/work-slots.ts';
 import { announcementText } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
-import { announcementBlocks, escapeSlackText } from './slack-blocks.ts';
+import { AS_WRITTEN, announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import { slackSend } from './slack-send-failures.ts';
 
 /** Slack takes about one message per second per channel (and so per person's DM). */
@@ -26,16 +26,21 @@ export class SlackNotifier {
     private readonly slots: WorkSlots,
   ) {}
 
-  /** Tells the giver how a modal submission went: in the channel, else by DM. */
-  async toGiver(userId: string, channel: string | null, text: string): Promise<void> {
+  /** Tells the giver how a modal submission went (plain text): in the channel, else by DM. */
+  async toGiver(userId: string, channel: string | null, answer: string): Promise<void> {
+    const text = escapeSlackText(answer);
     if (channel) {
       const posted = await this.client.chat
-        .postEphemeral({ channel, user: userId, text })
+        .postEphemeral({ channel, user: userId, text, ...AS_WRITTEN })
         .then(() => true)
         .catch(() => false);
       if (posted) return;
     }
-    await this.client.chat.postMessage({ channel: await this.#dmChannel(userId), text });
+    await this.client.chat.postMessage({
+      channel: await this.#dmChannel(userId),
+      text,
+      ...AS_WRITTEN,
+    });
   }
 
   /** Posts the celebration in the channel it was given in, when it was given in one. */
@@ -51,8 +56,10 @@ export class SlackNotifier {
       slackSend('posting a celebration', () =>
         this.client.chat.postMessage({
           channel,
-          text: announcementText(event),
+          // The notification's words: names and reason as text, no mention in it.
+          text: escapeSlackText(announcementText(event)),
           blocks: announcementBlocks(event, slackIds),
+          ...AS_WRITTEN,
         }),
       ),
     );
@@ -65,13 +72,13 @@ export class SlackNotifier {
     return this.directMessage(userId, text, pace);
   }
 
-  /** Sends a person a direct message, in their turn. */
+  /** Sends a person a direct message (mrkdwn, its plain parts escaped), in their turn. */
   async directMessage(userId: string, text: string, pace: Pace): Promise<void> {
     await pace(`slack:person:${userId}`, SLACK_TURN_MS);
     await this.slots.run(async () => {
       const channel = await slackSend('opening a direct message', () => this.#dmChannel(userId));
       await slackSend('sending a direct message', () =>
-        this.client.chat.postMessage({ channel, text }),
+        this.client.chat.postMessage({ channel, text, ...AS_WRITTEN }),
       );
     });
   }

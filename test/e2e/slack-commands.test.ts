@@ -114,7 +114,8 @@ describe('the Slack adapter over signed HTTP', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({
       response_type: 'ephemeral',
-      text: 'You gave 10 points to Li for the launch & the docs #teamwork. You have 90 points left to give this month.',
+      // A message's text is mrkdwn: Slack shows `&amp;` as the `&` that was typed.
+      text: 'You gave 10 points to Li for the launch &amp; the docs #teamwork. You have 90 points left to give this month.',
     });
     await plaudit.settled();
     expect(await earned('ULI')).toBe(10);
@@ -122,7 +123,7 @@ describe('the Slack adapter over signed HTTP', () => {
       .callsTo('chat.postMessage')
       .filter((call) => call.body.channel === 'C1');
     expect(announcement?.body.text).toBe(
-      '🎉 Ana gave Li 10 points for the launch & the docs #teamwork',
+      '🎉 Ana gave Li 10 points for the launch &amp; the docs #teamwork',
     );
     expect(JSON.stringify(announcement?.body.blocks)).toContain('<@UANA> gave <@ULI> *10 points*');
     expect(JSON.stringify(announcement?.body.blocks)).toContain('the launch &amp; the docs');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type KudosGiven, textReply } from '../../src/core/reply.ts';
-import { announcementBlocks, replyBlocks, withinSection } from '../../src/slack/slack-blocks.ts';
+import {
+  announcementBlocks,
+  escapeSlackText,
+  replyBlocks,
+  withinSection,
+} from '../../src/slack/slack-blocks.ts';
 
 /** Every text of a message's blocks that Slack holds to 3,000 characters. */
 function sectionTexts(blocks: readonly object[]): string[] {
@@ -35,11 +40,14 @@ describe('Slack blocks of long text', () => {
     expect(quote).toMatch(/^> (&amp;)+…$/);
   });
 
-  it('keep a reply within what Slack takes, a mention and an emoji left whole', () => {
+  it('keep mrkdwn within what Slack takes, a mention and an emoji left whole', () => {
+    // Only Plaudit's own mentions (a celebration's recipients) are markup, and stay whole.
     const long = `${'x'.repeat(2990)}<@U0123ABCD> 🎉🎉🎉🎉🎉`;
+    expect(withinSection(long)).toBe(`${'x'.repeat(2990)}…`);
+    // In a reply the same characters are text, escaped, and never cut inside an entity.
     for (const text of sectionTexts(replyBlocks(textReply(long)))) {
       expect(text.length).toBeLessThanOrEqual(3000);
-      expect(text).toBe(`${'x'.repeat(2990)}…`);
+      expect(text).toBe(`${'x'.repeat(2990)}&lt;@U012…`);
     }
     // The cut falls between the halves of the first emoji: it goes whole, or not at all.
     expect(withinSection(`${'x'.repeat(2998)}🎉🎉`)).toBe(`${'x'.repeat(2998)}…`);
@@ -52,6 +60,38 @@ describe('Slack blocks of long text', () => {
     expect(sectionTexts(announcementBlocks(kudos('the launch & more'), new Map()))).toEqual([
       '🎉 *Ana* gave *Li* *10 points*',
       '> the launch &amp; more',
+    ]);
+  });
+});
+
+describe('typed text in Slack', () => {
+  const typed = '<!channel> <!here> <!everyone> <!subteam^S123|@eng> <@UOTHER> <#C1> <!date^1|x>';
+  const shown =
+    '&lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;!subteam^S123|@eng&gt; &lt;@UOTHER&gt; &lt;#C1&gt; &lt;!date^1|x&gt;';
+
+  it('is escaped whole: no special mention, group, user or channel markup survives', () => {
+    expect(escapeSlackText(typed)).toBe(shown);
+    expect(escapeSlackText('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
+  });
+
+  it('is a reason in a celebration whose only mention is the recipient Plaudit names', () => {
+    const blocks = announcementBlocks(kudos(typed), new Map([[2, 'ULI']]));
+    expect(blocks).toEqual([
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: '🎉 *Ana* gave <@ULI> *10 points*', verbatim: true },
+      },
+      { type: 'section', text: { type: 'mrkdwn', text: `> ${shown}`, verbatim: true } },
+    ]);
+  });
+
+  it('is a reply whose every mrkdwn text Slack takes verbatim', () => {
+    const blocks = replyBlocks(textReply(`You gave 1 point to Li for ${typed}`));
+    expect(blocks).toEqual([
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `You gave 1 point to Li for ${shown}`, verbatim: true },
+      },
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { type Refusal, refuse } from '../../core/result.ts';
+import { reasonAsTyped } from './typed-reason.ts';
 
 /** Who a kudos names, as written on the platform; resolved to members by the adapter. */
 export type RecipientRef =
@@ -212,12 +213,13 @@ export function parseGive(
         : 'Say who the kudos is for.',
     );
   }
-  // A Teams mention in the reason ("for helping <at>Bo</at>") reads as the name it shows.
-  const reason = input
-    .slice(position)
-    .trim()
-    .replace(LEADING_FOR, '')
-    .replace(/<at>([^<]*)<\/at>/g, '$1')
-    .trim();
-  return { recipients: [...recipients.values()], amount, reason, values: hashtagValues(reason) };
+  const typed = input.slice(position).trim().replace(LEADING_FOR, '');
+  // Values come from the markup, where a Slack channel link (`<#C1|general>`) is no hashtag.
+  const values = hashtagValues(typed);
+  return {
+    recipients: [...recipients.values()],
+    amount,
+    reason: reasonAsTyped(typed).trim(),
+    values,
+  };
 }

@@ -29,7 +29,7 @@ import { conversationKind, type TeamsConversations } from './teams-conversations
 import type { TeamsDirectory } from './teams-directory.ts';
 import type { TeamsNotifier } from './teams-notifier.ts';
 import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
-import { commandText, mentionedPeople } from './teams-text.ts';
+import { commandText, mentionedPeople, plainMessage } from './teams-text.ts';
 
 /** Where the admitted tenant of a turn is kept for its handlers. */
 const TENANT = Symbol('plaudit.teamsTenant');
@@ -377,7 +377,7 @@ const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
 function answer(reply: Reply, shared: boolean): Partial<Activity> {
-  if (reply.outcome !== 'ok') return { type: ActivityTypes.Message, text: reply.text };
+  if (reply.outcome !== 'ok') return plainMessage(reply.text);
   const event = reply.events[0];
   const attachments =
     shared && event ? reply.events.map((given) => celebrationCard(given)) : [replyCard(reply)];

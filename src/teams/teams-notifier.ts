@@ -12,6 +12,7 @@ import type { Database } from '../db/database.ts';
 import { points } from '../recognition/wording.ts';
 import type { TeamsConversations } from './teams-conversations.ts';
 import { teamsSend } from './teams-send-failures.ts';
+import { plainMessage } from './teams-text.ts';
 
 /** The Bot Framework's audience for tokens to the public cloud's channels. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
@@ -66,7 +67,7 @@ export class TeamsNotifier implements RecipientNotifier {
     const chat = chats.get(memberId);
     if (!chat && !(await this.#teamsUser(target))) return 'not-here';
     await pace(`teams:person:${memberId}`, TEAMS_TURN_MS);
-    return (await this.#deliver(target, text, chat)) ? 'told' : 'not-here';
+    return (await this.#deliver(target, plainMessage(text), chat)) ? 'told' : 'not-here';
   }
 
   /** Sends a member a personal message; false when Teams could not be reached for them. */

@@ -1,4 +1,4 @@
-import type { Activity } from 'botbuilder';
+import { type Activity, ActivityTypes } from 'botbuilder';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 
 /** A mention entity as the Bot Framework sends it. */
@@ -65,4 +65,13 @@ export function mentionedPeople(activity: Partial<Activity>): MentionEntity[] {
     });
   }
   return mentions;
+}
+
+/**
+ * A text message Teams shows as written (`textFormat: plain`): no Markdown, no HTML, and
+ * an `<at>` in it is not a mention. For texts that carry what people typed (a reason, a
+ * refusal that quotes them); it never carries mention entities.
+ */
+export function plainMessage(text: string): Partial<Activity> {
+  return { type: ActivityTypes.Message, text, textFormat: 'plain' };
 }

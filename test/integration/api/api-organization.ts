@@ -39,7 +39,8 @@ export interface ApiOrganization {
   readonly adminActor: AdminActor;
   /** Fresh things for the writes that use one up. */
   fresh: {
-    recognition(): Promise<number>;
+    /** A kudos of 1 point, for `reason` when given. */
+    recognition(reason?: string): Promise<number>;
     reward(): Promise<number>;
     heldRedemption(): Promise<number>;
     token(): Promise<number>;
@@ -109,10 +110,15 @@ export async function createApiOrganization(db: Database): Promise<ApiOrganizati
   if (!group.ok) throw new Error(group.message);
   await addGroupMembers(db, group.value, [members.admin.id, members.member.id]);
 
-  const give = async (from: Member, to: Member, amount: number) => {
+  const give = async (
+    from: Member,
+    to: Member,
+    amount: number,
+    reason = `the launch ${tag} #teamwork`,
+  ) => {
     const reply = await fixture.kudos(
       from.displayName,
-      `@${to.displayName} ${amount} for the launch ${tag} #teamwork`,
+      `@${to.displayName} ${amount} for ${reason}`,
     );
     if (reply.outcome !== 'ok') throw new Error(reply.text);
     const row = await db
@@ -190,7 +196,7 @@ export async function createApiOrganization(db: Database): Promise<ApiOrganizati
     tokens,
     adminActor,
     fresh: {
-      recognition: () => give(members.admin, members.member, 1),
+      recognition: (reason?: string) => give(members.admin, members.member, 1, reason),
       reward,
       heldRedemption,
       token: async () => (await token('hr')).id,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../support/csv.ts';
 import { EXAMPLES } from './api-examples.ts';
 import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
 import { type ApiPlaudit, startApiPlaudit } from './api-plaudit.ts';
@@ -92,6 +93,23 @@ describe('reading through the HTTP API', () => {
     const bad = await get('/recognitions?since=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('bad_request');
+  });
+
+  it('exports a reason typed as a formula as text that a spreadsheet does not run', async () => {
+    const csvOf = async (reason: string) => {
+      const id = await org.fresh.recognition(reason);
+      const response = await fetch(`${base}/recognitions?format=csv&limit=100`, {
+        headers: { authorization: `Bearer ${org.tokens.admin.secret}` },
+      });
+      const [header, ...rows] = parseCsv(await response.text());
+      const row = rows.find((cells) => cells[0] === String(id));
+      return row?.[header?.indexOf('message') ?? -1];
+    };
+    expect(await csvOf('=HYPERLINK("https://evil.example","click")')).toBe(
+      `'=HYPERLINK("https://evil.example","click")`,
+    );
+    expect(await csvOf('+1+cmd|x')).toBe(`'+1+cmd|x`);
+    expect(await csvOf('@SUM(1)')).toBe(`'@SUM(1)`);
   });
 
   it('pages every list with cursors: the pages add up to the whole list, once each', async () => {

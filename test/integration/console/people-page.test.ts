@@ -487,6 +487,14 @@ describe('console people page: search, balances, roles, history, adjust', () => 
     for (const page of [list, person, li]) expect(page.html).not.toContain('<script>');
   });
 
+  it('shows a reason as the text that was typed: no script, no mention', async () => {
+    const { f, client } = await open();
+    await f.command('Bo', '@Li 5 for <script>alert(1)</script> and <!channel>');
+    const li = await client.get(`/console/people/${idOf(f, 'Li')}`);
+    expect(li.html).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt; and @channel</td>');
+    expect(li.html).not.toContain('<script>alert');
+  });
+
   it('refuses every form of the people, permissions and settings pages without its CSRF token', async () => {
     const { f, client } = await open();
     const li = idOf(f, 'Li');

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { memberOnFirstSight } from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isTimeZone } from '../directory/organizations.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -18,6 +19,12 @@ export interface SlackUser {
   is_restricted?: boolean;
   is_ultra_restricted?: boolean;
   tz?: string;
+  /** The user's home workspace: another one's user is an outsider unless it is connected too. */
+  team_id?: string;
+  /** Enterprise Grid: the enterprise the user's account belongs to. */
+  enterprise_user?: { enterprise_id?: string; teams?: string[] };
+  /** A person of another organization, seen through Slack Connect. */
+  is_stranger?: boolean;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
 
@@ -35,13 +42,20 @@ function memberFields(user: SlackUser) {
     isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
     isBot: Boolean(user.is_bot),
     timezone: user.tz ?? null,
+    home: {
+      tenantId: user.team_id ?? null,
+      enterpriseId: user.enterprise_user?.enterprise_id ?? null,
+      stranger: Boolean(user.is_stranger),
+    },
   };
 }
 
 /**
  * Slack users as members: found by their platform identity, or created on first sight
  * from `users.info` (name, email, deactivation, guest and bot flags) and linked, joining
- * an existing member with the same email in the organization. A known user's record is
+ * an existing member with the same email in the organization. A user whose home
+ * workspace (`team_id`, or Grid enterprise) is not connected to the organization, or a
+ * Slack Connect stranger, is an {@link OutsiderUser}: never a member. A known user's record is
  * refreshed from Slack in the background once its time to live has passed, so a command
  * never waits on Slack for someone already known. User groups expand through
  * `usergroups.users.list`.
@@ -89,23 +103,33 @@ export class SlackDirectory {
       resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
         const members: Member[] = [];
         const unknown: string[] = [];
+        const outsiders: string[] = [];
         for (const ref of refs) {
           if (ref.kind === 'slack_user') {
             const member = await this.member(workspace, ref.userId).catch((error: unknown) => {
               if (isUnknownSlackUser(error)) return undefined;
+              if (error instanceof OutsiderUser) return error;
               throw error;
             });
-            if (member) members.push(member);
+            if (member instanceof OutsiderUser) outsiders.push(member.displayName);
+            else if (member) members.push(member);
             else unknown.push('that person');
           } else if (ref.kind === 'slack_group') {
             const users = await this.#groupUsers(ref.groupId);
             if (users === undefined) unknown.push(`@${ref.label ?? 'that group'}`);
-            for (const user of users ?? []) members.push(await this.member(workspace, user));
+            for (const user of users ?? []) {
+              // A user group may hold Slack Connect people: never members, so not thanked.
+              const member = await this.member(workspace, user).catch((error: unknown) => {
+                if (error instanceof OutsiderUser) return undefined;
+                throw error;
+              });
+              if (member) members.push(member);
+            }
           } else {
             unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that mention');
           }
         }
-        return { members, unknown };
+        return { members, unknown, outsiders };
       },
     };
   }

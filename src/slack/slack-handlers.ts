@@ -17,6 +17,7 @@ import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
   fieldOf,
@@ -349,6 +350,7 @@ export class SlackHandlers {
     })()
       .catch((error) => {
         if (isUnknownSlackUser(error)) return refusalReply('unknown_user', UNKNOWN_USER);
+        if (error instanceof OutsiderUser) return refusalReply('outsider', error.actorSentence);
         logger.error({ err: error, key: input.key }, 'a Slack command failed');
         return textReply('Something went wrong on our side; please try again in a moment.', {
           outcome: 'refused',

@@ -5,7 +5,8 @@ import type { Database } from '../db/database.ts';
 import { memberOnFirstSight } from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isTimeZone } from '../directory/organizations.ts';
-import { OutsiderUser } from '../directory/outsiders.ts';
+import { isHomeConnected, OutsiderUser, type UserHome } from '../directory/outsiders.ts';
+import { unlinkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -141,7 +142,7 @@ export class SlackDirectory {
     if (known) {
       if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
         this.#checked.set(key, this.now());
-        this.#refresh(known, userId).catch((error) =>
+        this.#refresh(workspace, known, userId).catch((error) =>
           this.logger.warn({ err: error, userId }, 'could not refresh a Slack user'),
         );
       }
@@ -158,8 +159,19 @@ export class SlackDirectory {
     return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
   }
 
-  async #refresh(member: Member, userId: string): Promise<void> {
+  async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {
     const fields = memberFields(await this.#usersInfo(userId));
+    if (await this.#isNowOutsider(workspace, fields.home)) {
+      // Linked before outsiders were told apart, or moved out since: the identity stops
+      // acting as the member (seen again, it is refused on first sight); the member stays.
+      const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+      await unlinkIdentity(this.db, identity);
+      this.logger.warn(
+        { userId, memberId: member.id },
+        'a Slack user from outside the organization was unlinked from a member',
+      );
+      return;
+    }
     await this.db
       .updateTable('members')
       .set({
@@ -171,6 +183,12 @@ export class SlackDirectory {
       })
       .where('id', '=', member.id)
       .execute();
+  }
+
+  /** Only on Slack's word (a stranger, or another home): a record that names no home is kept. */
+  async #isNowOutsider(workspace: SlackWorkspace, home: UserHome): Promise<boolean> {
+    if (!home.stranger && home.tenantId === null) return false;
+    return !(await isHomeConnected(this.db, 'slack', workspace.organizationId, home));
   }
 
   async #usersInfo(userId: string): Promise<SlackUser> {

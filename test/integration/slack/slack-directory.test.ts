@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { createMember } from '../../../src/directory/members.ts';
 import { OutsiderUser } from '../../../src/directory/outsiders.ts';
+import { findMemberByIdentity, linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { SlackDirectory } from '../../../src/slack/slack-directory.ts';
 import { connectWorkspace, type SlackWorkspace } from '../../../src/slack/slack-workspaces.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { until } from '../../support/until.ts';
 
 describe('Slack users as members, on postgres', () => {
   let db: Database;
@@ -185,5 +187,38 @@ describe('Slack users as members, on postgres', () => {
       .where('organization_id', '!=', rivalWorkspace.organizationId)
       .execute();
     expect(linked).toEqual([]);
+  });
+
+  it('unlinks an outsider that was linked to a member before outsiders were told apart', async () => {
+    const admin = await createMember(db, workspace.organizationId, {
+      displayName: 'Ada',
+      email: 'ada.linked@acme.example',
+      roles: ['member', 'admin'],
+    });
+    if (!admin.ok) throw new Error(admin.message);
+    // What first sight did before: another company's user with Ada's email, linked to her.
+    const identity = { platform: 'slack' as const, tenantId: teamId, userId: 'UMALLORY' };
+    await linkIdentity(db, identity, {
+      organizationId: workspace.organizationId,
+      memberId: admin.value.id,
+    });
+    fake.users.set('UMALLORY', {
+      id: 'UMALLORY',
+      name: 'mallory',
+      team_id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      profile: { display_name: 'Mallory', email: 'ada.linked@acme.example' },
+    });
+    const slack = directory();
+    // Known, so answered from the database at once; Slack's record is read in the background.
+    expect((await slack.member(workspace, 'UMALLORY')).id).toBe(admin.value.id);
+    await until(async () => (await findMemberByIdentity(db, identity)) === undefined);
+    await expect(slack.member(workspace, 'UMALLORY')).rejects.toThrow(OutsiderUser);
+    // Ada herself is untouched.
+    const ada = await db
+      .selectFrom('members')
+      .select(['display_name', 'roles'])
+      .where('id', '=', admin.value.id)
+      .executeTakeFirstOrThrow();
+    expect(ada).toEqual({ display_name: 'Ada', roles: ['member', 'admin'] });
   });
 });

@@ -299,8 +299,12 @@ export class SlackHandlers {
     if (event.tab !== 'home') return;
     const connected = context.workspace as SlackWorkspace;
     this.#followUps.start('the Home tab', async () => {
-      const member = await this.deps.directory.member(connected, event.user);
-      await this.deps.home.opened(member, event.user);
+      const member = await this.deps.directory.member(connected, event.user).catch((error) => {
+        // Someone from outside the organization has no Home here: nothing to show or log.
+        if (error instanceof OutsiderUser) return undefined;
+        throw error;
+      });
+      if (member) await this.deps.home.opened(member, event.user);
     });
   }
 

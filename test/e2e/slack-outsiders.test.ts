@@ -4,7 +4,7 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi, type FakeSlackUser } from '../support/fake-slack-api.ts';
 import { organizationSnapshot } from '../support/organization-snapshot.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
 
 /**
  * People who are not of the organization, as Slack's `users.info` tells them apart: a user
@@ -98,6 +98,23 @@ describe('Slack users from outside the organization', () => {
     expect(await say('UADA', 'admin roles <@UMALLORY|mallory> +hr')).toBe(
       'Mallory is from outside this organization (another workspace or company), so Plaudit cannot count them here; nothing changed.',
     );
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('shows no Home tab to someone from outside, and creates nothing', async () => {
+    const before = await snapshot();
+    const published = fake.callsTo('views.publish').length;
+    const response = await postSlackEvent(plaudit.url, SIGNING_SECRET, {
+      team_id: teamId,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev-home-olga-${++triggers}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: 'UOLGA', channel: 'DUOLGA', tab: 'home' },
+    });
+    expect(response.status).toBe(200);
+    await plaudit.settled();
+    expect(fake.callsTo('views.publish')).toHaveLength(published);
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -7,6 +7,8 @@ export type AdminRefusalCode =
   | 'not_hr'
   | 'last_admin'
   | 'unknown_member'
+  /** A mention of someone from outside the organization (Slack Connect, another tenant). */
+  | 'outsider'
   | 'unknown_role'
   | 'not_eligible'
   | 'invalid_setting'

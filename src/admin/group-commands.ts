@@ -3,7 +3,7 @@ import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Refusal } from '../core/result.ts';
 import { findGroupByName } from '../directory/groups.ts';
 import { normalizeCommandText, parseGive } from '../recognition/grammar/give-grammar.ts';
-import { listNames } from '../recognition/wording.ts';
+import { listNames, outsidersSentence } from '../recognition/wording.ts';
 import { missingRole, requireRole } from './access.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
@@ -102,6 +102,9 @@ async function namedMembers(
     command.actor.organizationId,
     parsed.recipients,
   );
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
   if (resolved.unknown.length > 0) {
     return refusalReply(
       'unknown_member',

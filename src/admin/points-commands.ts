@@ -5,7 +5,7 @@ import {
   normalizeCommandText,
   parseGive,
 } from '../recognition/grammar/give-grammar.ts';
-import { listNames, points } from '../recognition/wording.ts';
+import { listNames, outsidersSentence, points } from '../recognition/wording.ts';
 import { adjustPoints } from './adjustments.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
@@ -56,6 +56,9 @@ async function adjust(services: AdminServices, command: Command, args: string): 
   const organizationId = command.actor.organizationId;
   const { who } = parsed;
   const resolved = await command.mentionResolver.resolve(organizationId, who.recipients);
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
   const [member, ...more] = resolved.members;
   if (!member || more.length > 0 || resolved.unknown.length > 0) {
     return refusalReply(

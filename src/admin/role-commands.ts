@@ -2,7 +2,7 @@ import type { Command } from '../core/command.ts';
 import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { MemberRole } from '../db/tables.ts';
 import { normalizeCommandText, parseGive } from '../recognition/grammar/give-grammar.ts';
-import { listNames } from '../recognition/wording.ts';
+import { listNames, outsidersSentence } from '../recognition/wording.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
 import type { AdminServices } from './admin-services.ts';
@@ -48,6 +48,9 @@ async function roles(services: AdminServices, command: Command, args: string): P
   }
   const organizationId = command.actor.organizationId;
   const resolved = await command.mentionResolver.resolve(organizationId, who.recipients);
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
   if (resolved.unknown.length > 0 || resolved.members.length === 0) {
     return refusalReply(
       'unknown_member',

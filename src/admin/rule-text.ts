@@ -9,7 +9,7 @@ import {
   normalizeCommandText,
   type RecipientRef,
 } from '../recognition/grammar/give-grammar.ts';
-import { listNames } from '../recognition/wording.ts';
+import { listNames, outsidersSentence } from '../recognition/wording.ts';
 import type { AdminRefusalCode } from './admin-refusals.ts';
 
 /**
@@ -228,6 +228,7 @@ export async function resolveSubjects(
       continue;
     }
     const found = await command.mentionResolver.resolve(organizationId, [ref]);
+    if (found.outsiders?.length) return refuse('outsider', outsidersSentence(found.outsiders));
     const group =
       ref.kind === 'name' ? await findGroupByName(db, organizationId, ref.name) : undefined;
     const ids = [...new Set(found.members.map((member) => member.id))];

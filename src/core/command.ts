@@ -7,12 +7,13 @@ import type { Clock } from './clock.ts';
 export interface MentionResolver {
   /**
    * Resolves each reference to the members it names (a user group names several).
-   * `unknown` lists, in words, the references that name nobody.
+   * `unknown` lists, in words, the references that name nobody; `outsiders` names the
+   * people who are from outside the organization (never members), where a platform has any.
    */
   resolve(
     organizationId: number,
     refs: readonly RecipientRef[],
-  ): Promise<{ members: Member[]; unknown: string[] }>;
+  ): Promise<{ members: Member[]; unknown: string[]; outsiders?: string[] }>;
 }
 
 /** A kudos command as every adapter hands it to the router. */

@@ -8,11 +8,15 @@ import {
   type Member,
   type NewMember,
 } from './members.ts';
+import { findOrganization } from './organizations.ts';
+import { isHomeConnected, OutsiderUser, type UserHome } from './outsiders.ts';
 import { linkIdentity, type PlatformIdentity } from './platform-identities.ts';
 
 /** What a chat platform says of a user the first time Plaudit sees them. */
 export interface SightedUser extends NewMember {
   readonly status: MemberStatus;
+  /** Where the platform says their account lives: only the organization's own become members. */
+  readonly home: UserHome;
 }
 
 /** Rolls back a first-sight member when another process linked the same identity first. */
@@ -22,6 +26,8 @@ class LinkedElsewhere extends Error {}
  * The member a platform user is, made on first sight: an existing member of the
  * organization with the same email is joined (one person, one balance, whatever the
  * platform), otherwise a member is created; either way the identity is linked to them.
+ * A user whose home is not an installation of the organization is an {@link OutsiderUser}:
+ * an email is anyone's to type, so it joins identities only inside one organization.
  * Safe against a concurrent first sight of the same user in another process: the loser
  * rolls back and takes the winner's member.
  */
@@ -32,6 +38,15 @@ export async function memberOnFirstSight(
   user: SightedUser,
   attempt = 0,
 ): Promise<Member> {
+  if (!(await isHomeConnected(db, identity.platform, organizationId, user.home))) {
+    const organization = await findOrganization(db, organizationId);
+    throw new OutsiderUser(
+      identity.platform,
+      identity.userId,
+      user.displayName,
+      organization?.name ?? 'this organization',
+    );
+  }
   try {
     return await db.transaction().execute(async (trx) => {
       let member = user.email

@@ -58,3 +58,13 @@ export async function findMemberByIdentity(
     .executeTakeFirst();
   return row && { organizationId: row.organization_id, memberId: row.member_id };
 }
+
+/** Removes a platform identity's link to its member; the member and their ledger stay. */
+export async function unlinkIdentity(db: Database, identity: PlatformIdentity): Promise<void> {
+  await db
+    .deleteFrom('platform_identities')
+    .where('platform', '=', identity.platform)
+    .where('tenant_id', '=', identity.tenantId)
+    .where('user_id', '=', identity.userId)
+    .execute();
+}

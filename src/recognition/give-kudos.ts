@@ -21,7 +21,7 @@ import {
   recordRecognition,
 } from './recognition-store.ts';
 import type { RecognitionSettings } from './settings.ts';
-import { listNames, points, sentence } from './wording.ts';
+import { listNames, outsidersSentence, points, sentence } from './wording.ts';
 
 interface Given {
   readonly recognition: RecordedRecognition;
@@ -43,6 +43,9 @@ export async function giveKudos(
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
   const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
   if (resolved.unknown.length > 0) {
     return refusalReply(
       'unknown_recipient',

@@ -7,6 +7,8 @@ import type { RecognitionSettings } from './settings.ts';
 export type GiveRefusalCode =
   | 'usage'
   | 'unknown_recipient'
+  /** A recipient from outside the organization (Slack Connect, another tenant). */
+  | 'outsider'
   | 'not_allowed_to_give'
   | 'not_allowed_to_receive'
   | 'too_many_recipients'

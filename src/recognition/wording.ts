@@ -4,6 +4,12 @@ export function listNames(names: readonly string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
+/** The refusal of a command that names people from outside the organization. */
+export function outsidersSentence(names: readonly string[]): string {
+  const verb = names.length === 1 ? 'is' : 'are';
+  return `${listNames(names)} ${verb} from outside this organization (another workspace or company), so Plaudit cannot count them here; nothing changed.`;
+}
+
 /**
  * What someone typed, in quotes, as a refusal says it back: cut short when it is long, so
  * a sentence about a wrong value never grows into a copy of it.

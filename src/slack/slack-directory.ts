@@ -5,6 +5,8 @@ import type { Database } from '../db/database.ts';
 import { memberOnFirstSight } from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isTimeZone } from '../directory/organizations.ts';
+import { isHomeConnected, OutsiderUser, type UserHome } from '../directory/outsiders.ts';
+import { unlinkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -18,6 +20,12 @@ export interface SlackUser {
   is_restricted?: boolean;
   is_ultra_restricted?: boolean;
   tz?: string;
+  /** The user's home workspace: another one's user is an outsider unless it is connected too. */
+  team_id?: string;
+  /** Enterprise Grid: the enterprise the user's account belongs to. */
+  enterprise_user?: { enterprise_id?: string; teams?: string[] };
+  /** A person of another organization, seen through Slack Connect. */
+  is_stranger?: boolean;
   profile?: { display_name?: string; real_name?: string; email?: string };
 }
 
@@ -35,13 +43,20 @@ function memberFields(user: SlackUser) {
     isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
     isBot: Boolean(user.is_bot),
     timezone: user.tz ?? null,
+    home: {
+      tenantId: user.team_id ?? null,
+      enterpriseId: user.enterprise_user?.enterprise_id ?? null,
+      stranger: Boolean(user.is_stranger),
+    },
   };
 }
 
 /**
  * Slack users as members: found by their platform identity, or created on first sight
  * from `users.info` (name, email, deactivation, guest and bot flags) and linked, joining
- * an existing member with the same email in the organization. A known user's record is
+ * an existing member with the same email in the organization. A user whose home
+ * workspace (`team_id`, or Grid enterprise) is not connected to the organization, or a
+ * Slack Connect stranger, is an {@link OutsiderUser}: never a member. A known user's record is
  * refreshed from Slack in the background once its time to live has passed, so a command
  * never waits on Slack for someone already known. User groups expand through
  * `usergroups.users.list`.
@@ -89,23 +104,33 @@ export class SlackDirectory {
       resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
         const members: Member[] = [];
         const unknown: string[] = [];
+        const outsiders: string[] = [];
         for (const ref of refs) {
           if (ref.kind === 'slack_user') {
             const member = await this.member(workspace, ref.userId).catch((error: unknown) => {
               if (isUnknownSlackUser(error)) return undefined;
+              if (error instanceof OutsiderUser) return error;
               throw error;
             });
-            if (member) members.push(member);
+            if (member instanceof OutsiderUser) outsiders.push(member.displayName);
+            else if (member) members.push(member);
             else unknown.push('that person');
           } else if (ref.kind === 'slack_group') {
             const users = await this.#groupUsers(ref.groupId);
             if (users === undefined) unknown.push(`@${ref.label ?? 'that group'}`);
-            for (const user of users ?? []) members.push(await this.member(workspace, user));
+            for (const user of users ?? []) {
+              // A user group may hold Slack Connect people: never members, so not thanked.
+              const member = await this.member(workspace, user).catch((error: unknown) => {
+                if (error instanceof OutsiderUser) return undefined;
+                throw error;
+              });
+              if (member) members.push(member);
+            }
           } else {
             unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that mention');
           }
         }
-        return { members, unknown };
+        return { members, unknown, outsiders };
       },
     };
   }
@@ -117,7 +142,7 @@ export class SlackDirectory {
     if (known) {
       if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
         this.#checked.set(key, this.now());
-        this.#refresh(known, userId).catch((error) =>
+        this.#refresh(workspace, known, userId).catch((error) =>
           this.logger.warn({ err: error, userId }, 'could not refresh a Slack user'),
         );
       }
@@ -134,8 +159,19 @@ export class SlackDirectory {
     return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
   }
 
-  async #refresh(member: Member, userId: string): Promise<void> {
+  async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {
     const fields = memberFields(await this.#usersInfo(userId));
+    if (await this.#isNowOutsider(workspace, fields.home)) {
+      // Linked before outsiders were told apart, or moved out since: the identity stops
+      // acting as the member (seen again, it is refused on first sight); the member stays.
+      const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+      await unlinkIdentity(this.db, identity);
+      this.logger.warn(
+        { userId, memberId: member.id },
+        'a Slack user from outside the organization was unlinked from a member',
+      );
+      return;
+    }
     await this.db
       .updateTable('members')
       .set({
@@ -147,6 +183,12 @@ export class SlackDirectory {
       })
       .where('id', '=', member.id)
       .execute();
+  }
+
+  /** Only on Slack's word (a stranger, or another home): a record that names no home is kept. */
+  async #isNowOutsider(workspace: SlackWorkspace, home: UserHome): Promise<boolean> {
+    if (!home.stranger && home.tenantId === null) return false;
+    return !(await isHomeConnected(this.db, 'slack', workspace.organizationId, home));
   }
 
   async #usersInfo(userId: string): Promise<SlackUser> {

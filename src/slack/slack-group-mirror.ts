@@ -12,6 +12,7 @@ import { FollowUps } from '../core/follow-ups.ts';
 import { InSequence } from '../core/in-sequence.ts';
 import type { Database } from '../db/database.ts';
 import { findMirroredGroup } from '../directory/groups.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
@@ -200,6 +201,10 @@ export class SlackGroupMirror implements GroupMirror {
       try {
         memberIds.push((await directory.mirroredMember(workspace, userId)).id);
       } catch (error) {
+        if (error instanceof OutsiderUser) {
+          logger.info({ userId }, 'a user of a Slack user group is from outside the organization');
+          continue;
+        }
         if (!isUnknownSlackUser(error)) throw error;
         logger.info({ userId }, 'a user of a Slack user group is unknown to Slack');
       }

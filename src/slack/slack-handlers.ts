@@ -17,6 +17,7 @@ import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
   fieldOf,
@@ -304,8 +305,12 @@ export class SlackHandlers {
     if (event.tab !== 'home') return;
     const connected = context.workspace as SlackWorkspace;
     this.#followUps.start('the Home tab', async () => {
-      const member = await this.deps.directory.member(connected, event.user);
-      await this.deps.home.opened(member, event.user);
+      const member = await this.deps.directory.member(connected, event.user).catch((error) => {
+        // Someone from outside the organization has no Home here: nothing to show or log.
+        if (error instanceof OutsiderUser) return undefined;
+        throw error;
+      });
+      if (member) await this.deps.home.opened(member, event.user);
     });
   }
 
@@ -355,6 +360,7 @@ export class SlackHandlers {
     })()
       .catch((error) => {
         if (isUnknownSlackUser(error)) return refusalReply('unknown_user', UNKNOWN_USER);
+        if (error instanceof OutsiderUser) return refusalReply('outsider', error.actorSentence);
         logger.error({ err: error, key: input.key }, 'a Slack command failed');
         return textReply('Something went wrong on our side; please try again in a moment.', {
           outcome: 'refused',

@@ -4,6 +4,7 @@ import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
 import { memberOnFirstSight, type SightedUser } from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
 
@@ -31,8 +32,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Teams users as members. A user is known by their Azure AD object id in their tenant; on
  * first sight their name, email and guest role come from the Bot Connector
  * (`TeamsInfo.getMember`), and a member of the organization with the same email (from
- * Slack, say) is joined, so that one person has one balance. Mentions carry Teams user
- * ids (`29:…`), which are mapped to Azure AD ids once and remembered.
+ * Slack, say) is joined, so that one person has one balance. A person of a tenant not
+ * connected to the organization (a shared channel, a federated chat) is an
+ * {@link OutsiderUser}: never a member. Mentions carry Teams user ids (`29:…`), which are
+ * mapped to Azure AD ids once and remembered.
  */
 export class TeamsDirectory {
   readonly #pending = new Map<string, Promise<Member>>();
@@ -63,6 +66,7 @@ export class TeamsDirectory {
       resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
         const members: Member[] = [];
         const unknown: string[] = [];
+        const outsiders: string[] = [];
         for (const ref of refs) {
           if (ref.kind !== 'teams_user') {
             // Teams people are named by picking them from the mention list, not by typing.
@@ -71,6 +75,7 @@ export class TeamsDirectory {
           }
           const member = await this.member(context, tenant, { id: ref.userId }).catch(
             (error: unknown) => {
+              if (error instanceof OutsiderUser) return error;
               this.logger.info(
                 { err: error, userId: ref.userId },
                 'a mentioned Teams user is unknown',
@@ -78,10 +83,11 @@ export class TeamsDirectory {
               return undefined;
             },
           );
-          if (member) members.push(member);
+          if (member instanceof OutsiderUser) outsiders.push(ref.name ?? member.displayName);
+          else if (member) members.push(member);
           else unknown.push(ref.name && !ref.name.startsWith('29:') ? ref.name : 'that person');
         }
-        return { members, unknown };
+        return { members, unknown, outsiders };
       },
     };
   }
@@ -99,17 +105,18 @@ export class TeamsDirectory {
         return known;
       }
     }
-    const details = await this.#details(context, tenant, account);
+    const details = await this.#details(context, account);
     const objectId = details.aadObjectId ?? aadObjectId;
     if (!objectId) throw new Error(`Teams user ${account.id} has no Azure AD object id`);
-    if (details.id && details.id !== objectId)
-      await this.#rememberUserId(tenant, details.id, objectId);
-    return memberOnFirstSight(
+    const member = await memberOnFirstSight(
       this.db,
       tenant.organizationId,
       this.#identity(tenant, objectId),
-      sightedUser(details, account.name),
+      sightedUser(details, account.name, tenant),
     );
+    if (details.id && details.id !== objectId)
+      await this.#rememberUserId(tenant, details.id, objectId);
+    return member;
   }
 
   /**
@@ -133,7 +140,7 @@ export class TeamsDirectory {
       this.db,
       tenant.organizationId,
       identity,
-      sightedUser(details, undefined),
+      sightedUser(details, undefined, tenant),
     );
   }
 
@@ -141,11 +148,7 @@ export class TeamsDirectory {
    * The Bot Connector's record of a user. The Bot Framework Emulator (local mode) has none;
    * there the activity's own account stands in, with no email.
    */
-  async #details(
-    context: TurnContext,
-    tenant: TeamsTenant,
-    account: TeamsAccount,
-  ): Promise<TeamsMemberDetails> {
+  async #details(context: TurnContext, account: TeamsAccount): Promise<TeamsMemberDetails> {
     let details: TeamsMemberDetails;
     try {
       details = (await TeamsInfo.getMember(context, account.id)) as TeamsMemberDetails;
@@ -153,11 +156,8 @@ export class TeamsDirectory {
       if (!this.localMode || account.id !== context.activity.from?.id) throw error;
       return { id: account.id, aadObjectId: account.aadObjectId ?? account.id, name: account.name };
     }
-    // A shared channel or a federated chat may show people of other tenants: they are not
-    // this organization's members.
-    if (details.tenantId && details.tenantId.toLowerCase() !== tenant.tenantId) {
-      throw new Error(`Teams user ${account.id} is in another tenant`);
-    }
+    // A shared channel or a federated chat may show people of other tenants: their tenant
+    // is their home, and first sight refuses them unless it is connected to the organization.
     return details;
   }
 
@@ -196,8 +196,14 @@ export class TeamsDirectory {
 }
 
 /** How the Bot Connector's record of a person reads as a member's. */
-function sightedUser(details: TeamsMemberDetails, fallbackName: string | undefined): SightedUser {
+function sightedUser(
+  details: TeamsMemberDetails,
+  fallbackName: string | undefined,
+  tenant: TeamsTenant,
+): SightedUser {
   return {
+    // The Connector names the tenant of a person from elsewhere; the Emulator names none.
+    home: { tenantId: details.tenantId?.toLowerCase() ?? tenant.tenantId },
     displayName: details.name?.trim() || fallbackName?.trim() || 'Teams user',
     email: details.email?.trim().toLowerCase() || null,
     status: 'active',

@@ -13,6 +13,7 @@ import type { CommandRouter } from '../core/command-router.ts';
 import { NUL_IN_MESSAGE, nulPath } from '../core/nul-text.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
+import { OutsiderUser } from '../directory/outsiders.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SETTINGS_FORM_VERB, settingsCard, settingsCardSubmission } from './settings-card.ts';
@@ -109,6 +110,10 @@ export class TeamsHandlers {
     }
     try {
       await work();
+    } catch (error) {
+      if (!(error instanceof OutsiderUser)) throw error;
+      this.deps.logger.info({ activity: context.activity.id }, 'a Teams outsider was refused');
+      await context.sendActivity(error.actorSentence);
     } finally {
       admitted.done();
     }

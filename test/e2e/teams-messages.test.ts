@@ -382,8 +382,48 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       mentions: [visitor],
     });
     const before = await ledgerRows();
+    const sentBefore = connector.sent.length;
     await send(message);
+    // A refusal is private: it goes to Ana's own chat with the bot.
+    expect(
+      connector.sent.slice(sentBefore).map((sent) => sent.activity.text ?? sent.activity.summary),
+    ).toContain(
+      'Vera Visitor is from outside this organization (another workspace or company), so Plaudit cannot count them here; nothing changed.',
+    );
     expect(await ledgerRows()).toEqual(before);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from platform_identities where user_id = ${visitor.aadObjectId}`.execute(
+      plaudit.db,
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it('refuses a person of another tenant who writes in a shared channel, and joins them to no one by email', async () => {
+    // Another company's account, with Ana's email typed in: their tenant is not connected.
+    const visitor = person('Otto Other', { tenantId: randomUUID(), email: ana.email });
+    const identitiesOfAna = async () => {
+      const { rows } = await sql<{ user_id: string }>`
+        select p.user_id from platform_identities p
+        where p.member_id = (select member_id from platform_identities
+          where platform = 'teams' and tenant_id = ${tenantId} and user_id = ${ana.aadObjectId})
+        order by p.user_id`.execute(plaudit.db);
+      return rows.map((row) => row.user_id);
+    };
+    await send(teamsMessage(scene, ana, 'balance'));
+    const anaBefore = await identitiesOfAna();
+    expect(anaBefore).toEqual([ana.aadObjectId]);
+    const before = await ledgerRows();
+    const message = teamsMessage(scene, visitor, '<at>Li</at> 5 for crossing over', {
+      conversationType: 'channel',
+      conversationId: `19:${randomUUID()}@thread.tacv2`,
+      mentions: [li],
+    });
+    expect((await send(message)).status).toBe(200);
+    expect(replyText(message)).toMatch(
+      /^Plaudit only takes kudos from people of .+; your account is from outside it \(another workspace or organization\), so I did nothing\.$/,
+    );
+    expect(await ledgerRows()).toEqual(before);
+    expect(await identitiesOfAna()).toEqual(anaBefore);
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from platform_identities where user_id = ${visitor.aadObjectId}`.execute(
       plaudit.db,

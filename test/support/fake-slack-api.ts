@@ -28,7 +28,11 @@ export interface FakeUserGroupInfo {
   readonly date_delete?: number;
 }
 
-/** A user the fake knows; the fields `users.info` answers with. */
+/**
+ * A user the fake knows; the fields `users.info` answers with. `team_id` is the fake's own
+ * workspace unless set: set it (or `enterprise_user`, `is_stranger`) for a user of another
+ * workspace, a Grid enterprise or Slack Connect.
+ */
 export type FakeSlackUser = SlackUser & { id: string; name: string };
 
 /**

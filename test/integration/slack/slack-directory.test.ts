@@ -4,10 +4,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { createMember } from '../../../src/directory/members.ts';
+import { OutsiderUser } from '../../../src/directory/outsiders.ts';
+import { findMemberByIdentity, linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { SlackDirectory } from '../../../src/slack/slack-directory.ts';
 import { connectWorkspace, type SlackWorkspace } from '../../../src/slack/slack-workspaces.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { until } from '../../support/until.ts';
 
 describe('Slack users as members, on postgres', () => {
   let db: Database;
@@ -102,5 +105,120 @@ describe('Slack users as members, on postgres', () => {
     });
     expect(await slack.member(workspace, 'UTOKYO')).toMatchObject({ timezone: 'Asia/Tokyo' });
     expect(await slack.member(workspace, 'UMARS')).toMatchObject({ timezone: null });
+  });
+
+  /**
+   * An email joins a Slack user to a member only when the user's home is an installation of
+   * the same organization: this workspace, another workspace connected to it, or (Grid) a
+   * workspace of the enterprise connected to it. Anyone else is an outsider, email or not.
+   */
+  it('joins by email only users whose home workspace or enterprise is connected to the organization', async () => {
+    const enterpriseId = `E${randomUUID().slice(0, 8).toUpperCase()}`;
+    const gridTeam = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+    const grid = await connectWorkspace(db, {
+      teamId: gridTeam,
+      teamName: 'Acme Grid',
+      enterpriseId,
+      botUserId: 'UBOT2',
+    });
+    const sister = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+    await connectWorkspace(
+      db,
+      { teamId: sister, teamName: 'Acme Labs', enterpriseId: null, botUserId: 'UBOT3' },
+      workspace.organizationId,
+    );
+    // Another company, on this same Plaudit, with a workspace of its own.
+    const rival = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+    const rivalWorkspace = await connectWorkspace(db, {
+      teamId: rival,
+      teamName: 'Rival',
+      enterpriseId: null,
+      botUserId: 'UBOT4',
+    });
+    const kim = await createMember(db, workspace.organizationId, {
+      displayName: 'Kim',
+      email: 'kim@acme.example',
+    });
+    if (!kim.ok) throw new Error(kim.message);
+    const profile = { display_name: 'Kim', email: 'kim@acme.example' };
+    fake.users.set('UKIMLABS', { id: 'UKIMLABS', name: 'kim', team_id: sister, profile });
+    fake.users.set('UKIMRIVAL', { id: 'UKIMRIVAL', name: 'kim', team_id: rival, profile });
+    fake.users.set('UKIMCONNECT', {
+      id: 'UKIMCONNECT',
+      name: 'kim',
+      team_id: teamId,
+      is_stranger: true,
+      profile,
+    });
+    const slack = directory();
+    expect((await slack.member(workspace, 'UKIMLABS')).id).toBe(kim.value.id);
+    await expect(slack.member(workspace, 'UKIMRIVAL')).rejects.toThrow(OutsiderUser);
+    await expect(slack.member(workspace, 'UKIMCONNECT')).rejects.toThrow(OutsiderUser);
+    // In its own organization, the rival's user is a member of the rival's, not Kim.
+    const rivalKim = await slack.member(rivalWorkspace, 'UKIMRIVAL');
+    expect(rivalKim.organizationId).toBe(rivalWorkspace.organizationId);
+    expect(rivalKim.id).not.toBe(kim.value.id);
+
+    // Grid: a user of another workspace of the connected enterprise belongs; one of another
+    // enterprise does not.
+    fake.users.set('UGRIDLEE', {
+      id: 'UGRIDLEE',
+      name: 'lee',
+      team_id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      enterprise_user: { enterprise_id: enterpriseId },
+      profile: { display_name: 'Lee', email: 'lee@grid.example' },
+    });
+    fake.users.set('UGRIDOUT', {
+      id: 'UGRIDOUT',
+      name: 'out',
+      team_id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      enterprise_user: { enterprise_id: `E${randomUUID().slice(0, 8).toUpperCase()}` },
+      profile: { display_name: 'Out', email: 'out@grid.example' },
+    });
+    expect(await slack.member(grid, 'UGRIDLEE')).toMatchObject({
+      organizationId: grid.organizationId,
+      displayName: 'Lee',
+    });
+    await expect(slack.member(grid, 'UGRIDOUT')).rejects.toThrow(OutsiderUser);
+    const linked = await db
+      .selectFrom('platform_identities')
+      .select('user_id')
+      .where('user_id', 'in', ['UKIMRIVAL', 'UKIMCONNECT', 'UGRIDOUT'])
+      .where('organization_id', '!=', rivalWorkspace.organizationId)
+      .execute();
+    expect(linked).toEqual([]);
+  });
+
+  it('unlinks an outsider that was linked to a member before outsiders were told apart', async () => {
+    const admin = await createMember(db, workspace.organizationId, {
+      displayName: 'Ada',
+      email: 'ada.linked@acme.example',
+      roles: ['member', 'admin'],
+    });
+    if (!admin.ok) throw new Error(admin.message);
+    // What first sight did before: another company's user with Ada's email, linked to her.
+    const identity = { platform: 'slack' as const, tenantId: teamId, userId: 'UMALLORY' };
+    await linkIdentity(db, identity, {
+      organizationId: workspace.organizationId,
+      memberId: admin.value.id,
+    });
+    fake.users.set('UMALLORY', {
+      id: 'UMALLORY',
+      name: 'mallory',
+      team_id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+      profile: { display_name: 'Mallory', email: 'ada.linked@acme.example' },
+    });
+    const slack = directory();
+    // Known, so answered from the database at once; Slack's record is read in the background.
+    expect((await slack.member(workspace, 'UMALLORY')).id).toBe(admin.value.id);
+    await until(async () => (await findMemberByIdentity(db, identity)) === undefined);
+    await expect(slack.member(workspace, 'UMALLORY')).rejects.toThrow(OutsiderUser);
+    // Ada herself is untouched.
+    const ada = await db
+      .selectFrom('members')
+      .select(['display_name', 'roles'])
+      .where('id', '=', admin.value.id)
+      .executeTakeFirstOrThrow();
+    expect(ada).toEqual({ display_name: 'Ada', roles: ['member', 'admin'] });
   });
 });

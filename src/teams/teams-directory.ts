@@ -2,7 +2,11 @@ import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
-import { memberOnFirstSight, type SightedUser } from '../directory/first-sight.ts';
+import {
+  memberOnFirstSight,
+  type OnFirstSight,
+  type SightedUser,
+} from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
@@ -44,6 +48,8 @@ export class TeamsDirectory {
     private readonly logger: Logger,
     /** Local mode takes the Bot Framework Emulator, whose users the Bot Connector does not know. */
     private readonly localMode = false,
+    /** What comes with a user's first sight (the admins PLAUDIT_INITIAL_ADMINS names). */
+    private readonly onFirstSight?: OnFirstSight,
   ) {}
 
   /** The member an account is, creating them on first sight. */
@@ -109,6 +115,7 @@ export class TeamsDirectory {
       tenant.organizationId,
       this.#identity(tenant, objectId),
       sightedUser(details, account.name),
+      this.onFirstSight,
     );
   }
 
@@ -134,6 +141,7 @@ export class TeamsDirectory {
       tenant.organizationId,
       identity,
       sightedUser(details, undefined),
+      this.onFirstSight,
     );
   }
 

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod/v4';
+import { isEmailAddress } from './directory/members.ts';
 import { allowListEntry } from './rewards/webhook-addresses.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -157,7 +158,7 @@ export const configSchema = z.object({
   PLAUDIT_INITIAL_ADMINS: z
     .string()
     .transform(commaList)
-    .refine((emails) => emails.every((email) => z.email().safeParse(email).success), {
+    .refine((emails) => emails.every(isEmailAddress), {
       message: 'a comma-separated list of email addresses, such as ana@example.com,li@example.com',
     })
     .default([]),

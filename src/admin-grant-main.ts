@@ -1,29 +1,44 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod/v4';
 import { grantAdminByEmail } from './admin/operator-admin-grant.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { unhurriedDatabaseOptions } from './db/configured-database.ts';
 import { DataFolderInUse } from './db/data-folder-lock.ts';
 import { openDatabase } from './db/database.ts';
+import { isEmailAddress } from './directory/members.ts';
 
 const USAGE = 'Usage: npm run admin:grant -- email@company [--organization <id>]';
 
+const ORGANIZATION_ID = { message: '--organization takes an organization id, a number' };
+
+const grantArguments = z.object({
+  email: z.string().refine(isEmailAddress, { message: 'Name one email address' }),
+  organizationId: z.coerce
+    .number(ORGANIZATION_ID)
+    .int(ORGANIZATION_ID)
+    .positive(ORGANIZATION_ID)
+    .optional(),
+});
+
 /** The email and organization asked for, or a sentence saying what is wrong. */
-function readArguments(args: string[]): { email: string; organizationId?: number } | string {
-  let parsed: ReturnType<typeof parse>;
-  const parse = () =>
-    parseArgs({ args, allowPositionals: true, options: { organization: { type: 'string' } } });
+function readArguments(args: string[]): z.infer<typeof grantArguments> | string {
   try {
-    parsed = parse();
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { organization: { type: 'string' } },
+    });
+    if (positionals.length !== 1) return `Name one email address. ${USAGE}`;
+    const parsed = grantArguments.safeParse({
+      email: positionals[0],
+      organizationId: values.organization,
+    });
+    if (!parsed.success) return `${parsed.error.issues[0]?.message}. ${USAGE}`;
+    return parsed.data;
   } catch (error) {
+    // parseArgs refuses an option it does not know, or --organization without a value.
     return `${(error as Error).message}. ${USAGE}`;
   }
-  const [email, ...extra] = parsed.positionals;
-  if (!email || extra.length > 0) return `Name one email. ${USAGE}`;
-  const organization = parsed.values.organization;
-  if (organization === undefined) return { email };
-  if (!/^[1-9][0-9]{0,15}$/.test(organization))
-    return `--organization takes an organization id, a number. ${USAGE}`;
-  return { email, organizationId: Number(organization) };
 }
 
 /**

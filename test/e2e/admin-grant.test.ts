@@ -116,6 +116,9 @@ describe('npm run admin:grant on postgres', () => {
     expect(ambiguous.code).toBe(1);
     expect(await rolesOf(bo)).toEqual(['member']);
     const wrongArguments = await adminGrant(env, 'bo@globex.example', '--organization', 'globex');
+    expect(wrongArguments.stderr).toBe(
+      '--organization takes an organization id, a number. Usage: npm run admin:grant -- email@company [--organization <id>]\n',
+    );
     expect(wrongArguments.code).toBe(64);
     const granted = await adminGrant(env, 'bo@globex.example', '--organization', String(globex));
     expect(granted.stdout).toBe(`Bo (member ${bo}) is now an admin of Globex.\n`);

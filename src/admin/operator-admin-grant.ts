@@ -31,24 +31,22 @@ async function organizationOf(
   db: Database,
   organizationId: number | undefined,
 ): Promise<Result<{ id: number; name: string }, OperatorGrantRefusalCode>> {
-  let query = db.selectFrom('organizations').select(['id', 'name']).orderBy('id').limit(2);
-  if (organizationId !== undefined) query = query.where('id', '=', organizationId);
-  const found = await query.execute();
+  // A deployment has one organization, or a few: all of them are listed when asked which.
+  const all = await db.selectFrom('organizations').select(['id', 'name']).orderBy('id').execute();
   if (organizationId !== undefined) {
-    const [named] = found;
+    const named = all.find((organization) => organization.id === organizationId);
     return named
       ? ok(named)
       : refusal('unknown_organization', `There is no organization ${organizationId}.`);
   }
-  const [only, another] = found;
+  const [only, ...others] = all;
   if (!only) {
     return refusal(
       'no_organization',
       'There is no organization yet: start Plaudit with Slack or Teams connected first.',
     );
   }
-  if (another) {
-    const all = await db.selectFrom('organizations').select(['id', 'name']).orderBy('id').execute();
+  if (others.length > 0) {
     const list = all.map((row) => `${row.id} (${row.name})`).join(', ');
     return refusal(
       'several_organizations',

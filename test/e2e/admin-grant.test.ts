@@ -48,8 +48,13 @@ describe('npm run admin:grant on postgres', () => {
     if (!created.ok) throw new Error(created.message);
     return created.value.id;
   };
-  const member = async (organizationId: number, displayName: string, email: string) => {
-    const created = await createMember(db, organizationId, { displayName, email });
+  const member = async (
+    organizationId: number,
+    displayName: string,
+    email: string,
+    isGuest = false,
+  ) => {
+    const created = await createMember(db, organizationId, { displayName, email, isGuest });
     if (!created.ok) throw new Error(created.message);
     return created.value.id;
   };
@@ -79,6 +84,13 @@ describe('npm run admin:grant on postgres', () => {
       'Cannot grant admin: Nobody in Acme has the email nobody@acme.example yet: ask them to use Plaudit once (or check the address), then grant again.',
     );
     expect(unknown.code).toBe(1);
+    const gus = await member(acme, 'Gus', 'gus@partner.example', true);
+    const guest = await adminGrant(env, 'gus@partner.example');
+    expect(guest.stderr).toBe(
+      'Cannot grant admin: Gus is a guest; only active people of the organization can be admins.\n',
+    );
+    expect(guest.code).toBe(1);
+    expect(await rolesOf(gus)).toEqual(['member']);
     expect(await grants(acme)).toEqual([]);
 
     const granted = await adminGrant(env, 'Ana@ACME.example');
@@ -120,6 +132,9 @@ describe('npm run admin:grant on postgres', () => {
       '--organization takes an organization id, a number. Usage: npm run admin:grant -- email@company [--organization <id>]\n',
     );
     expect(wrongArguments.code).toBe(64);
+    const elsewhere = await adminGrant(env, 'bo@globex.example', '--organization', '999999');
+    expect(elsewhere.stderr).toBe('Cannot grant admin: There is no organization 999999.\n');
+    expect(elsewhere.code).toBe(1);
     const granted = await adminGrant(env, 'bo@globex.example', '--organization', String(globex));
     expect(granted.stdout).toBe(`Bo (member ${bo}) is now an admin of Globex.\n`);
     expect(granted.code).toBe(0);

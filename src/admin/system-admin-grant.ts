@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
-import type { AdminActor } from './admin-actor.ts';
+import { systemActor } from './admin-actor.ts';
 import { writeAudit } from './audit-log.ts';
 
 /**
@@ -15,18 +15,6 @@ const WHY: Record<AdminGrantSource, string> = {
   configuration: 'named in PLAUDIT_INITIAL_ADMINS',
   operator: 'granted by an operator with npm run admin:grant',
 };
-
-/** Plaudit itself, as the audit log names an action nobody in the organization took. */
-export function systemActor(organizationId: number): AdminActor {
-  return {
-    organizationId,
-    memberId: null,
-    tokenId: null,
-    roles: [],
-    via: 'system',
-    name: 'Plaudit',
-  };
-}
 
 /**
  * Makes a member admin on the system's word, audited with the source in `after`. Only a
@@ -53,7 +41,7 @@ export async function grantAdminAsSystem(
     .returning('roles')
     .executeTakeFirst();
   if (!granted) return undefined;
-  await writeAudit(trx, systemActor(organizationId), {
+  await writeAudit(trx, systemActor(organizationId, 'Plaudit'), {
     action: 'role.grant',
     target: `member:${memberId}`,
     outcome: 'done',

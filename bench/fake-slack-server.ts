@@ -14,7 +14,7 @@ for (let index = 0; index < users; index++) {
   fake.users.set(`U${index}`, {
     id: `U${index}`,
     name: `User ${index}`,
-    profile: { display_name: `User ${index}` },
+    profile: { display_name: `User ${index}`, email: `u${index}@bench.example` },
   });
 }
 // The fake records every call; a benchmark has no use for them and would hold them all.

@@ -66,6 +66,8 @@ const plaudit = await startPrintingProcess('src/main.ts', {
   SLACK_BOT_TOKEN: 'xoxb-bench',
   SLACK_SIGNING_SECRET: SECRET,
   SLACK_API_URL: `${fake.url}/api/`,
+  // U0 changes the settings below, so U0 is named admin.
+  PLAUDIT_INITIAL_ADMINS: 'u0@bench.example',
 });
 
 let sequence = 0;

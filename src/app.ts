@@ -4,6 +4,7 @@ import { registerAdminCommands } from './admin/admin-commands.ts';
 import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
+import { InitialAdmins } from './admin/initial-admins.ts';
 import { allowedTeamsTenants, type Config } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
@@ -130,6 +131,10 @@ export async function startPlaudit(
   let organizationId = config.TEAMS_APP_ID
     ? await connectedTeamsOrganization(db, config)
     : undefined;
+  // Nobody becomes admin by using Plaudit: the installer, PLAUDIT_INITIAL_ADMINS or an
+  // operator (npm run admin:grant) names them.
+  const initialAdmins = new InitialAdmins(config.PLAUDIT_INITIAL_ADMINS);
+  const onFirstSight = initialAdmins.onFirstSight;
   let slack: SlackAdapter | undefined;
   if (config.SLACK_BOT_TOKEN) {
     slack = await startSlackAdapter({
@@ -142,6 +147,7 @@ export async function startPlaudit(
       onGiven,
       organizationId,
       admission,
+      onFirstSight,
     });
     organizationId ??= slack.workspace.organizationId;
     groupMirrors.push(slack.groupMirror);
@@ -173,10 +179,13 @@ export async function startPlaudit(
       organizationId,
       credentials: options.teamsCredentials,
       admission,
+      onFirstSight,
     });
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
   }
+  const named = await initialAdmins.grantPresent(db);
+  if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
   const runsJobs = config.PLAUDIT_ROLE === 'all';
   if (runsJobs) {
     startWorkers({ db, services, jobs, logger });

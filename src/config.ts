@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod/v4';
+import { isEmailAddress } from './directory/members.ts';
 import { allowListEntry } from './rewards/webhook-addresses.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +147,21 @@ export const configSchema = z.object({
     .string()
     .min(24, { message: 'at least 24 characters (e.g. openssl rand -hex 24)' })
     .optional(),
+  /**
+   * Comma-separated emails of the first admins. A person whose email (as Slack or Teams
+   * reports it) is listed becomes admin when Plaudit first sees them, and one already a
+   * member when a web process starts; in any letter case. Nobody else becomes admin by
+   * using Plaudit: without it, the person who installs through OAuth is, or an operator
+   * names one with `npm run admin:grant -- email`. Each grant is in the audit log.
+   * @defaultValue none
+   */
+  PLAUDIT_INITIAL_ADMINS: z
+    .string()
+    .transform(commaList)
+    .refine((emails) => emails.every(isEmailAddress), {
+      message: 'a comma-separated list of email addresses, such as ana@example.com,li@example.com',
+    })
+    .default([]),
   /**
    * A token for Prometheus's scrapes: /metrics accepts it (bearer token or HTTP Basic
    * password) as well as PLAUDIT_ADMIN_TOKEN, and it opens nothing else. Unset: /metrics

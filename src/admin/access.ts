@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
 import type { AdminActor } from './admin-actor.ts';
@@ -26,6 +27,30 @@ export function missingRole(role: ActingRole, what: string): AdminRefusal {
 }
 
 /**
+ * The refusal of an admin action in an organization that has no admin yet: nobody can be
+ * asked, so it says how the first one is named (by whoever runs Plaudit).
+ */
+export function noAdminYet(what: string): AdminRefusal {
+  return adminRefusal(
+    'not_admin',
+    `Only admins can ${what}, and nobody is admin here yet: whoever runs Plaudit names the first (PLAUDIT_INITIAL_ADMINS, or npm run admin:grant -- their email).`,
+  );
+}
+
+/** Whether an organization has an admin who can act (not a leaver or a bot). */
+async function hasAdmin(db: Database, organizationId: number): Promise<boolean> {
+  const admin = await db
+    .selectFrom('members')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where(sql<boolean>`'admin' = any(roles)`)
+    .where('status', '=', 'active')
+    .where('is_bot', '=', false)
+    .executeTakeFirst();
+  return admin !== undefined;
+}
+
+/**
  * Lets an actor with the role through (undefined); anyone else gets a refusal, and the
  * attempt is written to the audit log as refused, so admins see who tried what.
  */
@@ -37,7 +62,10 @@ export async function requireRole(
   attempt: Attempt,
 ): Promise<AdminRefusal | undefined> {
   if (actor.roles.includes(role)) return undefined;
-  const refusal = missingRole(role, what);
+  const refusal =
+    role === 'admin' && !(await hasAdmin(db, actor.organizationId))
+      ? noAdminYet(what)
+      : missingRole(role, what);
   await writeAudit(db, actor, {
     action: attempt.action,
     target: attempt.target ?? null,

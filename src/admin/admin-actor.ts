@@ -36,3 +36,11 @@ export function memberActor(member: Member, via: AuditVia): AdminActor {
 export function actorOfCommand(command: Command): AdminActor {
   return memberActor(command.actor, command.platform);
 }
+
+/**
+ * The actor of changes nobody in the organization made at that moment: a mirror following
+ * its platform (`Slack`), or Plaudit itself naming an admin (`Plaudit`).
+ */
+export function systemActor(organizationId: number, name: string): AdminActor {
+  return { organizationId, memberId: null, tokenId: null, roles: [], via: 'system', name };
+}

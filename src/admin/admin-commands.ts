@@ -2,7 +2,6 @@ import type { Command } from '../core/command.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import type { AdminServices } from './admin-services.ts';
-import { FirstAdmin } from './first-admin.ts';
 
 /** One `/kudos admin <verb> …` subcommand. */
 export interface AdminVerb {
@@ -29,10 +28,7 @@ export function adminUsage(commandName: string, verbs: readonly AdminVerb[]): st
     .join('\n');
 }
 
-/**
- * Registers `/kudos admin …`, routing by the word after `admin`, and makes the first
- * person to use an organization its admin.
- */
+/** Registers `/kudos admin …`, routing by the word after `admin`. */
 export function registerAdminCommands(
   router: CommandRouter,
   services: AdminServices,
@@ -45,7 +41,6 @@ export function registerAdminCommands(
       byName.set(name, verb);
     }
   }
-  router.checkActor(new FirstAdmin(services.db).check);
   router.register({
     name: 'admin',
     usage: '<command>',

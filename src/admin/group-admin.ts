@@ -46,16 +46,12 @@ export interface MirrorReport {
   readonly failed: readonly string[];
 }
 
-/** The actor of changes nobody asked for at that moment: a mirror following its platform. */
-export function systemActor(organizationId: number, name: string): AdminActor {
-  return { organizationId, memberId: null, tokenId: null, roles: [], via: 'system', name };
-}
-
 /**
  * Whether a mirror may bring people in when nobody asked (at start, on a platform's
- * event). Not before the organization has its admin: the first person Plaudit sees becomes
- * admin, and a mirror's first sight of a whole user group or team would pick that person
- * at random. An admin's `groups sync` mirrors at once.
+ * event). Not before the organization has its admin, so nobody is brought in before someone
+ * runs the program here. (This once also kept a mirror's first sight of a whole user group
+ * from picking the first admin at random; admins are named now, see initial-admins.ts.)
+ * An admin's `groups sync` mirrors at once.
  */
 export async function mayMirrorUnasked(db: Database, organizationId: number): Promise<boolean> {
   const admin = await db

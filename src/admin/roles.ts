@@ -143,29 +143,3 @@ export async function listRoleHolders(
     roles: sortRoles(row.roles),
   }));
 }
-
-/**
- * Makes a member the organization's admin when it has none: the first person to use a
- * new organization. The organization's row is locked (without blocking inserts that
- * reference it), so two first users at once make one admin.
- */
-export async function adminIfFirst(
-  trx: Database,
-  organizationId: number,
-  memberId: number,
-): Promise<boolean> {
-  await sql`select id from organizations where id = ${organizationId} for no key update`.execute(
-    trx,
-  );
-  const promoted = await trx
-    .updateTable('members')
-    .set({ roles: sql`array_append(roles, 'admin')` })
-    .where('id', '=', memberId)
-    .where(
-      sql<boolean>`not exists (select 1 from members other
-        where other.organization_id = ${organizationId} and 'admin' = any(other.roles))`,
-    )
-    .returning('id')
-    .executeTakeFirst();
-  return promoted !== undefined;
-}

@@ -5,12 +5,6 @@ import { type Reply, refusalReply, textReply } from './reply.ts';
 export type CommandHandler = (command: Command, args: string) => Promise<Reply>;
 
 /**
- * Looks at who runs a command before it is routed, and answers with them as they are to
- * act (the first person to use an organization is made its admin).
- */
-export type ActorCheck = (actor: Command['actor']) => Promise<Command['actor']>;
-
-/**
  * Told of every reply the router gives, with the command's name: `give` for the default,
  * `help` for an empty command, otherwise the subcommand's name (metrics count them).
  */
@@ -33,7 +27,6 @@ export interface Subcommand {
 export class CommandRouter {
   readonly #byName = new Map<string, Subcommand>();
   readonly #subcommands: Subcommand[] = [];
-  readonly #actorChecks: ActorCheck[] = [];
   readonly #observers: ReplyObserver[] = [];
 
   constructor(private readonly fallback: CommandHandler) {}
@@ -47,12 +40,6 @@ export class CommandRouter {
     return this;
   }
 
-  /** Runs `check` on every command's actor before routing it. */
-  checkActor(check: ActorCheck): this {
-    this.#actorChecks.push(check);
-    return this;
-  }
-
   /** Calls `observer` with every reply; an observer that throws changes no reply. */
   observe(observer: ReplyObserver): this {
     this.#observers.push(observer);
@@ -63,18 +50,13 @@ export class CommandRouter {
     return this.#subcommands;
   }
 
-  async route(asked: Command): Promise<Reply> {
+  async route(command: Command): Promise<Reply> {
     // What every platform sends in (typed text, a form's fields as text, mentions, keys)
     // passes here before anything is read or written: one place refuses a NUL for all.
-    const { text: sent, mentions, channel, idempotencyKey } = asked;
+    const { text: sent, mentions, channel, idempotencyKey } = command;
     if (nulPath({ sent, mentions, channel, idempotencyKey }) !== undefined) {
       const refused = refusalReply('nul_character', NUL_IN_MESSAGE);
-      return this.#observed(asked, 'unreadable', Promise.resolve(refused));
-    }
-    let command = asked;
-    for (const check of this.#actorChecks) {
-      const actor = await check(command.actor);
-      if (actor !== command.actor) command = { ...command, actor };
+      return this.#observed(command, 'unreadable', Promise.resolve(refused));
     }
     const text = command.text.trim();
     const [first = '', ...rest] = text.split(/\s+/);

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { lockDataFolder } from './data-folder-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -102,7 +102,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pglite = await PGlite.create(options.dataDir, {
       parsers: { [INT8_OID]: parseSafeInteger, [NUMERIC_OID]: parseSafeInteger },
     });
-    return new Kysely<Tables>({ dialect: new PGliteDialect(pglite, unlock) });
+    const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite, unlock) });
+    // Kysely shuts its driver (which releases the folder) only once it has been used: a
+    // database opened and closed unused would keep the folder locked until the process ends.
+    await sql`select 1`.execute(db);
+    return db;
   } catch (error) {
     await unlock();
     throw error;

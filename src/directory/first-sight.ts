@@ -19,6 +19,14 @@ export interface SightedUser extends NewMember {
   readonly home: UserHome;
 }
 
+/**
+ * What else comes with a person's first sight, in its transaction: the roles someone
+ * named them for (PLAUDIT_INITIAL_ADMINS). Returns the member as they are after it.
+ */
+export type OnFirstSight = (trx: Database, member: Member) => Promise<Member>;
+
+const nothingMore: OnFirstSight = async (_trx, member) => member;
+
 /** Rolls back a first-sight member when another process linked the same identity first. */
 class LinkedElsewhere extends Error {}
 
@@ -29,13 +37,15 @@ class LinkedElsewhere extends Error {}
  * A user whose home is not an installation of the organization is an {@link OutsiderUser}:
  * an email is anyone's to type, so it joins identities only inside one organization.
  * Safe against a concurrent first sight of the same user in another process: the loser
- * rolls back and takes the winner's member.
+ * rolls back and takes the winner's member. `onFirstSight` runs once the identity is
+ * linked, in the same transaction.
  */
 export async function memberOnFirstSight(
   db: Database,
   organizationId: number,
   identity: PlatformIdentity,
   user: SightedUser,
+  onFirstSight: OnFirstSight = nothingMore,
   attempt = 0,
 ): Promise<Member> {
   if (!(await isHomeConnected(db, identity.platform, organizationId, user.home))) {
@@ -73,7 +83,7 @@ export async function memberOnFirstSight(
       }
       const link = await linkIdentity(trx, identity, { organizationId, memberId: member.id });
       if (!link.ok) throw new LinkedElsewhere();
-      return member;
+      return onFirstSight(trx, member);
     });
   } catch (error) {
     if (!(error instanceof LinkedElsewhere)) throw error;
@@ -81,6 +91,6 @@ export async function memberOnFirstSight(
   const member = await findIdentifiedMember(db, identity);
   if (member) return member;
   // The email is another member's who is not this user yet: join them, once.
-  if (attempt === 0) return memberOnFirstSight(db, organizationId, identity, user, 1);
+  if (attempt === 0) return memberOnFirstSight(db, organizationId, identity, user, onFirstSight, 1);
   throw new Error(`${identity.platform} user ${identity.userId} could not be linked`);
 }

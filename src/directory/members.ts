@@ -79,6 +79,11 @@ function toMember(row: MemberRow): Member {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Whether text is an email address as a member's is stored (any script: `josé@…` too). */
+export function isEmailAddress(text: string): boolean {
+  return EMAIL.test(text);
+}
+
 export async function createMember(
   db: Database,
   organizationId: number,
@@ -87,7 +92,7 @@ export async function createMember(
   const badName = checkName('member', input.displayName);
   if (badName) return badName;
   const email = input.email?.trim().toLowerCase() || null;
-  if (email !== null && !EMAIL.test(email)) {
+  if (email !== null && !isEmailAddress(email)) {
     return directoryRefusal('invalid_email', `${JSON.stringify(email)} is not an email address.`);
   }
   try {

@@ -8,6 +8,7 @@ import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
+import type { OnFirstSight } from '../directory/first-sight.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
@@ -39,6 +40,8 @@ export interface SlackAdapterOptions {
   readonly apiRetries?: number;
   /** Decides whether a command is taken or shed, shared by every chat platform. */
   readonly admission: CommandAdmission;
+  /** What comes with a user's first sight: the admins PLAUDIT_INITIAL_ADMINS names. */
+  readonly onFirstSight?: OnFirstSight;
 }
 
 export interface SlackAdapter {
@@ -81,7 +84,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     },
     options.organizationId,
   );
-  const directory = new SlackDirectory(db, client, logger);
+  const directory = new SlackDirectory(db, client, logger, options.onFirstSight);
   // Background Web API calls run a few at a time, so they never crowd out answers.
   const slots = new WorkSlots(NOTIFICATION_SLOTS);
   const notifier = new SlackNotifier(client, slots);

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
-import { memberOnFirstSight } from '../directory/first-sight.ts';
+import { memberOnFirstSight, type OnFirstSight } from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isTimeZone } from '../directory/organizations.ts';
 import { isHomeConnected, OutsiderUser, type UserHome } from '../directory/outsiders.ts';
@@ -69,6 +69,8 @@ export class SlackDirectory {
     private readonly db: Database,
     private readonly client: webApi.WebClient,
     private readonly logger: Logger,
+    /** What comes with a user's first sight (the admins PLAUDIT_INITIAL_ADMINS names). */
+    private readonly onFirstSight?: OnFirstSight,
     /** @defaultValue 10 minutes */
     private readonly ttlMs = 600_000,
     private readonly now: () => number = Date.now,
@@ -95,7 +97,13 @@ export class SlackDirectory {
     if (known) return known;
     const user = await this.#usersInfo(userId);
     this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
-    return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
+    return memberOnFirstSight(
+      this.db,
+      workspace.organizationId,
+      identity,
+      memberFields(user),
+      this.onFirstSight,
+    );
   }
 
   /** A mention resolver bound to one workspace, for one command. */
@@ -156,7 +164,13 @@ export class SlackDirectory {
 
   #create(workspace: SlackWorkspace, userId: string, user: SlackUser): Promise<Member> {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
-    return memberOnFirstSight(this.db, workspace.organizationId, identity, memberFields(user));
+    return memberOnFirstSight(
+      this.db,
+      workspace.organizationId,
+      identity,
+      memberFields(user),
+      this.onFirstSight,
+    );
   }
 
   async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {

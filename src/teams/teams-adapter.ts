@@ -7,6 +7,7 @@ import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
+import type { OnFirstSight } from '../directory/first-sight.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
 import { TeamsConversations } from './teams-conversations.ts';
@@ -55,6 +56,8 @@ export interface TeamsAdapterOptions {
   readonly credentials?: TeamsCredentialsFactory;
   /** Decides whether a command is taken or shed, shared by every chat platform. */
   readonly admission: CommandAdmission;
+  /** What comes with a user's first sight: the admins PLAUDIT_INITIAL_ADMINS names. */
+  readonly onFirstSight?: OnFirstSight;
 }
 
 export interface TeamsBot {
@@ -113,7 +116,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
   // In Teams the celebration is the answer itself; the port sends the personal messages.
   options.announcements.recipients.register(notifier);
-  const directory = new TeamsDirectory(db, teamsLogger, localMode);
+  const directory = new TeamsDirectory(db, teamsLogger, localMode, options.onFirstSight);
   const tenants = new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId);
   const handlers = new TeamsHandlers({
     router: options.router,

@@ -2,7 +2,11 @@ import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
-import { memberOnFirstSight, type SightedUser } from '../directory/first-sight.ts';
+import {
+  memberOnFirstSight,
+  type OnFirstSight,
+  type SightedUser,
+} from '../directory/first-sight.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
@@ -47,6 +51,8 @@ export class TeamsDirectory {
     private readonly logger: Logger,
     /** Local mode takes the Bot Framework Emulator, whose users the Bot Connector does not know. */
     private readonly localMode = false,
+    /** What comes with a user's first sight (the admins PLAUDIT_INITIAL_ADMINS names). */
+    private readonly onFirstSight?: OnFirstSight,
   ) {}
 
   /** The member an account is, creating them on first sight. */
@@ -113,6 +119,7 @@ export class TeamsDirectory {
       tenant.organizationId,
       this.#identity(tenant, objectId),
       sightedUser(details, account.name, tenant),
+      this.onFirstSight,
     );
     if (details.id && details.id !== objectId)
       await this.#rememberUserId(tenant, details.id, objectId);
@@ -141,6 +148,7 @@ export class TeamsDirectory {
       tenant.organizationId,
       identity,
       sightedUser(details, undefined, tenant),
+      this.onFirstSight,
     );
   }
 

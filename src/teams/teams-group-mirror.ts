@@ -8,13 +8,12 @@ import {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from 'pino';
-import type { AdminActor } from '../admin/admin-actor.ts';
+import { type AdminActor, systemActor } from '../admin/admin-actor.ts';
 import {
   applyMirroredGroup,
   type GroupMirror,
   type MirrorReport,
   mayMirrorUnasked,
-  systemActor,
 } from '../admin/group-admin.ts';
 import { FollowUps } from '../core/follow-ups.ts';
 import { InSequence } from '../core/in-sequence.ts';

@@ -21,7 +21,7 @@ describe('the web console of a Slack deployment, in Chromium', () => {
   let redemptionId: number;
 
   beforeAll(async () => {
-    // Ada is seen first, so she is the admin; Hana is made HR; Ben and Cara are employees.
+    // Ada is named by PLAUDIT_INITIAL_ADMINS, so she is the admin; Hana is made HR; Ben and Cara are employees.
     slack = await SlackConsole.start({ ada: 'UADA', hana: 'UHANA', ben: 'UBEN', cara: 'UCARA' });
     expect(await slack.say('ada', `admin roles ${slack.mention('hana')} +hr`)).toContain('Hana');
   });
@@ -225,7 +225,7 @@ describe('the web console of a Slack deployment, in Chromium', () => {
     await page.getByLabel('Search by name or email').fill('ben');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/\/console\/people\?q=ben/);
-    const rows = page.getByRole('row').filter({ hasText: 'ben@console.example' });
+    const rows = page.getByRole('row').filter({ hasText: slack.email('ben') });
     expect(await rows.count()).toBe(1);
     await rows.getByRole('link', { name: 'Ben' }).click();
     await page.waitForURL(/\/console\/people\/\d+$/);

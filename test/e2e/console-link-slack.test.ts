@@ -46,10 +46,12 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
       ['ULI', 'Li'],
       ['UJOSE', 'José'],
     ] as const) {
-      fake.addUser(id, name, `${id.toLowerCase()}@acme.example`);
+      fake.addUser(id, name, `${id.toLowerCase()}@${teamId.toLowerCase()}.example`);
     }
-    plaudit = await startSlackPlaudit(fake);
-    // Ana's first command makes her the workspace's first admin.
+    // Ana is named the first admin (her email is this workspace's alone).
+    plaudit = await startSlackPlaudit(fake, {
+      PLAUDIT_INITIAL_ADMINS: `uana@${teamId.toLowerCase()}.example`,
+    });
     expect((await slash('UANA', 'balance')).status).toBe(200);
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ describe('console sign-in from a Slack DM, in Chromium', () => {
   let slack: SlackConsole;
 
   beforeAll(async () => {
-    // Ada is seen first, so she is the admin; Cara is made HR; Ben is a plain member.
+    // Ada is named by PLAUDIT_INITIAL_ADMINS, so she is the admin; Cara is made HR; Ben is a plain member.
     slack = await SlackConsole.start({ ada: 'UADA', ben: 'UBEN', cara: 'UCARA' });
     expect(await slack.say('ada', `admin roles ${slack.mention('cara')} +hr`)).toContain('Cara');
   });

@@ -10,7 +10,7 @@ import { type PlauditProcess, startPlauditProcess } from '../support/worker-proc
 /**
  * PGlite keeps the database in its process's memory and writes it back to the folder: two
  * processes on one folder lose each other's commits. The folder is held by the process
- * that opened it; a second one, `npm start` or `npm run migrate`, is refused naming the
+ * that opened it; a second one, `npm start`, `npm run migrate` or `npm run admin:grant`, is refused naming the
  * holder, and a holder that was killed leaves nothing in the way.
  */
 describe('one process per embedded data folder', () => {
@@ -43,6 +43,12 @@ describe('one process per embedded data folder', () => {
     expect(migrate.output()).toContain(
       `Cannot migrate: The embedded database in ${dataDir} is in use by process ${pid} on `,
     );
+    const grant = startPlauditProcess(env, 'src/admin-grant-main.ts', ['ana@demo.example']);
+    started.push(grant);
+    expect(await grant.exited).toEqual({ code: 75, signal: null });
+    expect(grant.output()).toContain(
+      `Cannot grant admin: The embedded database in ${dataDir} is in use by process ${pid} on `,
+    );
     const refusal = await openDatabase({ dataDir }).then(
       (db) => db.destroy().then(() => 'opened'),
       (error: unknown) => error,
@@ -52,7 +58,15 @@ describe('one process per embedded data folder', () => {
 
     holder.child.kill('SIGKILL');
     await holder.exited;
-    const db = await openDatabase({ dataDir });
-    await db.destroy();
+    // The operator's grant takes the killed holder's folder over: the demo's Ana is admin already.
+    const granted = startPlauditProcess(env, 'src/admin-grant-main.ts', ['ana@demo.example']);
+    started.push(granted);
+    expect(await granted.exited, granted.output()).toEqual({ code: 0, signal: null });
+    expect(granted.output()).toMatch(
+      /^Ana Silva \(member \d+\) is an admin of Demo Company already\.\n$/,
+    );
+    // Opened and closed unused, the folder is let go: the next opening takes it at once.
+    await (await openDatabase({ dataDir })).destroy();
+    await (await openDatabase({ dataDir })).destroy();
   });
 });

@@ -75,6 +75,16 @@ describe('local mode on the embedded database', () => {
     expect(li.html).toContain('That demo member is neither an admin nor HR.');
   });
 
+  it("has its admin in the demo's Ana, with no setting and no grant", async () => {
+    const li = await send({ member: 'li', text: 'admin allow-give everyone' });
+    expect(li.body.reply).toMatchObject({
+      code: 'not_admin',
+      text: 'Only admins can change who may give kudos; ask an admin if this needs doing.',
+    });
+    const ana = await send({ member: 'ana', text: 'admin allow-give everyone' });
+    expect(ana.body.reply, ana.body.reply.text).toMatchObject({ outcome: 'ok', code: null });
+  });
+
   it('gives kudos through POST /api/console/commands and reads the balances back', async () => {
     const give = await send({
       member: 'ana',

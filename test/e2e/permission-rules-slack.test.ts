@@ -6,7 +6,7 @@ import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 
-/** The people of the workspace, by Slack user id; Ada is the first Plaudit sees. */
+/** The people of the workspace, by Slack user id; Ada is named its admin. */
 const PEOPLE = { ada: 'UADA', ben: 'UBEN', cara: 'UCARA', dan: 'UDAN', eve: 'UEVE' } as const;
 type Person = keyof typeof PEOPLE;
 const NAMES: Record<Person, string> = {
@@ -86,12 +86,14 @@ describe('who may give and receive, set and enforced through signed Slack comman
       fake.users.set(id, {
         id,
         name,
-        profile: { display_name: name, email: `${person}@rules.example` },
+        profile: { display_name: name, email: `${person}@${teamId.toLowerCase()}.rules.example` },
       });
     }
-    plaudit = await startSlackPlaudit(fake);
+    plaudit = await startSlackPlaudit(fake, {
+      PLAUDIT_INITIAL_ADMINS: `ada@${teamId.toLowerCase()}.rules.example`,
+    });
     organizationId = plaudit.slack?.workspace.organizationId as number;
-    // Ada is the first person the new organization sees, so she is its admin.
+    // Ada is named by PLAUDIT_INITIAL_ADMINS, so she is its admin (not for being seen first).
     for (const person of Object.keys(PEOPLE) as Person[]) await say(person, 'balance');
     expect(await say('ada', 'admin roles <@UEVE|eve> +hr')).toContain('Eve');
     expect(await say('ada', 'admin groups create "Design" <@UBEN|ben> <@UCARA|cara>')).toContain(
@@ -103,7 +105,7 @@ describe('who may give and receive, set and enforced through signed Slack comman
     await fake.stop();
   });
 
-  it('makes the first person seen the admin, and refuses a rule from anyone else', async () => {
+  it('makes the named person the admin, and refuses a rule from anyone else', async () => {
     const admins = await plaudit.db
       .selectFrom('members')
       .select('display_name')

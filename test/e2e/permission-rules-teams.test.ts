@@ -73,8 +73,13 @@ describe('who may give and receive, set and enforced through Bot Framework activ
   beforeAll(async () => {
     await connector.start();
     scene = teamsScene(connector, APP_ID, tenantId);
-    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    // Hal is the first person the organization sees: its admin.
+    plaudit = await startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: tenantId },
+      { PLAUDIT_INITIAL_ADMINS: hal.email ?? '' },
+    );
+    // Hal is named by PLAUDIT_INITIAL_ADMINS: its admin.
     for (const user of [hal, mei, ren, sol]) {
       await say(user, 'balance');
       members.set(

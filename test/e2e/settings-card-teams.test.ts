@@ -93,8 +93,13 @@ describe('the Teams settings card, over Bot Framework HTTP', () => {
   beforeAll(async () => {
     await connector.start();
     scene = teamsScene(connector, APP_ID, tenantId);
-    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
-    // Hal is the first person the organization sees: its admin. Mei is a member.
+    plaudit = await startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: tenantId },
+      { PLAUDIT_INITIAL_ADMINS: hal.email ?? '' },
+    );
+    // Hal is named by PLAUDIT_INITIAL_ADMINS: its admin. Mei is a member.
     await say(hal, 'balance');
     await say(mei, 'balance');
     organizationId = (

@@ -78,11 +78,13 @@ describe('the Slack settings modal, over signed HTTP', () => {
       ['UADMIN', 'Ada'],
       ['UMEMBER', 'Max'],
     ] as const) {
-      fake.addUser(id, name, `${name}@modal.example`);
+      fake.addUser(id, name, `${name}@${teamId.toLowerCase()}.modal.example`);
     }
-    plaudit = await startSlackPlaudit(fake);
+    plaudit = await startSlackPlaudit(fake, {
+      PLAUDIT_INITIAL_ADMINS: `ada@${teamId.toLowerCase()}.modal.example`,
+    });
     organizationId = plaudit.slack?.workspace.organizationId as number;
-    // Ada is the first person the organization sees: its admin. Max is a member.
+    // Ada is named by PLAUDIT_INITIAL_ADMINS: its admin. Max is a member.
     await command('UADMIN', 'balance');
     await command('UMEMBER', 'balance');
   });

@@ -61,7 +61,10 @@ describe('the Slack adapter over signed HTTP', () => {
       fake.users.set(id, {
         id,
         name,
-        profile: { display_name: name, email: `${id.toLowerCase()}@acme.example` },
+        profile: {
+          display_name: name,
+          email: `${id.toLowerCase()}@${teamId.toLowerCase()}.example`,
+        },
         ...extra,
       });
     user('UANA', 'Ana');
@@ -72,7 +75,9 @@ describe('the Slack adapter over signed HTTP', () => {
     user('UGONE', 'Gone', { deleted: true });
     user('UGUEST', 'Guest', { is_restricted: true });
     fake.groups.set('SDESIGN', ['ULI', 'UJOSE']);
-    plaudit = await startSlackPlaudit(fake);
+    plaudit = await startSlackPlaudit(fake, {
+      PLAUDIT_INITIAL_ADMINS: `uana@${teamId.toLowerCase()}.example`,
+    });
   });
   afterAll(async () => {
     await plaudit?.close();
@@ -178,7 +183,7 @@ describe('the Slack adapter over signed HTTP', () => {
 
   it('refuses bots, deactivated people, guests and yourself, and answers usage errors', async () => {
     const before = await recognitions();
-    // The first person the workspace's organization saw is its admin; refusals name them.
+    // The organization's admin (named by PLAUDIT_INITIAL_ADMINS); refusals name them.
     const { rows: admins } = await sql<{ display_name: string }>`
       select display_name from members
       where 'admin' = any(roles) and organization_id = (select organization_id

@@ -86,7 +86,12 @@ describe('Teams teams mirrored as groups', () => {
     await connector.start();
     connector.teams.set(team.id, team);
     scene = teamsScene(connector, APP_ID, tenantId);
-    plaudit = await startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenantId });
+    plaudit = await startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: tenantId },
+      { PLAUDIT_INITIAL_ADMINS: ana.email ?? '' },
+    );
   });
   afterAll(async () => {
     await plaudit?.close();
@@ -102,7 +107,7 @@ describe('Teams teams mirrored as groups', () => {
   });
 
   it('mirrors the team when people join it, its members a page at a time', async () => {
-    // Ana is the first person to use Plaudit here, so she is its admin.
+    // Ana is named by PLAUDIT_INITIAL_ADMINS: her first message finds her admin.
     await askAsAna('balance');
     team.members.push(gil.id);
     await teamEvent({ eventType: 'teamMemberAdded', membersAdded: [{ id: gil.id }] });

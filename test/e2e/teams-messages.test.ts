@@ -76,7 +76,12 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   });
   /** A Teams-only Plaudit on the test database, serving one tenant. */
   const start = (tenant = tenantId) =>
-    startTeamsPlaudit(connector, APP_ID, { TEAMS_ALLOWED_TENANTS: tenant });
+    startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: tenant },
+      { PLAUDIT_INITIAL_ADMINS: jose.email ?? '' },
+    );
   afterAll(async () => {
     await plaudit?.close();
     await connector.stop();
@@ -242,7 +247,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       plaudit.db,
     );
     const before = await ledgerRows();
-    // The first person the tenant's organization saw is its admin; refusals name them.
+    // The organization's admin (José, named by PLAUDIT_INITIAL_ADMINS); refusals name them.
     const { rows: admins } = await sql<{ display_name: string }>`
       select display_name from members
       where 'admin' = any(roles) and organization_id = (select organization_id

@@ -10,7 +10,7 @@ import { postSlashCommand } from './slack-requests.ts';
 /**
  * A Slack deployment of Plaudit for console tests: a real Plaudit on the test database, its
  * Slack app talking to the recording fake Slack API, and people who send signed commands.
- * The first person named is the first one Plaudit sees, so they become the admin.
+ * The first person named is its admin (PLAUDIT_INITIAL_ADMINS names them).
  */
 export class SlackConsole {
   readonly teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
@@ -26,11 +26,19 @@ export class SlackConsole {
     await world.fake.start();
     for (const [name, id] of Object.entries(people)) {
       const displayName = name.charAt(0).toUpperCase() + name.slice(1);
-      world.fake.addUser(id, displayName, `${name}@console.example`, name);
+      world.fake.addUser(id, displayName, world.email(name), name);
     }
-    world.#plaudit = await startSlackPlaudit(world.fake);
+    const [admin = ''] = Object.keys(people);
+    world.#plaudit = await startSlackPlaudit(world.fake, {
+      PLAUDIT_INITIAL_ADMINS: world.email(admin),
+    });
     for (const name of Object.keys(people)) await world.say(name, 'balance');
     return world;
+  }
+
+  /** A person's email, of this workspace only (PLAUDIT_INITIAL_ADMINS reaches every organization). */
+  email(person: string): string {
+    return `${person}@${this.teamId.toLowerCase()}.console.example`;
   }
 
   get plaudit(): RunningPlaudit {

@@ -15,14 +15,21 @@ export function slackEnv(fake: FakeSlackApi): Record<string, string> {
   };
 }
 
-/** A Slack-only Plaudit on the test database, its app talking to the (started) fake Slack API. */
-export function startSlackPlaudit(fake: FakeSlackApi): Promise<RunningPlaudit> {
+/**
+ * A Slack-only Plaudit on the test database, its app talking to the (started) fake Slack API;
+ * `env` adds settings (PLAUDIT_INITIAL_ADMINS names its admins).
+ */
+export function startSlackPlaudit(
+  fake: FakeSlackApi,
+  env: Record<string, string> = {},
+): Promise<RunningPlaudit> {
   return startPlaudit(
     parseConfig({
       PORT: '0',
       LOG_LEVEL: 'silent',
       DATABASE_URL: inject('databaseUrl'),
       ...slackEnv(fake),
+      ...env,
     }),
   );
 }

@@ -28,13 +28,15 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
 
 /**
  * Starts an entry point of Plaudit (`src/main.ts`: `npm start`; `src/migrate-main.ts`:
- * `npm run migrate`) as its own process, with only PATH, HOME and the given environment.
+ * `npm run migrate`) as its own process, with only PATH, HOME and the given environment,
+ * and the arguments given (`src/admin-grant-main.ts`'s email).
  */
 export function startPlauditProcess(
   env: Record<string, string>,
   entry = 'src/main.ts',
+  args: readonly string[] = [],
 ): PlauditProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

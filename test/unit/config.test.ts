@@ -17,6 +17,7 @@ describe('parseConfig', () => {
       JOBS_LOCK_MS: 30000,
       LEDGER_VERIFY_CRON: '17 * * * *',
       PLAUDIT_ADMIN_TOKEN: undefined,
+      PLAUDIT_INITIAL_ADMINS: [],
       API_RATE_LIMIT: 600,
       API_AUTH_FAILURE_LIMIT: 30,
       REWARD_WEBHOOK_ALLOWED_HOSTS: [],
@@ -38,6 +39,16 @@ describe('parseConfig', () => {
       TEAMS_OPENID_METADATA_URL:
         'https://login.botframework.com/v1/.well-known/openidconfiguration',
     });
+  });
+
+  it('reads PLAUDIT_INITIAL_ADMINS as emails in lower case, and refuses what is not one', () => {
+    expect(
+      parseConfig({ PLAUDIT_INITIAL_ADMINS: ' Ana@Acme.example ,, josé@acme.example' })
+        .PLAUDIT_INITIAL_ADMINS,
+    ).toEqual(['ana@acme.example', 'josé@acme.example']);
+    expect(() => parseConfig({ PLAUDIT_INITIAL_ADMINS: 'ana@acme.example,U0' })).toThrow(
+      'PLAUDIT_INITIAL_ADMINS must be a comma-separated list of email addresses, such as ana@example.com,li@example.com.',
+    );
   });
 
   it('needs Redis and a shared database to split web and worker processes', () => {

@@ -83,6 +83,7 @@ describe('docker-compose.yml', () => {
     for (const name of [
       'PLAUDIT_ADMIN_TOKEN',
       'METRICS_TOKEN',
+      'PLAUDIT_INITIAL_ADMINS',
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
       'SLACK_APP_TOKEN',

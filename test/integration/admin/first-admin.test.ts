@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeInstallerFirstAdmin } from '../../../src/admin/system-admin-grant.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { openDatabase } from '../../../src/db/database.ts';
 import { createMigrator, migrateToLatest } from '../../../src/db/migrate.ts';
@@ -17,7 +18,7 @@ const adminsOf = async (db: Database, organizationId: number) =>
       .execute()
   ).map((row) => row.display_name);
 
-describe('the first person to use an organization becomes its admin', () => {
+describe('nobody becomes admin by using Plaudit first', () => {
   let db: Database;
   const closers: Array<() => Promise<void>> = [];
   beforeAll(async () => {
@@ -36,38 +37,45 @@ describe('the first person to use an organization becomes its admin', () => {
     return f;
   }
 
-  it('is whoever runs a command first: not a guest, a bot, or someone the command names', async () => {
+  it('refuses the first person to run an admin command, saying how an admin is named', async () => {
     const f = await organizationWithoutAdmin();
-    await f.command('Bot', 'balance');
-    await f.command('Gus', 'balance');
+    const balance = await f.command('Ana', 'balance');
+    expect(balance.outcome, balance.text).toBe('ok');
+    const before = await f.snapshot();
+    const rules = await f.command('Cy', 'admin allow-give everyone');
+    expect(rules.code, rules.text).toBe('not_admin');
+    expect(rules.text).toBe(
+      'Only admins can change who may give kudos, and nobody is admin here yet: whoever runs Plaudit names the first (PLAUDIT_INITIAL_ADMINS, or npm run admin:grant -- their email).',
+    );
     expect(await adminsOf(db, f.organizationId)).toEqual([]);
-    // Bo is named, Ana asks: Ana is the admin.
-    const given = await f.command('Ana', '@Bo 5 for the onboarding notes');
-    expect(given.outcome, given.text).toBe('ok');
-    expect(await adminsOf(db, f.organizationId)).toEqual(['Ana']);
-    // Her very first command already runs as an admin.
-    const g = await organizationWithoutAdmin();
-    const rules = await g.command('Cy', 'admin allow-give everyone');
-    expect(rules.outcome, rules.text).toBe('ok');
-    expect(await adminsOf(db, g.organizationId)).toEqual(['Cy']);
-    expect((await g.command('Di', 'admin allow-give everyone')).code).toBe('not_admin');
-    const [grant] = await g.audit();
-    expect(grant).toMatchObject({
-      via: 'system',
-      action: 'role.grant',
-      target: `member:${g.members.Cy?.id}`,
-      outcome: 'done',
-      after: { roles: ['member', 'admin'] },
-    });
+    expect(await f.snapshot()).toEqual(before);
+    const audit = await f.audit();
+    expect(audit.map((entry) => [entry.action, entry.outcome])).toEqual([['rule.set', 'refused']]);
   });
 
-  it('is one person when several use a new organization at once', async () => {
-    for (let round = 0; round < 5; round++) {
-      const f = await organizationWithoutAdmin();
-      await Promise.all(['Ana', 'Bo', 'Cy', 'Di'].map((name) => f.command(name, 'balance')));
-      expect(await adminsOf(db, f.organizationId)).toHaveLength(1);
-      expect((await f.audit()).filter((entry) => entry.action === 'role.grant')).toHaveLength(1);
-    }
+  it('makes the installer the first admin through its seam, once, audited', async () => {
+    const f = await organizationWithoutAdmin();
+    const [ana, bo] = [f.members.Ana?.id ?? 0, f.members.Bo?.id ?? 0];
+    const installs = await Promise.all([
+      makeInstallerFirstAdmin(db, f.organizationId, ana),
+      makeInstallerFirstAdmin(db, f.organizationId, bo),
+    ]);
+    expect(installs.filter(Boolean)).toHaveLength(1);
+    expect(await adminsOf(db, f.organizationId)).toHaveLength(1);
+    const [grant, ...others] = await f.audit();
+    expect(others).toEqual([]);
+    expect(grant).toMatchObject({
+      via: 'system',
+      actorMemberId: null,
+      action: 'role.grant',
+      outcome: 'done',
+      after: { roles: ['member', 'admin'], grantedBy: 'installer' },
+    });
+    // A reinstall names nobody new; a bot cannot be the first admin.
+    expect(await makeInstallerFirstAdmin(db, f.organizationId, f.members.Cy?.id ?? 0)).toBe(false);
+    const g = await organizationWithoutAdmin();
+    expect(await makeInstallerFirstAdmin(db, g.organizationId, g.members.Bot?.id ?? 0)).toBe(false);
+    expect(await adminsOf(db, g.organizationId)).toEqual([]);
   });
 
   it('keeps the last admin who can act: a leaver holding the role does not count', async () => {

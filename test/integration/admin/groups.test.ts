@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../../src/admin/admin-actor.ts';
 import {
   applyMirroredGroup,
   changeGroupMembers,
   createGroupAsAdmin,
   listGroups,
   renameGroup,
-  systemActor,
 } from '../../../src/admin/group-admin.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';

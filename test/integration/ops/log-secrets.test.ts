@@ -108,6 +108,8 @@ describe('a running Plaudit, logging at trace level', () => {
         LOG_LEVEL: 'trace',
         DATABASE_URL: database.url,
         SLACK_API_URL: `${fake.url}/api/`,
+        // Ana is its admin: she asks for a console link.
+        PLAUDIT_INITIAL_ADMINS: 'ana@acme.example',
         ...secrets,
       }),
       { logDestination: logs.destination, print: () => {} },

@@ -39,14 +39,17 @@ describe('Slack users from outside the organization', () => {
 
   beforeAll(async () => {
     await fake.start();
-    person('UADA', 'Ada', 'ada@acme.example');
+    // The admin's email is this test's own: the setting reaches every organization of the
+    // shared test database.
+    const adaEmail = `ada.${teamId.toLowerCase()}@acme.example`;
+    person('UADA', 'Ada', adaEmail);
     person('UBEN', 'Ben', 'ben@acme.example');
     // Another company's Slack, in a shared channel, with the admin's email typed in.
-    person('UMALLORY', 'Mallory', 'ada@acme.example', { team_id: otherTeam });
+    person('UMALLORY', 'Mallory', adaEmail, { team_id: otherTeam });
     person('UOLGA', 'Olga', 'olga@elsewhere.example', { team_id: otherTeam });
     person('USTRANGER', 'Stan', 'stan@elsewhere.example', { is_stranger: true });
-    plaudit = await startSlackPlaudit(fake);
-    // Ada is the first person seen, so she is the admin; Ben is a member.
+    plaudit = await startSlackPlaudit(fake, { PLAUDIT_INITIAL_ADMINS: adaEmail });
+    // Ada is named the admin; Ben is a member.
     expect(await say('UADA', '<@UBEN|ben> 1 for being first')).toMatch(/^You gave 1 point to Ben/);
   });
   afterAll(async () => {

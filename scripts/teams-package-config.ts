@@ -36,49 +36,53 @@ function httpsUrl(variable: string, example: string, unset?: string) {
     });
 }
 
-const packageEnvironment = z
-  .object({
-    TEAMS_APP_ID: z.preprocess(
-      unsetWhenEmpty,
-      z.string({ error: teamsAppIdProblem(undefined) }).superRefine((appId, ctx) => {
-        const problem = teamsAppIdProblem(appId);
-        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+const packageVariables = z.object({
+  TEAMS_APP_ID: z.preprocess(
+    unsetWhenEmpty,
+    z.string({ error: teamsAppIdProblem(undefined) }).superRefine((appId, ctx) => {
+      const problem = teamsAppIdProblem(appId);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+  TEAMS_DEVELOPER_NAME: z.preprocess(
+    unsetWhenEmpty,
+    z
+      .string({
+        error: `TEAMS_DEVELOPER_NAME must be set to your company's name, which Teams shows as the app's developer, ${PACKAGING}.`,
+      })
+      .trim()
+      .max(32, { error: 'TEAMS_DEVELOPER_NAME must be at most 32 characters, as Teams allows.' }),
+  ),
+  PUBLIC_URL: z.preprocess(
+    unsetWhenEmpty,
+    httpsUrl('PUBLIC_URL', 'https://kudos.your-company.com').optional(),
+  ),
+  TEAMS_WEBSITE_URL: z.preprocess(
+    unsetWhenEmpty,
+    httpsUrl('TEAMS_WEBSITE_URL', 'https://kudos.your-company.com').optional(),
+  ),
+  TEAMS_PRIVACY_URL: z.preprocess(
+    unsetWhenEmpty,
+    httpsUrl(
+      'TEAMS_PRIVACY_URL',
+      'https://your-company.com/privacy',
+      `TEAMS_PRIVACY_URL must be set to your company's privacy statement (an https URL) ${PACKAGING}; Plaudit does not serve one.`,
     ),
-    TEAMS_DEVELOPER_NAME: z.preprocess(
-      unsetWhenEmpty,
-      z
-        .string({
-          error: `TEAMS_DEVELOPER_NAME must be set to your company's name, which Teams shows as the app's developer, ${PACKAGING}.`,
-        })
-        .trim()
-        .max(32, { error: 'TEAMS_DEVELOPER_NAME must be at most 32 characters, as Teams allows.' }),
+  ),
+  TEAMS_TERMS_URL: z.preprocess(
+    unsetWhenEmpty,
+    httpsUrl(
+      'TEAMS_TERMS_URL',
+      'https://your-company.com/terms',
+      `TEAMS_TERMS_URL must be set to your company's terms of use (an https URL) ${PACKAGING}; Plaudit does not serve them.`,
     ),
-    PUBLIC_URL: z.preprocess(
-      unsetWhenEmpty,
-      httpsUrl('PUBLIC_URL', 'https://kudos.your-company.com').optional(),
-    ),
-    TEAMS_WEBSITE_URL: z.preprocess(
-      unsetWhenEmpty,
-      httpsUrl('TEAMS_WEBSITE_URL', 'https://kudos.your-company.com').optional(),
-    ),
-    TEAMS_PRIVACY_URL: z.preprocess(
-      unsetWhenEmpty,
-      httpsUrl(
-        'TEAMS_PRIVACY_URL',
-        'https://your-company.com/privacy',
-        `TEAMS_PRIVACY_URL must be set to your company's privacy statement (an https URL) ${PACKAGING}; Plaudit does not serve one.`,
-      ),
-    ),
-    TEAMS_TERMS_URL: z.preprocess(
-      unsetWhenEmpty,
-      httpsUrl(
-        'TEAMS_TERMS_URL',
-        'https://your-company.com/terms',
-        `TEAMS_TERMS_URL must be set to your company's terms of use (an https URL) ${PACKAGING}; Plaudit does not serve them.`,
-      ),
-    ),
-  })
+  ),
+});
+
+/** The variables teams:package reads. */
+export const TEAMS_PACKAGE_VARIABLES = Object.keys(packageVariables.shape);
+
+const packageEnvironment = packageVariables
   // Checked even when a variable above is wrong, so every problem is told at once.
   .refine(
     (env) =>

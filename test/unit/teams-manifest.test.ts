@@ -17,6 +17,7 @@ import {
   teamsAppIdProblem,
 } from '../../scripts/teams-app-package.ts';
 import {
+  TEAMS_PACKAGE_VARIABLES,
   type TeamsPackageSettings,
   teamsPackageSettings,
 } from '../../scripts/teams-package-config.ts';
@@ -406,6 +407,24 @@ describe("teams:package's settings", () => {
     expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, TEAMS_DEVELOPER_NAME: name })).toEqual([
       'TEAMS_DEVELOPER_NAME must be at most 32 characters, as Teams allows.',
     ]);
+  });
+
+  it('documents every variable it reads in .env.example and in README.md', async () => {
+    const envExample = await readFile(path.join(ROOT, '.env.example'), 'utf8');
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const teamsSection = readme.slice(readme.indexOf('\n## Microsoft Teams\n'));
+    expect(TEAMS_PACKAGE_VARIABLES.toSorted()).toEqual([
+      'PUBLIC_URL',
+      'TEAMS_APP_ID',
+      'TEAMS_DEVELOPER_NAME',
+      'TEAMS_PRIVACY_URL',
+      'TEAMS_TERMS_URL',
+      'TEAMS_WEBSITE_URL',
+    ]);
+    for (const name of TEAMS_PACKAGE_VARIABLES) {
+      expect(envExample, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+      expect(teamsSection, name).toContain(`\`${name}\``);
+    }
   });
 
   it('tells every problem at once, one sentence each naming its variable', () => {

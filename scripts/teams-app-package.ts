@@ -4,8 +4,9 @@ import type { TeamsPackageSettings } from './teams-package-config.ts';
 /**
  * The Teams app package (the zip uploaded to Teams or the Developer Portal): the manifest
  * in manifests/teams with the bot's Microsoft App ID, the developer's name and pages and the
- * valid domains filled in, and its two icons, all at the zip's root. `npm run teams:package` (scripts/teams-package.ts) writes it; this module
- * holds the logic, without file or environment access.
+ * valid domains filled in, and its two icons, all at the zip's root. `npm run teams:package`
+ * (scripts/teams-package.ts) writes it; this module holds the logic, without file or
+ * environment access.
  */
 
 /** The app id in manifests/teams/manifest.json (`id`, `bots[0].botId`), replaced when packaging. */

@@ -97,6 +97,7 @@ const packageEnvironment = packageVariables
     appId: env.TEAMS_APP_ID,
     developer: {
       name: env.TEAMS_DEVELOPER_NAME,
+      // One of the two is set: the refine above refuses neither.
       websiteUrl: (env.TEAMS_WEBSITE_URL ?? env.PUBLIC_URL) as string,
       privacyUrl: env.TEAMS_PRIVACY_URL,
       termsOfUseUrl: env.TEAMS_TERMS_URL,

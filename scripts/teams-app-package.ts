@@ -1,10 +1,12 @@
 import { zipSync } from 'fflate';
+import type { TeamsPackageSettings } from './teams-package-config.ts';
 
 /**
  * The Teams app package (the zip uploaded to Teams or the Developer Portal): the manifest
- * in manifests/teams with the bot's Microsoft App ID filled in, and its two icons, all at
- * the zip's root. `npm run teams:package` (scripts/teams-package.ts) writes it; this module
- * holds the logic, without file or environment access.
+ * in manifests/teams with the bot's Microsoft App ID, the developer's name and pages and the
+ * valid domains filled in, and its two icons, all at the zip's root. `npm run teams:package`
+ * (scripts/teams-package.ts) writes it; this module holds the logic, without file or
+ * environment access.
  */
 
 /** The app id in manifests/teams/manifest.json (`id`, `bots[0].botId`), replaced when packaging. */
@@ -87,11 +89,33 @@ export interface TeamsAppFiles {
 }
 
 /**
- * The Teams app package's bytes: manifest.json (with `appId` filled in) and the two icons,
- * at the zip's root. Throws TeamsAppPackageError for an unusable `appId` or a missing icon.
+ * The manifest to publish: `manifest` with the app id filled in, the developer's name and
+ * pages replacing its example.com placeholders, and PUBLIC_URL's host added to its valid
+ * domains. Throws TeamsAppPackageError for an unusable app id.
  */
-export function buildTeamsAppPackage(files: TeamsAppFiles, appId: string): Uint8Array {
-  const manifest = fillTeamsAppId(files.manifest, appId);
+export function publishedTeamsManifest(
+  manifest: unknown,
+  settings: TeamsPackageSettings,
+): Record<string, unknown> {
+  const filled = fillTeamsAppId(manifest, settings.appId) as Record<string, unknown>;
+  const validDomains = Array.isArray(filled.validDomains) ? (filled.validDomains as unknown[]) : [];
+  return {
+    ...filled,
+    developer: { ...(filled.developer as object | undefined), ...settings.developer },
+    validDomains: [...new Set([...validDomains, ...settings.validDomains])],
+  };
+}
+
+/**
+ * The Teams app package's bytes: manifest.json (as `publishedTeamsManifest` makes it) and the
+ * two icons, at the zip's root. Throws TeamsAppPackageError for an unusable app id or a
+ * missing icon.
+ */
+export function buildTeamsAppPackage(
+  files: TeamsAppFiles,
+  settings: TeamsPackageSettings,
+): Uint8Array {
+  const manifest = publishedTeamsManifest(files.manifest, settings);
   const entries: Record<string, Uint8Array> = {
     'manifest.json': new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
   };

@@ -1,10 +1,14 @@
 /**
  * `npm run teams:package [-- [--out] DIR]`: writes the Teams app package, DIR/plaudit-teams.zip
  * (DIR defaults to dist/teams), from manifests/teams with the bot's Microsoft App ID taken
- * from TEAMS_APP_ID. The manifest's version is kept as it is. Prints the zip's path.
+ * from TEAMS_APP_ID and the developer's name and pages from TEAMS_DEVELOPER_NAME,
+ * TEAMS_WEBSITE_URL (or PUBLIC_URL), TEAMS_PRIVACY_URL and TEAMS_TERMS_URL
+ * (scripts/teams-package-config.ts). The manifest's version is kept as it is. Prints the
+ * zip's path.
  *
- * Exits 78 (EX_CONFIG) when TEAMS_APP_ID is unset or not a GUID (or the manifest cannot be
- * packaged), 64 (EX_USAGE) for bad arguments, each with one sentence on stderr.
+ * Exits 78 (EX_CONFIG) when a variable is missing or wrong (one sentence per problem on
+ * stderr, each naming the variable) or the manifest cannot be packaged, 64 (EX_USAGE) for
+ * bad arguments.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,14 +18,15 @@ import {
   buildTeamsAppPackage,
   TEAMS_APP_PACKAGE_FILE,
   TeamsAppPackageError,
-  teamsAppIdProblem,
   teamsIconPaths,
 } from './teams-app-package.ts';
+import { teamsPackageSettings } from './teams-package-config.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MANIFEST_DIR = resolve(ROOT, 'manifests/teams');
 
-const USAGE = 'Usage: npm run teams:package [-- [--out] DIR], with TEAMS_APP_ID set.';
+const USAGE =
+  'Usage: npm run teams:package [-- [--out] DIR], with TEAMS_APP_ID, TEAMS_DEVELOPER_NAME, TEAMS_PRIVACY_URL, TEAMS_TERMS_URL and TEAMS_WEBSITE_URL (or PUBLIC_URL) set.';
 
 function outDir(args: string[]): string {
   let parsed: ReturnType<typeof parse>;
@@ -53,9 +58,8 @@ function fail(code: number, sentence: string): never {
 }
 
 const out = outDir(process.argv.slice(2));
-const appId = process.env.TEAMS_APP_ID ?? '';
-const problem = teamsAppIdProblem(appId);
-if (problem !== undefined) fail(78, problem);
+const settings = teamsPackageSettings(process.env);
+if (!settings.ok) fail(78, settings.problems.join('\n'));
 
 try {
   const manifest: unknown = JSON.parse(
@@ -65,7 +69,7 @@ try {
   for (const path of Object.values(teamsIconPaths(manifest))) {
     icons[path] = await readFile(resolve(MANIFEST_DIR, path));
   }
-  const zip = buildTeamsAppPackage({ manifest, icons }, appId);
+  const zip = buildTeamsAppPackage({ manifest, icons }, settings.value);
   await mkdir(out, { recursive: true });
   const file = resolve(out, TEAMS_APP_PACKAGE_FILE);
   await writeFile(file, zip);

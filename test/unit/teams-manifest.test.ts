@@ -16,6 +16,11 @@ import {
   TeamsAppPackageError,
   teamsAppIdProblem,
 } from '../../scripts/teams-app-package.ts';
+import {
+  TEAMS_PACKAGE_VARIABLES,
+  type TeamsPackageSettings,
+  teamsPackageSettings,
+} from '../../scripts/teams-package-config.ts';
 import { createKudosRouter } from '../../src/recognition/kudos-commands.ts';
 import type { RecognitionServices } from '../../src/recognition/recognition-services.ts';
 
@@ -23,6 +28,8 @@ interface Manifest {
   $schema: string;
   manifestVersion: string;
   id: string;
+  developer: { name: string; websiteUrl: string; privacyUrl: string; termsOfUseUrl: string };
+  validDomains: string[];
   icons: { color: string; outline: string };
   bots: Array<{
     botId: string;
@@ -38,6 +45,36 @@ const MANIFEST_DIR = path.join(ROOT, 'manifests/teams');
 const SCOPES = ['personal', 'team', 'groupChat'];
 const SUBCOMMANDS = ['give', 'balance', 'leaderboard', 'history', 'values', 'help'];
 const APP_ID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
+
+/** A company's own publishing details, as teams:package reads them from the environment. */
+const COMPANY = {
+  TEAMS_DEVELOPER_NAME: 'Contoso Robotics',
+  PUBLIC_URL: 'https://kudos.contoso-robotics.com',
+  TEAMS_PRIVACY_URL: 'https://www.contoso-robotics.com/legal/privacy',
+  TEAMS_TERMS_URL: 'https://www.contoso-robotics.com/legal/terms-of-use',
+};
+/** The manifest's `developer` and `validDomains` when packaged with COMPANY's details. */
+const COMPANY_DEVELOPER = {
+  name: 'Contoso Robotics',
+  websiteUrl: 'https://kudos.contoso-robotics.com',
+  privacyUrl: 'https://www.contoso-robotics.com/legal/privacy',
+  termsOfUseUrl: 'https://www.contoso-robotics.com/legal/terms-of-use',
+};
+const COMPANY_DOMAINS = ['kudos.contoso-robotics.com'];
+
+/** The settings teams:package makes of `env`, which must be accepted. */
+function settingsOf(env: Record<string, string | undefined>): TeamsPackageSettings {
+  const result = teamsPackageSettings(env);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return result.value;
+}
+
+/** The sentences teams:package refuses `env` with. */
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  const result = teamsPackageSettings(env);
+  expect(result.ok).toBe(false);
+  return result.ok ? [] : result.problems;
+}
 
 const manifestText = await readFile(path.join(MANIFEST_DIR, 'manifest.json'), 'utf8');
 const manifest = JSON.parse(manifestText) as Manifest;
@@ -158,6 +195,13 @@ describe('the Teams app manifest', () => {
     expect(manifest.bots[0]?.botId).toBe(TEAMS_APP_ID_PLACEHOLDER);
   });
 
+  it("holds example.com placeholders for the developer's pages, for teams:package to replace", () => {
+    const { name, ...pages } = manifest.developer;
+    expect(name).toBe('Plaudit');
+    for (const url of Object.values(pages)) expect(new URL(url).hostname).toBe('example.com');
+    expect(manifest.validDomains).toEqual([]);
+  });
+
   it('declares one conversational bot in personal, team and group chat scopes', () => {
     const [bot] = manifest.bots;
     expect(bot?.scopes.toSorted()).toEqual(SCOPES.toSorted());
@@ -222,9 +266,10 @@ describe('the Teams app package', () => {
     manifest,
     icons: { 'color.png': colorPng, 'outline.png': outlinePng },
   };
+  const settings = settingsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID });
 
-  it('zips manifest.json and both icons at the root, with the app id filled in', () => {
-    const entries = unzipSync(buildTeamsAppPackage(files, APP_ID));
+  it("zips manifest.json and both icons at the root, with the app id and the company's details filled in", () => {
+    const entries = unzipSync(buildTeamsAppPackage(files, settings));
     expect(Object.keys(entries).toSorted()).toEqual(['color.png', 'manifest.json', 'outline.png']);
     expect(Buffer.from(entries['color.png'] ?? []).equals(colorPng)).toBe(true);
     expect(Buffer.from(entries['outline.png'] ?? []).equals(outlinePng)).toBe(true);
@@ -232,14 +277,23 @@ describe('the Teams app package', () => {
     expect(packaged.id).toBe(APP_ID);
     expect(packaged.bots[0]?.botId).toBe(APP_ID);
     expect(JSON.stringify(packaged)).not.toContain(TEAMS_APP_ID_PLACEHOLDER);
+    expect(packaged.developer).toEqual(COMPANY_DEVELOPER);
+    expect(packaged.validDomains).toEqual(COMPANY_DOMAINS);
+    expect(JSON.stringify(packaged)).not.toContain('example.com');
     expect(schemaErrors(packaged)).toEqual([]);
-    // Everything but the id is the manifest as written.
-    expect({ ...packaged, id: manifest.id, bots: manifest.bots }).toEqual(manifest);
+    // Everything but the id, the developer and the valid domains is the manifest as written.
+    expect({
+      ...packaged,
+      id: manifest.id,
+      bots: manifest.bots,
+      developer: manifest.developer,
+      validDomains: manifest.validDomains,
+    }).toEqual(manifest);
     expect(manifest.id).toBe(TEAMS_APP_ID_PLACEHOLDER);
   });
 
   it('makes the same bytes for the same inputs', () => {
-    expect(buildTeamsAppPackage(files, APP_ID)).toEqual(buildTeamsAppPackage(files, APP_ID));
+    expect(buildTeamsAppPackage(files, settings)).toEqual(buildTeamsAppPackage(files, settings));
   });
 
   it.each([
@@ -250,13 +304,139 @@ describe('the Teams app package', () => {
   ])('refuses an app id that is %s', (_, appId) => {
     const problem = teamsAppIdProblem(appId);
     expect(problem).toMatch(/^TEAMS_APP_ID must [^\n]*\.$/);
-    expect(() => buildTeamsAppPackage(files, appId ?? '')).toThrow(TeamsAppPackageError);
+    expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: appId })).toEqual([problem]);
+    expect(() => buildTeamsAppPackage(files, { ...settings, appId: appId ?? '' })).toThrow(
+      TeamsAppPackageError,
+    );
   });
 
   it('refuses a manifest whose icon is missing', () => {
     expect(() =>
-      buildTeamsAppPackage({ manifest, icons: { 'color.png': colorPng } }, APP_ID),
+      buildTeamsAppPackage({ manifest, icons: { 'color.png': colorPng } }, settings),
     ).toThrow(/outline\.png is missing/);
+  });
+});
+
+describe("teams:package's settings", () => {
+  const URL_VARIABLES = ['PUBLIC_URL', 'TEAMS_WEBSITE_URL', 'TEAMS_PRIVACY_URL', 'TEAMS_TERMS_URL'];
+
+  it("takes the website from PUBLIC_URL, and PUBLIC_URL's host as the valid domain", () => {
+    expect(settingsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID })).toEqual({
+      appId: APP_ID,
+      developer: COMPANY_DEVELOPER,
+      validDomains: COMPANY_DOMAINS,
+    });
+  });
+
+  it('takes TEAMS_WEBSITE_URL over PUBLIC_URL for the website', () => {
+    const website = 'https://www.contoso-robotics.com/plaudit';
+    const settings = settingsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, TEAMS_WEBSITE_URL: website });
+    expect(settings.developer).toEqual({ ...COMPANY_DEVELOPER, websiteUrl: website });
+    expect(settings.validDomains).toEqual(COMPANY_DOMAINS);
+  });
+
+  it('packages without PUBLIC_URL when TEAMS_WEBSITE_URL is given, with no valid domain', () => {
+    const website = 'https://www.contoso-robotics.com/plaudit';
+    const settings = settingsOf({
+      ...COMPANY,
+      PUBLIC_URL: '',
+      TEAMS_APP_ID: APP_ID,
+      TEAMS_WEBSITE_URL: website,
+    });
+    const entries = unzipSync(
+      buildTeamsAppPackage(
+        { manifest, icons: { 'color.png': colorPng, 'outline.png': outlinePng } },
+        settings,
+      ),
+    );
+    const packaged = JSON.parse(new TextDecoder().decode(entries['manifest.json'])) as Manifest;
+    expect(packaged.developer).toEqual({ ...COMPANY_DEVELOPER, websiteUrl: website });
+    expect(packaged.validDomains).toEqual([]);
+    expect(schemaErrors(packaged)).toEqual([]);
+  });
+
+  it.each([
+    ['TEAMS_DEVELOPER_NAME', /^TEAMS_DEVELOPER_NAME must be set to your company's name\b/],
+    ['TEAMS_PRIVACY_URL', /^TEAMS_PRIVACY_URL must be set to your company's privacy statement\b/],
+    ['TEAMS_TERMS_URL', /^TEAMS_TERMS_URL must be set to your company's terms of use\b/],
+  ])(
+    'refuses to package without %s (empty counting as unset), saying to set it',
+    (variable, sentence) => {
+      for (const value of [undefined, '', '  ']) {
+        const problems = problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, [variable]: value });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(sentence);
+        expect(problems[0]).toMatch(/^[^\n]*\.$/);
+      }
+    },
+  );
+
+  it('refuses to package with neither TEAMS_WEBSITE_URL nor PUBLIC_URL, saying to set one', () => {
+    expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, PUBLIC_URL: undefined })).toEqual([
+      'TEAMS_WEBSITE_URL (or PUBLIC_URL, its default) must be set to an https URL to package the Teams app.',
+    ]);
+  });
+
+  it.each(URL_VARIABLES)('refuses an example.com placeholder in %s, naming it', (variable) => {
+    for (const placeholder of [
+      manifest.developer.privacyUrl,
+      'https://kudos.example.com',
+      'https://www.EXAMPLE.org/terms',
+      'https://plaudit.example/',
+    ]) {
+      expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, [variable]: placeholder })).toEqual([
+        `${variable} is the placeholder ${placeholder}: set it to your company's own address to package the Teams app.`,
+      ]);
+    }
+  });
+
+  it.each(URL_VARIABLES)('refuses %s that is not an https URL, naming it', (variable) => {
+    for (const value of ['http://kudos.contoso-robotics.com', 'kudos.contoso-robotics.com']) {
+      const problems = problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, [variable]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(
+        new RegExp(
+          `^${variable} must be an https URL, such as https://\\S+, to package the Teams app\\.$`,
+        ),
+      );
+    }
+  });
+
+  it('refuses a developer name longer than the 32 characters Teams allows', () => {
+    const name = 'Contoso Robotics and Heavy Industries';
+    expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, TEAMS_DEVELOPER_NAME: name })).toEqual([
+      'TEAMS_DEVELOPER_NAME must be at most 32 characters, as Teams allows.',
+    ]);
+  });
+
+  it('documents every variable it reads in .env.example and in README.md', async () => {
+    const envExample = await readFile(path.join(ROOT, '.env.example'), 'utf8');
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const teamsSection = readme.slice(readme.indexOf('\n## Microsoft Teams\n'));
+    expect(TEAMS_PACKAGE_VARIABLES.toSorted()).toEqual([
+      'PUBLIC_URL',
+      'TEAMS_APP_ID',
+      'TEAMS_DEVELOPER_NAME',
+      'TEAMS_PRIVACY_URL',
+      'TEAMS_TERMS_URL',
+      'TEAMS_WEBSITE_URL',
+    ]);
+    for (const name of TEAMS_PACKAGE_VARIABLES) {
+      expect(envExample, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'));
+      expect(teamsSection, name).toContain(`\`${name}\``);
+    }
+  });
+
+  it('tells every problem at once, one sentence each naming its variable', () => {
+    const problems = problemsOf({});
+    expect(problems.map((problem) => /^[A-Z_]+/.exec(problem)?.[0])).toEqual([
+      'TEAMS_APP_ID',
+      'TEAMS_DEVELOPER_NAME',
+      'TEAMS_PRIVACY_URL',
+      'TEAMS_TERMS_URL',
+      'TEAMS_WEBSITE_URL',
+    ]);
+    expect(problems[0]).toBe(teamsAppIdProblem(undefined));
   });
 });
 
@@ -266,13 +446,23 @@ describe('npm run teams:package', () => {
     await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  /** Runs scripts/teams-package.ts as npm would, with `env` as TEAMS_APP_ID's environment. */
+  /** The variables teams:package reads, unset unless a test gives them. */
+  const UNSET = {
+    TEAMS_APP_ID: undefined,
+    TEAMS_DEVELOPER_NAME: undefined,
+    PUBLIC_URL: undefined,
+    TEAMS_WEBSITE_URL: undefined,
+    TEAMS_PRIVACY_URL: undefined,
+    TEAMS_TERMS_URL: undefined,
+  };
+
+  /** Runs scripts/teams-package.ts as npm would, with `env` as the variables it reads. */
   function run(args: string[], env: Record<string, string | undefined>) {
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
         ['--import', 'tsx', 'scripts/teams-package.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, TEAMS_APP_ID: undefined, ...env } },
+        { cwd: ROOT, env: { ...process.env, ...UNSET, ...env } },
         (error, stdout, stderr) => {
           resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
         },
@@ -283,7 +473,7 @@ describe('npm run teams:package', () => {
   it('writes the zip into the folder given with --out and prints its path', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'plaudit-teams-'));
     temporary.push(out);
-    const result = await run(['--out', out], { TEAMS_APP_ID: APP_ID });
+    const result = await run(['--out', out], { ...COMPANY, TEAMS_APP_ID: APP_ID });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const zip = path.join(out, TEAMS_APP_PACKAGE_FILE);
     expect(result.stdout.trim()).toBe(zip);
@@ -291,12 +481,15 @@ describe('npm run teams:package', () => {
     const entries = unzipSync(await readFile(zip));
     const packaged = JSON.parse(new TextDecoder().decode(entries['manifest.json'])) as Manifest;
     expect([packaged.id, packaged.bots[0]?.botId]).toEqual([APP_ID, APP_ID]);
+    expect(packaged.developer).toEqual(COMPANY_DEVELOPER);
+    expect(packaged.validDomains).toEqual(COMPANY_DOMAINS);
+    expect(schemaErrors(packaged)).toEqual([]);
   });
 
   it('takes the folder as a plain argument too', async () => {
     const out = path.join(await mkdtemp(path.join(tmpdir(), 'plaudit-teams-')), 'nested');
     temporary.push(path.dirname(out));
-    const result = await run([out], { TEAMS_APP_ID: APP_ID });
+    const result = await run([out], { ...COMPANY, TEAMS_APP_ID: APP_ID });
     expect(result.code).toBe(0);
     expect((await stat(path.join(out, TEAMS_APP_PACKAGE_FILE))).isFile()).toBe(true);
   });
@@ -304,7 +497,7 @@ describe('npm run teams:package', () => {
   it('exits 78 with one sentence when TEAMS_APP_ID is unset', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'plaudit-teams-'));
     temporary.push(out);
-    const result = await run(['--out', out], {});
+    const result = await run(['--out', out], COMPANY);
     expect(result.code).toBe(78);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toBe(teamsAppIdProblem(undefined));
@@ -318,8 +511,44 @@ describe('npm run teams:package', () => {
   });
 
   it('exits 78 when TEAMS_APP_ID is not a GUID', async () => {
-    const result = await run(['--out', tmpdir()], { TEAMS_APP_ID: 'plaudit-bot' });
+    const result = await run(['--out', tmpdir()], { ...COMPANY, TEAMS_APP_ID: 'plaudit-bot' });
     expect(result.code).toBe(78);
     expect(result.stderr.trim()).toBe(teamsAppIdProblem('plaudit-bot'));
+  });
+
+  it("exits 78 saying which variables to set, writing nothing, without the company's details", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'plaudit-teams-'));
+    temporary.push(out);
+    const result = await run(['--out', out], { TEAMS_APP_ID: APP_ID });
+    expect(result.code).toBe(78);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual(problemsOf({ TEAMS_APP_ID: APP_ID }));
+    expect(lines.map((line) => /^[A-Z_]+/.exec(line)?.[0])).toEqual([
+      'TEAMS_DEVELOPER_NAME',
+      'TEAMS_PRIVACY_URL',
+      'TEAMS_TERMS_URL',
+      'TEAMS_WEBSITE_URL',
+    ]);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it("exits 78 for the manifest's own example.com pages, naming each variable", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'plaudit-teams-'));
+    temporary.push(out);
+    const result = await run(['--out', out], {
+      TEAMS_APP_ID: APP_ID,
+      TEAMS_DEVELOPER_NAME: 'Contoso Robotics',
+      PUBLIC_URL: manifest.developer.websiteUrl,
+      TEAMS_PRIVACY_URL: manifest.developer.privacyUrl,
+      TEAMS_TERMS_URL: manifest.developer.termsOfUseUrl,
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `PUBLIC_URL is the placeholder ${manifest.developer.websiteUrl}: set it to your company's own address to package the Teams app.`,
+      `TEAMS_PRIVACY_URL is the placeholder ${manifest.developer.privacyUrl}: set it to your company's own address to package the Teams app.`,
+      `TEAMS_TERMS_URL is the placeholder ${manifest.developer.termsOfUseUrl}: set it to your company's own address to package the Teams app.`,
+    ]);
+    expect(await readdir(out)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
+import { SlackPeopleEvents } from './slack-people.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
@@ -152,6 +153,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   handlers.register(app);
   const groupMirror = new SlackGroupMirror({ db, client, directory, workspace, logger });
   groupMirror.register(app);
+  const people = new SlackPeopleEvents(directory, logger);
+  people.register(app);
   options.announcements.recipients.register(handlers.recipientNotifier);
   options.announcements.celebrateOn('slack', handlers.celebration);
 
@@ -165,6 +168,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     settled: async () => {
       await handlers.settled();
       await groupMirror.settled();
+      await people.settled();
     },
     async stop() {
       if (socketMode) await app.stop();

@@ -14,10 +14,10 @@ import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
-import { SlackPeopleEvents } from './slack-people.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
+import { SlackPeopleEvents } from './slack-people.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;

@@ -57,7 +57,8 @@ function memberFields(user: SlackUser) {
  * workspace (`team_id`, or Grid enterprise) is not connected to the organization, or a
  * Slack Connect stranger, is an {@link OutsiderUser}: never a member. A known user's record is
  * refreshed from Slack in the background once its time to live has passed, so a command
- * never waits on Slack for someone already known. User groups expand through
+ * never waits on Slack for someone already known, and at once when Slack's events tell of a
+ * change ({@link SlackDirectory.seen}). User groups expand through
  * `usergroups.users.list`.
  */
 export class SlackDirectory {
@@ -173,7 +174,7 @@ export class SlackDirectory {
   }
 
   async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {
-    await this.#apply(workspace, member, await this.#usersInfo(userId));
+    await this.#apply(workspace, member, userId, await this.#usersInfo(userId));
   }
 
   /**
@@ -196,13 +197,17 @@ export class SlackDirectory {
     const user = options.reread ? await this.#usersInfo(userId) : told;
     this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
     if (!known) return this.#create(workspace, userId, user);
-    await this.#apply(workspace, known, user);
+    await this.#apply(workspace, known, userId, user);
     return findIdentifiedMember(this.db, identity);
   }
 
   /** Brings a known member in line with their Slack record, or unlinks them if now an outsider. */
-  async #apply(workspace: SlackWorkspace, member: Member, user: SlackUser): Promise<void> {
-    const userId = user.id as string;
+  async #apply(
+    workspace: SlackWorkspace,
+    member: Member,
+    userId: string,
+    user: SlackUser,
+  ): Promise<void> {
     const fields = memberFields(user);
     if (await this.#isNowOutsider(workspace, fields.home)) {
       // Linked before outsiders were told apart, or moved out since: the identity stops

@@ -173,6 +173,63 @@ export async function findMemberByEmail(
   return row && toMember(row);
 }
 
+/** Sets a member's status and keeps the day they left, which starts their leaver window. */
+function statusColumns(status: MemberStatus) {
+  return {
+    status,
+    // Deactivating someone already gone keeps the day they left.
+    deactivated_at: status === 'deactivated' ? sql<Date>`coalesce(deactivated_at, now())` : null,
+  };
+}
+
+/** What a chat platform's directory says of a person now. */
+export interface PlatformRecord {
+  readonly displayName: string;
+  /** Null when the platform does not tell it: the stored one is kept. */
+  readonly email: string | null;
+  readonly status: MemberStatus;
+  readonly isGuest: boolean;
+  readonly isBot: boolean;
+  readonly timezone: string | null;
+}
+
+/** How a refresh went: the email is kept when another member of the organization has it. */
+export type RecordApplied = 'applied' | 'email_taken';
+
+/**
+ * Brings a member in line with their platform record: name, email, guest and bot flags,
+ * time zone, and deactivation (at once: the status is what giving checks). An email
+ * another member already has is left as it was; the rest is still applied.
+ */
+export async function applyPlatformRecord(
+  db: Database,
+  member: Member,
+  record: PlatformRecord,
+): Promise<RecordApplied> {
+  const email = record.email?.trim().toLowerCase() || null;
+  const columns = {
+    ...(checkName('member', record.displayName) ? {} : { display_name: record.displayName.trim() }),
+    ...statusColumns(record.status),
+    is_guest: record.isGuest,
+    is_bot: record.isBot,
+    ...(record.timezone && isTimeZone(record.timezone) ? { timezone: record.timezone } : {}),
+  };
+  const update = (set: typeof columns & { email?: string }) =>
+    db.updateTable('members').set(set).where('id', '=', member.id).execute();
+  if (email === null || email === member.email || !isEmailAddress(email)) {
+    await update(columns);
+    return 'applied';
+  }
+  try {
+    await update({ ...columns, email });
+    return 'applied';
+  } catch (error) {
+    if (violatedUniqueConstraint(error) !== 'members_email_per_organization') throw error;
+    await update(columns);
+    return 'email_taken';
+  }
+}
+
 export async function setMemberStatus(
   db: Database,
   organizationId: number,
@@ -181,11 +238,7 @@ export async function setMemberStatus(
 ): Promise<Result<Member, DirectoryRefusalCode>> {
   const row = await db
     .updateTable('members')
-    // Deactivating someone already gone keeps the day they left: it starts their leaver window.
-    .set({
-      status,
-      deactivated_at: status === 'deactivated' ? sql<Date>`coalesce(deactivated_at, now())` : null,
-    })
+    .set(statusColumns(status))
     .where('organization_id', '=', organizationId)
     .where('id', '=', memberId)
     .returning(MEMBER_COLUMNS)

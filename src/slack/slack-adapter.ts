@@ -17,6 +17,7 @@ import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
 import { SlackNotifier } from './slack-notifier.ts';
+import { SlackPeopleEvents } from './slack-people.ts';
 import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
@@ -152,6 +153,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   handlers.register(app);
   const groupMirror = new SlackGroupMirror({ db, client, directory, workspace, logger });
   groupMirror.register(app);
+  const people = new SlackPeopleEvents(directory, logger);
+  people.register(app);
   options.announcements.recipients.register(handlers.recipientNotifier);
   options.announcements.celebrateOn('slack', handlers.celebration);
 
@@ -165,6 +168,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     settled: async () => {
       await handlers.settled();
       await groupMirror.settled();
+      await people.settled();
     },
     async stop() {
       if (socketMode) await app.stop();

@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
 import { memberOnFirstSight, type OnFirstSight } from '../directory/first-sight.ts';
-import { findIdentifiedMember, type Member } from '../directory/members.ts';
-import { isTimeZone } from '../directory/organizations.ts';
+import { applyPlatformRecord, findIdentifiedMember, type Member } from '../directory/members.ts';
 import { isHomeConnected, OutsiderUser, type UserHome } from '../directory/outsiders.ts';
 import { unlinkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
@@ -58,7 +57,8 @@ function memberFields(user: SlackUser) {
  * workspace (`team_id`, or Grid enterprise) is not connected to the organization, or a
  * Slack Connect stranger, is an {@link OutsiderUser}: never a member. A known user's record is
  * refreshed from Slack in the background once its time to live has passed, so a command
- * never waits on Slack for someone already known. User groups expand through
+ * never waits on Slack for someone already known, and at once when Slack's events tell of a
+ * change ({@link SlackDirectory.seen}). User groups expand through
  * `usergroups.users.list`.
  */
 export class SlackDirectory {
@@ -174,7 +174,41 @@ export class SlackDirectory {
   }
 
   async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {
-    const fields = memberFields(await this.#usersInfo(userId));
+    await this.#apply(workspace, member, userId, await this.#usersInfo(userId));
+  }
+
+  /**
+   * A user's record as Slack tells it now (`user_change`, `team_join`): a known member is
+   * brought in line at once; with `join`, someone new becomes a member (first sight, the
+   * outsider rule and its hook included). Someone unknown is otherwise left for first sight.
+   * `reread` asks Slack for the record instead: a redelivered event may be older than a
+   * change that came after it. Outsiders are never made members: an {@link OutsiderUser}.
+   */
+  async seen(
+    workspace: SlackWorkspace,
+    told: SlackUser,
+    options: { join: boolean; reread: boolean },
+  ): Promise<Member | undefined> {
+    const userId = told.id;
+    if (!userId) return undefined;
+    const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
+    const known = await findIdentifiedMember(this.db, identity);
+    if (!known && !options.join) return undefined;
+    const user = options.reread ? await this.#usersInfo(userId) : told;
+    this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
+    if (!known) return this.#create(workspace, userId, user);
+    await this.#apply(workspace, known, userId, user);
+    return findIdentifiedMember(this.db, identity);
+  }
+
+  /** Brings a known member in line with their Slack record, or unlinks them if now an outsider. */
+  async #apply(
+    workspace: SlackWorkspace,
+    member: Member,
+    userId: string,
+    user: SlackUser,
+  ): Promise<void> {
+    const fields = memberFields(user);
     if (await this.#isNowOutsider(workspace, fields.home)) {
       // Linked before outsiders were told apart, or moved out since: the identity stops
       // acting as the member (seen again, it is refused on first sight); the member stays.
@@ -186,17 +220,13 @@ export class SlackDirectory {
       );
       return;
     }
-    await this.db
-      .updateTable('members')
-      .set({
-        display_name: fields.displayName,
-        status: fields.status,
-        is_guest: fields.isGuest,
-        is_bot: fields.isBot,
-        ...(fields.timezone && isTimeZone(fields.timezone) ? { timezone: fields.timezone } : {}),
-      })
-      .where('id', '=', member.id)
-      .execute();
+    const applied = await applyPlatformRecord(this.db, member, fields);
+    if (applied === 'email_taken') {
+      this.logger.warn(
+        { userId, memberId: member.id },
+        "a Slack user's new email is another member's; their email was left as it was",
+      );
+    }
   }
 
   /** Only on Slack's word (a stranger, or another home): a record that names no home is kept. */

@@ -52,11 +52,15 @@ export async function postSlashCommand(
   return { status: response.status, body: await response.text(), ms: performance.now() - started };
 }
 
-/** An Events API delivery as Slack posts it: JSON, signed. */
+/**
+ * An Events API delivery as Slack posts it: JSON, signed; `headers` adds Slack's own (a
+ * redelivery's `x-slack-retry-num`, `x-slack-retry-reason`).
+ */
 export async function postSlackEvent(
   url: string,
   secret: string,
   payload: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   const body = JSON.stringify(payload);
   const timestamp = Math.floor(Date.now() / 1000);
@@ -66,6 +70,7 @@ export async function postSlackEvent(
       'content-type': 'application/json',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': slackSignature(secret, timestamp, body),
+      ...headers,
     },
     body,
   });

@@ -14,7 +14,7 @@ interface Manifest {
       description: string;
     }>;
   };
-  oauth_config: { scopes: { bot: string[] } };
+  oauth_config: { redirect_urls: string[]; scopes: { bot: string[] } };
   settings: {
     socket_mode_enabled: boolean;
     event_subscriptions: { request_url: string; bot_events: string[] };
@@ -53,6 +53,16 @@ const SCOPES_BY_METHOD: Record<string, string[]> = {
   'chat.postEphemeral': ['chat:write'],
 };
 
+/** The bot scopes Slack needs to deliver each event (api.slack.com/events), email included. */
+const SCOPES_BY_EVENT: Record<string, string[]> = {
+  app_home_opened: [],
+  subteam_created: ['usergroups:read'],
+  subteam_members_changed: ['usergroups:read'],
+  subteam_updated: ['usergroups:read'],
+  team_join: ['users:read', 'users:read.email'],
+  user_change: ['users:read', 'users:read.email'],
+};
+
 describe('the Slack app manifest', () => {
   it('declares the slash command the adapter answers, escaped, on /slack/events', () => {
     const [command] = manifest.features.slash_commands;
@@ -70,6 +80,25 @@ describe('the Slack app manifest', () => {
       '/slack/events',
     );
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+  });
+
+  it('keeps people current: joiners and changed users are subscribed, with the scopes they need', () => {
+    const events = manifest.settings.event_subscriptions.bot_events;
+    expect(events).toEqual(expect.arrayContaining(['team_join', 'user_change']));
+    for (const event of events) {
+      expect(SCOPES_BY_EVENT, event).toHaveProperty([event]);
+      expect(manifest.oauth_config.scopes.bot, event).toEqual(
+        expect.arrayContaining(SCOPES_BY_EVENT[event] ?? []),
+      );
+    }
+  });
+
+  it("sends OAuth installs back to Bolt's redirect path on the host of its other URLs", () => {
+    const host = new URL(manifest.settings.event_subscriptions.request_url).host;
+    const redirects = manifest.oauth_config.redirect_urls.map((url) => new URL(url));
+    expect(redirects.map((url) => [url.protocol, url.host, url.pathname])).toEqual([
+      ['https:', host, '/slack/oauth_redirect'],
+    ]);
   });
 
   it('declares the shortcuts the adapter handles, with interactivity on /slack/events', async () => {

@@ -7,6 +7,7 @@ import {
   groupMemberIds,
 } from '../../../src/directory/groups.ts';
 import {
+  applyPlatformRecord,
   createMember,
   findMember,
   findMemberByEmail,
@@ -100,6 +101,55 @@ describe.each(DIALECTS)('directory on %s', (dialect) => {
     });
     expect(await findMember(db, org.id, ana.value.id)).toMatchObject({ status: 'deactivated' });
     expect(await findMember(db, elsewhere.id, ana.value.id)).toBeUndefined();
+  });
+
+  it("brings a member in line with their platform's record, keeping an email another member has", async () => {
+    const org = await organization();
+    const made = async (displayName: string, email: string) => {
+      const created = await createMember(db, org.id, { displayName, email });
+      if (!created.ok) throw new Error(created.message);
+      return created.value;
+    };
+    const li = await made('Li', 'li@example.com');
+    await made('Bo', 'bo@example.com');
+    const record = {
+      displayName: 'Li Wei',
+      email: 'BO@example.com',
+      status: 'deactivated' as const,
+      isGuest: true,
+      isBot: false,
+      timezone: 'Europe/Lisbon',
+    };
+    const leftAt = async () =>
+      (
+        await db
+          .selectFrom('members')
+          .select('deactivated_at')
+          .where('id', '=', li.id)
+          .executeTakeFirstOrThrow()
+      ).deactivated_at;
+    // Bo's email is Bo's: Li keeps hers, and takes the rest.
+    expect(await applyPlatformRecord(db, li, record)).toBe('email_taken');
+    expect(await findMember(db, org.id, li.id)).toMatchObject({
+      displayName: 'Li Wei',
+      email: 'li@example.com',
+      status: 'deactivated',
+      isGuest: true,
+      timezone: 'Europe/Lisbon',
+    });
+    const left = await leftAt();
+    expect(left).toBeInstanceOf(Date);
+    // Told again (and with no email, which keeps hers): the day she left stays.
+    expect(await applyPlatformRecord(db, li, { ...record, email: null })).toBe('applied');
+    expect(await leftAt()).toEqual(left);
+    expect(await findMember(db, org.id, li.id)).toMatchObject({ email: 'li@example.com' });
+    // Reactivated, with an email of her own.
+    await applyPlatformRecord(db, li, { ...record, status: 'active', email: 'Li.Wei@example.com' });
+    expect(await findMember(db, org.id, li.id)).toMatchObject({
+      status: 'active',
+      email: 'li.wei@example.com',
+    });
+    expect(await leftAt()).toBeNull();
   });
 
   it('maps each platform identity to exactly one member', async () => {

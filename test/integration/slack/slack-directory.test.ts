@@ -221,4 +221,42 @@ describe('Slack users as members, on postgres', () => {
       .executeTakeFirstOrThrow();
     expect(ada).toEqual({ display_name: 'Ada', roles: ['member', 'admin'] });
   });
+
+  it("refreshes a known member from Slack's record: name, email, and the day they left", async () => {
+    const user = {
+      id: 'UROSA',
+      name: 'rosa',
+      profile: { display_name: 'Rosa', email: 'rosa@acme.example' },
+    };
+    fake.users.set('UROSA', user);
+    // Every sight is past its time to live: each one refreshes in the background.
+    const slack = new SlackDirectory(
+      db,
+      new bolt.webApi.WebClient('xoxb-test', {
+        slackApiUrl: `${fake.url}/api/`,
+        retryConfig: { retries: 0 },
+      }),
+      pino({ level: 'silent' }),
+      undefined,
+      -1,
+    );
+    const rosa = await slack.member(workspace, 'UROSA');
+    fake.users.set('UROSA', {
+      ...user,
+      deleted: true,
+      profile: { display_name: 'Rosa M.', email: 'rosa.m@acme.example' },
+    });
+    await slack.member(workspace, 'UROSA');
+    const row = () =>
+      db
+        .selectFrom('members')
+        .select(['display_name', 'email', 'status', 'deactivated_at'])
+        .where('id', '=', rosa.id)
+        .executeTakeFirstOrThrow();
+    await until(async () => (await row()).status === 'deactivated');
+    const left = await row();
+    // The day she left starts her window to redeem what she earned.
+    expect(left).toMatchObject({ display_name: 'Rosa M.', email: 'rosa.m@acme.example' });
+    expect(left.deactivated_at).toBeInstanceOf(Date);
+  });
 });

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
@@ -7,28 +5,11 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createMember } from '../../src/directory/members.ts';
 import { createOrganization } from '../../src/directory/organizations.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { runNpmScript } from '../support/npm-script.ts';
 
 /** Runs `npm run admin:grant -- …args` as an operator would, with only this environment. */
-function adminGrant(env: Record<string, string>, ...args: string[]) {
-  const child = spawn('npm', ['run', '--silent', 'admin:grant', '--', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const adminGrant = (env: Record<string, string>, ...args: string[]) =>
+  runNpmScript('admin:grant', env, args);
 
 describe('npm run admin:grant on postgres', () => {
   let fresh: FreshDatabase;

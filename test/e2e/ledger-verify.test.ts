@@ -1,35 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { nudgeBalanceRow, populatedOrganization } from '../support/ledger-corruption.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { runNpmScript } from '../support/npm-script.ts';
 
 /** Runs `npm run ledger:verify` as an operator would, with only this environment. */
-function ledgerVerify(env: Record<string, string>) {
-  const child = spawn('npm', ['run', '--silent', 'ledger:verify'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const ledgerVerify = (env: Record<string, string>) => runNpmScript('ledger:verify', env);
 
 /** A populated organization, then Ana's earned balance row nudged by 5 past the triggers. */
 async function populateAndCorrupt(db: Database) {

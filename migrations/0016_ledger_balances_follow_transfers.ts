@@ -30,6 +30,16 @@ import { type Kysely, sql } from 'kysely';
  * The results of the scheduled ledger verification are kept in ledger_verifications, so
  * that every process (web and worker, each answering /metrics) reports the same last one.
  */
+/** Each transfer side's movement of the transfers a statement appended or resolved to. */
+const NEW_MOVES =
+  sql.raw(`select debit_account_id as account_id, ledger_posted_amount(status, amount) as dp,
+            0::bigint as cp, ledger_pending_amount(status, amount) as dpe, 0::bigint as cpe
+          from new_rows
+          union all
+          select credit_account_id, 0, ledger_posted_amount(status, amount),
+            0, ledger_pending_amount(status, amount)
+          from new_rows`);
+
 /**
  * The rest of the trigger's statement, after `moves` (one row per transfer side): each
  * account's net movement is added to its balance row. Unlimited accounts have none, and
@@ -72,13 +82,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         -- Appended transfers: their writer locked the rows first, in ascending account
         -- order (every ledger write does), so a give pays for no second lock.
         with moves as (
-          select debit_account_id as account_id, ledger_posted_amount(status, amount) as dp,
-            0::bigint as cp, ledger_pending_amount(status, amount) as dpe, 0::bigint as cpe
-          from new_rows
-          union all
-          select credit_account_id, 0, ledger_posted_amount(status, amount),
-            0, ledger_pending_amount(status, amount)
-          from new_rows
+          ${NEW_MOVES}
         ),
         ${MOVE_BALANCES}
       else
@@ -89,13 +93,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         order by b.account_id
         for update;
         with moves as (
-          select debit_account_id as account_id, ledger_posted_amount(status, amount) as dp,
-            0::bigint as cp, ledger_pending_amount(status, amount) as dpe, 0::bigint as cpe
-          from new_rows
-          union all
-          select credit_account_id, 0, ledger_posted_amount(status, amount),
-            0, ledger_pending_amount(status, amount)
-          from new_rows
+          ${NEW_MOVES}
           union all
           select debit_account_id, -ledger_posted_amount(status, amount), 0,
             -ledger_pending_amount(status, amount), 0

@@ -28,18 +28,14 @@ import { createHttpApp } from './http/server.ts';
 import { statementDownload } from './http/statement-download.ts';
 import { InlineJobs } from './jobs/inline-jobs.ts';
 import type { Jobs } from './jobs/job-queue.ts';
-import {
-  keepLedgerVerification,
-  startLedgerVerificationWorker,
-} from './jobs/ledger-verification-jobs.ts';
-import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
+import { keepJobSchedules, takeJobs } from './jobs/job-taking.ts';
+import { openJobs } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
 import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
 import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
-import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
@@ -186,33 +182,19 @@ export async function startPlaudit(
   }
   const named = await initialAdmins.grantPresent(db);
   if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
-  const runsJobs = config.PLAUDIT_ROLE === 'all';
-  if (runsJobs) {
-    startWorkers({ db, services, jobs, logger });
-    startRedemptionWorkers(jobs, desk, {
-      webhookSecret: config.REWARD_WEBHOOK_SECRET,
-      allowList: webhookAllowList,
-      logger,
-    });
-    startLedgerVerificationWorker(jobs, db, logger);
-  }
+  const takesJobs = config.PLAUDIT_ROLE === 'all';
+  if (takesJobs) takeJobs({ config, db, services, jobs, desk, webhookAllowList, logger });
   // Announcing kudos needs the chat platforms' clients, which live in web processes: they
   // take the notifications queue (a worker process runs the other queues).
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
     concurrency: 4,
   });
   if (organizationId !== undefined) relay.start([organizationId]);
-  // Web processes schedule too: they create organizations (a Slack workspace or Teams
-  // tenant connected for the first time), and a worker may have started before them.
   const stopScheduling = new AbortController();
-  const scheduling = Promise.all([
-    keepSchedules(jobs, db, logger, stopScheduling.signal),
-    keepRedemptionSweep(jobs, logger, stopScheduling.signal),
-    // Where the verification runs (a web-only process leaves it to the workers).
-    ...(runsJobs
-      ? [keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal)]
-      : []),
-  ]);
+  const scheduling = keepJobSchedules(
+    { config, db, jobs, logger, takesJobs },
+    stopScheduling.signal,
+  );
   // Counted in Redis across web processes, or in memory (also while Redis is away).
   const rateLimits = openRateLimits(
     { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },

@@ -7,14 +7,10 @@ import { PlauditMetrics } from './http/metrics.ts';
 import { openRateLimits } from './http/rate-limit.ts';
 import { createHttpApp } from './http/server.ts';
 import type { Jobs } from './jobs/job-queue.ts';
-import {
-  keepLedgerVerification,
-  startLedgerVerificationWorker,
-} from './jobs/ledger-verification-jobs.ts';
-import { keepSchedules, openJobs, startWorkers } from './jobs/workers.ts';
+import { keepJobSchedules, takeJobs } from './jobs/job-taking.ts';
+import { openJobs } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
-import { keepRedemptionSweep, startRedemptionWorkers } from './rewards/redemption-jobs.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 
@@ -67,21 +63,14 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
       );
     },
   );
-  startWorkers({ db, services, jobs, logger });
   const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
   const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
-  startRedemptionWorkers(jobs, desk, {
-    webhookSecret: config.REWARD_WEBHOOK_SECRET,
-    allowList: webhookAllowList,
-    logger,
-  });
-  startLedgerVerificationWorker(jobs, db, logger);
+  takeJobs({ config, db, services, jobs, desk, webhookAllowList, logger });
   const stopScheduling = new AbortController();
-  const scheduling = Promise.all([
-    keepSchedules(jobs, db, logger, stopScheduling.signal),
-    keepRedemptionSweep(jobs, logger, stopScheduling.signal),
-    keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, stopScheduling.signal),
-  ]);
+  const scheduling = keepJobSchedules(
+    { config, db, jobs, logger, takesJobs: true },
+    stopScheduling.signal,
+  );
   logger.info(
     { prefix: config.REDIS_PREFIX, url: http.url, metrics: `${http.url}/metrics` },
     'Plaudit worker is taking jobs',

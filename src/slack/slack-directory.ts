@@ -97,13 +97,7 @@ export class SlackDirectory {
     if (known) return known;
     const user = await this.#usersInfo(userId);
     this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
-    return memberOnFirstSight(
-      this.db,
-      workspace.organizationId,
-      identity,
-      memberFields(user),
-      this.onFirstSight,
-    );
+    return this.#create(workspace, userId, user);
   }
 
   /** A mention resolver bound to one workspace, for one command. */

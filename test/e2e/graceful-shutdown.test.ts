@@ -18,27 +18,12 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../support/webhook-receiver.ts';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { logLine, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const ADMIN_TOKEN = 'shutdown-test-admin-token-0123456789';
 const WEBHOOK_SECRET = 'shutdown-test-webhook-secret-0123456';
 /** From SIGTERM to exit, with the work in flight finished in between. */
 const EXIT_WITHIN_MS = 15_000;
-
-/** The `msg` line of a process's JSON logs, parsed; waits until it is written. */
-async function logLine(child: WorkerProcess, msg: string): Promise<Record<string, unknown>> {
-  let found: Record<string, unknown> | undefined;
-  await until(() => {
-    for (const line of child.output().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      if (parsed.msg === msg) found = parsed;
-    }
-    return found !== undefined || !child.running();
-  }, 60_000);
-  if (!found) throw new Error(`the process exited before logging "${msg}":\n${child.output()}`);
-  return found;
-}
 
 /** Whether a new TCP connection to the URL's port is refused (nobody listens any more). */
 function refused(url: string): Promise<boolean> {

@@ -1,23 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultStage, type Reconciliation } from '../support/fault-stage.ts';
+import { expectReconciled, FaultStage } from '../support/fault-stage.ts';
 import { until } from '../support/until.ts';
 
 const RATE = 20;
-
-/** What a healthy reconciliation shows, whatever the counts. */
-function expectReconciled(result: Reconciliation): void {
-  expect({
-    committedUnanswered: result.committedUnanswered,
-    answeredNotCommitted: result.answeredNotCommitted,
-    notAnsweredOnce: result.notAnsweredOnce,
-    ledger: result.ledger,
-  }).toEqual({
-    committedUnanswered: [],
-    answeredNotCommitted: [],
-    notAnsweredOnce: [],
-    ledger: [],
-  });
-}
 
 /**
  * Redis going away, a web process stopped under load, and a burst past what a process

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { FakeSlackApi } from './fake-slack-api.ts';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.ts';
@@ -11,7 +11,7 @@ import { SIGNING_SECRET, slackEnv } from './slack-plaudit.ts';
 import { postSlashCommand } from './slack-requests.ts';
 import { TcpProxy } from './tcp-proxy.ts';
 import { until } from './until.ts';
-import { type PlauditProcess, startPlauditProcess } from './worker-process.ts';
+import { logLine, type PlauditProcess, startPlauditProcess } from './worker-process.ts';
 
 /** What became of one slash command a fault stage sent. */
 export interface SentCommand {
@@ -39,24 +39,6 @@ export interface Reconciliation {
 
 const PEOPLE = 40;
 const GIVEN = /^You gave 1 point to /;
-
-/** The `msg` line of a process's JSON log, once it is written. */
-export async function logLine(
-  child: PlauditProcess,
-  msg: string,
-): Promise<Record<string, unknown>> {
-  let found: Record<string, unknown> | undefined;
-  await until(() => {
-    for (const line of child.output().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      if (parsed.msg === msg) found = parsed;
-    }
-    return found !== undefined || !child.running();
-  }, 60_000);
-  if (!found) throw new Error(`the process exited before logging "${msg}":\n${child.output()}`);
-  return found;
-}
 
 /**
  * Plaudit as a company runs it, for fault tests: a web and a worker process started as a
@@ -291,4 +273,19 @@ export class FaultStage {
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   }
+}
+
+/** What a healthy reconciliation shows, whatever the counts. */
+export function expectReconciled(result: Reconciliation): void {
+  expect({
+    committedUnanswered: result.committedUnanswered,
+    answeredNotCommitted: result.answeredNotCommitted,
+    notAnsweredOnce: result.notAnsweredOnce,
+    ledger: result.ledger,
+  }).toEqual({
+    committedUnanswered: [],
+    answeredNotCommitted: [],
+    notAnsweredOnce: [],
+    ledger: [],
+  });
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { until } from './until.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -56,4 +57,22 @@ export function startPlauditProcess(
     running: () => child.exitCode === null && child.signalCode === null,
     output: () => output,
   };
+}
+
+/** The `msg` line of a process's JSON log, once it is written. */
+export async function logLine(
+  child: PlauditProcess,
+  msg: string,
+): Promise<Record<string, unknown>> {
+  let found: Record<string, unknown> | undefined;
+  await until(() => {
+    for (const line of child.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (parsed.msg === msg) found = parsed;
+    }
+    return found !== undefined || !child.running();
+  }, 60_000);
+  if (!found) throw new Error(`the process exited before logging "${msg}":\n${child.output()}`);
+  return found;
 }

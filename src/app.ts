@@ -5,7 +5,7 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { InitialAdmins } from './admin/initial-admins.ts';
-import { allowedTeamsTenants, type Config } from './config.ts';
+import { allowedTeamsTenants, type Config, slackOAuth } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
@@ -121,7 +121,8 @@ export async function startPlaudit(
   const mount: Router[] = [];
   // Local mode: no chat platform is configured, so the console (and an unauthenticated
   // /api/messages for the Bot Framework Emulator) is the way in.
-  const local = !config.SLACK_BOT_TOKEN && !config.TEAMS_APP_ID;
+  const slackOn = config.SLACK_BOT_TOKEN !== undefined || slackOAuth(config);
+  const local = !slackOn && !config.TEAMS_APP_ID;
   // One deployment is one company: a platform connected for the first time joins the
   // organization of a platform connected before it.
   let organizationId = config.TEAMS_APP_ID
@@ -132,9 +133,9 @@ export async function startPlaudit(
   const initialAdmins = new InitialAdmins(config.PLAUDIT_INITIAL_ADMINS);
   const onFirstSight = initialAdmins.onFirstSight;
   let slack: SlackAdapter | undefined;
-  if (config.SLACK_BOT_TOKEN) {
+  if (slackOn) {
     slack = await startSlackAdapter({
-      config: { ...config, SLACK_BOT_TOKEN: config.SLACK_BOT_TOKEN },
+      config,
       db,
       router,
       services,
@@ -145,7 +146,7 @@ export async function startPlaudit(
       admission,
       onFirstSight,
     });
-    organizationId ??= slack.workspace.organizationId;
+    organizationId ??= slack.workspace?.organizationId;
     groupMirrors.push(slack.groupMirror);
     if (slack.routes) mount.push(slack.routes);
   }

@@ -264,6 +264,49 @@ export const configSchema = z.object({
     // The Web API client appends method names to it, so it must end with a slash.
     .transform((value) => (value.endsWith('/') ? value : `${value}/`))
     .default('https://slack.com/api/'),
+  /**
+   * The Slack app's client id (*Basic Information*): with SLACK_CLIENT_SECRET,
+   * SLACK_STATE_SECRET and PLAUDIT_ENCRYPTION_KEY it turns on OAuth mode, where workspaces
+   * and Enterprise Grid organizations install Plaudit from /slack/install ("Add to Slack")
+   * instead of a pasted SLACK_BOT_TOKEN. Unset: no OAuth install.
+   */
+  SLACK_CLIENT_ID: z
+    .string()
+    .regex(/^\d+\.\d+$/, { message: "the Slack app's client id, such as 1234567890.1234567890" })
+    .optional(),
+  /** The Slack app's client secret (*Basic Information*), for OAuth mode. */
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * Signs the OAuth `state` an install starts with, which the redirect must bring back in
+   * the same browser; for OAuth mode. Every web process needs the same one.
+   */
+  SLACK_STATE_SECRET: z
+    .string()
+    .min(32, { message: 'at least 32 characters (e.g. openssl rand -hex 32)' })
+    .optional(),
+  /**
+   * Slack's authorize page, where /slack/install sends the installer; tests point it at a
+   * local fake. @defaultValue https://slack.com/oauth/v2/authorize
+   */
+  SLACK_AUTHORIZE_URL: z
+    .string()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+      message: 'an http(s) URL such as https://slack.com/oauth/v2/authorize',
+    })
+    .default('https://slack.com/oauth/v2/authorize'),
+  /**
+   * The key that encrypts Slack tokens at rest (AES-256-GCM): 32 random bytes as 64 hex
+   * digits or base64 (e.g. openssl rand -hex 32). Required in OAuth mode; every process needs
+   * the same one. Each stored token names the key it was sealed with (a key id), so a later
+   * key can be told apart.
+   */
+  PLAUDIT_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine((value) => encryptionKeyBytes(value) !== undefined, {
+      message: '32 bytes as 64 hex digits or as base64 (e.g. openssl rand -hex 32)',
+    })
+    .optional(),
   /** The slash command as configured in the Slack app. @defaultValue /kudos */
   SLACK_COMMAND: z
     .string()
@@ -311,7 +354,9 @@ export type Config = z.infer<typeof configSchema>;
 /** Settings that only make sense together, each refused with the sentence that fixes it. */
 function checkCombinations(config: Config): string[] {
   const problems: string[] = [];
-  const slack = config.SLACK_BOT_TOKEN !== undefined;
+  const oauth = slackOAuth(config);
+  const slack = config.SLACK_BOT_TOKEN !== undefined || oauth;
+  problems.push(...slackOAuthProblems(config));
   if (slack && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
     problems.push(
       "SLACK_SIGNING_SECRET must be set (from the Slack app's Basic Information page): requests on /slack/events are verified with it.",
@@ -334,6 +379,57 @@ function checkCombinations(config: Config): string[] {
   }
   problems.push(...teamsProblems(config, slack));
   return problems;
+}
+
+/** Whether Slack workspaces install Plaudit through OAuth ("Add to Slack"). */
+export function slackOAuth(config: Config): boolean {
+  return config.SLACK_CLIENT_ID !== undefined;
+}
+
+function slackOAuthProblems(config: Config): string[] {
+  const oauthSet =
+    config.SLACK_CLIENT_ID !== undefined ||
+    config.SLACK_CLIENT_SECRET !== undefined ||
+    config.SLACK_STATE_SECRET !== undefined;
+  if (!oauthSet) return [];
+  if (config.SLACK_BOT_TOKEN) {
+    return [
+      'SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET/SLACK_STATE_SECRET are two ways to connect Slack: set the bot token for one workspace, or the OAuth settings for installs from /slack/install, not both.',
+    ];
+  }
+  const missing = (
+    [
+      'SLACK_CLIENT_ID',
+      'SLACK_CLIENT_SECRET',
+      'SLACK_STATE_SECRET',
+      'PLAUDIT_ENCRYPTION_KEY',
+    ] as const
+  ).filter((name) => config[name] === undefined);
+  const problems: string[] = [];
+  if (missing.length > 0) {
+    problems.push(
+      `${missing.join(', ')} must be set too: Slack OAuth installs need the app's client id and secret, a state secret, and a key that encrypts the tokens they store.`,
+    );
+  }
+  if (config.SLACK_APP_TOKEN) {
+    problems.push(
+      'SLACK_APP_TOKEN must be unset for OAuth installs: they are served over HTTP (/slack/install, /slack/oauth_redirect, /slack/events), not Socket Mode.',
+    );
+  }
+  return problems;
+}
+
+/** PLAUDIT_ENCRYPTION_KEY's 32 bytes, from 64 hex digits or base64; undefined otherwise. */
+export function encryptionKeyBytes(value: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(value) || /^[A-Za-z0-9_-]{43}=?$/.test(value)) {
+    const bytes = Buffer.from(
+      value,
+      value.includes('-') || value.includes('_') ? 'base64url' : 'base64',
+    );
+    return bytes.length === 32 ? bytes : undefined;
+  }
+  return undefined;
 }
 
 function teamsProblems(config: Config, slack: boolean): string[] {

@@ -17,6 +17,7 @@ export interface Tables {
   recognitions: RecognitionTable;
   recognition_recipients: RecognitionRecipientTable;
   slack_workspaces: SlackWorkspaceTable;
+  slack_installations: SlackInstallationTable;
   teams_tenants: TeamsTenantTable;
   teams_users: TeamsUserTable;
   teams_conversations: TeamsConversationTable;
@@ -241,6 +242,34 @@ export interface SlackWorkspaceTable {
   organization_id: number;
   bot_user_id: string;
   created_at: CreatedAt;
+}
+
+/** A Slack OAuth install (migration 0018): a workspace's, or an Enterprise Grid's org-wide one. */
+export interface SlackInstallationTable {
+  id: Generated<number>;
+  is_enterprise_install: boolean;
+  team_id: string | null;
+  team_name: string | null;
+  enterprise_id: string | null;
+  enterprise_name: string | null;
+  enterprise_url: string | null;
+  /** An org-wide install's organization; a workspace install's is in `slack_workspaces`. */
+  organization_id: number | null;
+  app_id: string | null;
+  bot_id: string | null;
+  bot_user_id: string | null;
+  bot_scopes: ColumnType<string[], string[] | undefined, string[]>;
+  bot_token_expires_at: number | null;
+  installer_user_id: string;
+  user_scopes: string[] | null;
+  user_token_expires_at: number | null;
+  token_type: string | null;
+  auth_version: ColumnType<string, string | undefined, string>;
+  key_id: string | null;
+  sealed_tokens: Buffer | null;
+  disabled_at: Date | null;
+  installed_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface TeamsTenantTable {

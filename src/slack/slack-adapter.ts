@@ -2,7 +2,7 @@ import * as bolt from '@slack/bolt';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
-import type { Config } from '../config.ts';
+import { type Config, slackOAuth } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
@@ -16,9 +16,12 @@ import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
 import { SlackHome } from './slack-home.ts';
+import { FixedInstallation, SlackInstallations } from './slack-installations.ts';
 import { SlackNotifier } from './slack-notifier.ts';
+import { SlackOAuth } from './slack-oauth.ts';
 import { SlackPeopleEvents } from './slack-people.ts';
-import { connectWorkspace, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
+import { SlackUninstalls } from './slack-uninstalls.ts';
+import { connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
@@ -26,7 +29,7 @@ const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 const NOTIFICATION_SLOTS = 2;
 
 export interface SlackAdapterOptions {
-  readonly config: Config & { SLACK_BOT_TOKEN: string };
+  readonly config: Config;
   readonly db: Database;
   readonly router: CommandRouter;
   readonly services: RecognitionServices;
@@ -35,7 +38,7 @@ export interface SlackAdapterOptions {
   readonly announcements: KudosAnnouncements;
   /** Called once a command gave kudos. */
   readonly onGiven: () => void;
-  /** The organization a workspace connected for the first time joins. */
+  /** The organization SLACK_BOT_TOKEN's workspace joins when connected for the first time. */
   readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
@@ -46,10 +49,13 @@ export interface SlackAdapterOptions {
 }
 
 export interface SlackAdapter {
-  /** The routes of HTTP mode (`POST /slack/events`); absent in Socket Mode. */
+  /** The routes of HTTP mode (`POST /slack/events`, and OAuth's install paths); absent in Socket Mode. */
   readonly routes: Router | undefined;
-  readonly workspace: SlackWorkspace;
-  /** Mirrors the workspace's user groups as Plaudit groups (`groups sync`). */
+  /** SLACK_BOT_TOKEN's workspace; undefined in OAuth mode, where workspaces come as they install. */
+  readonly workspace: SlackWorkspace | undefined;
+  /** The installations and the Web API client of each workspace. */
+  readonly installations: SlackInstallations;
+  /** Mirrors the workspaces' user groups as Plaudit groups (`groups sync`). */
   readonly groupMirror: GroupMirror;
   /** Resolves when the notifications of every answered command have been sent. */
   settled(): Promise<void>;
@@ -58,18 +64,128 @@ export interface SlackAdapter {
 
 /**
  * The Slack adapter (Bolt): signed HTTP requests on /slack/events, or Socket Mode when an
- * app token is set. It connects the bot token's workspace at start (`auth.test`), refuses
- * requests from any other workspace with 401, and turns each slash command into a core
- * command for the shared router.
+ * app token is set. With SLACK_BOT_TOKEN it serves the token's workspace (connected at
+ * start through `auth.test`) as one fixed installation; in OAuth mode (SLACK_CLIENT_ID…)
+ * workspaces and Enterprise Grid organizations install it from /slack/install, each served
+ * with its own token. Either way each request is served with its own workspace's client and
+ * organization, a request from a workspace with no (or a disabled) installation gets 401,
+ * and each slash command becomes a core command for the shared router.
  */
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, db, router, services, logger } = options;
-  const token = config.SLACK_BOT_TOKEN;
-  const client = new bolt.webApi.WebClient(token, {
+  const clientOptions = {
     slackApiUrl: config.SLACK_API_URL,
     retryConfig: { retries: options.apiRetries ?? 2, factor: 2, minTimeout: 200 },
     logger: boltLogger(logger),
+  };
+  const fixed = config.SLACK_BOT_TOKEN
+    ? await fixedInstallation(db, config.SLACK_BOT_TOKEN, clientOptions, options.organizationId)
+    : undefined;
+  const oauth = slackOAuth(config) ? new SlackOAuth(config, db, logger) : undefined;
+
+  const socketMode = config.SLACK_APP_TOKEN !== undefined;
+  const receiver = socketMode
+    ? undefined
+    : new ExpressReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET as string,
+        endpoints: '/slack/events',
+        processBeforeResponse: false,
+        processEventErrorHandler: receiverFailures(logger),
+        // Each handler's answer is due by when Slack sent the request, not by when it ran.
+        customPropertiesExtractor: (req) => ({ [SLACK_ARRIVAL]: slackArrival(req) }),
+        logger: boltLogger(logger),
+        ...oauth?.receiverOptions(),
+      });
+  const source = fixed?.source ?? (oauth as SlackOAuth).source(receiver?.installer);
+  const installations = new SlackInstallations(db, source, clientOptions, logger);
+  const app = new App({
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN }),
+    // OAuth: the installer's own authorize (Bolt's), which refreshes rotating tokens.
+    ...(fixed && {
+      authorize: (query: bolt.AuthorizeSourceData<boolean>) => source.authorize(query),
+    }),
+    clientOptions: { slackApiUrl: config.SLACK_API_URL },
+    tokenVerificationEnabled: false,
+    logger: boltLogger(logger),
   });
+  // Every request is served as its own workspace, looked up as it comes (a workspace may
+  // have been moved to another organization since).
+  app.use(async ({ context, body, next }) => {
+    context.workspace = await installations.workspaceOf({
+      teamId: context.teamId,
+      enterpriseId: context.enterpriseId,
+    });
+    if (!context.workspace && !isUninstall(body)) {
+      throw new AuthorizationError(
+        `workspace ${context.teamId} is not connected`,
+        new Error('unknown team'),
+      );
+    }
+    await next();
+  });
+
+  const directory = new SlackDirectory(db, installations, logger, options.onFirstSight);
+  // Background Web API calls run a few at a time, so they never crowd out answers.
+  const slots = new WorkSlots(NOTIFICATION_SLOTS);
+  const notifier = new SlackNotifier(slots);
+  const home = new SlackHome(installations, services, config.SLACK_COMMAND, logger, slots);
+  const handlers = new SlackHandlers({
+    db,
+    installations,
+    router,
+    services,
+    directory,
+    notifier,
+    home,
+    logger,
+    commandName: config.SLACK_COMMAND,
+    onGiven: options.onGiven,
+    admission: options.admission,
+  });
+  handlers.register(app);
+  const groupMirror = new SlackGroupMirror({ db, installations, directory, logger });
+  groupMirror.register(app);
+  const people = new SlackPeopleEvents(directory, logger);
+  people.register(app);
+  new SlackUninstalls(installations, logger).register(app);
+  oauth?.followUpWith({ installations, directory });
+  options.announcements.recipients.register(handlers.recipientNotifier);
+  options.announcements.celebrateOn('slack', handlers.celebration);
+
+  if (socketMode) await app.start();
+  logger.info(
+    {
+      team: fixed?.workspace.teamId,
+      mode: socketMode ? 'socket' : 'http',
+      installs: oauth ? 'oauth' : 'bot token',
+    },
+    'Slack connected',
+  );
+  groupMirror.start();
+  return {
+    routes: receiver?.router as Router | undefined,
+    workspace: fixed?.workspace,
+    installations,
+    groupMirror,
+    settled: async () => {
+      await handlers.settled();
+      await groupMirror.settled();
+      await people.settled();
+    },
+    async stop() {
+      if (socketMode) await app.stop();
+    },
+  };
+}
+
+/** SLACK_BOT_TOKEN's workspace (`auth.test`), connected once, as one fixed installation. */
+async function fixedInstallation(
+  db: Database,
+  token: string,
+  clientOptions: bolt.webApi.WebClientOptions,
+  organizationId: number | undefined,
+): Promise<{ workspace: SlackWorkspace; source: FixedInstallation }> {
+  const client = new bolt.webApi.WebClient(token, clientOptions);
   const auth = await client.auth.test().catch((error: { data?: { error?: string } }) => {
     throw new Error(
       `Slack refused SLACK_BOT_TOKEN (${error.data?.error ?? String(error)}); check the token.`,
@@ -83,97 +199,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       enterpriseId: auth.enterprise_id ?? null,
       botUserId: auth.user_id as string,
     },
-    options.organizationId,
+    organizationId,
   );
-  const directory = new SlackDirectory(db, client, logger, options.onFirstSight);
-  // Background Web API calls run a few at a time, so they never crowd out answers.
-  const slots = new WorkSlots(NOTIFICATION_SLOTS);
-  const notifier = new SlackNotifier(client, slots);
-  const home = new SlackHome(client, services, config.SLACK_COMMAND, logger, slots);
+  return { workspace, source: new FixedInstallation(db, token, workspace) };
+}
 
-  // Every request names its workspace; connected ones never change, so they are remembered.
-  const workspaces = new Map<string, SlackWorkspace>([[workspace.teamId, workspace]]);
-  const connectedWorkspace = async (teamId: string) => {
-    let known = workspaces.get(teamId);
-    if (!known) {
-      known = await findWorkspace(db, teamId);
-      if (known) workspaces.set(teamId, known);
-    }
-    return known;
-  };
-
-  const socketMode = config.SLACK_APP_TOKEN !== undefined;
-  const receiver = socketMode
-    ? undefined
-    : new ExpressReceiver({
-        signingSecret: config.SLACK_SIGNING_SECRET as string,
-        endpoints: '/slack/events',
-        processBeforeResponse: false,
-        processEventErrorHandler: receiverFailures(logger),
-        // Each handler's answer is due by when Slack sent the request, not by when it ran.
-        customPropertiesExtractor: (req) => ({ [SLACK_ARRIVAL]: slackArrival(req) }),
-        logger: boltLogger(logger),
-      });
-  const app = new App({
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN }),
-    authorize: async ({ teamId }) => {
-      const known = teamId ? await connectedWorkspace(teamId) : undefined;
-      if (!known) {
-        throw new AuthorizationError(
-          `workspace ${teamId} is not connected`,
-          new Error('unknown team'),
-        );
-      }
-      return {
-        botToken: token,
-        botUserId: known.botUserId,
-        teamId: known.teamId,
-        workspace: known,
-      };
-    },
-    clientOptions: { slackApiUrl: config.SLACK_API_URL },
-    tokenVerificationEnabled: false,
-    logger: boltLogger(logger),
-  });
-
-  const handlers = new SlackHandlers({
-    db,
-    client,
-    router,
-    services,
-    directory,
-    notifier,
-    home,
-    logger,
-    commandName: config.SLACK_COMMAND,
-    workspace,
-    onGiven: options.onGiven,
-    admission: options.admission,
-  });
-  handlers.register(app);
-  const groupMirror = new SlackGroupMirror({ db, client, directory, workspace, logger });
-  groupMirror.register(app);
-  const people = new SlackPeopleEvents(directory, logger);
-  people.register(app);
-  options.announcements.recipients.register(handlers.recipientNotifier);
-  options.announcements.celebrateOn('slack', handlers.celebration);
-
-  if (socketMode) await app.start();
-  logger.info({ team: workspace.teamId, mode: socketMode ? 'socket' : 'http' }, 'Slack connected');
-  groupMirror.start();
-  return {
-    routes: receiver?.router as Router | undefined,
-    workspace,
-    groupMirror,
-    settled: async () => {
-      await handlers.settled();
-      await groupMirror.settled();
-      await people.settled();
-    },
-    async stop() {
-      if (socketMode) await app.stop();
-    },
-  };
+/** The events Bolt hands over unauthorized: the workspace they name may be gone. */
+function isUninstall(body: unknown): boolean {
+  const type = (body as { event?: { type?: unknown } } | undefined)?.event?.type;
+  return type === 'app_uninstalled' || type === 'tokens_revoked';
 }
 
 /** Bolt's and the Web API client's log lines, into the process's own structured log. */

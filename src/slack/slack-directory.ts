@@ -1,4 +1,3 @@
-import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
 import type { Database } from '../db/database.ts';
@@ -7,6 +6,7 @@ import { applyPlatformRecord, findIdentifiedMember, type Member } from '../direc
 import { isHomeConnected, OutsiderUser, type UserHome } from '../directory/outsiders.ts';
 import { unlinkIdentity } from '../directory/platform-identities.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
+import type { SlackInstallations } from './slack-installations.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
 /** A user record as `users.info` returns it (the fields Plaudit reads). */
@@ -67,7 +67,8 @@ export class SlackDirectory {
 
   constructor(
     private readonly db: Database,
-    private readonly client: webApi.WebClient,
+    /** The Web API client of each workspace. */
+    private readonly installations: SlackInstallations,
     private readonly logger: Logger,
     /** What comes with a user's first sight (the admins PLAUDIT_INITIAL_ADMINS names). */
     private readonly onFirstSight?: OnFirstSight,
@@ -95,7 +96,7 @@ export class SlackDirectory {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
     const known = await findIdentifiedMember(this.db, identity);
     if (known) return known;
-    const user = await this.#usersInfo(userId);
+    const user = await this.#usersInfo(workspace, userId);
     this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
     return this.#create(workspace, userId, user);
   }
@@ -118,7 +119,7 @@ export class SlackDirectory {
             else if (member) members.push(member);
             else unknown.push('that person');
           } else if (ref.kind === 'slack_group') {
-            const users = await this.#groupUsers(ref.groupId);
+            const users = await this.#groupUsers(workspace, ref.groupId);
             if (users === undefined) unknown.push(`@${ref.label ?? 'that group'}`);
             for (const user of users ?? []) {
               // A user group may hold Slack Connect people: never members, so not thanked.
@@ -150,7 +151,7 @@ export class SlackDirectory {
       }
       return known;
     }
-    const user = await this.#usersInfo(userId);
+    const user = await this.#usersInfo(workspace, userId);
     const member = await this.#create(workspace, userId, user);
     this.#checked.set(key, this.now());
     return member;
@@ -168,7 +169,7 @@ export class SlackDirectory {
   }
 
   async #refresh(workspace: SlackWorkspace, member: Member, userId: string): Promise<void> {
-    await this.#apply(workspace, member, userId, await this.#usersInfo(userId));
+    await this.#apply(workspace, member, userId, await this.#usersInfo(workspace, userId));
   }
 
   /**
@@ -188,7 +189,7 @@ export class SlackDirectory {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
     const known = await findIdentifiedMember(this.db, identity);
     if (!known && !options.join) return undefined;
-    const user = options.reread ? await this.#usersInfo(userId) : told;
+    const user = options.reread ? await this.#usersInfo(workspace, userId) : told;
     this.#checked.set(`${workspace.teamId}:${userId}`, this.now());
     if (!known) return this.#create(workspace, userId, user);
     await this.#apply(workspace, known, userId, user);
@@ -229,17 +230,19 @@ export class SlackDirectory {
     return !(await isHomeConnected(this.db, 'slack', workspace.organizationId, home));
   }
 
-  async #usersInfo(userId: string): Promise<SlackUser> {
-    const response = await this.client.users.info({ user: userId });
+  async #usersInfo(workspace: SlackWorkspace, userId: string): Promise<SlackUser> {
+    const client = await this.installations.requireClientOf(workspace);
+    const response = await client.users.info({ user: userId });
     if (!response.ok || !response.user)
       throw new Error(`users.info failed for ${userId}: ${response.error}`);
     return response.user as SlackUser;
   }
 
   /** The users of a Slack user group, or undefined when Slack does not know it. */
-  async #groupUsers(groupId: string): Promise<string[] | undefined> {
+  async #groupUsers(workspace: SlackWorkspace, groupId: string): Promise<string[] | undefined> {
     try {
-      const response = await this.client.usergroups.users.list({ usergroup: groupId });
+      const client = await this.installations.requireClientOf(workspace);
+      const response = await client.usergroups.users.list({ usergroup: groupId });
       return response.users ?? [];
     } catch (error) {
       this.logger.warn({ err: error, groupId }, 'usergroups.users.list failed');

@@ -13,7 +13,8 @@ import type { Database } from '../db/database.ts';
 import { findMirroredGroup } from '../directory/groups.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
-import type { SlackWorkspace } from './slack-workspaces.ts';
+import type { SlackInstallations } from './slack-installations.ts';
+import { allWorkspaces, type SlackWorkspace, workspacesOf } from './slack-workspaces.ts';
 
 /** A user group as `usergroups.list` and the `subteam_*` events describe it. */
 interface SlackUserGroup {
@@ -37,11 +38,16 @@ interface SeenUserGroup {
 
 export interface SlackGroupMirrorDependencies {
   readonly db: Database;
-  readonly client: bolt.webApi.WebClient;
+  /** The client of each workspace: a workspace's user groups are read with its own. */
+  readonly installations: SlackInstallations;
   readonly directory: SlackDirectory;
-  /** The workspace the bot token is for: the only one whose user groups it can read. */
-  readonly workspace: SlackWorkspace;
   readonly logger: Logger;
+}
+
+/** A workspace whose user groups are mirrored, with its client. */
+interface Mirrored {
+  readonly workspace: SlackWorkspace;
+  readonly client: bolt.webApi.WebClient;
 }
 
 /**
@@ -77,12 +83,14 @@ export class SlackGroupMirror implements GroupMirror {
     );
   }
 
-  /** Mirrors every user group in the background (the adapter's start does not wait). */
+  /** Mirrors the user groups of every connected workspace in the background (the start does not wait). */
   start(): void {
     this.#background.start('mirroring the Slack user groups', async () => {
-      if (!(await this.#mayMirror())) return;
-      const report = await this.sync(this.#system());
-      this.deps.logger.info({ ...report }, 'Slack user groups mirrored');
+      for (const workspace of await allWorkspaces(this.deps.db)) {
+        if (!(await this.#mayMirror(workspace))) continue;
+        const report = await this.#syncWorkspace(this.#system(workspace), workspace);
+        this.deps.logger.info({ ...report, team: workspace.teamId }, 'Slack user groups mirrored');
+      }
     });
   }
 
@@ -91,57 +99,91 @@ export class SlackGroupMirror implements GroupMirror {
     return this.#background.settled();
   }
 
+  /** Mirrors the user groups of every workspace of the actor's organization. */
   async sync(actor: AdminActor): Promise<MirrorReport> {
-    if (actor.organizationId !== this.deps.workspace.organizationId) {
-      return { groups: 0, changed: 0, failed: [] };
+    let groups = 0;
+    let changed = 0;
+    const failed: string[] = [];
+    for (const workspace of await workspacesOf(this.deps.db, actor.organizationId)) {
+      const report = await this.#syncWorkspace(actor, workspace);
+      groups += report.groups;
+      changed += report.changed;
+      failed.push(...report.failed);
     }
-    const groups = await this.#userGroups();
-    let mirrored = 0;
+    return { groups, changed, failed };
+  }
+
+  async #syncWorkspace(actor: AdminActor, workspace: SlackWorkspace): Promise<MirrorReport> {
+    const client = await this.deps.installations.clientOf(workspace);
+    if (!client) return { groups: 0, changed: 0, failed: [] };
+    const mirrored: Mirrored = { workspace, client };
+    const groups = await this.#userGroups(mirrored);
+    let count = 0;
     let changed = 0;
     const failed: string[] = [];
     for (const group of groups) {
       try {
-        const outcome = await this.#mirrorInTurn(actor, group.id, { group, usersAreCurrent: true });
-        if (outcome !== 'skipped') mirrored += 1;
+        const outcome = await this.#mirrorInTurn(actor, mirrored, group.id, {
+          group,
+          usersAreCurrent: true,
+        });
+        if (outcome !== 'skipped') count += 1;
         if (outcome === 'changed') changed += 1;
       } catch (error) {
         this.deps.logger.warn({ err: error, usergroup: group.id }, 'a Slack user group failed');
         failed.push(`@${group.handle || group.name || group.id}`);
       }
     }
-    return { groups: mirrored + failed.length, changed, failed };
+    return { groups: count + failed.length, changed, failed };
   }
 
   #onEvent(context: bolt.Context, usergroupId: string, group?: SlackUserGroup): void {
-    const { workspace } = this.deps;
-    // The bot token reads its own workspace's user groups only.
-    if ((context.workspace as SlackWorkspace | undefined)?.teamId !== workspace.teamId) return;
+    // A workspace's user groups are read with its own client, from its own events.
+    const workspace = context.workspace as SlackWorkspace | undefined;
+    if (!workspace) return;
     this.#background.start('mirroring a Slack user group', async () => {
-      if (!(await this.#mayMirror())) return;
-      await this.#mirrorInTurn(this.#system(), usergroupId, group && { group });
+      if (!(await this.#mayMirror(workspace))) return;
+      const client = await this.deps.installations.clientOf(workspace);
+      if (!client) return;
+      await this.#mirrorInTurn(
+        this.#system(workspace),
+        { workspace, client },
+        usergroupId,
+        group && { group },
+      );
     });
   }
 
-  async #mayMirror(): Promise<boolean> {
-    const { db, workspace, logger } = this.deps;
+  async #mayMirror(workspace: SlackWorkspace): Promise<boolean> {
+    const { db, logger } = this.deps;
     const may = await mayMirrorUnasked(db, workspace.organizationId);
     if (!may) logger.info('Slack user groups are mirrored once the organization has an admin');
     return may;
   }
 
-  #system(): AdminActor {
-    return systemActor(this.deps.workspace.organizationId, 'Slack');
+  #system(workspace: SlackWorkspace): AdminActor {
+    return systemActor(workspace.organizationId, 'Slack');
   }
 
-  #mirrorInTurn(actor: AdminActor, usergroupId: string, seen?: SeenUserGroup): Promise<Outcome> {
-    return this.#sequence.run(usergroupId, () => this.#mirror(actor, usergroupId, seen));
+  #mirrorInTurn(
+    actor: AdminActor,
+    mirrored: Mirrored,
+    usergroupId: string,
+    seen?: SeenUserGroup,
+  ): Promise<Outcome> {
+    return this.#sequence.run(usergroupId, () => this.#mirror(actor, mirrored, usergroupId, seen));
   }
 
   /** Mirrors one user group as Slack has it now. */
-  async #mirror(actor: AdminActor, usergroupId: string, seen?: SeenUserGroup): Promise<Outcome> {
-    const { db, workspace } = this.deps;
+  async #mirror(
+    actor: AdminActor,
+    mirrored: Mirrored,
+    usergroupId: string,
+    seen?: SeenUserGroup,
+  ): Promise<Outcome> {
+    const { db } = this.deps;
     const key = {
-      organizationId: workspace.organizationId,
+      organizationId: mirrored.workspace.organizationId,
       source: 'slack' as const,
       externalId: usergroupId,
     };
@@ -151,7 +193,7 @@ export class SlackGroupMirror implements GroupMirror {
       seen?.group ??
       (stored
         ? { id: usergroupId, handle: stored.name }
-        : (await this.#userGroups()).find((candidate) => candidate.id === usergroupId));
+        : (await this.#userGroups(mirrored)).find((candidate) => candidate.id === usergroupId));
     const disabled = !group || Boolean(group.date_delete);
     // A user group disabled before Plaudit ever mirrored it is not brought in.
     if (disabled && !stored) return 'skipped';
@@ -159,16 +201,19 @@ export class SlackGroupMirror implements GroupMirror {
     let users: readonly string[] = [];
     if (!disabled) {
       // An event's list of users may be older than the user group is now: read it again.
-      users = seen?.usersAreCurrent && group.users ? group.users : await this.#usersOf(usergroupId);
+      users =
+        seen?.usersAreCurrent && group.users
+          ? group.users
+          : await this.#usersOf(mirrored, usergroupId);
     }
-    const memberIds = await this.#members(users);
+    const memberIds = await this.#members(mirrored.workspace, users);
     const { changed } = await applyMirroredGroup(db, actor, { ...key, name, memberIds });
     return changed ? 'changed' : 'unchanged';
   }
 
   /** Every user group of the workspace, disabled ones included, with their users. */
-  async #userGroups(): Promise<SlackUserGroup[]> {
-    const response = await this.deps.client.usergroups.list({
+  async #userGroups({ client }: Mirrored): Promise<SlackUserGroup[]> {
+    const response = await client.usergroups.list({
       include_users: true,
       include_disabled: true,
     });
@@ -187,14 +232,14 @@ export class SlackGroupMirror implements GroupMirror {
     );
   }
 
-  async #usersOf(usergroupId: string): Promise<readonly string[]> {
-    const response = await this.deps.client.usergroups.users.list({ usergroup: usergroupId });
+  async #usersOf({ client }: Mirrored, usergroupId: string): Promise<readonly string[]> {
+    const response = await client.usergroups.users.list({ usergroup: usergroupId });
     return response.users ?? [];
   }
 
   /** The members Slack users are, made on first sight; users Slack does not know are left out. */
-  async #members(users: readonly string[]): Promise<number[]> {
-    const { directory, workspace, logger } = this.deps;
+  async #members(workspace: SlackWorkspace, users: readonly string[]): Promise<number[]> {
+    const { directory, logger } = this.deps;
     const memberIds: number[] = [];
     for (const userId of new Set(users)) {
       try {

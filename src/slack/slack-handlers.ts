@@ -13,7 +13,12 @@ import { busyReply, type CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { DeadlineExceeded, deadline } from '../core/deadline.ts';
 import { FollowUps } from '../core/follow-ups.ts';
-import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
+import {
+  type Pace,
+  type RecipientNotifier,
+  type Telling,
+  UndeliverableMessage,
+} from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
@@ -43,8 +48,9 @@ import {
 } from './slack-blocks.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
-import type { SlackNotifier } from './slack-notifier.ts';
-import { type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
+import type { SlackInstallations } from './slack-installations.ts';
+import type { SlackNotifier, WorkspaceClient } from './slack-notifier.ts';
+import { type SlackWorkspace, slackIdsOf, workspacesOf } from './slack-workspaces.ts';
 
 /**
  * Slack waits 3 s from sending a request for its answer; the reply goes in the ack when it
@@ -66,7 +72,8 @@ const UNKNOWN_USER =
 
 export interface SlackHandlerDependencies {
   readonly db: Database;
-  readonly client: bolt.webApi.WebClient;
+  /** The workspaces' installations: the client of each, for work that follows a request. */
+  readonly installations: SlackInstallations;
   readonly router: CommandRouter;
   readonly services: RecognitionServices;
   readonly directory: SlackDirectory;
@@ -74,8 +81,6 @@ export interface SlackHandlerDependencies {
   readonly home: SlackHome;
   readonly logger: Logger;
   readonly commandName: string;
-  /** The connected workspace, whose people the notifier port reaches. */
-  readonly workspace: SlackWorkspace;
   /** Called once a command gave kudos: the outbox relay hands its announcement to the queue. */
   readonly onGiven: () => void;
   /** Decides whether a command is taken or shed, for every chat platform of the process. */
@@ -125,20 +130,21 @@ export class SlackHandlers {
     ack,
     respond,
     context,
+    client,
   }: bolt.SlackCommandMiddlewareArgs & bolt.AllMiddlewareArgs) {
     const connected = context.workspace as SlackWorkspace;
     if (command.text.trim() === '') {
       // A bare command opens the modal; the trigger is valid for 3 s, so ack first.
       await ack();
       this.#followUps.start('the kudos modal', () =>
-        this.#openModal(connected, command.trigger_id, { channel: command.channel_id }),
+        this.#openModal(client, connected, command.trigger_id, { channel: command.channel_id }),
       );
       return;
     }
     if (opensSettingsForm(command.text)) {
       await ack();
       this.#followUps.start('the settings modal', () =>
-        this.#openSettings(connected, command, respond, arrivalIn(context)),
+        this.#openSettings(client, connected, command, respond, arrivalIn(context)),
       );
       return;
     }
@@ -153,7 +159,7 @@ export class SlackHandlers {
     this.#followUps.start('a Slack command', async () => {
       const answered = reply ?? (await work);
       if (answered.direct) {
-        await this.#sendDirect(command.user_id, answered, respond, inAck);
+        await this.#sendDirect(client, command.user_id, answered, respond, inAck);
         return;
       }
       if (!inAck) await respond(toMessage(answered));
@@ -165,6 +171,7 @@ export class SlackHandlers {
     shortcut,
     ack,
     context,
+    client,
   }: bolt.SlackShortcutMiddlewareArgs & bolt.AllMiddlewareArgs) {
     await ack();
     const connected = context.workspace as SlackWorkspace;
@@ -172,6 +179,7 @@ export class SlackHandlers {
       const link = messageLink(shortcut.team?.domain, shortcut.channel.id, shortcut.message.ts);
       this.#followUps.start('the kudos modal', () =>
         this.#openModal(
+          client,
           connected,
           shortcut.trigger_id,
           { channel: shortcut.channel.id },
@@ -180,7 +188,7 @@ export class SlackHandlers {
       );
     } else {
       this.#followUps.start('the kudos modal', () =>
-        this.#openModal(connected, shortcut.trigger_id, { channel: null }),
+        this.#openModal(client, connected, shortcut.trigger_id, { channel: null }),
       );
     }
   }
@@ -190,6 +198,7 @@ export class SlackHandlers {
     body,
     view,
     context,
+    client,
   }: bolt.SlackViewMiddlewareArgs & bolt.AllMiddlewareArgs) {
     const connected = context.workspace as SlackWorkspace;
     const modal = JSON.parse(view.private_metadata || '{}') as ModalContext;
@@ -217,7 +226,12 @@ export class SlackHandlers {
     await ack();
     this.#followUps.start('a kudos modal', async () => {
       const answered = reply ?? (await work);
-      await this.deps.notifier.toGiver(body.user.id, modal.channel ?? null, answered.text);
+      await this.deps.notifier.toGiver(
+        { teamId: connected.teamId, client },
+        body.user.id,
+        modal.channel ?? null,
+        answered.text,
+      );
       this.#announce(answered);
     });
   }
@@ -232,6 +246,7 @@ export class SlackHandlers {
     body,
     view,
     context,
+    client,
   }: bolt.SlackViewMiddlewareArgs & bolt.AllMiddlewareArgs) {
     const connected = context.workspace as SlackWorkspace;
     const modal = settingsModalContext(view.private_metadata);
@@ -258,7 +273,12 @@ export class SlackHandlers {
     await ack();
     this.#followUps.start('the settings modal', async () => {
       const answered = reply ?? (await work);
-      await this.deps.notifier.toGiver(body.user.id, modal.channel, answered.text);
+      await this.deps.notifier.toGiver(
+        { teamId: connected.teamId, client },
+        body.user.id,
+        modal.channel,
+        answered.text,
+      );
     });
   }
 
@@ -273,6 +293,7 @@ export class SlackHandlers {
     body,
     respond,
     context,
+    client,
   }: bolt.SlackActionMiddlewareArgs<bolt.BlockButtonAction> & bolt.AllMiddlewareArgs) {
     await ack();
     const connected = context.workspace as SlackWorkspace;
@@ -293,7 +314,13 @@ export class SlackHandlers {
       // A button in a message has a response_url; one in a view (no message to answer
       // under) gets its answer by message instead.
       if (body.response_url) await respond({ ...toMessage(reply), replace_original: false });
-      else await this.deps.notifier.toGiver(body.user.id, channel, reply.text);
+      else
+        await this.deps.notifier.toGiver(
+          { teamId: connected.teamId, client },
+          body.user.id,
+          channel,
+          reply.text,
+        );
       this.#announce(reply);
     });
   }
@@ -310,7 +337,7 @@ export class SlackHandlers {
         if (error instanceof OutsiderUser) return undefined;
         throw error;
       });
-      if (member) await this.deps.home.opened(member, event.user);
+      if (member) await this.deps.home.opened(member, connected, event.user);
     });
   }
 
@@ -375,47 +402,78 @@ export class SlackHandlers {
     if (reply.events.length > 0) this.deps.onGiven();
   }
 
-  /** Slack's celebration of a kudos given here: the channel post, and the giver's Home tab. */
+  /**
+   * Slack's celebration of a kudos given here: the channel post, and the giver's Home tab,
+   * in the workspace the giver gave it from (where they have an identity; of several, the
+   * one they were first seen in).
+   */
   readonly celebration: Celebration = async (event, pace) => {
-    const { workspace } = this.deps;
-    if (event.organizationId !== workspace.organizationId) return;
     const giverId = event.giver.memberId;
-    const slackIds = await slackIdsOf(this.deps.db, workspace, [
-      giverId,
-      ...event.recipients.map((recipient) => recipient.memberId),
-    ]);
-    await this.deps.notifier.celebrate(event, slackIds, pace);
+    const memberIds = [giverId, ...event.recipients.map((recipient) => recipient.memberId)];
+    const reach = await this.#reachOf(event.organizationId, giverId);
+    if (reach === 'not-here') return;
+    const slackIds = await slackIdsOf(this.deps.db, reach.workspace, memberIds);
+    await this.deps.notifier.celebrate(reach, event, slackIds, pace);
     const giver = slackIds.get(giverId);
-    await this.#refreshHomes(workspace, new Map(giver ? [[giverId, giver]] : []));
+    await this.#refreshHomes(reach.workspace, new Map(giver ? [[giverId, giver]] : []));
   };
 
   /** Slack's side of the notifier port: a DM to a recipient here, and their open Home tab. */
   async #tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
-    const { workspace } = this.deps;
-    if (event.organizationId !== workspace.organizationId) return 'not-here';
-    const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
-    const userId = slackIds.get(memberId);
-    if (!userId) return 'not-here';
-    await this.deps.notifier.tellRecipient(event, userId, pace);
-    await this.#refreshHomes(workspace, slackIds);
+    const reach = await this.#reachOf(event.organizationId, memberId);
+    if (reach === 'not-here') return 'not-here';
+    await this.deps.notifier.tellRecipient(reach, event, reach.userId, pace);
+    await this.#refreshHomes(reach.workspace, new Map([[memberId, reach.userId]]));
     return 'told';
   }
 
-  /** A direct message to a member of the connected workspace, and their open Home tab. */
+  /** A direct message to a member in a workspace of theirs, and their open Home tab. */
   async #tellPerson(
     organizationId: number,
     memberId: number,
     text: string,
     pace: Pace,
   ): Promise<Telling> {
-    const { workspace } = this.deps;
-    if (organizationId !== workspace.organizationId) return 'not-here';
-    const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
-    const userId = slackIds.get(memberId);
-    if (!userId) return 'not-here';
-    await this.deps.notifier.directMessage(userId, escapeSlackText(text), pace);
-    await this.#refreshHomes(workspace, slackIds);
+    const reach = await this.#reachOf(organizationId, memberId);
+    if (reach === 'not-here') return 'not-here';
+    await this.deps.notifier.directMessage(reach, reach.userId, escapeSlackText(text), pace);
+    await this.#refreshHomes(reach.workspace, new Map([[memberId, reach.userId]]));
     return 'told';
+  }
+
+  /**
+   * Where a member of an organization is reached in Slack: the first workspace of the
+   * organization where they have an identity and Plaudit is installed now. Not here when
+   * they have no identity in its workspaces; undeliverable (logged by the job, not retried)
+   * when every workspace they are in has uninstalled Plaudit.
+   */
+  async #reachOf(
+    organizationId: number,
+    memberId: number,
+  ): Promise<(WorkspaceClient & { workspace: SlackWorkspace; userId: string }) | 'not-here'> {
+    const { db, installations } = this.deps;
+    const workspaces = await workspacesOf(db, organizationId);
+    const identities = await db
+      .selectFrom('platform_identities')
+      .select(['tenant_id', 'user_id'])
+      .where('platform', '=', 'slack')
+      .where('organization_id', '=', organizationId)
+      .where('member_id', '=', memberId)
+      .orderBy('created_at')
+      .execute();
+    let uninstalled = false;
+    for (const identity of identities) {
+      const workspace = workspaces.find((candidate) => candidate.teamId === identity.tenant_id);
+      if (!workspace) continue;
+      const client = await installations.clientOf(workspace);
+      if (!client) {
+        uninstalled = true;
+        continue;
+      }
+      return { workspace, teamId: workspace.teamId, client, userId: identity.user_id };
+    }
+    if (uninstalled) throw new UndeliverableMessage('slack', 'Plaudit is not installed there now');
+    return 'not-here';
   }
 
   async #refreshHomes(
@@ -425,9 +483,9 @@ export class SlackHandlers {
     const { db, home } = this.deps;
     const refreshes = [];
     for (const [memberId, userId] of slackIds) {
-      if (!home.isOpen(userId)) continue;
+      if (!home.isOpen(connected, userId)) continue;
       const member = await findMember(db, connected.organizationId, memberId);
-      if (member) refreshes.push(home.changed(member, userId));
+      if (member) refreshes.push(home.changed(member, connected, userId));
     }
     await Promise.all(refreshes);
   }
@@ -437,6 +495,7 @@ export class SlackHandlers {
    * gets what the command itself answers them: a refusal, audited as one.
    */
   async #openSettings(
+    client: bolt.webApi.WebClient,
     connected: SlackWorkspace,
     command: bolt.SlashCommand,
     respond: bolt.RespondFn,
@@ -448,7 +507,7 @@ export class SlackHandlers {
       return;
     }
     const settings = await readProgramSettings(this.deps.db, connected.organizationId);
-    await this.deps.client.views.open({
+    await client.views.open({
       trigger_id: command.trigger_id,
       view: settingsModal({ values: settingsFormValues(settings), channel: command.channel_id }),
     });
@@ -459,13 +518,14 @@ export class SlackHandlers {
    * goes to them alone through the command's response URL instead, never to the channel.
    */
   async #sendDirect(
+    client: bolt.webApi.WebClient,
     userId: string,
     reply: Reply,
     respond: bolt.RespondFn,
     acknowledged: boolean,
   ): Promise<void> {
     try {
-      await this.deps.client.chat.postMessage({
+      await client.chat.postMessage({
         channel: userId,
         text: escapeSlackText(reply.text),
         blocks: replyBlocks(reply),
@@ -487,13 +547,14 @@ export class SlackHandlers {
   }
 
   async #openModal(
+    client: bolt.webApi.WebClient,
     connected: SlackWorkspace,
     triggerId: string,
     context: ModalContext,
     reason?: string,
   ) {
     const { settings } = await this.deps.services.settings.load(connected.organizationId);
-    await this.deps.client.views.open({
+    await client.views.open({
       trigger_id: triggerId,
       view: giveKudosModal({
         values: settings.values,

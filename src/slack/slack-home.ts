@@ -1,4 +1,3 @@
-import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Command } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
@@ -10,6 +9,15 @@ import { showLeaderboard } from '../recognition/leaderboard.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { Pacer } from './pacer.ts';
 import { replyBlocks } from './slack-blocks.ts';
+import type { SlackInstallations } from './slack-installations.ts';
+import type { SlackWorkspace } from './slack-workspaces.ts';
+
+/** A member's Home tab in one workspace. */
+interface HomeTab {
+  readonly member: Member;
+  readonly workspace: SlackWorkspace;
+  readonly slackUserId: string;
+}
 
 /** The organization's leaderboard changes with every kudos; the Home tab shows it at most this stale. */
 const LEADERBOARD_TTL_MS = 10_000;
@@ -26,12 +34,12 @@ const LEADERBOARD_TTL_MS = 10_000;
  * looking at one (and theirs will be fresh when they do).
  */
 export class SlackHome {
-  readonly #pacer: Pacer<Member>;
+  readonly #pacer: Pacer<HomeTab>;
   readonly #opened = new Set<string>();
   readonly #leaderboards = new Map<number, { at: number; reply: Promise<Reply> }>();
 
   constructor(
-    private readonly client: webApi.WebClient,
+    private readonly installations: SlackInstallations,
     private readonly services: RecognitionServices,
     private readonly commandName: string,
     logger: Logger,
@@ -39,32 +47,43 @@ export class SlackHome {
   ) {
     this.#pacer = new Pacer(
       2000,
-      (slackUserId, members) =>
-        this.#publish(members[members.length - 1] as Member, slackUserId).catch((error) =>
-          logger.warn({ err: error, slackUserId }, 'a Slack Home tab could not be published'),
-        ),
+      (_key, tabs) => {
+        const tab = tabs[tabs.length - 1] as HomeTab;
+        return this.#publish(tab).catch((error) =>
+          logger.warn(
+            { err: error, slackUserId: tab.slackUserId },
+            'a Slack Home tab could not be published',
+          ),
+        );
+      },
       () => performance.now(),
       slots,
     );
   }
 
-  /** The member opened their Home tab: publish it. */
-  opened(member: Member, slackUserId: string): Promise<void> {
-    this.#opened.add(slackUserId);
-    return this.#pacer.push(slackUserId, member);
+  /** The member opened their Home tab in a workspace: publish it. */
+  opened(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
+    const key = `${workspace.teamId}:${slackUserId}`;
+    this.#opened.add(key);
+    return this.#pacer.push(key, { member, workspace, slackUserId });
   }
 
   /** Whether this person's tab may be on their screen, and so worth refreshing. */
-  isOpen(slackUserId: string): boolean {
-    return this.#opened.has(slackUserId);
+  isOpen(workspace: SlackWorkspace, slackUserId: string): boolean {
+    return this.#opened.has(`${workspace.teamId}:${slackUserId}`);
   }
 
   /** Something on the member's tab changed: publish it again if they have opened it. */
-  changed(member: Member, slackUserId: string): Promise<void> {
-    return this.isOpen(slackUserId) ? this.#pacer.push(slackUserId, member) : Promise.resolve();
+  changed(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
+    return this.isOpen(workspace, slackUserId)
+      ? this.#pacer.push(`${workspace.teamId}:${slackUserId}`, { member, workspace, slackUserId })
+      : Promise.resolve();
   }
 
-  async #publish(member: Member, slackUserId: string): Promise<void> {
+  async #publish({ member, workspace, slackUserId }: HomeTab): Promise<void> {
+    // Uninstalled since it was opened: nothing to publish to.
+    const client = await this.installations.clientOf(workspace);
+    if (!client) return;
     const asked: Command = {
       actor: member,
       text: '',
@@ -86,7 +105,7 @@ export class SlackHome {
       ...replyBlocks(reply),
     ]);
     const hint = `Give kudos with \`${this.commandName} @someone 10 for …\``;
-    await this.client.views.publish({
+    await client.views.publish({
       user_id: slackUserId,
       view: {
         type: 'home',

@@ -7,6 +7,12 @@ import { points } from '../recognition/wording.ts';
 import { AS_WRITTEN, announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import { slackSend } from './slack-send-failures.ts';
 
+/** A workspace's Web API client: the request's, or its installation's for background work. */
+export interface WorkspaceClient {
+  readonly teamId: string;
+  readonly client: webApi.WebClient;
+}
+
 /** Slack takes about one message per second per channel (and so per person's DM). */
 const SLACK_TURN_MS = 1000;
 
@@ -15,29 +21,35 @@ const SLACK_TURN_MS = 1000;
  * message to each recipient, and the answer to a modal's giver. The first two are sent by
  * notification jobs, one message each, each waiting for its turn on the channel or the
  * person (one a second, shared by every process), and taking a slot shared with the Home
- * tabs so that background calls never crowd out answers.
+ * tabs so that background calls never crowd out answers. Each call is made with the
+ * client of the workspace it is for.
  */
 export class SlackNotifier {
+  /** DM channels, by workspace and person. */
   readonly #dmChannels = new Map<string, string>();
 
   constructor(
-    private readonly client: webApi.WebClient,
     /** Shared with the Home tabs: how many notification calls may run at once. */
     private readonly slots: WorkSlots,
   ) {}
 
   /** Tells the giver how a modal submission went (plain text): in the channel, else by DM. */
-  async toGiver(userId: string, channel: string | null, answer: string): Promise<void> {
+  async toGiver(
+    to: WorkspaceClient,
+    userId: string,
+    channel: string | null,
+    answer: string,
+  ): Promise<void> {
     const text = escapeSlackText(answer);
     if (channel) {
-      const posted = await this.client.chat
+      const posted = await to.client.chat
         .postEphemeral({ channel, user: userId, text, ...AS_WRITTEN })
         .then(() => true)
         .catch(() => false);
       if (posted) return;
     }
-    await this.client.chat.postMessage({
-      channel: await this.#dmChannel(userId),
+    await to.client.chat.postMessage({
+      channel: await this.#dmChannel(to, userId),
       text,
       ...AS_WRITTEN,
     });
@@ -45,6 +57,7 @@ export class SlackNotifier {
 
   /** Posts the celebration in the channel it was given in, when it was given in one. */
   async celebrate(
+    to: WorkspaceClient,
     event: KudosGiven,
     slackIds: ReadonlyMap<number, string>,
     pace: Pace,
@@ -54,7 +67,7 @@ export class SlackNotifier {
     await pace(`slack:channel:${channel}`, SLACK_TURN_MS);
     await this.slots.run(() =>
       slackSend('posting a celebration', () =>
-        this.client.chat.postMessage({
+        to.client.chat.postMessage({
           channel,
           // The notification's words: names and reason as text, no mention in it.
           text: escapeSlackText(announcementText(event)),
@@ -66,30 +79,38 @@ export class SlackNotifier {
   }
 
   /** Sends one recipient a direct message about the kudos. */
-  tellRecipient(event: KudosGiven, userId: string, pace: Pace): Promise<void> {
+  tellRecipient(to: WorkspaceClient, event: KudosGiven, userId: string, pace: Pace): Promise<void> {
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
     const text = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
-    return this.directMessage(userId, text, pace);
+    return this.directMessage(to, userId, text, pace);
   }
 
   /** Sends a person a direct message (mrkdwn, its plain parts escaped), in their turn. */
-  async directMessage(userId: string, text: string, pace: Pace): Promise<void> {
+  async directMessage(
+    to: WorkspaceClient,
+    userId: string,
+    text: string,
+    pace: Pace,
+  ): Promise<void> {
     await pace(`slack:person:${userId}`, SLACK_TURN_MS);
     await this.slots.run(async () => {
-      const channel = await slackSend('opening a direct message', () => this.#dmChannel(userId));
+      const channel = await slackSend('opening a direct message', () =>
+        this.#dmChannel(to, userId),
+      );
       await slackSend('sending a direct message', () =>
-        this.client.chat.postMessage({ channel, text, ...AS_WRITTEN }),
+        to.client.chat.postMessage({ channel, text, ...AS_WRITTEN }),
       );
     });
   }
 
   /** A person's DM channel with the bot; it never changes, so it is opened once. */
-  async #dmChannel(userId: string): Promise<string> {
-    let channel = this.#dmChannels.get(userId);
+  async #dmChannel(to: WorkspaceClient, userId: string): Promise<string> {
+    const key = `${to.teamId}:${userId}`;
+    let channel = this.#dmChannels.get(key);
     if (!channel) {
-      const opened = await this.client.conversations.open({ users: userId });
+      const opened = await to.client.conversations.open({ users: userId });
       channel = opened.channel?.id ?? userId;
-      this.#dmChannels.set(userId, channel);
+      this.#dmChannels.set(key, channel);
     }
     return channel;
   }

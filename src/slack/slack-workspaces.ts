@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
@@ -28,25 +29,62 @@ export async function connectWorkspace(
 ): Promise<SlackWorkspace> {
   const known = await findWorkspace(db, bot.teamId);
   if (known) return known;
-  return db.transaction().execute(async (trx) => {
-    const joined =
-      organizationId ?? (await createConnectedOrganization(trx, bot.teamName || bot.teamId));
-    await trx
-      .insertInto('slack_workspaces')
-      .values({
-        team_id: bot.teamId,
-        enterprise_id: bot.enterpriseId,
-        organization_id: joined,
-        bot_user_id: bot.botUserId,
-      })
-      .execute();
+  return db
+    .transaction()
+    .execute(async (trx) => (await connectWorkspaceIn(trx, bot, organizationId)).workspace);
+}
+
+/**
+ * Connects a workspace inside the caller's transaction: a known one keeps its organization
+ * (and takes the bot user it names now), a new one joins `organizationId` or gets its own.
+ * Installs of one workspace at once are taken one after another (a transaction lock), so
+ * a workspace never gets two organizations. `created` tells whether an organization was made.
+ */
+export async function connectWorkspaceIn(
+  trx: Database,
+  bot: BotIdentity,
+  organizationId?: number,
+): Promise<{ workspace: SlackWorkspace; created: boolean }> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`slack workspace ${bot.teamId}`}))`.execute(
+    trx,
+  );
+  const known = await trx
+    .updateTable('slack_workspaces')
+    .set({ bot_user_id: bot.botUserId })
+    .where('team_id', '=', bot.teamId)
+    .returning(['organization_id', 'enterprise_id'])
+    .executeTakeFirst();
+  if (known) {
     return {
+      workspace: {
+        teamId: bot.teamId,
+        enterpriseId: known.enterprise_id,
+        organizationId: known.organization_id,
+        botUserId: bot.botUserId,
+      },
+      created: false,
+    };
+  }
+  const joined =
+    organizationId ?? (await createConnectedOrganization(trx, bot.teamName || bot.teamId));
+  await trx
+    .insertInto('slack_workspaces')
+    .values({
+      team_id: bot.teamId,
+      enterprise_id: bot.enterpriseId,
+      organization_id: joined,
+      bot_user_id: bot.botUserId,
+    })
+    .execute();
+  return {
+    workspace: {
       teamId: bot.teamId,
       enterpriseId: bot.enterpriseId,
       organizationId: joined,
       botUserId: bot.botUserId,
-    };
-  });
+    },
+    created: organizationId === undefined,
+  };
 }
 
 export async function findWorkspace(
@@ -83,4 +121,38 @@ export async function slackIdsOf(
     .where('member_id', 'in', [...new Set(memberIds)])
     .execute();
   return new Map(rows.map((row) => [row.member_id, row.user_id]));
+}
+
+/** The workspaces connected to an organization. */
+export async function workspacesOf(
+  db: Database,
+  organizationId: number,
+): Promise<SlackWorkspace[]> {
+  const rows = await db
+    .selectFrom('slack_workspaces')
+    .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => ({
+    teamId: row.team_id,
+    enterpriseId: row.enterprise_id,
+    organizationId: row.organization_id,
+    botUserId: row.bot_user_id,
+  }));
+}
+
+/** Every connected workspace. */
+export async function allWorkspaces(db: Database): Promise<SlackWorkspace[]> {
+  const rows = await db
+    .selectFrom('slack_workspaces')
+    .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => ({
+    teamId: row.team_id,
+    enterpriseId: row.enterprise_id,
+    organizationId: row.organization_id,
+    botUserId: row.bot_user_id,
+  }));
 }

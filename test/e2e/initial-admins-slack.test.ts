@@ -56,7 +56,7 @@ describe('PLAUDIT_INITIAL_ADMINS names the first admins, through signed Slack co
       after: unknown;
     }>`
       select a.via, a.actor_member_id as actor, a.target, a.after from audit_log a
-      where a.organization_id = ${running().slack?.workspace.organizationId}
+      where a.organization_id = ${running().slack?.workspace?.organizationId}
         and a.action = 'role.grant' order by a.id`.execute(running().db);
     return rows;
   }

@@ -92,7 +92,7 @@ describe('who may give and receive, set and enforced through signed Slack comman
     plaudit = await startSlackPlaudit(fake, {
       PLAUDIT_INITIAL_ADMINS: `ada@${teamId.toLowerCase()}.rules.example`,
     });
-    organizationId = plaudit.slack?.workspace.organizationId as number;
+    organizationId = plaudit.slack?.workspace?.organizationId as number;
     // Ada is named by PLAUDIT_INITIAL_ADMINS, so she is its admin (not for being seen first).
     for (const person of Object.keys(PEOPLE) as Person[]) await say(person, 'balance');
     expect(await say('ada', 'admin roles <@UEVE|eve> +hr')).toContain('Eve');

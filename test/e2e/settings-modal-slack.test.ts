@@ -83,7 +83,7 @@ describe('the Slack settings modal, over signed HTTP', () => {
     plaudit = await startSlackPlaudit(fake, {
       PLAUDIT_INITIAL_ADMINS: `ada@${teamId.toLowerCase()}.modal.example`,
     });
-    organizationId = plaudit.slack?.workspace.organizationId as number;
+    organizationId = plaudit.slack?.workspace?.organizationId as number;
     // Ada is named by PLAUDIT_INITIAL_ADMINS: its admin. Max is a member.
     await command('UADMIN', 'balance');
     await command('UMEMBER', 'balance');

@@ -38,7 +38,7 @@ describe('the Slack adapter, sent bad input', () => {
   const replyText = (response: { body: string }) =>
     (JSON.parse(response.body) as { text: string }).text;
   const snapshot = () =>
-    organizationSnapshot(plaudit.db, plaudit.slack?.workspace.organizationId as number);
+    organizationSnapshot(plaudit.db, plaudit.slack?.workspace?.organizationId as number);
   /** Calls that post or open anything in Slack: a refusal answers in the ack alone. */
   const posts = () =>
     fake.calls.filter((call) => /^(chat\.|conversations\.open|views\.)/.test(call.method)).length;

@@ -86,7 +86,7 @@ describe('the Slack adapter over signed HTTP', () => {
 
   it('connects the workspace with auth.test at start and serves no local console', async () => {
     expect(fake.callsTo('auth.test')).toHaveLength(1);
-    expect(plaudit.slack?.workspace.teamId).toBe(teamId);
+    expect(plaudit.slack?.workspace?.teamId).toBe(teamId);
     expect((await fetch(`${plaudit.url}/console/try`, { redirect: 'manual' })).status).toBe(303);
     const commands = await fetch(`${plaudit.url}/api/console/commands`, {
       method: 'POST',

@@ -35,7 +35,7 @@ describe('Slack users from outside the organization', () => {
     return (JSON.parse(response.body) as { text: string }).text;
   };
   const snapshot = () =>
-    organizationSnapshot(plaudit.db, plaudit.slack?.workspace.organizationId as number);
+    organizationSnapshot(plaudit.db, plaudit.slack?.workspace?.organizationId as number);
 
   beforeAll(async () => {
     await fake.start();

@@ -48,7 +48,7 @@ export class SlackConsole {
 
   /** The organization the Slack workspace became. */
   get organizationId(): number {
-    const id = this.plaudit.slack?.workspace.organizationId;
+    const id = this.plaudit.slack?.workspace?.organizationId;
     if (id === undefined) throw new Error('Slack is not connected');
     return id;
   }

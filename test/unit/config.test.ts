@@ -30,6 +30,11 @@ describe('parseConfig', () => {
       SLACK_SIGNING_SECRET: undefined,
       SLACK_APP_TOKEN: undefined,
       SLACK_API_URL: 'https://slack.com/api/',
+      SLACK_CLIENT_ID: undefined,
+      SLACK_CLIENT_SECRET: undefined,
+      SLACK_STATE_SECRET: undefined,
+      SLACK_AUTHORIZE_URL: 'https://slack.com/oauth/v2/authorize',
+      PLAUDIT_ENCRYPTION_KEY: undefined,
       SLACK_COMMAND: '/kudos',
       TEAMS_APP_ID: undefined,
       TEAMS_APP_PASSWORD: undefined,
@@ -170,6 +175,39 @@ describe('parseConfig', () => {
     expect(() =>
       parseConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_COMMAND: 'kudos' }),
     ).toThrow('SLACK_COMMAND must be a slash command such as /kudos.');
+  });
+
+  it('turns Slack OAuth installs on with a client id, secret, state secret and encryption key', () => {
+    const oauth = {
+      SLACK_CLIENT_ID: '1234567890.0987654321',
+      SLACK_CLIENT_SECRET: 'client-secret',
+      SLACK_STATE_SECRET: 'a'.repeat(32),
+      SLACK_SIGNING_SECRET: 's3cret',
+      PLAUDIT_ENCRYPTION_KEY: 'ab'.repeat(32),
+    };
+    expect(parseConfig(oauth).SLACK_CLIENT_ID).toBe('1234567890.0987654321');
+    // The key as base64 works too.
+    const base64Key = Buffer.alloc(32, 7).toString('base64');
+    expect(
+      parseConfig({ ...oauth, PLAUDIT_ENCRYPTION_KEY: base64Key }).PLAUDIT_ENCRYPTION_KEY,
+    ).toBe(base64Key);
+    expect(() => parseConfig({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      'SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET/SLACK_STATE_SECRET are two ways to connect Slack: set the bot token for one workspace, or the OAuth settings for installs from /slack/install, not both.',
+    );
+    expect(() => parseConfig({ ...oauth, PLAUDIT_ENCRYPTION_KEY: undefined })).toThrow(
+      'PLAUDIT_ENCRYPTION_KEY must be set too: Slack OAuth installs need',
+    );
+    for (const malformed of ['ab'.repeat(31), 'not a key', Buffer.alloc(16).toString('base64')]) {
+      expect(() => parseConfig({ ...oauth, PLAUDIT_ENCRYPTION_KEY: malformed })).toThrow(
+        'PLAUDIT_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or as base64 (e.g. openssl rand -hex 32).',
+      );
+    }
+    expect(() => parseConfig({ ...oauth, SLACK_APP_TOKEN: 'xapp-1' })).toThrow(
+      'SLACK_APP_TOKEN must be unset for OAuth installs',
+    );
+    expect(() => parseConfig({ ...oauth, SLACK_SIGNING_SECRET: undefined })).toThrow(
+      'SLACK_SIGNING_SECRET must be set',
+    );
   });
 
   it('reads production values and treats empty strings as unset', () => {

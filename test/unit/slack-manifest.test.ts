@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config.ts';
+import { SLACK_BOT_SCOPES } from '../../src/slack/slack-scopes.ts';
 
 interface Manifest {
   features: {
@@ -16,6 +17,7 @@ interface Manifest {
   };
   oauth_config: { redirect_urls: string[]; scopes: { bot: string[] } };
   settings: {
+    org_deploy_enabled: boolean;
     socket_mode_enabled: boolean;
     event_subscriptions: { request_url: string; bot_events: string[] };
     interactivity: { is_enabled: boolean; request_url: string };
@@ -61,6 +63,8 @@ const SCOPES_BY_EVENT: Record<string, string[]> = {
   subteam_updated: ['usergroups:read'],
   team_join: ['users:read', 'users:read.email'],
   user_change: ['users:read', 'users:read.email'],
+  app_uninstalled: [],
+  tokens_revoked: [],
 };
 
 describe('the Slack app manifest', () => {
@@ -121,5 +125,16 @@ describe('the Slack app manifest', () => {
       ...[...methods].flatMap((method) => SCOPES_BY_METHOD[method] ?? []),
     ]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  it('asks for the same bot scopes in an OAuth install as the manifest declares', () => {
+    expect([...SLACK_BOT_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+  });
+
+  it('lets an Enterprise Grid install org-wide, and tells Plaudit when it is removed', () => {
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['app_uninstalled', 'tokens_revoked']),
+    );
   });
 });

@@ -42,7 +42,7 @@ export async function startApiPlaudit(
   );
   return {
     plaudit,
-    organizationId: plaudit.slack?.workspace.organizationId as number,
+    organizationId: plaudit.slack?.workspace?.organizationId as number,
     async close() {
       await plaudit.close();
       if (owned) await fake.stop();

@@ -308,7 +308,7 @@ describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
     const second = randomBytes(24).toString('hex');
 
     let run = await start(first);
-    const organizationId = run.plaudit.slack?.workspace.organizationId as number;
+    const organizationId = run.plaudit.slack?.workspace?.organizationId as number;
     expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(200);
     const [only, ...others] = await seededTokens(run.plaudit, organizationId);
     expect(others).toEqual([]);

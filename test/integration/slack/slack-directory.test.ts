@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import * as bolt from '@slack/bolt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
@@ -7,6 +6,7 @@ import { createMember } from '../../../src/directory/members.ts';
 import { OutsiderUser } from '../../../src/directory/outsiders.ts';
 import { findMemberByIdentity, linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { SlackDirectory } from '../../../src/slack/slack-directory.ts';
+import { FixedInstallation, SlackInstallations } from '../../../src/slack/slack-installations.ts';
 import { connectWorkspace, type SlackWorkspace } from '../../../src/slack/slack-workspaces.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
@@ -18,14 +18,7 @@ describe('Slack users as members, on postgres', () => {
   let workspace: SlackWorkspace;
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
   const directory = () =>
-    new SlackDirectory(
-      db,
-      new bolt.webApi.WebClient('xoxb-test', {
-        slackApiUrl: `${fake.url}/api/`,
-        retryConfig: { retries: 0 },
-      }),
-      pino({ level: 'silent' }),
-    );
+    new SlackDirectory(db, tokenInstallations(db, fake, workspace), pino({ level: 'silent' }));
 
   beforeAll(async () => {
     db = await openTestDatabase('postgres');
@@ -232,10 +225,7 @@ describe('Slack users as members, on postgres', () => {
     // Every sight is past its time to live: each one refreshes in the background.
     const slack = new SlackDirectory(
       db,
-      new bolt.webApi.WebClient('xoxb-test', {
-        slackApiUrl: `${fake.url}/api/`,
-        retryConfig: { retries: 0 },
-      }),
+      tokenInstallations(db, fake, workspace),
       pino({ level: 'silent' }),
       undefined,
       -1,
@@ -260,3 +250,17 @@ describe('Slack users as members, on postgres', () => {
     expect(left.deactivated_at).toBeInstanceOf(Date);
   });
 });
+
+/** The test bot token as the one fixed installation, talking to the fake Slack API. */
+function tokenInstallations(
+  db: Database,
+  fake: FakeSlackApi,
+  workspace: SlackWorkspace,
+): SlackInstallations {
+  return new SlackInstallations(
+    db,
+    new FixedInstallation(db, 'xoxb-test', workspace),
+    { slackApiUrl: `${fake.url}/api/`, retryConfig: { retries: 0 } },
+    pino({ level: 'silent' }),
+  );
+}

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SlackUser } from '../../src/slack/slack-directory.ts';
 
@@ -6,6 +6,8 @@ import type { SlackUser } from '../../src/slack/slack-directory.ts';
 export interface RecordedCall {
   readonly method: string;
   readonly body: Record<string, unknown>;
+  /** The token the call was made with (its Authorization header), if any. */
+  readonly token?: string;
   /** When it arrived (Date.now()). */
   readonly at: number;
 }
@@ -36,6 +38,28 @@ export interface FakeUserGroupInfo {
 export type FakeSlackUser = SlackUser & { id: string; name: string };
 
 /**
+ * What an admin grants on the fake's authorize page: a workspace install (`team`), or an
+ * Enterprise Grid org-wide one (`enterprise` with `isEnterpriseInstall`), by `installer`.
+ */
+export interface FakeSlackGrant {
+  readonly team?: { id: string; name: string };
+  readonly enterprise?: { id: string; name: string };
+  readonly isEnterpriseInstall?: boolean;
+  /** The Slack user id of the person who installs. */
+  readonly installer: string;
+  readonly botUserId: string;
+  /** Token rotation: the bot token expires this many seconds after it is issued. */
+  readonly expiresIn?: number;
+}
+
+/** A bot token the fake issued, and the install it belongs to. */
+export interface FakeSlackToken {
+  readonly grant: FakeSlackGrant;
+  readonly refreshToken?: string;
+  revoked?: boolean;
+}
+
+/**
  * A local stand-in for the Slack Web API that records every call it receives. It answers
  * auth.test, users.info, usergroups.list, usergroups.users.list, chat.postMessage, chat.postEphemeral,
  * conversations.open, views.open and views.publish like Slack does, and takes the posts
@@ -50,6 +74,17 @@ export class FakeSlackApi {
   readonly groupInfo = new Map<string, FakeUserGroupInfo>();
   readonly delays = new Map<string, number>();
   readonly refusals: SlackRefusal[] = [];
+  /** Bot tokens issued through OAuth, each belonging to its workspace or enterprise. */
+  readonly tokens = new Map<string, FakeSlackToken>();
+  /** The grant the next visit to the authorize page gives: an admin clicking Allow. */
+  nextGrant: FakeSlackGrant | undefined;
+  /** Where the authorize page sends the browser back when the request names no redirect_uri. */
+  redirectUrl = '';
+  /** The app's OAuth client, which `oauth.v2.access` checks. */
+  client = { id: '1234567890.1234567890', secret: 'fake-client-secret' };
+  readonly #codes = new Map<string, FakeSlackGrant>();
+  readonly #refreshTokens = new Map<string, FakeSlackGrant>();
+  #issued = 0;
   readonly #holds: Array<{
     method: string;
     matches: (body: Record<string, unknown>) => boolean;
@@ -89,15 +124,26 @@ export class FakeSlackApi {
         raw += chunk;
       });
       request.on('end', async () => {
+        if ((request.url ?? '').startsWith('/oauth/v2/authorize')) {
+          this.#authorizePage(new URL(request.url ?? '', this.url), response);
+          return;
+        }
         const method = (request.url ?? '').replace(/^\/(api\/)?/, '').replace(/\?.*$/, '');
         const body = parseBody(raw, String(request.headers['content-type'] ?? ''));
-        this.calls.push({ method, body, at });
+        const token = /^Bearer (\S+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
+        this.calls.push({ method, body, at, ...(token && { token }) });
         const delay = this.delays.get(method);
         if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
         const hold = this.#holds.find((held) => held.method === method && held.matches(body));
         if (hold) await hold.released;
         response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify(this.#refusal(method, body) ?? this.#answer(method, body)));
+        response.end(
+          JSON.stringify(
+            this.#refusal(method, body) ??
+              this.#revoked(method, token) ??
+              this.#answer(method, body, token),
+          ),
+        );
       });
     });
     this.#server = server;
@@ -126,16 +172,125 @@ export class FakeSlackApi {
     return { ok: false, error: refusal.error };
   }
 
-  #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+  /**
+   * The authorize page, as an admin who clicks Allow sees it: the browser is sent back to
+   * the app's redirect URL with a one-time code for {@link nextGrant}, and the app's state.
+   */
+  #authorizePage(url: URL, response: ServerResponse): void {
+    const grant = this.nextGrant;
+    this.nextGrant = undefined;
+    const back = new URL(url.searchParams.get('redirect_uri') ?? this.redirectUrl);
+    if (!grant || url.searchParams.get('client_id') !== this.client.id) {
+      back.searchParams.set('error', 'access_denied');
+    } else {
+      const code = `code-${++this.#issued}`;
+      this.#codes.set(code, grant);
+      back.searchParams.set('code', code);
+    }
+    const state = url.searchParams.get('state');
+    if (state) back.searchParams.set('state', state);
+    response.writeHead(302, { location: back.toString() });
+    response.end();
+  }
+
+  /** Issues a bot token (and, with rotation, its refresh token) for a grant. */
+  #issue(grant: FakeSlackGrant): Record<string, unknown> {
+    const n = ++this.#issued;
+    const owner = grant.team?.id ?? grant.enterprise?.id ?? 'T';
+    const token = `xoxb-${owner}-${n}`;
+    const refreshToken = grant.expiresIn !== undefined ? `xoxe-1-${owner}-${n}` : undefined;
+    this.tokens.set(token, { grant, refreshToken });
+    if (refreshToken) this.#refreshTokens.set(refreshToken, grant);
+    return {
+      access_token: token,
+      token_type: 'bot',
+      ...(refreshToken && { refresh_token: refreshToken, expires_in: grant.expiresIn }),
+    };
+  }
+
+  /** `oauth.v2.access`: a code exchanged for an install's tokens, or a refresh token for new ones. */
+  #oauthAccess(body: Record<string, unknown>): Record<string, unknown> {
+    if (body.client_id !== this.client.id || body.client_secret !== this.client.secret) {
+      return { ok: false, error: 'invalid_client_id' };
+    }
+    if (body.grant_type === 'refresh_token') {
+      const grant = this.#refreshTokens.get(String(body.refresh_token));
+      if (!grant) return { ok: false, error: 'invalid_refresh_token' };
+      // A refresh token is good once: the new one replaces it.
+      this.#refreshTokens.delete(String(body.refresh_token));
+      return { ok: true, ...this.#issue(grant) };
+    }
+    const grant = this.#codes.get(String(body.code));
+    if (!grant) return { ok: false, error: 'invalid_code' };
+    this.#codes.delete(String(body.code));
+    return {
+      ok: true,
+      app_id: 'A1',
+      authed_user: { id: grant.installer },
+      scope:
+        'commands,chat:write,chat:write.public,im:write,users:read,users:read.email,usergroups:read',
+      bot_user_id: grant.botUserId,
+      team: grant.isEnterpriseInstall ? null : grant.team,
+      enterprise: grant.enterprise ?? null,
+      is_enterprise_install: Boolean(grant.isEnterpriseInstall),
+      ...this.#issue(grant),
+    };
+  }
+
+  /** `oauth.v2.exchange`: a long-lived bot token exchanged for a rotating one. */
+  #oauthExchange(body: Record<string, unknown>): Record<string, unknown> {
+    const known = this.tokens.get(String(body.token));
+    if (!known || known.revoked) return { ok: false, error: 'invalid_token' };
+    known.revoked = true;
+    return {
+      ok: true,
+      ...this.#issue({ ...known.grant, expiresIn: known.grant.expiresIn ?? 43_200 }),
+    };
+  }
+
+  /** Revokes every token issued for a workspace or enterprise (an uninstall). */
+  revokeTokensOf(owner: string): void {
+    for (const issued of this.tokens.values()) {
+      if ((issued.grant.team?.id ?? issued.grant.enterprise?.id) === owner) issued.revoked = true;
+    }
+  }
+
+  /** A call made with a token the fake revoked (an uninstalled app's) is refused. */
+  #revoked(method: string, token: string | undefined): Record<string, unknown> | undefined {
+    if (!token || method.startsWith('oauth.')) return undefined;
+    return this.tokens.get(token)?.revoked ? { ok: false, error: 'token_revoked' } : undefined;
+  }
+
+  #answer(method: string, body: Record<string, unknown>, token?: string): Record<string, unknown> {
+    // A token issued through OAuth belongs to its workspace or enterprise; any other one
+    // (SLACK_BOT_TOKEN in the tests) to the fake's own workspace.
+    const issued = token ? this.tokens.get(token)?.grant : undefined;
     switch (method) {
+      case 'oauth.v2.access':
+        return this.#oauthAccess(body);
+      case 'oauth.v2.exchange':
+        return this.#oauthExchange(body);
       case 'auth.test':
-        return {
-          ok: true,
-          team_id: this.team.id,
-          team: this.team.name,
-          user_id: this.team.botUserId,
-          bot_id: 'B1',
-        };
+        return issued
+          ? {
+              ok: true,
+              team_id: issued.isEnterpriseInstall ? null : issued.team?.id,
+              team: issued.isEnterpriseInstall ? null : issued.team?.name,
+              enterprise_id: issued.enterprise?.id ?? null,
+              is_enterprise_install: Boolean(issued.isEnterpriseInstall),
+              url: issued.isEnterpriseInstall
+                ? `https://${issued.enterprise?.id}.enterprise.slack.com/`
+                : undefined,
+              user_id: issued.botUserId,
+              bot_id: `B${issued.botUserId}`,
+            }
+          : {
+              ok: true,
+              team_id: this.team.id,
+              team: this.team.name,
+              user_id: this.team.botUserId,
+              bot_id: 'B1',
+            };
       case 'users.info': {
         const user = this.users.get(String(body.user));
         return user

@@ -13,6 +13,10 @@ export interface SlashCommand {
   trigger_id: string;
   response_url: string;
   command?: string;
+  /** Enterprise Grid: the enterprise of the workspace the command came from. */
+  enterprise_id?: string;
+  /** `true` when the app serving the command is installed org-wide (Grid). */
+  is_enterprise_install?: string;
 }
 
 /** A slash command as Slack posts it: form-encoded and signed, unless told otherwise. */

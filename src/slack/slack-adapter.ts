@@ -147,7 +147,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   groupMirror.register(app);
   const people = new SlackPeopleEvents(directory, logger);
   people.register(app);
-  new SlackUninstalls(installations, logger).register(app);
+  const uninstalls = new SlackUninstalls(installations, logger);
+  uninstalls.register(app);
   oauth?.followUpWith({ installations, directory });
   options.announcements.recipients.register(handlers.recipientNotifier);
   options.announcements.celebrateOn('slack', handlers.celebration);
@@ -171,6 +172,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await handlers.settled();
       await groupMirror.settled();
       await people.settled();
+      await uninstalls.settled();
     },
     async stop() {
       if (socketMode) await app.stop();

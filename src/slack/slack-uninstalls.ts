@@ -1,5 +1,6 @@
 import type * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
+import { FollowUps } from '../core/follow-ups.ts';
 import type { SlackInstallations } from './slack-installations.ts';
 
 /**
@@ -11,17 +12,30 @@ import type { SlackInstallations } from './slack-installations.ts';
  * them: the token they would need is the one that is gone.)
  */
 export class SlackUninstalls {
+  readonly #followUps: FollowUps;
+
   constructor(
     private readonly installations: SlackInstallations,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#followUps = new FollowUps(logger);
+  }
 
   register(app: bolt.App): void {
-    app.event('app_uninstalled', async ({ context }) => this.#disable(context, 'app_uninstalled'));
+    app.event('app_uninstalled', async ({ context }) => this.#taken(context, 'app_uninstalled'));
     app.event('tokens_revoked', async ({ event, context }) => {
       // Only the bot's token serves Plaudit; a revoked user token changes nothing here.
-      if ((event.tokens.bot ?? []).length > 0) await this.#disable(context, 'tokens_revoked');
+      if ((event.tokens.bot ?? []).length > 0) this.#taken(context, 'tokens_revoked');
     });
+  }
+
+  /** Resolves when the installations Slack said were removed have been disabled. */
+  settled(): Promise<void> {
+    return this.#followUps.settled();
+  }
+
+  #taken(context: bolt.Context, why: string): void {
+    this.#followUps.start('disabling a Slack installation', () => this.#disable(context, why));
   }
 
   async #disable(context: bolt.Context, why: string): Promise<void> {

@@ -267,4 +267,106 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     await plaudit.settled();
     expect(await earned(globex.id, 'UGUS')).toBe(2);
   });
+
+  it('installs nothing from a redirect whose state is forged, missing, or from another browser', async () => {
+    const exchanges = fake.callsTo('oauth.v2.access').length;
+    const installs = async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from slack_installations`.execute(
+          plaudit.db,
+        )
+      ).rows[0]?.n;
+    const before = await installs();
+    const page = await fetch(`${plaudit.url}/slack/install`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const state = /state=([^&"]+)/.exec(await page.text())?.[1] as string;
+    const redirect = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${plaudit.url}/slack/oauth_redirect?${query}`, { headers });
+    // A code for a real grant, which a forged redirect tries to spend.
+    fake.nextGrant = {
+      team: { id: `TFORGED${run}`, name: 'Forged' },
+      installer: 'UX',
+      botUserId: 'UB',
+    };
+    const atSlack = await fetch(
+      `${fake.url}/oauth/v2/authorize?client_id=${fake.client.id}&state=x`,
+      { redirect: 'manual' },
+    );
+    const code = new URL(atSlack.headers.get('location') as string).searchParams.get('code');
+    const refused = [
+      await redirect(`code=${code}&state=forged`, { cookie: 'slack-app-oauth-state=forged' }),
+      await redirect(`code=${code}`, { cookie }),
+      // A real state, but not this browser's: no cookie, or another install's.
+      await redirect(`code=${code}&state=${state}`),
+      await redirect(`code=${code}&state=${state}`, { cookie: 'slack-app-oauth-state=other' }),
+    ];
+    for (const response of refused) {
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('Plaudit was not installed');
+    }
+    expect(fake.callsTo('oauth.v2.access')).toHaveLength(exchanges);
+    expect(await installs()).toBe(before);
+    expect(await organizationOf(`TFORGED${run}`)).toBeUndefined();
+  });
+
+  it('keeps tokens sealed: no token is in the database in clear', async () => {
+    const acmeToken = [...fake.tokens].find(([, issued]) => issued.grant === acmeGrant)?.[0];
+    expect(acmeToken).toMatch(/^xoxb-/);
+    const { rows } = await sql<{ row: string; sealed: string; key_id: string }>`
+      select to_jsonb(i)::text as row, encode(sealed_tokens, 'escape') as sealed, key_id
+      from slack_installations i where team_id = ${acme.id}`.execute(plaudit.db);
+    expect(rows).toHaveLength(1);
+    const [stored] = rows as [{ row: string; sealed: string; key_id: string }];
+    expect(stored.key_id).toMatch(/^[0-9a-f]{16}$/);
+    for (const text of [stored.row, stored.sealed]) {
+      expect(text).not.toContain(acmeToken);
+      expect(text).not.toContain(Buffer.from(acmeToken as string).toString('hex'));
+      expect(text).not.toContain('xoxb-');
+    }
+    // And the whole database holds no token of any install, in any table.
+    const dump = await sql<{ found: boolean }>`
+      select exists (
+        select 1 from slack_installations i where to_jsonb(i)::text like '%xoxb-%'
+          or encode(i.sealed_tokens, 'escape') like '%xoxb-%'
+      ) as found`.execute(plaudit.db);
+    expect(dump.rows[0]?.found).toBe(false);
+  });
+
+  it('refreshes a rotating token near its expiry through oauth.v2.access, and uses and seals the new one', async () => {
+    const rotating = { id: `TROTA${run}`, name: 'Rotating' };
+    person('UROSA', 'Rosa', rotating.id);
+    person('URUI', 'Rui', rotating.id);
+    // The first token expires in a minute: within the two hours Bolt refreshes before.
+    const grant: FakeSlackGrant = {
+      team: rotating,
+      installer: 'UROSA',
+      botUserId: 'UBOTROTA',
+      expiresIn: 60,
+    };
+    expect((await install(grant)).status).toBe(200);
+    const issued = () =>
+      [...fake.tokens].filter(([, token]) => token.grant.team?.id === rotating.id).map(([t]) => t);
+    const [first, refreshed] = issued();
+    const refreshes = fake
+      .callsTo('oauth.v2.access')
+      .filter((call) => call.body.grant_type === 'refresh_token');
+    expect(refreshes).toHaveLength(1);
+    expect(refreshed).toBeDefined();
+    expect(replyText(await command(rotating.id, 'UROSA', '<@URUI> 3 for the rotation'))).toMatch(
+      /^You gave 3 points to Rui/,
+    );
+    // Refreshed once (the new token lasts 12 hours); everything after it used the new one.
+    expect(
+      fake.callsTo('oauth.v2.access').filter((call) => call.body.grant_type === 'refresh_token'),
+    ).toHaveLength(1);
+    expect(issued()).toEqual([first, refreshed]);
+    const rui = fake.callsTo('users.info').filter((call) => call.body.user === 'URUI');
+    expect(rui.map((call) => call.token)).toEqual([refreshed]);
+    const { rows } = await sql<{ row: string; expires: number }>`
+      select to_jsonb(i)::text as row, bot_token_expires_at as expires
+      from slack_installations i where team_id = ${rotating.id}`.execute(plaudit.db);
+    expect(rows[0]?.row).not.toContain(refreshed);
+    expect(rows[0]?.row).not.toContain('xoxe-');
+    expect(Number(rows[0]?.expires)).toBeGreaterThan(Date.now() / 1000 + 11 * 3600);
+  });
 });

@@ -218,7 +218,8 @@ export class FakeSlackApi {
       if (!grant) return { ok: false, error: 'invalid_refresh_token' };
       // A refresh token is good once: the new one replaces it.
       this.#refreshTokens.delete(String(body.refresh_token));
-      return { ok: true, ...this.#issue(grant) };
+      // Slack's rotating tokens last 12 hours.
+      return { ok: true, ...this.#issue({ ...grant, expiresIn: 43_200 }) };
     }
     const grant = this.#codes.get(String(body.code));
     if (!grant) return { ok: false, error: 'invalid_code' };

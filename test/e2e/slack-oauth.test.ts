@@ -7,6 +7,7 @@ import { FakeSlackApi, type FakeSlackGrant } from '../support/fake-slack-api.ts'
 import { organizationSnapshot } from '../support/organization-snapshot.ts';
 import { SIGNING_SECRET } from '../support/slack-plaudit.ts';
 import { postSlackEvent, postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
+import { until } from '../support/until.ts';
 
 /**
  * One deployment in OAuth mode: two workspaces and an Enterprise Grid install Plaudit
@@ -241,14 +242,15 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     });
     expect(uninstalled.status).toBe(200);
     fake.revokeTokensOf(globex.id);
-    await plaudit.settled();
-    const stored = await plaudit.db
-      .selectFrom('slack_installations')
-      .select(['disabled_at', 'sealed_tokens'])
-      .where('team_id', '=', globex.id)
-      .executeTakeFirstOrThrow();
-    expect(stored.disabled_at).not.toBeNull();
-    expect(stored.sealed_tokens).toBeNull();
+    // Bolt acks an event before its handler runs: wait for the installation to be disabled.
+    const stored = () =>
+      plaudit.db
+        .selectFrom('slack_installations')
+        .select(['disabled_at', 'sealed_tokens'])
+        .where('team_id', '=', globex.id)
+        .executeTakeFirstOrThrow();
+    await until(async () => (await stored()).disabled_at !== null);
+    expect((await stored()).sealed_tokens).toBeNull();
     expect((await command(globex.id, 'UGUS', '<@UHAL> 1 for more')).status).toBe(401);
     expect(await organizationSnapshot(plaudit.db, globexOrg)).toEqual(before);
     // The other installs are served as before.

@@ -111,7 +111,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   // Every request is served as its own workspace, looked up as it comes (a workspace may
   // have been moved to another organization since).
   app.use(async ({ context, body, next }) => {
-    context.workspace = await installations.workspaceOf({
+    // The bot token's authorize found it already; the installer's does not tell it.
+    context.workspace ??= await installations.workspaceOf({
       teamId: context.teamId,
       enterpriseId: context.enterpriseId,
     });

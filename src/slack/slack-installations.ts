@@ -46,7 +46,14 @@ export class FixedInstallation implements InstallationSource {
       const missing = new NoSlackInstallation(query);
       throw new bolt.AuthorizationError(missing.message, missing);
     }
-    return { botToken: this.token, botUserId: workspace.botUserId, teamId: workspace.teamId };
+    // The workspace comes along: an event's handler (run right after Bolt acks it) needs no
+    // second look-up.
+    return {
+      botToken: this.token,
+      botUserId: workspace.botUserId,
+      teamId: workspace.teamId,
+      workspace,
+    };
   }
 
   async disable(query: InstallationQuery): Promise<boolean> {

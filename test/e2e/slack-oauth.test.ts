@@ -371,4 +371,41 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     expect(rows[0]?.row).not.toContain('xoxe-');
     expect(Number(rows[0]?.expires)).toBeGreaterThan(Date.now() / 1000 + 11 * 3600);
   });
+
+  it('disables an installation whose bot token was revoked, keeping its points', async () => {
+    const acmeOrg = await organizationOf(acme.id);
+    const before = await organizationSnapshot(plaudit.db, acmeOrg);
+    const revoked = (tokens: Record<string, string[]>) =>
+      postSlackEvent(plaudit.url, SIGNING_SECRET, {
+        token: 'deprecated',
+        team_id: acme.id,
+        api_app_id: 'A1',
+        type: 'event_callback',
+        event_id: `Ev-revoked-${run}-${Object.keys(tokens).join()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'tokens_revoked', tokens },
+        authorizations: [
+          {
+            team_id: acme.id,
+            enterprise_id: null,
+            user_id: 'UBOTACME',
+            is_bot: true,
+            is_enterprise_install: false,
+          },
+        ],
+      });
+    const disabledAt = async () =>
+      (
+        await plaudit.db
+          .selectFrom('slack_installations')
+          .select('disabled_at')
+          .where('team_id', '=', acme.id)
+          .executeTakeFirstOrThrow()
+      ).disabled_at;
+    expect((await command(acme.id, 'UANA', 'balance')).status).toBe(200);
+    expect((await revoked({ bot: ['UBOTACME'] })).status).toBe(200);
+    await until(async () => (await disabledAt()) !== null);
+    expect((await command(acme.id, 'UANA', 'balance')).status).toBe(401);
+    expect(await organizationSnapshot(plaudit.db, acmeOrg)).toEqual(before);
+  });
 });

@@ -195,6 +195,9 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     );
     await plaudit.settled();
     expect(await earned(globex.id, 'UHAL')).toBe(7);
+    const globexToken = [...fake.tokens].find(([, issued]) => issued.grant === globexGrant)?.[0];
+    const halLookedUp = fake.callsTo('users.info').filter((call) => call.body.user === 'UHAL');
+    expect(halLookedUp.map((call) => call.token)).toEqual([globexToken]);
     expect(await organizationSnapshot(plaudit.db, acmeOrg)).toEqual(acmeAfter);
     expect(acmeAfter).not.toEqual(acmeBefore);
   });

@@ -21,7 +21,7 @@ import { SlackNotifier } from './slack-notifier.ts';
 import { SlackOAuth } from './slack-oauth.ts';
 import { SlackPeopleEvents } from './slack-people.ts';
 import { SlackUninstalls } from './slack-uninstalls.ts';
-import { connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
+import { allWorkspaces, connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
 
@@ -144,7 +144,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     admission: options.admission,
   });
   handlers.register(app);
-  const groupMirror = new SlackGroupMirror({ db, installations, directory, logger });
+  const groupMirror = new SlackGroupMirror({
+    db,
+    installations,
+    directory,
+    logger,
+    // The bot token serves its own workspace; OAuth, each one connected (an uninstalled
+    // one is skipped).
+    atStart: async () => (fixed ? [fixed.workspace] : allWorkspaces(db)),
+  });
   groupMirror.register(app);
   const people = new SlackPeopleEvents(directory, logger);
   people.register(app);

@@ -14,7 +14,7 @@ import { findMirroredGroup } from '../directory/groups.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackInstallations } from './slack-installations.ts';
-import { allWorkspaces, type SlackWorkspace, workspacesOf } from './slack-workspaces.ts';
+import { type SlackWorkspace, workspacesOf } from './slack-workspaces.ts';
 
 /** A user group as `usergroups.list` and the `subteam_*` events describe it. */
 interface SlackUserGroup {
@@ -42,6 +42,8 @@ export interface SlackGroupMirrorDependencies {
   readonly installations: SlackInstallations;
   readonly directory: SlackDirectory;
   readonly logger: Logger;
+  /** The workspaces mirrored when the adapter starts: the bot token's, or every installed one. */
+  readonly atStart: () => Promise<readonly SlackWorkspace[]>;
 }
 
 /** A workspace whose user groups are mirrored, with its client. */
@@ -83,10 +85,10 @@ export class SlackGroupMirror implements GroupMirror {
     );
   }
 
-  /** Mirrors the user groups of every connected workspace in the background (the start does not wait). */
+  /** Mirrors the user groups of the workspaces served in the background (the start does not wait). */
   start(): void {
     this.#background.start('mirroring the Slack user groups', async () => {
-      for (const workspace of await allWorkspaces(this.deps.db)) {
+      for (const workspace of await this.deps.atStart()) {
         if (!(await this.#mayMirror(workspace))) continue;
         const report = await this.#syncWorkspace(this.#system(workspace), workspace);
         this.deps.logger.info({ ...report, team: workspace.teamId }, 'Slack user groups mirrored');

@@ -35,8 +35,6 @@ export interface SlackAdapterOptions {
   readonly announcements: KudosAnnouncements;
   /** Called once a command gave kudos. */
   readonly onGiven: () => void;
-  /** The organization a workspace connected for the first time joins. */
-  readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
   /** Decides whether a command is taken or shed, shared by every chat platform. */
@@ -75,32 +73,17 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       `Slack refused SLACK_BOT_TOKEN (${error.data?.error ?? String(error)}); check the token.`,
     );
   });
-  const workspace = await connectWorkspace(
-    db,
-    {
-      teamId: auth.team_id as string,
-      teamName: auth.team ?? '',
-      enterpriseId: auth.enterprise_id ?? null,
-      botUserId: auth.user_id as string,
-    },
-    options.organizationId,
-  );
+  const workspace = await connectWorkspace(db, {
+    teamId: auth.team_id as string,
+    teamName: auth.team ?? '',
+    enterpriseId: auth.enterprise_id ?? null,
+    botUserId: auth.user_id as string,
+  });
   const directory = new SlackDirectory(db, client, logger, options.onFirstSight);
   // Background Web API calls run a few at a time, so they never crowd out answers.
   const slots = new WorkSlots(NOTIFICATION_SLOTS);
   const notifier = new SlackNotifier(client, slots);
   const home = new SlackHome(client, services, config.SLACK_COMMAND, logger, slots);
-
-  // Every request names its workspace; connected ones never change, so they are remembered.
-  const workspaces = new Map<string, SlackWorkspace>([[workspace.teamId, workspace]]);
-  const connectedWorkspace = async (teamId: string) => {
-    let known = workspaces.get(teamId);
-    if (!known) {
-      known = await findWorkspace(db, teamId);
-      if (known) workspaces.set(teamId, known);
-    }
-    return known;
-  };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const receiver = socketMode
@@ -117,7 +100,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const app = new App({
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN }),
     authorize: async ({ teamId }) => {
-      const known = teamId ? await connectedWorkspace(teamId) : undefined;
+      // Read at each request: an admin may link the workspace to another organization.
+      const known = teamId ? await findWorkspace(db, teamId) : undefined;
       if (!known) {
         throw new AuthorizationError(
           `workspace ${teamId} is not connected`,

@@ -44,7 +44,7 @@ import {
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
-import { type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
+import { findWorkspace, type SlackWorkspace, slackIdsOf } from './slack-workspaces.ts';
 
 /**
  * Slack waits 3 s from sending a request for its answer; the reply goes in the ack when it
@@ -352,6 +352,7 @@ export class SlackHandlers {
         mentions: [],
         idempotencyKey: input.key,
         platform: 'slack',
+        tenantId: connected.teamId,
         channel: input.channel,
         commandName: this.deps.commandName,
         mentionResolver: directory.resolverFor(connected),
@@ -375,9 +376,14 @@ export class SlackHandlers {
     if (reply.events.length > 0) this.deps.onGiven();
   }
 
+  /** The connected workspace as it is now: an admin may have linked it to another organization. */
+  async #workspaceNow(): Promise<SlackWorkspace> {
+    return (await findWorkspace(this.deps.db, this.deps.workspace.teamId)) ?? this.deps.workspace;
+  }
+
   /** Slack's celebration of a kudos given here: the channel post, and the giver's Home tab. */
   readonly celebration: Celebration = async (event, pace) => {
-    const { workspace } = this.deps;
+    const workspace = await this.#workspaceNow();
     if (event.organizationId !== workspace.organizationId) return;
     const giverId = event.giver.memberId;
     const slackIds = await slackIdsOf(this.deps.db, workspace, [
@@ -391,7 +397,7 @@ export class SlackHandlers {
 
   /** Slack's side of the notifier port: a DM to a recipient here, and their open Home tab. */
   async #tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
-    const { workspace } = this.deps;
+    const workspace = await this.#workspaceNow();
     if (event.organizationId !== workspace.organizationId) return 'not-here';
     const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
     const userId = slackIds.get(memberId);
@@ -408,7 +414,7 @@ export class SlackHandlers {
     text: string,
     pace: Pace,
   ): Promise<Telling> {
-    const { workspace } = this.deps;
+    const workspace = await this.#workspaceNow();
     if (organizationId !== workspace.organizationId) return 'not-here';
     const slackIds = await slackIdsOf(this.deps.db, workspace, [memberId]);
     const userId = slackIds.get(memberId);

@@ -197,8 +197,8 @@ export async function redeemLinkCode(
         ),
       );
     }
-    // Points written to this organization now would be left behind: they wait for the move
-    // (a transfer's foreign key to its organization takes a lock this one excludes).
+    // A transfer written here but not committed yet is waited for (its foreign key to the
+    // organization holds a lock this one excludes), so the check below sees it.
     await trx.selectFrom('organizations').select('id').where('id', '=', from).forUpdate().execute();
     const connected = await connectedOrganization(trx, place);
     if (connected !== from) {

@@ -188,6 +188,28 @@ describe.each(DIALECTS)('organization link codes on %s', (dialect) => {
       expect(lifetime).toBeGreaterThan(24 * 3_600_000 - 60_000);
       expect(lifetime).toBeLessThanOrEqual(24 * 3_600_000);
 
+      // The bot's conversations in a tenant: Bo's personal chat, and a channel.
+      if (runIn === 'teams') {
+        const conversation = (
+          id: string,
+          kind: 'personal' | 'channel',
+          memberId: number | null,
+        ) => ({
+          organization_id: b.f.organizationId,
+          tenant_id: b.tenantId,
+          conversation_id: id,
+          kind,
+          member_id: memberId,
+          reference: JSON.stringify({ conversation: { id } }),
+        });
+        await db
+          .insertInto('teams_conversations')
+          .values([
+            conversation('a:bo', 'personal', b.f.members.Bo?.id ?? null),
+            conversation('19:general@thread.tacv2', 'channel', null),
+          ])
+          .execute();
+      }
       // Allowance alone is no points: Ada of B looked at her balance, which opens her period.
       expect((await b.chat('Ada', 'balance')).outcome).toBe('ok');
       const linked = await b.chat('Ada', `admin link ${code.toLowerCase()}`);
@@ -223,6 +245,18 @@ describe.each(DIALECTS)('organization link codes on %s', (dialect) => {
         { display_name: 'Bo', status: 'deactivated' },
         { display_name: 'Cy', status: 'deactivated' },
       ]);
+
+      // A personal chat is with a member of B: it goes. The channel is the tenant's: it moves.
+      const conversations = await db
+        .selectFrom('teams_conversations')
+        .select(['organization_id', 'conversation_id'])
+        .where('tenant_id', '=', b.tenantId)
+        .execute();
+      expect(conversations).toEqual(
+        runIn === 'teams'
+          ? [{ organization_id: a.f.organizationId, conversation_id: '19:general@thread.tacv2' }]
+          : [],
+      );
 
       // Seen anew, B's Ada is A's Ada by email; Bo is a new member of A.
       const seen = (name: string, email: string | null) =>

@@ -73,6 +73,7 @@ async function gives(): Promise<Throughput> {
       mentions: [],
       idempotencyKey: `bench-${++sequence}`,
       platform: 'local',
+      tenantId: 'local',
       channel: 'bench',
       commandName: '/kudos',
       mentionResolver: resolver,

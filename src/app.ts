@@ -5,7 +5,7 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { InitialAdmins } from './admin/initial-admins.ts';
-import { allowedTeamsTenants, type Config, slackOAuth } from './config.ts';
+import { type Config, slackOAuth } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
@@ -15,7 +15,6 @@ import { CommandAdmission } from './core/command-admission.ts';
 import { RecipientNotifications } from './core/notifier.ts';
 import { openMigratedDatabase } from './db/configured-database.ts';
 import type { Database } from './db/database.ts';
-import { createConnectedOrganization } from './directory/organizations.ts';
 import { apiRouter } from './http/api/api-router.ts';
 import { seedDeploymentToken } from './http/api/deployment-token.ts';
 import { consoleRoutes } from './http/console-routes.ts';
@@ -41,7 +40,6 @@ import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
-import { findTenant } from './teams/teams-tenants.ts';
 
 /** Listen addresses only this machine can reach. */
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
@@ -123,11 +121,10 @@ export async function startPlaudit(
   // /api/messages for the Bot Framework Emulator) is the way in.
   const slackOn = config.SLACK_BOT_TOKEN !== undefined || slackOAuth(config);
   const local = !slackOn && !config.TEAMS_APP_ID;
-  // One deployment is one company: a platform connected for the first time joins the
-  // organization of a platform connected before it.
-  let organizationId = config.TEAMS_APP_ID
-    ? await connectedTeamsOrganization(db, config)
-    : undefined;
+  // Each Slack workspace and Teams tenant is an organization of its own, until an admin
+  // links it to another (`admin link`). These are the ones the configuration names.
+  const organizationIds = new Set<number>();
+  let organizationId: number | undefined;
   // Nobody becomes admin by using Plaudit: the installer, PLAUDIT_INITIAL_ADMINS or an
   // operator (npm run admin:grant) names them.
   const initialAdmins = new InitialAdmins(config.PLAUDIT_INITIAL_ADMINS);
@@ -142,16 +139,16 @@ export async function startPlaudit(
       logger,
       announcements,
       onGiven,
-      organizationId,
       admission,
       onFirstSight,
     });
-    organizationId ??= slack.workspace?.organizationId;
+    if (slack.workspace) organizationIds.add(slack.workspace.organizationId);
     groupMirrors.push(slack.groupMirror);
     if (slack.routes) mount.push(slack.routes);
   }
   if (local) {
     organizationId = await ensureDemoOrganization(db);
+    organizationIds.add(organizationId);
     if (!LOOPBACK.includes(config.HOST)) {
       logger.warn(
         { host: config.HOST },
@@ -162,7 +159,6 @@ export async function startPlaudit(
   }
   let teams: TeamsBot | undefined;
   if (config.TEAMS_APP_ID || local) {
-    organizationId ??= await createConnectedOrganization(db, 'Microsoft Teams');
     // botbuilder and teams-ai are large: loaded only where Teams is served.
     const { startTeamsAdapter } = await import('./teams/teams-adapter.ts');
     teams = await startTeamsAdapter({
@@ -173,14 +169,17 @@ export async function startPlaudit(
       announcements,
       onGiven,
       logger,
-      organizationId,
+      localOrganizationId: organizationId,
       credentials: options.teamsCredentials,
       admission,
       onFirstSight,
     });
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
+    for (const id of teams.organizationIds) organizationIds.add(id);
   }
+  // The deployment token and the statement download serve the first of them.
+  organizationId ??= [...organizationIds][0];
   const named = await initialAdmins.grantPresent(db);
   if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
   const takesJobs = config.PLAUDIT_ROLE === 'all';
@@ -190,7 +189,7 @@ export async function startPlaudit(
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
     concurrency: 4,
   });
-  if (organizationId !== undefined) relay.start([organizationId]);
+  if (organizationIds.size > 0) relay.start([...organizationIds]);
   const stopScheduling = new AbortController();
   const scheduling = keepJobSchedules(
     { config, db, jobs, logger, takesJobs },
@@ -286,16 +285,4 @@ export async function startPlaudit(
       logger.info('Plaudit stopped');
     },
   };
-}
-
-/** The organization of a Teams tenant this deployment connected before, if any. */
-async function connectedTeamsOrganization(
-  db: Database,
-  config: Config,
-): Promise<number | undefined> {
-  for (const tenantId of allowedTeamsTenants(config)) {
-    const tenant = await findTenant(db, tenantId);
-    if (tenant) return tenant.organizationId;
-  }
-  return undefined;
 }

@@ -13,6 +13,9 @@ const postgresUrl = z
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** TEAMS_ALLOWED_TENANTS' word for any tenant at all. */
+const ANY_TENANT = '*';
+
 const redisUrl = z
   .string()
   .refine((value) => /^rediss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
@@ -325,14 +328,29 @@ export const configSchema = z.object({
     .default('MultiTenant'),
   /** The Microsoft 365 tenant of a single-tenant bot; also allowed to use it. */
   TEAMS_TENANT_ID: z.string().regex(GUID, { message: 'a tenant id, a GUID' }).optional(),
-  /** Comma-separated tenant ids whose people may use the bot; others get a polite refusal. */
+  /**
+   * Comma-separated tenant ids whose people may use the bot, each as an organization of
+   * its own (until an admin links it to another); others get a polite refusal. `*` alone
+   * lets any tenant in, and only with TEAMS_ALLOW_ANY_TENANT=true.
+   */
   TEAMS_ALLOWED_TENANTS: z
     .string()
     .transform(commaList)
-    .refine((tenants) => tenants.every((tenant) => GUID.test(tenant)), {
-      message: 'a comma-separated list of tenant ids (GUIDs)',
-    })
+    .refine(
+      (tenants) =>
+        (tenants.length === 1 && tenants[0] === ANY_TENANT) ||
+        tenants.every((tenant) => GUID.test(tenant)),
+      { message: 'a comma-separated list of tenant ids (GUIDs), or * alone' },
+    )
     .default([]),
+  /**
+   * The opt-in TEAMS_ALLOWED_TENANTS=* needs: anyone's Microsoft 365 tenant may then use
+   * the bot and gets an organization here (for hosting providers). @defaultValue false
+   */
+  TEAMS_ALLOW_ANY_TENANT: z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   /**
    * Where the Bot Framework publishes the keys that sign its requests; change it only for a
    * national cloud. @defaultValue https://login.botframework.com/v1/.well-known/openidconfiguration
@@ -454,6 +472,16 @@ function teamsProblems(config: Config, slack: boolean): string[] {
   if (config.TEAMS_APP_TYPE === 'SingleTenant' && !config.TEAMS_TENANT_ID) {
     problems.push('TEAMS_TENANT_ID must be set when TEAMS_APP_TYPE is SingleTenant.');
   }
+  if (anyTeamsTenant(config) && !config.TEAMS_ALLOW_ANY_TENANT) {
+    problems.push(
+      "TEAMS_ALLOWED_TENANTS=* lets anyone's Microsoft 365 tenant use this bot and create an organization here, so it needs TEAMS_ALLOW_ANY_TENANT=true as well (for hosting); otherwise list your tenant ids.",
+    );
+  }
+  if (anyTeamsTenant(config) && config.TEAMS_APP_TYPE === 'SingleTenant') {
+    problems.push(
+      'TEAMS_ALLOWED_TENANTS=* needs TEAMS_APP_TYPE=MultiTenant: a single-tenant bot serves TEAMS_TENANT_ID alone.',
+    );
+  }
   if (!config.TEAMS_TENANT_ID && config.TEAMS_ALLOWED_TENANTS.length === 0) {
     problems.push(
       'TEAMS_ALLOWED_TENANTS (or TEAMS_TENANT_ID) must name the Microsoft 365 tenants whose people may use the bot.',
@@ -462,11 +490,19 @@ function teamsProblems(config: Config, slack: boolean): string[] {
   return problems;
 }
 
-/** The Microsoft 365 tenants whose people may use the Teams bot; empty means any (local mode only). */
+/**
+ * The Microsoft 365 tenants the Teams bot names (TEAMS_ALLOWED_TENANTS and TEAMS_TENANT_ID),
+ * without `*`; empty means any in local mode.
+ */
 export function allowedTeamsTenants(config: Config): string[] {
-  const tenants = new Set(config.TEAMS_ALLOWED_TENANTS);
+  const tenants = new Set(config.TEAMS_ALLOWED_TENANTS.filter((tenant) => tenant !== ANY_TENANT));
   if (config.TEAMS_TENANT_ID) tenants.add(config.TEAMS_TENANT_ID.toLowerCase());
   return [...tenants];
+}
+
+/** Whether any Microsoft 365 tenant may use the Teams bot (TEAMS_ALLOWED_TENANTS=*, for hosting). */
+export function anyTeamsTenant(config: Config): boolean {
+  return config.TEAMS_ALLOWED_TENANTS.includes(ANY_TENANT);
 }
 
 /** A configuration error whose message is one sentence naming the variable. */

@@ -24,7 +24,16 @@ export type AdminRefusalCode =
   | 'mirrored_group'
   | 'unknown_token'
   | 'invalid_token'
-  | 'idempotency_conflict';
+  | 'idempotency_conflict'
+  /** Link codes: not one Plaudit made, used, expired, or this organization's own. */
+  | 'unknown_link_code'
+  | 'used_link_code'
+  | 'expired_link_code'
+  | 'same_organization'
+  /** A workspace or tenant that cannot move: none here (local), or not in this organization. */
+  | 'not_linkable'
+  /** The organization a workspace would leave has points, which would be left behind. */
+  | 'organization_has_points';
 
 export type AdminRefusal = Refusal<AdminRefusalCode>;
 

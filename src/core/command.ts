@@ -26,6 +26,11 @@ export interface Command {
   /** Unique per delivery: a redelivered command changes nothing twice. */
   readonly idempotencyKey: string;
   readonly platform: Platform;
+  /**
+   * Where the command came from on its platform: the Slack workspace (team id), the Teams
+   * tenant, or `local` for the local console.
+   */
+  readonly tenantId: string;
   readonly channel: string | null;
   /** How people invoke the command here, for usage lines: `/kudos`, `@Plaudit`. */
   readonly commandName: string;

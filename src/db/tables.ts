@@ -33,6 +33,7 @@ export interface Tables {
   console_sessions: ConsoleSessionTable;
   console_signing_key: ConsoleSigningKeyTable;
   ledger_verifications: LedgerVerificationTable;
+  organization_link_codes: OrganizationLinkCodeTable;
 }
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -475,4 +476,20 @@ export interface LedgerVerificationTable {
   by_organization: ColumnType<Record<string, number>, string, never>;
   /** The first violations found, one line each. */
   sample: ColumnType<Array<{ organizationId: number; line: string }>, string, never>;
+}
+
+/** A one-time code that links a further Slack workspace or Teams tenant to an organization. */
+export interface OrganizationLinkCodeTable {
+  id: Generated<number>;
+  /** The organization the workspace or tenant joins. */
+  organization_id: number;
+  created_by_member_id: number;
+  /** SHA-256 of the code, hex; the code itself is shown once and kept nowhere. */
+  code_hash: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: ColumnType<Date | null, never, Date | null>;
+  used_platform: ColumnType<'slack' | 'teams' | null, never, 'slack' | 'teams' | null>;
+  used_tenant_id: ColumnType<string | null, never, string | null>;
+  used_from_organization_id: ColumnType<number | null, never, number | null>;
 }

@@ -96,6 +96,7 @@ export function consoleRoutes({ db, router, organizationId, logger }: ConsoleDep
       mentions: [],
       idempotencyKey: `local:${body.requestId ?? randomUUID()}`,
       platform: 'local',
+      tenantId: 'local',
       channel: 'console',
       commandName: COMMAND_NAME,
       mentionResolver,

@@ -38,8 +38,6 @@ export interface SlackAdapterOptions {
   readonly announcements: KudosAnnouncements;
   /** Called once a command gave kudos. */
   readonly onGiven: () => void;
-  /** The organization SLACK_BOT_TOKEN's workspace joins when connected for the first time. */
-  readonly organizationId?: number;
   /** Web API retries; tests that fake failures set 0. @defaultValue 2 */
   readonly apiRetries?: number;
   /** Decides whether a command is taken or shed, shared by every chat platform. */
@@ -79,7 +77,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger: boltLogger(logger),
   };
   const fixed = config.SLACK_BOT_TOKEN
-    ? await fixedInstallation(db, config.SLACK_BOT_TOKEN, clientOptions, options.organizationId)
+    ? await fixedInstallation(db, config.SLACK_BOT_TOKEN, clientOptions)
     : undefined;
   const oauth = slackOAuth(config) ? new SlackOAuth(config, db, logger) : undefined;
 
@@ -194,7 +192,6 @@ async function fixedInstallation(
   db: Database,
   token: string,
   clientOptions: bolt.webApi.WebClientOptions,
-  organizationId: number | undefined,
 ): Promise<{ workspace: SlackWorkspace; source: FixedInstallation }> {
   const client = new bolt.webApi.WebClient(token, clientOptions);
   const auth = await client.auth.test().catch((error: { data?: { error?: string } }) => {
@@ -202,16 +199,12 @@ async function fixedInstallation(
       `Slack refused SLACK_BOT_TOKEN (${error.data?.error ?? String(error)}); check the token.`,
     );
   });
-  const workspace = await connectWorkspace(
-    db,
-    {
-      teamId: auth.team_id as string,
-      teamName: auth.team ?? '',
-      enterpriseId: auth.enterprise_id ?? null,
-      botUserId: auth.user_id as string,
-    },
-    organizationId,
-  );
+  const workspace = await connectWorkspace(db, {
+    teamId: auth.team_id as string,
+    teamName: auth.team ?? '',
+    enterpriseId: auth.enterprise_id ?? null,
+    botUserId: auth.user_id as string,
+  });
   return { workspace, source: new FixedInstallation(db, token, workspace) };
 }
 

@@ -379,6 +379,7 @@ export class SlackHandlers {
         mentions: [],
         idempotencyKey: input.key,
         platform: 'slack',
+        tenantId: connected.teamId,
         channel: input.channel,
         commandName: this.deps.commandName,
         mentionResolver: directory.resolverFor(connected),

@@ -90,6 +90,8 @@ export class SlackHome {
       mentions: [],
       idempotencyKey: `home:${member.id}`,
       platform: 'slack',
+      // Nothing a Home tab runs depends on where it came from.
+      tenantId: '',
       channel: null,
       commandName: this.commandName,
       mentionResolver: { resolve: async () => ({ members: [], unknown: [] }) },

@@ -25,8 +25,8 @@ export interface InstallationSource {
 }
 
 /**
- * SLACK_BOT_TOKEN as one fixed installation: it serves the workspaces connected to
- * Plaudit (its own, connected at start) until Slack says it was uninstalled or revoked,
+ * SLACK_BOT_TOKEN as one fixed installation: it serves its own workspace (connected at
+ * start; with its Grid enterprise's, when the token is an org-wide one) until Slack says it was uninstalled or revoked,
  * after which (until a restart with a new token) nothing is served.
  */
 export class FixedInstallation implements InstallationSource {
@@ -41,7 +41,9 @@ export class FixedInstallation implements InstallationSource {
 
   async authorize(query: InstallationQuery): Promise<bolt.AuthorizeResult> {
     const workspace =
-      !this.#disabled && query.teamId ? await findWorkspace(this.db, query.teamId) : undefined;
+      !this.#disabled && query.teamId && this.#serves(query)
+        ? await findWorkspace(this.db, query.teamId)
+        : undefined;
     if (!workspace) {
       const missing = new NoSlackInstallation(query);
       throw new bolt.AuthorizationError(missing.message, missing);
@@ -56,11 +58,19 @@ export class FixedInstallation implements InstallationSource {
     };
   }
 
-  async disable(query: InstallationQuery): Promise<boolean> {
-    const ours =
+  /**
+   * Whether the token is this workspace's (or its enterprise's): another workspace in the
+   * database (one installed through OAuth before, say) is not served with it.
+   */
+  #serves(query: InstallationQuery): boolean {
+    return (
       query.teamId === this.home.teamId ||
-      (query.enterpriseId !== undefined && query.enterpriseId === this.home.enterpriseId);
-    if (!ours || this.#disabled) return false;
+      (query.enterpriseId !== undefined && query.enterpriseId === this.home.enterpriseId)
+    );
+  }
+
+  async disable(query: InstallationQuery): Promise<boolean> {
+    if (!this.#serves(query) || this.#disabled) return false;
     this.#disabled = true;
     return true;
   }

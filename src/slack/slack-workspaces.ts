@@ -19,7 +19,8 @@ export interface BotIdentity {
 
 /**
  * Connects the bot token's workspace, once: a new workspace joins the given organization,
- * or gets its own (time zone UTC and currency USD until an admin changes them).
+ * or (as the adapter connects them) gets its own (time zone UTC and currency USD until an
+ * admin changes them), which an admin may link to another later (`admin link`).
  */
 export async function connectWorkspace(
   db: Database,

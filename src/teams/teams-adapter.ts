@@ -2,7 +2,7 @@ import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
-import { allowedTeamsTenants, type Config } from '../config.ts';
+import { allowedTeamsTenants, anyTeamsTenant, type Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
@@ -47,8 +47,11 @@ export interface TeamsAdapterOptions {
   /** Called once an activity gave kudos. */
   readonly onGiven: () => void;
   readonly logger: Logger;
-  /** The organization that tenants not connected yet join: this deployment's. */
-  readonly organizationId: number;
+  /**
+   * Local mode: the demo organization, which the Emulator's tenant joins. Elsewhere each
+   * tenant gets an organization of its own when it is first allowed and seen.
+   */
+  readonly localOrganizationId?: number;
   /**
    * Replaces botbuilder's credentials factory, which fetches tokens from Azure AD with
    * TEAMS_APP_PASSWORD. Tests point it at a local token endpoint.
@@ -65,6 +68,8 @@ export interface TeamsBot {
   readonly routes: Router;
   /** Mirrors the teams the bot is in as Plaudit groups (`groups sync`). */
   readonly groupMirror: GroupMirror;
+  /** The organizations of the tenants connected at start (the ones the configuration names). */
+  readonly organizationIds: readonly number[];
   /** Resolves when the team mirrors running in the background have finished. */
   settled(): Promise<void>;
 }
@@ -108,16 +113,23 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     }
   };
 
-  // The allowed tenants join the organization now, so the next start finds it again.
+  // The tenants named are connected now (each its own organization, unless connected
+  // before), so the next start finds the same organizations again.
+  const organizationIds = new Set<number>();
   for (const tenantId of allowedTeamsTenants(config)) {
-    await connectTenant(db, tenantId, options.organizationId);
+    const tenant = await connectTenant(db, tenantId, options.localOrganizationId);
+    organizationIds.add(tenant.organizationId);
   }
   const conversations = new TeamsConversations(db);
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
   // In Teams the celebration is the answer itself; the port sends the personal messages.
   options.announcements.recipients.register(notifier);
   const directory = new TeamsDirectory(db, teamsLogger, localMode, options.onFirstSight);
-  const tenants = new TeamsTenants(db, allowedTeamsTenants(config), options.organizationId);
+  const tenants = new TeamsTenants(
+    db,
+    { tenants: allowedTeamsTenants(config), any: anyTeamsTenant(config) },
+    options.localOrganizationId,
+  );
   const handlers = new TeamsHandlers({
     router: options.router,
     services: options.services,
@@ -157,5 +169,10 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     },
     teamsLogger,
   );
-  return { routes, groupMirror, settled: () => groupMirror.settled() };
+  return {
+    routes,
+    groupMirror,
+    organizationIds: [...organizationIds],
+    settled: () => groupMirror.settled(),
+  };
 }

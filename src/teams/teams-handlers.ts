@@ -264,6 +264,7 @@ export class TeamsHandlers {
         // A redelivered activity has the same id in the same conversation: nothing twice.
         idempotencyKey: key ?? `teams:${activity.conversation.id}:${activity.id}`,
         platform: 'teams',
+        tenantId: tenant.tenantId,
         channel: kind === 'personal' ? null : activity.conversation.id,
         commandName: `@${activity.recipient.name || 'Plaudit'}`,
         mentionResolver: this.deps.directory.resolverFor(context, tenant),

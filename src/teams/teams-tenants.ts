@@ -1,10 +1,14 @@
 import type { Database } from '../db/database.ts';
+import { createConnectedOrganization } from '../directory/organizations.ts';
 
 /** A Microsoft 365 tenant whose people use Plaudit in Teams, and the organization it is in. */
 export interface TeamsTenant {
   readonly tenantId: string;
   readonly organizationId: number;
 }
+
+/** The tenant of the Bot Framework Emulator's activities, which name none (local mode). */
+export const LOCAL_TENANT = 'local';
 
 export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
   const row = await db
@@ -15,41 +19,75 @@ export async function findTenant(db: Database, tenantId: string): Promise<TeamsT
   return row && { tenantId: row.tenant_id, organizationId: row.organization_id };
 }
 
-/** Connects a tenant to an organization, once; a tenant already connected keeps its own. */
+/** Thrown inside the transaction that lost a race to connect the same tenant: it rolls back. */
+class ConnectedElsewhere extends Error {}
+
+/**
+ * Connects a tenant, once: a tenant already connected keeps its organization; a new one
+ * joins `organizationId` when given (the local demo's), or gets an organization of its own
+ * (UTC and USD until an admin changes them). Of two processes connecting the same new
+ * tenant at once, one connects it and the other takes that one's organization.
+ */
 export async function connectTenant(
   db: Database,
   tenantId: string,
-  organizationId: number,
+  organizationId?: number,
 ): Promise<TeamsTenant> {
-  await db
-    .insertInto('teams_tenants')
-    .values({ tenant_id: tenantId.toLowerCase(), organization_id: organizationId })
-    .onConflict((conflict) => conflict.column('tenant_id').doNothing())
-    .execute();
-  const connected = await findTenant(db, tenantId);
+  const id = tenantId.toLowerCase();
+  const known = await findTenant(db, id);
+  if (known) return known;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const joined =
+        organizationId ??
+        (await createConnectedOrganization(trx, `Microsoft Teams (tenant ${id.slice(0, 8)})`));
+      const inserted = await trx
+        .insertInto('teams_tenants')
+        .values({ tenant_id: id, organization_id: joined })
+        .onConflict((conflict) => conflict.column('tenant_id').doNothing())
+        .returning('tenant_id')
+        .executeTakeFirst();
+      // Another process connected it a moment ago: the organization made here goes too.
+      if (!inserted) throw new ConnectedElsewhere();
+    });
+  } catch (error) {
+    if (!(error instanceof ConnectedElsewhere)) throw error;
+  }
+  const connected = await findTenant(db, id);
   if (!connected) throw new Error(`tenant ${tenantId} could not be connected`);
   return connected;
 }
 
+/** Which tenants the bot serves. */
+export interface AllowedTenants {
+  /** The tenant ids named (TEAMS_ALLOWED_TENANTS, TEAMS_TENANT_ID). */
+  readonly tenants: readonly string[];
+  /** Any tenant at all (TEAMS_ALLOWED_TENANTS=* with its opt-in). */
+  readonly any: boolean;
+}
+
 /**
- * The tenants the bot serves. An allow-list names them; an empty one (local mode only)
- * lets any tenant in. A tenant allowed but not connected yet joins `organizationId`, the
- * organization of this deployment, so that a company on Slack and Teams has one ledger.
+ * The tenants the bot serves, each in the organization it is connected to: its own,
+ * made when it is first allowed and seen, unless an admin linked it to another. An
+ * allow-list names them; `*` (hosting) or an empty list (local mode only) lets any tenant
+ * in. The tenant's organization is read at each activity, so a link takes effect at once.
  */
 export class TeamsTenants {
-  readonly #connected = new Map<string, TeamsTenant>();
   readonly #allowed: ReadonlySet<string>;
+  readonly #any: boolean;
 
   constructor(
     private readonly db: Database,
-    allowed: readonly string[],
-    private readonly organizationId: number,
+    allowed: AllowedTenants,
+    /** Local mode: the demo organization, which the Emulator's tenant (any tenant) joins. */
+    private readonly localOrganizationId?: number,
   ) {
-    this.#allowed = new Set(allowed.map((tenant) => tenant.toLowerCase()));
+    this.#allowed = new Set(allowed.tenants.map((tenant) => tenant.toLowerCase()));
+    this.#any = allowed.any || this.#allowed.size === 0;
   }
 
   isAllowed(tenantId: string | undefined): boolean {
-    if (this.#allowed.size === 0) return true;
+    if (this.#any) return tenantId !== undefined || this.localOrganizationId !== undefined;
     return tenantId !== undefined && this.#allowed.has(tenantId.toLowerCase());
   }
 
@@ -57,13 +95,7 @@ export class TeamsTenants {
   async tenant(tenantId: string | undefined): Promise<TeamsTenant | undefined> {
     if (!this.isAllowed(tenantId)) return undefined;
     // The Bot Framework Emulator sends no tenant; in local mode it is one of its own.
-    const id = (tenantId ?? 'local').toLowerCase();
-    let known = this.#connected.get(id);
-    if (!known) {
-      known =
-        (await findTenant(this.db, id)) ?? (await connectTenant(this.db, id, this.organizationId));
-      this.#connected.set(id, known);
-    }
-    return known;
+    const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
+    return (await findTenant(this.db, id)) ?? connectTenant(this.db, id, this.localOrganizationId);
   }
 }

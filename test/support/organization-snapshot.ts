@@ -26,6 +26,7 @@ export const TABLES_BY_ORGANIZATION = [
   'slack_workspaces',
   'teams_tenants',
   'teams_conversations',
+  'organization_link_codes',
 ] as const;
 
 export type OrganizationSnapshot = Record<string, string[]>;

@@ -99,6 +99,7 @@ export function localCommand(
     mentions: [],
     idempotencyKey,
     platform: 'local',
+    tenantId: 'local',
     channel: 'test',
     commandName: '/kudos',
     mentionResolver,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedTeamsTenants, ConfigError, parseConfig } from '../../src/config.ts';
+import { allowedTeamsTenants, anyTeamsTenant, ConfigError, parseConfig } from '../../src/config.ts';
 
 describe('parseConfig', () => {
   it('gives the embedded defaults for an empty environment', () => {
@@ -41,6 +41,7 @@ describe('parseConfig', () => {
       TEAMS_APP_TYPE: 'MultiTenant',
       TEAMS_TENANT_ID: undefined,
       TEAMS_ALLOWED_TENANTS: [],
+      TEAMS_ALLOW_ANY_TENANT: false,
       TEAMS_OPENID_METADATA_URL:
         'https://login.botframework.com/v1/.well-known/openidconfiguration',
     });
@@ -136,7 +137,9 @@ describe('parseConfig', () => {
           TEAMS_APP_PASSWORD: 'pw',
           TEAMS_ALLOWED_TENANTS: 'contoso',
         }),
-      ).toThrow('TEAMS_ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs).');
+      ).toThrow(
+        'TEAMS_ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs), or * alone.',
+      );
       expect(() =>
         parseConfig({ TEAMS_OPENID_METADATA_URL: 'http://login.example.com/openid' }),
       ).toThrow(
@@ -146,6 +149,54 @@ describe('parseConfig', () => {
         parseConfig({ TEAMS_OPENID_METADATA_URL: 'http://127.0.0.1:4000/v1/openid' })
           .TEAMS_OPENID_METADATA_URL,
       ).toBe('http://127.0.0.1:4000/v1/openid');
+    });
+
+    it('lets any tenant in with TEAMS_ALLOWED_TENANTS=* only when TEAMS_ALLOW_ANY_TENANT=true says so', () => {
+      const bot = { TEAMS_APP_ID: APP, TEAMS_APP_PASSWORD: 'pw', TEAMS_ALLOWED_TENANTS: ' * ' };
+      expect(() => parseConfig(bot)).toThrow(
+        new ConfigError(
+          "TEAMS_ALLOWED_TENANTS=* lets anyone's Microsoft 365 tenant use this bot and create an organization here, so it needs TEAMS_ALLOW_ANY_TENANT=true as well (for hosting); otherwise list your tenant ids.",
+        ),
+      );
+      expect(() => parseConfig({ ...bot, TEAMS_ALLOW_ANY_TENANT: 'false' })).toThrow(
+        /^TEAMS_ALLOWED_TENANTS=\* lets anyone's Microsoft 365 tenant use this bot/,
+      );
+      const hosting = parseConfig({ ...bot, TEAMS_ALLOW_ANY_TENANT: 'true' });
+      expect(hosting).toMatchObject({ TEAMS_ALLOWED_TENANTS: ['*'], TEAMS_ALLOW_ANY_TENANT: true });
+      expect(anyTeamsTenant(hosting)).toBe(true);
+      expect(allowedTeamsTenants(hosting)).toEqual([]);
+      // With a home tenant too: that one is named, and any other is let in.
+      const withHome = parseConfig({
+        ...bot,
+        TEAMS_ALLOW_ANY_TENANT: 'true',
+        TEAMS_TENANT_ID: TENANT,
+      });
+      expect(allowedTeamsTenants(withHome)).toEqual([TENANT]);
+      const listed = parseConfig({ ...bot, TEAMS_ALLOWED_TENANTS: TENANT });
+      expect(anyTeamsTenant(listed)).toBe(false);
+
+      expect(() =>
+        parseConfig({
+          ...bot,
+          TEAMS_ALLOWED_TENANTS: `*,${TENANT}`,
+          TEAMS_ALLOW_ANY_TENANT: 'true',
+        }),
+      ).toThrow(
+        'TEAMS_ALLOWED_TENANTS must be a comma-separated list of tenant ids (GUIDs), or * alone.',
+      );
+      expect(() => parseConfig({ ...bot, TEAMS_ALLOW_ANY_TENANT: 'yes' })).toThrow(
+        'TEAMS_ALLOW_ANY_TENANT must be true or false.',
+      );
+      expect(() =>
+        parseConfig({
+          ...bot,
+          TEAMS_ALLOW_ANY_TENANT: 'true',
+          TEAMS_APP_TYPE: 'SingleTenant',
+          TEAMS_TENANT_ID: TENANT,
+        }),
+      ).toThrow(
+        'TEAMS_ALLOWED_TENANTS=* needs TEAMS_APP_TYPE=MultiTenant: a single-tenant bot serves TEAMS_TENANT_ID alone.',
+      );
     });
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
+import { connectWorkspace } from '../../src/slack/slack-workspaces.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { organizationSnapshot } from '../support/organization-snapshot.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
@@ -36,6 +37,29 @@ describe('the single-token Slack adapter, uninstalled', () => {
   afterAll(async () => {
     await plaudit?.close();
     await fake.stop();
+  });
+
+  it("serves only the token's own workspace, not another one in the database", async () => {
+    // A workspace an OAuth install (or another deployment's token) once connected here.
+    const other = `T${randomUUID().slice(0, 8).toUpperCase()}`;
+    const elsewhere = await connectWorkspace(plaudit.db, {
+      teamId: other,
+      teamName: 'Globex',
+      enterpriseId: null,
+      botUserId: 'UBOTG',
+    });
+    const before = await organizationSnapshot(plaudit.db, elsewhere.organizationId);
+    const sent = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
+      team_id: other,
+      user_id: 'UGLOBEX',
+      channel_id: 'C9',
+      text: '<@UANA> 5 for nothing',
+      trigger_id: 'tg',
+      response_url: `${fake.url}/respond/globex`,
+    });
+    expect(sent.status).toBe(401);
+    expect(fake.calls.filter((call) => call.method === 'users.info')).toEqual([]);
+    expect(await organizationSnapshot(plaudit.db, elsewhere.organizationId)).toEqual(before);
   });
 
   it('refuses the workspace after app_uninstalled, with its points kept', async () => {

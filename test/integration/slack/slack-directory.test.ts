@@ -148,7 +148,12 @@ describe('Slack users as members, on postgres', () => {
     await expect(slack.member(workspace, 'UKIMRIVAL')).rejects.toThrow(OutsiderUser);
     await expect(slack.member(workspace, 'UKIMCONNECT')).rejects.toThrow(OutsiderUser);
     // In its own organization, the rival's user is a member of the rival's, not Kim.
-    const rivalKim = await slack.member(rivalWorkspace, 'UKIMRIVAL');
+    const rivalSlack = new SlackDirectory(
+      db,
+      tokenInstallations(db, fake, rivalWorkspace),
+      pino({ level: 'silent' }),
+    );
+    const rivalKim = await rivalSlack.member(rivalWorkspace, 'UKIMRIVAL');
     expect(rivalKim.organizationId).toBe(rivalWorkspace.organizationId);
     expect(rivalKim.id).not.toBe(kim.value.id);
 
@@ -168,11 +173,16 @@ describe('Slack users as members, on postgres', () => {
       enterprise_user: { enterprise_id: `E${randomUUID().slice(0, 8).toUpperCase()}` },
       profile: { display_name: 'Out', email: 'out@grid.example' },
     });
-    expect(await slack.member(grid, 'UGRIDLEE')).toMatchObject({
+    const gridSlack = new SlackDirectory(
+      db,
+      tokenInstallations(db, fake, grid),
+      pino({ level: 'silent' }),
+    );
+    expect(await gridSlack.member(grid, 'UGRIDLEE')).toMatchObject({
       organizationId: grid.organizationId,
       displayName: 'Lee',
     });
-    await expect(slack.member(grid, 'UGRIDOUT')).rejects.toThrow(OutsiderUser);
+    await expect(gridSlack.member(grid, 'UGRIDOUT')).rejects.toThrow(OutsiderUser);
     const linked = await db
       .selectFrom('platform_identities')
       .select('user_id')

@@ -115,8 +115,10 @@ export async function startPlaudit(
   // address a person can open, so no link is sent until PUBLIC_URL is set).
   let consoleUrl = config.PUBLIC_URL;
   registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => consoleUrl)]);
-  // Each give leaves an outbox row; the relay hands it to the notifications queue.
+  // Each give leaves an outbox row; the relay hands it to the notifications queue, for
+  // every organization a command of this process gave kudos in.
   const relay = new OutboxRelay(db, jobs, logger);
+  router.observe(relay.commandAnswered);
   const onGiven = () => relay.kick();
   const mount: Router[] = [];
   // Local mode: no chat platform is configured, so the console (and an unauthenticated
@@ -189,7 +191,7 @@ export async function startPlaudit(
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
     concurrency: 4,
   });
-  if (organizationId !== undefined) relay.start([organizationId]);
+  relay.start(organizationId === undefined ? [] : [organizationId]);
   const stopScheduling = new AbortController();
   const scheduling = keepJobSchedules(
     { config, db, jobs, logger, takesJobs },

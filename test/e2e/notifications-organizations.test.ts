@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningPlaudit } from '../../src/app.ts';
+import { createConnectedOrganization } from '../../src/directory/organizations.ts';
+import { FakeBotConnector } from '../support/fake-bot-connector.ts';
+import { postActivity, teamsMessage } from '../support/teams-activities.ts';
+import {
+  connectorToken,
+  startTeamsPlaudit,
+  teamsScene,
+  tenantPeople,
+} from '../support/teams-plaudit.ts';
+import { until } from '../support/until.ts';
+
+const APP_ID = randomUUID();
+
+/**
+ * One deployment, two organizations, their notifications through the outbox and BullMQ on
+ * Redis: an organization that appeared after the process started (a tenant given an
+ * organization of its own, as an install does) is relayed too, and each organization's
+ * personal messages reach its own people, in its own tenant, and nobody else.
+ */
+describe('notifications of organizations that appear after start', () => {
+  const prefix = `test-orgs-outbox-${randomUUID()}`;
+  const connector = new FakeBotConnector();
+  const tenantA = randomUUID();
+  const tenantB = randomUUID();
+  const inA = tenantPeople(connector, tenantA);
+  const inB = tenantPeople(connector, tenantB);
+  const ana = inA('Ana');
+  const li = inA('Li');
+  const bea = inB('Bea');
+  const dee = inB('Dee');
+  let plaudit: RunningPlaudit;
+
+  /** Kudos given in a channel of a tenant; resolves once the command is answered. */
+  const give = async (tenantId: string, from: typeof ana, to: typeof ana, reason: string) => {
+    const scene = teamsScene(connector, APP_ID, tenantId);
+    const message = teamsMessage(scene, from, `<at>${to.name}</at> 5 for ${reason}`, {
+      conversationType: 'channel',
+      conversationId: `19:${randomUUID()}@thread.tacv2;messageid=1`,
+      mentions: [to],
+    });
+    const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
+    expect(response.status).toBe(200);
+    const [answer] = connector.sent.filter((sent) => sent.replyToId === message.id);
+    expect(answer?.activity.summary).toContain(`You gave 5 points to ${to.name}`);
+  };
+  const told = (user: typeof ana) =>
+    connector.sentTo(`a:chat-with-${user.id}`).map((sent) => sent.activity.text);
+  const organizationOf = async (tenantId: string) =>
+    (
+      await plaudit.db
+        .selectFrom('teams_tenants')
+        .select('organization_id')
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirstOrThrow()
+    ).organization_id;
+
+  beforeAll(async () => {
+    await connector.start();
+    plaudit = await startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: `${tenantA},${tenantB}` },
+      {
+        REDIS_URL: inject('redisUrl'),
+        REDIS_PREFIX: prefix,
+        PLAUDIT_ROLE: 'web',
+        JOBS_LOCK_MS: '2000',
+      },
+    );
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await connector.stop();
+    const redis = new Redis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('delivers the kudos of an organization created after start, each to its own people only', async () => {
+    // Tenant B gets an organization of its own while Plaudit runs, before anyone of B
+    // speaks: what a new install, or a tenant connected by itself, does after start.
+    const organizationB = await createConnectedOrganization(plaudit.db, 'Tenant B');
+    await plaudit.db
+      .insertInto('teams_tenants')
+      .values({ tenant_id: tenantB, organization_id: organizationB })
+      .onConflict((conflict) =>
+        conflict.column('tenant_id').doUpdateSet({ organization_id: organizationB }),
+      )
+      .execute();
+    expect(await organizationOf(tenantA)).not.toBe(organizationB);
+
+    await give(tenantB, bea, dee, 'the new office');
+    await give(tenantA, ana, li, 'the launch');
+
+    await until(() => told(dee).length > 0 && told(li).length > 0);
+    await plaudit.settled();
+    expect(told(dee)).toEqual(['🎉 Bea gave you 5 points for the new office']);
+    expect(told(li)).toEqual(['🎉 Ana gave you 5 points for the launch']);
+    // Each chat was opened in its own tenant, with its own person; nobody else was written to.
+    expect(
+      connector.createdConversations.map((created) => [
+        created.tenantId,
+        (created.members as Array<{ id: string }>)[0]?.id,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        [tenantB, dee.id],
+        [tenantA, li.id],
+      ]),
+    );
+    expect(connector.createdConversations).toHaveLength(2);
+    expect(told(ana)).toEqual([]);
+    expect(told(bea)).toEqual([]);
+    const { rows } = await plaudit.db
+      .selectFrom('notification_outbox')
+      .select(['organization_id', 'queued_at'])
+      .where('organization_id', 'in', [organizationB, await organizationOf(tenantA)])
+      .execute()
+      .then((found) => ({ rows: found }));
+    expect(rows.map((row) => row.queued_at !== null)).toEqual([true, true]);
+  });
+});

@@ -205,7 +205,7 @@ export async function startPlaudit(
   const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
   mount.push(metrics.routes(config, failures));
-  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN, failures));
+  mount.push(statementDownload(db, config.PLAUDIT_ADMIN_TOKEN, failures));
   if (organizationId !== undefined) {
     await seedDeploymentToken({
       db,

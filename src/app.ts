@@ -206,16 +206,13 @@ export async function startPlaudit(
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
   mount.push(metrics.routes(config, failures));
   mount.push(statementDownload(db, config.PLAUDIT_ADMIN_TOKEN, failures));
-  if (organizationId !== undefined) {
-    await seedDeploymentToken({
-      db,
-      organizationId,
-      adminToken: config.PLAUDIT_ADMIN_TOKEN,
-      local,
-      logger,
-      print: options.print ?? ((line) => process.stdout.write(line)),
-    });
-  }
+  await seedDeploymentToken({
+    db,
+    adminToken: config.PLAUDIT_ADMIN_TOKEN,
+    localOrganizationId: local ? organizationId : undefined,
+    logger,
+    print: options.print ?? ((line) => process.stdout.write(line)),
+  });
   mount.push(
     apiRouter({
       services: admin,

@@ -8,7 +8,9 @@ import { type Database, openDatabase } from '../../../src/db/database.ts';
 import { migrateToLatest } from '../../../src/db/migrate.ts';
 import type { Member } from '../../../src/directory/members.ts';
 import {
+  RESET_SCHEDULES_ID,
   resetScheduleId,
+  SCHEDULE_ALLOWANCE_RESETS,
   scheduleAllAllowanceResets,
 } from '../../../src/jobs/allowance-schedules.ts';
 import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
@@ -16,7 +18,7 @@ import {
   startLedgerVerificationWorker,
   VERIFY_LEDGER,
 } from '../../../src/jobs/ledger-verification-jobs.ts';
-import { startWorkers } from '../../../src/jobs/workers.ts';
+import { keepSchedules, startWorkers } from '../../../src/jobs/workers.ts';
 import {
   createRecognitionServices,
   type RecognitionServices,
@@ -162,6 +164,31 @@ describe('tenant isolation of the jobs', () => {
       expect(await allowanceOf(b)).toEqual({ Bob: 70, Cy: 70 });
       expect(await snapshot(db, a.organizationId)).toEqual(afterA);
       expect(await allowanceOf(a)).toEqual({ Aiko: 30, Ren: 30 });
+    });
+
+    it('schedules the resets of an organization created after the schedules were kept', async () => {
+      // What every process does at start.
+      await keepSchedules(bull.jobs, db, logger, new AbortController().signal);
+      // A workspace installed meanwhile: an organization of its own, in its own zone.
+      const c = await createRecognitionFixture(db, {
+        members: { Cleo: {} },
+        timezone: 'Pacific/Auckland',
+        services,
+      });
+      const scheduler = () =>
+        bull.queue('allowance').getJobScheduler(resetScheduleId(c.organizationId));
+      expect(await scheduler()).toBeUndefined();
+      // The upkeep's next run, early.
+      const delayed = await bull.queue('allowance').getDelayed();
+      const upkeep = delayed.find((job) => job.repeatJobKey === RESET_SCHEDULES_ID);
+      expect(upkeep?.name).toBe(SCHEDULE_ALLOWANCE_RESETS);
+      expect(await bull.queue('allowance').getJobScheduler(RESET_SCHEDULES_ID)).toMatchObject({
+        pattern: '*/10 * * * *',
+        tz: 'UTC',
+      });
+      await upkeep?.promote();
+      expect(await bull.finished('allowance', upkeep?.id as string)).toBe('completed');
+      expect(await scheduler()).toMatchObject({ pattern: '1 0 1 * *', tz: 'Pacific/Auckland' });
     });
   });
 

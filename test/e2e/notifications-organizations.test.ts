@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { createConnectedOrganization } from '../../src/directory/organizations.ts';
+import { TELL_PERSON } from '../../src/notifications/kudos-notifications.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { postActivity, teamsMessage } from '../support/teams-activities.ts';
 import {
@@ -33,8 +35,9 @@ describe('notifications of organizations that appear after start', () => {
   const bea = inB('Bea');
   const dee = inB('Dee');
   let plaudit: RunningPlaudit;
+  let notifications: Queue;
 
-  /** Kudos given in a channel of a tenant; resolves once the command is answered. */
+  /** Kudos given in a channel of a tenant; resolves once the command is answered and relayed. */
   const give = async (tenantId: string, from: typeof ana, to: typeof ana, reason: string) => {
     const scene = teamsScene(connector, APP_ID, tenantId);
     const message = teamsMessage(scene, from, `<at>${to.name}</at> 5 for ${reason}`, {
@@ -44,11 +47,21 @@ describe('notifications of organizations that appear after start', () => {
     });
     const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
+    await plaudit.settled();
     const [answer] = connector.sent.filter((sent) => sent.replyToId === message.id);
     expect(answer?.activity.summary).toContain(`You gave 5 points to ${to.name}`);
   };
   const told = (user: typeof ana) =>
     connector.sentTo(`a:chat-with-${user.id}`).map((sent) => sent.activity.text);
+  const memberOf = async (organizationId: number, name: string) =>
+    (
+      await plaudit.db
+        .selectFrom('members')
+        .select('id')
+        .where('organization_id', '=', organizationId)
+        .where('display_name', '=', name)
+        .executeTakeFirstOrThrow()
+    ).id;
   const organizationOf = async (tenantId: string) =>
     (
       await plaudit.db
@@ -71,8 +84,13 @@ describe('notifications of organizations that appear after start', () => {
         JOBS_LOCK_MS: '2000',
       },
     );
+    notifications = new Queue('notifications', {
+      connection: { url: inject('redisUrl') },
+      prefix,
+    });
   });
   afterAll(async () => {
+    await notifications?.close();
     await plaudit?.close();
     await connector.stop();
     const redis = new Redis(inject('redisUrl'));
@@ -122,5 +140,30 @@ describe('notifications of organizations that appear after start', () => {
       .where('organization_id', 'in', [organizationB, await organizationOf(tenantA)])
       .execute();
     expect(outbox.map((row) => row.queued_at !== null)).toEqual([true, true]);
+  });
+
+  it('never tells a person of B what a job of A says, even when the job names them', async () => {
+    const organizationA = await organizationOf(tenantA);
+    const organizationB = await organizationOf(tenantB);
+    const deeId = await memberOf(organizationB, 'Dee');
+    const before = told(dee);
+    // A mixed-up (or forged) job: organization A's news, addressed to B's member.
+    await plaudit.jobs.add(
+      'notifications',
+      TELL_PERSON,
+      { organizationId: organizationA, memberId: deeId, text: 'A word for A only' },
+      { jobId: 'crossed-tell', attempts: 1 },
+    );
+    // And B's own news to her, after it: once it is delivered, the crossed one is done too.
+    await plaudit.jobs.add(
+      'notifications',
+      TELL_PERSON,
+      { organizationId: organizationB, memberId: deeId, text: 'A word for B' },
+      { jobId: 'own-tell', attempts: 1 },
+    );
+    await until(() => told(dee).length > before.length);
+    await until(async () => (await notifications.getJob('crossed-tell'))?.finishedOn !== undefined);
+    expect(await notifications.getJobState('crossed-tell')).toBe('completed');
+    expect(told(dee)).toEqual([...before, 'A word for B']);
   });
 });

@@ -34,6 +34,7 @@ import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
 import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
 import { OutboxRelay } from './notifications/outbox-relay.ts';
+import { organizationsServedAtStart } from './notifications/served-organizations.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
@@ -191,7 +192,12 @@ export async function startPlaudit(
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
     concurrency: 4,
   });
-  relay.start(organizationId === undefined ? [] : [organizationId]);
+  relay.start(
+    await organizationsServedAtStart(db, {
+      organizations: organizationId === undefined ? [] : [organizationId],
+      teamsTenants: teams ? allowedTeamsTenants(config) : [],
+    }),
+  );
   const stopScheduling = new AbortController();
   const scheduling = keepJobSchedules(
     { config, db, jobs, logger, takesJobs },

@@ -3,8 +3,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
 import { createConnectedOrganization } from '../../src/directory/organizations.ts';
 import { TELL_PERSON } from '../../src/notifications/kudos-notifications.ts';
+import { connectTenant } from '../../src/teams/teams-tenants.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { postActivity, teamsMessage } from '../support/teams-activities.ts';
 import {
@@ -165,5 +167,79 @@ describe('notifications of organizations that appear after start', () => {
     await until(async () => (await notifications.getJob('crossed-tell'))?.finishedOn !== undefined);
     expect(await notifications.getJobState('crossed-tell')).toBe('completed');
     expect(told(dee)).toEqual([...before, 'A word for B']);
+  });
+});
+
+/**
+ * Kudos of a tenant's own organization given while Redis was away, by a process that has
+ * stopped since: the next process relays them as it starts, before anyone of that
+ * organization gives again.
+ */
+describe('notifications waiting in the outbox of every served organization', () => {
+  const prefix = `test-orgs-waiting-${randomUUID()}`;
+  const connector = new FakeBotConnector();
+  const tenantC = randomUUID();
+  const tenantD = randomUUID();
+  const inD = tenantPeople(connector, tenantD);
+  const eve = inD('Eve');
+  const finn = inD('Finn');
+  let db: Database;
+  let plaudit: RunningPlaudit | undefined;
+  const start = (redis: Record<string, string>) =>
+    startTeamsPlaudit(
+      connector,
+      APP_ID,
+      { TEAMS_ALLOWED_TENANTS: `${tenantC},${tenantD}` },
+      { REDIS_PREFIX: prefix, PLAUDIT_ROLE: 'web', JOBS_LOCK_MS: '2000', ...redis },
+    );
+
+  beforeAll(async () => {
+    await connector.start();
+    db = await openDatabase({ url: inject('databaseUrl'), poolSize: 2 });
+    // Each tenant is an organization of its own already.
+    for (const tenant of [tenantC, tenantD]) {
+      await connectTenant(db, tenant, await createConnectedOrganization(db, `Tenant ${tenant}`));
+    }
+  });
+  afterAll(async () => {
+    await plaudit?.close();
+    await connector.stop();
+    await db?.destroy();
+    const redis = new Redis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it("relays, at start, the waiting kudos of a tenant's organization", async () => {
+    // Redis is away (nothing listens there): the kudos waits in the outbox.
+    plaudit = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const scene = teamsScene(connector, APP_ID, tenantD);
+    const message = teamsMessage(scene, eve, '<at>Finn</at> 5 for the night shift', {
+      conversationType: 'channel',
+      conversationId: `19:${randomUUID()}@thread.tacv2;messageid=1`,
+      mentions: [finn],
+    });
+    expect(
+      (await postActivity(plaudit.url, message, connectorToken(connector, APP_ID))).status,
+    ).toBe(200);
+    await plaudit.settled();
+    await plaudit.close();
+    plaudit = undefined;
+    const waiting = () =>
+      db
+        .selectFrom('notification_outbox as o')
+        .innerJoin('teams_tenants as t', 't.organization_id', 'o.organization_id')
+        .select('o.queued_at')
+        .where('t.tenant_id', '=', tenantD)
+        .execute();
+    expect(await waiting()).toEqual([{ queued_at: null }]);
+
+    plaudit = await start({ REDIS_URL: inject('redisUrl') });
+    await until(() => connector.sentTo(`a:chat-with-${finn.id}`).length > 0);
+    expect(connector.sentTo(`a:chat-with-${finn.id}`).map((sent) => sent.activity.text)).toEqual([
+      '🎉 Eve gave you 5 points for the night shift',
+    ]);
+    expect((await waiting())[0]?.queued_at).toBeInstanceOf(Date);
   });
 });

@@ -39,7 +39,7 @@ describe('notifications of organizations that appear after start', () => {
   let plaudit: RunningPlaudit;
   let notifications: Queue;
 
-  /** Kudos given in a channel of a tenant; resolves once the command is answered and relayed. */
+  /** Kudos given in a channel of a tenant; resolves once the command is answered. */
   const give = async (tenantId: string, from: typeof ana, to: typeof ana, reason: string) => {
     const scene = teamsScene(connector, APP_ID, tenantId);
     const message = teamsMessage(scene, from, `<at>${to.name}</at> 5 for ${reason}`, {
@@ -48,10 +48,9 @@ describe('notifications of organizations that appear after start', () => {
       mentions: [to],
     });
     const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
+    // The answer in the channel is the Teams adapter's own business (teams-messages.test.ts);
+    // what this test follows is the personal message each recipient is sent through the queue.
     expect(response.status).toBe(200);
-    await plaudit.settled();
-    const [answer] = connector.sent.filter((sent) => sent.replyToId === message.id);
-    expect(answer?.activity.summary).toContain(`You gave 5 points to ${to.name}`);
   };
   const told = (user: typeof ana) =>
     connector.sentTo(`a:chat-with-${user.id}`).map((sent) => sent.activity.text);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { overviewFigures } from '../../../src/console/overview-figures.ts';
@@ -36,7 +37,11 @@ import {
 import { lastVerification } from '../../../src/verification/verification-record.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
-import { nudgeBalanceRow, populatedOrganization } from '../../support/ledger-corruption.ts';
+import {
+  nudgeBalanceRow,
+  pastTheTriggers,
+  populatedOrganization,
+} from '../../support/ledger-corruption.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { organizationSnapshot as snapshot } from '../../support/organization-snapshot.ts';
 import {
@@ -308,21 +313,37 @@ describe('tenant isolation of the jobs', () => {
       await fresh?.drop();
     });
 
-    it('reports each organization on its own: a corrupted B leaves A verified clean', async () => {
+    it('reports each organization on its own: a corrupted B, or one the checks cannot read, leaves A verified clean', async () => {
       const a = await populatedOrganization(own);
       const b = await populatedOrganization(own);
       await nudgeBalanceRow(own, b.ana.earned, 5);
+      // C's balance row set by hand past what the checks' arithmetic holds: the database
+      // refuses to subtract its totals (bigint out of range).
+      const c = await populatedOrganization(own);
+      await pastTheTriggers(own, (trx) =>
+        sql`update ledger_balances set credits_posted = 9223372036854775807, debits_posted = -10
+          where account_id = ${c.ana.earned}`.execute(trx),
+      );
 
       await bull.jobs.add('ledger', VERIFY_LEDGER, {}, { jobId: 'verify-now', attempts: 1 });
       expect(await bull.finished('ledger', 'verify-now')).toBe('completed');
       const record = await lastVerification(own);
-      expect(record).toMatchObject({ organizations: 2, violations: 3 });
-      expect(record?.byOrganization).toEqual(new Map([[b.organizationId, 3]]));
+      expect(record).toMatchObject({ organizations: 3, violations: 4 });
+      expect(record?.byOrganization).toEqual(
+        new Map([
+          [b.organizationId, 3],
+          [c.organizationId, 1],
+        ]),
+      );
       expect(record?.sample.map((found) => found.organizationId)).toEqual([
         b.organizationId,
         b.organizationId,
         b.organizationId,
+        c.organizationId,
       ]);
+      expect(record?.sample[3]?.line).toBe(
+        `organization ${c.organizationId}: checks_failed (the checks of the ledger and rewards): expected them to run, found the database refused them: bigint out of range`,
+      );
       // What each organization's admins see on the console's overview.
       const services = createRecognitionServices(own);
       const seen = async (organizationId: number) =>

@@ -5,7 +5,7 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { InitialAdmins } from './admin/initial-admins.ts';
-import { type Config, slackOAuth } from './config.ts';
+import { anyTeamsTenant, type Config, slackOAuth } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
@@ -33,6 +33,7 @@ import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
 import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
 import { OutboxRelay } from './notifications/outbox-relay.ts';
+import { organizationsServedAtStart } from './notifications/served-organizations.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { registerRewardCommands } from './rewards/reward-commands.ts';
@@ -113,8 +114,10 @@ export async function startPlaudit(
   // address a person can open, so no link is sent until PUBLIC_URL is set).
   let consoleUrl = config.PUBLIC_URL;
   registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => consoleUrl)]);
-  // Each give leaves an outbox row; the relay hands it to the notifications queue.
+  // Each give leaves an outbox row; the relay hands it to the notifications queue, for
+  // every organization a command of this process gave kudos in.
   const relay = new OutboxRelay(db, jobs, logger);
+  router.observe(relay.commandAnswered);
   const onGiven = () => relay.kick();
   const mount: Router[] = [];
   // Local mode: no chat platform is configured, so the console (and an unauthenticated
@@ -178,8 +181,6 @@ export async function startPlaudit(
     groupMirrors.push(teams.groupMirror);
     for (const id of teams.organizationIds) organizationIds.add(id);
   }
-  // The deployment token and the statement download serve the first of them.
-  organizationId ??= [...organizationIds][0];
   const named = await initialAdmins.grantPresent(db);
   if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
   const takesJobs = config.PLAUDIT_ROLE === 'all';
@@ -189,7 +190,13 @@ export async function startPlaudit(
   jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
     concurrency: 4,
   });
-  if (organizationIds.size > 0) relay.start([...organizationIds]);
+  relay.start(
+    await organizationsServedAtStart(db, {
+      organizations: [...organizationIds],
+      slackInstallations: slackOAuth(config),
+      anyTeamsTenant: teams !== undefined && anyTeamsTenant(config),
+    }),
+  );
   const stopScheduling = new AbortController();
   const scheduling = keepJobSchedules(
     { config, db, jobs, logger, takesJobs },
@@ -203,17 +210,14 @@ export async function startPlaudit(
   const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
   mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
   mount.push(metrics.routes(config, failures));
-  mount.push(statementDownload(db, organizationId, config.PLAUDIT_ADMIN_TOKEN, failures));
-  if (organizationId !== undefined) {
-    await seedDeploymentToken({
-      db,
-      organizationId,
-      adminToken: config.PLAUDIT_ADMIN_TOKEN,
-      local,
-      logger,
-      print: options.print ?? ((line) => process.stdout.write(line)),
-    });
-  }
+  mount.push(statementDownload(db, config.PLAUDIT_ADMIN_TOKEN, failures));
+  await seedDeploymentToken({
+    db,
+    adminToken: config.PLAUDIT_ADMIN_TOKEN,
+    localOrganizationId: local ? organizationId : undefined,
+    logger,
+    print: options.print ?? ((line) => process.stdout.write(line)),
+  });
   mount.push(
     apiRouter({
       services: admin,

@@ -142,9 +142,11 @@ export const configSchema = z.object({
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /**
-   * The operators' secret for the queue dashboard at /admin/queues (HTTP Basic password, or
-   * a bearer token); the admin API will take it as its first token, and /metrics asks for
-   * it. Unset: no dashboard, and /metrics is open.
+   * The operators' secret for the queue dashboard at /admin/queues and the billing
+   * statements at /admin/statements/<organization id>/YYYY-MM.csv (HTTP Basic password, or
+   * a bearer token); /metrics asks for it; and it is the first admin token of the HTTP API
+   * while the database holds one organization (with several, no organization's). Unset: no
+   * dashboard, no statements, and /metrics is open.
    */
   PLAUDIT_ADMIN_TOKEN: z
     .string()

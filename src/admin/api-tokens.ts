@@ -321,3 +321,32 @@ function takenElsewhere() {
     'This secret is already the API token of another organization in this database; choose another.',
   );
 }
+
+/**
+ * Revokes every token seeded under this name (PLAUDIT_ADMIN_TOKEN) that is still valid,
+ * in whichever organization, each audited as the deployment's. Resolves with the
+ * organizations that had one.
+ */
+export async function retireSeededTokens(db: Database, name: string): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    const retired = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('seeded', '=', true)
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .execute();
+    for (const row of retired) {
+      const token = toApiToken(row);
+      await writeAudit(trx, systemActor(token.organizationId), {
+        action: 'token.revoke',
+        target: `token:${token.id}`,
+        outcome: 'done',
+        before: { ...described(token), revoked: false },
+        after: { ...described(token), revoked: true, retiredBySeveralOrganizations: true },
+      });
+    }
+    return retired.map((row) => Number(row.organization_id));
+  });
+}

@@ -4,6 +4,16 @@ import type { Jobs } from './job-queue.ts';
 
 export const ALLOWANCE_RESET = 'allowance-reset';
 
+/**
+ * The job that brings every organization's reset schedule in line with its settings,
+ * every few minutes: an organization created after the processes started (a workspace
+ * installed, a tenant connected) gets its schedule without waiting for a restart.
+ */
+export const SCHEDULE_ALLOWANCE_RESETS = 'schedule-allowance-resets';
+
+/** The id of that job's scheduler on the allowance queue. */
+export const RESET_SCHEDULES_ID = 'allowance-reset-schedules';
+
 /** The job's data: which organization to reset. */
 export interface AllowanceResetData {
   readonly organizationId: number;
@@ -61,4 +71,14 @@ export async function scheduleAllAllowanceResets(jobs: Jobs, db: Database): Prom
     });
   }
   return rows.length;
+}
+
+/** Every ten minutes, UTC: the schedules of organizations that appeared meanwhile. */
+export async function scheduleResetUpkeep(jobs: Jobs): Promise<void> {
+  await jobs.schedule('allowance', {
+    id: RESET_SCHEDULES_ID,
+    pattern: '*/10 * * * *',
+    timezone: 'UTC',
+    job: { name: SCHEDULE_ALLOWANCE_RESETS, data: {} },
+  });
 }

@@ -6,7 +6,9 @@ import { resetAllowances } from './allowance-reset.ts';
 import {
   ALLOWANCE_RESET,
   type AllowanceResetData,
+  SCHEDULE_ALLOWANCE_RESETS,
   scheduleAllAllowanceResets,
+  scheduleResetUpkeep,
 } from './allowance-schedules.ts';
 import { BullJobs } from './bullmq-jobs.ts';
 import { InlineJobs } from './inline-jobs.ts';
@@ -58,15 +60,21 @@ export function startWorkers({ db, services, jobs, logger }: WorkerDependencies)
           'allowance reset',
         );
       },
+      [SCHEDULE_ALLOWANCE_RESETS]: async () => {
+        const organizations = await scheduleAllAllowanceResets(jobs, db);
+        logger.debug({ organizations }, 'allowance reset schedules kept');
+      },
     },
     { concurrency: 2 },
   );
 }
 
 /**
- * Puts every organization's reset schedule in line with its settings, in the background:
- * a process must start (and give kudos) while Redis is away, so this tries again every
- * few seconds until Redis answers or the process stops. Resolves when done or stopped.
+ * Puts every organization's reset schedule in line with its settings, in the background,
+ * and schedules the job that does so again every few minutes (for organizations created
+ * meanwhile): a process must start (and give kudos) while Redis is away, so this tries
+ * again every few seconds until Redis answers or the process stops. Resolves when done or
+ * stopped.
  */
 export async function keepSchedules(
   jobs: Jobs,
@@ -79,6 +87,7 @@ export async function keepSchedules(
     'the allowance resets',
     async () => {
       const organizations = await scheduleAllAllowanceResets(jobs, db);
+      await scheduleResetUpkeep(jobs);
       logger.info({ organizations }, 'allowance resets scheduled');
     },
     logger,

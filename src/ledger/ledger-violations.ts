@@ -29,7 +29,12 @@ export type LedgerViolationKind =
   /** The hold account does not hold exactly the points of the redemptions waiting. */
   | 'redemption_hold_mismatch'
   /** The organization has redemptions but no redemption accounts. */
-  | 'redemption_accounts_missing';
+  | 'redemption_accounts_missing'
+  /**
+   * The checks could not run on the organization's rows (the database refused them: a
+   * value out of range written by hand, a statement past its time limit).
+   */
+  | 'checks_failed';
 
 /** One thing found wrong, naming the row it is about, with what was expected and found. */
 export interface LedgerViolation {

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Command } from '../core/command.ts';
 import { deadline } from '../core/deadline.ts';
+import type { Reply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
 import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
@@ -13,13 +15,19 @@ const BATCH = 200;
  * are taken with `for update skip locked`, so several processes relay side by side; a row
  * is marked queued only once the queue has it, and its job id is the recognition's, so a
  * row queued twice (a crash between the two) is still one job.
+ *
+ * It relays the organizations this process serves, and only those: another deployment on
+ * the same database could not announce the others (its chat platforms are not this one's).
+ * They are the ones its platforms were connected to at start, and every one a command of
+ * this process gave kudos in since, found as it appears (a workspace installed, a tenant
+ * connected after start).
  */
 export class OutboxRelay {
   #running: Promise<void> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  #organizations: readonly number[] = [];
+  readonly #organizations = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -29,20 +37,34 @@ export class OutboxRelay {
   ) {}
 
   /**
-   * Relays the outbox of these organizations (the ones this process's chat platforms serve:
-   * another deployment on the same database could not announce them) every `intervalMs`
-   * until stopped.
+   * Relays every `intervalMs` until stopped, the outbox of these organizations (the ones
+   * this process's chat platforms serve at start) and of those served later.
    */
   start(organizations: readonly number[], intervalMs = 5000): void {
-    this.#organizations = [...organizations];
+    this.serve(organizations);
     this.#timer = setInterval(() => this.kick(), intervalMs);
     this.#timer.unref();
     this.kick();
   }
 
+  /** Relays these organizations' outbox too, from now on. */
+  serve(organizations: Iterable<number>): void {
+    for (const organizationId of organizations) this.#organizations.add(organizationId);
+  }
+
+  /**
+   * A command router's observer: a command that gave kudos names an organization this
+   * process serves (perhaps one that appeared after start); its outbox is relayed now.
+   */
+  readonly commandAnswered = (_command: Command, reply: Reply): void => {
+    if (reply.events.length === 0) return;
+    this.serve(reply.events.map((event) => event.organizationId));
+    this.kick();
+  };
+
   /** Relays now, or right after the round that is running. */
   kick(): void {
-    if (this.#stopped || this.#organizations.length === 0) return;
+    if (this.#stopped || this.#organizations.size === 0) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -82,7 +104,7 @@ export class OutboxRelay {
         .selectFrom('notification_outbox')
         .select('recognition_id')
         .where('queued_at', 'is', null)
-        .where('organization_id', 'in', this.#organizations)
+        .where('organization_id', 'in', [...this.#organizations])
         .orderBy('recognition_id')
         .limit(BATCH)
         .forUpdate()

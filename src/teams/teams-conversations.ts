@@ -62,14 +62,16 @@ export class TeamsConversations {
     this.#stored.set(key, fingerprint);
   }
 
-  /** The latest personal chat of each member that has one. */
+  /** The latest personal chat of each of these members of the organization that has one. */
   async personalChats(
+    organizationId: number,
     memberIds: readonly number[],
   ): Promise<Map<number, Partial<ConversationReference>>> {
     if (memberIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('teams_conversations')
       .select(['member_id', 'reference'])
+      .where('organization_id', '=', organizationId)
       .where('kind', '=', 'personal')
       .where('member_id', 'in', [...new Set(memberIds)])
       .orderBy('updated_at', 'asc')

@@ -63,7 +63,7 @@ export class TeamsNotifier implements RecipientNotifier {
     pace: Pace,
   ): Promise<Telling> {
     const target = { memberId, organizationId };
-    const chats = await this.conversations.personalChats([memberId]);
+    const chats = await this.conversations.personalChats(organizationId, [memberId]);
     const chat = chats.get(memberId);
     if (!chat && !(await this.#teamsUser(target))) return 'not-here';
     await pace(`teams:person:${memberId}`, TEAMS_TURN_MS);
@@ -72,7 +72,7 @@ export class TeamsNotifier implements RecipientNotifier {
 
   /** Sends a member a personal message; false when Teams could not be reached for them. */
   async tellMember(target: TeamsTarget, message: Message): Promise<boolean> {
-    const chats = await this.conversations.personalChats([target.memberId]);
+    const chats = await this.conversations.personalChats(target.organizationId, [target.memberId]);
     try {
       return await this.#deliver(target, message, chats.get(target.memberId));
     } catch (error) {
@@ -166,6 +166,7 @@ export class TeamsNotifier implements RecipientNotifier {
       )
       .select(['p.tenant_id', 'u.user_id'])
       .where('p.platform', '=', 'teams')
+      .where('p.organization_id', '=', target.organizationId)
       .where('p.member_id', '=', target.memberId);
     if (target.tenantId) query = query.where('p.tenant_id', '=', target.tenantId);
     const row = await query.limit(1).executeTakeFirst();

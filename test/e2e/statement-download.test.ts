@@ -4,14 +4,18 @@ import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { monthlyStatement, monthOf } from '../../src/rewards/billing.ts';
 import { STATEMENT_CSV_HEADER, statementCsv } from '../../src/rewards/statement-csv.ts';
+import {
+  type ApiOrganization,
+  createApiOrganization,
+} from '../integration/api/api-organization.ts';
 import { parseCsv } from '../support/csv.ts';
 
 const TOKEN = 'statement-test-admin-token-0123456789';
 
 /**
- * The month's billing statement as a CSV download, for the organization the deployment
- * serves, behind the admin token: a redemption made and fulfilled through the console
- * shows up in it, field for field.
+ * The month's billing statement as a CSV download, one organization's at a time, behind
+ * the admin token: a redemption made and fulfilled through the console shows up in it,
+ * field for field, and two organizations of one deployment each see only their own.
  */
 describe('the statement CSV download', () => {
   let plaudit: RunningPlaudit;
@@ -29,6 +33,17 @@ describe('the statement CSV download', () => {
     fetch(`${plaudit.url}/admin/statements/${path}`, {
       headers: authorization ? { authorization } : {},
     });
+  const bearer = `Bearer ${TOKEN}`;
+  /** The organization of the demo members the console commands run as. */
+  const demoOrganization = async () =>
+    (
+      await plaudit.db
+        .selectFrom('members')
+        .innerJoin('organizations', 'organizations.id', 'members.organization_id')
+        .select('organizations.id')
+        .where('members.email', '=', 'ana@demo.example')
+        .executeTakeFirstOrThrow()
+    ).id;
 
   beforeAll(async () => {
     plaudit = await startPlaudit(
@@ -46,16 +61,29 @@ describe('the statement CSV download', () => {
 
   it('refuses a missing or wrong token, and a month it cannot read', async () => {
     const month = monthOf(new Date(), 'Europe/Lisbon');
-    expect((await download(`${month}.csv`)).status).toBe(401);
-    expect((await download(`${month}.csv`, 'Bearer not-the-admin-token-at-all-000')).status).toBe(
-      401,
-    );
-    const bad = await download('2026-13.csv', `Bearer ${TOKEN}`);
+    const organizationId = await demoOrganization();
+    for (const path of ['', `${organizationId}/${month}.csv`, `${month}.csv`]) {
+      expect((await download(path)).status, path).toBe(401);
+      expect((await download(path, 'Bearer not-the-admin-token-at-all-000')).status).toBe(401);
+    }
+    const bad = await download(`${organizationId}/2026-13.csv`, bearer);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: 'bad_month',
-      message: 'Ask for a month as YYYY-MM.csv, like /admin/statements/2026-11.csv.',
+      message: `Ask for a month as YYYY-MM.csv, like /admin/statements/${organizationId}/2026-11.csv.`,
     });
+  });
+
+  it('answers the address without an organization with the new one, whatever the month', async () => {
+    for (const file of [`${monthOf(new Date(), 'Europe/Lisbon')}.csv`, '2026-13.csv']) {
+      const moved = await download(file, bearer);
+      expect(moved.status).toBe(400);
+      expect(await moved.json()).toEqual({
+        error: 'organization_required',
+        message:
+          'Statements are per organization: ask /admin/statements/<organization id>/YYYY-MM.csv, like /admin/statements/7/2026-11.csv; /admin/statements lists the organizations.',
+      });
+    }
   });
 
   it('lists a fulfilled redemption, as the statement has it', async () => {
@@ -73,14 +101,15 @@ describe('the statement CSV download', () => {
     );
 
     const month = monthOf(new Date(), 'Europe/Lisbon');
+    const demo = await demoOrganization();
     const response = await download(
-      `${month}.csv`,
+      `${demo}/${month}.csv`,
       `Basic ${Buffer.from(`hr:${TOKEN}`).toString('base64')}`,
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('content-disposition')).toBe(
-      `attachment; filename="plaudit-statement-${month}.csv"`,
+      `attachment; filename="plaudit-statement-${demo}-${month}.csv"`,
     );
     const rows = parseCsv(await response.text());
     expect(rows[0]).toEqual([...STATEMENT_CSV_HEADER]);
@@ -103,5 +132,68 @@ describe('the statement CSV download', () => {
       await monthlyStatement(plaudit.db, organizationId.organization_id, month),
     );
     expect(rows).toEqual(parseCsv(expected));
+  });
+
+  describe('two organizations of the deployment', () => {
+    let a: ApiOrganization;
+    let b: ApiOrganization;
+    beforeAll(async () => {
+      [a, b] = await Promise.all([
+        createApiOrganization(plaudit.db),
+        createApiOrganization(plaudit.db),
+      ]);
+    });
+    /** An organization's statement of this month, as rows. */
+    const statementOf = async (organization: ApiOrganization) => {
+      const response = await download(`${organization.organizationId}/${a.month}.csv`, bearer);
+      expect(response.status).toBe(200);
+      return parseCsv(await response.text());
+    };
+
+    it('holds only its own redemptions in each statement', async () => {
+      const [ofA, ofB] = [await statementOf(a), await statementOf(b)];
+      const redemptionIds = (rows: string[][]) => rows.slice(1).map((row) => row[2]);
+      expect(redemptionIds(ofA)).toEqual([String(a.fulfilledRedemptionId)]);
+      expect(redemptionIds(ofB)).toEqual([String(b.fulfilledRedemptionId)]);
+      expect(JSON.stringify(ofA)).not.toContain(b.tag);
+      expect(JSON.stringify(ofB)).not.toContain(a.tag);
+      expect(JSON.stringify(ofA)).toContain(a.tag);
+      for (const organization of [a, b]) {
+        const expected = statementCsv(
+          await monthlyStatement(plaudit.db, organization.organizationId, organization.month),
+        );
+        expect(await statementOf(organization)).toEqual(parseCsv(expected));
+      }
+    });
+
+    it('answers 404 for an organization that does not exist', async () => {
+      const last = await plaudit.db
+        .selectFrom('organizations')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow();
+      for (const organization of [Number(last.id) + 1000, 0, 'abc', `${a.organizationId}x`]) {
+        const response = await download(`${organization}/${a.month}.csv`, bearer);
+        expect(response.status, String(organization)).toBe(404);
+        expect(await response.json()).toEqual({
+          error: 'unknown_organization',
+          message: 'There is no organization with that id; /admin/statements lists them.',
+        });
+      }
+    });
+
+    it('lists the organizations, each with the address of its statements', async () => {
+      const response = await download('', bearer);
+      expect(response.status).toBe(200);
+      const { organizations } = (await response.json()) as {
+        organizations: Array<{ id: number; name: string; statements: string }>;
+      };
+      for (const organization of [a, b]) {
+        expect(organizations).toContainEqual({
+          id: organization.organizationId,
+          name: expect.any(String),
+          statements: `/admin/statements/${organization.organizationId}/YYYY-MM.csv`,
+        });
+      }
+    });
   });
 });

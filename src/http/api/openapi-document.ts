@@ -160,7 +160,8 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An API token: `plaudit_` and 43 characters, or the PLAUDIT_ADMIN_TOKEN.',
+          description:
+            'An API token: `plaudit_` and 43 characters, or the PLAUDIT_ADMIN_TOKEN while the database holds one organization.',
         },
       },
       schemas: { Error: jsonSchema(apiErrorSchema, 'output') },

@@ -7,6 +7,7 @@ import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
 import { parseConfig } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
+import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
 import { type ApiOrganization, createApiOrganization } from './api-organization.ts';
@@ -280,35 +281,41 @@ const seededTokens = (plaudit: RunningPlaudit, organizationId: number) =>
     .execute();
 
 describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
-  // A Slack deployment of its own workspace: an organization no other test starts.
+  // A Slack deployment of its own workspace, on a database of its own: the token is an API
+  // token only while the database holds one organization, and the shared one holds many.
   const fake = new FakeSlackApi({
     id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
     name: 'Tokens',
     botUserId: 'UBOT',
   });
+  let fresh: FreshDatabase;
   beforeAll(async () => {
     await fake.start();
+    fresh = await createFreshDatabase('admin_token');
   });
   afterAll(async () => {
     await fake.stop();
+    await fresh?.drop();
   });
 
   const start = async (adminToken: string) => {
     const logs = logCapture();
     const running = await startApiPlaudit(
-      { LOG_LEVEL: 'debug', PLAUDIT_ADMIN_TOKEN: adminToken },
+      { LOG_LEVEL: 'debug', PLAUDIT_ADMIN_TOKEN: adminToken, DATABASE_URL: fresh.url },
       { logDestination: logs.destination, print: () => expect.fail('only local mode prints') },
       fake,
     );
     return { plaudit: running.plaudit, logs };
   };
+  const first = randomBytes(24).toString('hex');
+  const second = randomBytes(24).toString('hex');
+  let organizationId: number;
 
-  it('seeds it as an admin token of the deployment, once; a changed one replaces it', async () => {
-    const first = randomBytes(24).toString('hex');
-    const second = randomBytes(24).toString('hex');
-
+  it('seeds it as an admin token of the only organization, once; a changed one replaces it', {
+    timeout: 60_000,
+  }, async () => {
     let run = await start(first);
-    const organizationId = run.plaudit.slack?.workspace?.organizationId as number;
+    organizationId = run.plaudit.slack?.workspace?.organizationId as number;
     expect((await api(run.plaudit, '/tokens', { secret: first })).status).toBe(200);
     const [only, ...others] = await seededTokens(run.plaudit, organizationId);
     expect(others).toEqual([]);
@@ -337,6 +344,53 @@ describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
       expect(run.logs.text()).not.toContain(second);
     } finally {
       await run.plaudit.close();
+    }
+  });
+
+  it('is no API token once the database holds a second organization, and stays the operators’ token', {
+    timeout: 60_000,
+  }, async () => {
+    const run = await start(second);
+    let other: ApiOrganization | undefined;
+    try {
+      // A second organization appears (a workspace installed, a tenant connected).
+      other = await createApiOrganization(run.plaudit.db);
+    } finally {
+      await run.plaudit.close();
+    }
+    const next = await start(second);
+    try {
+      expect((await api(next.plaudit, '/tokens', { secret: second })).status).toBe(401);
+      const seeded = await seededTokens(next.plaudit, organizationId);
+      expect(seeded.map((token) => [token.hint, token.revoked_at === null])).toEqual([
+        [first.slice(-4), false],
+        [second.slice(-4), false],
+      ]);
+      // Neither organization got it instead.
+      expect(await seededTokens(next.plaudit, other.organizationId)).toEqual([]);
+      const revoked = (await auditRows(next.plaudit.db, organizationId)).filter(
+        (row) => row.action === 'token.revoke',
+      );
+      expect(revoked.at(-1)).toMatchObject({
+        target: `token:${seeded[1]?.id}`,
+        after: expect.objectContaining({ revoked: true, retiredBySeveralOrganizations: true }),
+      });
+      expect(next.logs.text()).toContain(
+        'PLAUDIT_ADMIN_TOKEN is no API token now that the database holds several organizations',
+      );
+      expect(next.logs.text()).not.toContain(second);
+      // Each organization's admins make their own; the organization's tokens still work.
+      expect(
+        (await api(next.plaudit, '/tokens', { secret: other.tokens.admin.secret })).status,
+      ).toBe(200);
+      // The operators' addresses still take it.
+      const operator = { headers: { authorization: `Bearer ${second}` } };
+      const statements = await fetch(`${next.plaudit.url}/admin/statements`, operator);
+      expect(statements.status).toBe(200);
+      expect((await fetch(`${next.plaudit.url}/metrics`, operator)).status).toBe(200);
+      expect((await fetch(`${next.plaudit.url}/metrics`)).status).toBe(401);
+    } finally {
+      await next.plaudit.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
+import { monthOf } from '../../../src/rewards/billing.ts';
 import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
 import type { ConsoleClient, ConsolePage } from '../../support/console-client.ts';
 import { consoleOrganizations } from '../../support/console-organizations.ts';
@@ -138,6 +139,7 @@ describe('console tenant isolation', () => {
     const { yacht, held, members } = bIds as NonNullable<typeof bIds>;
     await fillA(a);
     const { client: ada } = await open('Ada', { fixture: a });
+    const thisMonth = monthOf(new Date(), 'Europe/Lisbon');
     const pages = [
       '/console',
       '/console/people',
@@ -152,6 +154,10 @@ describe('console tenant isolation', () => {
       `/console/redemptions?status=all&item=${yacht}`,
       `/console/redemptions?status=all&before=${(held[1] as number) + 1}`,
     ];
+    // The statement's export of this month, in which B has a charge, names nothing of B.
+    const exported = await ada.get(`/console/billing/${thisMonth}.csv`);
+    expect(exported.status).toBe(200);
+    for (const word of B_WORDS) expect(exported.html, `statement CSV: ${word}`).not.toContain(word);
     for (const path of pages) {
       const page = await ada.get(path);
       expect(page.status, path).toBe(200);
@@ -166,5 +172,10 @@ describe('console tenant isolation', () => {
     for (const path of pages.slice(0, 9)) seenByB += (await zoltan.get(path)).html;
     seenByB += (await zoltan.get(`/console/people/${members[1]}`)).html;
     for (const word of B_WORDS) expect(seenByB, word).toContain(word);
+    // B's own statement export names its charge: A's would show it, had it leaked.
+    const statementOfB = await zoltan.get(`/console/billing/${thisMonth}.csv`);
+    expect(statementOfB.status).toBe(200);
+    expect(statementOfB.html).toContain('Yacht of Elsewhere');
+    expect(statementOfB.html).toContain('Xiomara');
   });
 });

@@ -411,4 +411,55 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     expect((await command(acme.id, 'UANA', 'balance')).status).toBe(401);
     expect(await organizationSnapshot(plaudit.db, acmeOrg)).toEqual(before);
   });
+  it('uninstalled org-wide, every Grid workspace is refused and keeps its points; reinstalled, as it was', async () => {
+    const initechOrg = await organizationOf(initechSales);
+    const before = await organizationSnapshot(plaudit.db, initechOrg);
+    const enterpriseRow = () =>
+      plaudit.db
+        .selectFrom('slack_installations')
+        .select(['disabled_at', 'sealed_tokens', 'organization_id'])
+        .where('enterprise_id', '=', initech.id)
+        .where('is_enterprise_install', '=', true)
+        .executeTakeFirstOrThrow();
+    const uninstalled = await postSlackEvent(plaudit.url, SIGNING_SECRET, {
+      token: 'deprecated',
+      team_id: initechSales,
+      enterprise_id: initech.id,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev-grid-uninstall-${run}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_uninstalled' },
+      authorizations: [
+        {
+          team_id: null,
+          enterprise_id: initech.id,
+          user_id: 'UBOTINITECH',
+          is_bot: true,
+          is_enterprise_install: true,
+        },
+      ],
+    });
+    expect(uninstalled.status).toBe(200);
+    fake.revokeTokensOf(initech.id);
+    await until(async () => (await enterpriseRow()).disabled_at !== null);
+    expect((await enterpriseRow()).sealed_tokens).toBeNull();
+    for (const team of [initechSales, initechOps]) {
+      expect((await initechCommand(team, 'UMILTON', '<@UPETER> 1 for more')).status).toBe(401);
+    }
+    expect(await organizationSnapshot(plaudit.db, initechOrg)).toEqual(before);
+    // Other installs are served as before.
+    expect((await command(globex.id, 'UGUS', 'balance')).status).toBe(200);
+
+    const again = await install({ ...initechGrant, installer: 'UMILTON' });
+    expect(again.status).toBe(200);
+    expect((await enterpriseRow()).organization_id).toBe(initechOrg);
+    expect(await organizationSnapshot(plaudit.db, initechOrg)).toEqual(before);
+    expect(await adminGrant(initechOps, 'UMILTON')).toEqual([]);
+    expect(
+      replyText(await initechCommand(initechOps, 'UMILTON', '<@UPETER> 1 for coming back')),
+    ).toMatch(/^You gave 1 point to Peter/);
+    await plaudit.settled();
+    expect(await earned(initechSales, 'UPETER')).toBe(6);
+  });
 });

@@ -16,7 +16,11 @@ const EXAMPLE = '@ana @li 10 for the launch #teamwork';
  */
 export function createKudosRouter(services: RecognitionServices): CommandRouter {
   const give = async (command: Command, text: string): Promise<Reply> => {
-    const parsed = parseGive(text, command.mentions);
+    const { settings } = await services.settings.load(command.actor.organizationId);
+    const parsed = parseGive(text, command.mentions, {
+      range: { min: settings.minAmount, max: settings.maxAmount },
+      commandName: command.commandName,
+    });
     if ('ok' in parsed) {
       return textReply(
         `${parsed.message} Give kudos like this: ${command.commandName} ${EXAMPLE}`,

@@ -704,6 +704,109 @@ describe('parseGive properties', () => {
   });
 });
 
+/**
+ * Issue 18's property: after a mention, whatever follows, the parse either names an amount
+ * that is written as the amount token right there (so the reply states what moves), or
+ * takes the default while nothing amount-like stands where the amount may, or refuses.
+ */
+describe('parseGive never guesses with points', () => {
+  const AMOUNTISH = [
+    '5',
+    '10',
+    '+10',
+    '+ 5',
+    '- 5',
+    '-5',
+    '±5',
+    '\u22125',
+    '1e9',
+    '0x10',
+    '10e2',
+    '\uFF11\uFF10',
+    '\u0663',
+    '\u0967',
+    '+',
+    '++',
+    '---',
+    '+++-',
+    '\u2014',
+    '\u2013',
+    '-',
+    'x5',
+    'x 5',
+    '5x',
+    '5pts',
+    '5 points',
+    '1.5',
+    '1,000',
+    '"',
+    '(',
+    ')',
+    '{',
+    ':tada:',
+    ':',
+    ',',
+    ';',
+    '&',
+    'and',
+    'for',
+    'thanks',
+    '#teamwork',
+    '@li',
+    '<@U2>',
+  ];
+  const after = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...AMOUNTISH),
+        fc.string({ maxLength: 3 }),
+        fc.string({ unit: 'binary', maxLength: 2 }),
+      ),
+      { maxLength: 8 },
+    )
+    .chain((parts) =>
+      fc
+        .array(fc.constantFrom('', ' ', '  ', '\t'), {
+          minLength: parts.length,
+          maxLength: parts.length,
+        })
+        .map((gaps) => parts.map((part, index) => `${gaps[index]}${part}`).join('')),
+    );
+  /** What may stand between the mention and the amount without being read. */
+  const LEAD =
+    /^(?:\s+|[,;\u2013\u2014]|:(?![\w+'-]+:)|-(?=\s)|&(?:amp;)?|and(?=\s)|<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@"[^"]+"|@[^\s,;:!?()[\]{}<>"&]+)*/iu;
+  const LOOKS_LIKE_AMOUNT =
+    /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
+
+  it.each([
+    ['a Slack mention', '<@U1>'],
+    ['a name', '@ana'],
+  ])(
+    'after %s: the stated amount is the one written, or nothing amount-like is there',
+    (_l, who) => {
+      fc.assert(
+        fc.property(after, (text) => {
+          const result = parseGive(`${who}${text}`);
+          if ('ok' in result) return;
+          // Mentions and separators are skipped: what follows is where the amount may stand.
+          const typed = normalizeCommandText(`${who}${text}`);
+          const rest = typed.slice((LEAD.exec(typed) as RegExpExecArray)[0].length);
+          if (result.amount !== null) {
+            // The amount is the number written in the amount token, leading zeros aside.
+            const written = new RegExp(`^(?:x\\s?|\\+)?0*${result.amount}(?!\\d)`, 'iu');
+            expect(rest).toMatch(written);
+          } else {
+            expect(rest).not.toMatch(LOOKS_LIKE_AMOUNT);
+            // A dash with nothing after it is an operator, not a pause before a reason.
+            if (rest.trim() === '') expect(typed.trim()).not.toMatch(/[-\u2013\u2014]$/u);
+          }
+        }),
+        { numRuns: 3000 },
+      );
+    },
+  );
+});
+
 describe('hashtagValues', () => {
   it.each([
     ['', []],

@@ -198,13 +198,25 @@ export interface AmountRange {
   readonly max: number;
 }
 
+const notAnAmountTokens = new WeakMap<GiveParseRefusal, string>();
+
 /** The refusal of something that looks like an amount but is none: it names the token. */
 export function notAnAmount(token: string, range?: AmountRange): GiveParseRefusal {
   const shown = [...token].length > 20 ? `${[...token].slice(0, 19).join('')}…` : token;
   const use = range
     ? `use a whole number from ${range.min} to ${range.max}`
     : 'use a whole number, like 10';
-  return refuse('usage', `'${shown}' is not a number of points; ${use}.`);
+  const refusal = refuse('usage', `'${shown}' is not a number of points; ${use}.`);
+  notAnAmountTokens.set(refusal, token);
+  return refusal;
+}
+
+/**
+ * The token a refusal of {@link notAnAmount} named, if it is one: a caller that parsed
+ * without the organization's range reads the range only then, to say it.
+ */
+export function notAnAmountToken(refusal: GiveParseRefusal): string | undefined {
+  return notAnAmountTokens.get(refusal);
 }
 
 export interface ParseGiveOptions {

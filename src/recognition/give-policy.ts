@@ -2,6 +2,7 @@ import { isPermitted } from '../core/permission-rule.ts';
 import { type Refusal, refuse } from '../core/result.ts';
 import type { Member } from '../directory/members.ts';
 import type { RecognitionSettings } from './settings.ts';
+import { points } from './wording.ts';
 
 /** Every reason a give is refused before any point moves. */
 export type GiveRefusalCode =
@@ -141,12 +142,12 @@ export function checkGivePolicy(
     if (refusal) return refusal;
   }
   if (give.amountEach < settings.minAmount) {
-    return refuse('amount_too_small', `Kudos are at least ${settings.minAmount} points each.`);
+    return refuse('amount_too_small', `Kudos are at least ${points(settings.minAmount)} each.`);
   }
   if (give.amountEach > settings.maxAmount) {
     return refuse(
       'amount_too_large',
-      `Kudos are at most ${settings.maxAmount} points each; ${give.amountEach} is more than that.`,
+      `Kudos are at most ${points(settings.maxAmount)} each; ${give.amountEach} is more than that.`,
     );
   }
   if (settings.valueRequired && give.values.length === 0) {

@@ -3,7 +3,7 @@ import { CommandRouter } from '../core/command-router.ts';
 import { type Reply, textReply } from '../core/reply.ts';
 import { showBalance } from './balance.ts';
 import { giveKudos } from './give-kudos.ts';
-import { parseGive } from './grammar/give-grammar.ts';
+import { notAnAmount, notAnAmountToken, parseGive } from './grammar/give-grammar.ts';
 import { showHistory } from './history.ts';
 import { showLeaderboard } from './leaderboard.ts';
 import type { RecognitionServices } from './recognition-services.ts';
@@ -16,15 +16,19 @@ const EXAMPLE = '@ana @li 10 for the launch #teamwork';
  */
 export function createKudosRouter(services: RecognitionServices): CommandRouter {
   const give = async (command: Command, text: string): Promise<Reply> => {
-    const parsed = parseGive(text, command.mentions);
+    const parsed = parseGive(text, command.mentions, { commandName: command.commandName });
     if ('ok' in parsed) {
-      return textReply(
-        `${parsed.message} Give kudos like this: ${command.commandName} ${EXAMPLE}`,
-        {
-          outcome: 'usage',
-          code: 'usage',
-        },
-      );
+      // The organization's range is read only to say it, when an amount was refused.
+      const token = notAnAmountToken(parsed);
+      let message = parsed.message;
+      if (token !== undefined) {
+        const { settings } = await services.settings.load(command.actor.organizationId);
+        message = notAnAmount(token, { min: settings.minAmount, max: settings.maxAmount }).message;
+      }
+      return textReply(`${message} Give kudos like this: ${command.commandName} ${EXAMPLE}`, {
+        outcome: 'usage',
+        code: 'usage',
+      });
     }
     return giveKudos(services, command, parsed);
   };

@@ -136,7 +136,7 @@ async function checkDailyPairCap(
   const cap = settings.dailyPairCap as number;
   if (input.amountEach > cap) {
     throw new RefusalAbort(
-      refuse('daily_pair_cap', `You can give one person at most ${cap} points a day.`),
+      refuse('daily_pair_cap', `You can give one person at most ${points(cap)} a day.`),
     );
   }
   const given = await trx

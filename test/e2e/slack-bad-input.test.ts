@@ -83,6 +83,27 @@ describe('the Slack adapter, sent bad input', () => {
     });
   });
 
+  it.each([
+    ['<@ULI> + 5', '+ 5'],
+    ['<@ULI>" 1', '" 1'],
+    ['<@ULI>+', '+'],
+    ['<@ULI>---', '---'],
+    ['<@ULI>\u2014', '\u2014'],
+    ['<@ULI> 1e9', '1e9'],
+    ['<@ULI> 0x10 for the fix', '0x10'],
+    ['<@ULI> 10e2', '10e2'],
+    ['<@ULI> \uFF11\uFF10 for the fix', '\uFF11\uFF10'],
+    ['<@ULI> \u0663 for the fix', '\u0663'],
+  ])('refuses %j naming what is no amount, and gives nothing (issue 18)', async (text, token) => {
+    await unchangedBy(async () => {
+      const response = await send(text);
+      expect(response.status).toBe(200);
+      expect(replyText(response)).toBe(
+        `'${token}' is not a number of points; use a whole number from 1 to 100. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork`,
+      );
+    });
+  });
+
   it('refuses a NUL typed in a command or in the modal, with a sentence', async () => {
     await unchangedBy(async () => {
       const response = await send(`<@ULI> 5 for the ${'\u0000'}launch`);

@@ -210,7 +210,7 @@ describe('the Slack adapter over signed HTTP', () => {
       ],
       [
         'thanks all',
-        'Start with who the kudos is for. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork',
+        "'thanks' is not a kudos command or a person; try /kudos help. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork",
       ],
     ];
     for (const [text, expected] of cases) {

@@ -162,6 +162,24 @@ describe('the Teams adapter, sent bad input', () => {
     });
   });
 
+  it.each([
+    ['<at>Li</at>+++-', '+++-'],
+    ['<at>Li</at> + 5 for the launch', '+ 5'],
+    ['<at>Li</at> 1e9', '1e9'],
+    ['<at>Li</at> \u0663', '\u0663'],
+  ])('refuses %j naming what is no amount, and gives nothing (issue 18)', async (text, shown) => {
+    // Any command reads (and so first stores) the organization's default settings; the
+    // refusal may read them to name the range, and must change nothing beyond.
+    await postActivity(plaudit.url, teamsMessage(scene, ana, 'values'), token());
+    const typed = teamsMessage(scene, ana, text, { mentions: [li] });
+    await unchangedBy(async () => {
+      expect((await postActivity(plaudit.url, typed, token())).status).toBe(200);
+    }, 1);
+    expect(repliesTo(typed).map((reply) => reply.text)).toEqual([
+      `'${shown}' is not a number of points; use a whole number from 1 to 100. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork`,
+    ]);
+  });
+
   it('answers a NUL in a message, a card or the sender’s name with a sentence, storing nothing', async () => {
     const typed = teamsMessage(scene, ana, `<at>Li</at> 10 for the${NUL} launch`, {
       mentions: [li],

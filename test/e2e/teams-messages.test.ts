@@ -303,7 +303,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       [
         'thanks all',
         [],
-        'Start with who the kudos is for. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork',
+        "'thanks' is not a kudos command or a person; try @Plaudit help. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork",
       ],
       [
         '<at>Li</at> -5 for nothing',

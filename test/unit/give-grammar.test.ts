@@ -43,6 +43,14 @@ const START_WITH_WHO = /^Start with who the kudos is for\.$/;
 const WHOLE = /^Points are whole numbers, like 10\.$/;
 const NEGATIVE = /^Kudos add points; the amount cannot be negative\.$/;
 const TOO_MANY = /is more points than anyone can give\.$/;
+const UNKNOWN_WORD = (word: string): RegExp =>
+  new RegExp(`^'${word}' is not a kudos command or a person; try /kudos help\\.$`, 'u');
+/** The refusal of a token that looks like an amount or an operator but is none. */
+const notNumber = (token: string): RegExp =>
+  new RegExp(
+    `^'${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is not a number of points; use a whole number, like 10\\.$`,
+    'u',
+  );
 
 /** Teams mention entities, as the adapter passes them: one per mention in the text. */
 const TEAMS: MentionEntity[] = [
@@ -242,8 +250,10 @@ const rows: Row[] = [
   { text: '@ana 10 @li for x', expected: give([person('ana')], 10, '@li for x') },
   { text: '@ana 10 x5', expected: give([person('ana')], 10, 'x5') },
   { text: '@ana x5 10', expected: give([person('ana')], 5, '10') },
-  { text: '@ana 10x', expected: give([person('ana')], null, '10x') },
-  { text: '@ana 10th place', expected: give([person('ana')], null, '10th place') },
+  // Where the amount may stand, a word starting with a digit is an amount or nothing.
+  { text: '@ana 10x', expected: refused(notNumber('10x')) },
+  { text: '@ana 10th place', expected: refused(notNumber('10th')) },
+  { text: '@ana for 10th place', expected: give([person('ana')], null, '10th place') },
   { text: '@ana 10 for 2.5 hours', expected: give([person('ana')], 10, '2.5 hours') },
   {
     text: '@ana 10 thanks for the 3 reviews',
@@ -261,6 +271,63 @@ const rows: Row[] = [
     text: '@ana 5 99999999999999 log lines read',
     expected: give([person('ana')], 5, '99999999999999 log lines read'),
   },
+
+  // Issue 18: never guess with points. Each of these moved the default while the writer
+  // typed something like an amount; each is now refused with a sentence naming it.
+  { text: '@jose + 5', expected: refused(notNumber('+ 5')) },
+  { text: '@josé" 1', expected: refused(notNumber('" 1')) },
+  { text: '<@U1>+', expected: refused(notNumber('+')) },
+  { text: '<@U1>---', expected: refused(notNumber('---')) },
+  { text: '<@U1>—', expected: refused(notNumber('—')) },
+  { text: '<@U1> –', expected: refused(notNumber('–')) },
+  { text: '<@U1>+++-', expected: refused(notNumber('+++-')) },
+  { text: '<@U1> ++ for x', expected: refused(notNumber('++')) },
+  { text: '@ana 1e9', expected: refused(notNumber('1e9')) },
+  { text: '@ana 0x10 for x', expected: refused(notNumber('0x10')) },
+  { text: '@ana 10e2', expected: refused(notNumber('10e2')) },
+  { text: '@ana \uFF11\uFF10', expected: refused(notNumber('\uFF11\uFF10')) },
+  { text: '@ana \u0663 for x', expected: refused(notNumber('\u0663')) },
+  { text: '@ana \u0967\u0966', expected: refused(notNumber('\u0967\u0966')) },
+  { text: '\uFF15 @ana', expected: refused(notNumber('\uFF15')) },
+  { text: '@ana ±5', expected: refused(notNumber('±5')) },
+  { text: '@ana \u22125', expected: refused(notNumber('\u22125')) },
+  { text: '@ana +-5', expected: refused(notNumber('+-5')) },
+  { text: '@ana --5', expected: refused(notNumber('--5')) },
+  { text: '@ana (5) for x', expected: refused(notNumber('(5)')) },
+  { text: '@ana "10" for x', expected: refused(notNumber('"10"')) },
+  { text: '@ana x1e3', expected: refused(notNumber('x1e3')) },
+  { text: '@ana x \uFF15', expected: refused(notNumber('x \uFF15')) },
+  { text: '@ana 5x', expected: refused(notNumber('5x')) },
+  { text: '@ana 10pt5', expected: refused(notNumber('10pt5')) },
+  { text: '@ana 1/2', expected: refused(notNumber('1/2')) },
+  { text: '@ana 10%', expected: refused(notNumber('10%')) },
+  { text: '@ana — 1e9', expected: refused(notNumber('1e9')) },
+  { text: '<at>Li Wei</at>+++-', mentions: TEAMS, expected: refused(notNumber('+++-')) },
+  { text: '<at>Li Wei</at> ٣', mentions: TEAMS, expected: refused(notNumber('٣')) },
+  // What stays reason text: words, and anything after the amount or after "for".
+  { text: '@ana - thanks', expected: give([person('ana')], null, 'thanks') },
+  { text: '@ana — thanks', expected: give([person('ana')], null, 'thanks') },
+  { text: '@ana 5 —', expected: give([person('ana')], 5, '') },
+  { text: '@ana 5 +', expected: give([person('ana')], 5, '+') },
+  { text: '@ana 5 1e9 reasons', expected: give([person('ana')], 5, '1e9 reasons') },
+  { text: '@ana for 1e9 reasons', expected: give([person('ana')], null, '1e9 reasons') },
+  { text: '@ana for + 5 more', expected: give([person('ana')], null, '+ 5 more') },
+  { text: '@ana x5 pts', expected: give([person('ana')], 5, 'pts') },
+  { text: '@ana xylophone', expected: give([person('ana')], null, 'xylophone') },
+  { text: '@ana "best" demo', expected: give([person('ana')], null, '"best" demo') },
+  { text: '@ana (great) demo', expected: give([person('ana')], null, '(great) demo') },
+  { text: '@ana 5 pts.', expected: give([person('ana')], 5, '.') },
+  { text: '@ana 10!', expected: give([person('ana')], 10, '!') },
+
+  // Emoji shortcodes at the start of a reason keep their colons.
+  {
+    text: '@ana :tada: great launch',
+    expected: give([person('ana')], null, ':tada: great launch'),
+  },
+  { text: '<@U1>:tada: x', expected: give([slackUser('U1')], null, ':tada: x') },
+  { text: '@ana 5 :+1: thanks', expected: give([person('ana')], 5, ':+1: thanks') },
+  { text: '@ana: :tada:', expected: give([person('ana')], null, ':tada:') },
+  { text: '@ana: thanks', expected: give([person('ana')], null, 'thanks') },
 
   // Reasons
   { text: '@ana 10 for: x', expected: give([person('ana')], 10, 'x') },
@@ -348,7 +415,7 @@ const rows: Row[] = [
   { text: '', expected: refused(SAY_WHO) },
   { text: '   ', expected: refused(SAY_WHO) },
   { text: '\u00A0\t\n', expected: refused(SAY_WHO) },
-  { text: 'for', expected: refused(START_WITH_WHO) },
+  { text: 'for', expected: refused(UNKNOWN_WORD('for')) },
   { text: 'for @ana 10', expected: refused(START_WITH_WHO) },
   { text: '10', expected: refused(SAY_WHO) },
   { text: '10 points', expected: refused(SAY_WHO) },
@@ -359,7 +426,37 @@ const rows: Row[] = [
   { text: '10 for @ana', expected: refused(SAY_WHO) },
   { text: ', ; : & and', expected: refused(START_WITH_WHO) },
   { text: 'x5 x6 @ana', expected: refused(SAY_WHO) },
-  { text: 'a'.repeat(10_000), expected: refused(START_WITH_WHO) },
+  { text: 'a'.repeat(10_000), expected: refused(UNKNOWN_WORD(`${'a'.repeat(19)}…`)) },
+
+  // Issue 18: every refusal names the actual problem.
+  { text: 'frobnicate', expected: refused(UNKNOWN_WORD('frobnicate')) },
+  { text: 'frobnicate 5 for x', expected: refused(UNKNOWN_WORD('frobnicate')) },
+  { text: 'Balance', expected: refused(UNKNOWN_WORD('Balance')) },
+  { text: 'héllo wörld', expected: refused(UNKNOWN_WORD('héllo')) },
+  // Names grouped in brackets are read when the brackets close around them.
+  { text: '{@a @b} 1', expected: give([person('a'), person('b')], 1, '') },
+  { text: '( @a, @b ) 1', expected: give([person('a'), person('b')], 1, '') },
+  { text: '[<@U1> <@U2>] 3 for x', expected: give([slackUser('U1'), slackUser('U2')], 3, 'x') },
+  { text: '(@a) for x', expected: give([person('a')], null, 'x') },
+  { text: '5 (@a @b) for x', expected: give([person('a'), person('b')], 5, 'x') },
+  { text: '(@a 5) for x', expected: refused(notNumber('5)')) },
+  {
+    text: '(<at>Li Wei</at>, <at>Ana</at>) 2',
+    mentions: TEAMS,
+    expected: give([teamsUser('29:1li', 'Li Wei'), teamsUser('29:1ana', 'Ana Silva')], 2, ''),
+  },
+  {
+    text: '{@a @b 1',
+    expected: refused(
+      /^Close the brackets around the names with '\}', or leave the brackets out\.$/,
+    ),
+  },
+  { text: '( @a, @b', expected: refused(/^Close the brackets around the names with '\)'/) },
+  {
+    text: '() @a 1',
+    expected: refused(/^Put names between the brackets, or leave the brackets out\.$/),
+  },
+  { text: '(great) work @a', expected: refused(/^Put names between the brackets/) },
 ];
 
 function title(row: Row): string {
@@ -605,6 +702,109 @@ describe('parseGive properties', () => {
       { numRuns: 2000 },
     );
   });
+});
+
+/**
+ * Issue 18's property: after a mention, whatever follows, the parse either names an amount
+ * that is written as the amount token right there (so the reply states what moves), or
+ * takes the default while nothing amount-like stands where the amount may, or refuses.
+ */
+describe('parseGive never guesses with points', () => {
+  const AMOUNTISH = [
+    '5',
+    '10',
+    '+10',
+    '+ 5',
+    '- 5',
+    '-5',
+    '±5',
+    '\u22125',
+    '1e9',
+    '0x10',
+    '10e2',
+    '\uFF11\uFF10',
+    '\u0663',
+    '\u0967',
+    '+',
+    '++',
+    '---',
+    '+++-',
+    '\u2014',
+    '\u2013',
+    '-',
+    'x5',
+    'x 5',
+    '5x',
+    '5pts',
+    '5 points',
+    '1.5',
+    '1,000',
+    '"',
+    '(',
+    ')',
+    '{',
+    ':tada:',
+    ':',
+    ',',
+    ';',
+    '&',
+    'and',
+    'for',
+    'thanks',
+    '#teamwork',
+    '@li',
+    '<@U2>',
+  ];
+  const after = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...AMOUNTISH),
+        fc.string({ maxLength: 3 }),
+        fc.string({ unit: 'binary', maxLength: 2 }),
+      ),
+      { maxLength: 8 },
+    )
+    .chain((parts) =>
+      fc
+        .array(fc.constantFrom('', ' ', '  ', '\t'), {
+          minLength: parts.length,
+          maxLength: parts.length,
+        })
+        .map((gaps) => parts.map((part, index) => `${gaps[index]}${part}`).join('')),
+    );
+  /** What may stand between the mention and the amount without being read. */
+  const LEAD =
+    /^(?:\s+|[,;\u2013\u2014]|:(?![\w+'-]+:)|-(?=\s)|&(?:amp;)?|and(?=\s)|<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@"[^"]+"|@[^\s,;:!?()[\]{}<>"&]+)*/iu;
+  const LOOKS_LIKE_AMOUNT =
+    /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
+
+  it.each([
+    ['a Slack mention', '<@U1>'],
+    ['a name', '@ana'],
+  ])(
+    'after %s: the stated amount is the one written, or nothing amount-like is there',
+    (_l, who) => {
+      fc.assert(
+        fc.property(after, (text) => {
+          const result = parseGive(`${who}${text}`);
+          if ('ok' in result) return;
+          // Mentions and separators are skipped: what follows is where the amount may stand.
+          const typed = normalizeCommandText(`${who}${text}`);
+          const rest = typed.slice((LEAD.exec(typed) as RegExpExecArray)[0].length);
+          if (result.amount !== null) {
+            // The amount is the number written in the amount token, leading zeros aside.
+            const written = new RegExp(`^(?:x\\s?|\\+)?0*${result.amount}(?!\\d)`, 'iu');
+            expect(rest).toMatch(written);
+          } else {
+            expect(rest).not.toMatch(LOOKS_LIKE_AMOUNT);
+            // A dash with nothing after it is an operator, not a pause before a reason.
+            if (rest.trim() === '') expect(typed.trim()).not.toMatch(/[-\u2013\u2014]$/u);
+          }
+        }),
+        { numRuns: 3000 },
+      );
+    },
+  );
 });
 
 describe('hashtagValues', () => {

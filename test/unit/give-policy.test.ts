@@ -305,6 +305,19 @@ describe('checkGivePolicy', () => {
     );
   });
 
+  it('says "1 point", not "1 points", when the range ends at one (issue 18)', () => {
+    const one = settingsWith({ minAmount: 2, maxAmount: 1 });
+    expect(checkGivePolicy(one, giveWith({ amountEach: 2 }))).toMatchObject({
+      code: 'amount_too_large',
+      message: 'Kudos are at most 1 point each; 2 is more than that.',
+    });
+    const least = settingsWith({ minAmount: 1 });
+    expect(checkGivePolicy(least, giveWith({ amountEach: 0 }))).toMatchObject({
+      code: 'amount_too_small',
+      message: 'Kudos are at least 1 point each.',
+    });
+  });
+
   describe('a company value, when required', () => {
     it('with a values list: one named value is accepted, none is refused listing the values (value_required)', () => {
       const settings = settingsWith({ valueRequired: true, values: ['ownership', 'teamwork'] });

@@ -31,11 +31,28 @@ const SLACK_USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/;
 const SLACK_GROUP = /^<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>/;
 const TEAMS_MENTION = /^<at>([^<]*)<\/at>/;
 const QUOTED_NAME = /^@"([^"]+)"/;
-const NAME = /^@([^\s,;:!?()<>"&]+)/u;
+const NAME = /^@([^\s,;:!?()[\]{}<>"&]+)/u;
+const OPEN_BRACKET = /^[([{]/;
+const CLOSING: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+/** A first word that is neither a name nor an amount: an unknown subcommand, likely. */
+const FIRST_WORD = /^[\p{L}][\p{L}\p{M}\p{N}_-]*(?=\s|$)/u;
+const ANY_RECIPIENT = /<@[UW]|<!subteam\^|<at>|@\S/u;
 const AMOUNT = /^(?:x\s?(\d+)|\+?(\d+)(?:\.(\d+))?(?:\s*(?:points?|pts?)\b)?)(?=$|[\s,;:!.])/iu;
 const NEGATIVE_AMOUNT = /^-\s?\d+/;
 const GROUPED_AMOUNT = /^\+?\d{1,3}(?:,\d{3})+(?=$|[\s;:!.])/;
-const SEPARATOR = /^(?:\s+|[,;:\u2013\u2014]|-(?=\s)|&(?:amp;)?|and(?=\s))/iu;
+// A colon that opens an emoji shortcode (`:tada:`) belongs to the reason, not between names.
+const SEPARATOR = /^(?:\s+|[,;\u2013\u2014]|:(?![\w+'-]+:)|-(?=\s)|&(?:amp;)?|and(?=\s))/iu;
+/**
+ * What looks like an amount or an operator where an amount may stand, once the valid
+ * amounts (`10`, `+10`, `x10`, `10 pts`) have been read: anything starting with a digit of
+ * any script (`1e9`, `0x10`, `10x`, `１０`, `٣`), after signs (`+`, `-`, `±`, `−`), dashes, an
+ * `x`, or stray quotes and brackets (`+ 5`, `" 1`, `(5)`); or signs and dashes alone or
+ * repeated (`+`, `---`, `+++-`). Read as reason text, it would let the default move while
+ * the writer meant a number: it is refused instead.
+ */
+const AMOUNT_LOOKING =
+  /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}\S*|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
+const TRAILING_DASH = /[-\u2013\u2014]$/u;
 const LEADING_FOR = /^for(?=[\s:]|$):?\s*/iu;
 const HASHTAG = /(?<![\p{L}\p{N}_&<])#([\p{L}\p{M}\p{N}_-]+)/gu;
 
@@ -175,9 +192,44 @@ function readToken(rest: string, mentions: MentionEntity[]): [Token, number] | u
  * Teams mentions, `@name`), an optional amount before or after them, then the reason.
  * Never throws; anything it cannot read is a `usage` refusal with a specific sentence.
  */
+/** The organization's fewest and most points per kudos, for the sentence of a refusal. */
+export interface AmountRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+const notAnAmountTokens = new WeakMap<GiveParseRefusal, string>();
+
+/** The refusal of something that looks like an amount but is none: it names the token. */
+export function notAnAmount(token: string, range?: AmountRange): GiveParseRefusal {
+  const shown = [...token].length > 20 ? `${[...token].slice(0, 19).join('')}…` : token;
+  const use = range
+    ? `use a whole number from ${range.min} to ${range.max}`
+    : 'use a whole number, like 10';
+  const refusal = refuse('usage', `'${shown}' is not a number of points; ${use}.`);
+  notAnAmountTokens.set(refusal, token);
+  return refusal;
+}
+
+/**
+ * The token a refusal of {@link notAnAmount} named, if it is one: a caller that parsed
+ * without the organization's range reads the range only then, to say it.
+ */
+export function notAnAmountToken(refusal: GiveParseRefusal): string | undefined {
+  return notAnAmountTokens.get(refusal);
+}
+
+export interface ParseGiveOptions {
+  /** The organization's range of points per kudos, named when an amount is refused. */
+  readonly range?: AmountRange;
+  /** The command as typed (`/kudos`), named when the first word is no command or person. */
+  readonly commandName?: string;
+}
+
 export function parseGive(
   text: string,
   mentions: readonly MentionEntity[] = [],
+  { range, commandName = '/kudos' }: ParseGiveOptions = {},
 ): GiveRequest | GiveParseRefusal {
   const input = normalizeCommandText(text);
   const recipients = new Map<string, RecipientRef>();
@@ -185,9 +237,32 @@ export function parseGive(
   let position = 0;
   let lastWasAmount = false;
   const unusedMentions = [...mentions];
+  // Names may be grouped in brackets before any is read: `{@a @b} 1`, `( @a, @b ) 1`.
+  let closing: string | null = null;
+  let namesInBrackets = 0;
   while (position < input.length) {
-    const token = readToken(input.slice(position), unusedMentions);
-    if (!token) break;
+    const rest = input.slice(position);
+    if (closing === null && recipients.size === 0 && OPEN_BRACKET.test(rest)) {
+      closing = CLOSING[rest[0] as string] as string;
+      position += 1;
+      continue;
+    }
+    if (closing !== null && rest.startsWith(closing)) {
+      if (namesInBrackets === 0) {
+        return refuse('usage', `Put names between the brackets, or leave the brackets out.`);
+      }
+      closing = null;
+      namesInBrackets = 0;
+      position += 1;
+      continue;
+    }
+    const token = readToken(rest, unusedMentions);
+    if (!token) {
+      // Where an amount may still stand, what looks like one is never taken as reason text.
+      const looking = amount === null ? AMOUNT_LOOKING.exec(input.slice(position)) : null;
+      if (looking) return notAnAmount(looking[0], range);
+      break;
+    }
     const [read, length] = token;
     if (read.kind === 'refusal') return read.refusal;
     if (read.kind === 'amount' || read.kind === 'bad_amount') {
@@ -199,13 +274,34 @@ export function parseGive(
     } else if (read.kind === 'recipient') {
       // Recipients come before or after the amount, not on both sides of it.
       if (amount !== null && recipients.size > 0 && lastWasAmount) break;
+      if (closing !== null) namesInBrackets += 1;
       const key = recipientKey(read.ref);
       if (!recipients.has(key)) recipients.set(key, read.ref);
       lastWasAmount = false;
     }
     position += length;
   }
+  // A dash ending the text (`<@U1>—`) is an operator with nothing to say the amount.
+  if (amount === null && position >= input.length && TRAILING_DASH.test(input)) {
+    return notAnAmount(input.slice(-1), range);
+  }
+  if (closing !== null) {
+    return refuse(
+      'usage',
+      namesInBrackets > 0
+        ? `Close the brackets around the names with '${closing}', or leave the brackets out.`
+        : `Put names between the brackets, or leave the brackets out.`,
+    );
+  }
   if (recipients.size === 0) {
+    const word = FIRST_WORD.exec(input);
+    if (word && position === 0 && !ANY_RECIPIENT.test(input)) {
+      const shown = [...word[0]].length > 20 ? `${[...word[0]].slice(0, 19).join('')}…` : word[0];
+      return refuse(
+        'usage',
+        `'${shown}' is not a kudos command or a person; try ${commandName} help.`,
+      );
+    }
     return refuse(
       'usage',
       amount === null && input.length > 0

@@ -120,7 +120,11 @@ describe('giving kudos on postgres', () => {
         'usage',
         /^Points are whole numbers, like 10\. Give kudos like this: \/kudos @ana/,
       ],
-      ['thanks everyone', 'usage', /^Start with who the kudos is for\./],
+      [
+        'thanks everyone',
+        'usage',
+        /^'thanks' is not a kudos command or a person; try \/kudos help\./,
+      ],
     ];
     const before = {
       rows: await countRows(db, f.organizationId),

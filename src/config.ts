@@ -129,6 +129,14 @@ export const configSchema = z.object({
   PLAUDIT_ROLE: z.enum(['all', 'web', 'worker'], { message: 'all, web or worker' }).default('all'),
   /** Folder of the embedded database. @defaultValue ./.plaudit */
   PLAUDIT_DATA_DIR: z.string().default('./.plaudit'),
+  /**
+   * `allow` lets a process listening beyond loopback (HOST other than 127.0.0.1, localhost or
+   * ::1) run on the embedded database when DATABASE_URL is unset; without it, such a start
+   * is refused, so production never lands on PGlite by accident. @defaultValue refuse
+   */
+  PLAUDIT_EMBEDDED_DATABASE: z
+    .enum(['allow', 'refuse'], { message: 'allow or refuse' })
+    .default('refuse'),
   /** HTTP listen address. @defaultValue 127.0.0.1 */
   HOST: z.string().default('127.0.0.1'),
   /** HTTP port. @defaultValue 3000 */
@@ -397,7 +405,34 @@ function checkCombinations(config: Config): string[] {
       `REDIS_URL must be set when PLAUDIT_ROLE is ${config.PLAUDIT_ROLE}: web and worker processes share their jobs through Redis.`,
     );
   }
+  problems.push(...listeningProblems(config));
   problems.push(...teamsProblems(config, slack));
+  return problems;
+}
+
+/** The addresses that only this machine can reach. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
+
+/** What a process listening beyond loopback (HOST) needs that a local one does without. */
+function listeningProblems(config: Config): string[] {
+  if (LOOPBACK_HOSTS.includes(config.HOST)) return [];
+  const problems: string[] = [];
+  // web and worker are already refused without DATABASE_URL, above.
+  if (
+    config.PLAUDIT_ROLE === 'all' &&
+    !config.DATABASE_URL &&
+    config.PLAUDIT_EMBEDDED_DATABASE !== 'allow'
+  ) {
+    problems.push(
+      `DATABASE_URL must be set when listening on ${config.HOST}: the embedded database is for one machine's trial, so production runs on Postgres (set PLAUDIT_EMBEDDED_DATABASE=allow to run embedded on purpose).`,
+    );
+  }
+  // A worker serves only /healthz, /readyz and /metrics: it sends no link anyone opens.
+  if (config.PLAUDIT_ROLE !== 'worker' && !config.PUBLIC_URL) {
+    problems.push(
+      `PUBLIC_URL must be set when listening on ${config.HOST} (the https address people and Slack or Teams reach Plaudit at, such as https://kudos.example.com): the listening address is no address anyone can open.`,
+    );
+  }
   return problems;
 }
 

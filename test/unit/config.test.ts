@@ -22,6 +22,7 @@ describe('parseConfig', () => {
       API_AUTH_FAILURE_LIMIT: 30,
       REWARD_WEBHOOK_ALLOWED_HOSTS: [],
       PLAUDIT_DATA_DIR: './.plaudit',
+      PLAUDIT_EMBEDDED_DATABASE: 'refuse',
       HOST: '127.0.0.1',
       PORT: 3000,
       WORKER_PORT: 3001,
@@ -267,6 +268,7 @@ describe('parseConfig', () => {
       REDIS_URL: 'redis://redis:6379',
       PORT: '8080',
       HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://kudos.company.test/',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: '',
       PLAUDIT_DATA_DIR: '',
@@ -279,6 +281,73 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: 10,
       PLAUDIT_DATA_DIR: './.plaudit',
+    });
+  });
+
+  describe('listening beyond loopback', () => {
+    const publicUrl = 'https://kudos.company.test';
+    const postgres = 'postgres://plaudit:secret@db:5432/plaudit';
+
+    it('refuses the embedded database unless the operator opts in, in one sentence', () => {
+      for (const host of ['0.0.0.0', '10.1.2.3', '::', 'kudos.internal']) {
+        expect(() => parseConfig({ HOST: host, PUBLIC_URL: publicUrl })).toThrow(
+          new ConfigError(
+            `DATABASE_URL must be set when listening on ${host}: the embedded database is for one machine's trial, so production runs on Postgres (set PLAUDIT_EMBEDDED_DATABASE=allow to run embedded on purpose).`,
+          ),
+        );
+        const embedded = parseConfig({
+          HOST: host,
+          PUBLIC_URL: publicUrl,
+          PLAUDIT_EMBEDDED_DATABASE: 'allow',
+        });
+        expect(embedded).toMatchObject({ HOST: host, PLAUDIT_EMBEDDED_DATABASE: 'allow' });
+        expect(embedded.DATABASE_URL).toBeUndefined();
+        expect(
+          parseConfig({ HOST: host, PUBLIC_URL: publicUrl, DATABASE_URL: postgres }),
+        ).toMatchObject({ HOST: host, DATABASE_URL: postgres });
+      }
+      // The opt-in is a word, not any value.
+      expect(() =>
+        parseConfig({ HOST: '0.0.0.0', PUBLIC_URL: publicUrl, PLAUDIT_EMBEDDED_DATABASE: 'yes' }),
+      ).toThrow(new ConfigError('PLAUDIT_EMBEDDED_DATABASE must be allow or refuse.'));
+    });
+
+    it('requires PUBLIC_URL of a web process, in one sentence, but not of a worker', () => {
+      for (const role of ['all', 'web']) {
+        expect(() =>
+          parseConfig({
+            HOST: '0.0.0.0',
+            PLAUDIT_ROLE: role,
+            DATABASE_URL: postgres,
+            REDIS_URL: 'redis://redis:6379',
+          }),
+        ).toThrow(
+          new ConfigError(
+            'PUBLIC_URL must be set when listening on 0.0.0.0 (the https address people and Slack or Teams reach Plaudit at, such as https://kudos.example.com): the listening address is no address anyone can open.',
+          ),
+        );
+      }
+      expect(
+        parseConfig({
+          HOST: '0.0.0.0',
+          PLAUDIT_ROLE: 'worker',
+          DATABASE_URL: postgres,
+          REDIS_URL: 'redis://redis:6379',
+        }),
+      ).not.toHaveProperty('PUBLIC_URL');
+      // Both missing: both sentences.
+      expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(
+        /^DATABASE_URL must be set when listening on 0\.0\.0\.0: .* PUBLIC_URL must be set when listening on 0\.0\.0\.0 /,
+      );
+    });
+
+    it('keeps local mode as it was on this machine: embedded, no PUBLIC_URL needed', () => {
+      for (const host of ['127.0.0.1', 'localhost', '::1']) {
+        const local = parseConfig({ HOST: host });
+        expect(local.HOST).toBe(host);
+        expect(local).not.toHaveProperty('DATABASE_URL');
+        expect(local).not.toHaveProperty('PUBLIC_URL');
+      }
     });
   });
 

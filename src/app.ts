@@ -5,7 +5,7 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { InitialAdmins } from './admin/initial-admins.ts';
-import { anyTeamsTenant, type Config, slackOAuth } from './config.ts';
+import { anyTeamsTenant, type Config, LOOPBACK_HOSTS, slackOAuth } from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
@@ -41,9 +41,6 @@ import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
-
-/** Listen addresses only this machine can reach. */
-const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export interface RunningPlaudit {
   readonly url: string;
@@ -152,7 +149,7 @@ export async function startPlaudit(
   if (local) {
     organizationId = await ensureDemoOrganization(db);
     organizationIds.add(organizationId);
-    if (!LOOPBACK.includes(config.HOST)) {
+    if (!LOOPBACK_HOSTS.includes(config.HOST)) {
       logger.warn(
         { host: config.HOST },
         'local mode: the console and /api/messages let anyone on this network act as any demo member',
@@ -226,12 +223,6 @@ export async function startPlaudit(
       logger,
     }),
   );
-  if (!config.PUBLIC_URL && !local && !LOOPBACK.includes(config.HOST)) {
-    logger.warn(
-      { host: config.HOST },
-      'PUBLIC_URL is not set: /kudos admin console cannot send sign-in links until it is',
-    );
-  }
   mount.push(
     consoleRouter({
       services: admin,
@@ -252,7 +243,7 @@ export async function startPlaudit(
     observeRequests: metrics.middleware,
   });
   const { server, url } = await listenHttp(app, config.PORT, config.HOST);
-  if (!consoleUrl && LOOPBACK.includes(config.HOST)) consoleUrl = url;
+  if (!consoleUrl && LOOPBACK_HOSTS.includes(config.HOST)) consoleUrl = url;
   logger.info(
     {
       url,

@@ -97,14 +97,7 @@ export async function findWorkspace(
     .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
     .where('team_id', '=', teamId)
     .executeTakeFirst();
-  return (
-    row && {
-      teamId: row.team_id,
-      enterpriseId: row.enterprise_id,
-      organizationId: row.organization_id,
-      botUserId: row.bot_user_id,
-    }
-  );
+  return row && workspaceOf(row);
 }
 
 /** The Slack user ids of members in a workspace, where they have one. */
@@ -135,12 +128,7 @@ export async function workspacesOf(
     .where('organization_id', '=', organizationId)
     .orderBy('created_at')
     .execute();
-  return rows.map((row) => ({
-    teamId: row.team_id,
-    enterpriseId: row.enterprise_id,
-    organizationId: row.organization_id,
-    botUserId: row.bot_user_id,
-  }));
+  return rows.map(workspaceOf);
 }
 
 /** Every connected workspace. */
@@ -150,10 +138,20 @@ export async function allWorkspaces(db: Database): Promise<SlackWorkspace[]> {
     .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
     .orderBy('created_at')
     .execute();
-  return rows.map((row) => ({
+  return rows.map(workspaceOf);
+}
+
+/** A `slack_workspaces` row as the workspace it records. */
+function workspaceOf(row: {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+}): SlackWorkspace {
+  return {
     teamId: row.team_id,
     enterpriseId: row.enterprise_id,
     organizationId: row.organization_id,
     botUserId: row.bot_user_id,
-  }));
+  };
 }

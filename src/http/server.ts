@@ -24,6 +24,11 @@ export interface HttpDependencies {
   readonly mount?: readonly Router[];
   /** Counts and times every request, before any route answers (`PlauditMetrics.middleware`). */
   readonly observeRequests?: RequestHandler;
+  /**
+   * The proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY), read by
+   * the failed-authentication limit as `req.ip`; none when absent.
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 /** The HTTP surface. Later adapters (Slack, Teams, console, admin API) mount here. */
@@ -33,9 +38,11 @@ export function createHttpApp({
   pingRedis,
   mount = [],
   observeRequests,
+  trustProxy,
 }: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (trustProxy) app.set('trust proxy', [...trustProxy]);
   app.use(stampArrival);
   app.use(requestIds(logger));
   if (observeRequests) app.use(observeRequests);

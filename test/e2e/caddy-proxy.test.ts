@@ -17,22 +17,29 @@ import { postSlashCommand } from '../support/slack-requests.ts';
 
 const CADDYFILE = fileURLToPath(new URL('../../deploy/caddy/Caddyfile', import.meta.url));
 
-/** A GET with the path sent exactly as written (fetch would normalize `..` and the like). */
+/**
+ * A GET with the path sent exactly as written (fetch would normalize `..` and the like),
+ * from a client address of this machine's own (127.0.0.x) when given.
+ */
 function rawGet(
   base: string,
   rawPath: string,
   headers: Record<string, string> = {},
+  from?: string,
 ): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const sent = request({ hostname, port, path: rawPath, headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const sent = request(
+      { hostname, port, path: rawPath, headers, localAddress: from },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     sent.on('error', reject);
     sent.end();
   });
@@ -173,4 +180,45 @@ describe('deploy/caddy: what the upstream is told of the client', () => {
       'x-forwarded-host': host,
     });
   });
+});
+
+describe('deploy/caddy with TRUST_PROXY: one client behind the proxy cannot lock out the others', () => {
+  const LIMIT = 2;
+  const WRONG = { authorization: 'Bearer not-a-plaudit-api-token-at-all-000000' };
+  const fake = new FakeSlackApi({
+    id: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+    name: 'Acme',
+    botUserId: 'UBOT',
+  });
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
+
+  // Unset, every client behind Caddy has Caddy's address, and one count of failed guesses.
+  it.each([
+    { TRUST_PROXY: 'loopback', other: 401 },
+    { TRUST_PROXY: '', other: 429 },
+  ])(
+    'with TRUST_PROXY=$TRUST_PROXY, another client then gets $other',
+    async ({ TRUST_PROXY, other }) => {
+      const plaudit = await startSlackPlaudit(fake, {
+        API_AUTH_FAILURE_LIMIT: String(LIMIT),
+        TRUST_PROXY,
+      });
+      const caddy = await startCaddy({ upstream: new URL(plaudit.url).host });
+      try {
+        // One client (127.0.0.2) guesses API tokens through the proxy until it is locked out.
+        const guesses: number[] = [];
+        for (let guess = 0; guess <= LIMIT; guess++) {
+          guesses.push((await rawGet(caddy.url, '/api/v1/members', WRONG, '127.0.0.2')).status);
+        }
+        expect(guesses).toEqual([...Array(LIMIT).fill(401), 429]);
+        // Another (127.0.0.3) with its first guess.
+        const first = await rawGet(caddy.url, '/api/v1/members', WRONG, '127.0.0.3');
+        expect(first.status).toBe(other);
+      } finally {
+        await caddy.stop();
+        await plaudit.close();
+      }
+    },
+  );
 });

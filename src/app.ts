@@ -241,6 +241,7 @@ export async function startPlaudit(
     pingRedis: () => jobs.ping(),
     mount,
     observeRequests: metrics.middleware,
+    trustProxy: config.TRUST_PROXY,
   });
   const { server, url } = await listenHttp(app, config.PORT, config.HOST);
   if (!consoleUrl && LOOPBACK_HOSTS.includes(config.HOST)) consoleUrl = url;

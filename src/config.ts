@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod/v4';
 import { isEmailAddress } from './directory/members.ts';
+import { trustedProxyEntry } from './http/trusted-proxies.ts';
 import { allowListEntry } from './rewards/webhook-addresses.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -202,8 +203,8 @@ export const configSchema = z.object({
    * every request from that address with an Authorization header gets 429 with
    * Retry-After, a valid token too, and no token is compared: a guess cannot be told from a
    * hit. Counted like API_RATE_LIMIT (in memory while Redis is away, never switched off).
-   * The address is the connection's (Express's `trust proxy` is not set), so behind a
-   * reverse proxy all clients share one.
+   * The address is the connection's, or, when the connection comes from a proxy named by
+   * TRUST_PROXY, the client's as that proxy tells it (X-Forwarded-For).
    * @defaultValue 30
    */
   API_AUTH_FAILURE_LIMIT: z.coerce
@@ -212,6 +213,22 @@ export const configSchema = z.object({
     .min(1, { message: 'a whole number of failures per minute from 1 to 1000000' })
     .max(1_000_000, { message: 'a whole number of failures per minute from 1 to 1000000' })
     .default(30),
+  /**
+   * The reverse proxies in front of Plaudit whose X-Forwarded-For is believed, so a client's
+   * address (the failed-authentication limit's key) is the client's, not the proxy's:
+   * comma-separated `loopback`, `linklocal`, `uniquelocal` (10/8, 172.16/12, 192.168/16,
+   * fc00::/7), IP addresses or CIDR ranges (Express's `trust proxy`). Unset: no proxy is
+   * believed, and every client behind one shares the proxy's address.
+   * @defaultValue none
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform(commaList)
+    .refine((entries) => entries.length > 0 && entries.every(trustedProxyEntry), {
+      message:
+        'a comma-separated list of loopback, linklocal, uniquelocal, IP addresses (10.1.2.3) or CIDR ranges (172.16.0.0/12)',
+    })
+    .optional(),
   /**
    * The shared secret that signs redemption webhooks (`X-Plaudit-Signature`); rewards
    * fulfilled by webhook need it. Unset: such redemptions wait for HR, then expire.

@@ -50,6 +50,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     pingRedis: () => jobs.ping(),
     mount: [metrics.routes(config, failures)],
     observeRequests: metrics.middleware,
+    trustProxy: config.TRUST_PROXY,
   });
   // Listening first: a port already taken stops the process before it takes any job.
   const http = await listenHttp(app, config.WORKER_PORT, config.HOST).catch(

@@ -45,5 +45,8 @@ export class FailedAuthentications {
 
 const credentialed = (req: Request) => (req.get('authorization') ?? '').trim() !== '';
 
-/** The connection's address (Express's `trust proxy` is not set). */
+/**
+ * The client's address: the connection's, or, behind a proxy TRUST_PROXY names, the one
+ * that proxy puts in X-Forwarded-For (Express's `trust proxy`).
+ */
 const addressOf = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -12,6 +12,7 @@ import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
 import { lastVerification, type VerificationRecord } from '../verification/verification-record.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
+import { checkReadiness } from './readiness.ts';
 
 export const METRICS_PATH = '/metrics';
 
@@ -95,6 +96,7 @@ export class PlauditMetrics {
     });
     jobs?.observe(this.jobRan);
     if (db) registerLedgerGauges(registers, db, logger);
+    if (db && jobs) registerDependencyGauge(registers, db, jobs, logger);
     const bull = jobs instanceof BullJobs ? jobs : undefined;
     new Gauge({
       name: 'plaudit_queue_jobs',
@@ -261,6 +263,33 @@ function registerLedgerGauges(registers: Registry[], db: Database, logger: Logge
     'When the last scheduled ledger verification finished, in Unix seconds.',
     (found) => found.finishedAt.getTime() / 1000,
   );
+}
+
+/**
+ * What /readyz would say, on each scrape: 1 while the database (or Redis) answers this
+ * process, 0 while it does not; no Redis series when jobs run inline. Prometheus sees a
+ * process that is up but cannot serve (its /readyz 503), which `up` alone does not show.
+ */
+function registerDependencyGauge(
+  registers: Registry[],
+  db: Database,
+  jobs: Jobs,
+  logger: Logger,
+): void {
+  new Gauge({
+    name: 'plaudit_dependency_up',
+    help: 'Whether the database and Redis answer this process now (1) or not (0), as /readyz checks them.',
+    labelNames: ['dependency'],
+    registers,
+    async collect() {
+      const readiness = await checkReadiness(db, () => jobs.ping(), logger, 'debug');
+      this.reset();
+      this.set({ dependency: 'database' }, readiness.database === 'ok' ? 1 : 0);
+      if (readiness.redis !== 'not used') {
+        this.set({ dependency: 'redis' }, readiness.redis === 'ok' ? 1 : 0);
+      }
+    },
+  });
 }
 
 /** The route a request matched as a pattern (`/api/v1/members/:id`), or `unmatched`. */

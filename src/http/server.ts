@@ -1,16 +1,9 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { deadline } from '../core/deadline.ts';
 import type { Database } from '../db/database.ts';
 import { stampArrival } from './arrival.ts';
+import { checkReadiness, isReady } from './readiness.ts';
 import { requestIds, requestLogger } from './request-id.ts';
-
-/**
- * How long /readyz waits for the database: a probe that hangs is no answer to a load
- * balancer, and a database that takes longer than this is not ready to serve.
- */
-export const READINESS_DATABASE_MS = 2_000;
 
 export interface HttpDependencies {
   readonly db: Database;
@@ -24,6 +17,11 @@ export interface HttpDependencies {
   readonly mount?: readonly Router[];
   /** Counts and times every request, before any route answers (`PlauditMetrics.middleware`). */
   readonly observeRequests?: RequestHandler;
+  /**
+   * The proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY), read by
+   * the failed-authentication limit as `req.ip`; none when absent.
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 /** The HTTP surface. Later adapters (Slack, Teams, console, admin API) mount here. */
@@ -33,9 +31,11 @@ export function createHttpApp({
   pingRedis,
   mount = [],
   observeRequests,
+  trustProxy,
 }: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (trustProxy) app.set('trust proxy', [...trustProxy]);
   app.use(stampArrival);
   app.use(requestIds(logger));
   if (observeRequests) app.use(observeRequests);
@@ -50,24 +50,9 @@ export function createHttpApp({
    * when this is 200. A 503 names which one is unreachable.
    */
   app.get('/readyz', async (_req, res) => {
-    const log = requestLogger(res, logger);
-    const [database, redis] = await Promise.all([
-      deadline(sql`select 1`.execute(db), READINESS_DATABASE_MS, 'the database').then(
-        () => 'ok' as const,
-        (error: unknown) => {
-          log.warn({ err: error }, 'readiness check failed: database unreachable');
-          return 'unreachable' as const;
-        },
-      ),
-      pingRedis().catch((error: unknown) => {
-        log.warn({ err: error }, 'readiness check failed: Redis unreachable');
-        return 'unreachable' as const;
-      }),
-    ]);
-    const ready = database === 'ok' && redis !== 'unreachable';
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'unavailable', database, redis });
+    const readiness = await checkReadiness(db, pingRedis, requestLogger(res, logger));
+    const ready = isReady(readiness);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', ...readiness });
   });
 
   for (const routes of mount) app.use(routes);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { parseExposition } from '../support/exposition.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 
@@ -13,6 +14,16 @@ interface Readiness {
 async function readiness(url: string): Promise<Readiness> {
   const response = await fetch(`${url}/readyz`);
   return { status: response.status, body: (await response.json()) as Readiness['body'] };
+}
+
+/** What /metrics reports of the dependencies (`plaudit_dependency_up`), by dependency. */
+async function dependenciesUp(url: string): Promise<Record<string, number>> {
+  const samples = parseExposition(await (await fetch(`${url}/metrics`)).text());
+  return Object.fromEntries(
+    samples
+      .filter((sample) => sample.name === 'plaudit_dependency_up')
+      .map((sample) => [sample.labels.dependency, sample.value]),
+  );
 }
 
 /** Polls /readyz until it answers `status`; the body of that answer. */
@@ -60,6 +71,8 @@ describe('readiness with Redis going away and coming back', () => {
       database: 'ok',
       redis: 'ok',
     });
+    // Prometheus sees the same (the alert PlauditNotReady reads it).
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 1, redis: 1 });
 
     await proxy.cut();
     expect(await readinessBecomes(plaudit.url, 503)).toEqual({
@@ -67,6 +80,7 @@ describe('readiness with Redis going away and coming back', () => {
       database: 'ok',
       redis: 'unreachable',
     });
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 1, redis: 0 });
 
     await proxy.start();
     expect(await readinessBecomes(plaudit.url, 200)).toEqual({
@@ -74,6 +88,7 @@ describe('readiness with Redis going away and coming back', () => {
       database: 'ok',
       redis: 'ok',
     });
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 1, redis: 1 });
   });
 });
 
@@ -94,6 +109,7 @@ describe('readiness without Redis (local mode)', () => {
       status: 200,
       body: { status: 'ready', database: 'ok', redis: 'not used' },
     });
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 1 });
   });
 });
 
@@ -135,7 +151,9 @@ describe('readiness with Postgres frozen and thawed', () => {
       status: 503,
       body: { status: 'unavailable', database: 'unreachable', redis: 'not used' },
     });
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 0 });
     proxy.thaw();
     expect(await readinessBecomes(plaudit.url, 200)).toMatchObject({ database: 'ok' });
+    expect(await dependenciesUp(plaudit.url)).toEqual({ database: 1 });
   });
 });

@@ -58,6 +58,19 @@ describe('parseConfig', () => {
     );
   });
 
+  it("reads TRUST_PROXY as Express's trust proxy ranges, and refuses anything else", () => {
+    expect(parseConfig({}).TRUST_PROXY).toBeUndefined();
+    expect(
+      parseConfig({ TRUST_PROXY: ' UniqueLocal, loopback,10.0.0.0/8 ,fd00::/8, 192.168.1.5' })
+        .TRUST_PROXY,
+    ).toEqual(['uniquelocal', 'loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.5']);
+    for (const wrong of ['everyone', '10.0.0.0/33', '300.1.2.3', 'proxy.corp.example', ',']) {
+      expect(() => parseConfig({ TRUST_PROXY: wrong }), wrong).toThrow(
+        'TRUST_PROXY must be a comma-separated list of loopback, linklocal, uniquelocal, IP addresses (10.1.2.3) or CIDR ranges (172.16.0.0/12).',
+      );
+    }
+  });
+
   it('needs Redis and a shared database to split web and worker processes', () => {
     expect(() => parseConfig({ PLAUDIT_ROLE: 'worker' })).toThrow(
       'DATABASE_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share one database, and the embedded one belongs to a single process. REDIS_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share their jobs through Redis.',

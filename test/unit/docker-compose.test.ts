@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, parseConfig } from '../../src/config.ts';
@@ -18,14 +19,18 @@ interface Service {
   ports?: string[];
   expose?: string[];
   stop_grace_period?: string;
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
+  volumes?: string[];
+  profiles?: string[];
+  secrets?: string[];
 }
 
 interface ComposeFile {
   'x-plaudit-settings-not-passed'?: string[];
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
 }
 
 const composeText = await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
@@ -261,5 +266,140 @@ describe('Dockerfile', () => {
     // The code and its dependencies stay root's: the app cannot rewrite itself.
     expect(instructions.filter((line) => /--chown/.test(line))).toEqual([]);
     expect(instructions.filter((line) => /chown\s+-R/.test(line))).toEqual([]);
+  });
+});
+
+/** The file on this machine a bind mount of the service shows at `containerPath`, if any. */
+function hostPath(service: Service | undefined, containerPath: string): string | undefined {
+  for (const volume of service?.volumes ?? []) {
+    const [source = '', target = ''] = volume.split(':');
+    if (!source.startsWith('./')) continue;
+    if (containerPath === target || containerPath.startsWith(`${target}/`)) {
+      return fileURLToPath(
+        new URL(`../../${source}${containerPath.slice(target.length)}`, import.meta.url),
+      );
+    }
+  }
+  return undefined;
+}
+
+const readYaml = async (file: string | undefined) =>
+  parse(await readFile(file ?? 'no mount', 'utf8')) as Record<string, unknown>;
+
+describe('docker-compose.yml: the optional proxy and monitoring profiles', () => {
+  const { services, volumes } = resolved();
+  const { proxy, prometheus, grafana } = services;
+
+  it('starts the proxy only with --profile proxy, Prometheus and Grafana only with --profile monitoring', () => {
+    const profiled = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, service]) => service.profiles !== undefined)
+        .map(([name, service]) => [name, service.profiles]),
+    );
+    expect(profiled).toMatchObject({
+      proxy: ['proxy'],
+      prometheus: ['monitoring'],
+      grafana: ['monitoring'],
+    });
+    // A plain `docker compose up` still starts what Plaudit needs, and only that of these.
+    for (const name of ['postgres', 'redis', 'web', 'worker']) {
+      expect(services[name]?.profiles, name).toBeUndefined();
+    }
+  });
+
+  it('runs Caddy in front of web with the Caddyfile and start script of deploy/caddy', async () => {
+    expect(proxy?.image).toMatch(/^caddy:2(\.|$)/);
+    expect(proxy?.depends_on).toEqual({ web: { condition: 'service_healthy' } });
+    // The script it runs, and the Caddyfile that script starts Caddy with, are files here.
+    expect(proxy?.command).toEqual(['sh', '/etc/caddy/start.sh']);
+    const script = await readFile(hostPath(proxy, '/etc/caddy/start.sh') ?? 'unmounted', 'utf8');
+    const caddyfile = /\$\{CADDYFILE:-([^}]+)\}/.exec(script)?.[1] ?? '';
+    expect(caddyfile).toBe('/etc/caddy/Caddyfile');
+    const config = await readFile(hostPath(proxy, caddyfile) ?? 'unmounted', 'utf8');
+    // It sends everything to web's container port, and reads the site from start.sh.
+    const webPort = parseConfig(services.web?.environment ?? {}).PORT;
+    expect(config).toContain(`reverse_proxy {$PLAUDIT_UPSTREAM:web:${webPort}}`);
+    expect(config).toMatch(/^\{\$PLAUDIT_SITE\} \{$/m);
+    // The certificate is for the address web is told people open.
+    expect(proxy?.environment).toEqual({ PUBLIC_URL: services.web?.environment?.PUBLIC_URL });
+    expect(() => resolved({ ...completeEnv, PUBLIC_URL: '' })).toThrow(/PUBLIC_URL/);
+    // HTTP for the certificate authority's challenge and the redirect, HTTPS, HTTP/3.
+    expect(proxy?.ports).toEqual(['80:80', '443:443', '443:443/udp']);
+    // Certificates survive a restart.
+    expect(proxy?.volumes).toEqual(
+      expect.arrayContaining(['caddy-data:/data', 'caddy-config:/config']),
+    );
+    expect(volumes).toHaveProperty('caddy-data');
+    expect(volumes).toHaveProperty('caddy-config');
+  });
+
+  it('runs Prometheus on the files of deploy/prometheus, scraping web and worker with METRICS_TOKEN', async () => {
+    expect(prometheus?.image).toMatch(/^prom\/prometheus:v3\.\d+\.\d+$/);
+    const configPath = prometheus?.command
+      ?.find((arg) => arg.startsWith('--config.file='))
+      ?.slice('--config.file='.length);
+    const config = await readYaml(hostPath(prometheus, configPath ?? 'unset'));
+    // Its rule files are beside it, in the same mount.
+    const configDir = path.posix.dirname(configPath ?? '');
+    for (const rules of config.rule_files as string[]) {
+      await expect(
+        readYaml(hostPath(prometheus, path.posix.join(configDir, rules))),
+      ).resolves.toHaveProperty('groups');
+    }
+    // One job per service, every container of it found by DNS, on its port from Plaudit's
+    // settings as compose passes them.
+    const web = parseConfig(services.web?.environment ?? {});
+    const worker = parseConfig(services.worker?.environment ?? {});
+    interface ScrapeConfig {
+      job_name: string;
+      dns_sd_configs: { names: string[]; type: string; port: number }[];
+      authorization: { credentials_file: string };
+    }
+    const jobs = config.scrape_configs as ScrapeConfig[];
+    expect(jobs.map((job) => ({ job: job.job_name, discovery: job.dns_sd_configs }))).toEqual([
+      {
+        job: 'plaudit-web',
+        discovery: [expect.objectContaining({ names: ['web'], type: 'A', port: web.PORT })],
+      },
+      {
+        job: 'plaudit-worker',
+        discovery: [
+          expect.objectContaining({ names: ['worker'], type: 'A', port: worker.WORKER_PORT }),
+        ],
+      },
+    ]);
+    // The token file is compose's secret, made from the METRICS_TOKEN web and worker get.
+    expect(prometheus?.secrets).toEqual(['metrics-token']);
+    expect(compose.secrets?.['metrics-token']).toEqual({ environment: 'METRICS_TOKEN' });
+    expect(compose.services.web?.environment?.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN[:}]/);
+    for (const job of jobs) {
+      expect(job.authorization.credentials_file).toBe('/run/secrets/metrics-token');
+    }
+    // On this machine's loopback only, with its data kept.
+    expect(prometheus?.ports).toEqual([`127.0.0.1:${completeEnv.PROMETHEUS_PORT}:9090`]);
+    expect(prometheus?.volumes).toContain('prometheus-data:/prometheus');
+    expect(volumes).toHaveProperty('prometheus-data');
+  });
+
+  it('provisions Grafana with that Prometheus and the dashboard of deploy/grafana', async () => {
+    expect(grafana?.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    const provisioning = '/etc/grafana/provisioning';
+    const sources = await readYaml(hostPath(grafana, `${provisioning}/datasources/prometheus.yml`));
+    const [source] = sources.datasources as { uid: string; type: string; url: string }[];
+    expect(source?.type).toBe('prometheus');
+    const prometheusPort = prometheus?.ports?.[0]?.split(':').at(-1);
+    expect(source?.url).toBe(`http://prometheus:${prometheusPort}`);
+    const providers = await readYaml(hostPath(grafana, `${provisioning}/dashboards/plaudit.yml`));
+    const [provider] = providers.providers as { options: { path: string } }[];
+    const dashboardFile = hostPath(grafana, `${provider?.options.path}/plaudit.json`);
+    const dashboard = JSON.parse(await readFile(dashboardFile ?? 'unmounted', 'utf8')) as {
+      panels: { type: string; datasource?: { uid: string } }[];
+    };
+    // Every panel reads the provisioned data source.
+    const panels = dashboard.panels.filter((panel) => panel.type !== 'row');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const panel of panels) expect(panel.datasource?.uid).toBe(source?.uid);
+    expect(grafana?.ports).toEqual([`127.0.0.1:${completeEnv.GRAFANA_PORT}:3000`]);
+    expect(volumes).toHaveProperty('grafana-data');
   });
 });

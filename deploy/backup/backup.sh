@@ -20,7 +20,8 @@
 #
 # A dump is written under a hidden temporary name and renamed once pg_dump succeeded and
 # pg_restore can read it back, so a file named `<database>-<UTC time>.dump` is always
-# whole. Restore with restore.sh (beside this file).
+# whole (named `<database>-<UTC time>-2.dump` when a second dump comes within the same
+# second). Restore with restore.sh (beside this file).
 set -eu
 
 BACKUP_DIR=${BACKUP_DIR:-/backups}
@@ -68,14 +69,16 @@ prune() {
 backup_once() {
   mkdir -p -- "$BACKUP_DIR"
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
-  final="$BACKUP_DIR/$DATABASE-$stamp.dump"
-  partial="$BACKUP_DIR/.$DATABASE-$stamp.dump.partial"
+  # A second dump within the same second (one by hand beside the schedule's) is numbered.
+  name="$DATABASE-$stamp"
+  n=1
+  while [ -e "$BACKUP_DIR/$name.dump" ] || [ -e "$BACKUP_DIR/.$name.dump.partial" ]; do
+    n=$((n + 1))
+    name="$DATABASE-$stamp-$n"
+  done
+  final="$BACKUP_DIR/$name.dump"
+  partial="$BACKUP_DIR/.$name.dump.partial"
   started=$(date +%s)
-  if [ -e "$final" ]; then
-    fail "FAILED: $final already exists (one dump per second at most)"
-    record failed
-    return 1
-  fi
   # Removed on every way out but success, including a stop (TERM) mid-dump.
   trap 'rm -f -- "$partial"' EXIT
   if ! pg_dump --format=custom --lock-wait-timeout="${BACKUP_LOCK_WAIT_SECONDS}s" \

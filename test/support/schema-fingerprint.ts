@@ -1,12 +1,17 @@
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 
+export type SchemaFingerprint = Record<
+  'columns' | 'constraints' | 'indexes' | 'triggers' | 'functions' | 'migrations',
+  string[]
+>;
+
 /**
  * What a database's public schema is made of, as text that does not depend on the order
  * objects were made in or on their oids: columns, constraints, indexes, triggers,
  * functions, and the migrations recorded as applied. Equal fingerprints, equal schemas.
  */
-export async function schemaFingerprint(db: Database): Promise<Record<string, string[]>> {
+export async function schemaFingerprint(db: Database): Promise<SchemaFingerprint> {
   const lines = async (query: ReturnType<typeof sql<{ line: string }>>) =>
     (await query.execute(db)).rows.map((row) => row.line).sort();
   return {

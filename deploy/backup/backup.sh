@@ -65,9 +65,19 @@ prune() {
   echo "$removed"
 }
 
-# One dump. Prints one line saying what it wrote (stdout) or why it failed (stderr).
+# A failed step: says why, records it for the healthcheck, and fails the attempt.
+failed() {
+  if [ -n "$partial" ]; then rm -f -- "$partial"; fi
+  fail "FAILED: $*; no dump written"
+  record failed
+  return 1
+}
+
+# One dump. Prints one line saying what it wrote (stdout) or why it failed (stderr). Each
+# step is checked by hand: the schedule runs this where `set -e` does not apply.
 backup_once() {
-  mkdir -p -- "$BACKUP_DIR"
+  partial=
+  mkdir -p -- "$BACKUP_DIR" || { failed "cannot make $BACKUP_DIR"; return 1; }
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
   # A second dump within the same second (one by hand beside the schedule's) is numbered.
   name="$DATABASE-$stamp"
@@ -79,26 +89,26 @@ backup_once() {
   final="$BACKUP_DIR/$name.dump"
   partial="$BACKUP_DIR/.$name.dump.partial"
   started=$(date +%s)
-  # Removed on every way out but success, including a stop (TERM) mid-dump.
+  # Removed on every way out but success, a stop (TERM, INT) mid-dump included. (A
+  # scheduled dump stopped by `docker compose stop` runs until the container is killed;
+  # its temporary file goes at a later run, once a day old.)
   trap 'rm -f -- "$partial"' EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
   if ! pg_dump --format=custom --lock-wait-timeout="${BACKUP_LOCK_WAIT_SECONDS}s" \
       --file="$partial" "$DATABASE"; then
-    rm -f -- "$partial"
-    fail "FAILED: pg_dump of $DATABASE on ${PGHOST:-localhost} exited non-zero (its error is above); no dump written"
-    record failed
+    failed "pg_dump of $DATABASE on ${PGHOST:-localhost} exited non-zero (its error is above)"
     return 1
   fi
   if ! pg_restore --list "$partial" >/dev/null; then
-    rm -f -- "$partial"
-    fail "FAILED: pg_restore cannot read the dump of $DATABASE back; no dump written"
-    record failed
+    failed "pg_restore cannot read the dump of $DATABASE back"
     return 1
   fi
   # On disk before it is named as a whole dump (sync of one file needs coreutils or a
   # recent busybox; otherwise every file).
   sync -- "$partial" 2>/dev/null || sync
-  mv -- "$partial" "$final"
-  trap - EXIT
+  mv -- "$partial" "$final" || { failed "cannot name the dump $final"; return 1; }
+  trap - EXIT TERM INT
   bytes=$(wc -c <"$final" | tr -d ' ')
   removed=$(prune "$final")
   record ok
@@ -125,14 +135,17 @@ check() {
 
 schedule() {
   # A stop (TERM from `docker compose stop`) ends the wait at once.
-  trap 'exit 0' TERM INT
+  sleeper=
+  trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 0' TERM INT
   log "scheduled: $DATABASE on ${PGHOST:-localhost} every ${BACKUP_INTERVAL_SECONDS} s into $BACKUP_DIR, kept $BACKUP_KEEP_DAYS days"
   while :; do
     wait_seconds=$BACKUP_INTERVAL_SECONDS
-    # The subshell keeps a failed dump from ending the loop (set -e), and its trap to itself.
+    # The subshell keeps a failed dump from ending the loop, and its traps to itself.
     (backup_once) || wait_seconds=$BACKUP_RETRY_SECONDS
     sleep "$wait_seconds" &
-    wait $! || true
+    sleeper=$!
+    wait "$sleeper" || true
+    sleeper=
   done
 }
 

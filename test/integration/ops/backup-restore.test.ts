@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { databaseContents, ledgerAccountsAndBalances } from '../../support/datab
 import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
 import { populateOrganizations } from '../../support/plaudit-population.ts';
 import { libpqEnvironment, runShellScript } from '../../support/shell-script.ts';
+import { until } from '../../support/until.ts';
 
 const BACKUP = 'deploy/backup/backup.sh';
 const RESTORE = 'deploy/backup/restore.sh';
@@ -127,6 +129,35 @@ describe('deploy/backup: backup.sh and restore.sh on a populated database', () =
     expect(again.code).toBe(73);
   });
 
+  it('restores into an existing empty database (one emptied for it), and lists the dumps', async () => {
+    const made = await backupOnce();
+    expect(made.code).toBe(0);
+    const dump = /ok: (\S+) /.exec(made.stdout)?.[1] as string;
+    const target = `${database}_emptied`;
+    restoredNames.push(target);
+    await server.query(`create database ${target}`);
+    const listed = await runShellScript(RESTORE, [], {
+      ...libpqEnvironment(target),
+      BACKUP_DIR: folder,
+    });
+    expect(listed.stdout.trim().split('\n')).toContain(path.basename(dump));
+    const restore = await runShellScript(RESTORE, [path.basename(dump)], {
+      ...libpqEnvironment(target),
+      BACKUP_DIR: folder,
+    });
+    expect(restore).toMatchObject({ code: 0, stderr: '' });
+    const restoredUrl = new URL(source.url);
+    restoredUrl.pathname = `/${target}`;
+    const restored = await openDatabase({ url: restoredUrl.href, poolSize: 1 });
+    try {
+      expect(await ledgerAccountsAndBalances(restored)).toEqual(
+        await ledgerAccountsAndBalances(db),
+      );
+    } finally {
+      await restored.destroy();
+    }
+  });
+
   it('removes dumps older than BACKUP_KEEP_DAYS after a dump, keeping recent ones and other files', async () => {
     const retention = await mkdtemp(path.join(folder, 'retention-'));
     const aged = async (name: string, days: number) => {
@@ -231,5 +262,83 @@ describe('deploy/backup: backup.sh and restore.sh on a populated database', () =
     expect(run.stderr).toMatch(/BACKUP_KEEP_DAYS must be a whole number, not 'two weeks'/);
     expect(run.code).toBe(78);
     expect(await filesIn(refused)).toEqual([]);
+  });
+
+  /** backup.sh schedule, as compose's backup service runs it; stopped with TERM. */
+  function scheduled(env: Record<string, string>, into: string) {
+    const child = spawn(path.resolve(BACKUP), ['schedule'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...libpqEnvironment(database),
+        BACKUP_DIR: into,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    return {
+      output,
+      async stop() {
+        child.kill('SIGTERM');
+        return exited;
+      },
+    };
+  }
+
+  it('on a schedule, dumps at start, is healthy, and stops at once on TERM', async () => {
+    const scheduledFolder = await mkdtemp(path.join(folder, 'scheduled-'));
+    const run = scheduled({ BACKUP_INTERVAL_SECONDS: '3600' }, scheduledFolder);
+    try {
+      await until(() => run.output.stdout.includes('backup: ok:'));
+    } finally {
+      // Waiting out its hour would time the test out: TERM ends the wait.
+      expect(await run.stop()).toBe(0);
+    }
+    expect(run.output.stderr).toBe('');
+    const lines = run.output.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/backup: scheduled: \S+ on 127\.0\.0\.1 every 3600 s into /);
+    expect(lines.slice(1)).toHaveLength(1);
+    expect((await filesIn(scheduledFolder)).filter((file) => file.endsWith('.dump'))).toHaveLength(
+      1,
+    );
+    const check = await runShellScript(BACKUP, ['check'], {
+      BACKUP_DIR: scheduledFolder,
+      BACKUP_INTERVAL_SECONDS: '3600',
+    });
+    expect(check).toMatchObject({ code: 0, stderr: '' });
+    // Unhealthy once the last success is older than an interval and an hour.
+    const twoHoursAgo = new Date(Date.now() - 2.5 * 60 * 60 * 1000);
+    await utimes(path.join(scheduledFolder, '.last-success'), twoHoursAgo, twoHoursAgo);
+    const stale = await runShellScript(BACKUP, ['check'], {
+      BACKUP_DIR: scheduledFolder,
+      BACKUP_INTERVAL_SECONDS: '3600',
+    });
+    expect(stale.stderr).toMatch(/no successful backup for longer than the interval/);
+    expect(stale.code).toBe(1);
+  });
+
+  it('on a schedule, keeps going after a failed dump and retries it after BACKUP_RETRY_SECONDS', async () => {
+    const failing = await mkdtemp(path.join(folder, 'retried-'));
+    const run = scheduled(
+      {
+        PGPORT: String(await closedPort()),
+        BACKUP_INTERVAL_SECONDS: '3600',
+        BACKUP_RETRY_SECONDS: '0',
+      },
+      failing,
+    );
+    try {
+      await until(() => (run.output.stderr.match(/backup: FAILED:/g) ?? []).length >= 2);
+    } finally {
+      expect(await run.stop()).toBe(0);
+    }
+    expect(await filesIn(failing)).toEqual(['.backup-status']);
   });
 });

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import type { ScriptRun } from './npm-script.ts';
+import { runProcess, type ScriptRun } from './npm-script.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,23 +14,7 @@ export function runShellScript(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<ScriptRun> {
-  const child = spawn(`${ROOT}${script}`, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(`${ROOT}${script}`, args, env);
 }
 
 /** libpq's variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) for a database of the run's server. */

@@ -3,10 +3,16 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../../src/db/database.ts';
 import { createMigrator, loadMigrations, migrateToLatest } from '../../../src/db/migrate.ts';
+import { listMembers } from '../../../src/directory/members.ts';
+import { LocalMentionResolver } from '../../../src/local/local-mention-resolver.ts';
+import { createKudosRouter } from '../../../src/recognition/kudos-commands.ts';
+import { createRecognitionServices } from '../../../src/recognition/recognition-services.ts';
 import { verifyLedger } from '../../../src/verification/ledger-verification.ts';
 import { databaseContents, ledgerAccountsAndBalances } from '../../support/database-contents.ts';
 import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
+import { key } from '../../support/ledger-fixture.ts';
 import { PREVIOUS_RELEASE } from '../../support/previous-release.ts';
+import { localCommand } from '../../support/recognition-fixture.ts';
 
 describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commit})`, () => {
   let fresh: FreshDatabase;
@@ -29,6 +35,14 @@ describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commi
     } finally {
       await client.end();
     }
+  }
+
+  /** `/kudos <text>` as a member of an organization the release made, through this code. */
+  async function kudosAsReleasedMember(organizationId: number, as: string, text: string) {
+    const actor = (await listMembers(db, organizationId)).find((m) => m.displayName === as);
+    if (!actor) throw new Error(`no member ${as} in organization ${organizationId}`);
+    const router = createKudosRouter(createRecognitionServices(db));
+    return router.route(localCommand(actor, text, key('upgraded'), new LocalMentionResolver(db)));
   }
 
   it('keeps every row and balance, and the ledger verifies, after migrating to the newest schema', async () => {
@@ -65,5 +79,17 @@ describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commi
     const verification = await verifyLedger(db);
     expect(verification.sample).toEqual([]);
     expect(verification).toMatchObject({ organizations: 3, violations: 0 });
+
+    // This code goes on writing to the release's organizations: a give moves points.
+    // (Ben gives in the two rewards organizations, Bo in the one with the reversal.)
+    const organizationIds = [...new Set(balancesBefore.accounts.map((a) => a.organization_id))];
+    for (const [organizationId, giver] of organizationIds.map(
+      (id, i) => [id, i < 2 ? 'Ben' : 'Bo'] as const,
+    )) {
+      const reply = await kudosAsReleasedMember(organizationId, giver, '@Ana 5 for the upgrade');
+      expect(reply.outcome, reply.text).toBe('ok');
+    }
+    expect(await ledgerAccountsAndBalances(db)).not.toEqual(balancesBefore);
+    expect(await verifyLedger(db)).toMatchObject({ organizations: 3, violations: 0 });
   });
 });

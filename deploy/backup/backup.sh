@@ -31,6 +31,9 @@ BACKUP_KEEP_DAYS=${BACKUP_KEEP_DAYS:-14}
 BACKUP_LOCK_WAIT_SECONDS=${BACKUP_LOCK_WAIT_SECONDS:-60}
 DATABASE=${PGDATABASE:-${PGUSER:-postgres}}
 STATUS_FILE="$BACKUP_DIR/.backup-status"
+# A dump's time in its name, as `date -u +%Y%m%dT%H%M%SZ` writes it.
+D='[0-9]'
+STAMP_GLOB="$D$D$D$D$D$D$D${D}T$D$D$D$D$D${D}Z"
 
 # Dumps hold every member's data and the sealed platform tokens: readable by their owner only.
 umask 077
@@ -54,7 +57,8 @@ whole_number BACKUP_LOCK_WAIT_SECONDS "$BACKUP_LOCK_WAIT_SECONDS"
 prune() {
   newest=$1
   removed=0
-  for old in $(find "$BACKUP_DIR" -maxdepth 1 -type f -name "$DATABASE-*.dump" \
+  # This script's names only: a file kept by hand (plaudit-before-upgrade.dump) stays.
+  for old in $(find "$BACKUP_DIR" -maxdepth 1 -type f -name "$DATABASE-$STAMP_GLOB*.dump" \
       -mmin "+$((BACKUP_KEEP_DAYS * 1440))"); do
     [ "$old" = "$newest" ] && continue
     rm -f -- "$old"

@@ -173,6 +173,8 @@ describe('deploy/backup: backup.sh and restore.sh on a populated database', () =
     // Another database's dumps and files that are not dumps are not this backup's to remove.
     await aged('otherdb-20261101T030000Z.dump', 20);
     await aged('notes.txt', 30);
+    // A dump kept by hand, under a name of the operator's.
+    await aged(`${database}-before-upgrade.dump`, 30);
     // A killed run's temporary file goes after a day; a running dump's (fresh) stays.
     await aged(`.${database}-20261101T030000Z.dump.partial`, 2);
     await aged(`.${database}-20261206T030000Z.dump.partial`, 0);
@@ -195,16 +197,19 @@ describe('deploy/backup: backup.sh and restore.sh on a populated database', () =
         made.at(-1) as string,
         'notes.txt',
         'otherdb-20261101T030000Z.dump',
+        `${database}-before-upgrade.dump`,
       ].sort(),
     );
 
-    // Keeping 0 days removes every older dump of the database, never the one just made.
+    // Keeping 0 days removes every older dump of the database, never the one just made
+    // (nor the one kept by hand).
     const none = await backupOnce({ BACKUP_KEEP_DAYS: '0' }, retention);
     expect(none.code).toBe(0);
     const left = (await filesIn(retention)).filter(
-      (file) => file.startsWith(`${database}-`) && file.endsWith('.dump'),
+      (file) => file.startsWith(`${database}-2`) && file.endsWith('.dump'),
     );
     expect(left).toHaveLength(1);
+    expect(await filesIn(retention)).toContain(`${database}-before-upgrade.dump`);
     expect(none.stdout).toContain(`ok: ${path.join(retention, left[0] as string)} `);
   });
 

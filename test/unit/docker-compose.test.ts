@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -197,7 +197,7 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
-  it('backs the database up with pg_dump of its own Postgres version, into a volume', () => {
+  it('backs the database up with pg_dump of its own Postgres version, into a volume', async () => {
     expect(backup?.image).toBe(postgres?.image);
     expect(backup?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     // libpq's variables name the compose database, as its owner, with the same password.
@@ -213,6 +213,11 @@ describe('docker-compose.yml', () => {
     expect(backup?.volumes).toEqual([`backups:${dir}`, './deploy/backup:/backup:ro']);
     expect(compose.volumes).toHaveProperty('backups');
     expect(backup?.command).toEqual(['/backup/backup.sh', 'schedule']);
+    // The mounted scripts are there, and run as commands (the mount keeps their mode).
+    for (const script of ['backup.sh', 'restore.sh']) {
+      const { mode } = await stat(new URL(`../../deploy/backup/${script}`, import.meta.url));
+      expect(mode & 0o111, script).toBe(0o111);
+    }
     expect(backup?.restart).toBe('unless-stopped');
     expect(backup?.healthcheck?.test).toEqual(['CMD', '/backup/backup.sh', 'check']);
     // Daily and two weeks unless .env says otherwise; .env's values reach the script.

@@ -19,15 +19,27 @@ export function runNpmScript(
   env: Record<string, string>,
   args: readonly string[] = [],
 ): Promise<ScriptRun> {
-  const child = spawn(
+  return runProcess(
     'npm',
     ['run', '--silent', script, ...(args.length > 0 ? ['--', ...args] : [])],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    env,
   );
+}
+
+/**
+ * Runs a command in the repository's root with only PATH, HOME and the given environment,
+ * and resolves once it has exited.
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<ScriptRun> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -36,5 +48,8 @@ export function runNpmScript(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

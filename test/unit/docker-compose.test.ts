@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import {
 
 interface Service {
   image?: string;
+  volumes?: string[];
+  restart?: string;
   build?: string;
   pull_policy?: string;
   command?: string[];
@@ -20,8 +22,7 @@ interface Service {
   expose?: string[];
   stop_grace_period?: string;
   depends_on?: Record<string, { condition: string }> | string[];
-  healthcheck?: { test: string[] };
-  volumes?: string[];
+  healthcheck?: { test: string[]; interval?: string; start_period?: string };
   profiles?: string[];
   secrets?: string[];
 }
@@ -52,7 +53,7 @@ function resolved(env: Record<string, string | undefined> = completeEnv): Compos
 }
 
 describe('docker-compose.yml', () => {
-  const { postgres, redis, web, worker } = resolved().services;
+  const { postgres, redis, web, worker, migrate, backup } = resolved().services;
 
   it('runs Postgres 16 or 17 with a readiness healthcheck and a volume', () => {
     expect(postgres?.image).toMatch(/^postgres:1[67](\b|-)/);
@@ -127,6 +128,7 @@ describe('docker-compose.yml', () => {
     // Published on the host's loopback only: HTTPS comes from a proxy in front.
     expect(web?.ports).toEqual([`127.0.0.1:${completeEnv.PLAUDIT_PORT}:${config.PORT}`]);
     expect(web?.depends_on).toEqual({
+      migrate: { condition: 'service_completed_successfully' },
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
@@ -167,6 +169,81 @@ describe('docker-compose.yml', () => {
     expect(worker?.expose).toEqual([String(workerConfig.WORKER_PORT)]);
     expect(worker?.healthcheck?.test.join(' ')).toContain(
       `127.0.0.1:${workerConfig.WORKER_PORT}/healthz`,
+    );
+  });
+
+  it('migrates once, with the database settings only, before web and worker start', () => {
+    expect(migrate?.image).toBe(web?.image);
+    expect(migrate?.build).toBeUndefined();
+    expect(migrate?.command).toEqual(['node', 'dist/migrate-main.js']);
+    // A failed migration stops there, for the operator to read; it is not retried.
+    expect(migrate?.restart).toBe('no');
+    expect(migrate?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const service of [web, worker]) {
+      expect(service?.depends_on?.migrate).toEqual({
+        condition: 'service_completed_successfully',
+      });
+    }
+    // The same database, with the same limits, as web; and none of web's other secrets.
+    const migrateConfig = parseConfig(migrate?.environment ?? {});
+    const webConfig = parseConfig(web?.environment ?? {});
+    expect(migrateConfig.DATABASE_URL).toBe(webConfig.DATABASE_URL);
+    for (const [name, value] of Object.entries(migrate?.environment ?? {})) {
+      expect(web?.environment?.[name], name).toBe(value);
+    }
+    // The pool size and statement limit are not among them: a migration runs on one
+    // connection with no statement limit (unhurriedDatabaseOptions).
+    expect(Object.keys(migrate?.environment ?? {}).sort()).toEqual([
+      'DATABASE_CONNECT_TIMEOUT_MS',
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      'DATABASE_KEEPALIVE_MS',
+      'DATABASE_URL',
+    ]);
+  });
+
+  it('backs the database up with pg_dump of its own Postgres version, into a volume', async () => {
+    expect(backup?.image).toBe(postgres?.image);
+    expect(backup?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    // libpq's variables name the compose database, as its owner, with the same password.
+    expect(backup?.environment).toMatchObject({
+      PGHOST: 'postgres',
+      PGUSER: postgres?.environment?.POSTGRES_USER,
+      PGPASSWORD: completeEnv.POSTGRES_PASSWORD,
+      PGDATABASE: postgres?.environment?.POSTGRES_DB,
+    });
+    expect(backup?.environment?.PGPASSWORD).toBe(postgres?.environment?.POSTGRES_PASSWORD);
+    // The dumps go to a named volume; the scripts come from the repository, read-only.
+    const dir = backup?.environment?.BACKUP_DIR;
+    expect(backup?.volumes).toEqual([`backups:${dir}`, './deploy/backup:/backup:ro']);
+    expect(compose.volumes).toHaveProperty('backups');
+    expect(backup?.command).toEqual(['/backup/backup.sh', 'schedule']);
+    // The mounted scripts are there, and run as commands (the mount keeps their mode).
+    for (const script of ['backup.sh', 'restore.sh']) {
+      const { mode } = await stat(new URL(`../../deploy/backup/${script}`, import.meta.url));
+      expect(mode & 0o111, script).toBe(0o111);
+    }
+    expect(backup?.restart).toBe('unless-stopped');
+    expect(backup?.healthcheck?.test).toEqual(['CMD', '/backup/backup.sh', 'check']);
+    // Daily and two weeks unless .env says otherwise; .env's values reach the script.
+    expect(backup?.environment).toMatchObject({
+      BACKUP_INTERVAL_SECONDS: '86400',
+      BACKUP_KEEP_DAYS: '14',
+    });
+    const { BACKUP_INTERVAL_SECONDS: _i, BACKUP_KEEP_DAYS: _k, ...withoutBackup } = completeEnv;
+    expect(resolved(withoutBackup).services.backup?.environment).toMatchObject({
+      BACKUP_INTERVAL_SECONDS: '86400',
+      BACKUP_KEEP_DAYS: '14',
+    });
+    expect(
+      resolved({ ...completeEnv, BACKUP_INTERVAL_SECONDS: '3600', BACKUP_KEEP_DAYS: '30' }).services
+        .backup?.environment,
+    ).toMatchObject({ BACKUP_INTERVAL_SECONDS: '3600', BACKUP_KEEP_DAYS: '30' });
+    // The password is required here too: no dump is tried without one.
+    const { POSTGRES_PASSWORD: _password, ...withoutPassword } = completeEnv;
+    const unresolved = structuredClone(compose);
+    unresolved.services = { backup: compose.services.backup as Service };
+    expect(() => interpolateCompose(unresolved, withoutPassword)).toThrow(
+      ComposeInterpolationError,
     );
   });
 

@@ -180,8 +180,8 @@ describe('docker-compose.yml', () => {
     expect(migrate?.restart).toBe('no');
     expect(migrate?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     for (const service of [web, worker]) {
-      expect(service?.depends_on?.migrate).toEqual({
-        condition: 'service_completed_successfully',
+      expect(service?.depends_on).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
       });
     }
     // The same database, with the same limits, as web; and none of web's other secrets.

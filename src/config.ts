@@ -138,6 +138,13 @@ export const configSchema = z.object({
   PLAUDIT_EMBEDDED_DATABASE: z
     .enum(['allow', 'refuse'], { message: 'allow or refuse' })
     .default('refuse'),
+  /**
+   * `allow` lets a process listening beyond loopback run in local mode (neither Slack nor
+   * Teams configured), where the console and /api/messages let anyone who reaches the port
+   * act as any demo member without signing in; without it, such a start is refused, so a
+   * server is never opened to the network before its chat platform is set. @defaultValue refuse
+   */
+  PLAUDIT_LOCAL_MODE: z.enum(['allow', 'refuse'], { message: 'allow or refuse' }).default('refuse'),
   /** HTTP listen address. @defaultValue 127.0.0.1 */
   HOST: z.string().default('127.0.0.1'),
   /** HTTP port. @defaultValue 3000 */
@@ -422,7 +429,7 @@ function checkCombinations(config: Config): string[] {
       `REDIS_URL must be set when PLAUDIT_ROLE is ${config.PLAUDIT_ROLE}: web and worker processes share their jobs through Redis.`,
     );
   }
-  problems.push(...listeningProblems(config));
+  problems.push(...listeningProblems(config, slack));
   problems.push(...teamsProblems(config, slack));
   return problems;
 }
@@ -431,7 +438,7 @@ function checkCombinations(config: Config): string[] {
 export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
 
 /** What a process listening beyond loopback (HOST) needs that a local one does without. */
-function listeningProblems(config: Config): string[] {
+function listeningProblems(config: Config, slack: boolean): string[] {
   if (LOOPBACK_HOSTS.includes(config.HOST)) return [];
   const problems: string[] = [];
   // web and worker are already refused without DATABASE_URL, above.
@@ -444,7 +451,17 @@ function listeningProblems(config: Config): string[] {
       `DATABASE_URL must be set when listening on ${config.HOST}: the embedded database is for one machine's trial, so production runs on Postgres (set PLAUDIT_EMBEDDED_DATABASE=allow to run embedded on purpose).`,
     );
   }
-  // A worker serves only /healthz, /readyz and /metrics: it sends no link anyone opens.
+  // A worker serves only /healthz, /readyz and /metrics: no console, no link anyone opens.
+  if (
+    config.PLAUDIT_ROLE !== 'worker' &&
+    !slack &&
+    !config.TEAMS_APP_ID &&
+    config.PLAUDIT_LOCAL_MODE !== 'allow'
+  ) {
+    problems.push(
+      `Slack (SLACK_BOT_TOKEN, or the SLACK_CLIENT_ID OAuth settings) or Teams (TEAMS_APP_ID) must be set when listening on ${config.HOST}: without either, Plaudit runs in local mode, where anyone who reaches this port acts as any demo member, admin included, without signing in (set PLAUDIT_LOCAL_MODE=allow to run it so on purpose).`,
+    );
+  }
   if (config.PLAUDIT_ROLE !== 'worker' && !config.PUBLIC_URL) {
     problems.push(
       `PUBLIC_URL must be set when listening on ${config.HOST} (the https address people and Slack or Teams reach Plaudit at, such as https://kudos.example.com): the listening address is no address anyone can open.`,

@@ -23,6 +23,7 @@ describe('parseConfig', () => {
       REWARD_WEBHOOK_ALLOWED_HOSTS: [],
       PLAUDIT_DATA_DIR: './.plaudit',
       PLAUDIT_EMBEDDED_DATABASE: 'refuse',
+      PLAUDIT_LOCAL_MODE: 'refuse',
       HOST: '127.0.0.1',
       PORT: 3000,
       WORKER_PORT: 3001,
@@ -282,6 +283,8 @@ describe('parseConfig', () => {
       PORT: '8080',
       HOST: '0.0.0.0',
       PUBLIC_URL: 'https://kudos.company.test/',
+      SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+      SLACK_SIGNING_SECRET: 'signing-secret',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: '',
       PLAUDIT_DATA_DIR: '',
@@ -300,10 +303,52 @@ describe('parseConfig', () => {
   describe('listening beyond loopback', () => {
     const publicUrl = 'https://kudos.company.test';
     const postgres = 'postgres://plaudit:secret@db:5432/plaudit';
+    // A chat platform, so these tests see only the refusals they are about.
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'signing-secret' };
+    const localMode = (host: string) =>
+      `Slack (SLACK_BOT_TOKEN, or the SLACK_CLIENT_ID OAuth settings) or Teams (TEAMS_APP_ID) must be set when listening on ${host}: without either, Plaudit runs in local mode, where anyone who reaches this port acts as any demo member, admin included, without signing in (set PLAUDIT_LOCAL_MODE=allow to run it so on purpose).`;
+
+    it('refuses local mode unless the operator opts in, in one sentence, but not of a worker', () => {
+      for (const host of ['0.0.0.0', '10.1.2.3', '::', 'kudos.internal']) {
+        const served = { HOST: host, PUBLIC_URL: publicUrl, DATABASE_URL: postgres };
+        expect(() => parseConfig(served)).toThrow(new ConfigError(localMode(host)));
+        expect(parseConfig({ ...served, PLAUDIT_LOCAL_MODE: 'allow' })).toMatchObject({
+          HOST: host,
+          PLAUDIT_LOCAL_MODE: 'allow',
+        });
+        expect(parseConfig({ ...served, ...slack }).SLACK_BOT_TOKEN).toBe(slack.SLACK_BOT_TOKEN);
+        const oauth = {
+          SLACK_CLIENT_ID: '1.2',
+          SLACK_CLIENT_SECRET: 'client-secret',
+          SLACK_STATE_SECRET: 'state-secret-state-secret-state-secret',
+          SLACK_SIGNING_SECRET: 'signing-secret',
+          PLAUDIT_ENCRYPTION_KEY: 'ab'.repeat(32),
+        };
+        expect(parseConfig({ ...served, ...oauth }).SLACK_CLIENT_ID).toBe('1.2');
+        const teams = {
+          TEAMS_APP_ID: '00000000-0000-0000-0000-000000000001',
+          TEAMS_APP_PASSWORD: 'app-password',
+          TEAMS_ALLOWED_TENANTS: '00000000-0000-0000-0000-000000000002',
+        };
+        expect(parseConfig({ ...served, ...teams }).TEAMS_APP_ID).toBe(teams.TEAMS_APP_ID);
+      }
+      // A worker serves no console.
+      expect(
+        parseConfig({
+          HOST: '0.0.0.0',
+          PLAUDIT_ROLE: 'worker',
+          DATABASE_URL: postgres,
+          REDIS_URL: 'redis://redis:6379',
+        }).HOST,
+      ).toBe('0.0.0.0');
+      expect(() =>
+        parseConfig({ HOST: '0.0.0.0', PUBLIC_URL: publicUrl, PLAUDIT_LOCAL_MODE: 'yes' }),
+      ).toThrow(new ConfigError('PLAUDIT_LOCAL_MODE must be allow or refuse.'));
+    });
 
     it('refuses the embedded database unless the operator opts in, in one sentence', () => {
       for (const host of ['0.0.0.0', '10.1.2.3', '::', 'kudos.internal']) {
-        expect(() => parseConfig({ HOST: host, PUBLIC_URL: publicUrl })).toThrow(
+        expect(() => parseConfig({ HOST: host, PUBLIC_URL: publicUrl, ...slack })).toThrow(
           new ConfigError(
             `DATABASE_URL must be set when listening on ${host}: the embedded database is for one machine's trial, so production runs on Postgres (set PLAUDIT_EMBEDDED_DATABASE=allow to run embedded on purpose).`,
           ),
@@ -312,11 +357,12 @@ describe('parseConfig', () => {
           HOST: host,
           PUBLIC_URL: publicUrl,
           PLAUDIT_EMBEDDED_DATABASE: 'allow',
+          ...slack,
         });
         expect(embedded).toMatchObject({ HOST: host, PLAUDIT_EMBEDDED_DATABASE: 'allow' });
         expect(embedded.DATABASE_URL).toBeUndefined();
         expect(
-          parseConfig({ HOST: host, PUBLIC_URL: publicUrl, DATABASE_URL: postgres }),
+          parseConfig({ HOST: host, PUBLIC_URL: publicUrl, DATABASE_URL: postgres, ...slack }),
         ).toMatchObject({ HOST: host, DATABASE_URL: postgres });
       }
       // The opt-in is a word, not any value.
@@ -333,6 +379,7 @@ describe('parseConfig', () => {
             PLAUDIT_ROLE: role,
             DATABASE_URL: postgres,
             REDIS_URL: 'redis://redis:6379',
+            ...slack,
           }),
         ).toThrow(
           new ConfigError(
@@ -348,9 +395,9 @@ describe('parseConfig', () => {
           REDIS_URL: 'redis://redis:6379',
         }),
       ).not.toHaveProperty('PUBLIC_URL');
-      // Both missing: both sentences.
+      // All missing: each sentence.
       expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(
-        /^DATABASE_URL must be set when listening on 0\.0\.0\.0: .* PUBLIC_URL must be set when listening on 0\.0\.0\.0 /,
+        /^DATABASE_URL must be set when listening on 0\.0\.0\.0: .* Slack .* must be set when listening on 0\.0\.0\.0: .* PUBLIC_URL must be set when listening on 0\.0\.0\.0 /,
       );
     });
 

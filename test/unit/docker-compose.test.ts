@@ -45,6 +45,9 @@ const completeEnv: Record<string, string> = {
   ...parseDotEnv(envExample),
   POSTGRES_PASSWORD: 'f3a9c1d27be84e6a90c4d5e1b7a2c3d4e5f60718',
   PUBLIC_URL: 'https://kudos.company.test',
+  // A chat platform: without one, web refuses to serve beyond loopback (local mode).
+  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+  SLACK_SIGNING_SECRET: 'a-signing-secret',
 };
 
 /** The file as `docker compose config` resolves it against an environment. */

@@ -7,6 +7,13 @@ import type { Member } from '../directory/members.ts';
 import type { LedgerResult } from '../ledger/ledger.ts';
 import type { TransferSpec } from '../ledger/transfer.ts';
 import { allowancePeriodAt, periodNoun } from './allowance-period.ts';
+import {
+  defaultAmountNote,
+  type GiveNote,
+  LEFT_OUT_OF_GROUP,
+  uncountedHashtagsNote,
+  withoutGiverFromGroup,
+} from './give-notes.ts';
 import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
 import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
@@ -52,16 +59,32 @@ export async function giveKudos(
       `I do not know who ${listNames(resolved.unknown)} is; check the name or pick them from the list.`,
     );
   }
-  const recipients = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
-  if (recipients.length === 0) {
+  const named = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
+  if (named.length === 0) {
     return refusalReply(
       'unknown_recipient',
       'Nobody is in that group yet, so there is nobody to thank.',
     );
   }
+  const notes: GiveNote[] = [];
+  const withoutGiver = withoutGiverFromGroup(command.actor, named, resolved.throughGroupsOnly);
+  if (withoutGiver?.length === 0) {
+    return refusalReply(
+      'self_kudos',
+      'You are the only one in the group you thanked, and kudos cannot go to yourself; nothing was given.',
+    );
+  }
+  if (withoutGiver) notes.push(LEFT_OUT_OF_GROUP);
+  const recipients = withoutGiver ?? named;
   const [giver, ...others] = await toParticipants(db, settings, [command.actor, ...recipients]);
   const amountEach = request.amount ?? settings.defaultAmount;
   const values = matchCompanyValues(settings, request.values);
+  for (const note of [
+    uncountedHashtagsNote(settings, request.values, values),
+    defaultAmountNote(settings, request),
+  ]) {
+    if (note) notes.push(note);
+  }
   const refusal = checkGivePolicy(settings, {
     giver: giver as (typeof others)[number],
     recipients: others,
@@ -145,7 +168,7 @@ export async function giveKudos(
         : error.refusal;
     return refusalReply(refusal.code, refusal.message);
   }
-  return confirmation(services, settings, command, given);
+  return confirmation(services, settings, command, given, notes);
 }
 
 /** A refusal aborts (and rolls back); a replay answers with the first recognition. */
@@ -189,6 +212,7 @@ async function confirmation(
   settings: RecognitionSettings,
   command: Command,
   { recognition, left: reported }: Given,
+  notes: readonly GiveNote[],
 ): Promise<Reply> {
   const left = reported ?? (await allowanceLeft(services, settings, command.actor));
   const names = listNames(recognition.recipients.map((recipient) => recipient.name));
@@ -207,9 +231,10 @@ async function confirmation(
     channel: recognition.channel,
   };
   return {
-    text: `${gave} You have ${points(left)} left to give this ${noun}.`,
+    text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),
     blocks: [
       { kind: 'text', text: gave },
+      ...notes.map((note) => ({ kind: 'context' as const, text: note })),
       { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',

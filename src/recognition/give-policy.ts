@@ -63,7 +63,13 @@ const subject = ({ member, groupIds }: Participant) => ({
 
 function checkGiver(settings: RecognitionSettings, giver: Participant): GiveRefusal | undefined {
   const { member } = giver;
-  if (member.status !== 'active' || member.isBot) {
+  if (member.isBot) {
+    return refuse(
+      'not_allowed_to_give',
+      'Bots cannot give kudos: kudos are from people, out of their own allowance.',
+    );
+  }
+  if (member.status !== 'active') {
     return refuse(
       'not_allowed_to_give',
       'Your account is not active here, so you cannot give kudos.',

@@ -119,16 +119,16 @@ describe('checkGivePolicy', () => {
       );
     });
 
-    it('must not be a bot (not_allowed_to_give)', () => {
+    it('must not be a bot, and a bot is told so, not that it is inactive (issue 18)', () => {
       const settings = settingsWith();
       const human = person('Hugo', { isBot: false });
       const bot = person('Botty', { isBot: true });
       expect(checkGivePolicy(settings, giveWith({ giver: human }))).toBeUndefined();
-      expectRefusal(
-        checkGivePolicy(settings, giveWith({ giver: bot })),
-        'not_allowed_to_give',
-        'cannot give kudos',
-      );
+      expect(checkGivePolicy(settings, giveWith({ giver: bot }))).toEqual({
+        ok: false,
+        code: 'not_allowed_to_give',
+        message: 'Bots cannot give kudos: kudos are from people, out of their own allowance.',
+      });
     });
 
     it('may be a guest only when guests may participate (guest_excluded)', () => {

@@ -862,14 +862,16 @@ describe('parseGive never guesses with points', () => {
     /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
 
   it.each([
-    ['a Slack mention', '<@U1>'],
-    ['a name', '@ana'],
+    ['a Slack mention', '', '<@U1>'],
+    ['a name', '', '@ana'],
+    ['a thank-you and a name', 'thanks ', '@ana'],
+    ['praise and a Slack mention', 'Awesome work ', '<@U1>'],
   ])(
     'after %s: the stated amount is the one written, or nothing amount-like is there',
-    (_l, who) => {
+    (_l, opening, who) => {
       fc.assert(
         fc.property(after, (text) => {
-          const result = parseGive(`${who}${text}`);
+          const result = parseGive(`${opening}${who}${text}`);
           if ('ok' in result) return;
           // Mentions and separators are skipped: what follows is where the amount may stand.
           const typed = normalizeCommandText(`${who}${text}`);

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
+import { listNames } from '../../../src/recognition/wording.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { countRows } from '../../support/ledger-invariants.ts';
 import {
@@ -106,6 +108,111 @@ describe('issue 18 phrasings on postgres', () => {
     expect((await f.kudos('Ana', 'thanks @Li for fixing 3 bugs')).text).toBe(
       'You gave 10 points to Li for fixing 3 bugs. 10 points is the default amount: a number in the reason is not read as the amount; to give another, put it right after the names. You have 90 points left to give this month.',
     );
+  });
+
+  it('for random text, moves exactly the amount its reply states to the people it names, or nothing', async () => {
+    const f = await createRecognitionFixture(db, {
+      members: { Ana: {}, Li: {}, José: {}, Bo: {} },
+      settings: { allowance_amount: 1_000_000, max_amount: 50 },
+      values: ['teamwork'],
+    });
+    await withGroup(f, 'design', ['Ana', 'Li']);
+    // Ana's allowance is granted on her first give: before the property compares it.
+    expect((await f.kudos('Ana', '@Bo 1 for a start')).outcome).toBe('ok');
+    const people = ['Ana', 'Li', 'José', 'Bo'];
+    const state = async () => ({
+      earned: await Promise.all(people.map(async (name) => (await balancesOf(f, name)).earned)),
+      allowance: (await balancesOf(f, 'Ana')).allowance,
+      rows: await countRows(db, f.organizationId),
+    });
+    const fragment = fc.constantFrom(
+      'thanks',
+      'Hey',
+      'Awesome work',
+      'lunch with',
+      'kudos to',
+      'frobnicate',
+      'give',
+      '@Li',
+      '@José',
+      '@Bo',
+      '@Ana',
+      '@design',
+      '@nobody',
+      '{@Li}',
+      '(@Bo)',
+      'and',
+      ',',
+      '5',
+      '+5',
+      'x3',
+      '1e9',
+      '+ 5',
+      '---',
+      '10 points',
+      '1.5',
+      '-2',
+      '60',
+      '0',
+      '3',
+      'for',
+      'the',
+      'help',
+      '#teamwork',
+      '#yolo',
+      ':tada:',
+      '!',
+      '2024',
+      'reviews',
+    );
+    const scrambled = fc
+      .array(fragment, { minLength: 1, maxLength: 9 })
+      .map((parts) => parts.join(' '));
+    // Shaped like a give, so that many of the runs move points and the amount is checked.
+    const shaped = fc
+      .tuple(
+        fc.constantFrom('', 'thanks ', 'Hey ', 'Awesome work ', 'lunch with ', 'kudos to '),
+        fc.array(fc.constantFrom('@Li', '@José', '@Bo', '@design', '@Ana', '{@Li}', '(@Bo)'), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.constantFrom('', ' 5', ' +5', ' x3', ' 1e9', ' + 5', ' 60', ' 0', ' 10 points', ' ---'),
+        fc.array(fragment, { maxLength: 5 }),
+      )
+      .map(([opening, names, amount, rest]) =>
+        `${opening}${names.join(' ')}${amount} ${rest.join(' ')}`.trim(),
+      );
+    const text = fc.oneof(shaped, scrambled);
+    const seen = { gave: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(text, async (typed) => {
+        const before = await state();
+        const reply = await f.kudos('Ana', typed);
+        const after = await state();
+        const event = reply.events?.find((sent) => sent.kind === 'kudos_given');
+        if (!event) {
+          expect(after, typed).toEqual(before);
+          seen.refused += 1;
+          return;
+        }
+        seen.gave += 1;
+        const amount = event.amountEach;
+        const names = event.recipients.map((recipient) => recipient.name);
+        // What the reply states: the amount each, and the people, as moved below.
+        expect(reply.text, typed).toMatch(
+          new RegExp(`^You gave ${amount} points? to ${listNames(names)}[ .!?]`, 'u'),
+        );
+        for (const [index, name] of people.entries()) {
+          const moved = (after.earned[index] as number) - (before.earned[index] as number);
+          expect(moved, `${typed}: ${name}`).toBe(names.includes(name) ? amount : 0);
+        }
+        expect(before.allowance - after.allowance, typed).toBe(amount * names.length);
+      }),
+      { numRuns: 150 },
+    );
+    // Both sides were exercised, or the property would hold for nothing.
+    expect(seen.gave).toBeGreaterThanOrEqual(10);
+    expect(seen.refused).toBeGreaterThanOrEqual(10);
   });
 
   it.each([

@@ -512,6 +512,10 @@ const rows: Row[] = [
     text: 'thanks for the 3 reviews @jose',
     expected: give([person('jose')], null, 'the 3 reviews'),
   },
+  {
+    text: 'shoutout to @jose, 3 pts #teamwork',
+    expected: give([person('jose')], 3, '#teamwork', ['teamwork']),
+  },
   // ... and never guesses an amount: only a number right after the names is one.
   { text: 'thanks 5 @jose', expected: refused(STRAY_IN_SENTENCE('5')) },
   { text: 'thanks for 3 @jose', expected: refused(STRAY_IN_SENTENCE('3')) },

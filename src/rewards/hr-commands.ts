@@ -2,7 +2,7 @@ import { type Attempt, requireRole } from '../admin/access.ts';
 import { actorOfCommand } from '../admin/admin-actor.ts';
 import type { Command } from '../core/command.ts';
 import { type Reply, type ReplyAction, refusalReply, textReply } from '../core/reply.ts';
-import { parseGive } from '../recognition/grammar/give-grammar.ts';
+import { parseNamesFirst } from '../recognition/grammar/give-grammar.ts';
 import { counted, days, points } from '../recognition/wording.ts';
 import { liability, monthlyStatement, monthOf, parseMonth } from './billing.ts';
 import type { RewardItemFields } from './catalog.ts';
@@ -170,7 +170,7 @@ async function decide(
 }
 
 async function redeemFor(desk: RewardDesk, command: Command, args: string): Promise<Reply> {
-  const parsed = parseGive(args, command.mentions);
+  const parsed = parseNamesFirst(args, command.mentions);
   // The kudos grammar reads a number after the mention as points; here it belongs to the
   // reward: its name ("2 cinema tickets") or its id ("12"), as `redeem` reads them.
   const reference = 'ok' in parsed ? '' : [parsed.amount ?? '', parsed.reason].join(' ').trim();

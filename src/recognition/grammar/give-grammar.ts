@@ -318,6 +318,11 @@ export function readGiveHead(
   return { recipients: [...recipients.values()], amount, position };
 }
 
+/**
+ * Parses a give: a thank-you sentence (`thanks @ana for the help`), or the command form
+ * (names, an optional amount, the reason). A number outside the amount's place that could
+ * be meant as the amount is refused, not passed over while the default moves.
+ */
 export function parseGive(
   text: string,
   mentions: readonly MentionEntity[] = [],
@@ -326,18 +331,43 @@ export function parseGive(
   const input = normalizeCommandText(text);
   const sentence = readThankYouSentence(input, mentions, { range, commandName });
   if (sentence) return sentence;
-  const head = readGiveHead(input, mentions, range);
-  if ('ok' in head) return head;
-  const { recipients, amount, position } = head;
-  if (recipients.length === 0) return noRecipient(input, position, amount, commandName);
-  const typed = input.slice(position).trim();
-  const afterFor = LEADING_FOR.test(typed);
-  const reason = typed.replace(LEADING_FOR, '');
-  if (amount === null && !afterFor) {
-    const stray = strayAmount(reason);
+  const read = readNamesFirst(input, mentions, range, commandName);
+  if ('ok' in read) return read;
+  const { head, rest } = read;
+  if (head.amount === null && !LEADING_FOR.test(rest)) {
+    const stray = strayAmount(rest);
     if (stray) return strayAmountRefusal(stray, `${commandName} @ana 10 for …`);
   }
-  return giveRequest(recipients, amount, reason);
+  return giveRequest(head.recipients, head.amount, rest.replace(LEADING_FOR, ''));
+}
+
+/**
+ * The command form alone, as it was read before thank-you sentences: names, an optional
+ * amount, and the rest as text, numbers and all. For commands that borrow the give's way of
+ * naming people and read the rest themselves (`admin roles @ana +admin`, `hr redeem @ana
+ * Team lunch 2`), where a number in the rest is theirs, not an amount.
+ */
+export function parseNamesFirst(
+  text: string,
+  mentions: readonly MentionEntity[] = [],
+): GiveRequest | GiveParseRefusal {
+  const read = readNamesFirst(normalizeCommandText(text), mentions, undefined, '/kudos');
+  if ('ok' in read) return read;
+  return giveRequest(read.head.recipients, read.head.amount, read.rest.replace(LEADING_FOR, ''));
+}
+
+function readNamesFirst(
+  input: string,
+  mentions: readonly MentionEntity[],
+  range: AmountRange | undefined,
+  commandName: string,
+): { head: GiveHead; rest: string } | GiveParseRefusal {
+  const head = readGiveHead(input, mentions, range);
+  if ('ok' in head) return head;
+  if (head.recipients.length === 0) {
+    return noRecipient(input, head.position, head.amount, commandName);
+  }
+  return { head, rest: input.slice(head.position).trim() };
 }
 
 /** The request for names, an amount and the reason as typed (markup and all). */

@@ -49,33 +49,10 @@ export async function giveKudos(
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
-  const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
-  if (resolved.outsiders?.length) {
-    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
-  }
-  if (resolved.unknown.length > 0) {
-    return refusalReply(
-      'unknown_recipient',
-      `I do not know who ${listNames(resolved.unknown)} is; check the name or pick them from the list.`,
-    );
-  }
-  const named = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
-  if (named.length === 0) {
-    return refusalReply(
-      'unknown_recipient',
-      'Nobody is in that group yet, so there is nobody to thank.',
-    );
-  }
-  const notes: GiveNote[] = [];
-  const withoutGiver = withoutGiverFromGroup(command.actor, named, resolved.throughGroupsOnly);
-  if (withoutGiver?.length === 0) {
-    return refusalReply(
-      'self_kudos',
-      'You are the only one in the group you thanked, and kudos cannot go to yourself; nothing was given.',
-    );
-  }
-  if (withoutGiver) notes.push(LEFT_OUT_OF_GROUP);
-  const recipients = withoutGiver ?? named;
+  const resolved = await recipientsOf(command, request);
+  if ('text' in resolved) return resolved;
+  const { recipients } = resolved;
+  const notes: GiveNote[] = [...resolved.notes];
   const [giver, ...others] = await toParticipants(db, settings, [command.actor, ...recipients]);
   const amountEach = request.amount ?? settings.defaultAmount;
   const values = matchCompanyValues(settings, request.values);
@@ -169,6 +146,43 @@ export async function giveKudos(
     return refusalReply(refusal.code, refusal.message);
   }
   return confirmation(services, settings, command, given, notes);
+}
+
+/**
+ * The members a give names, each once; a giver who came in only through a group they
+ * thanked is left out, with a note saying so. A refusal when nobody can be thanked.
+ */
+async function recipientsOf(
+  command: Command,
+  request: GiveRequest,
+): Promise<{ recipients: Member[]; notes: GiveNote[] } | Reply> {
+  const organizationId = command.actor.organizationId;
+  const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
+  if (resolved.unknown.length > 0) {
+    return refusalReply(
+      'unknown_recipient',
+      `I do not know who ${listNames(resolved.unknown)} is; check the name or pick them from the list.`,
+    );
+  }
+  const named = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
+  if (named.length === 0) {
+    return refusalReply(
+      'unknown_recipient',
+      'Nobody is in that group yet, so there is nobody to thank.',
+    );
+  }
+  const withoutGiver = withoutGiverFromGroup(command.actor, named, resolved.throughGroupsOnly);
+  if (withoutGiver?.length === 0) {
+    return refusalReply(
+      'self_kudos',
+      'You are the only one in the group you thanked, and kudos cannot go to yourself; nothing was given.',
+    );
+  }
+  if (withoutGiver) return { recipients: withoutGiver, notes: [LEFT_OUT_OF_GROUP] };
+  return { recipients: named, notes: [] };
 }
 
 /** A refusal aborts (and rolls back); a replay answers with the first recognition. */

@@ -191,11 +191,6 @@ function readToken(rest: string, mentions: MentionEntity[]): [Token, number] | u
   return undefined;
 }
 
-/**
- * Parses the give form of the kudos command: recipients (Slack users and user groups,
- * Teams mentions, `@name`), an optional amount before or after them, then the reason.
- * Never throws; anything it cannot read is a `usage` refusal with a specific sentence.
- */
 /** The organization's fewest and most points per kudos, for the sentence of a refusal. */
 export interface AmountRange {
   readonly min: number;
@@ -307,21 +302,25 @@ export function readGiveHead(
   if (amount === null && position >= input.length && TRAILING_DASH.test(input)) {
     return notAnAmount(input.slice(-1), range);
   }
-  if (closing !== null) {
-    return refuse(
-      'usage',
-      namesInBrackets > 0
-        ? `Close the brackets around the names with '${closing}', or leave the brackets out.`
-        : `Put names between the brackets, or leave the brackets out.`,
-    );
-  }
+  if (closing !== null) return unclosedBrackets(closing, namesInBrackets);
   return { recipients: [...recipients.values()], amount, position };
+}
+
+function unclosedBrackets(closing: string, namesInBrackets: number): GiveParseRefusal {
+  return refuse(
+    'usage',
+    namesInBrackets > 0
+      ? `Close the brackets around the names with '${closing}', or leave the brackets out.`
+      : `Put names between the brackets, or leave the brackets out.`,
+  );
 }
 
 /**
  * Parses a give: a thank-you sentence (`thanks @ana for the help`), or the command form
- * (names, an optional amount, the reason). A number outside the amount's place that could
- * be meant as the amount is refused, not passed over while the default moves.
+ * (recipients: Slack users and user groups, Teams mentions, `@name`; an optional amount
+ * before or after them; the reason). A number outside the amount's place that could be
+ * meant as the amount is refused, not passed over while the default moves. Never throws;
+ * anything it cannot read is a `usage` refusal with a sentence naming the problem.
  */
 export function parseGive(
   text: string,

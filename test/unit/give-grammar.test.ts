@@ -543,6 +543,9 @@ const rows: Row[] = [
   { text: '@ana for the +5 sprint', expected: give([person('ana')], null, 'the +5 sprint') },
   { text: '@ana great 3 reviews', expected: give([person('ana')], null, 'great 3 reviews') },
   { text: '@ana #1 fan', expected: give([person('ana')], null, '#1 fan', ['1']) },
+  // An emoji's number is no amount: `:+1:`, `:100:`.
+  { text: '@ana great job :+1:', expected: give([person('ana')], null, 'great job :+1:') },
+  { text: 'thanks @ana :+1: :100:', expected: give([person('ana')], null, ':+1: :100:') },
   { text: '@ana saw <@U123>', expected: give([person('ana')], null, 'saw <@U123>') },
 ];
 

@@ -6,7 +6,7 @@ import type { GiveParseRefusal } from './give-grammar.ts';
  * Inside a word (`U123`, `box5`, `#5`) it is no amount.
  */
 const SAYS_POINTS =
-  /(?<![\p{L}\p{N}_#&])(?:[+x]\s?\p{Nd}+|\p{Nd}+\s*(?:points?|pts?))(?![\p{L}\p{N}_])/iu;
+  /(?<![\p{L}\p{N}_#&:])(?:[+x]\s?\p{Nd}+|\p{Nd}+\s*(?:points?|pts?))(?![\p{L}\p{N}_])/iu;
 /** A bare number that ends the text (`@ana #teamwork 10`, `thanks @ana, 5!`). */
 const ENDING_NUMBER = /(?<![\p{L}\p{N}_#&.,:/+-])\p{Nd}+[.!]*$/u;
 

@@ -2,7 +2,7 @@ import type { Command } from '../core/command.ts';
 import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Refusal } from '../core/result.ts';
 import { findGroupByName } from '../directory/groups.ts';
-import { normalizeCommandText, parseGive } from '../recognition/grammar/give-grammar.ts';
+import { normalizeCommandText, parseNamesFirst } from '../recognition/grammar/give-grammar.ts';
 import { listNames, outsidersSentence } from '../recognition/wording.ts';
 import { missingRole, requireRole } from './access.ts';
 import { actorOfCommand } from './admin-actor.ts';
@@ -94,7 +94,7 @@ async function namedMembers(
   text: string,
 ): Promise<{ memberIds: number[] } | Reply> {
   if (text === '') return { memberIds: [] };
-  const parsed = parseGive(text, command.mentions);
+  const parsed = parseNamesFirst(text, command.mentions);
   if ('ok' in parsed || parsed.amount !== null || parsed.reason !== '') {
     return usage(command, 'Name the people with mentions, like @ana @li.');
   }

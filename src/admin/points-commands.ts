@@ -3,7 +3,7 @@ import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import {
   type GiveRequest,
   normalizeCommandText,
-  parseGive,
+  parseNamesFirst,
 } from '../recognition/grammar/give-grammar.ts';
 import { listNames, outsidersSentence, points } from '../recognition/wording.ts';
 import { adjustPoints } from './adjustments.ts';
@@ -26,7 +26,7 @@ export function parseAdjust(
   const example = `${command.commandName} admin adjust @ana +50 for the offsite, or -20 to deduct`;
   const signed = SIGNED_AMOUNT.exec(text);
   if (!signed) return `Name one person and the points, + to grant or - to deduct: ${example}.`;
-  const who = parseGive(text.slice(0, signed.index), command.mentions);
+  const who = parseNamesFirst(text.slice(0, signed.index), command.mentions);
   if ('ok' in who || who.recipients.length !== 1 || who.reason !== '' || who.amount !== null) {
     return `Start with the one person whose points change: ${example}.`;
   }

@@ -1,7 +1,7 @@
 import type { Command } from '../core/command.ts';
 import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { MemberRole } from '../db/tables.ts';
-import { normalizeCommandText, parseGive } from '../recognition/grammar/give-grammar.ts';
+import { normalizeCommandText, parseNamesFirst } from '../recognition/grammar/give-grammar.ts';
 import { listNames, outsidersSentence } from '../recognition/wording.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
@@ -31,7 +31,7 @@ async function roles(services: AdminServices, command: Command, args: string): P
   const text = normalizeCommandText(args);
   if (text.length === 0) return listRoles(services, command);
   const usage = `${command.commandName} admin roles @ana +admin -hr`;
-  const who = parseGive(text, command.mentions);
+  const who = parseNamesFirst(text, command.mentions);
   const changes = 'ok' in who ? 'Start with whose roles change.' : parseRoleChanges(who.reason);
   const firstAction = (wanted: Change[] | string) =>
     typeof wanted === 'string' ? 'role.grant' : `role.${wanted[0]?.change ?? 'grant'}`;

@@ -3,7 +3,7 @@ import type { PermissionRule } from '../core/permission-rule.ts';
 import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import { normalizeCommandText } from '../recognition/grammar/give-grammar.ts';
 import { loadRecognitionSettings } from '../recognition/settings.ts';
-import { listNames } from '../recognition/wording.ts';
+import { days, listNames } from '../recognition/wording.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
 import type { AdminServices } from './admin-services.ts';
@@ -158,7 +158,7 @@ async function rules(services: AdminServices, command: Command): Promise<Reply> 
       : 'Guests may not give or receive kudos.',
     settings.leaverRedeemDays === 0
       ? 'People who leave may not redeem their points.'
-      : `People who leave may redeem their points for ${settings.leaverRedeemDays} days.`,
+      : `People who leave may redeem their points for ${days(settings.leaverRedeemDays)}.`,
   ];
   const how = `Change them with ${command.commandName} admin allow-give, allow-receive or deny; guests and leavers with admin settings guests=yes leaver-days=30.`;
   return textReply([...lines, how].join('\n'), {

@@ -3,7 +3,7 @@ import { type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { MemberRole } from '../db/tables.ts';
 import { normalizeCommandText } from '../recognition/grammar/give-grammar.ts';
-import { listNames, points, quoted } from '../recognition/wording.ts';
+import { counted, days, listNames, points, quoted } from '../recognition/wording.ts';
 import { formatMoney, formatRate, parseMoney, parseRate } from '../rewards/money.ts';
 import { actorOfCommand } from './admin-actor.ts';
 import type { AdminVerb } from './admin-commands.ts';
@@ -282,12 +282,12 @@ const SETTING_ROWS: readonly SettingRow[] = [
     value: (s) => s.values.map((value) => `#${value}`).join(', ') || 'none',
   },
   { label: 'Every kudos names a value (value-required)', value: (s) => yes(s.valueRequired) },
-  { label: 'Shortest reason (min-reason)', value: (s) => `${s.minReasonLength} characters` },
-  { label: 'Longest reason (max-reason)', value: (s) => `${s.maxReasonLength} characters` },
+  { label: 'Shortest reason (min-reason)', value: (s) => counted(s.minReasonLength, 'character') },
+  { label: 'Longest reason (max-reason)', value: (s) => counted(s.maxReasonLength, 'character') },
   { label: 'Guests take part (guests)', value: (s) => yes(s.guestsMayParticipate) },
   {
     label: 'Leavers may redeem for (leaver-days)',
-    value: (s) => (s.leaverRedeemDays === 0 ? 'not at all' : `${s.leaverRedeemDays} days`),
+    value: (s) => (s.leaverRedeemDays === 0 ? 'not at all' : days(s.leaverRedeemDays)),
   },
   { label: 'Announcement channel (channel)', value: (s) => s.announcementChannel ?? 'none' },
   { label: 'Currency (currency)', value: (s) => s.currency },
@@ -300,7 +300,7 @@ const SETTING_ROWS: readonly SettingRow[] = [
   {
     label: 'A redemption waits for HR (hold-days)',
     value: (s) =>
-      Number.isInteger(s.holdHours / 24) ? `${s.holdHours / 24} days` : `${s.holdHours} hours`,
+      Number.isInteger(s.holdHours / 24) ? days(s.holdHours / 24) : counted(s.holdHours, 'hour'),
   },
 ];
 

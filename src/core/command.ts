@@ -10,10 +10,18 @@ export interface MentionResolver {
    * `unknown` lists, in words, the references that name nobody; `outsiders` names the
    * people who are from outside the organization (never members), where a platform has any.
    */
-  resolve(
-    organizationId: number,
-    refs: readonly RecipientRef[],
-  ): Promise<{ members: Member[]; unknown: string[]; outsiders?: string[] }>;
+  resolve(organizationId: number, refs: readonly RecipientRef[]): Promise<ResolvedMentions>;
+}
+
+export interface ResolvedMentions {
+  readonly members: Member[];
+  readonly unknown: string[];
+  readonly outsiders?: string[];
+  /**
+   * The ids of members who came in only through a group the command named (`@design`),
+   * not by their own name: a giver among them is left out rather than refused.
+   */
+  readonly throughGroupsOnly?: readonly number[];
 }
 
 /** A kudos command as every adapter hands it to the router. */

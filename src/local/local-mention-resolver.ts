@@ -17,6 +17,8 @@ export class LocalMentionResolver implements MentionResolver {
   async resolve(organizationId: number, refs: readonly RecipientRef[]) {
     const members: Member[] = [];
     const unknown: string[] = [];
+    const named = new Set<number>();
+    const throughGroups = new Set<number>();
     const everyone = await this.#members(organizationId);
     for (const ref of refs) {
       if (ref.kind !== 'name') {
@@ -24,10 +26,12 @@ export class LocalMentionResolver implements MentionResolver {
         continue;
       }
       const found = await this.#byName(organizationId, everyone, ref.name);
-      if (found.length === 0) unknown.push(`@${ref.name}`);
-      members.push(...found);
+      if (found.members.length === 0) unknown.push(`@${ref.name}`);
+      members.push(...found.members);
+      for (const member of found.members) (found.group ? throughGroups : named).add(member.id);
     }
-    return { members, unknown };
+    const throughGroupsOnly = [...throughGroups].filter((id) => !named.has(id));
+    return { members, unknown, throughGroupsOnly };
   }
 
   /** The organization's members with their console handles, read once per command. */
@@ -52,19 +56,24 @@ export class LocalMentionResolver implements MentionResolver {
     organizationId: number,
     everyone: ReadonlyArray<{ member: Member; handle: string | null }>,
     name: string,
-  ): Promise<Member[]> {
+  ): Promise<{ members: Member[]; group: boolean }> {
     const wanted = fold(name);
     const firstName = (display: string) => fold(display.split(/\s+/)[0] ?? '');
     const exact = everyone.filter(
       ({ member, handle }) =>
         (handle && fold(handle) === wanted) || fold(member.displayName) === wanted,
     );
-    if (exact.length > 0) return exact.map(({ member }) => member);
+    const person = (found: typeof everyone) => ({
+      members: found.map(({ member }) => member),
+      group: false,
+    });
+    if (exact.length > 0) return person(exact);
     const byFirst = everyone.filter(({ member }) => firstName(member.displayName) === wanted);
-    if (byFirst.length === 1) return byFirst.map(({ member }) => member);
+    if (byFirst.length === 1) return person(byFirst);
     const group = await findGroupByName(this.db, organizationId, name);
-    if (!group) return [];
+    if (!group) return { members: [], group: false };
     const ids = new Set(await groupMemberIds(this.db, group));
-    return everyone.filter(({ member }) => ids.has(member.id)).map(({ member }) => member);
+    const members = everyone.filter(({ member }) => ids.has(member.id));
+    return { members: members.map(({ member }) => member), group: true };
   }
 }

@@ -7,6 +7,13 @@ import type { Member } from '../directory/members.ts';
 import type { LedgerResult } from '../ledger/ledger.ts';
 import type { TransferSpec } from '../ledger/transfer.ts';
 import { allowancePeriodAt, periodNoun } from './allowance-period.ts';
+import {
+  defaultAmountNote,
+  type GiveNote,
+  LEFT_OUT_OF_GROUP,
+  uncountedHashtagsNote,
+  withoutGiverFromGroup,
+} from './give-notes.ts';
 import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
 import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
@@ -42,26 +49,19 @@ export async function giveKudos(
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
-  const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
-  if (resolved.outsiders?.length) {
-    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
-  }
-  if (resolved.unknown.length > 0) {
-    return refusalReply(
-      'unknown_recipient',
-      `I do not know who ${listNames(resolved.unknown)} is; check the name or pick them from the list.`,
-    );
-  }
-  const recipients = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
-  if (recipients.length === 0) {
-    return refusalReply(
-      'unknown_recipient',
-      'Nobody is in that group yet, so there is nobody to thank.',
-    );
-  }
+  const resolved = await recipientsOf(command, request);
+  if ('text' in resolved) return resolved;
+  const { recipients } = resolved;
+  const notes: GiveNote[] = [...resolved.notes];
   const [giver, ...others] = await toParticipants(db, settings, [command.actor, ...recipients]);
   const amountEach = request.amount ?? settings.defaultAmount;
   const values = matchCompanyValues(settings, request.values);
+  for (const note of [
+    uncountedHashtagsNote(settings, request.values, values),
+    defaultAmountNote(settings, request),
+  ]) {
+    if (note) notes.push(note);
+  }
   const refusal = checkGivePolicy(settings, {
     giver: giver as (typeof others)[number],
     recipients: others,
@@ -145,7 +145,44 @@ export async function giveKudos(
         : error.refusal;
     return refusalReply(refusal.code, refusal.message);
   }
-  return confirmation(services, settings, command, given);
+  return confirmation(services, settings, command, given, notes);
+}
+
+/**
+ * The members a give names, each once; a giver who came in only through a group they
+ * thanked is left out, with a note saying so. A refusal when nobody can be thanked.
+ */
+async function recipientsOf(
+  command: Command,
+  request: GiveRequest,
+): Promise<{ recipients: Member[]; notes: GiveNote[] } | Reply> {
+  const organizationId = command.actor.organizationId;
+  const resolved = await command.mentionResolver.resolve(organizationId, request.recipients);
+  if (resolved.outsiders?.length) {
+    return refusalReply('outsider', outsidersSentence(resolved.outsiders));
+  }
+  if (resolved.unknown.length > 0) {
+    return refusalReply(
+      'unknown_recipient',
+      `I do not know who ${listNames(resolved.unknown)} is; check the name or pick them from the list.`,
+    );
+  }
+  const named = [...new Map(resolved.members.map((member) => [member.id, member])).values()];
+  if (named.length === 0) {
+    return refusalReply(
+      'unknown_recipient',
+      'Nobody is in that group yet, so there is nobody to thank.',
+    );
+  }
+  const withoutGiver = withoutGiverFromGroup(command.actor, named, resolved.throughGroupsOnly);
+  if (withoutGiver?.length === 0) {
+    return refusalReply(
+      'self_kudos',
+      'You are the only one in the group you thanked, and kudos cannot go to yourself; nothing was given.',
+    );
+  }
+  if (withoutGiver) return { recipients: withoutGiver, notes: [LEFT_OUT_OF_GROUP] };
+  return { recipients: named, notes: [] };
 }
 
 /** A refusal aborts (and rolls back); a replay answers with the first recognition. */
@@ -189,6 +226,7 @@ async function confirmation(
   settings: RecognitionSettings,
   command: Command,
   { recognition, left: reported }: Given,
+  notes: readonly GiveNote[],
 ): Promise<Reply> {
   const left = reported ?? (await allowanceLeft(services, settings, command.actor));
   const names = listNames(recognition.recipients.map((recipient) => recipient.name));
@@ -207,9 +245,10 @@ async function confirmation(
     channel: recognition.channel,
   };
   return {
-    text: `${gave} You have ${points(left)} left to give this ${noun}.`,
+    text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),
     blocks: [
       { kind: 'text', text: gave },
+      ...notes.map((note) => ({ kind: 'context' as const, text: note })),
       { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',

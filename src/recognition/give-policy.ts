@@ -2,7 +2,7 @@ import { isPermitted } from '../core/permission-rule.ts';
 import { type Refusal, refuse } from '../core/result.ts';
 import type { Member } from '../directory/members.ts';
 import type { RecognitionSettings } from './settings.ts';
-import { points } from './wording.ts';
+import { counted, points } from './wording.ts';
 
 /** Every reason a give is refused before any point moves. */
 export type GiveRefusalCode =
@@ -63,7 +63,13 @@ const subject = ({ member, groupIds }: Participant) => ({
 
 function checkGiver(settings: RecognitionSettings, giver: Participant): GiveRefusal | undefined {
   const { member } = giver;
-  if (member.status !== 'active' || member.isBot) {
+  if (member.isBot) {
+    return refuse(
+      'not_allowed_to_give',
+      'Bots cannot give kudos: kudos are from people, out of their own allowance.',
+    );
+  }
+  if (member.status !== 'active') {
     return refuse(
       'not_allowed_to_give',
       'Your account is not active here, so you cannot give kudos.',
@@ -134,7 +140,7 @@ export function checkGivePolicy(
   if (give.recipients.length > settings.maxRecipients) {
     return refuse(
       'too_many_recipients',
-      `You can recognize at most ${settings.maxRecipients} people at once; this names ${give.recipients.length}.`,
+      `You can recognize at most ${counted(settings.maxRecipients, 'person', 'people')} at once; this names ${give.recipients.length}.`,
     );
   }
   for (const recipient of give.recipients) {
@@ -163,14 +169,14 @@ export function checkGivePolicy(
   if (reasonLength < settings.minReasonLength) {
     return refuse(
       'reason_too_short',
-      `Say what the kudos is for, in at least ${settings.minReasonLength} characters.`,
+      `Say what the kudos is for, in at least ${counted(settings.minReasonLength, 'character')}.`,
     );
   }
   if (reasonLength > settings.maxReasonLength) {
     const most = settings.maxReasonLength.toLocaleString('en');
     return refuse(
       'reason_too_long',
-      `A reason is at most ${most} characters; this one is ${reasonLength.toLocaleString('en')}.`,
+      `A reason is at most ${counted(settings.maxReasonLength, 'character', 'characters', most)}; this one is ${reasonLength.toLocaleString('en')}.`,
     );
   }
   return undefined;

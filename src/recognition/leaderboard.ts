@@ -4,6 +4,7 @@ import { type Reply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import { allowancePeriodAt, type Cadence, periodNoun } from './allowance-period.ts';
 import type { RecognitionServices } from './recognition-services.ts';
+import { counted, points } from './wording.ts';
 
 export const LEADERBOARD_WINDOWS = ['week', 'month', 'quarter', 'all'] as const;
 export type LeaderboardWindow = (typeof LEADERBOARD_WINDOWS)[number];
@@ -66,8 +67,10 @@ export async function readLeaderboard(
   return { received, given, values };
 }
 
-const ranked = (standings: readonly Standing[], unit: string) =>
-  standings.map((standing, index) => `${index + 1}. ${standing.name} — ${standing.total} ${unit}`);
+const ranked = (standings: readonly Standing[], unit: (total: number) => string) =>
+  standings.map((standing, index) => `${index + 1}. ${standing.name} — ${unit(standing.total)}`);
+/** A value's standing counts the kudos that named it. */
+const recognitions = (total: number) => counted(total, 'recognition');
 
 /** `leaderboard [week|month|quarter|all]`; the organization's own period by default. */
 export async function showLeaderboard(
@@ -92,10 +95,10 @@ export async function showLeaderboard(
     return textReply(`${title}: no kudos yet. Be the first: ${command.commandName} @someone for …`);
   }
   const sections = [
-    { heading: 'Most recognized', items: ranked(board.received, 'points') },
-    { heading: 'Most generous', items: ranked(board.given, 'points') },
+    { heading: 'Most recognized', items: ranked(board.received, points) },
+    { heading: 'Most generous', items: ranked(board.given, points) },
     ...(board.values.length > 0
-      ? [{ heading: 'Values', items: ranked(board.values, 'kudos') }]
+      ? [{ heading: 'Values', items: ranked(board.values, recognitions) }]
       : []),
   ];
   return {

@@ -21,8 +21,26 @@ export function quoted(typed: unknown, most = 40): string {
   return `“${shown}”`;
 }
 
+/**
+ * A count with its noun agreeing: "1 point", "2 points", "1 person", "3 people". `shown`
+ * is the count as written, when it is formatted ("1,000").
+ */
+export function counted(
+  count: number,
+  singular: string,
+  plural = `${singular}s`,
+  shown = String(count),
+): string {
+  return `${shown} ${count === 1 ? singular : plural}`;
+}
+
 export function points(amount: number): string {
-  return `${amount} ${amount === 1 ? 'point' : 'points'}`;
+  return counted(amount, 'point');
+}
+
+/** "1 day", "30 days". */
+export function days(count: number): string {
+  return counted(count, 'day');
 }
 
 const shortDateFormats = new Map<string, Intl.DateTimeFormat>();

@@ -2,8 +2,8 @@ import { type Attempt, requireRole } from '../admin/access.ts';
 import { actorOfCommand } from '../admin/admin-actor.ts';
 import type { Command } from '../core/command.ts';
 import { type Reply, type ReplyAction, refusalReply, textReply } from '../core/reply.ts';
-import { parseGive } from '../recognition/grammar/give-grammar.ts';
-import { points } from '../recognition/wording.ts';
+import { parseNamesFirst } from '../recognition/grammar/give-grammar.ts';
+import { counted, days, points } from '../recognition/wording.ts';
 import { liability, monthlyStatement, monthOf, parseMonth } from './billing.ts';
 import type { RewardItemFields } from './catalog.ts';
 import { formatMoney, formatRate, parseMoney, parseRate } from './money.ts';
@@ -170,7 +170,7 @@ async function decide(
 }
 
 async function redeemFor(desk: RewardDesk, command: Command, args: string): Promise<Reply> {
-  const parsed = parseGive(args, command.mentions);
+  const parsed = parseNamesFirst(args, command.mentions);
   // The kudos grammar reads a number after the mention as points; here it belongs to the
   // reward: its name ("2 cinema tickets") or its id ("12"), as `redeem` reads them.
   const reference = 'ok' in parsed ? '' : [parsed.amount ?? '', parsed.reason].join(' ').trim();
@@ -416,7 +416,7 @@ async function settings(desk: RewardDesk, command: Command, args: string): Promi
   if (!changed.ok) return refused(changed, command);
   const now = changed.value;
   return textReply(
-    `Rewards settings: a point is worth ${formatRate(now.pointValueMilli, now.currency)}; holds last ${now.holdHours / 24} days; ${now.monthlyBudgetMinor === null ? 'no monthly budget' : `a monthly budget of ${formatMoney(now.monthlyBudgetMinor, now.currency)}`}.`,
+    `Rewards settings: a point is worth ${formatRate(now.pointValueMilli, now.currency)}; holds last ${Number.isInteger(now.holdHours / 24) ? days(now.holdHours / 24) : counted(now.holdHours, 'hour')}; ${now.monthlyBudgetMinor === null ? 'no monthly budget' : `a monthly budget of ${formatMoney(now.monthlyBudgetMinor, now.currency)}`}.`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { RefusalAbort } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
-import { shortDate } from '../recognition/wording.ts';
+import { days, shortDate } from '../recognition/wording.ts';
 import { rewardRefusal } from './reward-refusals.ts';
 
 const DAY_MS = 86_400_000;
@@ -48,7 +48,7 @@ export async function checkLeaverWindow(
     throw new RefusalAbort(
       rewardRefusal(
         'member_left',
-        `People who leave may redeem their points for ${member.days} days; ${self ? 'yours' : `${member.display_name}'s`} ended on ${shortDate(ends, member.timezone)}.`,
+        `People who leave may redeem their points for ${days(member.days)}; ${self ? 'yours' : `${member.display_name}'s`} ended on ${shortDate(ends, member.timezone)}.`,
       ),
     );
   }

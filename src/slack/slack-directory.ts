@@ -108,6 +108,8 @@ export class SlackDirectory {
         const members: Member[] = [];
         const unknown: string[] = [];
         const outsiders: string[] = [];
+        const named = new Set<number>();
+        const throughGroups = new Set<number>();
         for (const ref of refs) {
           if (ref.kind === 'slack_user') {
             const member = await this.member(workspace, ref.userId).catch((error: unknown) => {
@@ -116,8 +118,10 @@ export class SlackDirectory {
               throw error;
             });
             if (member instanceof OutsiderUser) outsiders.push(member.displayName);
-            else if (member) members.push(member);
-            else unknown.push('that person');
+            else if (member) {
+              members.push(member);
+              named.add(member.id);
+            } else unknown.push('that person');
           } else if (ref.kind === 'slack_group') {
             const users = await this.#groupUsers(workspace, ref.groupId);
             if (users === undefined) unknown.push(`@${ref.label ?? 'that group'}`);
@@ -127,13 +131,17 @@ export class SlackDirectory {
                 if (error instanceof OutsiderUser) return undefined;
                 throw error;
               });
-              if (member) members.push(member);
+              if (member) {
+                members.push(member);
+                throughGroups.add(member.id);
+              }
             }
           } else {
             unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that mention');
           }
         }
-        return { members, unknown, outsiders };
+        const throughGroupsOnly = [...throughGroups].filter((id) => !named.has(id));
+        return { members, unknown, outsiders, throughGroupsOnly };
       },
     };
   }

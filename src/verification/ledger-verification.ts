@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import { type AssetSum, checkAccounts } from '../ledger/account-checks.ts';
 import type { LedgerViolation } from '../ledger/ledger-violations.ts';
+import { points } from '../recognition/wording.ts';
 import { liability } from '../rewards/billing.ts';
 import { checkRedemptions } from '../rewards/redemption-checks.ts';
 
@@ -43,8 +44,8 @@ export async function verifyOrganization(
               organizationId,
               row: null,
               subject: 'points outstanding: members’ earned and held points',
-              expected: `${accounts.issuedLessRedeemed} points (issued less redeemed)`,
-              actual: `${owed.outstandingPoints} points`,
+              expected: `${points(accounts.issuedLessRedeemed)} (issued less redeemed)`,
+              actual: points(owed.outstandingPoints),
             },
           ];
     return {

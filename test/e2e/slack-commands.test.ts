@@ -210,7 +210,7 @@ describe('the Slack adapter over signed HTTP', () => {
       ],
       [
         'thanks all',
-        "'thanks' is not a kudos command or a person; try /kudos help. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork",
+        'Say who you are thanking with a mention: /kudos thanks @ana for the help. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork',
       ],
     ];
     for (const [text, expected] of cases) {
@@ -430,5 +430,28 @@ describe('the Slack adapter over signed HTTP', () => {
       });
       expect(await recognitions()).toBe(before);
     });
+  });
+
+  it('leaves the giver out of a user group they thank, and says so (issue 18)', async () => {
+    const [li, jose] = [await earned('ULI'), await earned('UJOSE')];
+    const response = await send(command('ULI', '<!subteam^SDESIGN|@design> 2 for the review'));
+    expect(replyText(response)).toMatch(
+      /^You gave 2 points to José for the review\. You are in a group you thanked, so you were left out: kudos cannot go to yourself\. You have \d+ points left to give this month\.$/,
+    );
+    expect(await earned('UJOSE')).toBe(jose + 2);
+    expect(await earned('ULI')).toBe(li);
+    // Typing their own name beside the group is still refused: they meant it.
+    const named = await send(command('ULI', '<!subteam^SDESIGN|@design> <@ULI> 2 for us'));
+    expect(replyText(named)).toBe(
+      'You cannot give kudos to yourself. Nobody was credited; send it again without yourself.',
+    );
+    expect(await earned('UJOSE')).toBe(jose + 2);
+  });
+
+  it('reads a thank-you sentence with the name inside (issue 18)', async () => {
+    const jose = await earned('UJOSE');
+    const response = await send(command('UANA', 'thanks <@UJOSE|jose> 3 for the help'));
+    expect(replyText(response)).toMatch(/^You gave 3 points to José for the help\. /);
+    expect(await earned('UJOSE')).toBe(jose + 3);
   });
 });

@@ -237,6 +237,38 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
     expect(await earned(tanaka)).toBe(3);
   });
 
+  it('reads a thank-you written before the bot mention in a channel (issue 18)', async () => {
+    const giver = person('Gus Giver');
+    const sam = person('Sam Sentence');
+    const channel = `19:${randomUUID()}@thread.tacv2;messageid=1`;
+    const message = teamsMessage(scene, giver, 'Thanks <at>Sam Sentence</at> 4 for the review', {
+      conversationType: 'channel',
+      conversationId: channel,
+      mentions: [sam],
+      mentionBot: false,
+    });
+    // The bot is mentioned last, after the thank-you, as people often write it.
+    message.text = `${message.text as string} <at>${scene.bot.name}</at>`;
+    (message.entities as unknown[]).push({
+      type: 'mention',
+      text: `<at>${scene.bot.name}</at>`,
+      mentioned: scene.bot,
+    });
+    expect((await send(message)).status).toBe(200);
+    expect(replyText(message)).toBe(
+      'You gave 4 points to Sam Sentence for the review. You have 96 points left to give this month.',
+    );
+    expect(await earned(sam)).toBe(4);
+    // Talk about someone, not a thank-you: nothing moves (asked in a personal chat).
+    const before = await ledgerRows();
+    const talk = teamsMessage(scene, giver, 'lunch with <at>Sam Sentence</at> tomorrow', {
+      mentions: [sam],
+    });
+    await send(talk);
+    expect(replyText(talk)).toMatch(/^That reads as a mention of someone, not a thank-you\./);
+    expect(await ledgerRows()).toEqual(before);
+  });
+
   it('refuses every bad give with a sentence, and the ledger does not move', async () => {
     // Gil, a guest, says hello first: in a personal chat the bot knows only people it met.
     await send(teamsMessage(scene, guest, 'help'));
@@ -303,7 +335,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
       [
         'thanks all',
         [],
-        "'thanks' is not a kudos command or a person; try @Plaudit help. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork",
+        'Say who you are thanking with a mention: @Plaudit thanks @ana for the help. Give kudos like this: @Plaudit @ana @li 10 for the launch #teamwork',
       ],
       [
         '<at>Li</at> -5 for nothing',

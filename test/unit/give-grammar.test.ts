@@ -52,6 +52,17 @@ const notNumber = (token: string): RegExp =>
     'u',
   );
 
+/** The refusal of a number that could be the amount but stands outside its place. */
+const stray = (token: string, example = '/kudos @ana 10 for …'): RegExp =>
+  new RegExp(
+    `^I cannot tell whether '${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is the amount: the amount goes right after the names \\(${example.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\), and a number after 'for' is part of the reason\\. Nothing was given\\.$`,
+    'u',
+  );
+const STRAY_IN_SENTENCE = (token: string) => stray(token, '/kudos thanks @ana 5 for …');
+const TALKS_ABOUT =
+  /^That reads as a mention of someone, not a thank-you\. Start with who the kudos is for \(\/kudos @ana 10 for …\) or with thanks \(\/kudos thanks @ana for …\)\.$/u;
+const NAME_WHO = /^Say who you are thanking with a mention: \/kudos thanks @ana for the help\.$/u;
+
 /** Teams mention entities, as the adapter passes them: one per mention in the text. */
 const TEAMS: MentionEntity[] = [
   { text: '<at>Ana Silva</at>', userId: '29:1ana', name: 'Ana Silva' },
@@ -388,10 +399,8 @@ const rows: Row[] = [
     expected: give([person('ana')], null, 'see #general #ok', ['ok']),
   },
   { text: '@ana <#C123> #x', expected: give([person('ana')], null, '<#C123> #x', ['x']) },
-  {
-    text: '@ana #teamwork 10',
-    expected: give([person('ana')], null, '#teamwork 10', ['teamwork']),
-  },
+  // A number ending the reason could be the amount: refused, not moved as the default.
+  { text: '@ana #teamwork 10', expected: refused(stray('10')) },
   {
     text: '@ana 5 #ownership for the migration',
     expected: give([person('ana')], 5, '#ownership for the migration', ['ownership']),
@@ -416,13 +425,13 @@ const rows: Row[] = [
   { text: '   ', expected: refused(SAY_WHO) },
   { text: '\u00A0\t\n', expected: refused(SAY_WHO) },
   { text: 'for', expected: refused(UNKNOWN_WORD('for')) },
-  { text: 'for @ana 10', expected: refused(START_WITH_WHO) },
+  { text: 'for @ana 10', expected: refused(TALKS_ABOUT) },
   { text: '10', expected: refused(SAY_WHO) },
   { text: '10 points', expected: refused(SAY_WHO) },
   { text: '!!!???', expected: refused(START_WITH_WHO) },
   { text: '<b>hi</b>', expected: refused(START_WITH_WHO) },
   { text: '<script>alert(1)</script>', expected: refused(START_WITH_WHO) },
-  { text: 'thanks @ana', expected: refused(START_WITH_WHO) },
+  { text: 'thanks @ana', expected: give([person('ana')], null, '') },
   { text: '10 for @ana', expected: refused(SAY_WHO) },
   { text: ', ; : & and', expected: refused(START_WITH_WHO) },
   { text: 'x5 x6 @ana', expected: refused(SAY_WHO) },
@@ -457,6 +466,87 @@ const rows: Row[] = [
     expected: refused(/^Put names between the brackets, or leave the brackets out\.$/),
   },
   { text: '(great) work @a', expected: refused(/^Put names between the brackets/) },
+  // Issue 18: names in separate brackets are all read, and the amount after them is the amount.
+  { text: '{@a} {@b} 1', expected: give([person('a'), person('b')], 1, '') },
+  { text: '(@a) (@b) 1', expected: give([person('a'), person('b')], 1, '') },
+  { text: '(@a), (@b) and [@c] 2', expected: give([person('a'), person('b'), person('c')], 2, '') },
+  { text: '[<@U1>] [<@U2>] 3 for x', expected: give([slackUser('U1'), slackUser('U2')], 3, 'x') },
+  { text: '@a {@b} 4', expected: give([person('a'), person('b')], 4, '') },
+  // After the amount, a bracketed name is reason text, as a bare one is ("@ana 10 @li").
+  { text: '{@a} 1 {@b}', expected: give([person('a')], 1, '{@b}') },
+  { text: '{@a} {@b 1}', expected: refused(notNumber('1}')) },
+  { text: '{@a} {} 1', expected: refused(notNumber('{} 1')) },
+
+  // Issue 18: a thank-you sentence names its recipients anywhere (the first run of names).
+  { text: 'thanks @jose for the help', expected: give([person('jose')], null, 'the help') },
+  { text: "Hey @jose 1 you're great", expected: give([person('jose')], 1, "you're great") },
+  { text: 'Awesome work @jose', expected: give([person('jose')], null, 'Awesome work') },
+  { text: 'Awesome work @jose!', expected: give([person('jose')], null, 'Awesome work!') },
+  { text: 'Thank you @ana and @li 5', expected: give([person('ana'), person('li')], 5, '') },
+  {
+    text: 'thank you so much @jose and @li for helping @bo',
+    expected: give([person('jose'), person('li')], null, 'helping @bo'),
+  },
+  {
+    text: 'shoutout to <@U1|jose> for the demo #teamwork',
+    expected: give([slackUser('U1')], null, 'the demo #teamwork', ['teamwork']),
+  },
+  {
+    text: 'kudos to @jose :tada: shipped',
+    expected: give([person('jose')], null, ':tada: shipped'),
+  },
+  { text: 'thanks for the help @jose', expected: give([person('jose')], null, 'the help') },
+  {
+    text: 'Great job on the launch <!subteam^S1|@design> 5',
+    expected: give([slackGroup('S1', 'design')], 5, 'Great job on the launch'),
+  },
+  { text: 'Great, @jose +5 for that', expected: give([person('jose')], 5, 'Great for that') },
+  { text: 'congrats @jose! 3 years', expected: give([person('jose')], null, '3 years') },
+  { text: 'THANKS, @jose, x3 :tada:', expected: give([person('jose')], 3, ':tada:') },
+  { text: 'well done @jose, 2 pts', expected: give([person('jose')], 2, 'well done') },
+  {
+    text: 'thanks @jose for fixing 3 bugs',
+    expected: give([person('jose')], null, 'fixing 3 bugs'),
+  },
+  {
+    text: 'thanks for the 3 reviews @jose',
+    expected: give([person('jose')], null, 'the 3 reviews'),
+  },
+  {
+    text: 'shoutout to @jose, 3 pts #teamwork',
+    expected: give([person('jose')], 3, '#teamwork', ['teamwork']),
+  },
+  // ... and never guesses an amount: only a number right after the names is one.
+  { text: 'thanks 5 @jose', expected: refused(STRAY_IN_SENTENCE('5')) },
+  { text: 'thanks for 3 @jose', expected: refused(STRAY_IN_SENTENCE('3')) },
+  { text: 'Hey @jose you rock 5', expected: refused(STRAY_IN_SENTENCE('5')) },
+  { text: 'Hey @jose you rock, 5 points!', expected: refused(STRAY_IN_SENTENCE('5 points')) },
+  { text: 'great job +5 @jose', expected: refused(STRAY_IN_SENTENCE('+5')) },
+  { text: 'thanks @jose x5 x6', expected: give([person('jose')], 5, 'x6') },
+  { text: 'hey @jose 1e9', expected: refused(notNumber('1e9')) },
+  { text: 'thanks @jose + 5', expected: refused(notNumber('+ 5')) },
+  // A thank-you with nobody named, or text that only talks about someone, gives nothing.
+  { text: 'thanks', expected: refused(NAME_WHO) },
+  { text: 'thanks everyone for the launch', expected: refused(NAME_WHO) },
+  { text: 'thanks jose@example.com', expected: refused(NAME_WHO) },
+  { text: 'lunch with @jose tomorrow', expected: refused(TALKS_ABOUT) },
+  { text: 'is @jose around?', expected: refused(TALKS_ABOUT) },
+  { text: 'I think <@U1> was late', expected: refused(TALKS_ABOUT) },
+  { text: 'greatly @jose', expected: refused(TALKS_ABOUT) },
+  { text: 'thanksgiving with @jose', expected: refused(TALKS_ABOUT) },
+
+  // Issue 18: a number outside the amount's place that could be the amount is refused.
+  { text: '@ana thanks, 5', expected: refused(stray('5')) },
+  { text: '@ana great +5', expected: refused(stray('+5')) },
+  { text: '@ana great job 5 points', expected: refused(stray('5 points')) },
+  { text: '@ana best of 2024!', expected: refused(stray('2024')) },
+  { text: '@ana for the +5 sprint', expected: give([person('ana')], null, 'the +5 sprint') },
+  { text: '@ana great 3 reviews', expected: give([person('ana')], null, 'great 3 reviews') },
+  { text: '@ana #1 fan', expected: give([person('ana')], null, '#1 fan', ['1']) },
+  // An emoji's number is no amount: `:+1:`, `:100:`.
+  { text: '@ana great job :+1:', expected: give([person('ana')], null, 'great job :+1:') },
+  { text: 'thanks @ana :+1: :100:', expected: give([person('ana')], null, ':+1: :100:') },
+  { text: '@ana saw <@U123>', expected: give([person('ana')], null, 'saw <@U123>') },
 ];
 
 function title(row: Row): string {
@@ -472,7 +562,7 @@ function expectation(expected: GiveRequest | Refused): unknown {
 
 describe('parseGive', () => {
   it('has a large table', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(90);
+    expect(rows.length).toBeGreaterThanOrEqual(150);
   });
 
   it.each(rows.map((row) => ({ ...row, title: title(row) })))(
@@ -779,14 +869,16 @@ describe('parseGive never guesses with points', () => {
     /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
 
   it.each([
-    ['a Slack mention', '<@U1>'],
-    ['a name', '@ana'],
+    ['a Slack mention', '', '<@U1>'],
+    ['a name', '', '@ana'],
+    ['a thank-you and a name', 'thanks ', '@ana'],
+    ['praise and a Slack mention', 'Awesome work ', '<@U1>'],
   ])(
     'after %s: the stated amount is the one written, or nothing amount-like is there',
-    (_l, who) => {
+    (_l, opening, who) => {
       fc.assert(
         fc.property(after, (text) => {
-          const result = parseGive(`${who}${text}`);
+          const result = parseGive(`${opening}${who}${text}`);
           if ('ok' in result) return;
           // Mentions and separators are skipped: what follows is where the amount may stand.
           const typed = normalizeCommandText(`${who}${text}`);

@@ -119,16 +119,16 @@ describe('checkGivePolicy', () => {
       );
     });
 
-    it('must not be a bot (not_allowed_to_give)', () => {
+    it('must not be a bot, and a bot is told so, not that it is inactive (issue 18)', () => {
       const settings = settingsWith();
       const human = person('Hugo', { isBot: false });
       const bot = person('Botty', { isBot: true });
       expect(checkGivePolicy(settings, giveWith({ giver: human }))).toBeUndefined();
-      expectRefusal(
-        checkGivePolicy(settings, giveWith({ giver: bot })),
-        'not_allowed_to_give',
-        'cannot give kudos',
-      );
+      expect(checkGivePolicy(settings, giveWith({ giver: bot }))).toEqual({
+        ok: false,
+        code: 'not_allowed_to_give',
+        message: 'Bots cannot give kudos: kudos are from people, out of their own allowance.',
+      });
     });
 
     it('may be a guest only when guests may participate (guest_excluded)', () => {
@@ -206,6 +206,30 @@ describe('checkGivePolicy', () => {
       'at most 3',
       'names 4',
     );
+  });
+
+  it('says "1 person", "1 character" and "1 point" when a limit is one (issue 18)', () => {
+    const settings = settingsWith({
+      maxRecipients: 1,
+      minReasonLength: 1,
+      maxReasonLength: 1,
+      minAmount: 1,
+      maxAmount: 1,
+    });
+    const messages = [
+      giveWith({ recipients: [ravi, sofia], amountEach: 1, reason: 'x' }),
+      giveWith({ recipients: [ravi], amountEach: 1, reason: '' }),
+      giveWith({ recipients: [ravi], amountEach: 1, reason: 'xy' }),
+      giveWith({ recipients: [ravi], amountEach: 0, reason: 'x' }),
+      giveWith({ recipients: [ravi], amountEach: 2, reason: 'x' }),
+    ].map((give) => checkGivePolicy(settings, give)?.message);
+    expect(messages).toEqual([
+      'You can recognize at most 1 person at once; this names 2.',
+      'Say what the kudos is for, in at least 1 character.',
+      'A reason is at most 1 character; this one is 2.',
+      'Kudos are at least 1 point each.',
+      'Kudos are at most 1 point each; 2 is more than that.',
+    ]);
   });
 
   describe('each recipient', () => {

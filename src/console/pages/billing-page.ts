@@ -109,7 +109,7 @@ export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
     const body = html`${monthPicker(month)}
 <ul class="cards">
 <li><span class="figure">${money(statement.totalMinor)}</span><span class="label">billed in ${month} for ${count(statement.count)} redemption${statement.count === 1 ? '' : 's'}</span></li>
-<li><span class="figure">${money(owed.valueMinor)}</span><span class="label">liability: ${count(owed.outstandingPoints)} points given and not yet redeemed</span></li>
+<li><span class="figure">${money(owed.valueMinor)}</span><span class="label">liability: ${count(owed.outstandingPoints)} point${owed.outstandingPoints === 1 ? '' : 's'} given and not yet redeemed</span></li>
 <li><span class="figure">${budgetUsed(committed, budget, currency)}</span><span class="label">${budgetLabel(current, budget)}</span></li>
 </ul>
 <p><a href="${BILLING}/${month}.csv" download>Download the ${month} statement as CSV</a></p>

@@ -189,7 +189,7 @@ ${itemForm(viewer, currency, { action: CATALOG, button: 'Add the reward' })}`;
       });
       return;
     }
-    const body = html`<p class="muted">${statusText(item)}; ${item.pointsCost.toLocaleString('en')} points, billed ${formatMoney(item.priceMinor, currency)}; stock: ${stockText(item.stock)}.</p>
+    const body = html`<p class="muted">${statusText(item)}; ${item.pointsCost.toLocaleString('en')} point${item.pointsCost === 1 ? '' : 's'}, billed ${formatMoney(item.priceMinor, currency)}; stock: ${stockText(item.stock)}.</p>
 <h2>Details</h2>
 <p class="muted">Redemptions already made keep the cost and price they were made at.</p>
 ${itemForm(viewer, currency, { action: `${CATALOG}/${item.id}`, item, button: 'Save changes' })}

@@ -52,7 +52,7 @@ ${card(
 )}
 ${card(
   formatMoney(f.liability.valueMinor, f.liability.currency),
-  `liability: ${count(f.liability.outstandingPoints)} points given and not yet redeemed`,
+  `liability: ${plural(f.liability.outstandingPoints, 'point', 'points')} given and not yet redeemed`,
 )}
 ${card(
   budgetUsed(f, f.budgetMinor, f.currency),

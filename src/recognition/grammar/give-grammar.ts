@@ -1,4 +1,6 @@
 import { type Refusal, refuse } from '../../core/result.ts';
+import { strayAmount, strayAmountRefusal } from './stray-amount.ts';
+import { readThankYouSentence } from './thank-you-sentence.ts';
 import { reasonAsTyped } from './typed-reason.ts';
 
 /** Who a kudos names, as written on the platform; resolved to members by the adapter. */
@@ -33,6 +35,8 @@ const TEAMS_MENTION = /^<at>([^<]*)<\/at>/;
 const QUOTED_NAME = /^@"([^"]+)"/;
 const NAME = /^@([^\s,;:!?()[\]{}<>"&]+)/u;
 const OPEN_BRACKET = /^[([{]/;
+/** A bracket that opens around a name, after other names: `{@a} {@b} 1`. */
+const BRACKETED_NAME = /^[([{]\s*(?:<@[UW]|<!subteam\^|<at>|@)/;
 const CLOSING: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 /** A first word that is neither a name nor an amount: an unknown subcommand, likely. */
 const FIRST_WORD = /^[\p{L}][\p{L}\p{M}\p{N}_-]*(?=\s|$)/u;
@@ -53,7 +57,7 @@ const SEPARATOR = /^(?:\s+|[,;\u2013\u2014]|:(?![\w+'-]+:)|-(?=\s)|&(?:amp;)?|an
 const AMOUNT_LOOKING =
   /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}\S*|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
 const TRAILING_DASH = /[-\u2013\u2014]$/u;
-const LEADING_FOR = /^for(?=[\s:]|$):?\s*/iu;
+export const LEADING_FOR = /^for(?=[\s:]|$):?\s*/iu;
 const HASHTAG = /(?<![\p{L}\p{N}_&<])#([\p{L}\p{M}\p{N}_-]+)/gu;
 
 /** Normalizes what phones and chat clients put into text: curly quotes, odd spaces. */
@@ -187,11 +191,6 @@ function readToken(rest: string, mentions: MentionEntity[]): [Token, number] | u
   return undefined;
 }
 
-/**
- * Parses the give form of the kudos command: recipients (Slack users and user groups,
- * Teams mentions, `@name`), an optional amount before or after them, then the reason.
- * Never throws; anything it cannot read is a `usage` refusal with a specific sentence.
- */
 /** The organization's fewest and most points per kudos, for the sentence of a refusal. */
 export interface AmountRange {
   readonly min: number;
@@ -226,23 +225,41 @@ export interface ParseGiveOptions {
   readonly commandName?: string;
 }
 
-export function parseGive(
-  text: string,
-  mentions: readonly MentionEntity[] = [],
-  { range, commandName = '/kudos' }: ParseGiveOptions = {},
-): GiveRequest | GiveParseRefusal {
-  const input = normalizeCommandText(text);
+/** What the names and the amount at the head of a command read as, and where the rest starts. */
+export interface GiveHead {
+  readonly recipients: readonly RecipientRef[];
+  readonly amount: number | null;
+  /** Where the text after the names and the amount starts. */
+  readonly position: number;
+}
+
+/**
+ * Reads the names and at most one amount from the start of `input` (normalized): the
+ * amount before or after the names, names optionally grouped in brackets (`{@a @b} 1`,
+ * `{@a} {@b} 1`). Stops at the first word that is neither; refuses what looks like an
+ * amount where one may stand.
+ */
+export function readGiveHead(
+  input: string,
+  mentions: readonly MentionEntity[],
+  range: AmountRange | undefined,
+): GiveHead | GiveParseRefusal {
   const recipients = new Map<string, RecipientRef>();
   let amount: number | null = null;
   let position = 0;
   let lastWasAmount = false;
   const unusedMentions = [...mentions];
-  // Names may be grouped in brackets before any is read: `{@a @b} 1`, `( @a, @b ) 1`.
+  // Names may be grouped in brackets: `{@a @b} 1`, `( @a, @b ) 1`, `{@a} {@b} 1`.
   let closing: string | null = null;
   let namesInBrackets = 0;
   while (position < input.length) {
     const rest = input.slice(position);
-    if (closing === null && recipients.size === 0 && OPEN_BRACKET.test(rest)) {
+    const mayOpen =
+      closing === null &&
+      (recipients.size === 0
+        ? OPEN_BRACKET.test(rest)
+        : !lastWasAmount && BRACKETED_NAME.test(rest));
+    if (mayOpen) {
       closing = CLOSING[rest[0] as string] as string;
       position += 1;
       continue;
@@ -259,7 +276,7 @@ export function parseGive(
     const token = readToken(rest, unusedMentions);
     if (!token) {
       // Where an amount may still stand, what looks like one is never taken as reason text.
-      const looking = amount === null ? AMOUNT_LOOKING.exec(input.slice(position)) : null;
+      const looking = amount === null ? AMOUNT_LOOKING.exec(rest) : null;
       if (looking) return notAnAmount(looking[0], range);
       break;
     }
@@ -285,37 +302,116 @@ export function parseGive(
   if (amount === null && position >= input.length && TRAILING_DASH.test(input)) {
     return notAnAmount(input.slice(-1), range);
   }
-  if (closing !== null) {
-    return refuse(
-      'usage',
-      namesInBrackets > 0
-        ? `Close the brackets around the names with '${closing}', or leave the brackets out.`
-        : `Put names between the brackets, or leave the brackets out.`,
-    );
+  if (closing !== null) return unclosedBrackets(closing, namesInBrackets);
+  return { recipients: [...recipients.values()], amount, position };
+}
+
+function unclosedBrackets(closing: string, namesInBrackets: number): GiveParseRefusal {
+  return refuse(
+    'usage',
+    namesInBrackets > 0
+      ? `Close the brackets around the names with '${closing}', or leave the brackets out.`
+      : `Put names between the brackets, or leave the brackets out.`,
+  );
+}
+
+/**
+ * Parses a give: a thank-you sentence (`thanks @ana for the help`), or the command form
+ * (recipients: Slack users and user groups, Teams mentions, `@name`; an optional amount
+ * before or after them; the reason). A number outside the amount's place that could be
+ * meant as the amount is refused, not passed over while the default moves. Never throws;
+ * anything it cannot read is a `usage` refusal with a sentence naming the problem.
+ */
+export function parseGive(
+  text: string,
+  mentions: readonly MentionEntity[] = [],
+  { range, commandName = '/kudos' }: ParseGiveOptions = {},
+): GiveRequest | GiveParseRefusal {
+  const input = normalizeCommandText(text);
+  const sentence = readThankYouSentence(input, mentions, { range, commandName });
+  if (sentence) return sentence;
+  const read = readNamesFirst(input, mentions, range, commandName);
+  if ('ok' in read) return read;
+  const { head, rest } = read;
+  if (head.amount === null && !LEADING_FOR.test(rest)) {
+    const stray = strayAmount(rest);
+    if (stray) return strayAmountRefusal(stray, `${commandName} @ana 10 for …`);
   }
-  if (recipients.size === 0) {
-    const word = FIRST_WORD.exec(input);
-    if (word && position === 0 && !ANY_RECIPIENT.test(input)) {
-      const shown = [...word[0]].length > 20 ? `${[...word[0]].slice(0, 19).join('')}…` : word[0];
-      return refuse(
-        'usage',
-        `'${shown}' is not a kudos command or a person; try ${commandName} help.`,
-      );
-    }
-    return refuse(
-      'usage',
-      amount === null && input.length > 0
-        ? 'Start with who the kudos is for.'
-        : 'Say who the kudos is for.',
-    );
+  return giveRequest(head.recipients, head.amount, rest.replace(LEADING_FOR, ''));
+}
+
+/**
+ * The command form alone, as it was read before thank-you sentences: names, an optional
+ * amount, and the rest as text, numbers and all. For commands that borrow the give's way of
+ * naming people and read the rest themselves (`admin roles @ana +admin`, `hr redeem @ana
+ * Team lunch 2`), where a number in the rest is theirs, not an amount.
+ */
+export function parseNamesFirst(
+  text: string,
+  mentions: readonly MentionEntity[] = [],
+): GiveRequest | GiveParseRefusal {
+  const read = readNamesFirst(normalizeCommandText(text), mentions, undefined, '/kudos');
+  if ('ok' in read) return read;
+  return giveRequest(read.head.recipients, read.head.amount, read.rest.replace(LEADING_FOR, ''));
+}
+
+function readNamesFirst(
+  input: string,
+  mentions: readonly MentionEntity[],
+  range: AmountRange | undefined,
+  commandName: string,
+): { head: GiveHead; rest: string } | GiveParseRefusal {
+  const head = readGiveHead(input, mentions, range);
+  if ('ok' in head) return head;
+  if (head.recipients.length === 0) {
+    return noRecipient(input, head.position, head.amount, commandName);
   }
-  const typed = input.slice(position).trim().replace(LEADING_FOR, '');
+  return { head, rest: input.slice(head.position).trim() };
+}
+
+/** The request for names, an amount and the reason as typed (markup and all). */
+export function giveRequest(
+  recipients: readonly RecipientRef[],
+  amount: number | null,
+  typedReason: string,
+): GiveRequest {
   // Values come from the markup, where a Slack channel link (`<#C1|general>`) is no hashtag.
-  const values = hashtagValues(typed);
+  const values = hashtagValues(typedReason);
   return {
-    recipients: [...recipients.values()],
+    recipients,
     amount,
-    reason: reasonAsTyped(typed).trim(),
+    reason: reasonAsTyped(typedReason).trim(),
     values,
   };
+}
+
+/** The refusal of a command that names nobody: an unknown word, or no names at the start. */
+function noRecipient(
+  input: string,
+  position: number,
+  amount: number | null,
+  commandName: string,
+): GiveParseRefusal {
+  const word = FIRST_WORD.exec(input);
+  const mentionsSomeone = ANY_RECIPIENT.test(input);
+  if (word && position === 0 && !mentionsSomeone) {
+    const shown = [...word[0]].length > 20 ? `${[...word[0]].slice(0, 19).join('')}…` : word[0];
+    return refuse(
+      'usage',
+      `'${shown}' is not a kudos command or a person; try ${commandName} help.`,
+    );
+  }
+  if (mentionsSomeone && word && position === 0) {
+    // Text that only talks about someone ("lunch with @jose") is no thank-you: nothing moves.
+    return refuse(
+      'usage',
+      `That reads as a mention of someone, not a thank-you. Start with who the kudos is for (${commandName} @ana 10 for …) or with thanks (${commandName} thanks @ana for …).`,
+    );
+  }
+  return refuse(
+    'usage',
+    amount === null && input.length > 0
+      ? 'Start with who the kudos is for.'
+      : 'Say who the kudos is for.',
+  );
 }

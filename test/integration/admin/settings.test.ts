@@ -514,6 +514,12 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
       );
       await change(f, 'leaver-days=5');
       expect(await redeem('Bob')).toMatchObject({ ok: false, code: 'member_left' });
+      // One day is one day, not "1 days" (issue 18).
+      await change(f, 'leaver-days=1');
+      const oneDay = await redeem('Cy');
+      expect(!oneDay.ok && oneDay.message).toMatch(
+        /^People who leave may redeem their points for 1 day; yours ended on /,
+      );
     });
   });
 

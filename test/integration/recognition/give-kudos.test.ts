@@ -25,7 +25,7 @@ describe('giving kudos on postgres', () => {
     const reply = await f.kudos('Ana', '@Li @José 10 for the launch #TeamWork #unlisted');
     expect(reply).toMatchObject({
       outcome: 'ok',
-      text: 'You gave 10 points to Li and José for the launch #TeamWork #unlisted. You have 80 points left to give this month.',
+      text: 'You gave 10 points to Li and José for the launch #TeamWork #unlisted. #unlisted is not a company value here, so it was kept in the text but not counted as one (the values: #teamwork). You have 80 points left to give this month.',
     });
     expect(reply.events).toEqual([
       expect.objectContaining({
@@ -123,7 +123,7 @@ describe('giving kudos on postgres', () => {
       [
         'thanks everyone',
         'usage',
-        /^'thanks' is not a kudos command or a person; try \/kudos help\./,
+        /^Say who you are thanking with a mention: \/kudos thanks @ana for the help\./,
       ],
     ];
     const before = {

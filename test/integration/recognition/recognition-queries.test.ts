@@ -33,8 +33,8 @@ describe('balance, leaderboard, history, values and help on postgres', () => {
       '2. Li — 5 points',
       '3. José — 3 points',
       'Values:',
-      '1. teamwork — 2 kudos',
-      '2. kindness — 1 kudos',
+      '1. teamwork — 2 recognitions',
+      '2. kindness — 1 recognition',
     ]);
     expect((await f.kudos('Ana', 'leaderboard all')).text).toMatch(/^Leaderboard, all time\n/);
     expect(await f.kudos('Ana', 'leaderboard decade')).toMatchObject({

@@ -234,6 +234,10 @@ describe('HR’s catalog, settings and queue commands', () => {
     expect((await f.command('Hal', 'hr settings budget=none')).text).toBe(
       'Rewards settings: a point is worth 0.02 EUR; holds last 3 days; no monthly budget.',
     );
+    // One day is one day, not "1 days" (issue 18).
+    expect((await f.command('Hal', 'hr settings hold-days=1')).text).toBe(
+      'Rewards settings: a point is worth 0.02 EUR; holds last 1 day; no monthly budget.',
+    );
   });
 
   it('lists the redemptions waiting for a decision, oldest first, with buttons', async () => {

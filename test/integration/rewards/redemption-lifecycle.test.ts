@@ -234,8 +234,11 @@ describe.each(DIALECTS)('the redemption lifecycle on %s', (dialect) => {
       await f.earn('Ana', 1000);
       const tickets = await f.item({ name: '2 cinema tickets', pointsCost: 100 });
       const mug = await f.item({ name: 'Mug', pointsCost: 100 });
+      // A number ending the name is the reward's, not a stray amount as in a kudos.
+      const pack = await f.item({ name: 'Sticker pack 2', pointsCost: 100 });
       for (const [text, item] of [
         ['hr redeem @Ana 2 cinema tickets', tickets],
+        ['hr redeem @Ana Sticker pack 2', pack],
         [`hr redeem @Ana ${mug}`, mug],
         [`hr redeem @Ana #${mug}`, mug],
       ] as const) {

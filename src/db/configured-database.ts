@@ -36,10 +36,18 @@ export async function openMigratedDatabase(
   config: Config,
   logger: Logger,
 ): Promise<{ db: Database; applied: string[] }> {
+  // Progress lines: an operator watching a start sees what it waits on (a long migration).
+  logger.info(
+    config.DATABASE_URL
+      ? { database: 'postgres' }
+      : { database: 'pglite', dataDir: config.PLAUDIT_DATA_DIR },
+    'opening the database',
+  );
+  const onMigrating = (migration: string) => logger.info({ migration }, 'migrating');
   if (!config.DATABASE_URL) {
     const db = await openDatabase(databaseOptions(config, logger));
     try {
-      return { db, applied: await migrateToLatest(db) };
+      return { db, applied: await migrateToLatest(db, onMigrating) };
     } catch (error) {
       await db.destroy();
       throw error;
@@ -48,7 +56,7 @@ export async function openMigratedDatabase(
   const migrating = await openDatabase(unhurriedDatabaseOptions(config, logger));
   let applied: string[];
   try {
-    applied = await migrateToLatest(migrating);
+    applied = await migrateToLatest(migrating, onMigrating);
   } finally {
     await migrating.destroy();
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { builtEntry } from '../support/plaudit-build.ts';
 
 describe('starting Plaudit', () => {
   const running: RunningPlaudit[] = [];
@@ -37,7 +38,7 @@ describe('starting Plaudit', () => {
   });
 
   it('stops with one sentence naming the variable when the configuration is bad', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, builtEntry('main'), {
       env: { ...process.env, PORT: 'eighty', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -228,7 +228,9 @@ describe('Dockerfile', () => {
     // A build stage with the dev dependencies compiles src/ and migrations/ to dist/ ...
     const stages = instructions.join('\n').split(/^(?=FROM )/m);
     const runtime = stages.at(-1) ?? '';
-    const build = stages.find((stage) => /^FROM \S+ AS build$/im.test(stage.split('\n')[0] ?? ''));
+    const build =
+      stages.find((stage) => /^FROM \S+ AS build$/im.test(stage.split('\n')[0] ?? '')) ??
+      'no stage FROM … AS build';
     expect(build).toMatch(/^RUN npm ci$/m);
     expect(build).toMatch(/^RUN npm run build$/m);
     // ... and the image runs that build (migrations included) without tsx or sources.

@@ -68,8 +68,11 @@ async function timeStart(way: Way, env: Record<string, string>): Promise<Start> 
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', ...env },
     // npm start's process group, so that stopping it stops node under npm and sh too.
     detached: way === 'npm start',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Kept for a failure's message (a stopped process says so there, each time).
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
   try {
     let firstLine: number | undefined;
     const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
@@ -83,7 +86,7 @@ async function timeStart(way: Way, env: Record<string, string>): Promise<Start> 
       lines.on('line', () => {});
       return { firstLine, healthy };
     }
-    throw new Error(`${way} exited before listening`);
+    throw new Error(`${way} exited before listening:\n${stderr}`);
   } finally {
     if (way === 'npm start' && child.pid !== undefined && child.exitCode === null) {
       const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -1,7 +1,8 @@
 import type { RunningPlaudit } from './app.ts';
 import { type Config, ConfigError, parseConfig } from './config.ts';
 import { DataFolderInUse } from './db/data-folder-lock.ts';
-import { type RunningWorker, startWorker } from './worker.ts';
+import { createLogger } from './logger.ts';
+import type { RunningWorker } from './worker.ts';
 
 type Running = RunningPlaudit | RunningWorker;
 
@@ -40,10 +41,13 @@ process.on('SIGTERM', (signal) => void stop(signal));
 process.on('SIGINT', (signal) => void stop(signal));
 
 async function start(config: Config): Promise<Running> {
+  // Said before the modules load (a second or more), so a start is never silent; each
+  // step after it (the database, each migration, listening) has a line of its own.
+  createLogger(config.LOG_LEVEL).info({ role: config.PLAUDIT_ROLE }, 'starting');
   // Loaded only where it serves: a worker process starts a quarter faster without the web
   // side (the API, the console, Slack, Teams), which matters when workers restart or scale out.
   return config.PLAUDIT_ROLE === 'worker'
-    ? startWorker(config)
+    ? (await import('./worker.ts')).startWorker(config)
     : (await import('./app.ts')).startPlaudit(config);
 }
 

@@ -9,7 +9,8 @@ try {
   const config = parseConfig(process.env);
   const db = await openDatabase(unhurriedDatabaseOptions(config));
   try {
-    const applied = await migrateToLatest(db);
+    // One line as each starts: a long migration shows which one is running.
+    const applied = await migrateToLatest(db, (name) => console.error(`migrating: ${name}`));
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'already up to date');
   } finally {
     await db.destroy();

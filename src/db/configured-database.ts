@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { type Database, type DatabaseOptions, openDatabase } from './database.ts';
@@ -36,10 +37,21 @@ export async function openMigratedDatabase(
   config: Config,
   logger: Logger,
 ): Promise<{ db: Database; applied: string[] }> {
+  // Progress lines: an operator watching a start sees what it waits on (a long migration,
+  // or PGlite making its folder, which takes many seconds the first time).
+  if (config.DATABASE_URL) logger.info({ database: 'postgres' }, 'opening the database');
+  else {
+    const dataDir = config.PLAUDIT_DATA_DIR;
+    logger.info(
+      { database: 'pglite', dataDir },
+      existsSync(dataDir) ? 'opening the database' : 'creating the embedded database',
+    );
+  }
+  const onMigrating = (migration: string) => logger.info({ migration }, 'migrating');
   if (!config.DATABASE_URL) {
     const db = await openDatabase(databaseOptions(config, logger));
     try {
-      return { db, applied: await migrateToLatest(db) };
+      return { db, applied: await migrateToLatest(db, onMigrating) };
     } catch (error) {
       await db.destroy();
       throw error;
@@ -48,7 +60,7 @@ export async function openMigratedDatabase(
   const migrating = await openDatabase(unhurriedDatabaseOptions(config, logger));
   let applied: string[];
   try {
-    applied = await migrateToLatest(migrating);
+    applied = await migrateToLatest(migrating, onMigrating);
   } finally {
     await migrating.destroy();
   }

@@ -37,13 +37,13 @@ describe('one process per embedded data folder', () => {
     expect(holder.running()).toBe(true);
     const pid = holder.child.pid as number;
 
-    const migrate = startPlauditProcess(env, 'src/migrate-main.ts');
+    const migrate = startPlauditProcess(env, 'migrate-main');
     started.push(migrate);
     expect(await migrate.exited).toEqual({ code: 75, signal: null });
     expect(migrate.output()).toContain(
       `Cannot migrate: The embedded database in ${dataDir} is in use by process ${pid} on `,
     );
-    const grant = startPlauditProcess(env, 'src/admin-grant-main.ts', ['ana@demo.example']);
+    const grant = startPlauditProcess(env, 'admin-grant-main', ['ana@demo.example']);
     started.push(grant);
     expect(await grant.exited).toEqual({ code: 75, signal: null });
     expect(grant.output()).toContain(
@@ -59,7 +59,7 @@ describe('one process per embedded data folder', () => {
     holder.child.kill('SIGKILL');
     await holder.exited;
     // The operator's grant takes the killed holder's folder over: the demo's Ana is admin already.
-    const granted = startPlauditProcess(env, 'src/admin-grant-main.ts', ['ana@demo.example']);
+    const granted = startPlauditProcess(env, 'admin-grant-main', ['ana@demo.example']);
     started.push(granted);
     expect(await granted.exited, granted.output()).toEqual({ code: 0, signal: null });
     expect(granted.output()).toMatch(

@@ -97,7 +97,7 @@ async function startGate(target: string) {
   };
 }
 
-describe('graceful shutdown of the real process (src/main.ts) on SIGTERM', () => {
+describe('graceful shutdown of the real process (dist/main.js, the build) on SIGTERM', () => {
   const prefixes: string[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   let child: WorkerProcess | undefined;
@@ -130,7 +130,7 @@ describe('graceful shutdown of the real process (src/main.ts) on SIGTERM', () =>
 
   it('a web process stops listening, answers the request in flight, and exits 0', async () => {
     const fresh = await database('shutdown_web');
-    // startWorkerProcess runs src/main.ts; the role given here makes it a web process.
+    // startWorkerProcess runs dist/main.js; the role given here makes it a web process.
     const web = startWorkerProcess({
       PLAUDIT_ROLE: 'web',
       DATABASE_URL: fresh.url,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { builtEntry } from '../support/plaudit-build.ts';
 
 describe('starting Plaudit', () => {
   const running: RunningPlaudit[] = [];
@@ -17,10 +18,17 @@ describe('starting Plaudit', () => {
   it('on the embedded defaults: PGlite in a data folder, health and readiness answer', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'plaudit-start-'));
     folders.push(folder);
+    const messages: string[] = [];
     const plaudit = await startPlaudit(
-      parseConfig({ PORT: '0', PLAUDIT_DATA_DIR: path.join(folder, 'data'), LOG_LEVEL: 'silent' }),
+      parseConfig({ PORT: '0', PLAUDIT_DATA_DIR: path.join(folder, 'data'), LOG_LEVEL: 'info' }),
+      {
+        logDestination: { write: (line) => void messages.push(JSON.parse(line).msg) },
+        print: () => {},
+      },
     );
     running.push(plaudit);
+    // A new folder takes PGlite many seconds to make: the log says that is what it waits on.
+    expect(messages.slice(0, 2)).toEqual(['creating the embedded database', 'migrating']);
     expect(await (await fetch(`${plaudit.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${plaudit.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -37,7 +45,7 @@ describe('starting Plaudit', () => {
   });
 
   it('stops with one sentence naming the variable when the configuration is bad', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, builtEntry('main'), {
       env: { ...process.env, PORT: 'eighty', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,13 +10,14 @@ import { createOrganization } from '../../src/directory/organizations.ts';
 import { ALLOWANCE_RESET } from '../../src/jobs/allowance-schedules.ts';
 import { allowancePeriodAt } from '../../src/recognition/allowance-period.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../support/ledger-invariants.ts';
+import { builtEntry } from '../support/plaudit-build.ts';
 
 const MEMBERS = 10_000;
 const GRANT = 100; // recognition_settings' default allowance_amount
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POLL_MS = 10;
 
-/** A worker process (`src/main.ts`, PLAUDIT_ROLE=worker), its output kept for failure messages. */
+/** A worker process (`dist/main.js`, PLAUDIT_ROLE=worker), its output kept for failure messages. */
 interface WorkerProcess {
   readonly child: ChildProcess;
   /** The application_name its Postgres connections carry, to see them in pg_stat_activity. */
@@ -53,7 +54,7 @@ describe('a worker killed in the middle of an allowance reset', () => {
 
   function startWorkerProcess(name: string): WorkerProcess {
     const appName = `plaudit-${name}-${prefix}`.slice(0, 63);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, builtEntry('main'), {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

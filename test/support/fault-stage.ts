@@ -42,7 +42,7 @@ const GIVEN = /^You gave 1 point to /;
 
 /**
  * Plaudit as a company runs it, for fault tests: a web and a worker process started as a
- * user starts them (`src/main.ts`), on a database of their own, each reaching Postgres and
+ * user starts them (the build, `dist/main.js`), on a database of their own, each reaching Postgres and
  * Redis through a TCP proxy the test can cut, freeze and restore. A load of signed Slack
  * gives runs against the web process, and `reconcile` checks the ledger and that every
  * command was answered exactly once, in agreement with what committed.

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -36,10 +38,20 @@ async function checkRedis(): Promise<void> {
 }
 
 /**
- * Creates a fresh Postgres database for the run and drops it afterwards. Postgres is
+ * Builds dist/ (`npm run build`) once for the run: the tests that start Plaudit as its own
+ * process run the compiled build, as production does (test/support/plaudit-build.ts).
+ */
+async function build(): Promise<void> {
+  const script = new URL('../../scripts/build.mjs', import.meta.url);
+  await promisify(execFile)(process.execPath, [script.pathname]);
+}
+
+/**
+ * Builds dist/, and creates a fresh Postgres database for the run and drops it afterwards. Postgres is
  * required: a missing server fails the run (it never skips), with the command to start it.
  */
 export default async function setup(project: TestProject) {
+  await build();
   await checkRedis();
   project.provide('redisUrl', REDIS_URL);
   const admin = new pg.Client({ connectionString: SERVER_URL });

@@ -22,7 +22,7 @@ export interface FleetWorker extends WorkerProcess {
 }
 
 /**
- * Worker processes (`src/main.ts`, PLAUDIT_ROLE=worker) that die by SIGKILL at planned
+ * Worker processes (`dist/main.js`, PLAUDIT_ROLE=worker) that die by SIGKILL at planned
  * points of webhook fulfilment: the n-th process follows the n-th plan, and each killed one
  * is replaced at once, so `live` processes run (or start) at any time. Processes beyond
  * the plans are never killed: they finish the work.

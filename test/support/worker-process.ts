@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { builtEntry, type EntryPoint } from './plaudit-build.ts';
 import { until } from './until.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A Plaudit process (`src/main.ts` or another entry point), its output kept for failure messages. */
+/** A Plaudit process (`dist/main.js` or another entry point), its output kept for failure messages. */
 export interface PlauditProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -14,7 +15,7 @@ export interface PlauditProcess {
   output(): string;
 }
 
-/** A Plaudit worker process (`src/main.ts`, PLAUDIT_ROLE=worker). */
+/** A Plaudit worker process (`dist/main.js`, PLAUDIT_ROLE=worker). */
 export type WorkerProcess = PlauditProcess;
 
 /** Starts `npm run worker`'s process with only PATH, HOME and the given environment. */
@@ -28,16 +29,16 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
 }
 
 /**
- * Starts an entry point of Plaudit (`src/main.ts`: `npm start`; `src/migrate-main.ts`:
- * `npm run migrate`) as its own process, with only PATH, HOME and the given environment,
- * and the arguments given (`src/admin-grant-main.ts`'s email).
+ * Starts an entry point of Plaudit's build (`main`: `npm start`; `migrate-main`: `npm run
+ * migrate`) as its own process, as production runs it (plain node, dist/), with only PATH,
+ * HOME and the given environment, and the arguments given (`admin-grant-main`'s email).
  */
 export function startPlauditProcess(
   env: Record<string, string>,
-  entry = 'src/main.ts',
+  entry: EntryPoint = 'main',
   args: readonly string[] = [],
 ): PlauditProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...builtEntry(entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { type Database, openDatabase } from '../../../src/db/database.ts';
 import { loadMigrations } from '../../../src/db/migrate.ts';
 import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
 import { runProcess } from '../../support/npm-script.ts';
+import { builtEntry } from '../../support/plaudit-build.ts';
 import { schemaFingerprint } from '../../support/schema-fingerprint.ts';
 
 /** As many as a `docker compose up` with `migrate`, two web and two worker processes might. */
@@ -23,20 +24,27 @@ describe('several processes migrating one fresh database at once', () => {
 
   it('all succeed, the migrations run once, and the schema is the one a single process makes', async () => {
     const runs = await Promise.all(
-      // `npm run migrate`'s command, without npm's own start-up (a second per process).
+      // `npm run migrate`'s command (the build), without npm's own start-up.
       Array.from({ length: PROCESSES }, () =>
-        runProcess('node', ['--import', 'tsx', 'src/migrate-main.ts'], { DATABASE_URL: fresh.url }),
+        runProcess('node', builtEntry('migrate-main'), { DATABASE_URL: fresh.url }),
       ),
     );
-    for (const run of runs) expect(run).toMatchObject({ code: 0, stderr: '' });
-    // The migrator's lock: one process applied every migration, the others found none left.
+    for (const run of runs) expect(run).toMatchObject({ code: 0 });
+    // The migrator's lock: one process applied every migration (saying so on stderr as each
+    // began), the others found none left and said nothing more.
     const all = Object.keys(await loadMigrations());
-    const outputs = runs.map((run) => run.stdout.trim()).sort();
+    const outputs = runs
+      .map((run) => ({ stdout: run.stdout.trim(), stderr: run.stderr }))
+      .sort((a, b) => a.stdout.localeCompare(b.stdout));
+    const applied = {
+      stdout: `applied: ${all.join(', ')}`,
+      stderr: all.map((name) => `migrating: ${name}\n`).join(''),
+    };
+    const untouched = { stdout: 'already up to date', stderr: '' };
     expect(outputs).toEqual(
-      [
-        `applied: ${all.join(', ')}`,
-        ...Array.from({ length: PROCESSES - 1 }, () => 'already up to date'),
-      ].sort(),
+      [applied, ...Array.from({ length: PROCESSES - 1 }, () => untouched)].sort((a, b) =>
+        a.stdout.localeCompare(b.stdout),
+      ),
     );
     const migrated = await openDatabase({ url: fresh.url, poolSize: 1 });
     try {

@@ -23,6 +23,8 @@ import {
 } from '../../scripts/teams-package-config.ts';
 import { createKudosRouter } from '../../src/recognition/kudos-commands.ts';
 import type { RecognitionServices } from '../../src/recognition/recognition-services.ts';
+import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
+import type { RewardDesk } from '../../src/rewards/reward-desk.ts';
 
 interface Manifest {
   $schema: string;
@@ -43,7 +45,18 @@ interface Manifest {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MANIFEST_DIR = path.join(ROOT, 'manifests/teams');
 const SCOPES = ['personal', 'team', 'groupChat'];
-const SUBCOMMANDS = ['give', 'balance', 'leaderboard', 'history', 'values', 'help'];
+/** What an employee types: kudos, and the rewards (HR's and admins' commands are not listed). */
+const SUBCOMMANDS = [
+  'give',
+  'balance',
+  'leaderboard',
+  'history',
+  'values',
+  'rewards',
+  'redeem',
+  'redemptions',
+  'help',
+];
 const APP_ID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
 
 /** A company's own publishing details, as teams:package reads them from the environment. */
@@ -217,6 +230,7 @@ describe('the Teams app manifest', () => {
 
   it('lists only subcommands the kudos router answers', () => {
     const router = createKudosRouter({} as RecognitionServices);
+    registerRewardCommands(router, {} as RewardDesk);
     const names = router.subcommands.map((subcommand) => subcommand.name);
     expect(names).toEqual(expect.arrayContaining(SUBCOMMANDS));
   });

@@ -137,9 +137,6 @@ export async function removeReaction(
           sql<boolean>`r.created_at + make_interval(mins => ${settings.reactionGraceMinutes}) > now()`.as(
             'in_grace',
           ),
-          sql<boolean>`exists (select 1 from recognition_reversals v where v.recognition_id = r.id)`.as(
-            'reversed',
-          ),
         ])
         .where(givesOf(organizationId, key))
         .orderBy('q.id', 'desc')
@@ -147,7 +144,15 @@ export async function removeReaction(
         .forNoKeyUpdate('r')
         .executeTakeFirst();
       if (!given) return 'nothing-given';
-      if (given.reversed) return 'already-reversed';
+      // Read after the lock, in a statement of its own: a removal that held the lock
+      // before this one has committed its reversal, which the locking statement's own
+      // snapshot would not show.
+      const reversed = await trx
+        .selectFrom('recognition_reversals')
+        .select('recognition_id')
+        .where('recognition_id', '=', given.id)
+        .executeTakeFirst();
+      if (reversed) return 'already-reversed';
       if (!given.in_grace) return 'after-grace';
       const period = allowancePeriodAt(
         new Date(given.now),

@@ -158,6 +158,17 @@ describe('reactions as kudos on postgres', () => {
     ]);
   });
 
+  it('takes the kudos back once when two removals of the reaction arrive together', async () => {
+    const f = await createRecognitionFixture(db, { members: TEAM, settings: REACTIONS });
+    await giveForReaction(f.services, reaction(f, 'Ana', 'Li', 'star'));
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => removeReaction(f.services, reaction(f, 'Ana', 'Li', 'star'))),
+    );
+    expect(outcomes.sort()).toEqual(['already-reversed', 'already-reversed', 'reversed']);
+    expect(await balancesOf(f, 'Li')).toEqual({ allowance: 0, earned: 0 });
+    expect(await balancesOf(f, 'Ana')).toEqual({ allowance: 100, earned: 0 });
+  });
+
   it('keeps the kudos when the reaction is removed after the grace period', async () => {
     const f = await createRecognitionFixture(db, {
       members: TEAM,

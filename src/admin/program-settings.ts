@@ -53,6 +53,10 @@ export async function readProgramSettings(
     announcementChannel: settings.announcementChannel,
     guestsMayParticipate: settings.guestsMayParticipate,
     leaverRedeemDays: settings.leaverRedeemDays,
+    reactionPoints: Object.fromEntries(
+      [...settings.reactionPoints].sort(([a], [b]) => a.localeCompare(b)),
+    ),
+    reactionGraceMinutes: settings.reactionGraceMinutes,
     pointValueMilli: rewards.pointValueMilli,
     monthlyBudgetMinor: rewards.monthlyBudgetMinor,
     holdHours: rewards.holdHours,
@@ -203,6 +207,8 @@ async function writeSettings(
       announcement_channel: after.announcementChannel,
       guests_may_participate: after.guestsMayParticipate,
       leaver_redeem_days: after.leaverRedeemDays,
+      reaction_points: JSON.stringify(after.reactionPoints),
+      reaction_grace_minutes: after.reactionGraceMinutes,
     })
     .where('organization_id', '=', organizationId)
     .execute();

@@ -3,6 +3,7 @@ import { ok, RefusalAbort, type Result } from '../core/result.ts';
 import type { Database } from '../db/database.ts';
 import { retryOnConflict } from '../db/retry.ts';
 import { allowancePeriodAt } from '../recognition/allowance-period.ts';
+import { undoRecognition } from '../recognition/recognition-undo.ts';
 import { listNames, points } from '../recognition/wording.ts';
 import { requireRole } from './access.ts';
 import { MAX_REASON_LENGTH } from './adjustments.ts';
@@ -112,49 +113,22 @@ export async function reverseRecognition(
             ),
           );
         }
-        const givenThisPeriod = new Date(recognition.created_at) >= period.start;
-        const transfers = await trx
-          .selectFrom('ledger_transfers')
-          .select(['id', 'asset'])
-          .where('organization_id', '=', organizationId)
-          .where('request_id', '=', recognition.ledger_request_id)
-          .where('kind', '=', 'kudos')
-          .orderBy('id')
-          .execute();
-        const undone = transfers.filter(
-          (transfer) => transfer.asset === 'points' || givenThisPeriod,
-        );
-        const reversed = await ledger.reverse(
-          {
-            organizationId,
-            idempotencyKey: key,
-            transferIds: undone.map((transfer) => transfer.id),
-            memo: `recognition #${recognition.id} reversed: ${reason}`,
-          },
-          { within: trx },
-        );
-        if (!reversed.ok) throw new RefusalAbort(reversed);
-        if (reversed.value.replayed) {
-          throw new Error(`reversal key ${key} was used without a recognition reversal`);
-        }
-        await trx
-          .insertInto('recognition_reversals')
-          .values({
-            recognition_id: recognition.id,
-            organization_id: organizationId,
-            ledger_request_id: reversed.value.requestId,
-            reversed_by_member_id: actor.memberId,
-            reversed_by_token_id: actor.tokenId,
-            reason,
-          })
-          .execute();
+        const reversed = await undoRecognition(trx, ledger, {
+          organizationId,
+          recognition,
+          periodStart: period.start,
+          key,
+          memo: `recognition #${recognition.id} reversed: ${reason}`,
+          reason,
+          reversedBy: { memberId: actor.memberId, tokenId: actor.tokenId },
+        });
         const recipients = await trx
           .selectFrom('recognition_recipients')
           .select(['recipient_id as memberId', 'amount'])
           .where('recognition_id', '=', recognition.id)
           .orderBy('recipient_id')
           .execute();
-        const allowanceReturned = sumOf(reversed.value.transfers, 'allowance');
+        const allowanceReturned = sumOf(reversed.transfers, 'allowance');
         await writeAudit(trx, actor, {
           action: ACTION,
           target,
@@ -162,8 +136,8 @@ export async function reverseRecognition(
           before: { giverId: recognition.giver_id, recipients },
           after: {
             reason,
-            ledgerRequestId: reversed.value.requestId,
-            pointsReturned: sumOf(reversed.value.transfers, 'points'),
+            ledgerRequestId: reversed.requestId,
+            pointsReturned: sumOf(reversed.transfers, 'points'),
             allowanceReturned,
           },
         });

@@ -38,6 +38,8 @@ export const CHAT_SETTING_KEYS = [
   'channel',
   'guests',
   'leaver-days',
+  'reactions',
+  'reaction-grace',
   'rate',
   'budget',
   'hold-days',
@@ -89,6 +91,27 @@ function yesNo(text: string): boolean {
 /** A Slack channel link (`<#C123|general>`) as its id; anything else as typed. */
 function channelId(text: string): string {
   return /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text.trim())?.[1] ?? text.trim();
+}
+
+/**
+ * `taco:1,star:5` (or `:taco::1`, as Slack shows an emoji typed in text) as emoji names
+ * with their points; amounts that are not whole numbers are kept as typed, so the
+ * settings' check names them.
+ */
+function reactionPointsOf(text: string, problems: string[]): Record<string, number> {
+  const byEmoji: Record<string, number> = {};
+  for (const item of text.split(',')) {
+    if (item.trim() === '') continue;
+    const match = /^:?([^:\s]+(?:::skin-tone-\d)?):?:(.+)$/.exec(item.trim());
+    if (!match) {
+      problems.push(
+        `Write the reactions that give points as reactions=taco:1,star:5, or reactions=none; ${quoted(item.trim())} is not that.`,
+      );
+      continue;
+    }
+    byEmoji[match[1] as string] = whole(match[2] as string);
+  }
+  return byEmoji;
 }
 
 /**
@@ -171,6 +194,12 @@ export async function settingsChangeOf(
         break;
       case 'leaver-days':
         change.leaverRedeemDays = whole(value);
+        break;
+      case 'reactions':
+        change.reactionPoints = isNone(value) ? {} : reactionPointsOf(value, problems);
+        break;
+      case 'reaction-grace':
+        change.reactionGraceMinutes = whole(value);
         break;
       case 'rate':
         change.pointValueMilli = parseRate(value, currencyOf()) ?? (value as never);
@@ -288,6 +317,17 @@ const SETTING_ROWS: readonly SettingRow[] = [
   {
     label: 'Leavers may redeem for (leaver-days)',
     value: (s) => (s.leaverRedeemDays === 0 ? 'not at all' : days(s.leaverRedeemDays)),
+  },
+  {
+    label: 'Reactions that give points (reactions)',
+    value: (s) =>
+      Object.entries(s.reactionPoints)
+        .map(([emoji, amount]) => `:${emoji}: ${points(amount)}`)
+        .join(', ') || 'none',
+  },
+  {
+    label: 'A removed reaction takes its points back within (reaction-grace)',
+    value: (s) => counted(s.reactionGraceMinutes, 'minute'),
   },
   { label: 'Announcement channel (channel)', value: (s) => s.announcementChannel ?? 'none' },
   { label: 'Currency (currency)', value: (s) => s.currency },

@@ -101,6 +101,18 @@ export const SETTING_FIELDS: readonly SettingField[] = [
     hint: 'How long someone who left may redeem the points they earned; 0 for not at all.',
   },
   {
+    key: 'reactions',
+    label: 'Reactions that give points',
+    kind: 'list',
+    hint: 'Emoji names with their points, such as taco:1, star:5; empty: reactions give nothing.',
+  },
+  {
+    key: 'reaction-grace',
+    label: 'Minutes a removed reaction takes its points back',
+    kind: 'integer',
+    hint: 'Removing the reaction within this many minutes reverses its kudos; after it, nothing changes.',
+  },
+  {
     key: 'channel',
     label: 'Announcement channel',
     kind: 'channel',
@@ -157,6 +169,10 @@ export function settingsFormValues(settings: ProgramSettings): Record<SettingsFo
     'max-reason': String(settings.maxReasonLength),
     guests: yesNo(settings.guestsMayParticipate),
     'leaver-days': String(settings.leaverRedeemDays),
+    reactions: Object.entries(settings.reactionPoints)
+      .map(([emoji, amount]) => `${emoji}:${amount}`)
+      .join(', '),
+    'reaction-grace': String(settings.reactionGraceMinutes),
     channel: settings.announcementChannel ?? '',
     currency,
     rate: withoutCurrency(formatRate(settings.pointValueMilli, currency)),
@@ -261,6 +277,8 @@ const NAMED_BY: Readonly<Record<SettingsFormKey, RegExp>> = {
   'max-reason': /\blongest reason\b|\bmax-reason\b/i,
   guests: /\bguests\b/i,
   'leaver-days': /\bleavers?\b|\bleaver-days\b/i,
+  reactions: /\breactions?\b(?! takes)|\bemoji\b/i,
+  'reaction-grace': /\bremoved reaction\b|\breaction-grace\b/i,
   channel: /\bannouncement channel\b|\bchannel=/i,
   currency: /\bcurrenc(?:y|ies)\b/i,
   rate: /\bpoint is worth\b|\brate\b/i,

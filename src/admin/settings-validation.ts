@@ -1,6 +1,7 @@
 import type { MemberRole } from '../db/tables.ts';
 import { CADENCES } from '../recognition/allowance-period.ts';
 import { quoted } from '../recognition/wording.ts';
+import { checkReactionSettings } from './reaction-settings.ts';
 import { ROLES } from './roles.ts';
 
 /** The program as admins shape it: recognition, allowance and reward settings in one. */
@@ -27,6 +28,10 @@ export interface ProgramSettings {
   announcementChannel: string | null;
   guestsMayParticipate: boolean;
   leaverRedeemDays: number;
+  /** Reaction emoji (short name, no colons) that give points, with the points of each. */
+  reactionPoints: Record<string, number>;
+  /** Minutes after a reaction during which removing it takes its points back. */
+  reactionGraceMinutes: number;
   pointValueMilli: number;
   monthlyBudgetMinor: number | null;
   holdHours: number;
@@ -64,6 +69,8 @@ export const SETTING_KEYS = [
   'announcementChannel',
   'guestsMayParticipate',
   'leaverRedeemDays',
+  'reactionPoints',
+  'reactionGraceMinutes',
   'pointValueMilli',
   'monthlyBudgetMinor',
   'holdHours',
@@ -138,6 +145,7 @@ export function applySettingsChange(
     roleAllowances: { ...current.roleAllowances },
     memberAllowances: [...current.memberAllowances],
     values: [...current.values],
+    reactionPoints: { ...current.reactionPoints },
   };
   const given = change as Record<string, unknown>;
   for (const key of Object.keys(given)) {
@@ -319,6 +327,7 @@ export function applySettingsChange(
     else problems.push('Whether a company value is required is yes or no.');
   }
   checkReasonLengths(change, next, problems);
+  checkReactionSettings(change, next, problems);
 
   if (change.announcementChannel !== undefined) {
     const channel =

@@ -198,6 +198,10 @@ export interface RecognitionSettingsTable {
   leaver_redeem_days: Defaulted<number>;
   /** Where every kudos is also announced; null: only where it was given. */
   announcement_channel: Defaulted<string | null>;
+  /** Reaction emoji (short name, no colons) and the points each gives; `{}`: reactions give nothing. */
+  reaction_points: ColumnType<Record<string, number>, string | undefined, string>;
+  /** Minutes after a reaction during which removing it takes its points back. */
+  reaction_grace_minutes: Defaulted<number>;
   /** When the allowance cadence last changed (kept by a trigger); null: never. */
   cadence_changed_at: ColumnType<Date | null, never, never>;
 }

@@ -37,6 +37,10 @@ export interface RecognitionSettings {
   readonly leaverRedeemDays: number;
   /** Where every kudos is also announced; null: only where it was given. */
   readonly announcementChannel: string | null;
+  /** Reaction emoji (short name, no colons) that give points, and how many each; empty: off. */
+  readonly reactionPoints: ReadonlyMap<string, number>;
+  /** Minutes after a reaction during which removing it takes its points back. */
+  readonly reactionGraceMinutes: number;
   /** The active admins' names, in order, so a refusal can say whom to ask. */
   readonly adminNames: readonly string[];
   /** When the allowance cadence last changed; null: never. */
@@ -128,6 +132,8 @@ export async function loadRecognitionSettings(
       leaverRedeemDays: row.leaver_redeem_days,
       cadenceChangedAt: row.cadence_changed_at && new Date(row.cadence_changed_at),
       announcementChannel: row.announcement_channel,
+      reactionPoints: new Map(Object.entries(row.reaction_points ?? {})),
+      reactionGraceMinutes: row.reaction_grace_minutes,
       adminNames: row.admin_names,
     },
   };

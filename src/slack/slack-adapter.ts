@@ -20,6 +20,7 @@ import { FixedInstallation, SlackInstallations } from './slack-installations.ts'
 import { SlackNotifier } from './slack-notifier.ts';
 import { SlackOAuth } from './slack-oauth.ts';
 import { SlackPeopleEvents } from './slack-people.ts';
+import { SlackReactions } from './slack-reactions.ts';
 import { SlackUninstalls } from './slack-uninstalls.ts';
 import { allWorkspaces, connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
@@ -154,6 +155,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   groupMirror.register(app);
   const people = new SlackPeopleEvents(directory, logger);
   people.register(app);
+  const reactions = new SlackReactions({
+    services,
+    directory,
+    notifier,
+    logger,
+    onGiven: options.onGiven,
+  });
+  reactions.register(app);
   const uninstalls = new SlackUninstalls(installations, logger);
   uninstalls.register(app);
   oauth?.followUpWith({ installations, directory });
@@ -179,6 +188,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await handlers.settled();
       await groupMirror.settled();
       await people.settled();
+      await reactions.settled();
       await uninstalls.settled();
     },
     async stop() {

@@ -10,4 +10,6 @@ export const SLACK_BOT_SCOPES: readonly string[] = [
   'users:read',
   'users:read.email',
   'usergroups:read',
+  // reaction_added and reaction_removed, for reactions that give points.
+  'reactions:read',
 ];

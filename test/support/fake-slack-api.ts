@@ -229,7 +229,7 @@ export class FakeSlackApi {
       app_id: 'A1',
       authed_user: { id: grant.installer },
       scope:
-        'commands,chat:write,chat:write.public,im:write,users:read,users:read.email,usergroups:read',
+        'commands,chat:write,chat:write.public,im:write,users:read,users:read.email,usergroups:read,reactions:read',
       bot_user_id: grant.botUserId,
       team: grant.isEnterpriseInstall ? null : grant.team,
       enterprise: grant.enterprise ?? null,

@@ -34,6 +34,8 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     roleAllowances: new Map(),
     memberAllowances: new Map(),
     leaverRedeemDays: 0,
+    reactionPoints: new Map(),
+    reactionGraceMinutes: 10,
     cadenceChangedAt: null,
     announcementChannel: null,
     adminNames: ['Ana Silva', 'Li Wei'],

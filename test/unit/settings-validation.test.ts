@@ -25,6 +25,8 @@ const CURRENT: ProgramSettings = {
   announcementChannel: null,
   guestsMayParticipate: false,
   leaverRedeemDays: 0,
+  reactionPoints: {},
+  reactionGraceMinutes: 10,
   pointValueMilli: 1000,
   monthlyBudgetMinor: null,
   holdHours: 336,
@@ -56,6 +58,23 @@ describe('applySettingsChange', () => {
     ],
     ['a currency of four letters', { currency: 'EURO' }, 'three capital letters'],
     ['a currency nobody uses', { currency: 'QQQ' }, 'QQQ is not a currency I know'],
+    [
+      'a reaction that is no emoji name',
+      { reactionPoints: { 'party parrot': 1 } },
+      "A reaction is an emoji's name, like taco or star; “party parrot” is not.",
+    ],
+    [
+      'a reaction worth no points',
+      { reactionPoints: { taco: 0 } },
+      'A reaction gives a whole number of points from 1 to 100; “0” for :taco: is not.',
+    ],
+    ['a reaction worth a fraction', { reactionPoints: { star: 2.5 } }, '“2.5” for :star: is not'],
+    [
+      'a negative grace period',
+      { reactionGraceMinutes: -1 },
+      'A removed reaction takes its points back within 0 to 1440 minutes; “-1” is not that.',
+    ],
+    ['a grace period over a day', { reactionGraceMinutes: 1441 }, '0 to 1440 minutes'],
     [
       'a negative allowance',
       { allowance: { amount: -1 } },
@@ -269,6 +288,15 @@ describe('applySettingsChange', () => {
       { memberId: 3, amount: 0 },
       { memberId: 7, amount: 50 },
     ]);
+  });
+
+  it('keeps reaction emoji by their short names, sorted, and replaces the list', () => {
+    const next = nextOf({ reactionPoints: { ':Taco:': 1, star: 5 }, reactionGraceMinutes: 0 });
+    expect(next.reactionPoints).toEqual({ star: 5, taco: 1 });
+    expect(Object.keys(next.reactionPoints)).toEqual(['star', 'taco']);
+    expect(next.reactionGraceMinutes).toBe(0);
+    const off = applySettingsChange(next, { reactionPoints: {} });
+    expect(off.ok && off.next.reactionPoints).toEqual({});
   });
 
   it('takes none for the pair cap, channel and budget', () => {

@@ -65,6 +65,8 @@ const SCOPES_BY_EVENT: Record<string, string[]> = {
   user_change: ['users:read', 'users:read.email'],
   app_uninstalled: [],
   tokens_revoked: [],
+  reaction_added: ['reactions:read'],
+  reaction_removed: ['reactions:read'],
 };
 
 describe('the Slack app manifest', () => {
@@ -117,12 +119,16 @@ describe('the Slack app manifest', () => {
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');
   });
 
-  it('asks for exactly the bot scopes the adapter uses', async () => {
+  it('asks for exactly the bot scopes the adapter uses, for the methods it calls and the events it takes', async () => {
     const methods = await methodsCalled();
     for (const method of methods) expect(SCOPES_BY_METHOD, method).toHaveProperty([method]);
     const needed = new Set([
       'commands',
       ...[...methods].flatMap((method) => SCOPES_BY_METHOD[method] ?? []),
+      // Some events need a scope no method does (reactions:read for reaction_added).
+      ...manifest.settings.event_subscriptions.bot_events.flatMap(
+        (event) => SCOPES_BY_EVENT[event] ?? [],
+      ),
     ]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });

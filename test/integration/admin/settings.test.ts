@@ -199,6 +199,32 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
     expect(await f.audit('settings.change')).toHaveLength(1);
   });
 
+  it('names the reactions that give points and the grace period, audited, and turns them off', async () => {
+    const f = await fixture();
+    const reply = await change(f, 'reactions=:taco::1,star:5 reaction-grace=5');
+    expect(reply.text.split('\n').slice(1)).toEqual([
+      'Reactions that give points (reactions): none → :star: 5 points, :taco: 1 point',
+      'A removed reaction takes its points back within (reaction-grace): 10 minutes → 5 minutes',
+    ]);
+    expect(await f.audit('settings.change')).toEqual([
+      {
+        outcome: 'done',
+        target: null,
+        before: { reactionPoints: {}, reactionGraceMinutes: 10 },
+        after: { reactionPoints: { star: 5, taco: 1 }, reactionGraceMinutes: 5 },
+      },
+    ]);
+    const { settings } = await f.admin.settings.load(f.organizationId);
+    expect([...settings.reactionPoints]).toEqual([
+      ['star', 5],
+      ['taco', 1],
+    ]);
+    await change(f, 'reactions=none');
+    expect((await readProgramSettings(db, f.organizationId)).reactionPoints).toEqual({});
+    expect((await f.run('Bob', 'admin settings reactions=taco:50')).code).toBe('not_admin');
+    expect((await readProgramSettings(db, f.organizationId)).reactionPoints).toEqual({});
+  });
+
   describe('a bad value', () => {
     const cases: Array<[string, string]> = [
       ['timezone=Mars/Olympus', '“Mars/Olympus” is not a time zone I know'],
@@ -231,6 +257,13 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
         'The monthly budget is an amount of money of at least 0, or none; “12.345” is not.',
       ],
       ['hold-days=0', 'A redemption may wait for HR from 1 hour to 365 days'],
+      [
+        'reactions=taco:0',
+        'A reaction gives a whole number of points from 1 to 100; “0” for :taco: is not.',
+      ],
+      ['reactions=taco', 'Write the reactions that give points as reactions=taco:1,star:5'],
+      ['reactions=taco!:1', "A reaction is an emoji's name, like taco or star; “taco!” is not."],
+      ['reaction-grace=-1', 'A removed reaction takes its points back within 0 to 1440 minutes'],
       ['role-allowance=boss:5', '“boss” is not a role; roles are member, admin and hr.'],
       ['role-allowance=hr', "Write a role's allowance as role-allowance=hr:200"],
       ['member-allowance=@Nobody:5', 'I do not know who @Nobody is.'],
@@ -259,7 +292,7 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
       const reply = await f.run('Ana', 'admin settings timezone=Nowhere currency=eur foo=1 max=0');
       expect(reply).toMatchObject({ outcome: 'refused', code: 'invalid_setting' });
       expect(reply.text).toBe(
-        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
+        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, reactions, reaction-grace, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
       );
     });
 

@@ -69,10 +69,22 @@ describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commi
     expect(await ledgerAccountsAndBalances(db)).toEqual(balancesBefore);
     // Every table the release had holds the same rows, its sequences stand where they did,
     // and the tables the upgrade added are empty (but the migrator's own record).
+    // A column the upgrade added to a table of the release is not the release's: each row
+    // is compared on the release's own columns (the new ones hold their defaults).
     const after = await databaseContents(db);
     for (const [table, rows] of Object.entries(after.tables)) {
       if (table.startsWith('kysely_migration')) continue;
-      expect(rows, table).toEqual(before.tables[table] ?? []);
+      const released = before.tables[table] ?? [];
+      const columns = new Set(released.flatMap((row) => Object.keys(JSON.parse(row))));
+      const asReleased = (row: string) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(JSON.parse(row)).filter(
+              ([column]) => columns.size === 0 || columns.has(column),
+            ),
+          ),
+        );
+      expect(rows.map(asReleased).sort(), table).toEqual(released.map(asReleased).sort());
     }
     expect(Object.keys(after.tables)).toEqual(expect.arrayContaining(Object.keys(before.tables)));
     expect(after.sequences).toMatchObject(before.sequences);

@@ -35,6 +35,12 @@ const programSettings = z
     announcementChannel: z.string().nullable(),
     guestsMayParticipate: z.boolean(),
     leaverRedeemDays: whole.describe('Days a deactivated member may still redeem.'),
+    reactionPoints: z
+      .record(z.string(), whole)
+      .describe('Reaction emoji (short names, no colons) that give points, with the points each.'),
+    reactionGraceMinutes: whole.describe(
+      'Minutes after a reaction during which removing it takes its points back.',
+    ),
     pointValueMilli: whole.describe('What a point is worth, in thousandths of a minor unit.'),
     monthlyBudgetMinor: whole
       .nullable()
@@ -80,6 +86,10 @@ const settingsChange = z
     announcementChannel: z.string().nullable(),
     guestsMayParticipate: z.boolean(),
     leaverRedeemDays: whole,
+    reactionPoints: z
+      .record(z.string(), whole)
+      .describe('Replaces the list; {} turns reactions off.'),
+    reactionGraceMinutes: whole,
     pointValueMilli: whole,
     monthlyBudgetMinor: whole.nullable(),
     holdHours: whole,

@@ -214,7 +214,7 @@ const rows: Row[] = [
   { text: '@ana... 5', expected: give([person('ana')], 5, '') },
   { text: '@ana:10 for x', expected: give([person('ana')], 10, 'x') },
   { text: '@ 5', expected: refused(START_WITH_WHO) },
-  { text: '@. 5', expected: refused(START_WITH_WHO) },
+  { text: '@. 5', expected: refused(/^'@\.' is not anyone's name; name people/) },
   { text: '@"" 5', expected: refused(START_WITH_WHO) },
   { text: '@"Ana 5', expected: refused(START_WITH_WHO) },
 
@@ -294,6 +294,9 @@ const rows: Row[] = [
   { text: '<@U1>+++-', expected: refused(notNumber('+++-')) },
   { text: '<@U1> ++ for x', expected: refused(notNumber('++')) },
   { text: '@ana 1e9', expected: refused(notNumber('1e9')) },
+  // An @ with no name where names stand names nobody; found by the property below.
+  { text: '<@U1>@.  5x', expected: refused(/^'@\.' is not anyone's name; name people/) },
+  { text: '@ana @.. 5', expected: refused(/^'@\.\.' is not anyone's name;/) },
   { text: '@ana 0x10 for x', expected: refused(notNumber('0x10')) },
   { text: '@ana 10e2', expected: refused(notNumber('10e2')) },
   { text: '@ana \uFF11\uFF10', expected: refused(notNumber('\uFF11\uFF10')) },

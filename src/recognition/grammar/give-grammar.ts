@@ -144,6 +144,13 @@ function readToken(rest: string, mentions: MentionEntity[]): [Token, number] | u
     const name = (match[1] as string).replace(/\.+$/, '').trim();
     if (name.length > 0)
       return [{ kind: 'recipient', ref: { kind: 'name', name } }, match[0].length];
+    // `@.` where names stand names nobody: read as reason text, it let the default move
+    // past an amount-like word after it (`<@U1> @. 5x`).
+    const refusal = refuse(
+      'usage',
+      `'${match[0]}' is not anyone's name; name people with a mention or as @ana.`,
+    );
+    return [{ kind: 'refusal', refusal }, match[0].length];
   }
   match = NEGATIVE_AMOUNT.exec(rest);
   if (match) {

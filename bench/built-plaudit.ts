@@ -1,0 +1,72 @@
+/**
+ * Plaudit as the chat benchmarks run it: the compiled build, started as production starts
+ * it (`node dist/main.js`, no tsx loader), with V8's sampling profiler on (`--cpu-prof`)
+ * writing into a temporary folder when the process exits.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type ProfileWindow, printCpuProfileSummary } from './cpu-profile-summary.ts';
+import { startProcess, stopProcess } from './printing-process.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface BuiltPlaudit {
+  readonly url: string;
+  /**
+   * Stops the process (SIGTERM: it finishes what is in flight and exits, writing its
+   * profile), prints the profile's summary over the window, and removes the profile.
+   */
+  stopAndSummarize(title: string, window?: ProfileWindow): Promise<void>;
+  /** Stops the process without a summary (a run that failed). */
+  stop(): Promise<void>;
+}
+
+/** `npm run build`: compiles dist/ unless it is up to date with the sources. */
+async function build(): Promise<void> {
+  await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/build.mjs')]);
+}
+
+/**
+ * Builds dist/, then starts `node --cpu-prof dist/main.js` with the environment given;
+ * `preload` is a plain JavaScript module node loads first (`--import`), for what only a
+ * benchmark changes (where the Teams bot gets its tokens).
+ */
+export async function startBuiltPlaudit(
+  env: Record<string, string>,
+  preload?: string,
+): Promise<BuiltPlaudit> {
+  await build();
+  const profiles = await mkdtemp(path.join(tmpdir(), 'plaudit-bench-profile-'));
+  const { url, child } = await startProcess(
+    [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      profiles,
+      ...(preload ? ['--import', path.join(ROOT, preload)] : []),
+      path.join(ROOT, 'dist/main.js'),
+    ],
+    env,
+  );
+  const stop = async () => {
+    await stopProcess(child);
+    await rm(profiles, { recursive: true, force: true });
+  };
+  return {
+    url,
+    stop,
+    async stopAndSummarize(title, window) {
+      await stopProcess(child);
+      try {
+        const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);
+        await printCpuProfileSummary(title, path.join(profiles, file), window);
+      } finally {
+        await stop();
+      }
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type ProfileWindow, printCpuProfileSummary } from './cpu-profile-summary.ts';
+import { type CpuProfile, readCpuProfile } from './cpu-profile-summary.ts';
 import { startProcess, stopProcess } from './printing-process.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -18,10 +18,10 @@ export interface BuiltPlaudit {
   readonly url: string;
   /**
    * Stops the process (SIGTERM: it finishes what is in flight and exits, writing its
-   * profile), prints the profile's summary over the window, and removes the profile.
+   * profile) and reads the profile, which it then removes.
    */
-  stopAndSummarize(title: string, window?: ProfileWindow): Promise<void>;
-  /** Stops the process without a summary (a run that failed). */
+  stopAndReadProfile(): Promise<CpuProfile>;
+  /** Stops the process, if it still runs, and removes its profile (a run that failed). */
   stop(): Promise<void>;
 }
 
@@ -58,12 +58,12 @@ export async function startBuiltPlaudit(
   return {
     url,
     stop,
-    async stopAndSummarize(title, window) {
+    async stopAndReadProfile() {
       await stopProcess(child);
       try {
         const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
         if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);
-        await printCpuProfileSummary(title, path.join(profiles, file), window);
+        return await readCpuProfile(path.join(profiles, file));
       } finally {
         await stop();
       }

@@ -97,9 +97,29 @@ function whereOf(frame: CallFrame): string {
     const source = entry.originalSource.startsWith('file://')
       ? fileURLToPath(entry.originalSource)
       : path.resolve(path.dirname(file), entry.originalSource);
-    return `${path.relative(process.cwd(), source)}:${entry.originalLine + 1}`;
+    return `${shortPath(source)}:${entry.originalLine + 1}`;
   }
-  return `${path.relative(process.cwd(), file)}:${frame.lineNumber + 1}`;
+  return `${shortPath(file)}:${frame.lineNumber + 1}`;
+}
+
+/** A path from node_modules/ (which may be linked from elsewhere), or from the working folder. */
+function shortPath(file: string): string {
+  const at = file.lastIndexOf('/node_modules/');
+  return at >= 0 ? file.slice(at + 1) : path.relative(process.cwd(), file);
+}
+
+/**
+ * Where self time went, coarser than functions: a package of node_modules/, a folder of
+ * src/, Node's own JavaScript, or V8's native work (no file: garbage collection, native
+ * calls such as a socket's writev).
+ */
+function areaOf(where: string): string {
+  if (where === '') return 'native (no file)';
+  if (where.startsWith('node:')) return "Node's own JavaScript";
+  const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
+  if (pkg) return pkg[1] as string;
+  const folder = /^(src\/[^/:]+)\//.exec(where);
+  return folder ? (folder[1] as string) : where.replace(/:\d+$/, '');
 }
 
 /** Self time by function (one function may head many call stacks), most first. */
@@ -123,21 +143,26 @@ export function topSelfTimes(profile: CpuProfile, window?: ProfileWindow): SelfT
     }));
 }
 
+/** Reads and checks a .cpuprofile file. */
+export async function readCpuProfile(file: string): Promise<CpuProfile> {
+  return cpuProfileShape.parse(JSON.parse(await readFile(file, 'utf8')));
+}
+
 /**
- * Prints the top `count` functions by self time in the profile written to `file`, within
- * the window (the measured run) when given, with each one's share of the busy time.
+ * Prints the top `count` functions by self time in the profile, within the window (the
+ * measured run) when given, with each one's share of the busy time; then the same time
+ * by area (package, src/ folder), where a culprit spread over many functions shows.
  */
-export async function printCpuProfileSummary(
+export function printCpuProfileSummary(
   title: string,
-  file: string,
+  profile: CpuProfile,
   window?: ProfileWindow,
   count = 10,
-): Promise<void> {
-  const profile = cpuProfileShape.parse(JSON.parse(await readFile(file, 'utf8')));
+): void {
   const all = topSelfTimes(profile, window);
   const total = all.reduce((sum, entry) => sum + entry.ms, 0);
-  const idle = all.filter((entry) => NOT_WORK.has(entry.name)).reduce((s, e) => s + e.ms, 0);
-  const busy = total - idle;
+  const work = all.filter((entry) => !NOT_WORK.has(entry.name));
+  const busy = work.reduce((sum, entry) => sum + entry.ms, 0);
   const gc = all.find((entry) => entry.name === '(garbage collector)')?.ms ?? 0;
   const percent = (ms: number) => Number(((100 * ms) / busy).toFixed(1));
   console.log(
@@ -146,14 +171,23 @@ export async function printCpuProfileSummary(
       `(${((100 * busy) / total).toFixed(0)}% of one core), garbage collection ${percent(gc)}% of busy\n`,
   );
   console.table(
-    all
-      .filter((entry) => !NOT_WORK.has(entry.name))
+    work.slice(0, count).map((entry) => ({
+      function: entry.name,
+      'file:line': entry.where,
+      'self ms': Number(entry.ms.toFixed(0)),
+      '% of busy': percent(entry.ms),
+    })),
+  );
+  const areas = new Map<string, number>();
+  for (const entry of work) {
+    const area = areaOf(entry.where);
+    areas.set(area, (areas.get(area) ?? 0) + entry.ms);
+  }
+  console.log(`\n${title}: self time by area, top ${count}\n`);
+  console.table(
+    [...areas]
+      .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map((entry) => ({
-        function: entry.name,
-        'file:line': entry.where,
-        'self ms': Number(entry.ms.toFixed(0)),
-        '% of busy': percent(entry.ms),
-      })),
+      .map(([area, ms]) => ({ area, 'self ms': Number(ms.toFixed(0)), '% of busy': percent(ms) })),
   );
 }

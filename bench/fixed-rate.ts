@@ -9,12 +9,17 @@ export interface Run {
   /** Milliseconds, sorted, of the requests that got an answer. */
   latencies: number[];
   errors: number;
+  /** How many errors of each kind (an HTTP status, no answer, a wrong answer's start). */
+  errorKinds: Map<string, number>;
 }
 
-/** What one send came to: its latency if it was answered at all, and whether rightly. */
+/**
+ * What one send came to: its latency if it was answered at all, and what was wrong, if
+ * anything, in a few words (the same words for the same fault, so that they add up).
+ */
 export interface Sent {
   readonly ms?: number;
-  readonly ok: boolean;
+  readonly error?: string;
 }
 
 /** Sends `rate` requests a second for `seconds`, on schedule, and waits for every one. */
@@ -23,7 +28,11 @@ export async function atFixedRate(
   seconds: number,
   send: (index: number) => Promise<Sent>,
 ): Promise<Run> {
-  const run: Run = { latencies: [], errors: 0 };
+  const run: Run = { latencies: [], errors: 0, errorKinds: new Map() };
+  const failed = (kind: string) => {
+    run.errors += 1;
+    run.errorKinds.set(kind, (run.errorKinds.get(kind) ?? 0) + 1);
+  };
   const total = Math.round(rate * seconds);
   const started = performance.now();
   const sends: Array<Promise<void>> = [];
@@ -35,11 +44,9 @@ export async function atFixedRate(
       send(index)
         .then((sent) => {
           if (sent.ms !== undefined) run.latencies.push(sent.ms);
-          if (!sent.ok) run.errors += 1;
+          if (sent.error !== undefined) failed(sent.error);
         })
-        .catch(() => {
-          run.errors += 1;
-        }),
+        .catch((error: unknown) => failed(`request failed: ${String(error).slice(0, 60)}`)),
     );
   }
   await Promise.all(sends);
@@ -77,6 +84,9 @@ export function printComparison(
       'max ms': ms(run.latencies.at(-1) ?? Number.NaN),
     })),
   );
+  for (const { name, run } of [measured, baseline]) {
+    for (const [kind, count] of run.errorKinds) console.log(`${name}: ${count} × ${kind}`);
+  }
   const ratio = (fraction: number) =>
     percentile(measured.run.latencies, fraction) / percentile(baseline.run.latencies, fraction);
   const verdict = (value: number, goal: number) => (value <= goal ? 'met' : 'not met');

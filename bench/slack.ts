@@ -10,7 +10,7 @@
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
 import { startBuiltPlaudit } from './built-plaudit.ts';
-import { profileClock } from './cpu-profile-summary.ts';
+import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
@@ -36,7 +36,11 @@ function fixedRate(
       trigger_id: `bench-${url}-${index}`,
       response_url: `${fake.url}/respond/${index}`,
     });
-    return { ms: response.ms, ok: response.status === 200 && check(response.body) };
+    if (response.status !== 200) return { ms: response.ms, error: `HTTP ${response.status}` };
+    if (!check(response.body)) {
+      return { ms: response.ms, error: `answered: ${response.body.slice(0, 80)}` };
+    }
+    return { ms: response.ms };
   });
 }
 
@@ -56,7 +60,6 @@ const plaudit = await startBuiltPlaudit({
 const baseline = await startPrintingProcess('bench/minimal-bolt-app.ts', {
   SLACK_SIGNING_SECRET: SECRET,
 });
-let profiled = false;
 try {
   // Every user has met Plaudit once (member created, allowance period open), as in bench:give.
   for (let index = 0; index < USERS; index++) {
@@ -77,6 +80,9 @@ try {
   const from = profileClock();
   const gives = await fixedRate(plaudit.url, give, (body) => body.includes('You gave 1 point'));
   const window = { from, to: profileClock() };
+  // Stopped before the baseline's run: its work left over (the recipients' messages) and
+  // its profile's writing would otherwise load the machine under the baseline.
+  const profile = await plaudit.stopAndReadProfile();
   const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP; ` +
@@ -86,10 +92,9 @@ try {
     { name: 'Plaudit give (node dist/main.js, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
-  profiled = true;
-  await plaudit.stopAndSummarize("Plaudit's CPU profile during its run", window);
+  printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
-  if (!profiled) await plaudit.stop();
+  await plaudit.stop();
   await stopProcess(baseline.child);
   await stopProcess(fake.child);
 }

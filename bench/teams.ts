@@ -19,7 +19,7 @@ import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
 import { startBuiltPlaudit } from './built-plaudit.ts';
-import { profileClock } from './cpu-profile-summary.ts';
+import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
@@ -67,6 +67,8 @@ function replyTo(id: string): Promise<Reply | undefined> {
       awaited.delete(id);
       resolve(undefined);
     }, REPLY_TIMEOUT_MS);
+    // A request refused (no reply coming) leaves its timer; it keeps nothing waiting.
+    timer.unref();
     awaited.set(id, (reply) => {
       clearTimeout(timer);
       awaited.delete(id);
@@ -126,9 +128,13 @@ async function send(
     body: JSON.stringify(activity),
   });
   await response.arrayBuffer();
+  // A refused activity gets no reply to wait for.
+  if (response.status !== 200) return { error: `HTTP ${response.status}` };
   const reply = await replied;
-  if (!reply) return { ok: false };
-  return { ms: reply.at - sentAt, ok: response.status === 200 && reply.text.includes(expected) };
+  if (!reply) return { error: `no reply within ${REPLY_TIMEOUT_MS / 1000} s` };
+  const ms = reply.at - sentAt;
+  if (!reply.text.includes(expected)) return { ms, error: `replied: ${reply.text.slice(0, 80)}` };
+  return { ms };
 }
 
 /** Gives of 1 point, each giver to a different recipient each time, at the fixed rate. */
@@ -153,7 +159,6 @@ const plaudit = await startBuiltPlaudit(
   PRELOAD,
 );
 let baseline: { url: string; child: ChildProcess } | undefined;
-let profiled = false;
 try {
   baseline = await startProcess(
     ['--import', 'tsx', '--import', `./${PRELOAD}`, 'bench/minimal-botbuilder-app.ts'],
@@ -164,7 +169,7 @@ try {
   // fetched the signing keys and its own token.
   for (let index = 0; index < USERS; index++) {
     const warm = await send(plaudit.url, `warm-${index}`, index, 'balance', [], '');
-    if (!warm.ok) throw new Error(`Plaudit did not answer User ${index}'s first message`);
+    if (warm.error) throw new Error(`User ${index}'s first message to Plaudit: ${warm.error}`);
   }
   for (let index = 0; index < 10; index++) {
     await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
@@ -172,6 +177,9 @@ try {
   const from = profileClock();
   const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point');
   const window = { from, to: profileClock() };
+  // Stopped before the baseline's run: its work left over (the recipients' messages) and
+  // its profile's writing would otherwise load the machine under the baseline.
+  const profile = await plaudit.stopAndReadProfile();
   const answered = await gives(baseline.url, 'baseline', 'ok');
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, signed Bot Framework message activities ` +
@@ -181,10 +189,9 @@ try {
     { name: 'Plaudit give (node dist/main.js)', run: measured },
     { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
   );
-  profiled = true;
-  await plaudit.stopAndSummarize("Plaudit's CPU profile during its run", window);
+  printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
-  if (!profiled) await plaudit.stop();
+  await plaudit.stop();
   if (baseline) await stopProcess(baseline.child);
   await stopProcess(fake.child);
 }

@@ -13,12 +13,18 @@ import { type CpuProfile, readCpuProfile } from './cpu-profile-summary.ts';
 import { startProcess, stopProcess } from './printing-process.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/**
+ * How long a stop waits for Plaudit to finish what it has in flight before telling it
+ * again (which stops it at once): after a run at a rate it cannot keep up with, its
+ * leftover work (the recipients' messages) can take minutes.
+ */
+const GRACE_MS = 15_000;
 
 export interface BuiltPlaudit {
   readonly url: string;
   /**
    * Stops the process (SIGTERM: it finishes what is in flight and exits, writing its
-   * profile) and reads the profile, which it then removes.
+   * profile; again after a grace period) and reads the profile, which it then removes.
    */
   stopAndReadProfile(): Promise<CpuProfile>;
   /** Stops the process, if it still runs, and removes its profile (a run that failed). */
@@ -59,7 +65,11 @@ export async function startBuiltPlaudit(
     url,
     stop,
     async stopAndReadProfile() {
-      await stopProcess(child);
+      const stopped = await stopProcess(child, GRACE_MS);
+      console.log(
+        `Plaudit stopped ${(stopped.ms / 1000).toFixed(1)} s after SIGTERM` +
+          (stopped.forced ? ` (told twice: it had not stopped within ${GRACE_MS / 1000} s)` : ''),
+      );
       try {
         const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
         if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);

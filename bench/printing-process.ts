@@ -36,10 +36,28 @@ export async function startPrintingProcess(
   return startProcess(['--import', 'tsx', script], env, onLine);
 }
 
-/** Sends SIGTERM and waits for the process to exit (and to write what it writes on exit). */
-export async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/**
+ * Sends SIGTERM and waits for the process to exit (and to write what it writes on exit).
+ * After `graceMs`, if given, a second SIGTERM: Plaudit's signal to stop at once (it exits
+ * through process.exit, which still writes a --cpu-prof profile). Says how long it took.
+ */
+export async function stopProcess(
+  child: ChildProcess,
+  graceMs?: number,
+): Promise<{ ms: number; forced: boolean }> {
+  const started = performance.now();
+  if (child.exitCode !== null || child.signalCode !== null) return { ms: 0, forced: false };
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
+  let forced = false;
+  const timer =
+    graceMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          forced = true;
+          child.kill('SIGTERM');
+        }, graceMs);
   await exited;
+  clearTimeout(timer);
+  return { ms: performance.now() - started, forced };
 }

@@ -24,9 +24,10 @@ export interface BuiltPlaudit {
   readonly url: string;
   /**
    * Stops the process (SIGTERM: it finishes what is in flight and exits, writing its
-   * profile; again after a grace period) and reads the profile, which it then removes.
+   * profile; again after a grace period) and reads the profile, which it then removes;
+   * undefined when BENCH_CPU_PROFILE=0 ran it without the profiler (to see its cost).
    */
-  stopAndReadProfile(): Promise<CpuProfile>;
+  stopAndReadProfile(): Promise<CpuProfile | undefined>;
   /** Stops the process, if it still runs, and removes its profile (a run that failed). */
   stop(): Promise<void>;
 }
@@ -47,11 +48,10 @@ export async function startBuiltPlaudit(
 ): Promise<BuiltPlaudit> {
   await build();
   const profiles = await mkdtemp(path.join(tmpdir(), 'plaudit-bench-profile-'));
+  const profiling = process.env.BENCH_CPU_PROFILE !== '0';
   const { url, child } = await startProcess(
     [
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      profiles,
+      ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', profiles] : []),
       ...(preload ? ['--import', path.join(ROOT, preload)] : []),
       path.join(ROOT, 'dist/main.js'),
     ],
@@ -71,6 +71,7 @@ export async function startBuiltPlaudit(
           (stopped.forced ? ` (told twice: it had not stopped within ${GRACE_MS / 1000} s)` : ''),
       );
       try {
+        if (!profiling) return undefined;
         const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
         if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);
         return await readCpuProfile(path.join(profiles, file));

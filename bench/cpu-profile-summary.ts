@@ -16,6 +16,7 @@ const cpuProfileShape = z.object({
   nodes: z.array(
     z.object({
       id: z.number(),
+      children: z.array(z.number()).optional(),
       callFrame: z.object({
         functionName: z.string(),
         url: z.string(),
@@ -55,9 +56,9 @@ export interface SelfTime {
 /** V8's pseudo-frames: time not in any JavaScript function. */
 const NOT_WORK = new Set(['(idle)', '(root)']);
 
-/** Self time by call frame, in milliseconds, of the samples taken inside the window. */
-function selfTimes(profile: CpuProfile, window?: ProfileWindow): Map<number, number> {
-  const byNode = new Map<number, number>();
+/** Each sample taken inside the window: its node and the milliseconds it stands for. */
+function samplesIn(profile: CpuProfile, window?: ProfileWindow): Array<[number, number]> {
+  const taken: Array<[number, number]> = [];
   let at = profile.startTime;
   const times = profile.samples.map((_, index) => {
     at += profile.timeDeltas[index] ?? 0;
@@ -68,9 +69,51 @@ function selfTimes(profile: CpuProfile, window?: ProfileWindow): Map<number, num
     // A sample stands for the time until the next one (DevTools' reading too).
     const end = times[index + 1] ?? profile.endTime;
     if (window && (start < window.from || start > window.to)) continue;
-    byNode.set(node, (byNode.get(node) ?? 0) + (end - start) / 1000);
+    taken.push([node, (end - start) / 1000]);
+  }
+  return taken;
+}
+
+/** Self time by call frame, in milliseconds, of the samples taken inside the window. */
+function selfTimes(profile: CpuProfile, window?: ProfileWindow): Map<number, number> {
+  const byNode = new Map<number, number>();
+  for (const [node, ms] of samplesIn(profile, window)) {
+    byNode.set(node, (byNode.get(node) ?? 0) + ms);
   }
   return byNode;
+}
+
+const keyOf = (frame: CallFrame) =>
+  `${frame.functionName}\t${frame.url}\t${frame.lineNumber}\t${frame.columnNumber}`;
+
+/**
+ * Who spent a function's self time: for each sample in it, the nearest caller written
+ * in a file of ours or of a package (not Node's own code, not native), by milliseconds.
+ * A native function on top (a socket's writev, say) is named by what called it.
+ */
+function callersOf(profile: CpuProfile, name: string, where: string, window?: ProfileWindow) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parents.set(child, node.id);
+  }
+  const byCaller = new Map<string, number>();
+  for (const [id, ms] of samplesIn(profile, window)) {
+    const frame = nodes.get(id)?.callFrame;
+    if (!frame || (frame.functionName || '(anonymous)') !== name || whereOf(frame) !== where) {
+      continue;
+    }
+    let caller = parents.get(id);
+    while (caller !== undefined && !nodes.get(caller)?.callFrame.url.startsWith('file://')) {
+      caller = parents.get(caller);
+    }
+    const callerFrame = caller === undefined ? undefined : nodes.get(caller)?.callFrame;
+    const label = callerFrame
+      ? `${callerFrame.functionName || '(anonymous)'} ${whereOf(callerFrame)}`
+      : '(none)';
+    byCaller.set(label, (byCaller.get(label) ?? 0) + ms);
+  }
+  return [...byCaller].sort((a, b) => b[1] - a[1]);
 }
 
 /** Source maps of the build's files, read once each (`undefined`: the file has none). */
@@ -129,7 +172,7 @@ export function topSelfTimes(profile: CpuProfile, window?: ProfileWindow): SelfT
   for (const [node, ms] of selfTimes(profile, window)) {
     const frame = frames.get(node);
     if (!frame) continue;
-    const key = `${frame.functionName}\t${frame.url}\t${frame.lineNumber}\t${frame.columnNumber}`;
+    const key = keyOf(frame);
     const entry = byFunction.get(key) ?? { frame, ms: 0 };
     entry.ms += ms;
     byFunction.set(key, entry);
@@ -178,6 +221,19 @@ export function printCpuProfileSummary(
       '% of busy': percent(entry.ms),
     })),
   );
+  const [top] = work;
+  if (top) {
+    console.log(`\n${title}: who called the top function, ${top.name}, by its self time\n`);
+    console.table(
+      callersOf(profile, top.name, top.where, window)
+        .slice(0, 5)
+        .map(([caller, ms]) => ({
+          caller,
+          'self ms': Number(ms.toFixed(0)),
+          '% of busy': percent(ms),
+        })),
+    );
+  }
   const areas = new Map<string, number>();
   for (const entry of work) {
     const area = areaOf(entry.where);

@@ -6,7 +6,8 @@
  * Then the top 10 functions by self time in Plaudit's CPU profile (`--cpu-prof`) during
  * its run.
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30).
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * runs Plaudit without the profiler.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
 import { startBuiltPlaudit } from './built-plaudit.ts';
@@ -92,7 +93,7 @@ try {
     { name: 'Plaudit give (node dist/main.js, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
-  printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
+  if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await plaudit.stop();
   await stopProcess(baseline.child);

@@ -13,7 +13,8 @@
  * when the person would see it. The fake stamps each reply as it arrives, on the wall
  * clock both processes share (performance.timeOrigin + performance.now()).
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30).
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * runs Plaudit without the profiler.
  */
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
@@ -189,7 +190,7 @@ try {
     { name: 'Plaudit give (node dist/main.js)', run: measured },
     { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
   );
-  printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
+  if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await plaudit.stop();
   if (baseline) await stopProcess(baseline.child);

@@ -1,69 +1,55 @@
 /**
  * `npm run bench:slack`: signed slash-command gives over HTTP at a fixed rate against
- * Plaudit running as its own process on real Postgres (Slack's Web API faked locally, in
- * a third process), beside a minimal Bolt app that only acks, at the same rate, in the
- * same run.
+ * Plaudit running as its own process (the compiled build, `node dist/main.js`, as
+ * production runs it) on real Postgres (Slack's Web API faked locally, in a third
+ * process), beside a minimal Bolt app that only acks, at the same rate, in the same run.
+ * Then the top 10 functions by self time in Plaudit's CPU profile (`--cpu-prof`) during
+ * its run.
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30).
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * runs Plaudit without the profiler.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
-import { freshDatabase, percentile } from './postgres-server.ts';
-import { startPrintingProcess } from './printing-process.ts';
+import { startBuiltPlaudit } from './built-plaudit.ts';
+import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
+import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
+import { freshDatabase } from './postgres-server.ts';
+import { startPrintingProcess, stopProcess } from './printing-process.ts';
 
-const RATE = Number(process.env.BENCH_RATE ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
 const USERS = 200;
 const SECRET = 'bench-signing-secret';
 const TEAM = 'TBENCH';
 
-interface Run {
-  latencies: number[];
-  errors: number;
-}
-
-/** Sends `RATE` commands a second for `SECONDS`, on schedule, whatever the answers' pace. */
-async function fixedRate(
+/** Sends the commands `text` makes at the fixed rate; `check` says whether an answer is right. */
+function fixedRate(
   url: string,
   text: (index: number) => { user: string; text: string },
   check: (body: string) => boolean,
-): Promise<Run> {
-  const run: Run = { latencies: [], errors: 0 };
-  const total = RATE * SECONDS;
-  const started = performance.now();
-  const sends: Array<Promise<void>> = [];
-  for (let index = 0; index < total; index++) {
-    const due = started + (index * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+) {
+  return atFixedRate(RATE, SECONDS, async (index) => {
     const { user, text: commandText } = text(index);
-    sends.push(
-      postSlashCommand(url, SECRET, {
-        team_id: TEAM,
-        user_id: user,
-        channel_id: 'CBENCH',
-        text: commandText,
-        trigger_id: `bench-${url}-${index}`,
-        response_url: `${fake.url}/respond/${index}`,
-      })
-        .then((response) => {
-          run.latencies.push(response.ms);
-          if (response.status !== 200 || !check(response.body)) run.errors += 1;
-        })
-        .catch(() => {
-          run.errors += 1;
-        }),
-    );
-  }
-  await Promise.all(sends);
-  run.latencies.sort((a, b) => a - b);
-  return run;
+    const response = await postSlashCommand(url, SECRET, {
+      team_id: TEAM,
+      user_id: user,
+      channel_id: 'CBENCH',
+      text: commandText,
+      trigger_id: `bench-${url}-${index}`,
+      response_url: `${fake.url}/respond/${index}`,
+    });
+    if (response.status !== 200) return { ms: response.ms, error: `HTTP ${response.status}` };
+    if (!check(response.body)) {
+      return { ms: response.ms, error: `answered: ${response.body.slice(0, 80)}` };
+    }
+    return { ms: response.ms };
+  });
 }
 
 const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
   BENCH_USERS: String(USERS),
   BENCH_TEAM: TEAM,
 });
-const plaudit = await startPrintingProcess('src/main.ts', {
+const plaudit = await startBuiltPlaudit({
   PORT: '0',
   LOG_LEVEL: 'info',
   DATABASE_URL: await freshDatabase('plaudit_bench_slack'),
@@ -92,30 +78,24 @@ try {
     const recipient = (giver + 1 + (index % (USERS - 1))) % USERS;
     return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark` };
   };
+  const from = profileClock();
   const gives = await fixedRate(plaudit.url, give, (body) => body.includes('You gave 1 point'));
+  const window = { from, to: profileClock() };
+  // Stopped before the baseline's run: its work left over (the recipients' messages) and
+  // its profile's writing would otherwise load the machine under the baseline.
+  const profile = await plaudit.stopAndReadProfile();
   const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
-  const ms = (value: number) => Number(value.toFixed(1));
   console.log(
-    `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP\n`,
+    `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP; ` +
+      'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
   );
-  console.table(
-    [
-      ['Plaudit give (ack with reply)', gives],
-      ['minimal Bolt app, ack only (baseline)', acks],
-    ].map(([name, run]) => {
-      const result = run as Run;
-      return {
-        server: name,
-        requests: result.latencies.length,
-        errors: result.errors,
-        'p50 ms': ms(percentile(result.latencies, 0.5)),
-        'p99 ms': ms(percentile(result.latencies, 0.99)),
-        'max ms': ms(result.latencies.at(-1) ?? Number.NaN),
-      };
-    }),
+  printComparison(
+    { name: 'Plaudit give (node dist/main.js, ack with reply)', run: gives },
+    { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
+  if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
-  plaudit.child.kill('SIGTERM');
-  baseline.child.kill('SIGTERM');
-  fake.child.kill('SIGTERM');
+  await plaudit.stop();
+  await stopProcess(baseline.child);
+  await stopProcess(fake.child);
 }

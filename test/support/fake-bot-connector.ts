@@ -54,6 +54,8 @@ export class FakeBotConnector {
    * accepts activities there again (403: the person blocked the bot; 502: a passing fault).
    */
   readonly refusals = new Map<string, number[]>();
+  /** Called with each activity accepted, as it arrives (bench:teams times replies by it). */
+  onSent: ((sent: SentActivity) => void) | undefined;
   /** The activities answered with a refusal, and the status each got. */
   readonly refused: Array<{ conversationId: string; status: number }> = [];
   // The Bot Framework's own keys endorse many channels, not only Teams.
@@ -159,12 +161,14 @@ export class FakeBotConnector {
           body: { error: { code: status === 403 ? 'ConversationBlockedByUser' : 'BadGateway' } },
         };
       }
-      this.sent.push({
+      const sent = {
         conversationId: activities[1] as string,
         replyToId: activities[2] ?? null,
         activity: JSON.parse(body) as Record<string, unknown>,
         authorization: request.headers.authorization,
-      });
+      };
+      this.sent.push(sent);
+      this.onSent?.(sent);
       return { status: 200, body: { id: `sent-${this.sent.length}` } };
     }
     if (request.method === 'POST' && path === '/teams/v3/conversations') {

@@ -1,0 +1,101 @@
+/**
+ * The open-loop load of the chat benchmarks (bench:slack, bench:teams): requests sent on a
+ * fixed schedule whatever the answers' pace, so that a slow answer delays no later send
+ * (a closed loop would hide the tail it causes), and the table and ratios they print.
+ */
+import { percentile } from './postgres-server.ts';
+
+export interface Run {
+  /** Milliseconds, sorted, of the requests that got an answer. */
+  latencies: number[];
+  errors: number;
+  /** How many errors of each kind (an HTTP status, no answer, a wrong answer's start). */
+  errorKinds: Map<string, number>;
+}
+
+/**
+ * What one send came to: its latency if it was answered at all, and what was wrong, if
+ * anything, in a few words (the same words for the same fault, so that they add up).
+ */
+export interface Sent {
+  readonly ms?: number;
+  readonly error?: string;
+}
+
+/** Sends `rate` requests a second for `seconds`, on schedule, and waits for every one. */
+export async function atFixedRate(
+  rate: number,
+  seconds: number,
+  send: (index: number) => Promise<Sent>,
+): Promise<Run> {
+  const run: Run = { latencies: [], errors: 0, errorKinds: new Map() };
+  const failed = (kind: string) => {
+    run.errors += 1;
+    run.errorKinds.set(kind, (run.errorKinds.get(kind) ?? 0) + 1);
+  };
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  const sends: Array<Promise<void>> = [];
+  for (let index = 0; index < total; index++) {
+    const due = started + (index * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sends.push(
+      send(index)
+        .then((sent) => {
+          if (sent.ms !== undefined) run.latencies.push(sent.ms);
+          if (sent.error !== undefined) failed(sent.error);
+        })
+        .catch((error: unknown) => failed(`request failed: ${String(error).slice(0, 60)}`)),
+    );
+  }
+  await Promise.all(sends);
+  run.latencies.sort((a, b) => a - b);
+  return run;
+}
+
+/** Reads BENCH_RATE and BENCH_SECONDS (positive numbers), with the chat benchmarks' defaults. */
+export function rateAndSeconds(): { rate: number; seconds: number } {
+  const rate = Number(process.env.BENCH_RATE ?? 200);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+  if (!(rate > 0) || !(seconds > 0)) {
+    throw new Error('BENCH_RATE and BENCH_SECONDS must be positive numbers');
+  }
+  return { rate, seconds };
+}
+
+const ms = (value: number) => Number(value.toFixed(1));
+
+/**
+ * Prints each run's answers (count, errors, p50, p99, max) and the measured server's p50
+ * and p99 as multiples of the baseline's: issue 19's goal is p99 ≤ 5× and p50 ≤ 3×.
+ */
+export function printComparison(
+  measured: { name: string; run: Run },
+  baseline: { name: string; run: Run },
+): void {
+  console.table(
+    [measured, baseline].map(({ name, run }) => ({
+      server: name,
+      answered: run.latencies.length,
+      errors: run.errors,
+      'p50 ms': ms(percentile(run.latencies, 0.5)),
+      'p99 ms': ms(percentile(run.latencies, 0.99)),
+      'max ms': ms(run.latencies.at(-1) ?? Number.NaN),
+    })),
+  );
+  for (const { name, run } of [measured, baseline]) {
+    for (const [kind, count] of run.errorKinds) console.log(`${name}: ${count} × ${kind}`);
+  }
+  const ratio = (fraction: number) =>
+    percentile(measured.run.latencies, fraction) / percentile(baseline.run.latencies, fraction);
+  const verdict = (value: number, goal: number) => (value <= goal ? 'met' : 'not met');
+  const p99 = ratio(0.99);
+  const p50 = ratio(0.5);
+  const errors = measured.run.errors + baseline.run.errors;
+  console.log(
+    `p99 ratio ${p99.toFixed(1)}× (goal ≤ 5×: ${verdict(p99, 5)}), ` +
+      `p50 ratio ${p50.toFixed(1)}× (goal ≤ 3×: ${verdict(p50, 3)}), ` +
+      `errors ${errors} (goal 0: ${errors === 0 ? 'met' : 'not met'})`,
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench:teams`: Bot Framework message activities carrying a give, each with a
+ * channel token signed as the Bot Connector signs it, posted to `/api/messages` at a fixed
+ * rate against Plaudit running as its own process (the compiled build, `node
+ * dist/main.js`, as production runs it) on real Postgres, beside a minimal botbuilder app
+ * (CloudAdapter, the same authentication) that only answers each message, at the same
+ * rate, in the same run. The Bot Connector is faked locally, in a third process. Then the
+ * top 10 functions by self time in Plaudit's CPU profile (`--cpu-prof`) during its run.
+ *
+ * Latency is from sending an activity to its reply arriving at the fake Bot Connector: a
+ * bot answers Teams by calling the Connector (`POST /v3/conversations/{id}/activities/
+ * {activityId}`), not in the HTTP answer to the activity, so the reply's arrival there is
+ * when the person would see it. The fake stamps each reply as it arrives, on the wall
+ * clock both processes share (performance.timeOrigin + performance.now()).
+ *
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * runs Plaudit without the profiler.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { z } from 'zod/v4';
+import { teamsMessage } from '../test/support/teams-activities.ts';
+import { startBuiltPlaudit } from './built-plaudit.ts';
+import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
+import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
+import { freshDatabase } from './postgres-server.ts';
+import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
+import {
+  BENCH_APP_ID,
+  BENCH_APP_PASSWORD,
+  BENCH_TENANT,
+  benchPerson,
+} from './teams-bench-people.ts';
+
+const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
+const USERS = 200;
+/** A reply later than this after its activity was sent counts as none (an error). */
+const REPLY_TIMEOUT_MS = 60_000;
+const PRELOAD = 'bench/teams-token-preload.mjs';
+
+interface Reply {
+  /** Wall-clock milliseconds when the reply reached the fake Bot Connector. */
+  readonly at: number;
+  readonly text: string;
+}
+
+/** Who waits for the reply to each activity id (or the reply that came first). */
+const awaited = new Map<string, (reply: Reply) => void>();
+const early = new Map<string, Reply>();
+
+const replyLine = z.object({ replyTo: z.string(), at: z.number(), text: z.string() });
+
+function onConnectorLine(line: string): void {
+  const { replyTo, ...reply } = replyLine.parse(JSON.parse(line));
+  const waiter = awaited.get(replyTo);
+  if (waiter) waiter(reply);
+  else early.set(replyTo, reply);
+}
+
+/** Resolves with the reply to activity `id` when it arrives, or undefined after the timeout. */
+function replyTo(id: string): Promise<Reply | undefined> {
+  const arrived = early.get(id);
+  if (arrived) {
+    early.delete(id);
+    return Promise.resolve(arrived);
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      awaited.delete(id);
+      resolve(undefined);
+    }, REPLY_TIMEOUT_MS);
+    // A request refused (no reply coming) leaves its timer; it keeps nothing waiting.
+    timer.unref();
+    awaited.set(id, (reply) => {
+      clearTimeout(timer);
+      awaited.delete(id);
+      resolve(reply);
+    });
+  });
+}
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+const fake = await startPrintingProcess(
+  'bench/fake-bot-connector-server.ts',
+  { BENCH_USERS: String(USERS) },
+  onConnectorLine,
+);
+const connector = z
+  .object({
+    serviceUrl: z.string(),
+    openIdMetadataUrl: z.string(),
+    tokenUrl: z.string(),
+    token: z.string(),
+  })
+  .parse(fake.first);
+const scene = {
+  serviceUrl: connector.serviceUrl,
+  tenantId: BENCH_TENANT,
+  bot: { id: `28:${BENCH_APP_ID}`, name: 'Plaudit' },
+};
+const auth = {
+  TEAMS_APP_ID: BENCH_APP_ID,
+  TEAMS_APP_PASSWORD: BENCH_APP_PASSWORD,
+  TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
+  BENCH_TEAMS_TOKEN_URL: connector.tokenUrl,
+};
+
+/**
+ * Posts a message from person `from` (mentioning `mentions`) to a bot, signed, and waits
+ * for the reply at the fake Connector; `expected` is what a right reply contains.
+ */
+async function send(
+  url: string,
+  id: string,
+  from: number,
+  text: string,
+  mentions: number[],
+  expected: string,
+): Promise<Sent> {
+  const activity = teamsMessage(scene, benchPerson(from), text, {
+    id,
+    mentions: mentions.map(benchPerson),
+  });
+  const replied = replyTo(id);
+  const sentAt = wallClock();
+  const response = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${connector.token}` },
+    body: JSON.stringify(activity),
+  });
+  await response.arrayBuffer();
+  // A refused activity gets no reply to wait for.
+  if (response.status !== 200) return { error: `HTTP ${response.status}` };
+  const reply = await replied;
+  if (!reply) return { error: `no reply within ${REPLY_TIMEOUT_MS / 1000} s` };
+  const ms = reply.at - sentAt;
+  if (!reply.text.includes(expected)) return { ms, error: `replied: ${reply.text.slice(0, 80)}` };
+  return { ms };
+}
+
+/** Gives of 1 point, each giver to a different recipient each time, at the fixed rate. */
+function gives(url: string, label: string, expected: string) {
+  return atFixedRate(RATE, SECONDS, (index) => {
+    const giver = index % USERS;
+    const recipient = (giver + 1 + (index % (USERS - 1))) % USERS;
+    const text = `give <at>User ${recipient}</at> 1 for the benchmark`;
+    return send(url, `${label}-${index}`, giver, text, [recipient], expected);
+  });
+}
+
+const plaudit = await startBuiltPlaudit(
+  {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: await freshDatabase('plaudit_bench_teams'),
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
+    TEAMS_ALLOWED_TENANTS: BENCH_TENANT,
+    ...auth,
+  },
+  PRELOAD,
+);
+let baseline: { url: string; child: ChildProcess } | undefined;
+try {
+  baseline = await startProcess(
+    ['--import', 'tsx', '--import', `./${PRELOAD}`, 'bench/minimal-botbuilder-app.ts'],
+    auth,
+  );
+  // Every person has chatted with Plaudit once (member created, allowance period open, the
+  // personal chat known, where recipients are told), as in bench:slack; and each bot has
+  // fetched the signing keys and its own token.
+  for (let index = 0; index < USERS; index++) {
+    const warm = await send(plaudit.url, `warm-${index}`, index, 'balance', [], '');
+    if (warm.error) throw new Error(`User ${index}'s first message to Plaudit: ${warm.error}`);
+  }
+  for (let index = 0; index < 10; index++) {
+    await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
+  }
+  const from = profileClock();
+  const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point');
+  const window = { from, to: profileClock() };
+  // Stopped before the baseline's run: its work left over (the recipients' messages) and
+  // its profile's writing would otherwise load the machine under the baseline.
+  const profile = await plaudit.stopAndReadProfile();
+  const answered = await gives(baseline.url, 'baseline', 'ok');
+  console.log(
+    `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, signed Bot Framework message activities ` +
+      'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
+  );
+  printComparison(
+    { name: 'Plaudit give (node dist/main.js)', run: measured },
+    { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
+  );
+  if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
+} finally {
+  await plaudit.stop();
+  if (baseline) await stopProcess(baseline.child);
+  await stopProcess(fake.child);
+}

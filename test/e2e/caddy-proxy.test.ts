@@ -10,8 +10,8 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { type RunningCaddy, startCaddy } from '../support/caddy.ts';
 import { parseExposition, total } from '../support/exposition.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { runProcess } from '../support/npm-script.ts';
 import { requiredBinary } from '../support/required-binary.ts';
-import { runProgram } from '../support/run-program.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import { postSlashCommand } from '../support/slack-requests.ts';
 
@@ -72,16 +72,14 @@ describe('deploy/caddy: the real Caddy in front of a running Plaudit, as the pro
   it('is a configuration `caddy validate` accepts for an https site, as CI checks it', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'plaudit-caddy-validate-'));
     try {
-      const validated = await runProgram(
+      const validated = await runProcess(
         requiredBinary('caddy', 'caddy'),
         ['validate', '--config', CADDYFILE, '--adapter', 'caddyfile'],
         {
-          env: {
-            HOME: home,
-            XDG_DATA_HOME: home,
-            XDG_CONFIG_HOME: home,
-            PLAUDIT_SITE: 'https://kudos.example.com',
-          },
+          HOME: home,
+          XDG_DATA_HOME: home,
+          XDG_CONFIG_HOME: home,
+          PLAUDIT_SITE: 'https://kudos.example.com',
         },
       );
       expect(validated, validated.stderr).toMatchObject({ code: 0 });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runProcess } from '../../support/npm-script.ts';
 import { requiredBinary } from '../../support/required-binary.ts';
-import { runProgram } from '../../support/run-program.ts';
 
 const deploy = fileURLToPath(new URL('../../../deploy/prometheus/', import.meta.url));
 
@@ -43,21 +43,21 @@ describe('deploy/prometheus, checked by the real promtool', () => {
       config.replaceAll('/run/secrets/metrics-token', token),
     );
     await copyFile(path.join(deploy, 'alerts.yml'), path.join(folder, 'alerts.yml'));
-    const checked = await runProgram(promtool(), [
-      'check',
-      'config',
-      path.join(folder, 'prometheus.yml'),
-    ]);
+    const checked = await runProcess(
+      promtool(),
+      ['check', 'config', path.join(folder, 'prometheus.yml')],
+      {},
+    );
     expect(checked, checked.stderr).toMatchObject({ code: 0 });
     expect(checked.stdout).toContain('SUCCESS: 10 rules found');
   });
 
   it('finds the alert rules valid, each with a severity and words for the operator', async () => {
-    const checked = await runProgram(promtool(), [
-      'check',
-      'rules',
-      path.join(deploy, 'alerts.yml'),
-    ]);
+    const checked = await runProcess(
+      promtool(),
+      ['check', 'rules', path.join(deploy, 'alerts.yml')],
+      {},
+    );
     expect(checked, checked.stderr).toMatchObject({ code: 0 });
     const rules = alertRules(await readFile(path.join(deploy, 'alerts.yml'), 'utf8'));
     for (const rule of rules) {
@@ -69,11 +69,11 @@ describe('deploy/prometheus, checked by the real promtool', () => {
   });
 
   it('passes the rules unit tests, which see every alert fire', async () => {
-    const tested = await runProgram(promtool(), [
-      'test',
-      'rules',
-      path.join(deploy, 'alerts.test.yml'),
-    ]);
+    const tested = await runProcess(
+      promtool(),
+      ['test', 'rules', path.join(deploy, 'alerts.test.yml')],
+      {},
+    );
     expect(tested.stdout + tested.stderr).toContain('SUCCESS');
     expect(tested.code).toBe(0);
     const rules = alertRules(await readFile(path.join(deploy, 'alerts.yml'), 'utf8'));

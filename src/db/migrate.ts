@@ -30,11 +30,10 @@ export async function loadMigrations(folder = MIGRATIONS_DIR): Promise<Record<st
 export type OnMigrating = (name: string) => void;
 
 /** The migrations, each telling `onMigrating` when its `up` starts. */
-async function announcedMigrations(
-  folder: string,
+function announced(
+  migrations: Record<string, Migration>,
   onMigrating: OnMigrating,
-): Promise<Record<string, Migration>> {
-  const migrations = await loadMigrations(folder);
+): Record<string, Migration> {
   return Object.fromEntries(
     Object.entries(migrations).map(([name, migration]) => [
       name,
@@ -49,15 +48,24 @@ async function announcedMigrations(
   );
 }
 
+/** A Migrator over the migrations `load` gives, each announced as it starts. */
+function migrator<DB>(
+  db: Kysely<DB>,
+  load: () => Promise<Record<string, Migration>>,
+  onMigrating: OnMigrating,
+): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => announced(await load(), onMigrating) },
+  });
+}
+
 export function createMigrator<DB>(
   db: Kysely<DB>,
   folder = MIGRATIONS_DIR,
   onMigrating: OnMigrating = () => {},
 ): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: () => announcedMigrations(folder, onMigrating) },
-  });
+  return migrator(db, () => loadMigrations(folder), onMigrating);
 }
 
 /**
@@ -84,8 +92,14 @@ export async function migrateToLatest<DB>(
   onMigrating?: OnMigrating,
   folder = MIGRATIONS_DIR,
 ): Promise<string[]> {
-  if (await appliedExactly(db, Object.keys(await loadMigrations(folder)))) return [];
-  const { error, results } = await createMigrator(db, folder, onMigrating).migrateToLatest();
+  // Read once: the up-to-date check and the Migrator share them.
+  const migrations = await loadMigrations(folder);
+  if (await appliedExactly(db, Object.keys(migrations))) return [];
+  const { error, results } = await migrator(
+    db,
+    async () => migrations,
+    onMigrating ?? (() => {}),
+  ).migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
     const where = failed ? ` in ${failed.migrationName}` : '';

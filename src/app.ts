@@ -5,7 +5,14 @@ import type { AdminServices } from './admin/admin-services.ts';
 import { ADMIN_VERBS } from './admin/admin-verbs.ts';
 import type { GroupMirror } from './admin/group-admin.ts';
 import { InitialAdmins } from './admin/initial-admins.ts';
-import { anyTeamsTenant, type Config, LOOPBACK_HOSTS, slackOAuth } from './config.ts';
+import {
+  anyTeamsTenant,
+  type Config,
+  LOOPBACK_HOSTS,
+  localMode,
+  slackOAuth,
+  slackOn,
+} from './config.ts';
 import { consoleSigningKey } from './console/console-key.ts';
 import { consoleRouter } from './console/console-router.ts';
 import { Signer } from './console/console-signer.ts';
@@ -117,10 +124,7 @@ export async function startPlaudit(
   router.observe(relay.commandAnswered);
   const onGiven = () => relay.kick();
   const mount: Router[] = [];
-  // Local mode: no chat platform is configured, so the console (and an unauthenticated
-  // /api/messages for the Bot Framework Emulator) is the way in.
-  const slackOn = config.SLACK_BOT_TOKEN !== undefined || slackOAuth(config);
-  const local = !slackOn && !config.TEAMS_APP_ID;
+  const local = localMode(config);
   // Each Slack workspace and Teams tenant is an organization of its own, until an admin
   // links it to another (`admin link`). These are the ones the configuration names.
   const organizationIds = new Set<number>();
@@ -130,7 +134,7 @@ export async function startPlaudit(
   const initialAdmins = new InitialAdmins(config.PLAUDIT_INITIAL_ADMINS);
   const onFirstSight = initialAdmins.onFirstSight;
   let slack: SlackAdapter | undefined;
-  if (slackOn) {
+  if (slackOn(config)) {
     slack = await startSlackAdapter({
       config,
       db,

@@ -406,8 +406,7 @@ export type Config = z.infer<typeof configSchema>;
 /** Settings that only make sense together, each refused with the sentence that fixes it. */
 function checkCombinations(config: Config): string[] {
   const problems: string[] = [];
-  const oauth = slackOAuth(config);
-  const slack = config.SLACK_BOT_TOKEN !== undefined || oauth;
+  const slack = slackOn(config);
   problems.push(...slackOAuthProblems(config));
   if (slack && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
     problems.push(
@@ -429,7 +428,7 @@ function checkCombinations(config: Config): string[] {
       `REDIS_URL must be set when PLAUDIT_ROLE is ${config.PLAUDIT_ROLE}: web and worker processes share their jobs through Redis.`,
     );
   }
-  problems.push(...listeningProblems(config, slack));
+  problems.push(...listeningProblems(config));
   problems.push(...teamsProblems(config, slack));
   return problems;
 }
@@ -438,7 +437,7 @@ function checkCombinations(config: Config): string[] {
 export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
 
 /** What a process listening beyond loopback (HOST) needs that a local one does without. */
-function listeningProblems(config: Config, slack: boolean): string[] {
+function listeningProblems(config: Config): string[] {
   if (LOOPBACK_HOSTS.includes(config.HOST)) return [];
   const problems: string[] = [];
   // web and worker are already refused without DATABASE_URL, above.
@@ -454,8 +453,7 @@ function listeningProblems(config: Config, slack: boolean): string[] {
   // A worker serves only /healthz, /readyz and /metrics: no console, no link anyone opens.
   if (
     config.PLAUDIT_ROLE !== 'worker' &&
-    !slack &&
-    !config.TEAMS_APP_ID &&
+    localMode(config) &&
     config.PLAUDIT_LOCAL_MODE !== 'allow'
   ) {
     problems.push(
@@ -473,6 +471,19 @@ function listeningProblems(config: Config, slack: boolean): string[] {
 /** Whether Slack workspaces install Plaudit through OAuth ("Add to Slack"). */
 export function slackOAuth(config: Config): boolean {
   return config.SLACK_CLIENT_ID !== undefined;
+}
+
+/** Whether Slack is served: one workspace's bot token, or OAuth installs. */
+export function slackOn(config: Config): boolean {
+  return config.SLACK_BOT_TOKEN !== undefined || slackOAuth(config);
+}
+
+/**
+ * Local mode: no chat platform is configured, so the console (and an unauthenticated
+ * /api/messages for the Bot Framework Emulator) is the way in.
+ */
+export function localMode(config: Config): boolean {
+  return !slackOn(config) && !config.TEAMS_APP_ID;
 }
 
 function slackOAuthProblems(config: Config): string[] {

@@ -14,6 +14,7 @@ import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
+import { TeamsMessageExtension } from './teams-message-extension.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
 
@@ -150,6 +151,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     longRunningMessages: false,
   });
   handlers.register(app);
+  new TeamsMessageExtension(handlers, options.services).register(app);
   const groupMirror = new TeamsGroupMirror({
     db,
     adapter,

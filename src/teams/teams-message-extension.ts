@@ -9,7 +9,7 @@ import {
 } from 'botbuilder';
 import { z } from 'zod/v4';
 import type { Reply } from '../core/reply.ts';
-import { findIdentifiedMember } from '../directory/members.ts';
+import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
   celebrationCard,
@@ -29,6 +29,16 @@ const CARD_FIELD = 'plauditCard';
 const TITLE = 'Give kudos';
 
 const CARD_USED = 'That card was already used: open Give kudos again for a new one.';
+
+/**
+ * Someone Plaudit has not met, writing where the bot is not (a chat between colleagues):
+ * the Bot Connector will not say who they are there.
+ */
+const NOT_MET =
+  'Plaudit has not met you yet: open your chat with Plaudit, say hello, then give kudos from here.';
+
+/** A sentence for the task module in place of the card. */
+class TaskRefusal extends Error {}
 
 /** Where the command was opened: the compose box, the command box, or a message's "…" menu. */
 const commandContext = z.enum(['compose', 'commandBox', 'message']).catch('compose');
@@ -87,13 +97,24 @@ export class TeamsMessageExtension {
     app.messageExtensions.fetchTask(GIVE_KUDOS_COMMAND, (context) =>
       this.handlers.admitted<TaskModuleTaskInfo | string>(
         context,
-        () => this.#opened(context),
+        () => refusedInWords(this.#opened(context)),
         asMessage,
       ),
     );
     app.messageExtensions.submitAction(GIVE_KUDOS_COMMAND, (context) =>
-      this.handlers.admitted(context, () => this.#submitted(context), asMessage),
+      this.handlers.admitted(context, () => refusedInWords(this.#submitted(context)), asMessage),
     );
+  }
+
+  /** The member giving, who may be met for the first time here. */
+  async #giver(context: TurnContext): Promise<Member> {
+    try {
+      return await this.handlers.member(context);
+    } catch (error) {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (status === 403 || status === 404) throw new TaskRefusal(NOT_MET);
+      throw error;
+    }
   }
 
   async #opened(context: TurnContext): Promise<TaskModuleTaskInfo> {
@@ -112,7 +133,7 @@ export class TeamsMessageExtension {
       });
     }
     // Whoever opens it becomes a member now, as a message to the bot would make them.
-    const actor = await this.handlers.member(context);
+    const actor = await this.#giver(context);
     return this.#task(actor.organizationId, prefill, randomUUID());
   }
 
@@ -122,7 +143,7 @@ export class TeamsMessageExtension {
     const parsed = submitActionValue.safeParse(context.activity.value);
     const value = parsed.success ? parsed.data : { commandContext: 'compose' as const, data: {} };
     const data = value.data as GiveKudosSubmission & { [CARD_FIELD]?: string };
-    const actor = await this.handlers.member(context);
+    const actor = await this.#giver(context);
     const cardId = data[CARD_FIELD] ?? randomUUID();
     const { text, mentions } = submissionAsCommand(data);
     // Each Submit is an invoke of its own; the card it came from is what gives once.
@@ -197,6 +218,16 @@ export class TeamsMessageExtension {
 
 /** A sentence shown in the task module, in place of the card. */
 const asMessage = async (sentence: string): Promise<string> => sentence;
+
+/** The answer, or the sentence a {@link TaskRefusal} says. */
+async function refusedInWords<T>(answer: Promise<T>): Promise<T | string> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (error instanceof TaskRefusal) return error.message;
+    throw error;
+  }
+}
 
 /**
  * A kudos given: from the compose box or a message, its celebration goes into the compose

@@ -226,6 +226,37 @@ describe('the Teams message extension "Give kudos"', () => {
     expect(await earned()).toBe(before + 1);
   });
 
+  it('asks someone it has not met, in a chat the bot is not in, to say hello first', async () => {
+    const before = await ledgerRows();
+    const newcomer = person('Nia Newcomer');
+    // A one-to-one chat between colleagues: the Bot Connector does not know who is in it.
+    const elsewhere = {
+      conversationType: 'personal' as const,
+      conversationId: `a:${randomUUID()}`,
+    };
+    for (const name of ['composeExtension/fetchTask', 'composeExtension/submitAction'] as const) {
+      const response = await invoke(
+        messageExtensionInvoke(
+          scene,
+          newcomer,
+          name,
+          {
+            commandId: 'giveKudos',
+            commandContext: 'compose',
+            data: { recipients: li.aadObjectId, amount: 1, reason: 'hello' },
+          },
+          elsewhere,
+        ),
+      );
+      expect(response.task).toEqual({
+        type: 'message',
+        value:
+          'Plaudit has not met you yet: open your chat with Plaudit, say hello, then give kudos from here.',
+      });
+    }
+    expect(await ledgerRows()).toEqual(before);
+  });
+
   it('takes no invoke without a Bot Framework token, and none from a tenant not allowed', async () => {
     const before = await ledgerRows();
     const { data } = taskCard(await invoke(opened()));

@@ -84,16 +84,33 @@ export function celebrationCard(event: KudosGiven): Attachment {
   ]);
 }
 
+/** What a give-kudos card opens with, besides the organization's defaults. */
+export interface GiveKudosPrefill {
+  /** People already picked (Azure AD object ids), with the names to show for them. */
+  readonly recipients?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  readonly amount?: string;
+  readonly value?: string;
+  readonly reason?: string;
+  /** Said above the form: why the last submission was refused. */
+  readonly problem?: string;
+}
+
 /** The give-kudos form: a people picker, the amount, a company value and the reason. */
 export function giveKudosCard(options: {
   readonly values: readonly string[];
   readonly defaultAmount: number;
   /** The organization's longest reason: Teams stops typing there. */
   readonly maxReasonLength: number;
+  readonly prefill?: GiveKudosPrefill;
+  /** More data for the submission to carry back (a message extension's card id). */
+  readonly data?: Record<string, string>;
 }): Attachment {
+  const prefill = options.prefill ?? {};
+  const picked = prefill.recipients ?? [];
   return card(
     [
       textBlock('Give kudos', { size: 'Large', weight: 'Bolder' }),
+      ...(prefill.problem ? [textBlock(prefill.problem, { color: 'Attention' })] : []),
       {
         type: 'Input.ChoiceSet',
         id: 'recipients',
@@ -101,15 +118,17 @@ export function giveKudosCard(options: {
         isMultiSelect: true,
         isRequired: true,
         errorMessage: 'Pick at least one person.',
-        choices: [],
+        // A person picked beforehand is a choice of their own, which Teams shows by name.
+        choices: picked.map((person) => ({ title: person.name, value: person.id })),
         'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' },
+        ...(picked.length > 0 ? { value: picked.map((person) => person.id).join(',') } : {}),
       },
       {
         type: 'Input.Number',
         id: 'amount',
         label: 'Points each',
         min: 1,
-        value: options.defaultAmount,
+        value: /^\d+$/.test(prefill.amount ?? '') ? Number(prefill.amount) : options.defaultAmount,
       },
       ...(options.values.length > 0
         ? [
@@ -119,6 +138,7 @@ export function giveKudosCard(options: {
               label: 'Company value',
               style: 'compact',
               choices: options.values.map((value) => ({ title: `#${value}`, value })),
+              ...(prefill.value ? { value: prefill.value } : {}),
             },
           ]
         : []),
@@ -128,9 +148,16 @@ export function giveKudosCard(options: {
         label: 'What for?',
         isMultiline: true,
         maxLength: options.maxReasonLength,
+        ...(prefill.reason ? { value: prefill.reason } : {}),
       },
     ],
-    [{ type: 'Action.Submit', title: 'Give kudos', data: { verb: GIVE_KUDOS_VERB } }],
+    [
+      {
+        type: 'Action.Submit',
+        title: 'Give kudos',
+        data: { ...options.data, verb: GIVE_KUDOS_VERB },
+      },
+    ],
   );
 }
 

@@ -28,6 +28,7 @@ import {
 } from './teams-cards.ts';
 import { conversationKind, type TeamsConversations } from './teams-conversations.ts';
 import type { TeamsDirectory } from './teams-directory.ts';
+import { answerInTaskModule, isMessageExtensionInvoke } from './teams-message-extension.ts';
 import type { TeamsNotifier } from './teams-notifier.ts';
 import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
 import { commandText, mentionedPeople, plainMessage } from './teams-text.ts';
@@ -96,7 +97,22 @@ export class TeamsHandlers {
    * Runs a person's command unless the process sheds it: then nothing is looked up or
    * done, and they are told at once that Plaudit is busy.
    */
-  async #taken(context: TurnContext, work: () => Promise<void>): Promise<void> {
+  #taken(context: TurnContext, work: () => Promise<void>): Promise<void> {
+    return this.admitted(context, work, async (sentence) => {
+      await context.sendActivity(sentence);
+    });
+  }
+
+  /**
+   * Runs `work` unless the process sheds it; a shed command, or one from someone who is not
+   * a member here, gets `refused` with the sentence to tell them (an invoke answers it in
+   * its own response, a message in the conversation).
+   */
+  async admitted<T>(
+    context: TurnContext,
+    work: () => Promise<T>,
+    refused: (sentence: string) => Promise<T>,
+  ): Promise<T> {
     const arrivedAt = (context.turnState.get(ARRIVED_AT) as number | undefined) ?? Date.now();
     const admitted = this.deps.admission.admit(arrivedAt, START_WITHIN_MS);
     if (!admitted.admitted) {
@@ -105,15 +121,14 @@ export class TeamsHandlers {
         { reason: admitted.reason, activity: context.activity.id },
         'a Teams command was shed',
       );
-      await context.sendActivity(BUSY_TEXT);
-      return;
+      return refused(BUSY_TEXT);
     }
     try {
-      await work();
+      return await work();
     } catch (error) {
       if (!(error instanceof OutsiderUser)) throw error;
       this.deps.logger.info({ activity: context.activity.id }, 'a Teams outsider was refused');
-      await context.sendActivity(error.actorSentence);
+      return await refused(error.actorSentence);
     } finally {
       admitted.done();
     }
@@ -151,6 +166,7 @@ export class TeamsHandlers {
       'Teams activity from a tenant not allowed',
     );
     if (activity.type === ActivityTypes.Message) await context.sendActivity(NOT_ALLOWED);
+    if (isMessageExtensionInvoke(activity)) await answerInTaskModule(context, NOT_ALLOWED);
     return false;
   }
 
@@ -230,11 +246,7 @@ export class TeamsHandlers {
   async #actor(context: TurnContext): Promise<Member> {
     const activity = context.activity;
     const tenant = this.#tenant(context);
-    const actor = await this.deps.directory.member(context, tenant, {
-      id: activity.from.id,
-      aadObjectId: activity.from.aadObjectId,
-      name: activity.from.name,
-    });
+    const actor = await this.member(context);
     const kind = conversationKind(activity.conversation.conversationType);
     await this.deps.conversations.remember({
       organizationId: tenant.organizationId,
@@ -246,17 +258,36 @@ export class TeamsHandlers {
     return actor;
   }
 
-  async #runAndAnswer(
+  /**
+   * The member who sent the activity, and nothing remembered: a message extension's
+   * invoke comes from wherever the person is writing, a chat with a colleague too, which
+   * is no conversation of the bot's.
+   */
+  member(context: TurnContext): Promise<Member> {
+    const { from } = context.activity;
+    return this.deps.directory.member(context, this.#tenant(context), {
+      id: from.id,
+      aadObjectId: from.aadObjectId,
+      name: from.name,
+    });
+  }
+
+  /**
+   * Runs a command as the actor through the shared router (the same grammar, policy,
+   * ledger and answers as every command), keyed by `key` or else by the activity; once
+   * points moved, the recipients' notifications are on their way.
+   */
+  async route(
     context: TurnContext,
     actor: Member,
     text: string,
     mentions: readonly MentionEntity[],
     key?: string,
-  ): Promise<void> {
+  ): Promise<Reply> {
     const activity = context.activity;
     const tenant = this.#tenant(context);
     const kind = conversationKind(activity.conversation.conversationType);
-    let reply = await this.deps.router
+    const reply = await this.deps.router
       .route({
         actor,
         text,
@@ -274,12 +305,25 @@ export class TeamsHandlers {
         this.deps.logger.error({ err: error, activity: activity.id }, 'a Teams command failed');
         return textReply(FAILED, { outcome: 'refused', code: 'internal' });
       });
-    if (key && reply.code === 'idempotency_conflict') {
-      reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
-    }
     // The points have moved: the recipients hear of it (from the notifications job) even if
     // the answer cannot be sent.
     if (reply.events.length > 0) this.deps.onGiven();
+    return reply;
+  }
+
+  async #runAndAnswer(
+    context: TurnContext,
+    actor: Member,
+    text: string,
+    mentions: readonly MentionEntity[],
+    key?: string,
+  ): Promise<void> {
+    const activity = context.activity;
+    const kind = conversationKind(activity.conversation.conversationType);
+    let reply = await this.route(context, actor, text, mentions, key);
+    if (key && reply.code === 'idempotency_conflict') {
+      reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
+    }
     try {
       await this.#answer(context, actor, reply, kind !== 'personal');
     } catch (error) {
@@ -359,6 +403,11 @@ export class TeamsHandlers {
       }
     }
     await context.sendActivity(message);
+  }
+
+  /** The tenant admitted for the turn (every handler's turn has one). */
+  tenantOf(context: TurnContext): TeamsTenant {
+    return this.#tenant(context);
   }
 
   #tenant(context: TurnContext): TeamsTenant {

@@ -24,7 +24,8 @@ export interface MessageOptions {
   readonly replyToId?: string;
 }
 
-function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
+/** The conversation and tenant fields of an activity from `from`. */
+export function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
   const conversationType = options.conversationType ?? 'personal';
   const tenantId = options.tenantId ?? scene.tenantId;
   return {

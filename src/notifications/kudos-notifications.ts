@@ -77,12 +77,10 @@ export function kudosNotificationHandlers(
         }
       }
       if (announcements.announcementOn(origin)) {
-        await jobs.add(
-          'notifications',
-          ANNOUNCE_KUDOS,
-          { recognitionId } satisfies KudosGivenJob,
-          { jobId: `announce-${origin}-${recognitionId}`, ...SEND_RETRIES },
-        );
+        await jobs.add('notifications', ANNOUNCE_KUDOS, { recognitionId } satisfies KudosGivenJob, {
+          jobId: `announce-${origin}-${recognitionId}`,
+          ...SEND_RETRIES,
+        });
       }
       for (const { memberId } of event.recipients) {
         await jobs.add(

@@ -231,8 +231,7 @@ export class TeamsAnnouncements {
     const botRemoved =
       activity.membersRemoved?.some((member) => member.id === activity.recipient?.id) ?? false;
     const uninstalled =
-      activity.type === ActivityTypes.InstallationUpdate &&
-      /^remove/i.test(activity.action ?? '');
+      activity.type === ActivityTypes.InstallationUpdate && /^remove/i.test(activity.action ?? '');
     let reason: string | undefined;
     if ((botRemoved || uninstalled) && (inTeam || here)) reason = 'Plaudit was removed from it';
     else if (inTeam && TEAM_GONE.has(data?.eventType ?? '')) reason = 'its team was deleted';

@@ -32,8 +32,8 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
   const li = person('Li');
   const kudosChannel = `19:${randomUUID()}@thread.tacv2`;
   const otherChannel = `19:${randomUUID()}@thread.tacv2`;
-  /** When each activity reached the fake connector, by conversation. */
-  const arrivals: Array<{ conversationId: string; at: number }> = [];
+  /** When each activity reached the fake connector, by the id it gave it. */
+  const arrivals = new Map<string, number>();
 
   async function send(activity: Record<string, unknown>) {
     const response = await postActivity(plaudit.url, activity, connectorToken(connector, APP_ID));
@@ -65,10 +65,15 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
       where t.tenant_id = ${tenantId}`.execute(plaudit.db)
     ).rows;
 
+  /** José, an admin, chooses the announcement channel (again). */
+  const choose = async () => {
+    await send(inChannel(jose, 'announce here'));
+    expect(await chosen()).toEqual([{ conversation_id: kudosChannel, team_id: TEAM_ID }]);
+  };
+
   beforeAll(async () => {
     await connector.start();
-    connector.onSent = (sent) =>
-      arrivals.push({ conversationId: sent.conversationId, at: Date.now() });
+    connector.onSent = (sent) => arrivals.set(sent.id, Date.now());
     scene = teamsScene(connector, APP_ID, tenantId);
     plaudit = await startTeamsPlaudit(
       connector,
@@ -112,6 +117,7 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
   });
 
   it('celebrates there each kudos given in Teams, a turn apart, and not twice where it was given', async () => {
+    await choose();
     const before = announced().length;
     await give(ana, li, '3 for the release notes');
     await give(li, ana, '2 for the pairing', otherChannel);
@@ -136,10 +142,7 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
       APP_ID,
     );
     // One post per turn of the channel: Teams' limits hold however fast kudos come.
-    const times = arrivals
-      .filter((arrival) => arrival.conversationId === kudosChannel)
-      .slice(-3)
-      .map((arrival) => arrival.at);
+    const times = posts.map((post) => arrivals.get(post.id) ?? 0);
     expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(1500);
     // A reaction to the post finds its kudos by the id the Connector gave it.
     const { rows } = await sql<{ activity_id: string }>`
@@ -151,6 +154,7 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
   });
 
   it('stops when the Bot Connector refuses for good, and tells the admin who chose it', async () => {
+    await choose();
     const before = announced().length;
     connector.refusals.set(kudosChannel, [403]);
     await give(ana, li, '1 for the budget');
@@ -167,10 +171,6 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
 
   it('stops when the bot is removed from the team or the channel is deleted, and on "announce off"', async () => {
     const told = () => privately(jose).filter((text) => text.startsWith('Plaudit can no longer'));
-    const choose = async () => {
-      await send(inChannel(jose, 'announce here'));
-      expect(await chosen()).toHaveLength(1);
-    };
     await choose();
     const before = told().length;
     await send(

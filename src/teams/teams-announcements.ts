@@ -10,7 +10,7 @@ import { requireRole } from '../admin/access.ts';
 import { memberActor, systemActor } from '../admin/admin-actor.ts';
 import { writeAudit } from '../admin/audit-log.ts';
 import type { ChannelAnnouncement } from '../core/announcements.ts';
-import { type Pace, UndeliverableMessage } from '../core/notifier.ts';
+import type { Pace } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Member } from '../directory/members.ts';
@@ -18,7 +18,7 @@ import { announcementText } from '../recognition/announcement.ts';
 import { celebrationCard } from './teams-cards.ts';
 import { conversationKind } from './teams-conversations.ts';
 import { TEAMS_TURN_MS, type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
-import { teamsSend } from './teams-send-failures.ts';
+import { conversationClosed, teamsSend } from './teams-send-failures.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
 import { plainMessage } from './teams-text.ts';
 
@@ -166,22 +166,24 @@ export class TeamsAnnouncements {
       attachments: [celebrationCard(event)],
     };
     let postedId: string | undefined;
-    try {
-      await teamsSend('posting a celebration', () =>
-        throwingFromTurn(
+    await teamsSend('posting a celebration', async () => {
+      try {
+        await throwingFromTurn(
           (logic) =>
             this.deps.adapter.continueConversationAsync(this.deps.appId, channel.reference, logic),
           async (context) => {
             postedId = (await context.sendActivity(message))?.id;
           },
-        ),
-      );
-    } catch (error) {
-      if (error instanceof UndeliverableMessage) {
-        await this.#lost(channel, 'the Bot Connector refused the post');
+        );
+      } catch (error) {
+        // Closed to the bot for good: nothing is posted there again. A refused message
+        // (400) fails alone, and the channel stays.
+        if (conversationClosed(error)) {
+          await this.#lost(channel, 'the Bot Connector refused the post');
+        }
+        throw error;
       }
-      throw error;
-    }
+    });
     if (postedId) {
       await this.recordPost(event.organizationId, channel.conversationId, postedId, event);
     }

@@ -156,6 +156,11 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
   it('stops when the Bot Connector refuses for good, and tells the admin who chose it', async () => {
     await choose();
     const before = announced().length;
+    // A message refused (400) fails alone: the channel stays chosen.
+    connector.refusals.set(kudosChannel, [400]);
+    await give(ana, li, '1 for the slides');
+    expect(connector.refused).toContainEqual({ conversationId: kudosChannel, status: 400 });
+    expect(await chosen()).toHaveLength(1);
     connector.refusals.set(kudosChannel, [403]);
     await give(ana, li, '1 for the budget');
     expect(connector.refused).toContainEqual({ conversationId: kudosChannel, status: 403 });

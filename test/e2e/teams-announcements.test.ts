@@ -71,6 +71,15 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
     expect(await chosen()).toEqual([{ conversation_id: kudosChannel, team_id: TEAM_ID }]);
   };
 
+  /**
+   * The messages Plaudit answered an activity with (teams-ai may send a typing indicator
+   * first when a turn is slow).
+   */
+  const answersTo = (activity: Record<string, unknown>) =>
+    connector.sent.filter(
+      (sent) => sent.replyToId === activity.id && sent.activity.type === 'message',
+    );
+
   beforeAll(async () => {
     await connector.start();
     connector.onSent = (sent) => arrivals.set(sent.id, Date.now());
@@ -99,7 +108,7 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
     // Said in a thread of the channel: the channel itself is chosen.
     const here = inChannel(jose, 'announce here', `${kudosChannel};messageid=1700000000000`);
     await send(here);
-    const [answer] = connector.sent.filter((sent) => sent.replyToId === here.id);
+    const [answer] = answersTo(here);
     expect(answer?.activity.summary).toBe(
       'From now on, every kudos given in Teams is also celebrated here. José García can say "announce off" to stop.',
     );

@@ -57,7 +57,7 @@ describe('Teams reactions to celebration posts as kudos, from signed messageReac
       mentions: [to],
     });
     await send(message);
-    const [post] = connector.sent.filter((sent) => sent.replyToId === message.id);
+    const [post] = answersTo(message);
     expect(JSON.stringify(post?.activity.attachments)).toContain('Kudos!');
     return post?.id as string;
   }
@@ -82,6 +82,15 @@ describe('Teams reactions to celebration posts as kudos, from signed messageReac
       where t.tenant_id = ${tenantId} order by r.id`.execute(plaudit.db);
     return rows;
   }
+
+  /**
+   * The messages Plaudit answered an activity with (teams-ai may send a typing indicator
+   * first when a turn is slow).
+   */
+  const answersTo = (activity: Record<string, unknown>) =>
+    connector.sent.filter(
+      (sent) => sent.replyToId === activity.id && sent.activity.type === 'message',
+    );
 
   beforeAll(async () => {
     await connector.start();
@@ -149,7 +158,7 @@ describe('Teams reactions to celebration posts as kudos, from signed messageReac
     // The answer to a balance question is the bot's, but celebrates nothing.
     const question = teamsMessage(scene, jo, 'balance');
     await send(question);
-    const [answer] = connector.sent.filter((sent) => sent.replyToId === question.id);
+    const [answer] = answersTo(question);
     await send(
       teamsReaction(scene, jo, {
         conversationId: `a:personal-${jo.id}`,

@@ -21,6 +21,8 @@ export interface Tables {
   teams_tenants: TeamsTenantTable;
   teams_users: TeamsUserTable;
   teams_conversations: TeamsConversationTable;
+  teams_announcement_channels: TeamsAnnouncementChannelTable;
+  teams_celebration_posts: TeamsCelebrationPostTable;
   notification_outbox: NotificationOutboxTable;
   reward_settings: RewardSettingsTable;
   reward_items: RewardItemTable;
@@ -302,6 +304,31 @@ export interface TeamsConversationTable {
   /** A Bot Framework conversation reference, enough to message the conversation later. */
   reference: ColumnType<Record<string, unknown>, string, string>;
   updated_at: ColumnType<Date, never, Date | undefined>;
+}
+
+/** The Teams channel where an organization's Teams kudos are celebrated (one at most). */
+export interface TeamsAnnouncementChannelTable {
+  organization_id: number;
+  tenant_id: string;
+  /** The channel's (or group chat's) conversation id, without a thread's `;messageid=`. */
+  conversation_id: string;
+  /** The team the channel is in, so the bot leaving the team stops the posts. */
+  team_id: string | null;
+  /** Where and as whom to post: a Bot Framework conversation reference. */
+  reference: ColumnType<Record<string, unknown>, string, string>;
+  /** The admin who chose it, told if the bot can no longer post there. */
+  chosen_by_member_id: number;
+  chosen_at: CreatedAt;
+}
+
+/** A celebration the bot posted in Teams, by the id the Bot Connector gave the message. */
+export interface TeamsCelebrationPostTable {
+  organization_id: number;
+  /** Without a thread's `;messageid=`: a reaction names the channel either way. */
+  conversation_id: string;
+  activity_id: string;
+  recognition_id: number;
+  posted_at: CreatedAt;
 }
 
 export interface NotificationOutboxTable {

@@ -10,6 +10,8 @@ import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jo
 export const KUDOS_GIVEN = 'kudos-given';
 /** One celebration, on the platform the kudos was given on. */
 export const CELEBRATE_KUDOS = 'celebrate-kudos';
+/** One post in the origin platform's own announcement channel (Teams'). */
+export const ANNOUNCE_KUDOS = 'announce-kudos';
 /** One personal message, to one recipient. */
 export const TELL_RECIPIENT = 'tell-recipient';
 /** One personal message of any other kind (a redemption's news), to one member. */
@@ -74,6 +76,12 @@ export function kudosNotificationHandlers(
           );
         }
       }
+      if (announcements.announcementOn(origin)) {
+        await jobs.add('notifications', ANNOUNCE_KUDOS, { recognitionId } satisfies KudosGivenJob, {
+          jobId: `announce-${origin}-${recognitionId}`,
+          ...SEND_RETRIES,
+        });
+      }
       for (const { memberId } of event.recipients) {
         await jobs.add(
           'notifications',
@@ -92,6 +100,17 @@ export function kudosNotificationHandlers(
           channel ? { ...event, channel } : event,
           job.pace,
         );
+      } catch (error) {
+        if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
+        throw error;
+      }
+    },
+
+    [ANNOUNCE_KUDOS]: async (job) => {
+      const { recognitionId } = job.data as KudosGivenJob;
+      const { event, origin } = await waitingNotification(db, recognitionId);
+      try {
+        await announcements.announcementOn(origin)?.(event, job.pace);
       } catch (error) {
         if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
         throw error;

@@ -11,12 +11,14 @@ import type { OnFirstSight } from '../directory/first-sight.ts';
 import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
+import { TeamsAnnouncements } from './teams-announcements.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
 import { TeamsMessageExtension } from './teams-message-extension.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
+import { TeamsReactions } from './teams-reactions.ts';
 import { TeamsSso } from './teams-sso.ts';
 import { teamsTabRoutes } from './teams-tab.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
@@ -126,8 +128,17 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   }
   const conversations = new TeamsConversations(db);
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
-  // In Teams the celebration is the answer itself; the port sends the personal messages.
+  // In Teams the celebration is the answer itself; the port sends the personal messages,
+  // and the posts in the announcement channel an admin chose in Teams.
   options.announcements.recipients.register(notifier);
+  const announcements = new TeamsAnnouncements({
+    db,
+    adapter,
+    appId,
+    notifier,
+    logger: teamsLogger,
+  });
+  options.announcements.announceOn('teams', announcements.announce);
   const directory = new TeamsDirectory(db, teamsLogger, localMode, options.onFirstSight);
   const tenants = new TeamsTenants(
     db,
@@ -145,6 +156,13 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     logger: teamsLogger,
     localMode,
     admission: options.admission,
+    announcements,
+    reactions: new TeamsReactions({
+      services: options.services,
+      notifier,
+      logger: teamsLogger,
+      onGiven: options.onGiven,
+    }),
   });
   const app = new Application<TurnState>({
     adapter,

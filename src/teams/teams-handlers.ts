@@ -17,6 +17,7 @@ import { OutsiderUser } from '../directory/outsiders.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SETTINGS_FORM_VERB, settingsCard, settingsCardSubmission } from './settings-card.ts';
+import { TeamsAnnouncements } from './teams-announcements.ts';
 import {
   COMMAND_FIELD,
   celebrationCard,
@@ -30,6 +31,7 @@ import { conversationKind, type TeamsConversations } from './teams-conversations
 import type { TeamsDirectory } from './teams-directory.ts';
 import { answerInTaskModule, isMessageExtensionInvoke } from './teams-message-extension.ts';
 import type { TeamsNotifier } from './teams-notifier.ts';
+import { TeamsReactions } from './teams-reactions.ts';
 import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
 import { commandText, mentionedPeople, plainMessage } from './teams-text.ts';
 
@@ -66,6 +68,10 @@ export interface TeamsHandlerDependencies {
   readonly localMode: boolean;
   /** Decides whether a command is taken or shed, for every chat platform of the process. */
   readonly admission: CommandAdmission;
+  /** The announcement channel: `announce here`, its posts, and the bot leaving it. */
+  readonly announcements: TeamsAnnouncements;
+  /** Reactions to Plaudit's celebration posts, as kudos. */
+  readonly reactions: TeamsReactions;
 }
 
 /**
@@ -79,7 +85,18 @@ export class TeamsHandlers {
 
   register(app: Application<TurnState>): void {
     app.turn('beforeTurn', (context) => this.#admit(context));
+    app.turn('beforeTurn', async (context) => {
+      // Every conversation event, whichever route takes it: the bot may have left the
+      // announcement channel.
+      await this.deps.announcements.onConversationEvent(context, this.#tenant(context));
+      return true;
+    });
     app.conversationUpdate('membersAdded', (context) => this.#onMembersAdded(context));
+    // Quietly: a reaction is answered in the reactor's personal chat or not at all, never
+    // in the channel where everyone would see it.
+    app.activity(ActivityTypes.MessageReaction, (context) =>
+      this.#taken(context, () => this.#onReaction(context), { quiet: true }),
+    );
     app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
       this.#taken(context, () => this.#onCardSubmitted(context, data as GiveKudosSubmission)),
     );
@@ -97,9 +114,10 @@ export class TeamsHandlers {
    * Runs a person's command unless the process sheds it: then nothing is looked up or
    * done, and they are told at once that Plaudit is busy.
    */
-  #taken(context: TurnContext, work: () => Promise<void>): Promise<void> {
+  #taken(context: TurnContext, work: () => Promise<void>, { quiet = false } = {}): Promise<void> {
+    // Quiet (a reaction): a refusal is never said in the conversation it came from.
     return this.admitted(context, work, async (sentence) => {
-      await context.sendActivity(sentence);
+      if (!quiet) await context.sendActivity(sentence);
     });
   }
 
@@ -188,7 +206,25 @@ export class TeamsHandlers {
       await this.#sendSettingsCard(context, actor, text);
       return;
     }
+    if (TeamsAnnouncements.isCommand(text)) {
+      const reply = await this.deps.announcements.command(
+        context,
+        actor,
+        this.#tenant(context),
+        text,
+      );
+      const kind = conversationKind(context.activity.conversation.conversationType);
+      await this.#answer(context, actor, reply, kind !== 'personal');
+      return;
+    }
     await this.#runAndAnswer(context, actor, text, mentionedPeople(context.activity));
+  }
+
+  /** A reaction to one of the bot's messages; a bot's own reactions are not looked at. */
+  async #onReaction(context: TurnContext): Promise<void> {
+    if (!TeamsReactions.fromPerson(context)) return;
+    const actor = await this.#actor(context);
+    await this.deps.reactions.on(context, actor, this.#tenant(context));
   }
 
   async #onCardSubmitted(context: TurnContext, data: GiveKudosSubmission): Promise<void> {
@@ -344,7 +380,17 @@ export class TeamsHandlers {
     const message = answer(reply, shared);
     const celebration = shared && reply.events.length > 0;
     if (!shared || celebration || reply.visibility !== 'private') {
-      await context.sendActivity(message);
+      const sent = await context.sendActivity(message);
+      const [event] = reply.events;
+      // A reaction to the celebration names it by this id alone.
+      if (celebration && event && sent?.id) {
+        await this.deps.announcements.recordPost(
+          actor.organizationId,
+          context.activity.conversation.id,
+          sent.id,
+          event,
+        );
+      }
       return;
     }
     const tenant = this.#tenant(context);

@@ -63,7 +63,7 @@ describe('Slack and Teams, linked into one organization', () => {
     const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
     await plaudit.settled();
-    const reply = connector.sent.find((sent) => sent.replyToId === message.id)?.activity;
+    const reply = connector.answersTo(message)[0]?.activity;
     return String(reply?.summary ?? reply?.text);
   }
   const slackDmsTo = (user: string) =>

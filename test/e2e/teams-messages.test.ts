@@ -44,7 +44,7 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   }
   /** What the bot answered to one activity. */
   const repliesTo = (activity: Record<string, unknown>) =>
-    connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+    connector.answersTo(activity).map((sent) => sent.activity);
   const replyText = (activity: Record<string, unknown>) => {
     const [reply] = repliesTo(activity);
     return (reply?.text ?? reply?.summary) as string | undefined;

@@ -4,6 +4,8 @@ import { BotFrameworkKey } from './bot-framework-keys.ts';
 
 /** An activity the bot sent to a conversation, and the token it sent it with. */
 export interface SentActivity {
+  /** The id the fake gave the message (what a reaction to it names). */
+  readonly id: string;
   readonly conversationId: string;
   readonly replyToId: string | null;
   readonly activity: Record<string, unknown>;
@@ -80,6 +82,17 @@ export class FakeBotConnector {
   addUser(user: FakeTeamsUser): FakeTeamsUser {
     this.users.set(user.id, user);
     return user;
+  }
+
+  /**
+   * What the bot answered an activity with, in order. A typing indicator is no answer:
+   * teams-ai sends one once a turn has run a second (its `startTypingTimer: false` is not
+   * read in 1.7.4), so a busy machine sees it and a quiet one does not.
+   */
+  answersTo(activity: { readonly id?: unknown }): SentActivity[] {
+    return this.sent.filter(
+      (sent) => sent.replyToId === activity.id && sent.activity.type !== 'typing',
+    );
   }
 
   /** The activities sent to one conversation, in order. */
@@ -162,6 +175,7 @@ export class FakeBotConnector {
         };
       }
       const sent = {
+        id: `sent-${this.sent.length + 1}`,
         conversationId: activities[1] as string,
         replyToId: activities[2] ?? null,
         activity: JSON.parse(body) as Record<string, unknown>,
@@ -169,7 +183,7 @@ export class FakeBotConnector {
       };
       this.sent.push(sent);
       this.onSent?.(sent);
-      return { status: 200, body: { id: `sent-${this.sent.length}` } };
+      return { status: 200, body: { id: sent.id } };
     }
     if (request.method === 'POST' && path === '/teams/v3/conversations') {
       const parameters = JSON.parse(body) as { members?: Array<{ id: string }> };

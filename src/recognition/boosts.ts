@@ -33,6 +33,16 @@ export interface ShownBoost {
   readonly amountEach: number;
 }
 
+/** What a celebration shows besides the kudos: its boosts, and whether it takes more. */
+export interface CelebrationBoosts {
+  readonly boosts: readonly ShownBoost[];
+  /** Whether the Boost action is shown: boosts are on here. */
+  readonly boostable: boolean;
+}
+
+/** A celebration as first posted: no boosts yet, and a Boost action when boosts are on. */
+export const NO_BOOSTS: CelebrationBoosts = { boosts: [], boostable: false };
+
 /** What a person asks: to add `amount` points to each recipient of kudos `recognitionId`. */
 export interface BoostRequest {
   readonly booster: Member;

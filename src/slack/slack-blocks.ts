@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { KudosGiven, Reply } from '../core/reply.ts';
-import { boostsLine, type ShownBoost } from '../recognition/boosts.ts';
+import { boostsLine, type CelebrationBoosts, NO_BOOSTS } from '../recognition/boosts.ts';
 import { listNames, points } from '../recognition/wording.ts';
 
 type KnownBlock = types.KnownBlock;
@@ -108,13 +108,6 @@ export const COMMAND_ACTION = 'plaudit_command';
 /** The action id of a celebration's Boost button, whose value is the recognition's id. */
 export const BOOST_ACTION = 'plaudit_boost';
 
-/** What a celebration shows besides the kudos: its boosts, and whether it takes more. */
-export interface CelebrationBoosts {
-  readonly boosts: readonly ShownBoost[];
-  /** Whether the Boost button is shown: boosts are on here. */
-  readonly boostable: boolean;
-}
-
 /**
  * The channel celebration of a kudos: who gave whom how much, and why, the boosts it has
  * had and a Boost button. Recipients are mentioned by their Slack ids where they have
@@ -123,7 +116,7 @@ export interface CelebrationBoosts {
 export function announcementBlocks(
   event: KudosGiven,
   slackIds: ReadonlyMap<number, string>,
-  boosts: CelebrationBoosts = { boosts: [], boostable: false },
+  boosts: CelebrationBoosts = NO_BOOSTS,
 ): KnownBlock[] {
   const name = (member: { memberId: number; name: string }) => {
     const id = slackIds.get(member.memberId);

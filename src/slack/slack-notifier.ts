@@ -3,14 +3,9 @@ import type { Pace } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { WorkSlots } from '../core/work-slots.ts';
 import { announcementText } from '../recognition/announcement.ts';
-import { boostsLine } from '../recognition/boosts.ts';
+import { boostsLine, type CelebrationBoosts } from '../recognition/boosts.ts';
 import { points } from '../recognition/wording.ts';
-import {
-  AS_WRITTEN,
-  announcementBlocks,
-  type CelebrationBoosts,
-  escapeSlackText,
-} from './slack-blocks.ts';
+import { AS_WRITTEN, announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import { slackSend } from './slack-send-failures.ts';
 
 /** A workspace's Web API client: the request's, or its installation's for background work. */

@@ -204,6 +204,8 @@ export interface RecognitionSettingsTable {
   reaction_points: ColumnType<Record<string, number>, string | undefined, string>;
   /** Minutes after a reaction during which removing it takes its points back. */
   reaction_grace_minutes: Defaulted<number>;
+  /** Whether colleagues may boost a kudos (add points of their own to it). */
+  boosts_allowed: Defaulted<boolean>;
   /** When the allowance cadence last changed (kept by a trigger); null: never. */
   cadence_changed_at: ColumnType<Date | null, never, never>;
 }
@@ -232,6 +234,8 @@ export interface RecognitionTable {
   platform: Platform;
   channel: string | null;
   created_at: CreatedAt;
+  /** The recognition this one boosts (a colleague's points added to it); null: a kudos of its own. */
+  boost_of: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface RecognitionRecipientTable {

@@ -5,6 +5,7 @@ import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
 import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
+import { announcedKudos } from '../recognition/boosts.ts';
 
 /** The job the outbox relay queues for each recognition: it queues the sends that follow. */
 export const KUDOS_GIVEN = 'kudos-given';
@@ -54,7 +55,8 @@ export function kudosNotificationHandlers(
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
-      if (announcements.celebrationOn(origin)) {
+      // A boost is shown on the celebration of the kudos it boosts, not posted anew.
+      if (announcements.celebrationOn(origin) && event.boostOf === undefined) {
         await jobs.add(
           'notifications',
           CELEBRATE_KUDOS,
@@ -171,11 +173,7 @@ async function waitingNotification(
   db: Database,
   recognitionId: number,
 ): Promise<{ event: KudosGiven; origin: Platform }> {
-  const row = await db
-    .selectFrom('notification_outbox')
-    .select(['origin', 'event'])
-    .where('recognition_id', '=', recognitionId)
-    .executeTakeFirst();
-  if (!row) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
-  return { event: row.event as unknown as KudosGiven, origin: row.origin as Platform };
+  const announced = await announcedKudos(db, recognitionId);
+  if (!announced) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
+  return announced;
 }

@@ -1,5 +1,6 @@
 import type { Attachment } from 'botbuilder';
 import type { KudosGiven, Reply, ReplyBlock } from '../core/reply.ts';
+import { boostsLine, type CelebrationBoosts, NO_BOOSTS } from '../recognition/boosts.ts';
 import { giveFormText } from '../recognition/grammar/give-form.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import { listNames, points } from '../recognition/wording.ts';
@@ -72,16 +73,61 @@ export function replyCard(reply: Reply): Attachment {
   return card(reply.blocks.map(toElement));
 }
 
-/** The celebration of a kudos, posted where it was given. */
-export function celebrationCard(event: KudosGiven): Attachment {
+/** The verb of a celebration's Boost submit action; `app.adaptiveCards.actionSubmit` routes on it. */
+export const BOOST_VERB = 'boost_kudos';
+
+/** The input of the Boost action's card that holds the points to add. */
+export const BOOST_AMOUNT_FIELD = 'boostAmount';
+
+/**
+ * The celebration of a kudos, posted where it was given: the boosts it has had and, while
+ * boosts are on, a Boost action that unfolds the amount in the card itself (filled in
+ * with the kudos' own), so a click alone never spends points.
+ */
+export function celebrationCard(
+  event: KudosGiven,
+  boosts: CelebrationBoosts = NO_BOOSTS,
+): Attachment {
   const names = listNames(event.recipients.map((recipient) => recipient.name));
-  return card([
-    textBlock('🎉 Kudos!', { size: 'Large', weight: 'Bolder' }),
-    textBlock(`${event.giver.name} gave ${names} ${points(event.amountEach)}`, {
-      weight: 'Bolder',
-    }),
-    ...(event.message ? [textBlock(event.message, { spacing: 'Small' })] : []),
-  ]);
+  const boosted = boostsLine(boosts.boosts);
+  const each = event.recipients.length > 1 ? ' each' : '';
+  return card(
+    [
+      textBlock('🎉 Kudos!', { size: 'Large', weight: 'Bolder' }),
+      textBlock(`${event.giver.name} gave ${names} ${points(event.amountEach)}`, {
+        weight: 'Bolder',
+      }),
+      ...(event.message ? [textBlock(event.message, { spacing: 'Small' })] : []),
+      ...(boosted ? [textBlock(`🚀 ${boosted}`, { isSubtle: true, size: 'Small' })] : []),
+    ],
+    boosts.boostable
+      ? [
+          {
+            type: 'Action.ShowCard',
+            title: '🚀 Boost',
+            card: {
+              type: 'AdaptiveCard',
+              body: [
+                {
+                  type: 'Input.Number',
+                  id: BOOST_AMOUNT_FIELD,
+                  label: `Points of your own to add${each}`,
+                  min: 1,
+                  value: event.amountEach,
+                },
+              ],
+              actions: [
+                {
+                  type: 'Action.Submit',
+                  title: 'Boost',
+                  data: { verb: BOOST_VERB, recognitionId: event.recognitionId },
+                },
+              ],
+            },
+          },
+        ]
+      : [],
+  );
 }
 
 /** What a give-kudos card opens with, besides the organization's defaults. */

@@ -18,7 +18,9 @@ import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SETTINGS_FORM_VERB, settingsCard, settingsCardSubmission } from './settings-card.ts';
 import { TeamsAnnouncements } from './teams-announcements.ts';
+import { TeamsBoosts } from './teams-boosts.ts';
 import {
+  BOOST_VERB,
   COMMAND_FIELD,
   celebrationCard,
   GIVE_KUDOS_VERB,
@@ -81,7 +83,11 @@ export interface TeamsHandlerDependencies {
  * Activities from a tenant that is not allowed get a polite refusal and change nothing.
  */
 export class TeamsHandlers {
-  constructor(private readonly deps: TeamsHandlerDependencies) {}
+  readonly #boosts: TeamsBoosts;
+
+  constructor(private readonly deps: TeamsHandlerDependencies) {
+    this.#boosts = new TeamsBoosts(deps);
+  }
 
   register(app: Application<TurnState>): void {
     app.turn('beforeTurn', (context) => this.#admit(context));
@@ -99,6 +105,11 @@ export class TeamsHandlers {
     );
     app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
       this.#taken(context, () => this.#onCardSubmitted(context, data as GiveKudosSubmission)),
+    );
+    app.adaptiveCards.actionSubmit(BOOST_VERB, (context, _state, data) =>
+      this.#taken(context, async () =>
+        this.#boosts.submitted(context, await this.#actor(context), this.#tenant(context), data),
+      ),
     );
     app.adaptiveCards.actionSubmit(SETTINGS_FORM_VERB, (context, _state, data) =>
       this.#taken(context, () =>
@@ -377,8 +388,11 @@ export class TeamsHandlers {
    * goes to the person's own chat with the bot instead, with a pointer to it.
    */
   async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
-    const message = answer(reply, shared);
     const celebration = shared && reply.events.length > 0;
+    const boostable =
+      celebration &&
+      (await this.deps.services.settings.load(actor.organizationId)).settings.boostsAllowed;
+    const message = answer(reply, shared, boostable);
     if (!shared || celebration || reply.visibility !== 'private') {
       const sent = await context.sendActivity(message);
       const [event] = reply.events;
@@ -477,10 +491,12 @@ function clickedCommand(activity: Activity): string | undefined {
 const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
-function answer(reply: Reply, shared: boolean): Partial<Activity> {
+function answer(reply: Reply, shared: boolean, boostable: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return plainMessage(reply.text);
   const event = reply.events[0];
   const attachments =
-    shared && event ? reply.events.map((given) => celebrationCard(given)) : [replyCard(reply)];
+    shared && event
+      ? reply.events.map((given) => celebrationCard(given, { boosts: [], boostable }))
+      : [replyCard(reply)];
   return { type: ActivityTypes.Message, summary: reply.text, attachments };
 }

@@ -35,7 +35,7 @@ export interface FakeTeam {
 
 /**
  * A local stand-in for the Bot Framework's HTTP APIs, recording what it receives:
- * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, new
+ * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, updates, new
  *   conversations, members by Teams user id or Azure AD object id, teams' details and
  *   their members a page at a time (`pagedmembers`);
  * - the OpenID metadata and keys that sign channel tokens (`openIdMetadataUrl`);
@@ -43,6 +43,8 @@ export interface FakeTeam {
  */
 export class FakeBotConnector {
   readonly sent: SentActivity[] = [];
+  /** Activities the bot updated in place (`PUT …/activities/{id}`): `replyToId` is the id updated. */
+  readonly updated: SentActivity[] = [];
   readonly users = new Map<string, FakeTeamsUser>();
   readonly createdConversations: Array<Record<string, unknown>> = [];
   readonly memberLookups: string[] = [];
@@ -184,6 +186,17 @@ export class FakeBotConnector {
       this.sent.push(sent);
       this.onSent?.(sent);
       return { status: 200, body: { id: sent.id } };
+    }
+    if (request.method === 'PUT' && activities?.[2]) {
+      const updated = {
+        id: activities[2],
+        conversationId: activities[1] as string,
+        replyToId: activities[2],
+        activity: JSON.parse(body) as Record<string, unknown>,
+        authorization: request.headers.authorization,
+      };
+      this.updated.push(updated);
+      return { status: 200, body: { id: activities[2] } };
     }
     if (request.method === 'POST' && path === '/teams/v3/conversations') {
       const parameters = JSON.parse(body) as { members?: Array<{ id: string }> };

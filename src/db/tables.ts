@@ -202,6 +202,8 @@ export interface RecognitionSettingsTable {
   reaction_points: ColumnType<Record<string, number>, string | undefined, string>;
   /** Minutes after a reaction during which removing it takes its points back. */
   reaction_grace_minutes: Defaulted<number>;
+  /** Whether members may give private kudos (`/kudos private @ana …`). */
+  private_kudos_allowed: Defaulted<boolean>;
   /** When the allowance cadence last changed (kept by a trigger); null: never. */
   cadence_changed_at: ColumnType<Date | null, never, never>;
 }
@@ -229,6 +231,11 @@ export interface RecognitionTable {
   company_values: ColumnType<string[], string[] | undefined, string[]>;
   platform: Platform;
   channel: string | null;
+  /**
+   * Only the giver, the recipients and admins see it: no celebration, and left out of
+   * public feeds, leaderboards and people-level insights (totals still count it).
+   */
+  private: Defaulted<boolean>;
   created_at: CreatedAt;
 }
 

@@ -84,12 +84,24 @@ export function celebrationCard(event: KudosGiven): Attachment {
   ]);
 }
 
+/** The give-kudos card's "private" switch, shown where admins allow private kudos. */
+const PRIVATE_TOGGLE: CardElement = {
+  type: 'Input.Toggle',
+  id: 'private',
+  title: 'Private: only they are told, in a direct message; no celebration',
+  valueOn: 'true',
+  valueOff: 'false',
+  value: 'false',
+};
+
 /** The give-kudos form: a people picker, the amount, a company value and the reason. */
 export function giveKudosCard(options: {
   readonly values: readonly string[];
   readonly defaultAmount: number;
   /** The organization's longest reason: Teams stops typing there. */
   readonly maxReasonLength: number;
+  /** Whether the organization allows private kudos: the card then offers the switch. */
+  readonly privateKudosAllowed?: boolean;
 }): Attachment {
   return card(
     [
@@ -129,6 +141,7 @@ export function giveKudosCard(options: {
         isMultiline: true,
         maxLength: options.maxReasonLength,
       },
+      ...(options.privateKudosAllowed ? [PRIVATE_TOGGLE] : []),
     ],
     [{ type: 'Action.Submit', title: 'Give kudos', data: { verb: GIVE_KUDOS_VERB } }],
   );
@@ -140,6 +153,8 @@ export interface GiveKudosSubmission {
   readonly amount?: unknown;
   readonly value?: unknown;
   readonly reason?: unknown;
+  /** The private switch: `'true'` when on. */
+  readonly private?: unknown;
 }
 
 /**
@@ -161,6 +176,7 @@ export function submissionAsCommand(data: GiveKudosSubmission): {
     amount: String(data.amount ?? ''),
     value: String(data.value ?? ''),
     reason: String(data.reason ?? ''),
+    private: data.private === 'true' || data.private === true,
   });
   return { text, mentions };
 }

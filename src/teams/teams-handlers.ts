@@ -326,6 +326,7 @@ export class TeamsHandlers {
           values: settings.values,
           defaultAmount: settings.defaultAmount,
           maxReasonLength: settings.maxReasonLength,
+          privateKudosAllowed: settings.privateKudosAllowed,
         }),
       ],
     });

@@ -225,6 +225,30 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
     expect((await readProgramSettings(db, f.organizationId)).reactionPoints).toEqual({});
   });
 
+  it('lets admins turn private kudos off and on again, audited', async () => {
+    const f = await fixture();
+    expect((await readProgramSettings(db, f.organizationId)).privateKudosAllowed).toBe(true);
+    const reply = await change(f, 'private-kudos=no');
+    expect(reply.text.split('\n').slice(1)).toEqual([
+      'Private kudos allowed (private-kudos): yes → no',
+    ]);
+    expect(await f.audit('settings.change')).toEqual([
+      {
+        outcome: 'done',
+        target: null,
+        before: { privateKudosAllowed: true },
+        after: { privateKudosAllowed: false },
+      },
+    ]);
+    expect((await f.admin.settings.load(f.organizationId)).settings.privateKudosAllowed).toBe(
+      false,
+    );
+    expect((await f.run('Bob', 'admin settings private-kudos=yes')).code).toBe('not_admin');
+    expect((await readProgramSettings(db, f.organizationId)).privateKudosAllowed).toBe(false);
+    await change(f, 'private-kudos=yes');
+    expect((await readProgramSettings(db, f.organizationId)).privateKudosAllowed).toBe(true);
+  });
+
   describe('a bad value', () => {
     const cases: Array<[string, string]> = [
       ['timezone=Mars/Olympus', '“Mars/Olympus” is not a time zone I know'],

@@ -41,6 +41,9 @@ const programSettings = z
     reactionGraceMinutes: whole.describe(
       'Minutes after a reaction during which removing it takes its points back.',
     ),
+    privateKudosAllowed: z
+      .boolean()
+      .describe('Whether members may give private kudos: a direct message only, no celebration.'),
     pointValueMilli: whole.describe('What a point is worth, in thousandths of a minor unit.'),
     monthlyBudgetMinor: whole
       .nullable()
@@ -90,6 +93,7 @@ const settingsChange = z
       .record(z.string(), whole)
       .describe('Replaces the list; {} turns reactions off.'),
     reactionGraceMinutes: whole,
+    privateKudosAllowed: z.boolean(),
     pointValueMilli: whole,
     monthlyBudgetMinor: whole.nullable(),
     holdHours: whole,

@@ -56,6 +56,11 @@ export interface KudosGiven {
   readonly message: string;
   readonly values: readonly string[];
   readonly channel: string | null;
+  /**
+   * A private kudos: the recipients are told in a direct message and nothing is
+   * celebrated. Absent in notifications written before private kudos existed.
+   */
+  readonly private?: boolean;
 }
 
 export type RecognitionEvent = KudosGiven;

@@ -52,7 +52,8 @@ export function kudosNotificationHandlers(
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
-      if (announcements.celebrationOn(origin)) {
+      // A private kudos is celebrated nowhere: its recipients alone are told, below.
+      if (!event.private && announcements.celebrationOn(origin)) {
         await jobs.add(
           'notifications',
           CELEBRATE_KUDOS,

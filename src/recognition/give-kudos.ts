@@ -14,7 +14,7 @@ import {
   uncountedHashtagsNote,
   withoutGiverFromGroup,
 } from './give-notes.ts';
-import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
+import { checkGivePolicy, type GiveRefusal, matchCompanyValues, whoToAsk } from './give-policy.ts';
 import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
 import type { RecognitionServices } from './recognition-services.ts';
@@ -49,6 +49,9 @@ export async function giveKudos(
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
+  if (request.private && !settings.privateKudosAllowed) {
+    return refusalReply('private_kudos_off', privateKudosOff(settings, command));
+  }
   const resolved = await recipientsOf(command, request);
   if ('text' in resolved) return resolved;
   const { recipients } = resolved;
@@ -106,6 +109,7 @@ export async function giveKudos(
     values,
     platform: command.platform,
     channel: command.channel,
+    private: request.private,
   };
 
   let given: Given;
@@ -146,6 +150,11 @@ export async function giveKudos(
     return refusalReply(refusal.code, refusal.message);
   }
   return confirmation(services, settings, command, given, notes);
+}
+
+/** The refusal of a private kudos where admins turned them off: how to give it instead. */
+function privateKudosOff(settings: RecognitionSettings, command: Command): string {
+  return `Private kudos are turned off here, so nothing was given. Send it again without 'private' to thank them publicly (${command.commandName} @ana 10 for …), or ask ${whoToAsk(settings.adminNames)} to allow private kudos.`;
 }
 
 /**
@@ -221,6 +230,10 @@ async function allowanceShortfall(
   );
 }
 
+/** What the giver of a private kudos is told it means. */
+const PRIVATELY =
+  'It was private: only they are told, in a direct message; there is no celebration, and it stays off the leaderboard.';
+
 async function confirmation(
   services: RecognitionServices,
   settings: RecognitionSettings,
@@ -233,6 +246,7 @@ async function confirmation(
   const reason = recognition.message ? ` for ${recognition.message}` : '';
   const noun = periodNoun(settings.allowanceCadence);
   const gave = sentence(`You gave ${points(recognition.amountEach)} to ${names}${reason}`);
+  const privately = recognition.private ? [PRIVATELY] : [];
   const event: RecognitionEvent = {
     kind: 'kudos_given',
     recognitionId: recognition.id,
@@ -243,12 +257,18 @@ async function confirmation(
     message: recognition.message,
     values: recognition.values,
     channel: recognition.channel,
+    private: recognition.private,
   };
   return {
-    text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),
+    text: [
+      gave,
+      ...privately,
+      ...notes,
+      `You have ${points(left)} left to give this ${noun}.`,
+    ].join(' '),
     blocks: [
       { kind: 'text', text: gave },
-      ...notes.map((note) => ({ kind: 'context' as const, text: note })),
+      ...[...privately, ...notes].map((note) => ({ kind: 'context' as const, text: note })),
       { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',

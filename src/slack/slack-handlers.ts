@@ -561,6 +561,7 @@ export class SlackHandlers {
         values: settings.values,
         defaultAmount: settings.defaultAmount,
         maxReasonLength: settings.maxReasonLength,
+        privateKudosAllowed: settings.privateKudosAllowed,
         reason,
         context,
       }),

@@ -298,7 +298,7 @@ export class TeamsHandlers {
    */
   async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
     const message = answer(reply, shared);
-    const celebration = shared && reply.events.length > 0;
+    const celebration = shared && celebrated(reply).length > 0;
     if (!shared || celebration || reply.visibility !== 'private') {
       await context.sendActivity(message);
       return;
@@ -383,10 +383,15 @@ function clickedCommand(activity: Activity): string | undefined {
 const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
+/** The kudos of a reply that are celebrated where they were given: all but private ones. */
+const celebrated = (reply: Reply) => reply.events.filter((event) => !event.private);
+
 function answer(reply: Reply, shared: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return plainMessage(reply.text);
-  const event = reply.events[0];
+  const events = celebrated(reply);
   const attachments =
-    shared && event ? reply.events.map((given) => celebrationCard(given)) : [replyCard(reply)];
+    shared && events.length > 0
+      ? events.map((given) => celebrationCard(given))
+      : [replyCard(reply)];
   return { type: ActivityTypes.Message, summary: reply.text, attachments };
 }

@@ -24,6 +24,9 @@ const recognitionSchema = z
     values: z.array(z.string()).describe('The company values it names.'),
     platform: z.enum(['slack', 'teams', 'local']),
     channel: z.string().nullable(),
+    private: z
+      .boolean()
+      .describe('A private kudos: only its recipients were told, and public views leave it out.'),
     createdAt: instant,
     reversal: z
       .object({ reason: z.string(), at: instant })
@@ -43,6 +46,7 @@ interface RecognitionRow {
   company_values: string[];
   platform: Platform;
   channel: string | null;
+  private: boolean;
   created_at: Date;
   recipients: Array<{ memberId: number; name: string; amount: number }> | null;
   reversal: { reason: string; at: string } | null;
@@ -77,6 +81,7 @@ async function readRecognitions(
       'r.company_values',
       'r.platform',
       'r.channel',
+      'r.private',
       'r.created_at',
       sql<RecognitionRow['recipients']>`(
         select json_agg(json_build_object('memberId', rr.recipient_id, 'name', m.display_name,
@@ -125,6 +130,7 @@ const toView = (row: RecognitionRow): RecognitionView => ({
   values: row.company_values,
   platform: row.platform,
   channel: row.channel,
+  private: row.private,
   createdAt: iso(new Date(row.created_at)),
   reversal: row.reversal && {
     reason: row.reversal.reason,

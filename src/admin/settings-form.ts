@@ -115,7 +115,7 @@ export const SETTING_FIELDS: readonly SettingField[] = [
   {
     key: 'private-kudos',
     title: 'Private kudos',
-    label: 'Members may give private kudos (a direct message only, no celebration)',
+    label: 'Members may give private kudos, told in a direct message and never celebrated',
     kind: 'toggle',
   },
   {

@@ -316,7 +316,7 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
       const reply = await f.run('Ana', 'admin settings timezone=Nowhere currency=eur foo=1 max=0');
       expect(reply).toMatchObject({ outcome: 'refused', code: 'invalid_setting' });
       expect(reply.text).toBe(
-        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, reactions, reaction-grace, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
+        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, reactions, reaction-grace, private-kudos, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
       );
     });
 

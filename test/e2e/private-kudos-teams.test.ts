@@ -37,6 +37,12 @@ describe('private kudos in Teams', () => {
   }
   const repliesTo = (activity: Record<string, unknown>) =>
     connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+  /** The messages sent to a conversation (a busy turn may also send a typing indicator). */
+  const messagesIn = (conversationId: string) =>
+    connector
+      .sentTo(conversationId)
+      .map((sent) => sent.activity)
+      .filter((activity) => activity.type !== 'typing');
   const channelId = () => `19:${randomUUID()}@thread.tacv2;messageid=1`;
 
   async function earned(user: FakeTeamsUser): Promise<number> {
@@ -76,7 +82,7 @@ describe('private kudos in Teams', () => {
     await send(message);
     expect(await earned(li)).toBe(5);
     // The channel only hears that the answer went to the giver's own chat: no card, no names.
-    const inChannel = connector.sentTo(channel).map((sent) => sent.activity);
+    const inChannel = messagesIn(channel);
     expect(inChannel.map((activity) => activity.text)).toEqual([
       'Ana, I sent you the answer in our chat.',
     ]);
@@ -104,7 +110,7 @@ describe('private kudos in Teams', () => {
     );
     await send(submitted);
     expect(await earned(li)).toBe(8);
-    expect(connector.sentTo(channel).map((sent) => sent.activity.text)).toEqual([
+    expect(messagesIn(channel).map((activity) => activity.text)).toEqual([
       'José García, I sent you the answer in our chat.',
     ]);
     expect(connector.sentTo(`a:chat-with-${li.id}`).at(-1)?.activity.text).toMatch(

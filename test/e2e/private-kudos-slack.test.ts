@@ -84,7 +84,24 @@ describe('private kudos in Slack', () => {
     await fake.stop();
   });
 
+  const openHome = async (user: string) => {
+    const opened = await postSlackEvent(plaudit.url, SIGNING_SECRET, {
+      token: 'deprecated',
+      team_id: teamId,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `Ev-home-${randomUUID()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home' },
+    });
+    expect(opened.status).toBe(200);
+    await plaudit.settled();
+  };
+
   it('gives by slash command: the recipient is told by DM, nothing is posted in the channel', async () => {
+    // José (the giver) has his Home tab open: it is refreshed though nothing is celebrated.
+    await openHome('UJOSE');
+    const homes = fake.callsTo('views.publish').length;
     const posted = fake.callsTo('chat.postMessage').length;
     const answer = await send('UJOSE', 'private <@ULI|li> 5 for the hard week');
     expect(answer).toBe(
@@ -95,6 +112,9 @@ describe('private kudos in Slack', () => {
       'José gave you 5 points for the hard week (a private kudos: only you were told, and it stays off the leaderboard)',
     ]);
     expect(channelPosts(posted)).toEqual([]);
+    const refreshed = fake.callsTo('views.publish').slice(homes);
+    expect(refreshed.map((call) => call.body.user_id)).toEqual(['UJOSE']);
+    expect(JSON.stringify(refreshed[0]?.body.view)).toContain('the hard week (private)');
     // A public kudos after it is celebrated in the channel, as ever.
     await send('UJOSE', '<@UANA> 2 for the docs');
     expect(channelPosts(posted).map((call) => [call.body.channel, call.body.text])).toEqual([
@@ -109,17 +129,7 @@ describe('private kudos in Slack', () => {
     expect(await send('ULI', 'history')).toMatch(/ — José gave you 5: the hard week \(private\)$/m);
     expect(await send('UJOSE', 'history')).toMatch(/ — you gave Li 5: the hard week \(private\)$/m);
     const before = fake.callsTo('views.publish').length;
-    const opened = await postSlackEvent(plaudit.url, SIGNING_SECRET, {
-      token: 'deprecated',
-      team_id: teamId,
-      api_app_id: 'A1',
-      type: 'event_callback',
-      event_id: `Ev-home-${randomUUID()}`,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_home_opened', user: 'UANA', channel: 'DUANA', tab: 'home' },
-    });
-    expect(opened.status).toBe(200);
-    await plaudit.settled();
+    await openHome('UANA');
     const home = JSON.stringify(fake.callsTo('views.publish').slice(before)[0]?.body.view);
     expect(home).toContain('Leaderboard, this month');
     expect(home).not.toContain('Li —');

@@ -58,6 +58,7 @@ export async function readProgramSettings(
     ),
     reactionGraceMinutes: settings.reactionGraceMinutes,
     boostsAllowed: settings.boostsAllowed,
+    privateKudosAllowed: settings.privateKudosAllowed,
     pointValueMilli: rewards.pointValueMilli,
     monthlyBudgetMinor: rewards.monthlyBudgetMinor,
     holdHours: rewards.holdHours,
@@ -211,6 +212,7 @@ async function writeSettings(
       reaction_points: JSON.stringify(after.reactionPoints),
       reaction_grace_minutes: after.reactionGraceMinutes,
       boosts_allowed: after.boostsAllowed,
+      private_kudos_allowed: after.privateKudosAllowed,
     })
     .where('organization_id', '=', organizationId)
     .execute();

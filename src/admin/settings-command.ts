@@ -41,6 +41,7 @@ export const CHAT_SETTING_KEYS = [
   'reactions',
   'reaction-grace',
   'boosts',
+  'private-kudos',
   'rate',
   'budget',
   'hold-days',
@@ -204,6 +205,8 @@ export async function settingsChangeOf(
         break;
       case 'boosts':
         change.boostsAllowed = yesNo(value);
+      case 'private-kudos':
+        change.privateKudosAllowed = yesNo(value);
         break;
       case 'rate':
         change.pointValueMilli = parseRate(value, currencyOf()) ?? (value as never);
@@ -334,6 +337,7 @@ const SETTING_ROWS: readonly SettingRow[] = [
     value: (s) => counted(s.reactionGraceMinutes, 'minute'),
   },
   { label: 'Colleagues may boost a kudos (boosts)', value: (s) => yes(s.boostsAllowed) },
+  { label: 'Private kudos allowed (private-kudos)', value: (s) => yes(s.privateKudosAllowed) },
   { label: 'Announcement channel (channel)', value: (s) => s.announcementChannel ?? 'none' },
   { label: 'Currency (currency)', value: (s) => s.currency },
   { label: 'A point is worth (rate)', value: (s) => formatRate(s.pointValueMilli, s.currency) },

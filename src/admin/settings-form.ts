@@ -119,6 +119,12 @@ export const SETTING_FIELDS: readonly SettingField[] = [
     kind: 'toggle',
   },
   {
+    key: 'private-kudos',
+    title: 'Private kudos',
+    label: 'Members may give private kudos, told in a direct message and never celebrated',
+    kind: 'toggle',
+  },
+  {
     key: 'channel',
     label: 'Announcement channel',
     kind: 'channel',
@@ -180,6 +186,7 @@ export function settingsFormValues(settings: ProgramSettings): Record<SettingsFo
       .join(', '),
     'reaction-grace': String(settings.reactionGraceMinutes),
     boosts: yesNo(settings.boostsAllowed),
+    'private-kudos': yesNo(settings.privateKudosAllowed),
     channel: settings.announcementChannel ?? '',
     currency,
     rate: withoutCurrency(formatRate(settings.pointValueMilli, currency)),
@@ -287,6 +294,7 @@ const NAMED_BY: Readonly<Record<SettingsFormKey, RegExp>> = {
   reactions: /\breactions?\b(?! takes)|\bemoji\b/i,
   'reaction-grace': /\bremoved reaction\b|\breaction-grace\b/i,
   boosts: /\bboost/i,
+  'private-kudos': /\bprivate kudos\b|\bprivate-kudos\b/i,
   channel: /\bannouncement channel\b|\bchannel=/i,
   currency: /\bcurrenc(?:y|ies)\b/i,
   rate: /\bpoint is worth\b|\brate\b/i,

@@ -34,6 +34,8 @@ export interface ProgramSettings {
   reactionGraceMinutes: number;
   /** Whether colleagues may boost a kudos from its celebration. */
   boostsAllowed: boolean;
+  /** Whether members may give private kudos. */
+  privateKudosAllowed: boolean;
   pointValueMilli: number;
   monthlyBudgetMinor: number | null;
   holdHours: number;
@@ -74,6 +76,7 @@ export const SETTING_KEYS = [
   'reactionPoints',
   'reactionGraceMinutes',
   'boostsAllowed',
+  'privateKudosAllowed',
   'pointValueMilli',
   'monthlyBudgetMinor',
   'holdHours',
@@ -351,6 +354,11 @@ export function applySettingsChange(
   if (change.boostsAllowed !== undefined) {
     if (typeof change.boostsAllowed === 'boolean') next.boostsAllowed = change.boostsAllowed;
     else problems.push('Whether colleagues may boost a kudos is yes or no.');
+  }
+  if (change.privateKudosAllowed !== undefined) {
+    if (typeof change.privateKudosAllowed === 'boolean') {
+      next.privateKudosAllowed = change.privateKudosAllowed;
+    } else problems.push('Whether private kudos are allowed is yes or no.');
   }
   if (change.leaverRedeemDays !== undefined) {
     if (isWhole(change.leaverRedeemDays, 0, 3650)) next.leaverRedeemDays = change.leaverRedeemDays;

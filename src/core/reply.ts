@@ -61,6 +61,11 @@ export interface KudosGiven {
    * the recipients are still told.
    */
   readonly boostOf?: number;
+  /**
+   * A private kudos: the recipients are told in a direct message and nothing is
+   * celebrated. Absent in notifications written before private kudos existed.
+   */
+  readonly private?: boolean;
 }
 
 export type RecognitionEvent = KudosGiven;

@@ -206,6 +206,8 @@ export interface RecognitionSettingsTable {
   reaction_grace_minutes: Defaulted<number>;
   /** Whether colleagues may boost a kudos (add points of their own to it). */
   boosts_allowed: Defaulted<boolean>;
+  /** Whether members may give private kudos (`/kudos private @ana …`). */
+  private_kudos_allowed: Defaulted<boolean>;
   /** When the allowance cadence last changed (kept by a trigger); null: never. */
   cadence_changed_at: ColumnType<Date | null, never, never>;
 }
@@ -233,6 +235,11 @@ export interface RecognitionTable {
   company_values: ColumnType<string[], string[] | undefined, string[]>;
   platform: Platform;
   channel: string | null;
+  /**
+   * Only the giver, the recipients and admins see it: no celebration, and left out of
+   * public feeds, leaderboards and people-level insights (totals still count it).
+   */
+  private: Defaulted<boolean>;
   created_at: CreatedAt;
   /** The recognition this one boosts (a colleague's points added to it); null: a kudos of its own. */
   boost_of: ColumnType<number | null, number | null | undefined, never>;

@@ -55,8 +55,9 @@ export function kudosNotificationHandlers(
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
-      // A boost is shown on the celebration of the kudos it boosts, not posted anew.
-      if (announcements.celebrationOn(origin) && event.boostOf === undefined) {
+      // A boost is shown on the celebration of the kudos it boosts, not posted anew; a
+      // private kudos is celebrated nowhere: its recipients alone are told, below.
+      if (!event.private && announcements.celebrationOn(origin) && event.boostOf === undefined) {
         await jobs.add(
           'notifications',
           CELEBRATE_KUDOS,

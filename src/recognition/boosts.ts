@@ -23,6 +23,8 @@ export interface BoostableKudos {
   readonly values: readonly string[];
   /** Taken back (by an admin, or its reaction removed): nothing is left to boost. */
   readonly reversed: boolean;
+  /** A private kudos: told only to its recipients, so there is nothing public to boost. */
+  readonly private: boolean;
   /** The booster's own boost of it, if they made one. */
   readonly boostedBy?: { readonly amountEach: number };
 }
@@ -103,6 +105,7 @@ async function boostableKudos(
       'r.message',
       'r.company_values',
       'r.boost_of',
+      'r.private',
       sql<Array<{ memberId: number; name: string }>>`(select json_agg(json_build_object(
           'memberId', m.id, 'name', m.display_name) order by rr.recipient_id)
         from recognition_recipients rr join members m on m.id = rr.recipient_id
@@ -131,6 +134,7 @@ async function boostableKudos(
     message: row.message,
     values: row.company_values,
     reversed: row.reversed,
+    private: row.private,
     ...(row.boosted_by !== null && { boostedBy: { amountEach: Number(row.boosted_by) } }),
   };
 }
@@ -165,6 +169,10 @@ export async function boostRefusal(
         'That kudos was taken back, so it cannot be boosted; nothing was given.',
       ),
     };
+  }
+  // No post carries a Boost button for it; a forged click must not make it public.
+  if (kudos.private) {
+    return { refusal: refusalReply('unknown_kudos', 'I cannot find that kudos here anymore.') };
   }
   if (kudos.giverId === booster.id) {
     return {
@@ -240,6 +248,7 @@ export async function boostKudos(
       amount,
       reason: kudos.message,
       values: [...kudos.values],
+      private: false,
     },
     { boostOf: kudos.id },
   );

@@ -14,7 +14,7 @@ import {
   uncountedHashtagsNote,
   withoutGiverFromGroup,
 } from './give-notes.ts';
-import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
+import { checkGivePolicy, type GiveRefusal, matchCompanyValues, whoToAsk } from './give-policy.ts';
 import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
 import type { RecognitionServices } from './recognition-services.ts';
@@ -51,6 +51,9 @@ export async function giveKudos(
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
+  if (request.private && !settings.privateKudosAllowed) {
+    return refusalReply('private_kudos_off', privateKudosOff(settings, command));
+  }
   const resolved = await recipientsOf(command, request);
   if ('text' in resolved) return resolved;
   const { recipients } = resolved;
@@ -109,6 +112,7 @@ export async function giveKudos(
     platform: command.platform,
     channel: command.channel,
     ...(variant.boostOf !== undefined && { boostOf: variant.boostOf }),
+    private: request.private,
   };
 
   let given: Given;
@@ -149,6 +153,11 @@ export async function giveKudos(
     return refusalReply(refusal.code, refusal.message);
   }
   return confirmation(services, settings, command, given, notes, variant.boostOf);
+}
+
+/** The refusal of a private kudos where admins turned them off: how to give it instead. */
+function privateKudosOff(settings: RecognitionSettings, command: Command): string {
+  return `Private kudos are turned off here, so nothing was given. Send it again without 'private' to thank them publicly (${command.commandName} @ana 10 for …), or ask ${whoToAsk(settings.adminNames)} to allow private kudos.`;
 }
 
 /**
@@ -224,6 +233,10 @@ async function allowanceShortfall(
   );
 }
 
+/** What the giver of a private kudos is told it means. */
+const PRIVATELY =
+  'It was private: only they are told, in a direct message; there is no celebration, and it stays off the leaderboard.';
+
 async function confirmation(
   services: RecognitionServices,
   settings: RecognitionSettings,
@@ -237,6 +250,7 @@ async function confirmation(
   const reason = recognition.message ? ` for ${recognition.message}` : '';
   const noun = periodNoun(settings.allowanceCadence);
   const gave = sentence(`You gave ${points(recognition.amountEach)} to ${names}${reason}`);
+  const privately = recognition.private ? [PRIVATELY] : [];
   const event: RecognitionEvent = {
     kind: 'kudos_given',
     recognitionId: recognition.id,
@@ -248,12 +262,18 @@ async function confirmation(
     values: recognition.values,
     channel: recognition.channel,
     ...(boostOf !== undefined && { boostOf }),
+    private: recognition.private,
   };
   return {
-    text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),
+    text: [
+      gave,
+      ...privately,
+      ...notes,
+      `You have ${points(left)} left to give this ${noun}.`,
+    ].join(' '),
     blocks: [
       { kind: 'text', text: gave },
-      ...notes.map((note) => ({ kind: 'context' as const, text: note })),
+      ...[...privately, ...notes].map((note) => ({ kind: 'context' as const, text: note })),
       { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',

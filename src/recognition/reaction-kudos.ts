@@ -103,6 +103,8 @@ export async function giveForReaction(
     amount,
     reason: `:${reaction.emoji}: on ${reaction.link}`,
     values: [],
+    // A reaction is seen by everyone in the channel: its kudos is as public.
+    private: false,
   });
 }
 

@@ -43,6 +43,8 @@ export interface RecognitionSettings {
   readonly reactionGraceMinutes: number;
   /** Whether colleagues may boost a kudos from its celebration. */
   readonly boostsAllowed: boolean;
+  /** Whether members may give private kudos (told only to the recipients, never celebrated). */
+  readonly privateKudosAllowed: boolean;
   /** The active admins' names, in order, so a refusal can say whom to ask. */
   readonly adminNames: readonly string[];
   /** When the allowance cadence last changed; null: never. */
@@ -137,6 +139,7 @@ export async function loadRecognitionSettings(
       reactionPoints: new Map(Object.entries(row.reaction_points ?? {})),
       reactionGraceMinutes: row.reaction_grace_minutes,
       boostsAllowed: row.boosts_allowed,
+      privateKudosAllowed: row.private_kudos_allowed,
       adminNames: row.admin_names,
     },
   };

@@ -429,7 +429,13 @@ export class SlackHandlers {
     const reach = await this.#reachOf(event.organizationId, memberId);
     if (reach === 'not-here') return 'not-here';
     await this.deps.notifier.tellRecipient(reach, event, reach.userId, pace);
-    await this.#refreshHomes(reach.workspace, new Map([[memberId, reach.userId]]));
+    const homes = new Map([[memberId, reach.userId]]);
+    if (event.private) {
+      // A private kudos has no celebration, which refreshes the giver's open tab: this does.
+      const giver = await slackIdsOf(this.deps.db, reach.workspace, [event.giver.memberId]);
+      for (const [id, userId] of giver) homes.set(id, userId);
+    }
+    await this.#refreshHomes(reach.workspace, homes);
     return 'told';
   }
 
@@ -566,6 +572,7 @@ export class SlackHandlers {
         values: settings.values,
         defaultAmount: settings.defaultAmount,
         maxReasonLength: settings.maxReasonLength,
+        privateKudosAllowed: settings.privateKudosAllowed,
         reason,
         context,
       }),

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Pace } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { WorkSlots } from '../core/work-slots.ts';
-import { announcementText } from '../recognition/announcement.ts';
+import { announcementText, privateKudosNote } from '../recognition/announcement.ts';
 import { boostsLine, type CelebrationBoosts } from '../recognition/boosts.ts';
 import { points } from '../recognition/wording.ts';
 import { AS_WRITTEN, announcementBlocks, escapeSlackText } from './slack-blocks.ts';
@@ -109,7 +109,7 @@ export class SlackNotifier {
   /** Sends one recipient a direct message about the kudos. */
   tellRecipient(to: WorkspaceClient, event: KudosGiven, userId: string, pace: Pace): Promise<void> {
     const reason = event.message ? ` for ${escapeSlackText(event.message)}` : '';
-    const text = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}`;
+    const text = `${escapeSlackText(event.giver.name)} gave you ${points(event.amountEach)}${reason}${privateKudosNote(event)}`;
     return this.directMessage(to, userId, text, pace);
   }
 

@@ -141,6 +141,16 @@ export interface GiveKudosPrefill {
   readonly problem?: string;
 }
 
+/** The give-kudos card's "private" switch, shown where admins allow private kudos. */
+const PRIVATE_TOGGLE: CardElement = {
+  type: 'Input.Toggle',
+  id: 'private',
+  title: 'Private: only they are told, in a direct message; no celebration',
+  valueOn: 'true',
+  valueOff: 'false',
+  value: 'false',
+};
+
 /** The give-kudos form: a people picker, the amount, a company value and the reason. */
 export function giveKudosCard(options: {
   readonly values: readonly string[];
@@ -150,6 +160,8 @@ export function giveKudosCard(options: {
   readonly prefill?: GiveKudosPrefill;
   /** More data for the submission to carry back (a message extension's card id). */
   readonly data?: Record<string, string>;
+  /** Whether the organization allows private kudos: the card then offers the switch. */
+  readonly privateKudosAllowed?: boolean;
 }): Attachment {
   const prefill = options.prefill ?? {};
   const picked = prefill.recipients ?? [];
@@ -203,6 +215,7 @@ export function giveKudosCard(options: {
         title: 'Give kudos',
         data: { ...options.data, verb: GIVE_KUDOS_VERB },
       },
+      ...(options.privateKudosAllowed ? [PRIVATE_TOGGLE] : []),
     ],
   );
 }
@@ -213,6 +226,8 @@ export interface GiveKudosSubmission {
   readonly amount?: unknown;
   readonly value?: unknown;
   readonly reason?: unknown;
+  /** The private switch: `'true'` when on. */
+  readonly private?: unknown;
 }
 
 /**
@@ -234,6 +249,7 @@ export function submissionAsCommand(data: GiveKudosSubmission): {
     amount: String(data.amount ?? ''),
     value: String(data.value ?? ''),
     reason: String(data.reason ?? ''),
+    private: data.private === 'true' || data.private === true,
   });
   return { text, mentions };
 }

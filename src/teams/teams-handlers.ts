@@ -388,7 +388,7 @@ export class TeamsHandlers {
    * goes to the person's own chat with the bot instead, with a pointer to it.
    */
   async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
-    const celebration = shared && reply.events.length > 0;
+    const celebration = shared && celebrated(reply).length > 0;
     const boostable =
       celebration &&
       (await this.deps.services.settings.load(actor.organizationId)).settings.boostsAllowed;
@@ -430,6 +430,7 @@ export class TeamsHandlers {
           values: settings.values,
           defaultAmount: settings.defaultAmount,
           maxReasonLength: settings.maxReasonLength,
+          privateKudosAllowed: settings.privateKudosAllowed,
         }),
       ],
     });
@@ -491,12 +492,15 @@ function clickedCommand(activity: Activity): string | undefined {
 const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
+/** The kudos of a reply that are celebrated where they were given: all but private ones. */
+const celebrated = (reply: Reply) => reply.events.filter((event) => !event.private);
+
 function answer(reply: Reply, shared: boolean, boostable: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return plainMessage(reply.text);
-  const event = reply.events[0];
+  const events = celebrated(reply);
   const attachments =
-    shared && event
-      ? reply.events.map((given) => celebrationCard(given, { boosts: [], boostable }))
+    shared && events.length > 0
+      ? events.map((given) => celebrationCard(given, { boosts: [], boostable }))
       : [replyCard(reply)];
   return { type: ActivityTypes.Message, summary: reply.text, attachments };
 }

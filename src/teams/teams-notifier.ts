@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
+import { privateKudosNote } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
 import type { TeamsConversations } from './teams-conversations.ts';
 import { teamsSend } from './teams-send-failures.ts';
@@ -52,7 +53,7 @@ export class TeamsNotifier implements RecipientNotifier {
 
   async tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
     const reason = event.message ? ` for ${event.message}` : '';
-    const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
+    const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}${privateKudosNote(event)}`;
     return this.tellPerson(event.organizationId, memberId, text, pace);
   }
 

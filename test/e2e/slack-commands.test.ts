@@ -330,7 +330,7 @@ describe('the Slack adapter over signed HTTP', () => {
       fake.users.set('UMODAL', { id: 'UMODAL', name: 'Mo', profile: { display_name: 'Mo' } });
     });
 
-    it('opens from a bare /kudos, with the recipients, amount and reason fields', async () => {
+    it('opens from a bare /kudos, with the recipients, amount and reason fields and the private box', async () => {
       const delivery = command('UMODAL', '  ');
       const response = await send(delivery);
       expect(response.status).toBe(200);
@@ -351,6 +351,8 @@ describe('the Slack adapter over signed HTTP', () => {
         ['recipients', 'multi_users_select'],
         ['amount', 'number_input'],
         ['reason', 'plain_text_input'],
+        // Private kudos are allowed by default (issue 18).
+        ['private', 'checkboxes'],
       ]);
     });
 

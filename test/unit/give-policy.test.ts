@@ -37,6 +37,7 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     reactionPoints: new Map(),
     reactionGraceMinutes: 10,
     boostsAllowed: true,
+    privateKudosAllowed: true,
     cadenceChangedAt: null,
     announcementChannel: null,
     adminNames: ['Ana Silva', 'Li Wei'],

@@ -28,6 +28,7 @@ const CURRENT: ProgramSettings = {
   reactionPoints: {},
   reactionGraceMinutes: 10,
   boostsAllowed: true,
+  privateKudosAllowed: true,
   pointValueMilli: 1000,
   monthlyBudgetMinor: null,
   holdHours: 336,

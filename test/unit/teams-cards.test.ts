@@ -85,6 +85,7 @@ describe('submissionAsCommand', () => {
       amount: 10,
       reason: 'the launch #teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 
@@ -107,6 +108,7 @@ describe('submissionAsCommand', () => {
       amount: null,
       reason: 'help',
       values: [],
+      private: false,
     });
   });
 
@@ -132,6 +134,7 @@ describe('submissionAsCommand', () => {
       amount: 5,
       reason: '#teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 
@@ -451,10 +454,18 @@ describe('giveKudosCard', () => {
       amount: '10',
       value: 'ownership',
       reason: 'the fix',
+      private: 'true',
     };
     const ids = [
       ...inputs(
-        contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 })),
+        contentOf(
+          giveKudosCard({
+            values,
+            defaultAmount: 10,
+            maxReasonLength: 1000,
+            privateKudosAllowed: true,
+          }),
+        ),
       ).keys(),
     ];
     expect(ids.every((id) => id in submitted)).toBe(true);
@@ -463,6 +474,19 @@ describe('giveKudosCard', () => {
       amount: 10,
       reason: 'the fix #ownership',
       values: ['ownership'],
+      private: true,
     });
+    expect(parsedSubmission({ ...submitted, private: 'false' })).toMatchObject({ private: false });
+  });
+
+  it('offers the private switch only where admins allow private kudos', () => {
+    const card = (privateKudosAllowed: boolean) =>
+      inputs(
+        contentOf(
+          giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000, privateKudosAllowed }),
+        ),
+      ).get('private');
+    expect(card(true)).toMatchObject({ type: 'Input.Toggle', valueOn: 'true', value: 'false' });
+    expect(card(false)).toBeUndefined();
   });
 });

@@ -9,7 +9,9 @@ import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insigh
 /*
  * What the insights page reads. A "kudos" is one recipient of one recognition (a
  * recognition to two people is two kudos). Reversed recognitions count for nothing, and
- * every query reads one organization only, over local days of its time zone.
+ * every query reads one organization only, over local days of its time zone. Private
+ * kudos count in the sums (over time, by value, by group) but not in the views that name
+ * people (top givers and receivers, quiet people, mutual pairs): those are public ones only.
  */
 
 export interface TimeBucket {
@@ -95,13 +97,26 @@ const notReversed = (recognitionId: RawBuilder<unknown>) =>
   sql<boolean>`not exists (select 1 from recognition_reversals rv
     where rv.recognition_id = ${recognitionId})`;
 
-/** The organization's kudos in the range, not reversed: a `with kudos as (…)` body. */
-const kudosInRange = (organizationId: number, range: InsightRange) => sql`
+/** A private kudos names nobody in a view of people: only its giver and recipients know. */
+const notPrivate = (recognitionId: RawBuilder<unknown>) =>
+  sql<boolean>`not exists (select 1 from recognitions pr
+    where pr.id = ${recognitionId} and pr.private)`;
+
+/**
+ * The organization's kudos in the range, not reversed: a `with kudos as (…)` body. A view
+ * that names people reads the `public` ones only.
+ */
+const kudosInRange = (
+  organizationId: number,
+  range: InsightRange,
+  which: 'all' | 'public' = 'all',
+) => sql`
   select rr.recognition_id, rr.giver_id, rr.recipient_id, rr.amount, rr.created_at
   from recognition_recipients rr
   where rr.organization_id = ${organizationId}
     and ${withinRange(sql.ref('rr.created_at'), organizationId, range)}
-    and ${notReversed(sql.ref('rr.recognition_id'))}`;
+    and ${notReversed(sql.ref('rr.recognition_id'))}
+    and ${which === 'public' ? notPrivate(sql.ref('rr.recognition_id')) : sql`true`}`;
 
 /** Recognitions and points per day (ranges up to 31 days) or per week (Monday first). */
 export async function recognitionsOverTime(
@@ -196,7 +211,7 @@ async function topPeople(
   limit: number,
 ): Promise<PersonTotal[]> {
   const { rows } = await sql<PersonTotal>`
-    with kudos as (${kudosInRange(organizationId, range)})
+    with kudos as (${kudosInRange(organizationId, range, 'public')})
     select m.id as "memberId", m.display_name as name,
       count(*)::bigint as kudos, sum(k.amount)::bigint as points
     from kudos k
@@ -255,6 +270,7 @@ export async function quietMembers(
       select rr.created_at as received_at from recognition_recipients rr
       where rr.organization_id = m.organization_id and rr.recipient_id = m.id
         and ${notReversed(sql.ref('rr.recognition_id'))}
+        and ${notPrivate(sql.ref('rr.recognition_id'))}
       order by rr.created_at desc
       limit 1
     ) latest on true
@@ -301,7 +317,7 @@ export async function mutualPairs(
     b_to_a: number;
     b_given: number;
   }>`
-    with kudos as (${kudosInRange(organizationId, range)}),
+    with kudos as (${kudosInRange(organizationId, range, 'public')}),
     given as (select giver_id, count(*) as n from kudos group by giver_id),
     pairs as (select giver_id, recipient_id, count(*) as n from kudos group by giver_id, recipient_id)
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n::bigint as a_to_b,

@@ -127,6 +127,23 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('finds no private kudos to boost: a forged click would make it public', async () => {
+      const f = await createRecognitionFixture(db, { members: TEAM });
+      expect((await f.kudos('Ana', 'private @li 5 for the quiet fix')).outcome).toBe('ok');
+      const jo = await balancesOf(f, 'Jo');
+      const reply = await boost(f, 'Jo', await newest(f), 3);
+      expect(reply).toMatchObject({ code: 'unknown_kudos', outcome: 'refused' });
+      expect(await balancesOf(f, 'Li')).toEqual({ allowance: 0, earned: 5 });
+      expect(await balancesOf(f, 'Jo')).toEqual(jo);
+      expect(
+        await f.db
+          .selectFrom('recognitions')
+          .select('id')
+          .where('organization_id', '=', f.organizationId)
+          .execute(),
+      ).toHaveLength(1);
+    });
+
     it('finds no kudos of another organization', async () => {
       const mine = await createRecognitionFixture(db, { members: TEAM });
       const theirs = await createRecognitionFixture(db, { members: TEAM });

@@ -24,6 +24,9 @@ const recognitionSchema = z
     values: z.array(z.string()).describe('The company values it names.'),
     platform: z.enum(['slack', 'teams', 'local']),
     channel: z.string().nullable(),
+    private: z
+      .boolean()
+      .describe('A private kudos: only its recipients were told, and public views leave it out.'),
     createdAt: instant,
     reversal: z
       .object({ reason: z.string(), at: instant })
@@ -48,6 +51,7 @@ interface RecognitionRow {
   company_values: string[];
   platform: Platform;
   channel: string | null;
+  private: boolean;
   created_at: Date;
   recipients: Array<{ memberId: number; name: string; amount: number }> | null;
   reversal: { reason: string; at: string } | null;
@@ -83,6 +87,7 @@ async function readRecognitions(
       'r.company_values',
       'r.platform',
       'r.channel',
+      'r.private',
       'r.created_at',
       'r.boost_of',
       sql<RecognitionRow['recipients']>`(
@@ -132,6 +137,7 @@ const toView = (row: RecognitionRow): RecognitionView => ({
   values: row.company_values,
   platform: row.platform,
   channel: row.channel,
+  private: row.private,
   createdAt: iso(new Date(row.created_at)),
   reversal: row.reversal && {
     reason: row.reversal.reason,

@@ -44,6 +44,9 @@ const programSettings = z
     boostsAllowed: z
       .boolean()
       .describe('Whether colleagues may boost a kudos with points of their own.'),
+    privateKudosAllowed: z
+      .boolean()
+      .describe('Whether members may give private kudos: a direct message only, no celebration.'),
     pointValueMilli: whole.describe('What a point is worth, in thousandths of a minor unit.'),
     monthlyBudgetMinor: whole
       .nullable()
@@ -94,6 +97,7 @@ const settingsChange = z
       .describe('Replaces the list; {} turns reactions off.'),
     reactionGraceMinutes: whole,
     boostsAllowed: z.boolean(),
+    privateKudosAllowed: z.boolean(),
     pointValueMilli: whole,
     monthlyBudgetMinor: whole.nullable(),
     holdHours: whole,

@@ -133,6 +133,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   options.announcements.recipients.register(notifier);
   const announcements = new TeamsAnnouncements({
     db,
+    settings: options.services.settings,
     adapter,
     appId,
     notifier,

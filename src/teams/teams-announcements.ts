@@ -15,6 +15,7 @@ import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/re
 import type { Database } from '../db/database.ts';
 import type { Member } from '../directory/members.ts';
 import { announcementText } from '../recognition/announcement.ts';
+import type { RecognitionSettingsCache } from '../recognition/settings-cache.ts';
 import { celebrationCard } from './teams-cards.ts';
 import { conversationKind } from './teams-conversations.ts';
 import { TEAMS_TURN_MS, type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
@@ -44,6 +45,8 @@ interface AnnouncementChannel {
 
 export interface TeamsAnnouncementDependencies {
   readonly db: Database;
+  /** The organization's settings: whether its posts offer Boost. */
+  readonly settings: RecognitionSettingsCache;
   readonly adapter: CloudAdapter;
   readonly appId: string;
   readonly notifier: TeamsNotifier;
@@ -163,7 +166,12 @@ export class TeamsAnnouncements {
     const message: Partial<Activity> = {
       type: ActivityTypes.Message,
       summary: announcementText(event),
-      attachments: [celebrationCard(event)],
+      attachments: [
+        celebrationCard(event, {
+          boosts: [],
+          boostable: (await this.deps.settings.load(event.organizationId)).settings.boostsAllowed,
+        }),
+      ],
     };
     let postedId: string | undefined;
     await teamsSend('posting a celebration', async () => {

@@ -208,6 +208,7 @@ export function giveKudosCard(options: {
         maxLength: options.maxReasonLength,
         ...(prefill.reason ? { value: prefill.reason } : {}),
       },
+      ...(options.privateKudosAllowed ? [PRIVATE_TOGGLE] : []),
     ],
     [
       {
@@ -215,7 +216,6 @@ export function giveKudosCard(options: {
         title: 'Give kudos',
         data: { ...options.data, verb: GIVE_KUDOS_VERB },
       },
-      ...(options.privateKudosAllowed ? [PRIVATE_TOGGLE] : []),
     ],
   );
 }

@@ -185,6 +185,7 @@ export class TeamsMessageExtension {
         values: settings.values,
         defaultAmount: settings.defaultAmount,
         maxReasonLength: settings.maxReasonLength,
+        privateKudosAllowed: settings.privateKudosAllowed,
         prefill,
         data: { [CARD_FIELD]: cardId },
       }),
@@ -238,12 +239,14 @@ function answer(
   reply: Reply,
   where: z.infer<typeof commandContext>,
 ): MessagingExtensionResult | string {
-  // A redelivery (or a second click) replays the answer without its celebration: said in words.
-  if (where === 'commandBox' || reply.events.length === 0) return reply.text;
+  // A redelivery (or a second click) replays the answer without its celebration, and a
+  // private kudos has none to post: said in words.
+  const celebrated = reply.events.filter((event) => !event.private);
+  if (where === 'commandBox' || celebrated.length === 0) return reply.text;
   return {
     type: 'result',
     attachmentLayout: 'list',
-    attachments: reply.events.map((event) => celebrationCard(event)),
+    attachments: celebrated.map((event) => celebrationCard(event)),
   };
 }
 

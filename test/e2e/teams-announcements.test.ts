@@ -135,6 +135,10 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
       expect.stringContaining('Ana gave Li 3 points'),
       expect.stringContaining('Li gave Ana 2 points'),
     ]);
+    // Boosts are on: the channel's colleagues may add to each, as where it was given.
+    for (const post of posts) {
+      expect(JSON.stringify(post.activity.attachments)).toContain('"verb":"boost_kudos"');
+    }
     expect(posts.map((post) => post.activity.summary)).toEqual([
       '🎉 Ana gave Li 3 points for the release notes',
       '🎉 Li gave Ana 2 points for the pairing',

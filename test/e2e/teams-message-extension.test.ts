@@ -178,6 +178,27 @@ describe('the Teams message extension "Give kudos"', () => {
     expect(await ledgerRows()).toEqual(given);
   });
 
+  it('offers the private switch, and puts no celebration in the compose box for a private kudos', async () => {
+    const { inputs, data } = taskCard(await invoke(opened()));
+    expect(inputs.get('private')).toMatchObject({ type: 'Input.Toggle' });
+    const before = await earned();
+    const response = await invoke(
+      submitted({
+        ...data,
+        recipients: li.aadObjectId,
+        amount: 2,
+        reason: 'the quiet fix',
+        private: 'true',
+      }),
+    );
+    expect(await earned()).toBe(before + 2);
+    expect(response.composeExtension).toBeUndefined();
+    expect(response.task).toEqual({
+      type: 'message',
+      value: expect.stringMatching(/^You gave 2 points to Li for the quiet fix\..*It was private/),
+    });
+  });
+
   it('shows a refusal above the card as it was filled in, and moves nothing', async () => {
     const { data } = taskCard(await invoke(opened()));
     const before = { earned: await earned(), rows: await ledgerRows() };

@@ -25,7 +25,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { AdminServices } from '../src/admin/admin-services.ts';
 import { consoleRouter } from '../src/console/console-router.ts';
@@ -42,7 +41,13 @@ import { createRecognitionServices } from '../src/recognition/recognition-servic
 import { RewardDesk } from '../src/rewards/reward-desk.ts';
 import { ConsoleClient } from '../test/support/console-client.ts';
 import { directInsights } from '../test/support/direct-insight-queries.ts';
-import { percentile, pgbenchTps, SERVER_URL } from './postgres-server.ts';
+import {
+  dropDatabase,
+  hasTable,
+  keptOrFreshDatabase,
+  percentile,
+  pgbenchTps,
+} from './postgres-server.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50);
 const DIRECT_REQUESTS = Number(process.env.BENCH_DIRECT_REQUESTS ?? 5);
@@ -134,7 +139,8 @@ async function seed(
       // People: admins and HR here and there, a few guests and leavers, one bot.
       sql`insert into members (organization_id, display_name, email, roles, status, is_guest,
           is_bot, created_at, deactivated_at)
-        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name) || '@example.com',
+        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name)
+          || case when n > 500 then n::text else '' end || '@example.com',
           case when n = 1 then '{member,admin,hr}' when n % 100 = 0 then '{member,admin}'
             when n % 125 = 0 then '{member,hr}' else '{member}' end::text[],
           case when n % 50 = 7 then 'deactivated' else 'active' end,
@@ -434,44 +440,18 @@ async function startConsole(db: Database): Promise<{ url: string; server: Server
 /** The size's database: a kept one as it is, or a new one, seeded. */
 async function databaseFor(size: Size): Promise<{ db: Database; name: string; note: string }> {
   const name = `${PREFIX}_${size.kudos}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  let kept = false;
-  try {
-    kept =
-      (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
-    if (kept) {
-      const url = new URL(SERVER_URL);
-      url.pathname = `/${name}`;
-      const probe = new pg.Client({ connectionString: url.href });
-      await probe.connect();
-      try {
-        // A seed that did not finish leaves no organization: seed it again.
-        kept =
-          KEEP &&
-          (
-            await probe.query(
-              `select 1 from information_schema.tables where table_name = 'organizations'`,
-            )
-          ).rowCount === 1 &&
-          (await probe.query('select 1 from organizations')).rowCount === 1;
-      } finally {
-        await probe.end();
-      }
-    }
-    if (!kept) {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.query(`create database ${name}`);
-    }
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.href, poolSize: 4 });
+  // The audit entries are the seed's last rows: without them, it is seeded again.
+  const { url, kept } = await keptOrFreshDatabase(
+    name,
+    KEEP,
+    async (client) =>
+      (await hasTable(client, 'audit_log')) &&
+      (await client.query('select 1 from audit_log limit 1')).rowCount === 1,
+  );
+  const db = await openDatabase({ url, poolSize: 4 });
   if (kept) return { db, name, note: 'kept from an earlier run' };
   // Seeding millions of rows takes statements far longer than the pages' time limit.
-  const seeding = await openDatabase({ url: url.href, poolSize: 1, statementTimeoutMs: 0 });
+  const seeding = await openDatabase({ url, poolSize: 1, statementTimeoutMs: 0 });
   let seeded: number;
   let vacuumed: number;
   try {
@@ -490,13 +470,6 @@ async function databaseFor(size: Size): Promise<{ db: Database; name: string; no
     name,
     note: `seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s)`,
   };
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
 }
 
 const ms = (value: number) => Number(value.toFixed(1));

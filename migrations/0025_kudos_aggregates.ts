@@ -12,7 +12,8 @@ import { type Kysely, sql } from 'kysely';
  * - `kudos_pair_days`: per giver, recipient and local day, the kudos between them.
  *
  * A "local day" is the day in the organization's time zone, as the console counts.
- * The database keeps them, so no write path can forget them: after each statement that
+ * Each upsert takes its rows in key order, so two writers never wait on each other in
+ * opposite orders. The database keeps them, so no write path can forget them: after each statement that
  * writes recognitions, recipients or reversals, a trigger adds what the statement kept
  * and takes off what it took back (a reversal, a delete, an update's old row), in one
  * more statement per table, set-based (a seed of millions of kudos is counted in one
@@ -29,6 +30,14 @@ const RECIPIENT_COLUMNS =
   'organization_id, recognition_id, giver_id, recipient_id, amount, created_at, sign';
 /** A recognition move's columns. */
 const RECOGNITION_COLUMNS = 'organization_id, recognition_id, company_values, created_at, sign';
+
+/**
+ * An organization's day is counted in this many rows (by recognition id), summed when
+ * read: every give of the day adds to it, and one row would make concurrent gives wait on
+ * each other's commits, where the ledger lets them run side by side.
+ */
+const SLOTS = 8;
+const SLOT = `recognition_id % ${SLOTS}`;
 
 const kept = (alias: string) =>
   `not exists (select 1 from recognition_reversals v where v.recognition_id = ${alias}.recognition_id)`;
@@ -64,9 +73,10 @@ const withDay = (moves: string, columns: string) => `
 /** Adds recipient moves to the organization, person and pair rows. */
 const countRecipients = (moves: string) => `${withDay(moves, RECIPIENT_COLUMNS)},
   days as (
-    insert into kudos_days as t (organization_id, day, kudos, points)
-    select organization_id, day, sum(sign), sum(sign * amount) from d group by 1, 2
-    on conflict (organization_id, day) do update
+    insert into kudos_days as t (organization_id, day, slot, kudos, points)
+    select organization_id, day, ${SLOT}, sum(sign), sum(sign * amount) from d
+    group by 1, 2, 3 order by 1, 2, 3
+    on conflict (organization_id, day, slot) do update
       set kudos = t.kudos + excluded.kudos, points = t.points + excluded.points
   ),
   people as (
@@ -84,7 +94,7 @@ const countRecipients = (moves: string) => `${withDay(moves, RECIPIENT_COLUMNS)}
         case when sign > 0 then created_at end
       from d
     ) sides
-    group by 1, 2, 3
+    group by 1, 2, 3 order by 1, 2, 3
     on conflict (organization_id, day, member_id) do update
       set given = t.given + excluded.given, given_points = t.given_points + excluded.given_points,
         received = t.received + excluded.received,
@@ -92,7 +102,8 @@ const countRecipients = (moves: string) => `${withDay(moves, RECIPIENT_COLUMNS)}
         last_received_at = greatest(t.last_received_at, excluded.last_received_at)
   )
   insert into kudos_pair_days as t (organization_id, day, giver_id, recipient_id, kudos)
-  select organization_id, day, giver_id, recipient_id, sum(sign) from d group by 1, 2, 3, 4
+  select organization_id, day, giver_id, recipient_id, sum(sign) from d
+  group by 1, 2, 3, 4 order by 1, 2, 3, 4
   on conflict (organization_id, day, giver_id, recipient_id) do update
     set kudos = t.kudos + excluded.kudos`;
 
@@ -131,16 +142,16 @@ const tidyRecipients = (moves: string) => [
 /** Adds recognition moves to the organization's and its values' rows. */
 const countRecognitions = (moves: string) => `${withDay(moves, RECOGNITION_COLUMNS)},
   days as (
-    insert into kudos_days as t (organization_id, day, recognitions)
-    select organization_id, day, sum(sign) from d group by 1, 2
-    on conflict (organization_id, day) do update
+    insert into kudos_days as t (organization_id, day, slot, recognitions)
+    select organization_id, day, ${SLOT}, sum(sign) from d group by 1, 2, 3 order by 1, 2, 3
+    on conflict (organization_id, day, slot) do update
       set recognitions = t.recognitions + excluded.recognitions
   )
-  insert into kudos_value_days as t (organization_id, day, value, recognitions)
-  select d.organization_id, d.day, v.value, sum(d.sign)
+  insert into kudos_value_days as t (organization_id, day, slot, value, recognitions)
+  select d.organization_id, d.day, d.recognition_id % ${SLOTS}, v.value, sum(d.sign)
   from d cross join lateral unnest(d.company_values) as v(value)
-  group by 1, 2, 3
-  on conflict (organization_id, day, value) do update
+  group by 1, 2, 3, 4 order by 1, 2, 3, 4
+  on conflict (organization_id, day, slot, value) do update
     set recognitions = t.recognitions + excluded.recognitions`;
 
 const tidyRecognitions = (moves: string) => [
@@ -269,18 +280,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table kudos_days (
       organization_id bigint not null references organizations (id),
       day date not null,
+      slot smallint not null,
       recognitions integer not null default 0,
       kudos integer not null default 0,
       points bigint not null default 0,
-      primary key (organization_id, day)
+      primary key (organization_id, day, slot)
     )`.execute(db);
   await sql`
     create table kudos_value_days (
       organization_id bigint not null references organizations (id),
       day date not null,
+      slot smallint not null,
       value text not null,
       recognitions integer not null,
-      primary key (organization_id, day, value)
+      primary key (organization_id, day, slot, value)
     )`.execute(db);
   await sql`
     create table kudos_member_days (

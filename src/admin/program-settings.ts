@@ -57,6 +57,8 @@ export async function readProgramSettings(
       [...settings.reactionPoints].sort(([a], [b]) => a.localeCompare(b)),
     ),
     reactionGraceMinutes: settings.reactionGraceMinutes,
+    boostsAllowed: settings.boostsAllowed,
+    privateKudosAllowed: settings.privateKudosAllowed,
     pointValueMilli: rewards.pointValueMilli,
     monthlyBudgetMinor: rewards.monthlyBudgetMinor,
     holdHours: rewards.holdHours,
@@ -209,6 +211,8 @@ async function writeSettings(
       leaver_redeem_days: after.leaverRedeemDays,
       reaction_points: JSON.stringify(after.reactionPoints),
       reaction_grace_minutes: after.reactionGraceMinutes,
+      boosts_allowed: after.boostsAllowed,
+      private_kudos_allowed: after.privateKudosAllowed,
     })
     .where('organization_id', '=', organizationId)
     .execute();

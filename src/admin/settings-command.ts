@@ -40,6 +40,8 @@ export const CHAT_SETTING_KEYS = [
   'leaver-days',
   'reactions',
   'reaction-grace',
+  'boosts',
+  'private-kudos',
   'rate',
   'budget',
   'hold-days',
@@ -201,6 +203,11 @@ export async function settingsChangeOf(
       case 'reaction-grace':
         change.reactionGraceMinutes = whole(value);
         break;
+      case 'boosts':
+        change.boostsAllowed = yesNo(value);
+      case 'private-kudos':
+        change.privateKudosAllowed = yesNo(value);
+        break;
       case 'rate':
         change.pointValueMilli = parseRate(value, currencyOf()) ?? (value as never);
         break;
@@ -329,6 +336,8 @@ const SETTING_ROWS: readonly SettingRow[] = [
     label: 'A removed reaction takes its points back within (reaction-grace)',
     value: (s) => counted(s.reactionGraceMinutes, 'minute'),
   },
+  { label: 'Colleagues may boost a kudos (boosts)', value: (s) => yes(s.boostsAllowed) },
+  { label: 'Private kudos allowed (private-kudos)', value: (s) => yes(s.privateKudosAllowed) },
   { label: 'Announcement channel (channel)', value: (s) => s.announcementChannel ?? 'none' },
   { label: 'Currency (currency)', value: (s) => s.currency },
   { label: 'A point is worth (rate)', value: (s) => formatRate(s.pointValueMilli, s.currency) },

@@ -32,6 +32,10 @@ export interface ProgramSettings {
   reactionPoints: Record<string, number>;
   /** Minutes after a reaction during which removing it takes its points back. */
   reactionGraceMinutes: number;
+  /** Whether colleagues may boost a kudos from its celebration. */
+  boostsAllowed: boolean;
+  /** Whether members may give private kudos. */
+  privateKudosAllowed: boolean;
   pointValueMilli: number;
   monthlyBudgetMinor: number | null;
   holdHours: number;
@@ -71,6 +75,8 @@ export const SETTING_KEYS = [
   'leaverRedeemDays',
   'reactionPoints',
   'reactionGraceMinutes',
+  'boostsAllowed',
+  'privateKudosAllowed',
   'pointValueMilli',
   'monthlyBudgetMinor',
   'holdHours',
@@ -344,6 +350,15 @@ export function applySettingsChange(
     if (typeof change.guestsMayParticipate === 'boolean') {
       next.guestsMayParticipate = change.guestsMayParticipate;
     } else problems.push('Whether guests may take part is yes or no.');
+  }
+  if (change.boostsAllowed !== undefined) {
+    if (typeof change.boostsAllowed === 'boolean') next.boostsAllowed = change.boostsAllowed;
+    else problems.push('Whether colleagues may boost a kudos is yes or no.');
+  }
+  if (change.privateKudosAllowed !== undefined) {
+    if (typeof change.privateKudosAllowed === 'boolean') {
+      next.privateKudosAllowed = change.privateKudosAllowed;
+    } else problems.push('Whether private kudos are allowed is yes or no.');
   }
   if (change.leaverRedeemDays !== undefined) {
     if (isWhole(change.leaverRedeemDays, 0, 3650)) next.leaverRedeemDays = change.leaverRedeemDays;

@@ -56,6 +56,16 @@ export interface KudosGiven {
   readonly message: string;
   readonly values: readonly string[];
   readonly channel: string | null;
+  /**
+   * The kudos this one boosts: its celebration is updated rather than a new one posted;
+   * the recipients are still told.
+   */
+  readonly boostOf?: number;
+  /**
+   * A private kudos: the recipients are told in a direct message and nothing is
+   * celebrated. Absent in notifications written before private kudos existed.
+   */
+  readonly private?: boolean;
 }
 
 export type RecognitionEvent = KudosGiven;

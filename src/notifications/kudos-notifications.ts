@@ -5,11 +5,14 @@ import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
 import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
+import { announcedKudos } from '../recognition/boosts.ts';
 
 /** The job the outbox relay queues for each recognition: it queues the sends that follow. */
 export const KUDOS_GIVEN = 'kudos-given';
 /** One celebration, on the platform the kudos was given on. */
 export const CELEBRATE_KUDOS = 'celebrate-kudos';
+/** One post in the origin platform's own announcement channel (Teams'). */
+export const ANNOUNCE_KUDOS = 'announce-kudos';
 /** One personal message, to one recipient. */
 export const TELL_RECIPIENT = 'tell-recipient';
 /** One personal message of any other kind (a redemption's news), to one member. */
@@ -52,7 +55,9 @@ export function kudosNotificationHandlers(
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
       const { event, origin } = await waitingNotification(db, recognitionId);
-      if (announcements.celebrationOn(origin)) {
+      // A boost is shown on the celebration of the kudos it boosts, not posted anew; a
+      // private kudos is celebrated nowhere: its recipients alone are told, below.
+      if (!event.private && announcements.celebrationOn(origin) && event.boostOf === undefined) {
         await jobs.add(
           'notifications',
           CELEBRATE_KUDOS,
@@ -74,6 +79,12 @@ export function kudosNotificationHandlers(
           );
         }
       }
+      if (announcements.announcementOn(origin)) {
+        await jobs.add('notifications', ANNOUNCE_KUDOS, { recognitionId } satisfies KudosGivenJob, {
+          jobId: `announce-${origin}-${recognitionId}`,
+          ...SEND_RETRIES,
+        });
+      }
       for (const { memberId } of event.recipients) {
         await jobs.add(
           'notifications',
@@ -92,6 +103,17 @@ export function kudosNotificationHandlers(
           channel ? { ...event, channel } : event,
           job.pace,
         );
+      } catch (error) {
+        if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
+        throw error;
+      }
+    },
+
+    [ANNOUNCE_KUDOS]: async (job) => {
+      const { recognitionId } = job.data as KudosGivenJob;
+      const { event, origin } = await waitingNotification(db, recognitionId);
+      try {
+        await announcements.announcementOn(origin)?.(event, job.pace);
       } catch (error) {
         if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
         throw error;
@@ -152,11 +174,7 @@ async function waitingNotification(
   db: Database,
   recognitionId: number,
 ): Promise<{ event: KudosGiven; origin: Platform }> {
-  const row = await db
-    .selectFrom('notification_outbox')
-    .select(['origin', 'event'])
-    .where('recognition_id', '=', recognitionId)
-    .executeTakeFirst();
-  if (!row) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
-  return { event: row.event as unknown as KudosGiven, origin: row.origin as Platform };
+  const announced = await announcedKudos(db, recognitionId);
+  if (!announced) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
+  return announced;
 }

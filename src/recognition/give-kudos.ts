@@ -14,7 +14,7 @@ import {
   uncountedHashtagsNote,
   withoutGiverFromGroup,
 } from './give-notes.ts';
-import { checkGivePolicy, type GiveRefusal, matchCompanyValues } from './give-policy.ts';
+import { checkGivePolicy, type GiveRefusal, matchCompanyValues, whoToAsk } from './give-policy.ts';
 import type { GiveRequest } from './grammar/give-grammar.ts';
 import { toParticipants } from './participants.ts';
 import type { RecognitionServices } from './recognition-services.ts';
@@ -39,16 +39,21 @@ interface Given {
 /**
  * Gives kudos: resolves the recipients, applies the organization's policy, opens the
  * giver's allowance period if needed, then moves the points and records the recognition
- * atomically. A redelivered command replays the first answer and moves nothing.
+ * atomically. A redelivered command replays the first answer and moves nothing. A boost
+ * is a give like any other, recorded as boosting `variant.boostOf`.
  */
 export async function giveKudos(
   services: RecognitionServices,
   command: Command,
   request: GiveRequest,
+  variant: { readonly boostOf?: number } = {},
 ): Promise<Reply> {
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
   const { settings, now } = await services.settings.load(organizationId);
+  if (request.private && !settings.privateKudosAllowed) {
+    return refusalReply('private_kudos_off', privateKudosOff(settings, command));
+  }
   const resolved = await recipientsOf(command, request);
   if ('text' in resolved) return resolved;
   const { recipients } = resolved;
@@ -106,6 +111,8 @@ export async function giveKudos(
     values,
     platform: command.platform,
     channel: command.channel,
+    ...(variant.boostOf !== undefined && { boostOf: variant.boostOf }),
+    private: request.private,
   };
 
   let given: Given;
@@ -145,7 +152,12 @@ export async function giveKudos(
         : error.refusal;
     return refusalReply(refusal.code, refusal.message);
   }
-  return confirmation(services, settings, command, given, notes);
+  return confirmation(services, settings, command, given, notes, variant.boostOf);
+}
+
+/** The refusal of a private kudos where admins turned them off: how to give it instead. */
+function privateKudosOff(settings: RecognitionSettings, command: Command): string {
+  return `Private kudos are turned off here, so nothing was given. Send it again without 'private' to thank them publicly (${command.commandName} @ana 10 for …), or ask ${whoToAsk(settings.adminNames)} to allow private kudos.`;
 }
 
 /**
@@ -221,18 +233,24 @@ async function allowanceShortfall(
   );
 }
 
+/** What the giver of a private kudos is told it means. */
+const PRIVATELY =
+  'It was private: only they are told, in a direct message; there is no celebration, and it stays off the leaderboard.';
+
 async function confirmation(
   services: RecognitionServices,
   settings: RecognitionSettings,
   command: Command,
   { recognition, left: reported }: Given,
   notes: readonly GiveNote[],
+  boostOf: number | undefined,
 ): Promise<Reply> {
   const left = reported ?? (await allowanceLeft(services, settings, command.actor));
   const names = listNames(recognition.recipients.map((recipient) => recipient.name));
   const reason = recognition.message ? ` for ${recognition.message}` : '';
   const noun = periodNoun(settings.allowanceCadence);
   const gave = sentence(`You gave ${points(recognition.amountEach)} to ${names}${reason}`);
+  const privately = recognition.private ? [PRIVATELY] : [];
   const event: RecognitionEvent = {
     kind: 'kudos_given',
     recognitionId: recognition.id,
@@ -243,12 +261,19 @@ async function confirmation(
     message: recognition.message,
     values: recognition.values,
     channel: recognition.channel,
+    ...(boostOf !== undefined && { boostOf }),
+    private: recognition.private,
   };
   return {
-    text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),
+    text: [
+      gave,
+      ...privately,
+      ...notes,
+      `You have ${points(left)} left to give this ${noun}.`,
+    ].join(' '),
     blocks: [
       { kind: 'text', text: gave },
-      ...notes.map((note) => ({ kind: 'context' as const, text: note })),
+      ...[...privately, ...notes].map((note) => ({ kind: 'context' as const, text: note })),
       { kind: 'context', text: `${points(left)} left to give this ${noun}.` },
     ],
     visibility: 'private',

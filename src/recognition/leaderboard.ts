@@ -31,7 +31,12 @@ const notReversed = (recognitionId: RawBuilder<unknown>) =>
   sql<boolean>`not exists (select 1 from recognition_reversals rv
     where rv.recognition_id = ${recognitionId})`;
 
-/** Top receivers, givers and values of an organization since an instant (or ever). */
+/** A private kudos is on nobody's leaderboard: only its giver and recipients know of it. */
+const notPrivate = (recognitionId: RawBuilder<unknown>) =>
+  sql<boolean>`not exists (select 1 from recognitions pr
+    where pr.id = ${recognitionId} and pr.private)`;
+
+/** Top receivers, givers and values of an organization since an instant (or ever); public kudos only. */
 export async function readLeaderboard(
   db: Database,
   organizationId: number,
@@ -47,6 +52,7 @@ export async function readLeaderboard(
       .where('rr.organization_id', '=', organizationId)
       .where('rr.created_at', '>=', from)
       .where(notReversed(sql.ref('rr.recognition_id')))
+      .where(notPrivate(sql.ref('rr.recognition_id')))
       .groupBy(['m.id', 'm.display_name'])
       .orderBy('total', 'desc')
       .orderBy('m.display_name')
@@ -59,7 +65,7 @@ export async function readLeaderboard(
       select v as name, count(*)::bigint as total
       from recognitions r, unnest(r.company_values) as v
       where r.organization_id = ${organizationId} and r.created_at >= ${from}
-        and ${notReversed(sql.ref('r.id'))}
+        and ${notReversed(sql.ref('r.id'))} and not r.private
       group by v order by total desc, v limit ${limit}`
       .execute(db)
       .then((result) => result.rows),

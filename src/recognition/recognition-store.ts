@@ -15,6 +15,8 @@ export interface RecordedRecognition {
   readonly message: string;
   readonly values: readonly string[];
   readonly channel: string | null;
+  /** Told only to the recipients, never celebrated; left out of public views. */
+  readonly private: boolean;
   readonly recipients: ReadonlyArray<{ memberId: number; name: string }>;
   /** True when this is the first answer to a command delivered again. */
   readonly replayed: boolean;
@@ -28,6 +30,9 @@ export interface NewRecognition {
   readonly values: readonly string[];
   readonly platform: Platform;
   readonly channel: string | null;
+  /** The recognition this one boosts: a colleague's points added to it. */
+  readonly boostOf?: number;
+  readonly private: boolean;
 }
 
 /**
@@ -44,12 +49,13 @@ export function recognitionCtes(
   return sql`
     recognition as (
       insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
-        message, company_values, platform, channel)
+        message, company_values, platform, channel, boost_of, private)
       select ${settings.organizationId}, ${input.giver.id}, req.id, ${input.amountEach},
-        ${input.message}, ${[...input.values]}::text[], ${input.platform}, ${input.channel}
+        ${input.message}, ${[...input.values]}::text[], ${input.platform}, ${input.channel},
+        ${input.boostOf ?? null}::bigint, ${input.private}
       from req
       returning id, created_at
-    ),
+    ),${input.private ? privateKudosAudited(settings, input) : sql``}
     recognition_recipients_written as (
       insert into recognition_recipients (recognition_id, organization_id, giver_id,
         recipient_id, amount, created_at)
@@ -65,6 +71,37 @@ export function recognitionCtes(
       from recognition
     )`;
 }
+
+/**
+ * A private kudos is shown to nobody but its giver and recipients, so admins see each one
+ * in the audit log instead, written in the same statement: no private kudos without it.
+ */
+function privateKudosAudited(
+  settings: RecognitionSettings,
+  input: NewRecognition,
+): RawBuilder<unknown> {
+  const after = {
+    private: true,
+    recipients: input.recipients.map((member) => ({
+      memberId: member.id,
+      name: member.displayName,
+    })),
+    amountEach: input.amountEach,
+    message: input.message,
+    values: input.values,
+  };
+  return sql`
+    private_kudos_audited as (
+      insert into audit_log (organization_id, actor_member_id, via, action, target, outcome, after)
+      select ${settings.organizationId}, ${input.giver.id}, ${input.platform},
+        ${PRIVATE_KUDOS_ACTION}, 'recognition:' || recognition.id, 'done',
+        ${JSON.stringify(after)}::jsonb || jsonb_build_object('recognitionId', recognition.id)
+      from recognition
+    ),`;
+}
+
+/** The audit log's action for a private kudos given. */
+export const PRIVATE_KUDOS_ACTION = 'kudos.private';
 
 /** The kudos as every platform announces it, but for its id (the statement adds that). */
 function announcedEvent(
@@ -83,6 +120,8 @@ function announcedEvent(
     message: input.message,
     values: input.values,
     channel: input.channel,
+    ...(input.boostOf !== undefined && { boostOf: input.boostOf }),
+    private: input.private,
   };
 }
 
@@ -97,6 +136,7 @@ export function recorded(input: NewRecognition, id: number): RecordedRecognition
     message: input.message,
     values: input.values,
     channel: input.channel,
+    private: input.private,
     recipients: input.recipients.map((member) => ({
       memberId: member.id,
       name: member.displayName,
@@ -189,6 +229,7 @@ export async function recognitionByLedgerRequest(
       'r.message',
       'r.company_values',
       'r.channel',
+      'r.private',
       sql<Array<{ memberId: number; name: string }>>`(
         select json_agg(json_build_object('memberId', m.id, 'name', m.display_name) order by rr.recipient_id)
         from recognition_recipients rr join members m on m.id = rr.recipient_id
@@ -203,6 +244,7 @@ export async function recognitionByLedgerRequest(
     message: row.message,
     values: row.company_values,
     channel: row.channel,
+    private: row.private,
     recipients: row.recipients.map((recipient) => ({
       memberId: Number(recipient.memberId),
       name: recipient.name,

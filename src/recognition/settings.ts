@@ -41,6 +41,10 @@ export interface RecognitionSettings {
   readonly reactionPoints: ReadonlyMap<string, number>;
   /** Minutes after a reaction during which removing it takes its points back. */
   readonly reactionGraceMinutes: number;
+  /** Whether colleagues may boost a kudos from its celebration. */
+  readonly boostsAllowed: boolean;
+  /** Whether members may give private kudos (told only to the recipients, never celebrated). */
+  readonly privateKudosAllowed: boolean;
   /** The active admins' names, in order, so a refusal can say whom to ask. */
   readonly adminNames: readonly string[];
   /** When the allowance cadence last changed; null: never. */
@@ -134,6 +138,8 @@ export async function loadRecognitionSettings(
       announcementChannel: row.announcement_channel,
       reactionPoints: new Map(Object.entries(row.reaction_points ?? {})),
       reactionGraceMinutes: row.reaction_grace_minutes,
+      boostsAllowed: row.boosts_allowed,
+      privateKudosAllowed: row.private_kudos_allowed,
       adminNames: row.admin_names,
     },
   };

@@ -9,12 +9,36 @@ export interface ModalContext {
   readonly channel: string | null;
 }
 
-/** The give-kudos modal: recipients, amount, company value and reason. */
+/** The give-kudos modal's "private" box, shown where admins allow private kudos. */
+const PRIVATE_BOX: types.KnownBlock = {
+  type: 'input',
+  block_id: 'private',
+  optional: true,
+  label: { type: 'plain_text', text: 'Private' },
+  element: {
+    type: 'checkboxes',
+    action_id: 'private',
+    options: [
+      {
+        text: { type: 'plain_text', text: 'Private kudos' },
+        description: {
+          type: 'plain_text',
+          text: 'Only they are told, in a direct message; no celebration, not on the leaderboard.',
+        },
+        value: 'private',
+      },
+    ],
+  },
+};
+
+/** The give-kudos modal: recipients, amount, company value, reason, and whether private. */
 export function giveKudosModal(options: {
   values: readonly string[];
   defaultAmount: number;
   /** The organization's longest reason: Slack stops typing there. */
   maxReasonLength: number;
+  /** Whether the organization allows private kudos: the modal then offers the box. */
+  privateKudosAllowed?: boolean;
   reason?: string;
   context: ModalContext;
 }): types.ModalView {
@@ -71,6 +95,7 @@ export function giveKudosModal(options: {
       ...(options.reason ? { initial_value: options.reason } : {}),
     },
   });
+  if (options.privateKudosAllowed) blocks.push(PRIVATE_BOX);
   return {
     type: 'modal',
     callback_id: GIVE_KUDOS_MODAL,
@@ -91,6 +116,7 @@ interface SubmittedState {
         selected_users?: string[];
         value?: string | null;
         selected_option?: { value: string } | null;
+        selected_options?: Array<{ value: string }> | null;
       }
     >
   >;
@@ -103,6 +129,9 @@ export function submissionAsCommand(state: SubmittedState): string {
     amount: state.values.amount?.points?.value ?? '',
     value: state.values.value?.value?.selected_option?.value ?? '',
     reason: state.values.reason?.text?.value ?? '',
+    private: (state.values.private?.private?.selected_options ?? []).some(
+      (option) => option.value === 'private',
+    ),
   });
 }
 
@@ -121,6 +150,8 @@ export function fieldOf(code: string | undefined, hasValueField: boolean): strin
     case 'nul_character':
     case 'usage':
       return 'reason';
+    case 'private_kudos_off':
+      return 'private';
     default:
       return 'recipients';
   }

@@ -23,6 +23,7 @@ import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/re
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
+import { boostsOf } from '../recognition/boosts.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
   fieldOf,
@@ -414,7 +415,11 @@ export class SlackHandlers {
     const reach = await this.#reachOf(event.organizationId, giverId);
     if (reach === 'not-here') return;
     const slackIds = await slackIdsOf(this.deps.db, reach.workspace, memberIds);
-    await this.deps.notifier.celebrate(reach, event, slackIds, pace);
+    const { settings } = await this.deps.services.settings.load(event.organizationId);
+    await this.deps.notifier.celebrate(reach, event, slackIds, pace, {
+      boosts: await boostsOf(this.deps.db, event.recognitionId),
+      boostable: settings.boostsAllowed,
+    });
     const giver = slackIds.get(giverId);
     await this.#refreshHomes(reach.workspace, new Map(giver ? [[giverId, giver]] : []));
   };
@@ -424,7 +429,13 @@ export class SlackHandlers {
     const reach = await this.#reachOf(event.organizationId, memberId);
     if (reach === 'not-here') return 'not-here';
     await this.deps.notifier.tellRecipient(reach, event, reach.userId, pace);
-    await this.#refreshHomes(reach.workspace, new Map([[memberId, reach.userId]]));
+    const homes = new Map([[memberId, reach.userId]]);
+    if (event.private) {
+      // A private kudos has no celebration, which refreshes the giver's open tab: this does.
+      const giver = await slackIdsOf(this.deps.db, reach.workspace, [event.giver.memberId]);
+      for (const [id, userId] of giver) homes.set(id, userId);
+    }
+    await this.#refreshHomes(reach.workspace, homes);
     return 'told';
   }
 
@@ -561,6 +572,7 @@ export class SlackHandlers {
         values: settings.values,
         defaultAmount: settings.defaultAmount,
         maxReasonLength: settings.maxReasonLength,
+        privateKudosAllowed: settings.privateKudosAllowed,
         reason,
         context,
       }),
@@ -571,7 +583,7 @@ export class SlackHandlers {
 /** The command's own answer when what it answered went to the person's DM. */
 const SENT_DIRECTLY = textReply('I sent you a direct message.');
 
-function toMessage(reply: Reply) {
+export function toMessage(reply: Reply) {
   return {
     response_type: 'ephemeral' as const,
     text: escapeSlackText(reply.text),
@@ -583,7 +595,7 @@ function toMessage(reply: Reply) {
  * The reply, if it is ready by the time the ack is due ({@link ACK_BY_MS} after Slack sent
  * the request); past that it goes through the response URL instead.
  */
-async function untilAckDue(
+export async function untilAckDue(
   work: Promise<Reply>,
   arrival: SlackArrival,
 ): Promise<Reply | undefined> {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Pace, RecipientNotifier, Telling } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
+import { privateKudosNote } from '../recognition/announcement.ts';
 import { points } from '../recognition/wording.ts';
 import type { TeamsConversations } from './teams-conversations.ts';
 import { teamsSend } from './teams-send-failures.ts';
@@ -21,7 +22,7 @@ const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
  * Teams takes a few messages a second per conversation, but only 1,800 an hour: one
  * every two seconds keeps a person's chat within every one of its limits.
  */
-const TEAMS_TURN_MS = 2000;
+export const TEAMS_TURN_MS = 2000;
 
 /** A member the bot may write to in Teams. */
 export interface TeamsTarget {
@@ -52,7 +53,7 @@ export class TeamsNotifier implements RecipientNotifier {
 
   async tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
     const reason = event.message ? ` for ${event.message}` : '';
-    const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}`;
+    const text = `🎉 ${event.giver.name} gave you ${points(event.amountEach)}${reason}${privateKudosNote(event)}`;
     return this.tellPerson(event.organizationId, memberId, text, pace);
   }
 
@@ -179,7 +180,7 @@ export class TeamsNotifier implements RecipientNotifier {
  * to its `onTurnError` (which answers users of incoming messages) and resolves: a failed
  * send would pass for a sent one.
  */
-async function throwingFromTurn(
+export async function throwingFromTurn(
   run: (logic: (context: TurnContext) => Promise<void>) => Promise<void>,
   logic: (context: TurnContext) => Promise<void>,
 ): Promise<void> {

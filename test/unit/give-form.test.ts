@@ -19,6 +19,16 @@ describe('giveFormText', () => {
       amount: 10,
       reason: 'the docs #teamwork',
       values: ['teamwork'],
+      private: false,
+    });
+  });
+
+  it('writes a ticked private box as the private keyword, read back as a private kudos', () => {
+    const text = giveFormText({ ...form, reason: 'the private beta', private: true });
+    expect(text).toBe('give private <@U1> <@U2> 10 for the private beta');
+    expect(parsed(text)).toMatchObject({ amount: 10, reason: 'the private beta', private: true });
+    expect(parsed(giveFormText({ ...form, reason: 'the private beta' }))).toMatchObject({
+      private: false,
     });
   });
 

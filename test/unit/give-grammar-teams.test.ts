@@ -23,6 +23,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 5,
       reason: 'help',
       values: [],
+      private: false,
     });
     expect(parseGive('<at>Ana</at> and <at>Ana</at> 5', [ANA_COSTA, ANA_SILVA])).toMatchObject({
       recipients: [teamsUser('29:ana2', 'Ana Costa'), teamsUser('29:ana1', 'Ana Silva')],
@@ -43,6 +44,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 5,
       reason: 'x',
       values: [],
+      private: false,
     });
     expect(parseGive('<at>Ana</at> <at>Ana</at> 5', [ANA_SILVA, ANA_SILVA])).toMatchObject({
       recipients: [teamsUser('29:ana1', 'Ana Silva')],
@@ -79,6 +81,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 5,
       reason: 'helping Bo',
       values: [],
+      private: false,
     });
   });
 
@@ -88,6 +91,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 5,
       reason: 'helping Bo #teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 
@@ -99,6 +103,7 @@ describe('parseGive with Teams mentions', () => {
         amount: 5,
         reason: '',
         values: [],
+        private: false,
       });
     }
   });
@@ -109,6 +114,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 10,
       reason: 'x',
       values: [],
+      private: false,
     });
     expect(parseGive('10 <at>Li</at> and <at>Bo</at> for x', [LI, BO])).toMatchObject({
       recipients: [teamsUser('29:li', 'Li Wei'), teamsUser('29:bo', 'Bo Berg')],
@@ -124,6 +130,7 @@ describe('parseGive with Teams mentions', () => {
       amount: 10,
       reason: 'Bo',
       values: [],
+      private: false,
     });
   });
 

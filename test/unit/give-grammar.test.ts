@@ -30,8 +30,11 @@ function give(
   reason: string,
   values: string[] = [],
 ): GiveRequest {
-  return { recipients, amount, reason, values };
+  return { recipients, amount, reason, values, private: false };
 }
+
+/** The same give, asked for as a private kudos. */
+const privately = (request: GiveRequest): GiveRequest => ({ ...request, private: true });
 
 interface Refused {
   readonly refusal: RegExp;
@@ -62,6 +65,7 @@ const STRAY_IN_SENTENCE = (token: string) => stray(token, '/kudos thanks @ana 5 
 const TALKS_ABOUT =
   /^That reads as a mention of someone, not a thank-you\. Start with who the kudos is for \(\/kudos @ana 10 for …\) or with thanks \(\/kudos thanks @ana for …\)\.$/u;
 const NAME_WHO = /^Say who you are thanking with a mention: \/kudos thanks @ana for the help\.$/u;
+const SAY_WHO_PRIVATELY = /^Say who the private kudos is for: \/kudos private @ana 10 for …$/u;
 
 /** Teams mention entities, as the adapter passes them: one per mention in the text. */
 const TEAMS: MentionEntity[] = [
@@ -550,6 +554,49 @@ const rows: Row[] = [
   { text: '@ana great job :+1:', expected: give([person('ana')], null, 'great job :+1:') },
   { text: 'thanks @ana :+1: :100:', expected: give([person('ana')], null, ':+1: :100:') },
   { text: '@ana saw <@U123>', expected: give([person('ana')], null, 'saw <@U123>') },
+
+  // Issue 18, private kudos: `private` as the first word, and only there, makes it private.
+  { text: 'private @ana 5 thanks', expected: privately(give([person('ana')], 5, 'thanks')) },
+  {
+    text: 'private <@U123|ana> <@W456> 10 for the launch #teamwork',
+    expected: privately(
+      give([slackUser('U123'), slackUser('W456')], 10, 'the launch #teamwork', ['teamwork']),
+    ),
+  },
+  {
+    text: 'Private <at>Ana Silva</at> 3 for covering my shift',
+    mentions: TEAMS,
+    expected: privately(give([teamsUser('29:1ana', 'Ana Silva')], 3, 'covering my shift')),
+  },
+  { text: 'PRIVATE\t@ana', expected: privately(give([person('ana')], null, '')) },
+  { text: '  private   @ana x2 ', expected: privately(give([person('ana')], 2, '')) },
+  {
+    text: 'private thanks @ana for listening',
+    expected: privately(give([person('ana')], null, 'listening')),
+  },
+  {
+    text: 'private <!subteam^S1|@design> 2 for the review',
+    expected: privately(give([slackGroup('S1', 'design')], 2, 'the review')),
+  },
+  // Alone, or with nobody after it, it names nobody: the refusal says how to write it.
+  { text: 'private', expected: refused(SAY_WHO_PRIVATELY) },
+  { text: ' Private  ', expected: refused(SAY_WHO_PRIVATELY) },
+  // After `private`, the give is read as any other: the same refusals, nothing guessed.
+  { text: 'private @ana + 5', expected: refused(notNumber('+ 5')) },
+  { text: 'private @ana thanks, 5', expected: refused(stray('5')) },
+  { text: 'private 5', expected: refused(SAY_WHO) },
+  { text: 'private frobnicate', expected: refused(UNKNOWN_WORD('frobnicate')) },
+  { text: 'private private @ana 5', expected: refused(TALKS_ABOUT) },
+  // `private` anywhere else is a word of the reason: the kudos stays public.
+  {
+    text: '@ana 5 for the private beta launch',
+    expected: give([person('ana')], 5, 'the private beta launch'),
+  },
+  { text: '@ana 5 private', expected: give([person('ana')], 5, 'private') },
+  { text: 'thanks @ana, privately', expected: give([person('ana')], null, 'privately') },
+  // A word that only starts with it is no keyword.
+  { text: 'privately @ana 5', expected: refused(TALKS_ABOUT) },
+  { text: 'private-ish @ana 5', expected: refused(TALKS_ABOUT) },
 ];
 
 function title(row: Row): string {
@@ -593,6 +640,7 @@ function expectWellFormed(result: GiveRequest | GiveParseRefusal): void {
     return;
   }
   expect(result.recipients.length).toBeGreaterThan(0);
+  expect(typeof result.private).toBe('boolean');
   const keys = result.recipients.map(recipientKey);
   expect(new Set(keys).size).toBe(keys.length);
   for (const ref of result.recipients) {
@@ -614,6 +662,7 @@ function expectWellFormed(result: GiveRequest | GiveParseRefusal): void {
 }
 
 const FRAGMENTS = [
+  'private',
   '@ana',
   '@Ana',
   '@"Ana Silva"',
@@ -688,6 +737,25 @@ describe('parseGive properties', () => {
     );
   });
 
+  it('is private only after a leading private, and otherwise reads what follows as before', () => {
+    fc.assert(
+      fc.property(fc.oneof(fragmentText, spacedFragmentText), (text) => {
+        const plain = parseGive(text, TEAMS);
+        const asked = parseGive(`private ${text}`, TEAMS);
+        if ('ok' in plain) {
+          expect('ok' in asked).toBe(true);
+          return;
+        }
+        if (plain.private) {
+          expect(normalizeCommandText(text)).toMatch(/^private(?:\s|$)/iu);
+          return;
+        }
+        expect(asked).toEqual({ ...plain, private: true });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('parses the same with or without normalizing first', () => {
     fc.assert(
       fc.property(fc.oneof(fragmentText, fc.string({ unit: 'binary', maxLength: 40 })), (text) => {
@@ -753,7 +821,8 @@ describe('parseGive properties', () => {
         writtenAmount,
         fc.array(fc.oneof(word, tag), { maxLength: 6 }),
         fc.constantFrom('for ', 'for: ', 'For ', 'for\t'),
-        (recipients, separators, amount, reasonWords, intro) => {
+        fc.constantFrom('', 'private ', 'Private\t', 'PRIVATE  '),
+        (recipients, separators, amount, reasonWords, intro, keyword) => {
           let text = recipients
             .map((written, index) => (index === 0 ? '' : separators[index]) + written.text)
             .join('');
@@ -769,7 +838,7 @@ describe('parseGive properties', () => {
             text = before ? `${written} ${text}` : `${text} ${written}`;
           }
           const reason = reasonWords.join(' ');
-          text = `${text} ${intro}${reason}`;
+          text = `${keyword}${text} ${intro}${reason}`;
           const values = [
             ...new Set(
               reasonWords
@@ -782,14 +851,13 @@ describe('parseGive properties', () => {
                 ),
             ),
           ];
-          expect(parseGive(text, TEAMS)).toEqual(
-            give(
-              recipients.map((written) => written.ref),
-              amount === null ? null : amount[0],
-              reason,
-              values,
-            ),
+          const request = give(
+            recipients.map((written) => written.ref),
+            amount === null ? null : amount[0],
+            reason,
+            values,
           );
+          expect(parseGive(text, TEAMS)).toEqual(keyword ? privately(request) : request);
         },
       ),
       { numRuns: 2000 },

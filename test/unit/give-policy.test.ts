@@ -36,6 +36,8 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     leaverRedeemDays: 0,
     reactionPoints: new Map(),
     reactionGraceMinutes: 10,
+    boostsAllowed: true,
+    privateKudosAllowed: true,
     cadenceChangedAt: null,
     announcementChannel: null,
     adminNames: ['Ana Silva', 'Li Wei'],

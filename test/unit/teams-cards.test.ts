@@ -85,6 +85,7 @@ describe('submissionAsCommand', () => {
       amount: 10,
       reason: 'the launch #teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 
@@ -107,6 +108,7 @@ describe('submissionAsCommand', () => {
       amount: null,
       reason: 'help',
       values: [],
+      private: false,
     });
   });
 
@@ -132,6 +134,7 @@ describe('submissionAsCommand', () => {
       amount: 5,
       reason: '#teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 
@@ -318,6 +321,45 @@ describe('celebrationCard', () => {
     expect(content.body[1]?.text).toBe('Bo gave Ana and Li 10 points');
   });
 
+  it('shows the boosts as text, and a Boost action that unfolds the amount while boosts are on', () => {
+    const boosts = [
+      { giverName: 'Li', amountEach: 3 },
+      { giverName: '*José*', amountEach: 5 },
+    ];
+    const on = contentOf(celebrationCard(kudos(), { boosts, boostable: true }));
+    expect(on.body.at(-1)).toMatchObject({
+      type: 'TextBlock',
+      text: '🚀 Boosted: +3 from Li, +5 from \\*José\\*',
+    });
+    expect(on.actions).toEqual([
+      {
+        type: 'Action.ShowCard',
+        title: '🚀 Boost',
+        card: {
+          type: 'AdaptiveCard',
+          body: [
+            {
+              type: 'Input.Number',
+              id: 'boostAmount',
+              label: 'Points of your own to add',
+              min: 1,
+              value: 10,
+            },
+          ],
+          actions: [
+            {
+              type: 'Action.Submit',
+              title: 'Boost',
+              data: { verb: 'boost_kudos', recognitionId: 1 },
+            },
+          ],
+        },
+      },
+    ]);
+    const off = contentOf(celebrationCard(kudos(), { boosts, boostable: false }));
+    expect(off.actions).toBeUndefined();
+  });
+
   it('has no message line when there is no message', () => {
     const content = contentOf(celebrationCard(kudos({ message: '' })));
     expect(content.body).toHaveLength(2);
@@ -412,10 +454,18 @@ describe('giveKudosCard', () => {
       amount: '10',
       value: 'ownership',
       reason: 'the fix',
+      private: 'true',
     };
     const ids = [
       ...inputs(
-        contentOf(giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000 })),
+        contentOf(
+          giveKudosCard({
+            values,
+            defaultAmount: 10,
+            maxReasonLength: 1000,
+            privateKudosAllowed: true,
+          }),
+        ),
       ).keys(),
     ];
     expect(ids.every((id) => id in submitted)).toBe(true);
@@ -424,6 +474,19 @@ describe('giveKudosCard', () => {
       amount: 10,
       reason: 'the fix #ownership',
       values: ['ownership'],
+      private: true,
     });
+    expect(parsedSubmission({ ...submitted, private: 'false' })).toMatchObject({ private: false });
+  });
+
+  it('offers the private switch only where admins allow private kudos', () => {
+    const card = (privateKudosAllowed: boolean) =>
+      inputs(
+        contentOf(
+          giveKudosCard({ values, defaultAmount: 10, maxReasonLength: 1000, privateKudosAllowed }),
+        ),
+      ).get('private');
+    expect(card(true)).toMatchObject({ type: 'Input.Toggle', valueOn: 'true', value: 'false' });
+    expect(card(false)).toBeUndefined();
   });
 });

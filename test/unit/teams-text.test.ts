@@ -180,6 +180,7 @@ describe('mentionedPeople', () => {
       amount: 5,
       reason: 'help',
       values: [],
+      private: false,
     });
   });
 });

@@ -35,6 +35,7 @@ describe('a reason as its writer typed it', () => {
       amount: 10,
       reason: '@channel cake, thanks @eng #teamwork',
       values: ['teamwork'],
+      private: false,
     });
   });
 });

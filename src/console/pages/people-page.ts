@@ -270,10 +270,12 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
   }
   const { db, desk } = deps.services;
   const hr = viewer.roles.includes('hr');
+  const admin = viewer.roles.includes('admin');
   const [{ settings }, history, { adjustments }, redemptions, rewards, rewardSettings] =
     await Promise.all([
       deps.services.settings.load(viewer.organizationId),
-      readHistory(db, person.id, HISTORY_LIMIT),
+      // Admins see private kudos (marked); HR alone sees the public ones only.
+      readHistory(db, person.id, HISTORY_LIMIT, admin),
       listAdjustments(db, viewer.organizationId, { memberId: person.id, limit: HISTORY_LIMIT }),
       desk.redemptions.ofMember(viewer.organizationId, person.id, HISTORY_LIMIT),
       hr ? desk.catalog.list(viewer.organizationId) : [],
@@ -281,7 +283,6 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
     ]);
   const when = (at: Date) =>
     html`<time datetime="${at.toISOString()}">${shortDate(at, settings.timezone)}</time>`;
-  const admin = viewer.roles.includes('admin');
   const kudos =
     history.length === 0
       ? html`<p class="muted">No kudos given or received yet.</p>`
@@ -290,10 +291,14 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
 <tbody>${history.map(
           (entry) =>
             html`<tr${entry.reversed ? html` class="reversed"` : ''}><td>${when(entry.createdAt)}</td><td>${
-              entry.direction === 'given'
-                ? html`Gave ${entry.counterpart}`
-                : html`Received from ${entry.counterpart}`
-            }${entry.reversed ? html` <strong class="badge">Reversed</strong>` : ''}</td><td class="number">${count(entry.amount)}</td><td>${entry.message}</td></tr>`,
+              entry.boostedFrom !== null
+                ? entry.direction === 'given'
+                  ? html`Boosted ${entry.boostedFrom}’s kudos to ${entry.counterpart}`
+                  : html`Boosted by ${entry.counterpart} (${entry.boostedFrom}’s kudos)`
+                : entry.direction === 'given'
+                  ? html`Gave ${entry.counterpart}`
+                  : html`Received from ${entry.counterpart}`
+            }${entry.private ? html` <strong class="badge">Private</strong>` : ''}${entry.reversed ? html` <strong class="badge">Reversed</strong>` : ''}</td><td class="number">${count(entry.amount)}</td><td>${entry.message}</td></tr>`,
         )}</tbody></table></div>`;
   const adjusted =
     adjustments.length === 0

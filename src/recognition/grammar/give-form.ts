@@ -8,12 +8,15 @@ export interface GiveForm {
   /** A company value picked from the form's list, without `#`. */
   readonly value: string;
   readonly reason: string;
+  /** The form's "private" box was ticked: the command starts with `private`. */
+  readonly private?: boolean;
 }
 
 /**
  * A form's fields as the text of a give command, so a form goes through the same router,
  * grammar and refusals as a typed command. The picked value becomes a hashtag unless the
- * reason already names it; a reason that starts with "for" is not given a second one.
+ * reason already names it; a reason that starts with "for" is not given a second one. A
+ * ticked "private" box is the `private` keyword, as if typed.
  */
 export function giveFormText(form: GiveForm): string {
   const reason = form.reason.trim();
@@ -22,6 +25,7 @@ export function giveFormText(form: GiveForm): string {
   const why = [reason, tag].filter((part) => part.length > 0).join(' ');
   return [
     'give',
+    ...(form.private ? ['private'] : []),
     ...form.recipients,
     form.amount.trim(),
     why === '' || /^for(?=[\s:]|$)/i.test(why) ? why : `for ${why}`,

@@ -25,6 +25,11 @@ export interface GiveRequest {
   readonly reason: string;
   /** Company values named by hashtags, lower-cased, each once. */
   readonly values: readonly string[];
+  /**
+   * Asked for with a leading `private`: only the recipients are told (in a direct
+   * message), nothing is celebrated, and public views leave it out.
+   */
+  readonly private: boolean;
 }
 
 export type GiveParseRefusal = Refusal<'usage'>;
@@ -58,6 +63,11 @@ const AMOUNT_LOOKING =
   /^(?:["'`*_=~()[\]{}]+\s*)?(?:[+\-\u00B1\u2212\u2013\u2014]+\s*|x\s?)?\p{Nd}\S*|^[+\-\u00B1\u2212\u2013\u2014]+(?=\s|$)/iu;
 const TRAILING_DASH = /[-\u2013\u2014]$/u;
 export const LEADING_FOR = /^for(?=[\s:]|$):?\s*/iu;
+/**
+ * The keyword that makes a kudos private, only as the first word: `private` anywhere
+ * else is part of the reason (`@ana 5 for the private beta`) and changes nothing.
+ */
+const LEADING_PRIVATE = /^private(?=\s|$)\s*/iu;
 const HASHTAG = /(?<![\p{L}\p{N}_&<])#([\p{L}\p{M}\p{N}_-]+)/gu;
 
 /** Normalizes what phones and chat clients put into text: curly quotes, odd spaces. */
@@ -323,7 +333,7 @@ function unclosedBrackets(closing: string, namesInBrackets: number): GiveParseRe
 }
 
 /**
- * Parses a give: a thank-you sentence (`thanks @ana for the help`), or the command form
+ * Parses a give, private when it starts with `private`: a thank-you sentence (`thanks @ana for the help`), or the command form
  * (recipients: Slack users and user groups, Teams mentions, `@name`; an optional amount
  * before or after them; the reason). A number outside the amount's place that could be
  * meant as the amount is refused, not passed over while the default moves. Never throws;
@@ -335,6 +345,26 @@ export function parseGive(
   { range, commandName = '/kudos' }: ParseGiveOptions = {},
 ): GiveRequest | GiveParseRefusal {
   const input = normalizeCommandText(text);
+  const keyword = LEADING_PRIVATE.exec(input);
+  if (!keyword) return parseGiveBody(input, mentions, range, commandName);
+  const rest = input.slice(keyword[0].length);
+  if (rest === '') {
+    return refuse(
+      'usage',
+      `Say who the private kudos is for: ${commandName} private @ana 10 for …`,
+    );
+  }
+  const parsed = parseGiveBody(rest, mentions, range, commandName);
+  return 'ok' in parsed ? parsed : { ...parsed, private: true };
+}
+
+/** A give after its keywords: a thank-you sentence or the command form; public so far. */
+function parseGiveBody(
+  input: string,
+  mentions: readonly MentionEntity[],
+  range: AmountRange | undefined,
+  commandName: string,
+): GiveRequest | GiveParseRefusal {
   const sentence = readThankYouSentence(input, mentions, { range, commandName });
   if (sentence) return sentence;
   const read = readNamesFirst(input, mentions, range, commandName);
@@ -389,6 +419,7 @@ export function giveRequest(
     amount,
     reason: reasonAsTyped(typedReason).trim(),
     values,
+    private: false,
   };
 }
 

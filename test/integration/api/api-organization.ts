@@ -41,6 +41,8 @@ export interface ApiOrganization {
   fresh: {
     /** A kudos of 1 point, for `reason` when given. */
     recognition(reason?: string): Promise<number>;
+    /** A private kudos of `amount` points from the admin to the other member. */
+    privateRecognition(amount: number): Promise<number>;
     reward(): Promise<number>;
     heldRedemption(): Promise<number>;
     token(): Promise<number>;
@@ -115,10 +117,11 @@ export async function createApiOrganization(db: Database): Promise<ApiOrganizati
     to: Member,
     amount: number,
     reason = `the launch ${tag} #teamwork`,
+    keyword = '',
   ) => {
     const reply = await fixture.kudos(
       from.displayName,
-      `@${to.displayName} ${amount} for ${reason}`,
+      `${keyword}@${to.displayName} ${amount} for ${reason}`,
     );
     if (reply.outcome !== 'ok') throw new Error(reply.text);
     const row = await db
@@ -197,6 +200,8 @@ export async function createApiOrganization(db: Database): Promise<ApiOrganizati
     adminActor,
     fresh: {
       recognition: (reason?: string) => give(members.admin, members.member, 1, reason),
+      privateRecognition: (amount: number) =>
+        give(members.admin, members.other, amount, `a private matter ${tag}`, 'private '),
       reward,
       heldRedemption,
       token: async () => (await token('hr')).id,

@@ -95,6 +95,21 @@ describe('reading through the HTTP API', () => {
     expect(bad.body.error).toBe('bad_request');
   });
 
+  it('marks a private kudos for admins, and leaves it off the leaderboard', async () => {
+    const id = await org.fresh.privateRecognition(40);
+    const one = await get(`/recognitions/${id}`);
+    expect(one.body).toMatchObject({
+      id,
+      private: true,
+      recipients: [{ memberId: org.members.other.id, amount: 40 }],
+    });
+    expect((await get(`/recognitions/${org.recognitionId}`)).body.private).toBe(false);
+    const board = await get('/leaderboard?window=all');
+    expect(JSON.stringify(board.body)).not.toContain(org.members.other.displayName);
+    const received = board.body.received as Array<{ name: string }>;
+    expect(received.map((standing) => standing.name)).toEqual([org.members.member.displayName]);
+  });
+
   it('exports a reason typed as a formula as text that a spreadsheet does not run', async () => {
     const csvOf = async (reason: string) => {
       const id = await org.fresh.recognition(reason);

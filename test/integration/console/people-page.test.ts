@@ -263,6 +263,22 @@ describe('console people page: search, balances, roles, history, adjust', () => 
     expect(await f.snapshot()).toEqual(before);
   });
 
+  it('shows an admin a private kudos marked private, and HR the public ones only', async () => {
+    const { f, client } = await open();
+    expect((await f.command('Bo', 'private @Li 6 for the hard week')).outcome).toBe('ok');
+    expect((await f.command('Bo', '@Li 2 for the docs')).outcome).toBe('ok');
+    const li = idOf(f, 'Li');
+    const forAdmin = (await client.get(`/console/people/${li}`)).html;
+    expect(forAdmin).toMatch(
+      /Received from Bo <strong class="badge">Private<\/strong><\/td><td class="number">6<\/td><td>the hard week<\/td>/,
+    );
+    expect(forAdmin).toMatch(/Received from Bo<\/td><td class="number">2<\/td><td>the docs<\/td>/);
+    const { client: hr } = await open('Hal', { fixture: f });
+    const forHr = (await hr.get(`/console/people/${li}`)).html;
+    expect(forHr).toContain('the docs');
+    expect(forHr).not.toContain('the hard week');
+  });
+
   it('lets HR read people but refuses their role and adjust forms, changing nothing', async () => {
     const { f, client } = await open('Hal');
     const li = idOf(f, 'Li');

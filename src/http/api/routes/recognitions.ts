@@ -24,11 +24,19 @@ const recognitionSchema = z
     values: z.array(z.string()).describe('The company values it names.'),
     platform: z.enum(['slack', 'teams', 'local']),
     channel: z.string().nullable(),
+    private: z
+      .boolean()
+      .describe('A private kudos: only its recipients were told, and public views leave it out.'),
     createdAt: instant,
     reversal: z
       .object({ reason: z.string(), at: instant })
       .nullable()
       .describe('Set when an admin reversed it: its points were taken back.'),
+    boostOf: id
+      .nullable()
+      .describe(
+        "The recognition this one boosts (a colleague's points added to it); null for a kudos of its own.",
+      ),
   })
   .meta({ title: 'Recognition' });
 
@@ -43,9 +51,11 @@ interface RecognitionRow {
   company_values: string[];
   platform: Platform;
   channel: string | null;
+  private: boolean;
   created_at: Date;
   recipients: Array<{ memberId: number; name: string; amount: number }> | null;
   reversal: { reason: string; at: string } | null;
+  boost_of: number | null;
 }
 
 export interface RecognitionFilter {
@@ -77,7 +87,9 @@ async function readRecognitions(
       'r.company_values',
       'r.platform',
       'r.channel',
+      'r.private',
       'r.created_at',
+      'r.boost_of',
       sql<RecognitionRow['recipients']>`(
         select json_agg(json_build_object('memberId', rr.recipient_id, 'name', m.display_name,
           'amount', rr.amount) order by rr.recipient_id)
@@ -125,11 +137,13 @@ const toView = (row: RecognitionRow): RecognitionView => ({
   values: row.company_values,
   platform: row.platform,
   channel: row.channel,
+  private: row.private,
   createdAt: iso(new Date(row.created_at)),
   reversal: row.reversal && {
     reason: row.reversal.reason,
     at: iso(new Date(row.reversal.at)),
   },
+  boostOf: row.boost_of === null ? null : Number(row.boost_of),
 });
 
 export const RECOGNITION_CSV_HEADER = [

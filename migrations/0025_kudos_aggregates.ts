@@ -11,6 +11,10 @@ import { type Kysely, sql } from 'kysely';
  *   points, and the last kudos received that day (the quiet list reads it);
  * - `kudos_pair_days`: per giver, recipient and local day, the kudos between them.
  *
+ * A private kudos (migrations/0023) counts in the organization's totals and by group but
+ * names nobody in a view of people, so the per-person and per-pair rows are kept apart by
+ * `private`: the views of people read the public rows, the views of groups both.
+ *
  * A "local day" is the day in the organization's time zone, as the console counts.
  * Each upsert takes its rows in key order, so two writers never wait on each other in
  * opposite orders. The database keeps them, so no write path can forget them: after each statement that
@@ -18,16 +22,16 @@ import { type Kysely, sql } from 'kysely';
  * and takes off what it took back (a reversal, a delete, an update's old row), in one
  * more statement per table, set-based (a seed of millions of kudos is counted in one
  * pass). When an organization changes its time zone its days are counted again.
- * Per-person rows are kept apart from the organization's totals, so a kudos that should
- * count in the totals but not per person (a private one, say) is one condition in the
- * per-person moves.
+ * A recipient move carries its recognition's `private`; privacy is set when a kudos is
+ * given, but a recognition whose `private` changes moves its kudos between the public and
+ * private rows all the same.
  *
  * Existing kudos are counted here, by the same statements.
  */
 
 /** A recipient move's columns: one kudos counted (+1) or taken off (−1). */
 const RECIPIENT_COLUMNS =
-  'organization_id, recognition_id, giver_id, recipient_id, amount, created_at, sign';
+  'organization_id, recognition_id, giver_id, recipient_id, amount, created_at, private, sign';
 /** A recognition move's columns. */
 const RECOGNITION_COLUMNS = 'organization_id, recognition_id, company_values, created_at, sign';
 
@@ -42,16 +46,33 @@ const SLOT = `recognition_id % ${SLOTS}`;
 const kept = (alias: string) =>
   `not exists (select 1 from recognition_reversals v where v.recognition_id = ${alias}.recognition_id)`;
 
-/** The recipient rows of a transition table (`rows`), kept, as moves of `sign`. */
+/**
+ * The recipient rows of a transition table (`rows`), kept, as moves of `sign`, with their
+ * recognition's privacy (a recognition is never deleted; were one deleted with its
+ * recipients, they would still come off the organization's totals, as public).
+ */
 const recipientRows = (rows: string, sign: number) =>
-  `select organization_id, recognition_id, giver_id, recipient_id, amount, created_at, ${sign}
-   from ${rows} t where ${kept('t')}`;
+  `select t.organization_id, t.recognition_id, t.giver_id, t.recipient_id, t.amount,
+     t.created_at, coalesce(r.private, false), ${sign}
+   from ${rows} t left join recognitions r on r.id = t.recognition_id where ${kept('t')}`;
 
 /** The recipients of the recognitions a transition table of reversals names. */
 const reversedRecipients = (rows: string, sign: number) =>
   `select rr.organization_id, rr.recognition_id, rr.giver_id, rr.recipient_id, rr.amount,
-     rr.created_at, ${sign}
-   from ${rows} t join recognition_recipients rr on rr.recognition_id = t.recognition_id`;
+     rr.created_at, r.private, ${sign}
+   from ${rows} t join recognition_recipients rr on rr.recognition_id = t.recognition_id
+   join recognitions r on r.id = rr.recognition_id`;
+
+/**
+ * The kept recipients of the recognitions whose privacy an update changed: off the rows of
+ * the old privacy, onto the new.
+ */
+const reprivatedRecipients = `select rr.organization_id, rr.recognition_id, rr.giver_id,
+     rr.recipient_id, rr.amount, rr.created_at, s.private, s.sign
+   from old_rows o join new_rows n on n.id = o.id
+   cross join lateral (values (o.private, -1), (n.private, 1)) s (private, sign)
+   join recognition_recipients rr on rr.recognition_id = n.id
+   where o.private is distinct from n.private and ${kept('rr')}`;
 
 const recognitionRows = (rows: string, sign: number) =>
   `select organization_id, id, company_values, created_at, ${sign}
@@ -80,31 +101,31 @@ const countRecipients = (moves: string) => `${withDay(moves, RECIPIENT_COLUMNS)}
       set kudos = t.kudos + excluded.kudos, points = t.points + excluded.points
   ),
   people as (
-    insert into kudos_member_days as t (organization_id, day, member_id, given, given_points,
-      received, received_points, last_received_at)
-    select organization_id, day, member_id, sum(given), sum(given_points), sum(received),
-      sum(received_points), max(received_at)
+    insert into kudos_member_days as t (organization_id, day, member_id, private, given,
+      given_points, received, received_points, last_received_at)
+    select organization_id, day, member_id, private, sum(given), sum(given_points),
+      sum(received), sum(received_points), max(received_at)
     from (
-      select organization_id, day, giver_id as member_id, sign as given,
+      select organization_id, day, giver_id as member_id, private, sign as given,
         sign * amount as given_points, 0 as received, 0 as received_points,
         null::timestamptz as received_at
       from d
       union all
-      select organization_id, day, recipient_id, 0, 0, sign, sign * amount,
+      select organization_id, day, recipient_id, private, 0, 0, sign, sign * amount,
         case when sign > 0 then created_at end
       from d
     ) sides
-    group by 1, 2, 3 order by 1, 2, 3
-    on conflict (organization_id, day, member_id) do update
+    group by 1, 2, 3, 4 order by 1, 2, 3, 4
+    on conflict (organization_id, day, member_id, private) do update
       set given = t.given + excluded.given, given_points = t.given_points + excluded.given_points,
         received = t.received + excluded.received,
         received_points = t.received_points + excluded.received_points,
         last_received_at = greatest(t.last_received_at, excluded.last_received_at)
   )
-  insert into kudos_pair_days as t (organization_id, day, giver_id, recipient_id, kudos)
-  select organization_id, day, giver_id, recipient_id, sum(sign) from d
-  group by 1, 2, 3, 4 order by 1, 2, 3, 4
-  on conflict (organization_id, day, giver_id, recipient_id) do update
+  insert into kudos_pair_days as t (organization_id, day, giver_id, recipient_id, private, kudos)
+  select organization_id, day, giver_id, recipient_id, private, sum(sign) from d
+  group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+  on conflict (organization_id, day, giver_id, recipient_id, private) do update
     set kudos = t.kudos + excluded.kudos`;
 
 /**
@@ -115,24 +136,26 @@ const tidyRecipients = (moves: string) => [
   `${withDay(moves, RECIPIENT_COLUMNS)}
   update kudos_member_days t set last_received_at = (
     select max(rr.created_at) from recognition_recipients rr
+    join recognitions r on r.id = rr.recognition_id
     where rr.organization_id = t.organization_id and rr.recipient_id = t.member_id
       and rr.created_at >= (t.day::timestamp at time zone o.timezone)
       and rr.created_at < ((t.day + 1)::timestamp at time zone o.timezone)
-      and ${kept('rr')})
-  from (select distinct organization_id, day, recipient_id from d where sign < 0) k
+      and r.private = t.private and ${kept('rr')})
+  from (select distinct organization_id, day, recipient_id, private from d where sign < 0) k
   join organizations o on o.id = k.organization_id
-  where t.organization_id = k.organization_id and t.day = k.day and t.member_id = k.recipient_id`,
+  where t.organization_id = k.organization_id and t.day = k.day and t.member_id = k.recipient_id
+    and t.private = k.private`,
   `${withDay(moves, RECIPIENT_COLUMNS)}
   delete from kudos_member_days t
-  using (select organization_id, day, giver_id as member_id from d
-    union select organization_id, day, recipient_id from d) k
+  using (select organization_id, day, giver_id as member_id, private from d
+    union select organization_id, day, recipient_id, private from d) k
   where t.organization_id = k.organization_id and t.day = k.day and t.member_id = k.member_id
-    and t.given = 0 and t.received = 0`,
+    and t.private = k.private and t.given = 0 and t.received = 0`,
   `${withDay(moves, RECIPIENT_COLUMNS)}
   delete from kudos_pair_days t
-  using (select distinct organization_id, day, giver_id, recipient_id from d) k
+  using (select distinct organization_id, day, giver_id, recipient_id, private from d) k
   where t.organization_id = k.organization_id and t.day = k.day and t.giver_id = k.giver_id
-    and t.recipient_id = k.recipient_id and t.kudos = 0`,
+    and t.recipient_id = k.recipient_id and t.private = k.private and t.kudos = 0`,
   `${withDay(moves, RECIPIENT_COLUMNS)}
   delete from kudos_days t using (select distinct organization_id, day from d) k
   where t.organization_id = k.organization_id and t.day = k.day
@@ -210,6 +233,8 @@ const TRIGGERS: Counted[] = [
     statements: [
       countRecognitions(union(recognitionRows('old_rows', -1), recognitionRows('new_rows', 1))),
       ...tidyRecognitions(union(recognitionRows('old_rows', -1), recognitionRows('new_rows', 1))),
+      countRecipients(reprivatedRecipients),
+      ...tidyRecipients(reprivatedRecipients),
     ],
   },
   {
@@ -265,8 +290,10 @@ const RECOUNT = body([
   'delete from kudos_member_days where organization_id = recount',
   'delete from kudos_pair_days where organization_id = recount',
   countRecipients(
-    `select organization_id, recognition_id, giver_id, recipient_id, amount, created_at, 1
-     from recognition_recipients t where organization_id = recount and ${kept('t')}`,
+    `select t.organization_id, t.recognition_id, t.giver_id, t.recipient_id, t.amount,
+       t.created_at, r.private, 1
+     from recognition_recipients t join recognitions r on r.id = t.recognition_id
+     where t.organization_id = recount and ${kept('t')}`,
   ),
   countRecognitions(
     `select organization_id, id, company_values, created_at, 1
@@ -300,27 +327,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       organization_id bigint not null references organizations (id),
       day date not null,
       member_id bigint not null,
+      private boolean not null,
       given integer not null,
       given_points bigint not null,
       received integer not null,
       received_points bigint not null,
       last_received_at timestamptz,
-      primary key (organization_id, day, member_id)
+      primary key (organization_id, day, member_id, private)
     )`.execute(db);
-  // The quiet list: each person's newest day with a kudos received.
+  // The quiet list: each person's newest day with a public kudos received.
   await sql`
     create index kudos_member_days_received on kudos_member_days
-      (organization_id, member_id, day desc) include (last_received_at) where received > 0`.execute(
-    db,
-  );
+      (organization_id, member_id, day desc) include (last_received_at)
+      where received > 0 and not private`.execute(db);
   await sql`
     create table kudos_pair_days (
       organization_id bigint not null references organizations (id),
       day date not null,
       giver_id bigint not null,
       recipient_id bigint not null,
+      private boolean not null,
       kudos integer not null,
-      primary key (organization_id, day, giver_id, recipient_id)
+      primary key (organization_id, day, giver_id, recipient_id, private)
     )`.execute(db);
 
   await sql

@@ -22,7 +22,9 @@ import type { Database } from '../../src/db/database.ts';
 
 /*
  * The insights counted straight from the kudos, as the console read them before it kept
- * counts (migrations/0025): what the counts must always agree with. Slow on purpose: every
+ * counts (migrations/0025): what the counts must always agree with. Private kudos count in
+ * the sums (over time, by value, by group, between groups), not in the views that name
+ * people (top givers and receivers, quiet people, mutual pairs). Slow on purpose: every
  * query reads every kudos in the range and checks each for a reversal.
  */
 
@@ -36,12 +38,23 @@ const notReversed = (recognitionId: RawBuilder<unknown>) =>
   sql<boolean>`not exists (select 1 from recognition_reversals rv
     where rv.recognition_id = ${recognitionId})`;
 
-const kudosInRange = (organizationId: number, range: InsightRange) => sql`
+/** A private kudos names nobody in a view of people. */
+const notPrivate = (recognitionId: RawBuilder<unknown>) =>
+  sql<boolean>`not exists (select 1 from recognitions pr
+    where pr.id = ${recognitionId} and pr.private)`;
+
+/** The kudos kept in the range; a view that names people reads the `public` ones only. */
+const kudosInRange = (
+  organizationId: number,
+  range: InsightRange,
+  which: 'all' | 'public' = 'all',
+) => sql`
   select rr.recognition_id, rr.giver_id, rr.recipient_id, rr.amount, rr.created_at
   from recognition_recipients rr
   where rr.organization_id = ${organizationId}
     and ${withinRange(sql.ref('rr.created_at'), organizationId, range)}
-    and ${notReversed(sql.ref('rr.recognition_id'))}`;
+    and ${notReversed(sql.ref('rr.recognition_id'))}
+    and ${which === 'public' ? notPrivate(sql.ref('rr.recognition_id')) : sql`true`}`;
 
 async function topPeople(
   db: Database,
@@ -50,7 +63,7 @@ async function topPeople(
   side: 'giver_id' | 'recipient_id',
 ): Promise<PersonTotal[]> {
   const { rows } = await sql<PersonTotal>`
-    with kudos as (${kudosInRange(organizationId, range)})
+    with kudos as (${kudosInRange(organizationId, range, 'public')})
     select m.id as "memberId", m.display_name as name,
       count(*)::bigint as kudos, sum(k.amount)::bigint as points
     from kudos k
@@ -118,6 +131,7 @@ export async function directInsights(
       select max(rr.created_at) as received_at from recognition_recipients rr
       where rr.organization_id = m.organization_id and rr.recipient_id = m.id
         and ${notReversed(sql.ref('rr.recognition_id'))}
+        and ${notPrivate(sql.ref('rr.recognition_id'))}
     ) latest on true
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot
@@ -125,7 +139,7 @@ export async function directInsights(
       and coalesce(latest.received_at, m.created_at) <= ${cutoff}
     order by quiet_since, m.display_name, m.id`.execute(db);
   const pairs = await sql<PairRow>`
-    with kudos as (${kudosInRange(organizationId, range)}),
+    with kudos as (${kudosInRange(organizationId, range, 'public')}),
     given as (select giver_id, count(*) as n from kudos group by giver_id),
     pairs as (select giver_id, recipient_id, count(*) as n from kudos group by giver_id, recipient_id)
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n::bigint as a_to_b,

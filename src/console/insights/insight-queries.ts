@@ -8,7 +8,9 @@ import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insigh
 /*
  * What the insights page reads. A "kudos" is one recipient of one recognition (a
  * recognition to two people is two kudos). Reversed recognitions count for nothing, and
- * every query reads one organization only, over local days of its time zone.
+ * every query reads one organization only, over local days of its time zone. Private
+ * kudos count in the sums (over time, by value, by group) but not in the views that name
+ * people (top givers and receivers, quiet people, mutual pairs): those are public ones only.
  *
  * They read the kudos counted per local day as they were written (migrations/0025: per
  * organization, value, person and pair), never the kudos themselves, so a view's work
@@ -91,19 +93,30 @@ export const PAIR_MIN_SHARE_PERCENT = 50;
 const withinDays = (column: string, range: InsightRange) =>
   sql<boolean>`${sql.ref(column)} between ${range.from}::date and ${range.to}::date`;
 
+/**
+ * Which kudos a view reads: `all`, or the `public` ones only (a view that names people).
+ * The per-person and per-pair counts keep a private kudos in rows of their own.
+ */
+type Which = 'all' | 'public';
+
+const ofWhich = (column: string, which: Which) =>
+  which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
+
 /** Each person's kudos given and received in the range, with their points: a `with` body. */
-export const peopleInRange = (organizationId: number, range: InsightRange) => sql`
+export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
   select d.member_id, sum(d.given)::bigint as given, sum(d.given_points)::bigint as given_points,
     sum(d.received)::bigint as received, sum(d.received_points)::bigint as received_points
   from kudos_member_days d
   where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
+    and ${ofWhich('d.private', which)}
   group by d.member_id`;
 
 /** Kudos from each giver to each recipient in the range: a `with` body. */
-const pairsInRange = (organizationId: number, range: InsightRange) => sql`
+const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
   select p.giver_id, p.recipient_id, sum(p.kudos)::bigint as n
   from kudos_pair_days p
   where p.organization_id = ${organizationId} and ${withinDays('p.day', range)}
+    and ${ofWhich('p.private', which)}
   group by p.giver_id, p.recipient_id`;
 
 /** The buckets of a range, from the rows found (a bucket with none counts zero). */
@@ -177,7 +190,7 @@ export async function recognitionsByGroup(
   range: InsightRange,
 ): Promise<GroupActivity[]> {
   const { rows } = await sql<GroupActivityRow>`
-    with per_member as (${peopleInRange(organizationId, range)})
+    with per_member as (${peopleInRange(organizationId, range, 'all')})
     select gm.group_id, g.name,
       sum(p.given)::bigint as given, sum(p.received)::bigint as received
     from per_member p
@@ -197,7 +210,7 @@ async function topPeople(
   limit: number,
 ): Promise<PersonTotal[]> {
   const { rows } = await sql<PersonTotal>`
-    with per_member as (${peopleInRange(organizationId, range)})
+    with per_member as (${peopleInRange(organizationId, range, 'public')})
     select m.id as "memberId", m.display_name as name,
       ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
     from per_member p
@@ -270,9 +283,10 @@ export async function quietMembers(
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
     left join lateral (
-      -- Their newest day with a kudos received: one probe of the counts' index.
+      -- Their newest day with a public kudos received: one probe of the counts' index.
       select d.last_received_at as received_at from kudos_member_days d
       where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
+        and not d.private
       order by d.day desc
       limit 1
     ) latest on true
@@ -320,9 +334,9 @@ export async function mutualPairs(
   range: InsightRange,
 ): Promise<MutualPair[]> {
   const { rows } = await sql<PairRow>`
-    with pairs as (${pairsInRange(organizationId, range)}),
+    with pairs as (${pairsInRange(organizationId, range, 'public')}),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
-    given as (${peopleInRange(organizationId, range)})
+    given as (${peopleInRange(organizationId, range, 'public')})
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
       ga.given as a_given,
       ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
@@ -380,7 +394,7 @@ export async function groupNetwork(
   range: InsightRange,
 ): Promise<GroupNetwork> {
   const { rows } = await sql<NetworkRow>`
-    with pairs as (${pairsInRange(organizationId, range)})
+    with pairs as (${pairsInRange(organizationId, range, 'all')})
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
       sum(k.n)::bigint as kudos
     from pairs k

@@ -6,6 +6,7 @@ import { addDays } from '../../../src/console/insights/insight-range.ts';
 import { overviewFigures } from '../../../src/console/overview-figures.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { addGroupMembers, createGroup, removeGroupMembers } from '../../../src/directory/groups.ts';
+import { boostKudos } from '../../../src/recognition/boosts.ts';
 import {
   giveForReaction,
   type Reaction,
@@ -20,9 +21,11 @@ import { SeededRandom } from '../../support/seeded-random.ts';
 
 /*
  * The console reads kudos counted as they are written (migrations/0025). Here random
- * gives (typed, to one to three people, with values), reversals by an admin, reactions
- * given and taken back within their grace period, kudos dated back, group changes and a
- * change of time zone run through the real write paths, and after each round every
+ * gives (typed, to one to three people, with values, some private), boosts of public ones,
+ * reversals by an admin, reactions given and taken back within their grace period, kudos
+ * dated back, group changes and a change of time zone run through the real write paths
+ * (and a recognition made private afterwards, which no write path does but the counts
+ * follow), and after each round every
  * insight read from the counts must equal the same insight counted straight from the
  * kudos, as the console counted before, over short (daily) and long (weekly) ranges.
  */
@@ -36,6 +39,10 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
   let f: AdminFixture & { close(): Promise<void> };
   const random = new SeededRandom(19_03);
   const given: number[] = [];
+  /** The public kudos given, with who took part, to boost. */
+  const boostable: { id: number; giver: string; recipients: string[] }[] = [];
+  let privates = 0;
+  let boosts = 0;
   const id = (name: string) => f.members[name]?.id as number;
 
   beforeAll(async () => {
@@ -74,24 +81,50 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
   async function give() {
     const giver = random.pick(NAMES);
     const others = NAMES.filter((name) => name !== giver);
-    const recipients = [...new Set([random.pick(others), random.pick(others), random.pick(others)])]
-      .slice(0, random.int(1, 3))
-      .map((name) => `@${name}`);
+    const names = [
+      ...new Set([random.pick(others), random.pick(others), random.pick(others)]),
+    ].slice(0, random.int(1, 3));
+    const recipients = names.map((name) => `@${name}`);
     const value = random.pick(['', ' #teamwork', ' #kindness', ' #teamwork #kindness']);
+    const secret = random.chance(0.3);
     const reply = await f.command(
       giver,
-      `${recipients.join(' ')} ${random.int(1, 5)} for it${value}`,
+      `${secret ? 'private ' : ''}${recipients.join(' ')} ${random.int(1, 5)} for it${value}`,
     );
     expect(reply.outcome, reply.text).toBe('ok');
     const recognitionId = reply.events[0]?.recognitionId as number;
     given.push(recognitionId);
+    if (secret) privates++;
+    else boostable.push({ id: recognitionId, giver, recipients: names });
     if (random.chance(0.7)) await dateBack(recognitionId, random.int(0, 70), random.int(0, 23));
+  }
+
+  /** A boost of a public kudos by someone not in it: a recognition of its own. */
+  async function boost() {
+    const kudos = random.pick(boostable);
+    const outsiders = NAMES.filter(
+      (name) => name !== kudos.giver && !kudos.recipients.includes(name),
+    );
+    const reply = await boostKudos(createRecognitionServices(db), {
+      booster: f.members[random.pick(outsiders)] as Reaction['reactor'],
+      recognitionId: kudos.id,
+      amount: random.int(1, 3),
+      platform: 'slack',
+      tenantId: 'T0COUNT',
+      channel: 'C0COUNT',
+    });
+    // Taken back, or boosted by them already: refused, and nothing counted.
+    if (reply.outcome !== 'ok') return;
+    const recognitionId = reply.events[0]?.recognitionId as number;
+    given.push(recognitionId);
+    boosts++;
+    if (random.chance(0.5)) await dateBack(recognitionId, random.int(0, 70), random.int(0, 23));
   }
 
   function reaction(from: string, to: string, messageId: string): Reaction {
     return {
       reactor: f.members[from] as Reaction['reactor'],
-      author: f.members[to] as Reaction['author'],
+      thanked: [f.members[to] as Reaction['reactor']],
       emoji: 'taco',
       platform: 'slack',
       tenantId: 'T0COUNT',
@@ -156,6 +189,7 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
     await addGroupMembers(db, sales.value, [id('Cy'), id('Di'), id('Ed')]);
     for (let round = 0; round < ROUNDS; round++) {
       for (let n = 0; n < GIVES_PER_ROUND; n++) await give();
+      for (let n = 0; n < 3; n++) await boost();
       await react(round);
       for (const recognitionId of given.splice(0, random.int(1, 3))) {
         const reversal = await reverseRecognition(f.services, await f.actor('Ana'), {
@@ -171,6 +205,18 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
       await addGroupMembers(db, sales.value, [id(random.pick(NAMES))]);
     }
     expect(given.length).toBeGreaterThan(0);
+    expect(privates).toBeGreaterThan(0);
+    expect(boosts).toBeGreaterThan(0);
+  });
+
+  it('move a recognition’s kudos between the public and private counts when its privacy changes', async () => {
+    // One not taken back (the reversed leave `given`), so its kudos count.
+    const kudos = boostable.find((one) => given.includes(one.id));
+    if (!kudos) throw new Error('no public kudos kept');
+    await sql`update recognitions set private = true where id = ${kudos.id}`.execute(db);
+    await expectCountsAgree('made private');
+    await sql`update recognitions set private = false where id = ${kudos.id}`.execute(db);
+    await expectCountsAgree('made public again');
   });
 
   it('count the days again when the organization moves to another time zone', async () => {

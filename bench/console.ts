@@ -1,28 +1,36 @@
 /**
  * `npm run bench:console`: how fast the web console's heaviest pages answer on real
- * Postgres for a realistic organization: 500 members in 10 groups, about 100,000 kudos
- * recipients over the last 365 days (with company values, a few hundred reversed), with
- * their ledger transfers and balances, a catalog, a few thousand redemptions (holds,
- * posts, voids) and their charges, and a few thousand audit entries, all seeded with
- * set-based SQL into the real tables. Each page is read BENCH_REQUESTS times (default 50)
- * one after another, after a warm-up, over real HTTP by an admin and HR signed in through a
- * one-time link. Beside them, in the same run on the same server: the insights page's
- * queries run directly (one read-only transaction, as the page runs them), and pgbench's
+ * Postgres as an organization grows. Each size is an organization of one kudos received a
+ * working day, about 200 a person a year: at 100,000 kudos, 500 members in 10 groups, at
+ * 1,000,000 5,000 members, at 10,000,000 50,000 members; the kudos go to 1, 2 or 3
+ * people (1.43 on average) over the last 365 days, with company values, one in 233
+ * reversed, with their ledger transfers and balances, a catalog, six redemptions a member
+ * (holds, posts, voids) and their charges, and a few thousand audit entries, all seeded
+ * with set-based SQL into the real tables (the database's triggers move the balances and
+ * count the kudos per day, as for any write). Each page is read BENCH_REQUESTS times
+ * (default 50) one after another, after a warm-up, over real HTTP by an admin and HR
+ * signed in through a one-time link. Beside them, in the same run on the same server:
+ * the insights page's queries run directly (one read-only transaction, as the page runs
+ * them), the same insights counted straight from the kudos as the console did before it
+ * kept counts (up to 1,000,000 kudos, BENCH_DIRECT_REQUESTS times), and pgbench's
  * select-only script with one client on its own scratch database.
  *
- * BENCH_DATABASE_URL (the server; the benchmark makes its own database on it, and drops it
- * after unless BENCH_KEEP_DATABASE=1, to look at its query plans).
+ * BENCH_SIZES: the kudos of each size, comma-separated (default 100000,1000000; add
+ * 10000000 for the largest, whose seed takes a long while).
+ * BENCH_DATABASE_URL: the server. Each size has its own database, `${BENCH_DATABASE_PREFIX}_${kudos}`
+ * (default prefix plaudit_bench_console), dropped after the run unless BENCH_KEEP_DATABASE=1:
+ * a kept one is used again as it is by the next run (its seed is skipped), to measure again
+ * without seeding ten million kudos each time, or to look at its query plans.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { AdminServices } from '../src/admin/admin-services.ts';
 import { consoleRouter } from '../src/console/console-router.ts';
 import { Signer } from '../src/console/console-signer.ts';
 import { readInsights } from '../src/console/insights/insight-queries.ts';
-import { addDays, type InsightRange, localDate } from '../src/console/insights/insight-range.ts';
+import { addDays, localDate } from '../src/console/insights/insight-range.ts';
 import { createSignInLink } from '../src/console/sign-in-links.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -32,32 +40,75 @@ import { InlineJobs } from '../src/jobs/inline-jobs.ts';
 import { createRecognitionServices } from '../src/recognition/recognition-services.ts';
 import { RewardDesk } from '../src/rewards/reward-desk.ts';
 import { ConsoleClient } from '../test/support/console-client.ts';
-import { freshDatabase, percentile, pgbenchTps, SERVER_URL } from './postgres-server.ts';
+import { directInsights } from '../test/support/direct-insight-queries.ts';
+import {
+  dropDatabase,
+  hasTable,
+  keptOrFreshDatabase,
+  percentile,
+  pgbenchTps,
+} from './postgres-server.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50);
+const DIRECT_REQUESTS = Number(process.env.BENCH_DIRECT_REQUESTS ?? 5);
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const PREFIX = process.env.BENCH_DATABASE_PREFIX ?? 'plaudit_bench_console';
+const KEEP = process.env.BENCH_KEEP_DATABASE === '1';
 const WARM_UP = 5;
 const PGBENCH_SECONDS = 10;
-const DATABASE = 'plaudit_bench_console';
 const TIMEZONE = 'Europe/Paris';
-const MEMBERS = 500;
-/** Recognitions to 1, 2 or 3 people (1.43 on average): about 100,000 recipients. */
-const RECOGNITIONS = 70_000;
+/** Kudos received a member a year. */
+const KUDOS_PER_MEMBER = 200;
+/** Recipients a recognition, on average (1, 2 or 3). */
+const RECIPIENTS_EACH = 1.43;
 /** Every this-many-th recognition is reversed. */
 const REVERSE_EVERY = 233;
-const REDEMPTIONS = 3_000;
-const AUDIT_ENTRIES = 3_000;
-/** The last members never receive kudos (quiet), the very last never give either. */
-const NEVER_RECEIVE = 40;
-const NEVER_GIVE = 20;
+const REDEMPTIONS_PER_MEMBER = 6;
 const MONTHLY_ALLOWANCE = 1_000;
 const PEOPLE_QUERY = 'an';
+/** The direct count of the insights (every kudos read) is measured up to this size. */
+const DIRECT_UP_TO = 1_000_000;
 
-if (!Number.isSafeInteger(REQUESTS) || REQUESTS < 1) {
-  throw new Error('BENCH_REQUESTS must be a whole number of at least 1');
+for (const [name, value] of [
+  ['BENCH_REQUESTS', REQUESTS],
+  ['BENCH_DIRECT_REQUESTS', DIRECT_REQUESTS],
+  ...SIZES.map((size) => ['BENCH_SIZES', size] as const),
+] as const) {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be whole numbers of at least 1`);
+  }
+}
+
+/** One organization's size. */
+interface Size {
+  readonly kudos: number;
+  readonly members: number;
+  readonly recognitions: number;
+  readonly redemptions: number;
+  readonly auditEntries: number;
+  /** The last members never receive kudos (quiet), the very last never give either. */
+  readonly neverReceive: number;
+  readonly neverGive: number;
+}
+
+function sizeOf(kudos: number): Size {
+  const members = Math.max(50, Math.round(kudos / KUDOS_PER_MEMBER));
+  return {
+    kudos,
+    members,
+    recognitions: Math.round(kudos / RECIPIENTS_EACH),
+    redemptions: members * REDEMPTIONS_PER_MEMBER,
+    auditEntries: 3_000,
+    neverReceive: Math.ceil(members * 0.08),
+    neverGive: Math.ceil(members * 0.04),
+  };
 }
 
 /** The organization, seeded in one transaction; returns its id and its admin's. */
-async function seed(db: Database): Promise<{ organizationId: number; adminId: number }> {
+async function seed(
+  db: Database,
+  size: Size,
+): Promise<{ organizationId: number; adminId: number }> {
   const organization = await createOrganization(db, {
     name: 'Bench',
     timezone: TIMEZONE,
@@ -88,13 +139,14 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
       // People: admins and HR here and there, a few guests and leavers, one bot.
       sql`insert into members (organization_id, display_name, email, roles, status, is_guest,
           is_bot, created_at, deactivated_at)
-        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name) || '@example.com',
+        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name)
+          || case when n > 500 then n::text else '' end || '@example.com',
           case when n = 1 then '{member,admin,hr}' when n % 100 = 0 then '{member,admin}'
             when n % 125 = 0 then '{member,hr}' else '{member}' end::text[],
           case when n % 50 = 7 then 'deactivated' else 'active' end,
-          n % 97 = 3, n = ${MEMBERS}, now() - interval '400 days',
+          n % 97 = 3, n = ${size.members}, now() - interval '400 days',
           case when n % 50 = 7 then now() - interval '30 days' end
-        from generate_series(1, ${MEMBERS}::int) n
+        from generate_series(1, ${size.members}::int) n
         cross join lateral (select (array['Anna', 'Ben', 'Carla', 'Daniel', 'Eva', 'Farid',
           'Greta', 'Hannah', 'Ivan', 'Julia', 'Karim', 'Lena', 'Marco', 'Nina', 'Omar', 'Paula',
           'Quentin', 'Rosa', 'Sven', 'Tara'])[1 + n % 20] as name) f
@@ -148,14 +200,14 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
       sql`create temp table bench_kudos on commit drop as
         select row_number() over (order by created_at)::int as g, *
         from (
-          select 1 + floor(random() * ${MEMBERS - NEVER_GIVE})::int as giver_n,
+          select 1 + floor(random() * ${size.members - size.neverGive})::int as giver_n,
             now() - random() * interval '365 days' as created_at,
             (array[5, 5, 10, 10, 10, 15, 20, 25])[1 + floor(random() * 8)::int] as amount,
             (array['{}', '{teamwork}', '{ownership}', '{customer-first,teamwork}', '{curiosity}',
               '{candor}', '{teamwork}'])[1 + floor(random() * 7)::int]::text[] as company_values,
             1 + (random() < 0.333)::int + (random() < 0.1)::int as recipients,
-            floor(${MEMBERS - NEVER_RECEIVE} * power(random(), 1.5))::int as spread
-          from generate_series(1, ${RECOGNITIONS}::int)) drawn`,
+            floor(${size.members - size.neverReceive} * power(random(), 1.5))::int as spread
+          from generate_series(1, ${size.recognitions}::int)) drawn`,
       sql`analyze bench_people, bench_kudos`,
       sql`with q as (
           insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
@@ -183,9 +235,9 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
         join bench_people gp on gp.n = k.giver_n
         cross join generate_series(0, k.recipients - 1) j
         cross join lateral (
-          select 1 + (k.spread + j * 153) % ${MEMBERS - NEVER_RECEIVE} as c) c
+          select 1 + (k.spread + j * 153) % ${size.members - size.neverReceive} as c) c
         join bench_people rp on rp.n = case when c.c = k.giver_n
-          then 1 + c.c % ${MEMBERS - NEVER_RECEIVE} else c.c end`,
+          then 1 + c.c % ${size.members - size.neverReceive} else c.c end`,
       sql`insert into recognition_recipients (recognition_id, organization_id, giver_id,
           recipient_id, amount, created_at)
         select recognition_id, ${o}, giver_id, recipient_id, amount, created_at
@@ -253,10 +305,10 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
           from (
             select row_number() over (order by requested_at)::int as n, *
             from (
-              select 1 + floor(random() * ${MEMBERS - NEVER_RECEIVE})::int as member_n,
+              select 1 + floor(random() * ${size.members - size.neverReceive})::int as member_n,
                 1 + floor(random() * 12)::int as item_k,
                 now() - random() * interval '365 days' as requested_at, random() as fate
-              from generate_series(1, ${REDEMPTIONS}::int)) drawn) numbered) decided`,
+              from generate_series(1, ${size.redemptions}::int)) drawn) numbered) decided`,
       sql`analyze bench_recipients, bench_items, bench_redemptions`,
       sql`with q as (
           insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
@@ -319,13 +371,13 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
           (array['redemption.fulfil', 'redemption.reject', 'recognition.reverse', 'role.grant',
             'settings.change', 'reward.edit', 'adjustment.grant', 'group.members',
             'console.sign_in', 'rule.set'])[1 + g % 10],
-          'member:' || (g % ${MEMBERS} + 1),
+          'member:' || (g % ${size.members} + 1),
           case when g % 9 = 0 then 'refused' else 'done' end,
           case when g % 9 = 0 then 'not_allowed' end,
           jsonb_build_object('roles', jsonb_build_array('member'), 'amount', g % 50),
           jsonb_build_object('roles', jsonb_build_array('member', 'admin'), 'amount', g % 70),
-          now() - (${AUDIT_ENTRIES} - g) * interval '2 hours 50 minutes'
-        from generate_series(1, ${AUDIT_ENTRIES}::int) g
+          now() - (${size.auditEntries} - g) * interval '2 hours 50 minutes'
+        from generate_series(1, ${size.auditEntries}::int) g
         join bench_people p on p.n = case when g % 4 = 0 then 100 else 1 end
         order by g`,
     ]) {
@@ -343,7 +395,7 @@ async function seed(db: Database): Promise<{ organizationId: number; adminId: nu
 
 /** Milliseconds of each call, sorted, after WARM_UP calls not counted. */
 async function timed(times: number, call: () => Promise<void>): Promise<number[]> {
-  for (let n = 0; n < WARM_UP; n++) await call();
+  for (let n = 0; n < Math.min(WARM_UP, times); n++) await call();
   const latencies: number[] = [];
   for (let n = 0; n < times; n++) {
     const started = performance.now();
@@ -351,11 +403,6 @@ async function timed(times: number, call: () => Promise<void>): Promise<number[]
     latencies.push(performance.now() - started);
   }
   return latencies.sort((a, b) => a - b);
-}
-
-/** The insights page's queries, as the page runs them: one read-only snapshot. */
-async function insightQueries(db: Database, organizationId: number, range: InsightRange) {
-  await readInsights(db, organizationId, range, { days: 30, asOf: new Date() });
 }
 
 async function startConsole(db: Database): Promise<{ url: string; server: Server }> {
@@ -390,115 +437,199 @@ async function startConsole(db: Database): Promise<{ url: string; server: Server
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** The size's database: a kept one as it is, or a new one, seeded. */
+async function databaseFor(
+  size: Size,
+): Promise<{ db: Database; url: string; name: string; note: string }> {
+  const name = `${PREFIX}_${size.kudos}`;
+  // The audit entries are the seed's last rows: without them, it is seeded again.
+  const { url, kept } = await keptOrFreshDatabase(
+    name,
+    KEEP,
+    async (client) =>
+      (await hasTable(client, 'audit_log')) &&
+      (await client.query('select 1 from audit_log limit 1')).rowCount === 1,
+  );
+  const db = await openDatabase({ url, poolSize: 4 });
+  if (kept) return { db, url, name, note: 'kept from an earlier run' };
+  // Seeding millions of rows takes statements far longer than the pages' time limit.
+  const seeding = await openDatabase({ url, poolSize: 1, statementTimeoutMs: 0 });
+  let seeded: number;
+  let vacuumed: number;
+  try {
+    await migrateToLatest(seeding);
+    const seedStarted = performance.now();
+    await seed(seeding, size);
+    seeded = (performance.now() - seedStarted) / 1000;
+    const vacuumStarted = performance.now();
+    await sql`vacuum (analyze)`.execute(seeding);
+    vacuumed = (performance.now() - vacuumStarted) / 1000;
+  } finally {
+    await seeding.destroy();
+  }
+  return {
+    db,
+    url,
+    name,
+    note: `seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s)`,
+  };
+}
+
 const ms = (value: number) => Number(value.toFixed(1));
-const databaseUrl = await freshDatabase(DATABASE);
-const db = await openDatabase({ url: databaseUrl, poolSize: 4 });
-let server: Server | undefined;
-let header = '';
-const rows: Array<{ measure: string; 'p50 ms'?: number; 'p99 ms'?: number; 'page KB'?: number }> =
-  [];
-try {
-  await migrateToLatest(db);
-  const seedStarted = performance.now();
-  const { organizationId, adminId } = await seed(db);
-  const seeded = (performance.now() - seedStarted) / 1000;
-  const vacuumStarted = performance.now();
-  await sql`vacuum (analyze)`.execute(db);
-  const vacuumed = (performance.now() - vacuumStarted) / 1000;
-  const counts = (
-    await sql<Record<string, number>>`select
-      (select count(*)::int from recognitions where organization_id = ${organizationId}) as recognitions,
-      (select count(*)::int from recognition_recipients where organization_id = ${organizationId}) as recipients,
-      (select count(*)::int from recognition_reversals where organization_id = ${organizationId}) as reversals,
-      (select count(*)::int from ledger_transfers where organization_id = ${organizationId}) as transfers,
-      (select count(*)::int from redemptions where organization_id = ${organizationId}) as redemptions,
-      (select count(*)::int from billing_charges where organization_id = ${organizationId}) as charges,
-      (select count(*)::int from audit_log where organization_id = ${organizationId}) as audit`.execute(
-      db,
-    )
-  ).rows[0] as Record<string, number>;
-  header =
-    `console benchmark: ${MEMBERS} members in 10 groups, ${counts.recognitions} recognitions ` +
-    `to ${counts.recipients} recipients over 365 days (${counts.reversals} reversed), ` +
-    `${counts.transfers} ledger transfers, ${counts.redemptions} redemptions, ` +
-    `${counts.charges} charges, ${counts.audit} audit entries; seeded in ${seeded.toFixed(1)} s ` +
-    `(+ vacuum analyze ${vacuumed.toFixed(1)} s); ${REQUESTS} sequential requests a page ` +
-    `after ${WARM_UP} to warm up`;
+/** measure → size → [p50, p99] */
+const figures = new Map<string, Map<number, [number, number | undefined]>>();
+const record = (measure: string, kudos: number, p50: number, p99?: number) => {
+  // As it goes, so a long run shows its figures before the table at the end.
+  console.error(`${kudos} kudos: ${measure}: p50 ${ms(p50)} ms, p99 ${p99 && ms(p99)} ms`);
+  const bySize = figures.get(measure) ?? new Map<number, [number, number | undefined]>();
+  bySize.set(kudos, [ms(p50), p99 === undefined ? undefined : ms(p99)]);
+  figures.set(measure, bySize);
+};
+const headers: string[] = [];
 
-  const started = await startConsole(db);
-  server = started.server;
-  const client = new ConsoleClient(started.url);
-  const signIn = await client.post('/console/sign-in', {
-    _csrf: null,
-    token: await createSignInLink(db, organizationId, adminId),
-  });
-  if (signIn.status !== 303) throw new Error(`sign-in failed: ${signIn.status}`);
+/** Every page of one size, and its insights' queries. */
+async function measureSize(size: Size): Promise<void> {
+  const { db, url, name, note } = await databaseFor(size);
+  let server: Server | undefined;
+  try {
+    const organization = await db
+      .selectFrom('organizations')
+      .select('id')
+      .executeTakeFirstOrThrow();
+    const organizationId = organization.id;
+    const admin = await db
+      .selectFrom('members')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const counts = (
+      await sql<Record<string, number>>`select
+        (select count(*)::int from members where organization_id = ${organizationId}) as members,
+        (select count(*)::int from recognitions where organization_id = ${organizationId}) as recognitions,
+        (select count(*)::int from recognition_recipients where organization_id = ${organizationId}) as recipients,
+        (select count(*)::int from recognition_reversals where organization_id = ${organizationId}) as reversals,
+        (select count(*)::int from ledger_transfers where organization_id = ${organizationId}) as transfers,
+        (select count(*)::int from redemptions where organization_id = ${organizationId}) as redemptions,
+        (select count(*)::int from audit_log where organization_id = ${organizationId}) as audit,
+        (select count(*)::int from kudos_member_days where organization_id = ${organizationId}) as member_days,
+        (select count(*)::int from kudos_pair_days where organization_id = ${organizationId}) as pair_days`.execute(
+        db,
+      )
+    ).rows[0] as Record<string, number>;
+    headers.push(
+      `${size.kudos.toLocaleString('en')} kudos: ${counts.members} members in 10 groups, ` +
+        `${counts.recognitions} recognitions to ${counts.recipients} recipients over 365 days ` +
+        `(${counts.reversals} reversed), ${counts.transfers} ledger transfers, ` +
+        `${counts.redemptions} redemptions, ${counts.audit} audit entries; counted in ` +
+        `${counts.member_days} person-days and ${counts.pair_days} pair-days; ${note}`,
+    );
 
-  const today = localDate(new Date(), TIMEZONE);
-  const year = { from: addDays(today, -364), to: today };
-  const quarter = { from: addDays(today, -89), to: today };
-  const pages: Array<[string, string]> = [
-    ['GET /console (overview)', '/console'],
-    ['GET /console/insights (last 90 days)', '/console/insights'],
-    ['GET /console/insights (365 days)', `/console/insights?from=${year.from}&to=${year.to}`],
-    [`GET /console/people?q=${PEOPLE_QUERY}`, `/console/people?q=${PEOPLE_QUERY}`],
-    ['GET /console/audit', '/console/audit'],
-    ['GET /console/billing', '/console/billing'],
-    [`GET /console/permissions (${MEMBERS} people)`, '/console/permissions'],
-    ['GET /console/no-such-page (404: session and layout only)', '/console/no-such-page'],
-  ];
-  const p50 = new Map<string, number>();
-  for (const [measure, path] of pages) {
-    let bytes = 0;
-    const latencies = await timed(REQUESTS, async () => {
-      const page = await client.get(path);
-      const expected = path === '/console/no-such-page' ? 404 : 200;
-      if (page.status !== expected) throw new Error(`${path} answered ${page.status}`);
-      bytes = Buffer.byteLength(page.html);
+    const started = await startConsole(db);
+    server = started.server;
+    const client = new ConsoleClient(started.url);
+    const signIn = await client.post('/console/sign-in', {
+      _csrf: null,
+      token: await createSignInLink(db, organizationId, admin.id),
     });
-    p50.set(path, percentile(latencies, 0.5));
-    rows.push({
-      measure,
-      'p50 ms': ms(percentile(latencies, 0.5)),
-      'p99 ms': ms(percentile(latencies, 0.99)),
-      'page KB': Number((bytes / 1024).toFixed(1)),
-    });
-  }
-  for (const [days, range, path] of [
-    [90, quarter, '/console/insights'],
-    [365, year, `/console/insights?from=${year.from}&to=${year.to}`],
-  ] as const) {
-    const latencies = await timed(REQUESTS, () => insightQueries(db, organizationId, range));
-    const sqlP50 = percentile(latencies, 0.5);
-    rows.push({
-      measure: `insights ${days} days: its 8 queries run directly (baseline)`,
-      'p50 ms': ms(sqlP50),
-      'p99 ms': ms(percentile(latencies, 0.99)),
-    });
-    rows.push({
-      measure: `insights ${days} days: page p50 − its queries' p50`,
-      'p50 ms': ms((p50.get(path) as number) - sqlP50),
-    });
-  }
-  const tps = await pgbenchTps(1, PGBENCH_SECONDS, 'select-only');
-  rows.push({
-    measure: `pgbench -S, 1 client: ${Math.round(tps)} tps, ms per select (baseline)`,
-    'p50 ms': Number((1000 / tps).toFixed(3)),
-  });
-} finally {
-  const closing = server;
-  if (closing) {
-    closing.closeAllConnections();
-    await new Promise((resolve) => closing.close(resolve));
-  }
-  await db.destroy();
-  if (process.env.BENCH_KEEP_DATABASE !== '1') {
-    const admin = new pg.Client({ connectionString: SERVER_URL });
-    await admin.connect();
-    await admin.query(`drop database if exists ${DATABASE} with (force)`);
-    await admin.end();
+    if (signIn.status !== 303) throw new Error(`sign-in failed: ${signIn.status}`);
+
+    const today = localDate(new Date(), TIMEZONE);
+    const year = { from: addDays(today, -364), to: today };
+    const quarter = { from: addDays(today, -89), to: today };
+    const pages: Array<[string, string]> = [
+      ['GET /console (overview)', '/console'],
+      ['GET /console/insights (last 90 days)', '/console/insights'],
+      ['GET /console/insights (365 days)', `/console/insights?from=${year.from}&to=${year.to}`],
+      [`GET /console/people?q=${PEOPLE_QUERY}`, `/console/people?q=${PEOPLE_QUERY}`],
+      ['GET /console/audit', '/console/audit'],
+      ['GET /console/billing', '/console/billing'],
+      ['GET /console/permissions (everyone listed)', '/console/permissions'],
+      ['GET /console/no-such-page (404: session and layout only)', '/console/no-such-page'],
+    ];
+    for (const [measure, path] of pages) {
+      const latencies = await timed(REQUESTS, async () => {
+        const page = await client.get(path);
+        const expected = path === '/console/no-such-page' ? 404 : 200;
+        if (page.status !== expected) throw new Error(`${path} answered ${page.status}`);
+      });
+      record(measure, size.kudos, percentile(latencies, 0.5), percentile(latencies, 0.99));
+    }
+    const quiet = { days: 30, asOf: new Date() };
+    for (const [days, range] of [
+      [90, quarter],
+      [365, year],
+    ] as const) {
+      const latencies = await timed(REQUESTS, async () => {
+        await readInsights(db, organizationId, range, quiet);
+      });
+      record(
+        `insights ${days} days: its 8 queries of the counts, run directly`,
+        size.kudos,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+      );
+      if (size.kudos <= DIRECT_UP_TO) {
+        // Counting every kudos takes longer than the pages' statement time limit.
+        const unlimited = await openDatabase({ url, poolSize: 1, statementTimeoutMs: 0 });
+        const direct = await timed(DIRECT_REQUESTS, async () => {
+          await directInsights(unlimited, organizationId, range, quiet);
+        }).finally(() => unlimited.destroy());
+        record(
+          `insights ${days} days counted from every kudos (before 0025; baseline)`,
+          size.kudos,
+          percentile(direct, 0.5),
+          percentile(direct, 0.99),
+        );
+      }
+    }
+  } finally {
+    const closing = server;
+    if (closing) {
+      closing.closeAllConnections();
+      await new Promise((resolve) => closing.close(resolve));
+    }
+    await db.destroy();
+    if (!KEEP) await dropDatabase(name);
   }
 }
 
-console.log(`\n${header}\n`);
-console.table(rows);
+for (const kudos of SIZES) await measureSize(sizeOf(kudos));
+const tps = await pgbenchTps(1, PGBENCH_SECONDS, 'select-only');
+
+console.log(
+  `\nconsole benchmark: ${REQUESTS} sequential requests a page after ${WARM_UP} to warm up`,
+);
+for (const header of headers) console.log(`  ${header}`);
+console.log(
+  `pgbench -S, 1 client, same server, same run: ${Math.round(tps)} tps, ` +
+    `${(1000 / tps).toFixed(3)} ms a select (baseline)\n`,
+);
+const largest = Math.max(...SIZES);
+console.table(
+  [...figures].map(([measure, bySize]) => {
+    const row: Record<string, string | number> = { measure };
+    for (const kudos of SIZES) {
+      const [p50, p99] = bySize.get(kudos) ?? [];
+      const label = kudos >= 1_000_000 ? `${kudos / 1_000_000}M` : `${kudos / 1_000}k`;
+      row[`${label} p50 ms`] = p50 ?? '';
+      row[`${label} p99 ms`] = p99 ?? '';
+    }
+    const smallest = bySize.get(Math.min(...SIZES))?.[1];
+    const top = bySize.get(largest)?.[1];
+    if (SIZES.length > 1 && smallest && top)
+      row['p99 ratio largest ÷ smallest'] = ms(top / smallest);
+    return row;
+  }),
+);
+if (SIZES.includes(10_000_000)) {
+  const over = [...figures]
+    .filter(([measure]) => measure.startsWith('GET'))
+    .filter(([, bySize]) => (bySize.get(10_000_000)?.[1] ?? 0) > 300)
+    .map(([measure]) => measure);
+  console.log(
+    over.length === 0
+      ? 'every page answers p99 ≤ 300 ms at 10,000,000 kudos (goal met)'
+      : `p99 above 300 ms at 10,000,000 kudos (goal not met): ${over.join('; ')}`,
+  );
+}

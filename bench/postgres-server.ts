@@ -24,6 +24,56 @@ export async function freshDatabase(name: string): Promise<string> {
 }
 
 /**
+ * A benchmark's database at one size: with `keep`, a database of that name left by an
+ * earlier run is used as it is (`kept`) when `seeded` says its seed finished; otherwise it
+ * is made afresh. Returns its URL.
+ */
+export async function keptOrFreshDatabase(
+  name: string,
+  keep: boolean,
+  seeded: (client: pg.Client) => Promise<boolean>,
+): Promise<{ url: string; kept: boolean }> {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  if (keep) {
+    const admin = new pg.Client({ connectionString: SERVER_URL });
+    await admin.connect();
+    const exists = await admin
+      .query('select 1 from pg_database where datname = $1', [name])
+      .finally(() => admin.end());
+    if (exists.rowCount === 1) {
+      const probe = new pg.Client({ connectionString: url.href });
+      await probe.connect();
+      try {
+        if (await seeded(probe)) return { url: url.href, kept: true };
+      } finally {
+        await probe.end();
+      }
+    }
+  }
+  return { url: await freshDatabase(name), kept: false };
+}
+
+/** Whether a database holds a table (a migrated one holds them all). */
+export async function hasTable(client: pg.Client, table: string): Promise<boolean> {
+  const found = await client.query(
+    'select 1 from information_schema.tables where table_name = $1',
+    [table],
+  );
+  return found.rowCount === 1;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
  * pgbench's TPC-B-like run (or its select-only one, `-S`) on its own fresh database;
  * returns transactions per second.
  */

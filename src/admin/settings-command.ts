@@ -205,6 +205,7 @@ export async function settingsChangeOf(
         break;
       case 'boosts':
         change.boostsAllowed = yesNo(value);
+        break;
       case 'private-kudos':
         change.privateKudosAllowed = yesNo(value);
         break;

@@ -42,7 +42,7 @@ export interface OverviewFigures {
 interface PeriodRow {
   participants: string | number;
   people: string | number;
-  recognitions: string | number;
+  recognitions: string | number | null;
   points: string | number | null;
   redemptions: string | number;
   waiting: string | number;
@@ -59,24 +59,27 @@ export async function overviewFigures(
   const month = monthOf(now, settings.timezone);
   const [rows, owed, committed, rewards, verified] = await Promise.all([
     sql<PeriodRow>`
-      with kept as (
-        select r.* from recognition_recipients r
-        where r.organization_id = ${organizationId}
-          and r.created_at >= ${period.start} and r.created_at < ${period.end}
-          and not exists (select 1 from recognition_reversals v
-            where v.recognition_id = r.recognition_id)
+      with days as (
+        -- The period's local days, in the kudos counted per day (migrations/0025).
+        select d.* from kudos_member_days d
+        where d.organization_id = ${organizationId}
+          and d.day >= ${period.firstDay}::date
+          and d.day < (${period.end}::timestamptz at time zone ${settings.timezone})::date
       ),
       people as (
         select id from members
         where organization_id = ${organizationId} and status = 'active' and not is_bot
       )
       select
-        (select count(*) from people p
-          where p.id in (select giver_id from kept union select recipient_id from kept))
+        (select count(*) from people p where p.id in (select member_id from days))
           as participants,
         (select count(*) from people) as people,
-        (select count(distinct recognition_id) from kept) as recognitions,
-        (select sum(amount) from kept) as points,
+        (select sum(recognitions) from kudos_days
+          where organization_id = ${organizationId}
+            and day >= ${period.firstDay}::date
+            and day < (${period.end}::timestamptz at time zone ${settings.timezone})::date)
+          as recognitions,
+        (select sum(given_points) from days) as points,
         (select count(*) from redemptions
           where organization_id = ${organizationId}
             and requested_at >= ${period.start} and requested_at < ${period.end})
@@ -94,7 +97,7 @@ export async function overviewFigures(
     period,
     participants: Number(row.participants),
     people: Number(row.people),
-    recognitions: Number(row.recognitions),
+    recognitions: Number(row.recognitions ?? 0),
     pointsGiven: Number(row.points ?? 0),
     redemptions: Number(row.redemptions),
     waiting: Number(row.waiting),

@@ -1,9 +1,8 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
-import { withinLocalDays } from '../console-dates.ts';
 import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
 
 /*
@@ -12,6 +11,10 @@ import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insigh
  * every query reads one organization only, over local days of its time zone. Private
  * kudos count in the sums (over time, by value, by group) but not in the views that name
  * people (top givers and receivers, quiet people, mutual pairs): those are public ones only.
+ *
+ * They read the kudos counted per local day as they were written (migrations/0025: per
+ * organization, value, person and pair), never the kudos themselves, so a view's work
+ * grows with the days and people in its range, not with the kudos kept.
  */
 
 export interface TimeBucket {
@@ -86,53 +89,42 @@ export const PAIR_MIN_EACH_WAY = 3;
 /** …and those are at least this percentage of what each gives anyone. */
 export const PAIR_MIN_SHARE_PERCENT = 50;
 
-const zoneOf = (organizationId: number) =>
-  sql`(select o.timezone from organizations o where o.id = ${organizationId})`;
-
-/** The range's local days, as a condition on an instant column. */
-const withinRange = (column: RawBuilder<unknown>, organizationId: number, range: InsightRange) =>
-  withinLocalDays(column, range, zoneOf(organizationId));
-
-const notReversed = (recognitionId: RawBuilder<unknown>) =>
-  sql<boolean>`not exists (select 1 from recognition_reversals rv
-    where rv.recognition_id = ${recognitionId})`;
-
-/** A private kudos names nobody in a view of people: only its giver and recipients know. */
-const notPrivate = (recognitionId: RawBuilder<unknown>) =>
-  sql<boolean>`not exists (select 1 from recognitions pr
-    where pr.id = ${recognitionId} and pr.private)`;
+/** The range's local days, as a condition on a `day` column of the kudos counts. */
+const withinDays = (column: string, range: InsightRange) =>
+  sql<boolean>`${sql.ref(column)} between ${range.from}::date and ${range.to}::date`;
 
 /**
- * The organization's kudos in the range, not reversed: a `with kudos as (…)` body. A view
- * that names people reads the `public` ones only.
+ * Which kudos a view reads: `all`, or the `public` ones only (a view that names people).
+ * The per-person and per-pair counts keep a private kudos in rows of their own.
  */
-const kudosInRange = (
-  organizationId: number,
-  range: InsightRange,
-  which: 'all' | 'public' = 'all',
-) => sql`
-  select rr.recognition_id, rr.giver_id, rr.recipient_id, rr.amount, rr.created_at
-  from recognition_recipients rr
-  where rr.organization_id = ${organizationId}
-    and ${withinRange(sql.ref('rr.created_at'), organizationId, range)}
-    and ${notReversed(sql.ref('rr.recognition_id'))}
-    and ${which === 'public' ? notPrivate(sql.ref('rr.recognition_id')) : sql`true`}`;
+type Which = 'all' | 'public';
 
-/** Recognitions and points per day (ranges up to 31 days) or per week (Monday first). */
-export async function recognitionsOverTime(
-  db: Database,
-  organizationId: number,
+const ofWhich = (column: string, which: Which) =>
+  which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
+
+/** Each person's kudos given and received in the range, with their points: a `with` body. */
+export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
+  select d.member_id, sum(d.given)::bigint as given, sum(d.given_points)::bigint as given_points,
+    sum(d.received)::bigint as received, sum(d.received_points)::bigint as received_points
+  from kudos_member_days d
+  where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
+    and ${ofWhich('d.private', which)}
+  group by d.member_id`;
+
+/** Kudos from each giver to each recipient in the range: a `with` body. */
+const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
+  select p.giver_id, p.recipient_id, sum(p.kudos)::bigint as n
+  from kudos_pair_days p
+  where p.organization_id = ${organizationId} and ${withinDays('p.day', range)}
+    and ${ofWhich('p.private', which)}
+  group by p.giver_id, p.recipient_id`;
+
+/** The buckets of a range, from the rows found (a bucket with none counts zero). */
+export function timeBuckets(
   range: InsightRange,
-): Promise<RecognitionsOverTime> {
+  rows: readonly TimeBucket[],
+): RecognitionsOverTime {
   const bucket = bucketOf(range);
-  const { rows } = await sql<TimeBucket>`
-    with kudos as (${kudosInRange(organizationId, range)})
-    select to_char(date_trunc(${sql.lit(bucket)}, k.created_at at time zone ${zoneOf(organizationId)}),
-        'YYYY-MM-DD') as start,
-      count(distinct k.recognition_id)::bigint as recognitions,
-      sum(k.amount)::bigint as points
-    from kudos k
-    group by 1`.execute(db);
   const found = new Map(rows.map((row) => [row.start, row]));
   return {
     bucket,
@@ -142,6 +134,21 @@ export async function recognitionsOverTime(
   };
 }
 
+/** Recognitions and points per day (ranges up to 31 days) or per week (Monday first). */
+export async function recognitionsOverTime(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+): Promise<RecognitionsOverTime> {
+  const { rows } = await sql<TimeBucket>`
+    select to_char(date_trunc(${sql.lit(bucketOf(range))}, d.day), 'YYYY-MM-DD') as start,
+      sum(d.recognitions)::bigint as recognitions, sum(d.points)::bigint as points
+    from kudos_days d
+    where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
+    group by 1`.execute(db);
+  return timeBuckets(range, rows);
+}
+
 /** Recognitions naming each company value, most first (one may name several). */
 export async function recognitionsByValue(
   db: Database,
@@ -149,16 +156,29 @@ export async function recognitionsByValue(
   range: InsightRange,
 ): Promise<ValueCount[]> {
   const { rows } = await sql<ValueCount>`
-    select v.value, count(*)::bigint as recognitions
-    from recognitions r
-    cross join lateral unnest(r.company_values) as v(value)
-    where r.organization_id = ${organizationId}
-      and ${withinRange(sql.ref('r.created_at'), organizationId, range)}
-      and ${notReversed(sql.ref('r.id'))}
+    select v.value, sum(v.recognitions)::bigint as recognitions
+    from kudos_value_days v
+    where v.organization_id = ${organizationId} and ${withinDays('v.day', range)}
     group by v.value
+    having sum(v.recognitions) > 0
     order by recognitions desc, v.value`.execute(db);
   return rows;
 }
+
+export interface GroupActivityRow {
+  group_id: number | null;
+  name: string | null;
+  given: number;
+  received: number;
+}
+
+export const toGroupActivity = (rows: readonly GroupActivityRow[]): GroupActivity[] =>
+  rows.map((row) => ({
+    groupId: row.group_id,
+    name: row.name ?? NO_GROUP,
+    given: row.given,
+    received: row.received,
+  }));
 
 /**
  * Kudos given and received by each group's members (someone in two groups counts in
@@ -169,24 +189,8 @@ export async function recognitionsByGroup(
   organizationId: number,
   range: InsightRange,
 ): Promise<GroupActivity[]> {
-  const { rows } = await sql<{
-    group_id: number | null;
-    name: string | null;
-    given: number;
-    received: number;
-  }>`
-    with kudos as (${kudosInRange(organizationId, range)}),
-    -- Kudos per person first (a few hundred rows), then per group: joining every kudos to
-    -- its people's groups made a row per kudos and group, sorted on disk.
-    per_member as (
-      select member_id, sum(given)::bigint as given, sum(received)::bigint as received
-      from (
-        select giver_id as member_id, 1 as given, 0 as received from kudos
-        union all
-        select recipient_id, 0, 1 from kudos
-      ) sides
-      group by member_id
-    )
+  const { rows } = await sql<GroupActivityRow>`
+    with per_member as (${peopleInRange(organizationId, range, 'all')})
     select gm.group_id, g.name,
       sum(p.given)::bigint as given, sum(p.received)::bigint as received
     from per_member p
@@ -195,28 +199,23 @@ export async function recognitionsByGroup(
     left join groups g on g.id = gm.group_id
     group by gm.group_id, g.name
     order by g.name nulls last`.execute(db);
-  return rows.map((row) => ({
-    groupId: row.group_id,
-    name: row.name ?? NO_GROUP,
-    given: row.given,
-    received: row.received,
-  }));
+  return toGroupActivity(rows);
 }
 
 async function topPeople(
   db: Database,
   organizationId: number,
   range: InsightRange,
-  side: 'giver_id' | 'recipient_id',
+  side: 'given' | 'received',
   limit: number,
 ): Promise<PersonTotal[]> {
   const { rows } = await sql<PersonTotal>`
-    with kudos as (${kudosInRange(organizationId, range, 'public')})
+    with per_member as (${peopleInRange(organizationId, range, 'public')})
     select m.id as "memberId", m.display_name as name,
-      count(*)::bigint as kudos, sum(k.amount)::bigint as points
-    from kudos k
-    join members m on m.id = ${sql.ref(`k.${side}`)}
-    group by m.id, m.display_name
+      ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
+    from per_member p
+    join members m on m.id = p.member_id
+    where ${sql.ref(`p.${side}`)} > 0
     order by points desc, kudos desc, m.display_name, m.id
     limit ${limit}`.execute(db);
   return rows;
@@ -224,7 +223,7 @@ async function topPeople(
 
 /** Who gave the most points, with how many kudos. */
 export function topGivers(db: Database, organizationId: number, range: InsightRange, limit = 10) {
-  return topPeople(db, organizationId, range, 'giver_id', limit);
+  return topPeople(db, organizationId, range, 'given', limit);
 }
 
 /** Who received the most points, with how many kudos. */
@@ -234,8 +233,35 @@ export function topReceivers(
   range: InsightRange,
   limit = 10,
 ) {
-  return topPeople(db, organizationId, range, 'recipient_id', limit);
+  return topPeople(db, organizationId, range, 'received', limit);
 }
+
+export interface QuietRow {
+  id: number;
+  name: string;
+  roles: MemberRole[];
+  group_ids: number[];
+  last_at: Date | null;
+  quiet_since: Date;
+  who_may_receive: unknown;
+}
+
+/** The quiet people who may be recognised, from their rows. */
+export const toQuietMembers = (rows: readonly QuietRow[], asOf: Date): QuietMember[] =>
+  rows
+    .filter((row) =>
+      isPermitted(toPermissionRule(row.who_may_receive ?? { kind: 'everyone' }), {
+        memberId: row.id,
+        roles: row.roles,
+        groupIds: row.group_ids.map(Number),
+      }),
+    )
+    .map((row) => ({
+      memberId: row.id,
+      name: row.name,
+      lastRecognizedAt: row.last_at === null ? null : new Date(row.last_at),
+      quietDays: Math.floor((asOf.getTime() - new Date(row.quiet_since).getTime()) / 86_400_000),
+    }));
 
 /**
  * Active people who may be recognised (not bots; guests only where guests take part; as
@@ -248,15 +274,7 @@ export async function quietMembers(
   quiet: { readonly days: number; readonly asOf: Date },
 ): Promise<QuietMember[]> {
   const cutoff = new Date(quiet.asOf.getTime() - quiet.days * 86_400_000);
-  const { rows } = await sql<{
-    id: number;
-    name: string;
-    roles: MemberRole[];
-    group_ids: number[];
-    last_at: Date | null;
-    quiet_since: Date;
-    who_may_receive: unknown;
-  }>`
+  const { rows } = await sql<QuietRow>`
     select m.id, m.display_name as name, m.roles,
       array(select gm.group_id from group_members gm
         where gm.organization_id = m.organization_id and gm.member_id = m.id) as group_ids,
@@ -265,13 +283,11 @@ export async function quietMembers(
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
     left join lateral (
-      -- The newest first, one row: an index scan backwards stops at the first kept kudos,
-      -- where max() over the anti-join read every kudos the member ever had.
-      select rr.created_at as received_at from recognition_recipients rr
-      where rr.organization_id = m.organization_id and rr.recipient_id = m.id
-        and ${notReversed(sql.ref('rr.recognition_id'))}
-        and ${notPrivate(sql.ref('rr.recognition_id'))}
-      order by rr.created_at desc
+      -- Their newest day with a public kudos received: one probe of the counts' index.
+      select d.last_received_at as received_at from kudos_member_days d
+      where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
+        and not d.private
+      order by d.day desc
       limit 1
     ) latest on true
     where m.organization_id = ${organizationId}
@@ -279,62 +295,21 @@ export async function quietMembers(
       and (not m.is_guest or coalesce(s.guests_may_participate, false))
       and coalesce(latest.received_at, m.created_at) <= ${cutoff}
     order by quiet_since, m.display_name, m.id`.execute(db);
-  return rows
-    .filter((row) =>
-      isPermitted(toPermissionRule(row.who_may_receive ?? { kind: 'everyone' }), {
-        memberId: row.id,
-        roles: row.roles,
-        groupIds: row.group_ids.map(Number),
-      }),
-    )
-    .map((row) => ({
-      memberId: row.id,
-      name: row.name,
-      lastRecognizedAt: row.last_at === null ? null : new Date(row.last_at),
-      quietDays: Math.floor(
-        (quiet.asOf.getTime() - new Date(row.quiet_since).getTime()) / 86_400_000,
-      ),
-    }));
+  return toQuietMembers(rows, quiet.asOf);
 }
 
-/**
- * Pairs who mostly recognise each other: each gave the other at least
- * {@link PAIR_MIN_EACH_WAY} kudos, and at least {@link PAIR_MIN_SHARE_PERCENT}% of all they
- * gave. Busiest pairs first.
- */
-export async function mutualPairs(
-  db: Database,
-  organizationId: number,
-  range: InsightRange,
-): Promise<MutualPair[]> {
-  const { rows } = await sql<{
-    a_id: number;
-    a_name: string;
-    a_to_b: number;
-    a_given: number;
-    b_id: number;
-    b_name: string;
-    b_to_a: number;
-    b_given: number;
-  }>`
-    with kudos as (${kudosInRange(organizationId, range, 'public')}),
-    given as (select giver_id, count(*) as n from kudos group by giver_id),
-    pairs as (select giver_id, recipient_id, count(*) as n from kudos group by giver_id, recipient_id)
-    select ab.giver_id as a_id, ma.display_name as a_name, ab.n::bigint as a_to_b,
-      ga.n::bigint as a_given,
-      ab.recipient_id as b_id, mb.display_name as b_name, ba.n::bigint as b_to_a,
-      gb.n::bigint as b_given
-    from pairs ab
-    join pairs ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
-    join given ga on ga.giver_id = ab.giver_id
-    join given gb on gb.giver_id = ab.recipient_id
-    join members ma on ma.id = ab.giver_id
-    join members mb on mb.id = ab.recipient_id
-    where ab.giver_id < ab.recipient_id
-      and ab.n >= ${PAIR_MIN_EACH_WAY} and ba.n >= ${PAIR_MIN_EACH_WAY}
-      and ab.n * 100 >= ga.n * ${PAIR_MIN_SHARE_PERCENT}
-      and ba.n * 100 >= gb.n * ${PAIR_MIN_SHARE_PERCENT}
-    order by ab.n + ba.n desc, ma.display_name, mb.display_name`.execute(db);
+export interface PairRow {
+  a_id: number;
+  a_name: string;
+  a_to_b: number;
+  a_given: number;
+  b_id: number;
+  b_name: string;
+  b_to_a: number;
+  b_given: number;
+}
+
+export function toMutualPairs(rows: readonly PairRow[]): MutualPair[] {
   const side = (memberId: number, name: string, toOther: number, given: number): PairSide => ({
     memberId,
     name,
@@ -349,32 +324,46 @@ export async function mutualPairs(
 }
 
 /**
- * Kudos between groups, as a matrix from the giver's groups to the recipient's (someone
- * in two groups counts in both; the diagonal is kudos within a group).
+ * Pairs who mostly recognise each other: each gave the other at least
+ * {@link PAIR_MIN_EACH_WAY} kudos, and at least {@link PAIR_MIN_SHARE_PERCENT}% of all they
+ * gave. Busiest pairs first.
  */
-export async function groupNetwork(
+export async function mutualPairs(
   db: Database,
   organizationId: number,
   range: InsightRange,
-): Promise<GroupNetwork> {
-  const { rows } = await sql<{
-    from_id: number | null;
-    from_name: string | null;
-    to_id: number | null;
-    to_name: string | null;
-    kudos: number;
-  }>`
-    with kudos as (${kudosInRange(organizationId, range)})
-    select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
-      count(*)::bigint as kudos
-    from kudos k
-    left join group_members fm on fm.member_id = k.giver_id
-      and fm.organization_id = ${organizationId}
-    left join groups fg on fg.id = fm.group_id
-    left join group_members tm on tm.member_id = k.recipient_id
-      and tm.organization_id = ${organizationId}
-    left join groups tg on tg.id = tm.group_id
-    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
+): Promise<MutualPair[]> {
+  const { rows } = await sql<PairRow>`
+    with pairs as (${pairsInRange(organizationId, range, 'public')}),
+    strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
+    given as (${peopleInRange(organizationId, range, 'public')})
+    select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
+      ga.given as a_given,
+      ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
+      gb.given as b_given
+    from strong ab
+    join strong ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
+    join given ga on ga.member_id = ab.giver_id
+    join given gb on gb.member_id = ab.recipient_id
+    join members ma on ma.id = ab.giver_id
+    join members mb on mb.id = ab.recipient_id
+    where ab.giver_id < ab.recipient_id
+      and ab.n * 100 >= ga.given * ${PAIR_MIN_SHARE_PERCENT}
+      and ba.n * 100 >= gb.given * ${PAIR_MIN_SHARE_PERCENT}
+    order by ab.n + ba.n desc, ma.display_name, mb.display_name`.execute(db);
+  return toMutualPairs(rows);
+}
+
+export interface NetworkRow {
+  from_id: number | null;
+  from_name: string | null;
+  to_id: number | null;
+  to_name: string | null;
+  kudos: number;
+}
+
+/** The matrix of kudos between groups, from its cells. */
+export function toGroupNetwork(rows: readonly NetworkRow[]): GroupNetwork {
   const names = new Map<number | null, string>();
   for (const row of rows) {
     names.set(row.from_id, row.from_name ?? NO_GROUP);
@@ -390,9 +379,33 @@ export async function groupNetwork(
   for (const row of rows) {
     const from = index.get(row.from_id) as number;
     const to = index.get(row.to_id) as number;
-    (kudos[from] as number[])[to] = row.kudos;
+    (kudos[from] as number[])[to] = Number(row.kudos);
   }
   return { groups, kudos };
+}
+
+/**
+ * Kudos between groups, as a matrix from the giver's groups to the recipient's (someone
+ * in two groups counts in both; the diagonal is kudos within a group).
+ */
+export async function groupNetwork(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+): Promise<GroupNetwork> {
+  const { rows } = await sql<NetworkRow>`
+    with pairs as (${pairsInRange(organizationId, range, 'all')})
+    select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
+      sum(k.n)::bigint as kudos
+    from pairs k
+    left join group_members fm on fm.member_id = k.giver_id
+      and fm.organization_id = ${organizationId}
+    left join groups fg on fg.id = fm.group_id
+    left join group_members tm on tm.member_id = k.recipient_id
+      and tm.organization_id = ${organizationId}
+    left join groups tg on tg.id = tm.group_id
+    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
+  return toGroupNetwork(rows);
 }
 
 /** Every insight for a range, read in one read-only snapshot. */

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
+import { forgetWorkspaces, recentRead } from './recent-workspaces.ts';
 
 export interface SlackWorkspace {
   readonly teamId: string;
@@ -56,6 +57,7 @@ export async function connectWorkspaceIn(
     .where('team_id', '=', bot.teamId)
     .returning(['organization_id', 'enterprise_id'])
     .executeTakeFirst();
+  forgetWorkspaces();
   if (known) {
     return {
       workspace: {
@@ -100,8 +102,15 @@ export async function findWorkspace(
   db: Database,
   teamId: string,
 ): Promise<SlackWorkspace | undefined> {
-  const [row] = await workspaceByTeam(db, teamId);
-  return row && workspaceOf(row);
+  return recentRead(
+    db,
+    `team:${teamId}`,
+    async () => {
+      const [row] = await workspaceByTeam(db, teamId);
+      return row && workspaceOf(row);
+    },
+    (workspace) => workspace !== undefined,
+  );
 }
 
 /** Read by every notification's send: compiled once. */
@@ -139,8 +148,12 @@ export async function workspacesOf(
   db: Database,
   organizationId: number,
 ): Promise<SlackWorkspace[]> {
-  const rows = await workspacesByOrganization(db, organizationId);
-  return rows.map(workspaceOf);
+  return recentRead(
+    db,
+    `organization:${organizationId}`,
+    async () => (await workspacesByOrganization(db, organizationId)).map(workspaceOf),
+    (workspaces) => workspaces.length > 0,
+  );
 }
 
 /** Every connected workspace. */

@@ -64,16 +64,23 @@ export class OutboxRelay {
     this.kick();
   };
 
-  /** Relays now, or right after the round that is running. */
+  /**
+   * Relays right after this turn of the event loop, or right after the round that is
+   * running: the kicks of one give (its adapter's and the router's), and of gives answered
+   * together, make one round, where each started its own (three round trips each, one of
+   * them finding nothing).
+   */
   kick(): void {
     if (this.#stopped || this.#organizations.size === 0) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#rounds().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#rounds())
+      .finally(() => {
+        this.#running = undefined;
+      });
   }
 
   /** Resolves once the rounds asked for so far have run. */

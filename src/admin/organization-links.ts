@@ -4,7 +4,7 @@ import { ok, type Result } from '../core/result.ts';
 import { sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
-import { forgetWorkspaces } from '../slack/recent-workspaces.ts';
+import { forgetConnections } from '../directory/recent-connections.ts';
 import { requireRole } from './access.ts';
 import type { AdminActor } from './admin-actor.ts';
 import { type AdminRefusal, type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
@@ -273,7 +273,7 @@ export async function redeemLinkCode(
     return ok({ organizationId: to, organizationName: destination, peopleMoved });
   });
   // Once committed, as well: a read between the move and the commit saw the old row.
-  forgetWorkspaces();
+  forgetConnections();
   return linked;
 }
 
@@ -333,7 +333,7 @@ async function moveConnection(trx: Database, place: LinkedPlace, to: number): Pr
       .set({ organization_id: to })
       .where('team_id', '=', place.tenantId)
       .execute();
-    forgetWorkspaces();
+    forgetConnections();
     return;
   }
   await trx
@@ -341,6 +341,7 @@ async function moveConnection(trx: Database, place: LinkedPlace, to: number): Pr
     .set({ organization_id: to })
     .where('tenant_id', '=', place.tenantId.toLowerCase())
     .execute();
+  forgetConnections();
 }
 
 /**

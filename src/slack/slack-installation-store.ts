@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { SlackInstallationTable } from '../db/tables.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
+import { forgetConnections } from '../directory/recent-connections.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { forgetWorkspaces } from './recent-workspaces.ts';
 import { connectWorkspaceIn, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 type Installation = bolt.Installation<'v1' | 'v2', boolean>;
@@ -172,7 +172,7 @@ export class SlackInstallationStore implements bolt.InstallationStore {
       })
       .onConflict((conflict) => conflict.column('team_id').doNothing())
       .execute();
-    forgetWorkspaces();
+    forgetConnections();
     return findWorkspace(this.db, teamId);
   }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
-import { forgetWorkspaces, recentRead } from './recent-workspaces.ts';
+import { forgetConnections, recentRead } from '../directory/recent-connections.ts';
 
 export interface SlackWorkspace {
   readonly teamId: string;
@@ -57,7 +57,7 @@ export async function connectWorkspaceIn(
     .where('team_id', '=', bot.teamId)
     .returning(['organization_id', 'enterprise_id'])
     .executeTakeFirst();
-  forgetWorkspaces();
+  forgetConnections();
   if (known) {
     return {
       workspace: {

@@ -12,6 +12,12 @@ import type { TeamsPackageSettings } from './teams-package-config.ts';
 /** The app id in manifests/teams/manifest.json (`id`, `bots[0].botId`), replaced when packaging. */
 export const TEAMS_APP_ID_PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * Plaudit's address in manifests/teams/manifest.json (the personal tab's page, and its host
+ * in the sign-in resource `api://plaudit.example.com/botid-…`), replaced by PUBLIC_URL.
+ */
+export const PUBLIC_URL_PLACEHOLDER = 'https://plaudit.example.com';
+
 /** The package's file name. */
 export const TEAMS_APP_PACKAGE_FILE = 'plaudit-teams.zip';
 
@@ -45,22 +51,42 @@ export function teamsAppIdProblem(appId: string | undefined): string | undefined
   return undefined;
 }
 
-/**
- * A copy of `manifest` with every occurrence of the placeholder id, in any string value
- * (`id`, `bots[0].botId`, and e.g. an `api://botid-…` resource), replaced by `appId`.
- */
-export function fillTeamsAppId<T>(manifest: T, appId: string): T {
-  const problem = teamsAppIdProblem(appId);
-  if (problem !== undefined) throw new TeamsAppPackageError(problem);
+/** A copy of `value` with `replace` applied to every string in it, however deep. */
+function replaceStrings<T>(value: T, replace: (text: string) => string): T {
   const fill = (value: unknown): unknown => {
-    if (typeof value === 'string') return value.replaceAll(TEAMS_APP_ID_PLACEHOLDER, appId);
+    if (typeof value === 'string') return replace(value);
     if (Array.isArray(value)) return value.map(fill);
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item)]));
     }
     return value;
   };
-  return fill(manifest) as T;
+  return fill(value) as T;
+}
+
+/**
+ * A copy of `manifest` with every occurrence of the placeholder id, in any string value
+ * (`id`, `bots[0].botId`, `composeExtensions[0].botId`, the `api://…/botid-…` resource),
+ * replaced by `appId`.
+ */
+export function fillTeamsAppId<T>(manifest: T, appId: string): T {
+  const problem = teamsAppIdProblem(appId);
+  if (problem !== undefined) throw new TeamsAppPackageError(problem);
+  return replaceStrings(manifest, (text) => text.replaceAll(TEAMS_APP_ID_PLACEHOLDER, appId));
+}
+
+/**
+ * A copy of `manifest` with Plaudit's placeholder address replaced by `publicUrl` (the
+ * personal tab's page), and its host, in the sign-in resource `api://host/…`, by its host.
+ */
+export function fillPublicUrl<T>(manifest: T, publicUrl: string): T {
+  const placeholderHost = new URL(PUBLIC_URL_PLACEHOLDER).hostname;
+  const host = new URL(publicUrl).hostname;
+  return replaceStrings(manifest, (text) =>
+    text
+      .replaceAll(PUBLIC_URL_PLACEHOLDER, publicUrl)
+      .replaceAll(`api://${placeholderHost}/`, `api://${host}/`),
+  );
 }
 
 /** The file names of the manifest's colour and outline icons, which sit beside it. */
@@ -89,15 +115,18 @@ export interface TeamsAppFiles {
 }
 
 /**
- * The manifest to publish: `manifest` with the app id filled in, the developer's name and
- * pages replacing its example.com placeholders, and PUBLIC_URL's host added to its valid
- * domains. Throws TeamsAppPackageError for an unusable app id.
+ * The manifest to publish: `manifest` with the app id and Plaudit's address (PUBLIC_URL)
+ * filled in, the developer's name and pages replacing its example.com placeholders, and
+ * PUBLIC_URL's host added to its valid domains. Throws TeamsAppPackageError for an unusable app id.
  */
 export function publishedTeamsManifest(
   manifest: unknown,
   settings: TeamsPackageSettings,
 ): Record<string, unknown> {
-  const filled = fillTeamsAppId(manifest, settings.appId) as Record<string, unknown>;
+  const filled = fillPublicUrl(
+    fillTeamsAppId(manifest, settings.appId),
+    settings.publicUrl,
+  ) as Record<string, unknown>;
   const validDomains = Array.isArray(filled.validDomains) ? (filled.validDomains as unknown[]) : [];
   return {
     ...filled,

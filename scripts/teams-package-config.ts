@@ -55,7 +55,11 @@ const packageVariables = z.object({
   ),
   PUBLIC_URL: z.preprocess(
     unsetWhenEmpty,
-    httpsUrl('PUBLIC_URL', 'https://kudos.your-company.com').optional(),
+    httpsUrl(
+      'PUBLIC_URL',
+      'https://kudos.your-company.com',
+      `PUBLIC_URL must be set to the https address people reach Plaudit at (such as https://kudos.your-company.com) ${PACKAGING}: the personal tab and its sign-in are served there.`,
+    ),
   ),
   TEAMS_WEBSITE_URL: z.preprocess(
     unsetWhenEmpty,
@@ -82,31 +86,24 @@ const packageVariables = z.object({
 /** The variables teams:package reads. */
 export const TEAMS_PACKAGE_VARIABLES = Object.keys(packageVariables.shape);
 
-const packageEnvironment = packageVariables
-  // Checked even when a variable above is wrong, so every problem is told at once.
-  .refine(
-    (env) =>
-      unsetWhenEmpty(env.TEAMS_WEBSITE_URL) !== undefined ||
-      unsetWhenEmpty(env.PUBLIC_URL) !== undefined,
-    {
-      error: `TEAMS_WEBSITE_URL (or PUBLIC_URL, its default) must be set to an https URL ${PACKAGING}.`,
-      when: () => true,
-    },
-  )
-  .transform((env) => ({
-    appId: env.TEAMS_APP_ID,
-    developer: {
-      name: env.TEAMS_DEVELOPER_NAME,
-      // One of the two is set: the refine above refuses neither.
-      websiteUrl: (env.TEAMS_WEBSITE_URL ?? env.PUBLIC_URL) as string,
-      privacyUrl: env.TEAMS_PRIVACY_URL,
-      termsOfUseUrl: env.TEAMS_TERMS_URL,
-    },
-    // The host people open Plaudit at is the one domain the app's pages come from.
-    validDomains: env.PUBLIC_URL === undefined ? [] : [new URL(env.PUBLIC_URL).hostname],
-  }));
+const packageEnvironment = packageVariables.transform((env) => ({
+  appId: env.TEAMS_APP_ID,
+  developer: {
+    name: env.TEAMS_DEVELOPER_NAME,
+    websiteUrl: env.TEAMS_WEBSITE_URL ?? env.PUBLIC_URL,
+    privacyUrl: env.TEAMS_PRIVACY_URL,
+    termsOfUseUrl: env.TEAMS_TERMS_URL,
+  },
+  // Where the personal tab is served, and whose host names its sign-in (SSO) resource.
+  publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+  // The host people open Plaudit at is the one domain the app's pages come from.
+  validDomains: [new URL(env.PUBLIC_URL).hostname],
+}));
 
-/** What the package is built with: the app id, the developer's details, the valid domains. */
+/**
+ * What the package is built with: the app id, the developer's details, Plaudit's address
+ * and the valid domains.
+ */
 export type TeamsPackageSettings = z.output<typeof packageEnvironment>;
 
 export type TeamsPackageSettingsResult =
@@ -114,9 +111,9 @@ export type TeamsPackageSettingsResult =
   | { ok: false; code: 'teams-package-config'; problems: string[] };
 
 /**
- * The package's settings from `env`: TEAMS_APP_ID, TEAMS_DEVELOPER_NAME, TEAMS_PRIVACY_URL,
- * TEAMS_TERMS_URL, and TEAMS_WEBSITE_URL (default PUBLIC_URL); PUBLIC_URL's host becomes the
- * valid domain. Refused with one sentence per problem, each naming the variable to set.
+ * The package's settings from `env`: TEAMS_APP_ID, TEAMS_DEVELOPER_NAME, PUBLIC_URL,
+ * TEAMS_PRIVACY_URL, TEAMS_TERMS_URL, and TEAMS_WEBSITE_URL (default PUBLIC_URL); PUBLIC_URL's
+ * host becomes the valid domain. Refused with one sentence per problem, each naming the variable to set.
  */
 export function teamsPackageSettings(
   env: Readonly<Record<string, string | undefined>>,

@@ -389,17 +389,29 @@ export const configSchema = z.object({
    * Where the Bot Framework publishes the keys that sign its requests; change it only for a
    * national cloud. @defaultValue https://login.botframework.com/v1/.well-known/openidconfiguration
    */
-  TEAMS_OPENID_METADATA_URL: z
-    .string()
-    .refine(
-      (value) =>
-        URL.canParse(value) &&
-        (value.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(value)),
-      // The keys that vouch for every request must not travel in the clear.
-      { message: 'an https URL (http only on this machine, for tests)' },
-    )
-    .default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  TEAMS_OPENID_METADATA_URL: keysUrl().default(
+    'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  ),
+  /**
+   * Where Microsoft Entra ID publishes the keys that sign the tokens the personal tab signs
+   * in with (Teams SSO); change it only for a national cloud.
+   * @defaultValue https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration
+   */
+  TEAMS_SSO_OPENID_METADATA_URL: keysUrl().default(
+    'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+  ),
 });
+
+/** Where signing keys are published: https, since they vouch for every request. */
+function keysUrl() {
+  return z.string().refine(
+    (value) =>
+      URL.canParse(value) &&
+      (value.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(value)),
+    // The keys that vouch for every request must not travel in the clear.
+    { message: 'an https URL (http only on this machine, for tests)' },
+  );
+}
 
 export type Config = z.infer<typeof configSchema>;
 

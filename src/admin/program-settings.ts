@@ -57,6 +57,7 @@ export async function readProgramSettings(
       [...settings.reactionPoints].sort(([a], [b]) => a.localeCompare(b)),
     ),
     reactionGraceMinutes: settings.reactionGraceMinutes,
+    boostsAllowed: settings.boostsAllowed,
     pointValueMilli: rewards.pointValueMilli,
     monthlyBudgetMinor: rewards.monthlyBudgetMinor,
     holdHours: rewards.holdHours,
@@ -209,6 +210,7 @@ async function writeSettings(
       leaver_redeem_days: after.leaverRedeemDays,
       reaction_points: JSON.stringify(after.reactionPoints),
       reaction_grace_minutes: after.reactionGraceMinutes,
+      boosts_allowed: after.boostsAllowed,
     })
     .where('organization_id', '=', organizationId)
     .execute();

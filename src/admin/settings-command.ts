@@ -40,6 +40,7 @@ export const CHAT_SETTING_KEYS = [
   'leaver-days',
   'reactions',
   'reaction-grace',
+  'boosts',
   'rate',
   'budget',
   'hold-days',
@@ -201,6 +202,9 @@ export async function settingsChangeOf(
       case 'reaction-grace':
         change.reactionGraceMinutes = whole(value);
         break;
+      case 'boosts':
+        change.boostsAllowed = yesNo(value);
+        break;
       case 'rate':
         change.pointValueMilli = parseRate(value, currencyOf()) ?? (value as never);
         break;
@@ -329,6 +333,7 @@ const SETTING_ROWS: readonly SettingRow[] = [
     label: 'A removed reaction takes its points back within (reaction-grace)',
     value: (s) => counted(s.reactionGraceMinutes, 'minute'),
   },
+  { label: 'Colleagues may boost a kudos (boosts)', value: (s) => yes(s.boostsAllowed) },
   { label: 'Announcement channel (channel)', value: (s) => s.announcementChannel ?? 'none' },
   { label: 'Currency (currency)', value: (s) => s.currency },
   { label: 'A point is worth (rate)', value: (s) => formatRate(s.pointValueMilli, s.currency) },

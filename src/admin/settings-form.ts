@@ -113,6 +113,12 @@ export const SETTING_FIELDS: readonly SettingField[] = [
     hint: 'Removing the reaction within this many minutes reverses its kudos; after it, nothing changes.',
   },
   {
+    key: 'boosts',
+    title: 'Boosts',
+    label: 'Colleagues may boost a kudos with points of their own',
+    kind: 'toggle',
+  },
+  {
     key: 'channel',
     label: 'Announcement channel',
     kind: 'channel',
@@ -173,6 +179,7 @@ export function settingsFormValues(settings: ProgramSettings): Record<SettingsFo
       .map(([emoji, amount]) => `${emoji}:${amount}`)
       .join(', '),
     'reaction-grace': String(settings.reactionGraceMinutes),
+    boosts: yesNo(settings.boostsAllowed),
     channel: settings.announcementChannel ?? '',
     currency,
     rate: withoutCurrency(formatRate(settings.pointValueMilli, currency)),
@@ -279,6 +286,7 @@ const NAMED_BY: Readonly<Record<SettingsFormKey, RegExp>> = {
   'leaver-days': /\bleavers?\b|\bleaver-days\b/i,
   reactions: /\breactions?\b(?! takes)|\bemoji\b/i,
   'reaction-grace': /\bremoved reaction\b|\breaction-grace\b/i,
+  boosts: /\bboost/i,
   channel: /\bannouncement channel\b|\bchannel=/i,
   currency: /\bcurrenc(?:y|ies)\b/i,
   rate: /\bpoint is worth\b|\brate\b/i,

@@ -32,6 +32,8 @@ export interface ProgramSettings {
   reactionPoints: Record<string, number>;
   /** Minutes after a reaction during which removing it takes its points back. */
   reactionGraceMinutes: number;
+  /** Whether colleagues may boost a kudos from its celebration. */
+  boostsAllowed: boolean;
   pointValueMilli: number;
   monthlyBudgetMinor: number | null;
   holdHours: number;
@@ -71,6 +73,7 @@ export const SETTING_KEYS = [
   'leaverRedeemDays',
   'reactionPoints',
   'reactionGraceMinutes',
+  'boostsAllowed',
   'pointValueMilli',
   'monthlyBudgetMinor',
   'holdHours',
@@ -344,6 +347,10 @@ export function applySettingsChange(
     if (typeof change.guestsMayParticipate === 'boolean') {
       next.guestsMayParticipate = change.guestsMayParticipate;
     } else problems.push('Whether guests may take part is yes or no.');
+  }
+  if (change.boostsAllowed !== undefined) {
+    if (typeof change.boostsAllowed === 'boolean') next.boostsAllowed = change.boostsAllowed;
+    else problems.push('Whether colleagues may boost a kudos is yes or no.');
   }
   if (change.leaverRedeemDays !== undefined) {
     if (isWhole(change.leaverRedeemDays, 0, 3650)) next.leaverRedeemDays = change.leaverRedeemDays;

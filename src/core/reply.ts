@@ -56,6 +56,11 @@ export interface KudosGiven {
   readonly message: string;
   readonly values: readonly string[];
   readonly channel: string | null;
+  /**
+   * The kudos this one boosts: its celebration is updated rather than a new one posted;
+   * the recipients are still told.
+   */
+  readonly boostOf?: number;
 }
 
 export type RecognitionEvent = KudosGiven;

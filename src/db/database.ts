@@ -41,6 +41,11 @@ export type DatabaseOptions =
   | {
       /** Folder of the embedded PGlite database, or `memory://` for a throwaway one. */
       readonly dataDir: string;
+      /**
+       * A new database starts as a copy of this one (PGlite's `dumpDataDir` tarball) instead
+       * of being created empty: the tests' migrated template.
+       */
+      readonly loadDataDir?: Blob;
     };
 
 /**
@@ -101,6 +106,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     const pglite = await PGlite.create(options.dataDir, {
       parsers: { [INT8_OID]: parseSafeInteger, [NUMERIC_OID]: parseSafeInteger },
+      ...(options.loadDataDir && { loadDataDir: options.loadDataDir }),
     });
     const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite, unlock) });
     // Kysely shuts its driver (which releases the folder) only once it has been used: a

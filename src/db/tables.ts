@@ -21,6 +21,8 @@ export interface Tables {
   teams_tenants: TeamsTenantTable;
   teams_users: TeamsUserTable;
   teams_conversations: TeamsConversationTable;
+  teams_announcement_channels: TeamsAnnouncementChannelTable;
+  teams_celebration_posts: TeamsCelebrationPostTable;
   notification_outbox: NotificationOutboxTable;
   reward_settings: RewardSettingsTable;
   reward_items: RewardItemTable;
@@ -202,6 +204,8 @@ export interface RecognitionSettingsTable {
   reaction_points: ColumnType<Record<string, number>, string | undefined, string>;
   /** Minutes after a reaction during which removing it takes its points back. */
   reaction_grace_minutes: Defaulted<number>;
+  /** Whether colleagues may boost a kudos (add points of their own to it). */
+  boosts_allowed: Defaulted<boolean>;
   /** When the allowance cadence last changed (kept by a trigger); null: never. */
   cadence_changed_at: ColumnType<Date | null, never, never>;
 }
@@ -230,6 +234,8 @@ export interface RecognitionTable {
   platform: Platform;
   channel: string | null;
   created_at: CreatedAt;
+  /** The recognition this one boosts (a colleague's points added to it); null: a kudos of its own. */
+  boost_of: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface RecognitionRecipientTable {
@@ -302,6 +308,31 @@ export interface TeamsConversationTable {
   /** A Bot Framework conversation reference, enough to message the conversation later. */
   reference: ColumnType<Record<string, unknown>, string, string>;
   updated_at: ColumnType<Date, never, Date | undefined>;
+}
+
+/** The Teams channel where an organization's Teams kudos are celebrated (one at most). */
+export interface TeamsAnnouncementChannelTable {
+  organization_id: number;
+  tenant_id: string;
+  /** The channel's (or group chat's) conversation id, without a thread's `;messageid=`. */
+  conversation_id: string;
+  /** The team the channel is in, so the bot leaving the team stops the posts. */
+  team_id: string | null;
+  /** Where and as whom to post: a Bot Framework conversation reference. */
+  reference: ColumnType<Record<string, unknown>, string, string>;
+  /** The admin who chose it, told if the bot can no longer post there. */
+  chosen_by_member_id: number;
+  chosen_at: CreatedAt;
+}
+
+/** A celebration the bot posted in Teams, by the id the Bot Connector gave the message. */
+export interface TeamsCelebrationPostTable {
+  organization_id: number;
+  /** Without a thread's `;messageid=`: a reaction names the channel either way. */
+  conversation_id: string;
+  activity_id: string;
+  recognition_id: number;
+  posted_at: CreatedAt;
 }
 
 export interface NotificationOutboxTable {

@@ -10,6 +10,8 @@ import { WaitingNotifications } from './waiting-notifications.ts';
 export const KUDOS_GIVEN = 'kudos-given';
 /** One celebration, on the platform the kudos was given on. */
 export const CELEBRATE_KUDOS = 'celebrate-kudos';
+/** One post in the origin platform's own announcement channel (Teams'). */
+export const ANNOUNCE_KUDOS = 'announce-kudos';
 /** One personal message, to one recipient. */
 export const TELL_RECIPIENT = 'tell-recipient';
 /** One personal message of any other kind (a redemption's news), to one member. */
@@ -53,7 +55,8 @@ export function kudosNotificationHandlers(
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
       const { event, origin } = await notifications.read(recognitionId);
-      if (announcements.celebrationOn(origin)) {
+      // A boost is shown on the celebration of the kudos it boosts, not posted anew.
+      if (announcements.celebrationOn(origin) && event.boostOf === undefined) {
         await jobs.add(
           'notifications',
           CELEBRATE_KUDOS,
@@ -75,6 +78,12 @@ export function kudosNotificationHandlers(
           );
         }
       }
+      if (announcements.announcementOn(origin)) {
+        await jobs.add('notifications', ANNOUNCE_KUDOS, { recognitionId } satisfies KudosGivenJob, {
+          jobId: `announce-${origin}-${recognitionId}`,
+          ...SEND_RETRIES,
+        });
+      }
       for (const { memberId } of event.recipients) {
         await jobs.add(
           'notifications',
@@ -93,6 +102,17 @@ export function kudosNotificationHandlers(
           channel ? { ...event, channel } : event,
           job.pace,
         );
+      } catch (error) {
+        if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
+        throw error;
+      }
+    },
+
+    [ANNOUNCE_KUDOS]: async (job) => {
+      const { recognitionId } = job.data as KudosGivenJob;
+      const { event, origin } = await notifications.read(recognitionId);
+      try {
+        await announcements.announcementOn(origin)?.(event, job.pace);
       } catch (error) {
         if (error instanceof UndeliverableMessage) throw new PermanentJobFailure(error.message);
         throw error;

@@ -1,16 +1,8 @@
 import type { KudosGiven } from '../core/reply.ts';
-import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
 import { PermanentJobFailure } from '../jobs/job-queue.ts';
-
-/** Read by each of a kudos's jobs: compiled once. */
-const outboxQuery = compiledQuery((db, recognitionId: number) =>
-  db
-    .selectFrom('notification_outbox')
-    .select(['origin', 'event'])
-    .where('recognition_id', '=', recognitionId),
-);
+import { announcedKudos } from '../recognition/boosts.ts';
 
 export interface Notification {
   readonly event: KudosGiven;
@@ -49,8 +41,10 @@ export class WaitingNotifications {
   }
 
   async #fromOutbox(recognitionId: number): Promise<Notification> {
-    const [row] = await outboxQuery(this.db, recognitionId);
-    if (!row) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
-    return { event: row.event as unknown as KudosGiven, origin: row.origin as Platform };
+    const announced = await announcedKudos(this.db, recognitionId);
+    if (!announced) {
+      throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
+    }
+    return announced;
   }
 }

@@ -39,12 +39,14 @@ interface Given {
 /**
  * Gives kudos: resolves the recipients, applies the organization's policy, opens the
  * giver's allowance period if needed, then moves the points and records the recognition
- * atomically. A redelivered command replays the first answer and moves nothing.
+ * atomically. A redelivered command replays the first answer and moves nothing. A boost
+ * is a give like any other, recorded as boosting `variant.boostOf`.
  */
 export async function giveKudos(
   services: RecognitionServices,
   command: Command,
   request: GiveRequest,
+  variant: { readonly boostOf?: number } = {},
 ): Promise<Reply> {
   const { db, ledger } = services;
   const organizationId = command.actor.organizationId;
@@ -106,6 +108,7 @@ export async function giveKudos(
     values,
     platform: command.platform,
     channel: command.channel,
+    ...(variant.boostOf !== undefined && { boostOf: variant.boostOf }),
   };
 
   let given: Given;
@@ -145,7 +148,7 @@ export async function giveKudos(
         : error.refusal;
     return refusalReply(refusal.code, refusal.message);
   }
-  return confirmation(services, settings, command, given, notes);
+  return confirmation(services, settings, command, given, notes, variant.boostOf);
 }
 
 /**
@@ -227,6 +230,7 @@ async function confirmation(
   command: Command,
   { recognition, left: reported }: Given,
   notes: readonly GiveNote[],
+  boostOf: number | undefined,
 ): Promise<Reply> {
   const left = reported ?? (await allowanceLeft(services, settings, command.actor));
   const names = listNames(recognition.recipients.map((recipient) => recipient.name));
@@ -243,6 +247,7 @@ async function confirmation(
     message: recognition.message,
     values: recognition.values,
     channel: recognition.channel,
+    ...(boostOf !== undefined && { boostOf }),
   };
   return {
     text: [gave, ...notes, `You have ${points(left)} left to give this ${noun}.`].join(' '),

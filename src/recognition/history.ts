@@ -15,10 +15,15 @@ export interface HistoryEntry {
   readonly createdAt: Date;
   /** An admin reversed it: its points were taken back, so it counts for nothing now. */
   readonly reversed: boolean;
+  /** For a boost: the name of who gave the kudos it boosts; null for a kudos of its own. */
+  readonly boostedFrom: string | null;
 }
 
 const reversed = sql`exists (select 1 from recognition_reversals rv
   where rv.recognition_id = r.id) as reversed`;
+
+const boostedFrom = sql`(select og.display_name from recognitions o
+  join members og on og.id = o.giver_id where o.id = r.boost_of) as boosted_from`;
 
 /** A member's most recent kudos, given and received, newest first; reversed ones say so. */
 export async function readHistory(
@@ -34,17 +39,19 @@ export async function readHistory(
     message: string;
     created_at: Date;
     reversed: boolean;
+    boosted_from: string | null;
   }>`
     (select r.id as recognition_id, 'given' as direction,
         (select string_agg(m.display_name, ', ' order by m.display_name)
           from recognition_recipients rr join members m on m.id = rr.recipient_id
           where rr.recognition_id = r.id) as counterpart,
         r.amount_each * (select count(*) from recognition_recipients rr where rr.recognition_id = r.id) as amount,
-        r.message, r.created_at, ${reversed}
+        r.message, r.created_at, ${reversed}, ${boostedFrom}
       from recognitions r where r.giver_id = ${memberId}
       order by r.created_at desc limit ${limit})
     union all
-    (select r.id, 'received', g.display_name, rr.amount, r.message, r.created_at, ${reversed}
+    (select r.id, 'received', g.display_name, rr.amount, r.message, r.created_at, ${reversed},
+        ${boostedFrom}
       from recognition_recipients rr
       join recognitions r on r.id = rr.recognition_id
       join members g on g.id = r.giver_id
@@ -60,6 +67,7 @@ export async function readHistory(
     message: row.message,
     createdAt: new Date(row.created_at),
     reversed: row.reversed,
+    boostedFrom: row.boosted_from,
   }));
 }
 
@@ -72,6 +80,12 @@ export async function showHistory(services: RecognitionServices, command: Comman
     const when = shortDate(entry.createdAt, settings.timezone);
     const what = entry.message ? `: ${entry.message}` : '';
     const undone = entry.reversed ? ' (reversed by an admin)' : '';
+    if (entry.boostedFrom !== null) {
+      const kudos = `${entry.boostedFrom}’s kudos`;
+      return entry.direction === 'given'
+        ? `${when} — you boosted ${kudos} to ${entry.counterpart} with ${entry.amount}${what}${undone}`
+        : `${when} — ${entry.counterpart} boosted ${kudos} to you with ${entry.amount}${what}${undone}`;
+    }
     return entry.direction === 'given'
       ? `${when} — you gave ${entry.counterpart} ${entry.amount}${what}${undone}`
       : `${when} — ${entry.counterpart} gave you ${entry.amount}${what}${undone}`;

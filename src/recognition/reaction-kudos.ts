@@ -11,18 +11,22 @@ import type { RecognitionServices } from './recognition-services.ts';
 import { undoRecognition } from './recognition-undo.ts';
 import type { RecognitionSettings } from './settings.ts';
 
-/** Someone's reaction, with an emoji, to a colleague's message, as any platform reports it. */
+/** Someone's reaction, with an emoji, to a message, as any platform reports it. */
 export interface Reaction {
   readonly reactor: Member;
-  /** Who wrote the message reacted to. */
-  readonly author: Member;
-  /** The emoji's short name, without colons (`taco`, `thumbsup::skin-tone-2`). */
+  /**
+   * Whom the reaction thanks: the message's author in Slack; in Teams, where a bot hears
+   * only of reactions to its own messages, the recipients of the kudos a celebration
+   * post announced.
+   */
+  readonly thanked: readonly Member[];
+  /** The emoji's short name, without colons (`taco`, `thumbsup::skin-tone-2`, Teams' `like`). */
   readonly emoji: string;
   readonly platform: Platform;
   /** The Slack workspace (team id) or Teams tenant the message is in. */
   readonly tenantId: string;
   readonly channel: string;
-  /** The message's id on its platform (Slack's `ts`). */
+  /** The message's id on its platform (Slack's `ts`, the Bot Connector's activity id). */
   readonly messageId: string;
   /** A link to the message: the kudos' reason, so the celebration points at it. */
   readonly link: string;
@@ -65,13 +69,13 @@ export function reactionPointsOf(settings: RecognitionSettings, emoji: string): 
   );
 }
 
-/** The message's author is the one person a reaction thanks, whatever the text says. */
-function authorOnly(author: Member): MentionResolver {
-  return { resolve: async () => ({ members: [author], unknown: [] }) };
+/** The people a reaction thanks are its recipients, whatever the text says. */
+function thankedOnly(thanked: readonly Member[]): MentionResolver {
+  return { resolve: async () => ({ members: [...thanked], unknown: [] }) };
 }
 
 /**
- * Gives the author of a message the points the organization gives for the emoji, from the
+ * Gives the people a reaction thanks the points the organization gives for the emoji, from the
  * reactor's allowance, through {@link giveKudos}: the same policy, caps and ledger as a
  * typed give, and its refusals' sentences. Undefined when the emoji gives nothing here.
  */
@@ -91,11 +95,11 @@ export async function giveForReaction(
     tenantId: reaction.tenantId,
     channel: reaction.channel,
     commandName: '',
-    mentionResolver: authorOnly(reaction.author),
+    mentionResolver: thankedOnly(reaction.thanked),
     clock: systemClock,
   };
   return giveKudos(services, command, {
-    recipients: [{ kind: 'name', name: reaction.author.displayName }],
+    recipients: reaction.thanked.map((member) => ({ kind: 'name', name: member.displayName })),
     amount,
     reason: `:${reaction.emoji}: on ${reaction.link}`,
     values: [],

@@ -28,6 +28,8 @@ export interface NewRecognition {
   readonly values: readonly string[];
   readonly platform: Platform;
   readonly channel: string | null;
+  /** The recognition this one boosts: a colleague's points added to it. */
+  readonly boostOf?: number;
 }
 
 /**
@@ -44,9 +46,10 @@ export function recognitionCtes(
   return sql`
     recognition as (
       insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
-        message, company_values, platform, channel)
+        message, company_values, platform, channel, boost_of)
       select ${settings.organizationId}, ${input.giver.id}, req.id, ${input.amountEach},
-        ${input.message}, ${[...input.values]}::text[], ${input.platform}, ${input.channel}
+        ${input.message}, ${[...input.values]}::text[], ${input.platform}, ${input.channel},
+        ${input.boostOf ?? null}::bigint
       from req
       returning id, created_at
     ),
@@ -83,6 +86,7 @@ function announcedEvent(
     message: input.message,
     values: input.values,
     channel: input.channel,
+    ...(input.boostOf !== undefined && { boostOf: input.boostOf }),
   };
 }
 

@@ -41,6 +41,8 @@ export interface RecognitionSettings {
   readonly reactionPoints: ReadonlyMap<string, number>;
   /** Minutes after a reaction during which removing it takes its points back. */
   readonly reactionGraceMinutes: number;
+  /** Whether colleagues may boost a kudos from its celebration. */
+  readonly boostsAllowed: boolean;
   /** The active admins' names, in order, so a refusal can say whom to ask. */
   readonly adminNames: readonly string[];
   /** When the allowance cadence last changed; null: never. */
@@ -134,6 +136,7 @@ export async function loadRecognitionSettings(
       announcementChannel: row.announcement_channel,
       reactionPoints: new Map(Object.entries(row.reaction_points ?? {})),
       reactionGraceMinutes: row.reaction_grace_minutes,
+      boostsAllowed: row.boosts_allowed,
       adminNames: row.admin_names,
     },
   };

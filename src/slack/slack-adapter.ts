@@ -12,6 +12,7 @@ import type { OnFirstSight } from '../directory/first-sight.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
+import { SlackBoosts } from './slack-boosts.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
@@ -163,6 +164,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     onGiven: options.onGiven,
   });
   reactions.register(app);
+  const boosts = new SlackBoosts({
+    services,
+    directory,
+    notifier,
+    logger,
+    onGiven: options.onGiven,
+    admission: options.admission,
+  });
+  boosts.register(app);
   const uninstalls = new SlackUninstalls(installations, logger);
   uninstalls.register(app);
   oauth?.followUpWith({ installations, directory });
@@ -189,6 +199,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await groupMirror.settled();
       await people.settled();
       await reactions.settled();
+      await boosts.settled();
       await uninstalls.settled();
     },
     async stop() {

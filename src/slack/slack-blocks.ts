@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { KudosGiven, Reply } from '../core/reply.ts';
+import { boostsLine, type CelebrationBoosts, NO_BOOSTS } from '../recognition/boosts.ts';
 import { listNames, points } from '../recognition/wording.ts';
 
 type KnownBlock = types.KnownBlock;
@@ -104,13 +105,18 @@ function toBlockKit(block: Reply['blocks'][number]): KnownBlock {
 /** The action id (before `:{index}`) of a button that runs a kudos command. */
 export const COMMAND_ACTION = 'plaudit_command';
 
+/** The action id of a celebration's Boost button, whose value is the recognition's id. */
+export const BOOST_ACTION = 'plaudit_boost';
+
 /**
- * The channel celebration of a kudos: who gave whom how much, and why. Recipients are
- * mentioned by their Slack ids where they have one, so Slack notifies them.
+ * The channel celebration of a kudos: who gave whom how much, and why, the boosts it has
+ * had and a Boost button. Recipients are mentioned by their Slack ids where they have
+ * one, so Slack notifies them.
  */
 export function announcementBlocks(
   event: KudosGiven,
   slackIds: ReadonlyMap<number, string>,
+  boosts: CelebrationBoosts = NO_BOOSTS,
 ): KnownBlock[] {
   const name = (member: { memberId: number; name: string }) => {
     const id = slackIds.get(member.memberId);
@@ -128,6 +134,27 @@ export function announcementBlocks(
     blocks.push({
       type: 'context',
       elements: [mrkdwn(event.values.map((value) => `#${escapeSlackText(value)}`).join('  '))],
+    });
+  }
+  const boosted = boostsLine(boosts.boosts);
+  if (boosted) {
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(withinSection(`🚀 ${escapeSlackText(boosted)}`))],
+    });
+  }
+  if (boosts.boostable) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'boost',
+      elements: [
+        {
+          type: 'button',
+          action_id: BOOST_ACTION,
+          text: { type: 'plain_text', text: '🚀 Boost' },
+          value: String(event.recognitionId),
+        },
+      ],
     });
   }
   return blocks;

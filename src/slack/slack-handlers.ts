@@ -24,6 +24,7 @@ import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
+import { boostsOf } from '../recognition/boosts.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
   fieldOf,
@@ -415,7 +416,11 @@ export class SlackHandlers {
     const reach = await this.#reachOf(event.organizationId, giverId);
     if (reach === 'not-here') return;
     const slackIds = await slackIdsOf(this.deps.db, reach.workspace, memberIds);
-    await this.deps.notifier.celebrate(reach, event, slackIds, pace);
+    const { settings } = await this.deps.services.settings.load(event.organizationId);
+    await this.deps.notifier.celebrate(reach, event, slackIds, pace, {
+      boosts: await boostsOf(this.deps.db, event.recognitionId),
+      boostable: settings.boostsAllowed,
+    });
     const giver = slackIds.get(giverId);
     await this.#refreshHomes(reach.workspace, new Map(giver ? [[giverId, giver]] : []));
   };
@@ -576,7 +581,7 @@ const slackIdentitiesOf = compiledQuery((db, organizationId: number, memberId: n
 /** The command's own answer when what it answered went to the person's DM. */
 const SENT_DIRECTLY = textReply('I sent you a direct message.');
 
-function toMessage(reply: Reply) {
+export function toMessage(reply: Reply) {
   return {
     response_type: 'ephemeral' as const,
     text: escapeSlackText(reply.text),
@@ -588,7 +593,7 @@ function toMessage(reply: Reply) {
  * The reply, if it is ready by the time the ack is due ({@link ACK_BY_MS} after Slack sent
  * the request); past that it goes through the response URL instead.
  */
-async function untilAckDue(
+export async function untilAckDue(
   work: Promise<Reply>,
   arrival: SlackArrival,
 ): Promise<Reply | undefined> {

@@ -1,11 +1,7 @@
 import type { Logger } from 'pino';
-import type { Command } from '../core/command.ts';
-import type { Reply } from '../core/reply.ts';
 import type { WorkSlots } from '../core/work-slots.ts';
 import type { Member } from '../directory/members.ts';
-import { showBalance } from '../recognition/balance.ts';
-import { showHistory } from '../recognition/history.ts';
-import { showLeaderboard } from '../recognition/leaderboard.ts';
+import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { Pacer } from './pacer.ts';
 import { replyBlocks } from './slack-blocks.ts';
@@ -19,13 +15,10 @@ interface HomeTab {
   readonly slackUserId: string;
 }
 
-/** The organization's leaderboard changes with every kudos; the Home tab shows it at most this stale. */
-const LEADERBOARD_TTL_MS = 10_000;
-
 /**
  * Publishes App Home tabs: the member's balance (allowance left with its reset date,
- * earned points), their recent kudos and the leaderboard, from the same services as the
- * `balance`, `history` and `leaderboard` subcommands.
+ * earned points), their recent kudos and the leaderboard ({@link HomeSections}, as the
+ * Teams personal tab shows them).
  *
  * A member's refreshes never pile up: at most one per `paceMs`, later requests merged
  * into the next one. Slack announces every opening of the tab (`app_home_opened`), and
@@ -36,15 +29,16 @@ const LEADERBOARD_TTL_MS = 10_000;
 export class SlackHome {
   readonly #pacer: Pacer<HomeTab>;
   readonly #opened = new Set<string>();
-  readonly #leaderboards = new Map<number, { at: number; reply: Promise<Reply> }>();
+  readonly #sections: HomeSections;
 
   constructor(
     private readonly installations: SlackInstallations,
-    private readonly services: RecognitionServices,
+    services: RecognitionServices,
     private readonly commandName: string,
     logger: Logger,
     slots: WorkSlots,
   ) {
+    this.#sections = new HomeSections(services);
     this.#pacer = new Pacer(
       2000,
       (_key, tabs) => {
@@ -84,24 +78,7 @@ export class SlackHome {
     // Uninstalled since it was opened: nothing to publish to.
     const client = await this.installations.clientOf(workspace);
     if (!client) return;
-    const asked: Command = {
-      actor: member,
-      text: '',
-      mentions: [],
-      idempotencyKey: `home:${member.id}`,
-      platform: 'slack',
-      // Nothing a Home tab runs depends on where it came from.
-      tenantId: '',
-      channel: null,
-      commandName: this.commandName,
-      mentionResolver: { resolve: async () => ({ members: [], unknown: [] }) },
-      clock: { now: () => new Date() },
-    };
-    const sections: Reply[] = [
-      await showBalance(this.services, asked),
-      await showHistory(this.services, asked),
-      await this.#leaderboard(asked),
-    ];
+    const sections = await this.#sections.of(member, 'slack', this.commandName);
     const blocks = sections.flatMap((reply, index) => [
       ...(index > 0 ? [{ type: 'divider' as const }] : []),
       ...replyBlocks(reply),
@@ -114,15 +91,5 @@ export class SlackHome {
         blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: hint }] }],
       },
     });
-  }
-
-  #leaderboard(asked: Command): Promise<Reply> {
-    const organizationId = asked.actor.organizationId;
-    const cached = this.#leaderboards.get(organizationId);
-    if (cached && Date.now() - cached.at < LEADERBOARD_TTL_MS) return cached.reply;
-    const reply = showLeaderboard(this.services, asked, '');
-    this.#leaderboards.set(organizationId, { at: Date.now(), reply });
-    reply.catch(() => this.#leaderboards.delete(organizationId));
-    return reply;
   }
 }

@@ -3,6 +3,7 @@ import type { Pace } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
 import type { WorkSlots } from '../core/work-slots.ts';
 import { announcementText } from '../recognition/announcement.ts';
+import { boostsLine, type CelebrationBoosts } from '../recognition/boosts.ts';
 import { points } from '../recognition/wording.ts';
 import { AS_WRITTEN, announcementBlocks, escapeSlackText } from './slack-blocks.ts';
 import { slackSend } from './slack-send-failures.ts';
@@ -11,6 +12,12 @@ import { slackSend } from './slack-send-failures.ts';
 export interface WorkspaceClient {
   readonly teamId: string;
   readonly client: webApi.WebClient;
+}
+
+/** The notification's words: names and reason as text, no mention in it. */
+function celebrationText(event: KudosGiven, boosts: CelebrationBoosts): string {
+  const boosted = boostsLine(boosts.boosts);
+  return escapeSlackText(`${announcementText(event)}${boosted ? ` (${boosted})` : ''}`);
 }
 
 /** Slack takes about one message per second per channel (and so per person's DM). */
@@ -61,6 +68,7 @@ export class SlackNotifier {
     event: KudosGiven,
     slackIds: ReadonlyMap<number, string>,
     pace: Pace,
+    boosts: CelebrationBoosts,
   ): Promise<void> {
     const channel = event.channel;
     if (!channel) return;
@@ -69,9 +77,29 @@ export class SlackNotifier {
       slackSend('posting a celebration', () =>
         to.client.chat.postMessage({
           channel,
-          // The notification's words: names and reason as text, no mention in it.
-          text: escapeSlackText(announcementText(event)),
-          blocks: announcementBlocks(event, slackIds),
+          text: celebrationText(event, boosts),
+          blocks: announcementBlocks(event, slackIds, boosts),
+          ...AS_WRITTEN,
+        }),
+      ),
+    );
+  }
+
+  /** Redraws a celebration already posted (message `ts` in `channel`) with its boosts now. */
+  async updateCelebration(
+    to: WorkspaceClient,
+    posted: { readonly channel: string; readonly ts: string },
+    event: KudosGiven,
+    slackIds: ReadonlyMap<number, string>,
+    boosts: CelebrationBoosts,
+  ): Promise<void> {
+    await this.slots.run(() =>
+      slackSend('updating a celebration', () =>
+        to.client.chat.update({
+          channel: posted.channel,
+          ts: posted.ts,
+          text: celebrationText(event, boosts),
+          blocks: announcementBlocks(event, slackIds, boosts),
           ...AS_WRITTEN,
         }),
       ),

@@ -92,7 +92,7 @@ export class SlackReactions {
       }
       const reaction: Reaction = {
         reactor,
-        author,
+        thanked: [author],
         emoji: event.reaction,
         platform: 'slack',
         tenantId: workspace.teamId,

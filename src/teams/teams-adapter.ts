@@ -1,5 +1,5 @@
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
 import { allowedTeamsTenants, anyTeamsTenant, type Config } from '../config.ts';
@@ -8,13 +8,19 @@ import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import type { Database } from '../db/database.ts';
 import type { OnFirstSight } from '../directory/first-sight.ts';
+import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
+import { TeamsAnnouncements } from './teams-announcements.ts';
 import { TeamsConversations } from './teams-conversations.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
+import { TeamsMessageExtension } from './teams-message-extension.ts';
 import { TeamsNotifier } from './teams-notifier.ts';
+import { TeamsReactions } from './teams-reactions.ts';
+import { TeamsSso } from './teams-sso.ts';
+import { teamsTabRoutes } from './teams-tab.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
 
 /**
@@ -122,8 +128,17 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   }
   const conversations = new TeamsConversations(db);
   const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
-  // In Teams the celebration is the answer itself; the port sends the personal messages.
+  // In Teams the celebration is the answer itself; the port sends the personal messages,
+  // and the posts in the announcement channel an admin chose in Teams.
   options.announcements.recipients.register(notifier);
+  const announcements = new TeamsAnnouncements({
+    db,
+    adapter,
+    appId,
+    notifier,
+    logger: teamsLogger,
+  });
+  options.announcements.announceOn('teams', announcements.announce);
   const directory = new TeamsDirectory(db, teamsLogger, localMode, options.onFirstSight);
   const tenants = new TeamsTenants(
     db,
@@ -141,6 +156,13 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     logger: teamsLogger,
     localMode,
     admission: options.admission,
+    announcements,
+    reactions: new TeamsReactions({
+      services: options.services,
+      notifier,
+      logger: teamsLogger,
+      onGiven: options.onGiven,
+    }),
   });
   const app = new Application<TurnState>({
     adapter,
@@ -150,6 +172,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     longRunningMessages: false,
   });
   handlers.register(app);
+  new TeamsMessageExtension(handlers, options.services).register(app);
   const groupMirror = new TeamsGroupMirror({
     db,
     adapter,
@@ -161,7 +184,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   });
   groupMirror.register(app);
 
-  const routes = messagingEndpoint(
+  const endpoint = messagingEndpoint(
     adapter,
     (context, arrivedAt) => {
       context.turnState.set(ARRIVED_AT, arrivedAt);
@@ -169,6 +192,25 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     },
     teamsLogger,
   );
+  const routes = express.Router().use(endpoint);
+  if (!localMode) {
+    // The personal tab signs in with Teams SSO, which needs the bot's Entra app: no tab in
+    // local mode, where the Emulator has none.
+    routes.use(
+      teamsTabRoutes({
+        db,
+        sso: new TeamsSso({
+          appId,
+          publicUrl: config.PUBLIC_URL,
+          metadataUrl: config.TEAMS_SSO_OPENID_METADATA_URL,
+        }),
+        tenants,
+        sections: new HomeSections(options.services),
+        commandName: '@Plaudit',
+        logger: teamsLogger,
+      }),
+    );
+  }
   return {
     routes,
     groupMirror,

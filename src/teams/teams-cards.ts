@@ -1,5 +1,6 @@
 import type { Attachment } from 'botbuilder';
 import type { KudosGiven, Reply, ReplyBlock } from '../core/reply.ts';
+import { boostsLine, type CelebrationBoosts, NO_BOOSTS } from '../recognition/boosts.ts';
 import { giveFormText } from '../recognition/grammar/give-form.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import { listNames, points } from '../recognition/wording.ts';
@@ -72,16 +73,72 @@ export function replyCard(reply: Reply): Attachment {
   return card(reply.blocks.map(toElement));
 }
 
-/** The celebration of a kudos, posted where it was given. */
-export function celebrationCard(event: KudosGiven): Attachment {
+/** The verb of a celebration's Boost submit action; `app.adaptiveCards.actionSubmit` routes on it. */
+export const BOOST_VERB = 'boost_kudos';
+
+/** The input of the Boost action's card that holds the points to add. */
+export const BOOST_AMOUNT_FIELD = 'boostAmount';
+
+/**
+ * The celebration of a kudos, posted where it was given: the boosts it has had and, while
+ * boosts are on, a Boost action that unfolds the amount in the card itself (filled in
+ * with the kudos' own), so a click alone never spends points.
+ */
+export function celebrationCard(
+  event: KudosGiven,
+  boosts: CelebrationBoosts = NO_BOOSTS,
+): Attachment {
   const names = listNames(event.recipients.map((recipient) => recipient.name));
-  return card([
-    textBlock('🎉 Kudos!', { size: 'Large', weight: 'Bolder' }),
-    textBlock(`${event.giver.name} gave ${names} ${points(event.amountEach)}`, {
-      weight: 'Bolder',
-    }),
-    ...(event.message ? [textBlock(event.message, { spacing: 'Small' })] : []),
-  ]);
+  const boosted = boostsLine(boosts.boosts);
+  const each = event.recipients.length > 1 ? ' each' : '';
+  return card(
+    [
+      textBlock('🎉 Kudos!', { size: 'Large', weight: 'Bolder' }),
+      textBlock(`${event.giver.name} gave ${names} ${points(event.amountEach)}`, {
+        weight: 'Bolder',
+      }),
+      ...(event.message ? [textBlock(event.message, { spacing: 'Small' })] : []),
+      ...(boosted ? [textBlock(`🚀 ${boosted}`, { isSubtle: true, size: 'Small' })] : []),
+    ],
+    boosts.boostable
+      ? [
+          {
+            type: 'Action.ShowCard',
+            title: '🚀 Boost',
+            card: {
+              type: 'AdaptiveCard',
+              body: [
+                {
+                  type: 'Input.Number',
+                  id: BOOST_AMOUNT_FIELD,
+                  label: `Points of your own to add${each}`,
+                  min: 1,
+                  value: event.amountEach,
+                },
+              ],
+              actions: [
+                {
+                  type: 'Action.Submit',
+                  title: 'Boost',
+                  data: { verb: BOOST_VERB, recognitionId: event.recognitionId },
+                },
+              ],
+            },
+          },
+        ]
+      : [],
+  );
+}
+
+/** What a give-kudos card opens with, besides the organization's defaults. */
+export interface GiveKudosPrefill {
+  /** People already picked (Azure AD object ids), with the names to show for them. */
+  readonly recipients?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  readonly amount?: string;
+  readonly value?: string;
+  readonly reason?: string;
+  /** Said above the form: why the last submission was refused. */
+  readonly problem?: string;
 }
 
 /** The give-kudos form: a people picker, the amount, a company value and the reason. */
@@ -90,10 +147,16 @@ export function giveKudosCard(options: {
   readonly defaultAmount: number;
   /** The organization's longest reason: Teams stops typing there. */
   readonly maxReasonLength: number;
+  readonly prefill?: GiveKudosPrefill;
+  /** More data for the submission to carry back (a message extension's card id). */
+  readonly data?: Record<string, string>;
 }): Attachment {
+  const prefill = options.prefill ?? {};
+  const picked = prefill.recipients ?? [];
   return card(
     [
       textBlock('Give kudos', { size: 'Large', weight: 'Bolder' }),
+      ...(prefill.problem ? [textBlock(prefill.problem, { color: 'Attention' })] : []),
       {
         type: 'Input.ChoiceSet',
         id: 'recipients',
@@ -101,15 +164,17 @@ export function giveKudosCard(options: {
         isMultiSelect: true,
         isRequired: true,
         errorMessage: 'Pick at least one person.',
-        choices: [],
+        // A person picked beforehand is a choice of their own, which Teams shows by name.
+        choices: picked.map((person) => ({ title: person.name, value: person.id })),
         'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' },
+        ...(picked.length > 0 ? { value: picked.map((person) => person.id).join(',') } : {}),
       },
       {
         type: 'Input.Number',
         id: 'amount',
         label: 'Points each',
         min: 1,
-        value: options.defaultAmount,
+        value: /^\d+$/.test(prefill.amount ?? '') ? Number(prefill.amount) : options.defaultAmount,
       },
       ...(options.values.length > 0
         ? [
@@ -119,6 +184,7 @@ export function giveKudosCard(options: {
               label: 'Company value',
               style: 'compact',
               choices: options.values.map((value) => ({ title: `#${value}`, value })),
+              ...(prefill.value ? { value: prefill.value } : {}),
             },
           ]
         : []),
@@ -128,9 +194,16 @@ export function giveKudosCard(options: {
         label: 'What for?',
         isMultiline: true,
         maxLength: options.maxReasonLength,
+        ...(prefill.reason ? { value: prefill.reason } : {}),
       },
     ],
-    [{ type: 'Action.Submit', title: 'Give kudos', data: { verb: GIVE_KUDOS_VERB } }],
+    [
+      {
+        type: 'Action.Submit',
+        title: 'Give kudos',
+        data: { ...options.data, verb: GIVE_KUDOS_VERB },
+      },
+    ],
   );
 }
 

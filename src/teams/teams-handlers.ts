@@ -17,7 +17,10 @@ import { OutsiderUser } from '../directory/outsiders.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { SETTINGS_FORM_VERB, settingsCard, settingsCardSubmission } from './settings-card.ts';
+import { TeamsAnnouncements } from './teams-announcements.ts';
+import { TeamsBoosts } from './teams-boosts.ts';
 import {
+  BOOST_VERB,
   COMMAND_FIELD,
   celebrationCard,
   GIVE_KUDOS_VERB,
@@ -28,7 +31,9 @@ import {
 } from './teams-cards.ts';
 import { conversationKind, type TeamsConversations } from './teams-conversations.ts';
 import type { TeamsDirectory } from './teams-directory.ts';
+import { answerInTaskModule, isMessageExtensionInvoke } from './teams-message-extension.ts';
 import type { TeamsNotifier } from './teams-notifier.ts';
+import { TeamsReactions } from './teams-reactions.ts';
 import type { TeamsTenant, TeamsTenants } from './teams-tenants.ts';
 import { commandText, mentionedPeople, plainMessage } from './teams-text.ts';
 
@@ -65,6 +70,10 @@ export interface TeamsHandlerDependencies {
   readonly localMode: boolean;
   /** Decides whether a command is taken or shed, for every chat platform of the process. */
   readonly admission: CommandAdmission;
+  /** The announcement channel: `announce here`, its posts, and the bot leaving it. */
+  readonly announcements: TeamsAnnouncements;
+  /** Reactions to Plaudit's celebration posts, as kudos. */
+  readonly reactions: TeamsReactions;
 }
 
 /**
@@ -74,13 +83,33 @@ export interface TeamsHandlerDependencies {
  * Activities from a tenant that is not allowed get a polite refusal and change nothing.
  */
 export class TeamsHandlers {
-  constructor(private readonly deps: TeamsHandlerDependencies) {}
+  readonly #boosts: TeamsBoosts;
+
+  constructor(private readonly deps: TeamsHandlerDependencies) {
+    this.#boosts = new TeamsBoosts(deps);
+  }
 
   register(app: Application<TurnState>): void {
     app.turn('beforeTurn', (context) => this.#admit(context));
+    app.turn('beforeTurn', async (context) => {
+      // Every conversation event, whichever route takes it: the bot may have left the
+      // announcement channel.
+      await this.deps.announcements.onConversationEvent(context, this.#tenant(context));
+      return true;
+    });
     app.conversationUpdate('membersAdded', (context) => this.#onMembersAdded(context));
+    // Quietly: a reaction is answered in the reactor's personal chat or not at all, never
+    // in the channel where everyone would see it.
+    app.activity(ActivityTypes.MessageReaction, (context) =>
+      this.#taken(context, () => this.#onReaction(context), { quiet: true }),
+    );
     app.adaptiveCards.actionSubmit(GIVE_KUDOS_VERB, (context, _state, data) =>
       this.#taken(context, () => this.#onCardSubmitted(context, data as GiveKudosSubmission)),
+    );
+    app.adaptiveCards.actionSubmit(BOOST_VERB, (context, _state, data) =>
+      this.#taken(context, async () =>
+        this.#boosts.submitted(context, await this.#actor(context), this.#tenant(context), data),
+      ),
     );
     app.adaptiveCards.actionSubmit(SETTINGS_FORM_VERB, (context, _state, data) =>
       this.#taken(context, () =>
@@ -96,7 +125,23 @@ export class TeamsHandlers {
    * Runs a person's command unless the process sheds it: then nothing is looked up or
    * done, and they are told at once that Plaudit is busy.
    */
-  async #taken(context: TurnContext, work: () => Promise<void>): Promise<void> {
+  #taken(context: TurnContext, work: () => Promise<void>, { quiet = false } = {}): Promise<void> {
+    // Quiet (a reaction): a refusal is never said in the conversation it came from.
+    return this.admitted(context, work, async (sentence) => {
+      if (!quiet) await context.sendActivity(sentence);
+    });
+  }
+
+  /**
+   * Runs `work` unless the process sheds it; a shed command, or one from someone who is not
+   * a member here, gets `refused` with the sentence to tell them (an invoke answers it in
+   * its own response, a message in the conversation).
+   */
+  async admitted<T>(
+    context: TurnContext,
+    work: () => Promise<T>,
+    refused: (sentence: string) => Promise<T>,
+  ): Promise<T> {
     const arrivedAt = (context.turnState.get(ARRIVED_AT) as number | undefined) ?? Date.now();
     const admitted = this.deps.admission.admit(arrivedAt, START_WITHIN_MS);
     if (!admitted.admitted) {
@@ -105,15 +150,14 @@ export class TeamsHandlers {
         { reason: admitted.reason, activity: context.activity.id },
         'a Teams command was shed',
       );
-      await context.sendActivity(BUSY_TEXT);
-      return;
+      return refused(BUSY_TEXT);
     }
     try {
-      await work();
+      return await work();
     } catch (error) {
       if (!(error instanceof OutsiderUser)) throw error;
       this.deps.logger.info({ activity: context.activity.id }, 'a Teams outsider was refused');
-      await context.sendActivity(error.actorSentence);
+      return await refused(error.actorSentence);
     } finally {
       admitted.done();
     }
@@ -151,6 +195,7 @@ export class TeamsHandlers {
       'Teams activity from a tenant not allowed',
     );
     if (activity.type === ActivityTypes.Message) await context.sendActivity(NOT_ALLOWED);
+    if (isMessageExtensionInvoke(activity)) await answerInTaskModule(context, NOT_ALLOWED);
     return false;
   }
 
@@ -172,7 +217,25 @@ export class TeamsHandlers {
       await this.#sendSettingsCard(context, actor, text);
       return;
     }
+    if (TeamsAnnouncements.isCommand(text)) {
+      const reply = await this.deps.announcements.command(
+        context,
+        actor,
+        this.#tenant(context),
+        text,
+      );
+      const kind = conversationKind(context.activity.conversation.conversationType);
+      await this.#answer(context, actor, reply, kind !== 'personal');
+      return;
+    }
     await this.#runAndAnswer(context, actor, text, mentionedPeople(context.activity));
+  }
+
+  /** A reaction to one of the bot's messages; a bot's own reactions are not looked at. */
+  async #onReaction(context: TurnContext): Promise<void> {
+    if (!TeamsReactions.fromPerson(context)) return;
+    const actor = await this.#actor(context);
+    await this.deps.reactions.on(context, actor, this.#tenant(context));
   }
 
   async #onCardSubmitted(context: TurnContext, data: GiveKudosSubmission): Promise<void> {
@@ -230,11 +293,7 @@ export class TeamsHandlers {
   async #actor(context: TurnContext): Promise<Member> {
     const activity = context.activity;
     const tenant = this.#tenant(context);
-    const actor = await this.deps.directory.member(context, tenant, {
-      id: activity.from.id,
-      aadObjectId: activity.from.aadObjectId,
-      name: activity.from.name,
-    });
+    const actor = await this.member(context);
     const kind = conversationKind(activity.conversation.conversationType);
     await this.deps.conversations.remember({
       organizationId: tenant.organizationId,
@@ -246,17 +305,36 @@ export class TeamsHandlers {
     return actor;
   }
 
-  async #runAndAnswer(
+  /**
+   * The member who sent the activity, and nothing remembered: a message extension's
+   * invoke comes from wherever the person is writing, a chat with a colleague too, which
+   * is no conversation of the bot's.
+   */
+  member(context: TurnContext): Promise<Member> {
+    const { from } = context.activity;
+    return this.deps.directory.member(context, this.#tenant(context), {
+      id: from.id,
+      aadObjectId: from.aadObjectId,
+      name: from.name,
+    });
+  }
+
+  /**
+   * Runs a command as the actor through the shared router (the same grammar, policy,
+   * ledger and answers as every command), keyed by `key` or else by the activity; once
+   * points moved, the recipients' notifications are on their way.
+   */
+  async route(
     context: TurnContext,
     actor: Member,
     text: string,
     mentions: readonly MentionEntity[],
     key?: string,
-  ): Promise<void> {
+  ): Promise<Reply> {
     const activity = context.activity;
     const tenant = this.#tenant(context);
     const kind = conversationKind(activity.conversation.conversationType);
-    let reply = await this.deps.router
+    const reply = await this.deps.router
       .route({
         actor,
         text,
@@ -274,12 +352,25 @@ export class TeamsHandlers {
         this.deps.logger.error({ err: error, activity: activity.id }, 'a Teams command failed');
         return textReply(FAILED, { outcome: 'refused', code: 'internal' });
       });
-    if (key && reply.code === 'idempotency_conflict') {
-      reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
-    }
     // The points have moved: the recipients hear of it (from the notifications job) even if
     // the answer cannot be sent.
     if (reply.events.length > 0) this.deps.onGiven();
+    return reply;
+  }
+
+  async #runAndAnswer(
+    context: TurnContext,
+    actor: Member,
+    text: string,
+    mentions: readonly MentionEntity[],
+    key?: string,
+  ): Promise<void> {
+    const activity = context.activity;
+    const kind = conversationKind(activity.conversation.conversationType);
+    let reply = await this.route(context, actor, text, mentions, key);
+    if (key && reply.code === 'idempotency_conflict') {
+      reply = textReply(CARD_USED, { outcome: 'refused', code: 'card_used' });
+    }
     try {
       await this.#answer(context, actor, reply, kind !== 'personal');
     } catch (error) {
@@ -297,10 +388,23 @@ export class TeamsHandlers {
    * goes to the person's own chat with the bot instead, with a pointer to it.
    */
   async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
-    const message = answer(reply, shared);
     const celebration = shared && reply.events.length > 0;
+    const boostable =
+      celebration &&
+      (await this.deps.services.settings.load(actor.organizationId)).settings.boostsAllowed;
+    const message = answer(reply, shared, boostable);
     if (!shared || celebration || reply.visibility !== 'private') {
-      await context.sendActivity(message);
+      const sent = await context.sendActivity(message);
+      const [event] = reply.events;
+      // A reaction to the celebration names it by this id alone.
+      if (celebration && event && sent?.id) {
+        await this.deps.announcements.recordPost(
+          actor.organizationId,
+          context.activity.conversation.id,
+          sent.id,
+          event,
+        );
+      }
       return;
     }
     const tenant = this.#tenant(context);
@@ -361,6 +465,11 @@ export class TeamsHandlers {
     await context.sendActivity(message);
   }
 
+  /** The tenant admitted for the turn (every handler's turn has one). */
+  tenantOf(context: TurnContext): TeamsTenant {
+    return this.#tenant(context);
+  }
+
   #tenant(context: TurnContext): TeamsTenant {
     const tenant = context.turnState.get(TENANT) as TeamsTenant | undefined;
     if (!tenant) throw new Error('a Teams turn ran without an admitted tenant');
@@ -382,10 +491,12 @@ function clickedCommand(activity: Activity): string | undefined {
 const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
-function answer(reply: Reply, shared: boolean): Partial<Activity> {
+function answer(reply: Reply, shared: boolean, boostable: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return plainMessage(reply.text);
   const event = reply.events[0];
   const attachments =
-    shared && event ? reply.events.map((given) => celebrationCard(given)) : [replyCard(reply)];
+    shared && event
+      ? reply.events.map((given) => celebrationCard(given, { boosts: [], boostable }))
+      : [replyCard(reply)];
   return { type: ActivityTypes.Message, summary: reply.text, attachments };
 }

@@ -21,7 +21,7 @@ const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
  * Teams takes a few messages a second per conversation, but only 1,800 an hour: one
  * every two seconds keeps a person's chat within every one of its limits.
  */
-const TEAMS_TURN_MS = 2000;
+export const TEAMS_TURN_MS = 2000;
 
 /** A member the bot may write to in Teams. */
 export interface TeamsTarget {
@@ -179,7 +179,7 @@ export class TeamsNotifier implements RecipientNotifier {
  * to its `onTurnError` (which answers users of incoming messages) and resolves: a failed
  * send would pass for a sent one.
  */
-async function throwingFromTurn(
+export async function throwingFromTurn(
   run: (logic: (context: TurnContext) => Promise<void>) => Promise<void>,
   logic: (context: TurnContext) => Promise<void>,
 ): Promise<void> {

@@ -20,6 +20,15 @@ export async function teamsSend<T>(what: string, send: () => Promise<T>): Promis
   }
 }
 
+/**
+ * Whether the Bot Connector said the conversation itself is closed to the bot (403: removed
+ * or blocked; 404: gone), rather than refusing one message (400).
+ */
+export function conversationClosed(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 403 || status === 404;
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' ? status : undefined;

@@ -5,7 +5,11 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import {
+  postSlashCommand,
+  type SlashCommandResponse,
+  slashCommandText,
+} from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 const LINK = /\/console\/sign-in\?token=([A-Za-z0-9_-]{43})/;
@@ -27,8 +31,7 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
       response_url: `${fake.url}/respond/${triggers}`,
     });
   };
-  const ackText = (response: { body: string }) =>
-    (JSON.parse(response.body) as { text: string }).text;
+  const ackText = (response: SlashCommandResponse) => slashCommandText(response, fake);
   const dmsTo = (user: string) =>
     fake.callsTo('chat.postMessage').filter((call) => call.body.channel === user);
   const setRoles = async (user: string, roles: string) => {
@@ -62,7 +65,7 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
   it('DMs an admin a link that signs them in once; the channel never sees it', async () => {
     const ack = await slash('UANA', 'admin console');
     expect(ack.status).toBe(200);
-    expect(ackText(ack)).toBe('I sent you a direct message.');
+    expect(await ackText(ack)).toBe('I sent you a direct message.');
     expect(ack.body).not.toMatch(LINK);
     await until(() => dmsTo('UANA').length === 1);
     const text = String(dmsTo('UANA')[0]?.body.text);
@@ -86,7 +89,7 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
 
   it('refuses a member in words and sends no link', async () => {
     const ack = await slash('ULI', 'admin console');
-    expect(ackText(ack)).toBe(
+    expect(await ackText(ack)).toBe(
       'Only admins and HR can use the web console; ask an admin if you need it.',
     );
     await plaudit.settled();
@@ -103,7 +106,7 @@ describe('/kudos admin console in Slack: the sign-in link goes by direct message
       times: 1,
     });
     const ack = await slash('UJOSE', 'admin console');
-    expect(ackText(ack)).toBe('I sent you a direct message.');
+    expect(await ackText(ack)).toBe('I sent you a direct message.');
     const respondedTo = `respond/${triggers}`;
     await until(() => fake.callsTo(respondedTo).length === 1);
     const fallback = fake.callsTo(respondedTo)[0]?.body as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { expectRendered, useBrowser } from '../support/browser.ts';
+import { migratedDataFolder } from '../support/databases.ts';
 
 /**
  * Local mode in Chromium: no chat platform, so the console signs the demo admin in
@@ -18,6 +19,7 @@ describe('the web console in local mode, in Chromium', () => {
 
   beforeAll(async () => {
     folder = await mkdtemp(path.join(tmpdir(), 'plaudit-console-'));
+    await migratedDataFolder(path.join(folder, 'data'));
     plaudit = await startPlaudit(
       parseConfig({ PORT: '0', PLAUDIT_DATA_DIR: path.join(folder, 'data'), LOG_LEVEL: 'silent' }),
       { print: () => {} },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataFolderInUse } from '../../src/db/data-folder-lock.ts';
 import { openDatabase } from '../../src/db/database.ts';
+import { migratedDataFolder } from '../support/databases.ts';
 import { until } from '../support/until.ts';
 import { type PlauditProcess, startPlauditProcess } from '../support/worker-process.ts';
 
@@ -27,6 +28,7 @@ describe('one process per embedded data folder', () => {
   it('refuses a second process naming the holder, and is taken over once the holder is killed', async () => {
     folder = await mkdtemp(path.join(tmpdir(), 'plaudit-lock-'));
     const dataDir = path.join(folder, 'data');
+    await migratedDataFolder(dataDir);
     const env = { PORT: '0', PLAUDIT_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
     const holder = startPlauditProcess(env);
     started.push(holder);

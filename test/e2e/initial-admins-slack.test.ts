@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 
 const PEOPLE = { fay: 'UFAY', boss: 'UBOSS', lee: 'ULEE' } as const;
 type Person = keyof typeof PEOPLE;
@@ -34,9 +34,7 @@ describe('PLAUDIT_INITIAL_ADMINS names the first admins, through signed Slack co
     });
     expect(response.status).toBe(200);
     await running().settled();
-    if (response.body) return (JSON.parse(response.body) as { text: string }).text;
-    const late = fake.calls.find((call) => call.method === `respond/${trigger}`);
-    return String(late?.body.text);
+    return slashCommandText(response, fake);
   }
 
   async function admins(): Promise<string[]> {

@@ -12,6 +12,7 @@ import { LEDGER_VERIFICATION_ID, VERIFY_LEDGER } from '../../src/jobs/ledger-ver
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { type RunningWorker, startWorker } from '../../src/worker.ts';
 import { ConsoleClient } from '../support/console-client.ts';
+import { migratedDataFolder } from '../support/databases.ts';
 import { parseExposition } from '../support/exposition.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { nudgeBalanceRow } from '../support/ledger-corruption.ts';
@@ -141,6 +142,7 @@ describe('the scheduled ledger verification', () => {
 describe('the ledger verification in local mode', () => {
   it('runs on the inline runner against the embedded database', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'plaudit-verify-local-'));
+    await migratedDataFolder(path.join(folder, 'data'));
     const plaudit = await startPlaudit(
       parseConfig({ PORT: '0', PLAUDIT_DATA_DIR: path.join(folder, 'data'), LOG_LEVEL: 'silent' }),
       { print: () => {} },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { migratedDataFolder } from '../support/databases.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { nudgeBalanceRow, populatedOrganization } from '../support/ledger-corruption.ts';
 import { runNpmScript } from '../support/npm-script.ts';
@@ -62,10 +63,10 @@ describe('npm run ledger:verify on the embedded database', () => {
   });
 
   it('reads PLAUDIT_DATA_DIR when no DATABASE_URL is set', async () => {
+    await migratedDataFolder(dataDir);
     const db = await openDatabase({ dataDir });
     let line: string;
     try {
-      await migrateToLatest(db);
       line = await (await populateAndCorrupt(db)).corrupt();
     } finally {
       await db.destroy();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { ConsoleClient } from '../support/console-client.ts';
+import { migratedDataFolder } from '../support/databases.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { postActivity } from '../support/teams-activities.ts';
 
@@ -35,6 +36,7 @@ describe('local mode on the embedded database', () => {
 
   beforeAll(async () => {
     folder = await mkdtemp(path.join(tmpdir(), 'plaudit-local-'));
+    await migratedDataFolder(path.join(folder, 'data'));
     plaudit = await start();
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 
@@ -111,7 +111,7 @@ describe('notifications through the outbox and the queue, with Redis going away'
     ] as const) {
       const response = await give('UANA', `<@${recipient}> 2 for ${reason}`);
       expect(response.status).toBe(200);
-      expect((JSON.parse(response.body) as { text: string }).text).toContain('You gave 2 points');
+      expect(await slashCommandText(response, fake)).toContain('You gave 2 points');
     }
     await plaudit.settled();
     // Written with the recognitions, waiting for the queue.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 
 /** The people of the workspace, by Slack user id; Ada is named its admin. */
 const PEOPLE = { ada: 'UADA', ben: 'UBEN', cara: 'UCARA', dan: 'UDAN', eve: 'UEVE' } as const;
@@ -46,9 +46,7 @@ describe('who may give and receive, set and enforced through signed Slack comman
     });
     expect(response.status).toBe(200);
     await plaudit.settled();
-    if (response.body) return (JSON.parse(response.body) as { text: string }).text;
-    const late = fake.calls.find((call) => call.method === `respond/${trigger}`);
-    return String(late?.body.text);
+    return slashCommandText(response, fake);
   }
 
   /** Points a person has earned, from the ledger. */

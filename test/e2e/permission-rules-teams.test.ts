@@ -38,7 +38,7 @@ describe('who may give and receive, set and enforced through Bot Framework activ
     const response = await postActivity(plaudit.url, message, token());
     expect(response.status).toBe(200);
     await plaudit.settled();
-    const answer = connector.sent.filter((sent) => sent.replyToId === message.id).at(-1)?.activity;
+    const answer = connector.answersTo(message).at(-1)?.activity;
     return String(answer?.text ?? answer?.summary);
   }
 

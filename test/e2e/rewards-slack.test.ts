@@ -12,7 +12,11 @@ import {
   redemptionsOf,
 } from '../support/member-rewards.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlackInteraction, postSlashCommand } from '../support/slack-requests.ts';
+import {
+  postSlackInteraction,
+  postSlashCommand,
+  slashCommandMessage,
+} from '../support/slack-requests.ts';
 
 /** A button of a Block Kit message, as Slack shows it and sends it back when clicked. */
 interface SlackButton {
@@ -72,7 +76,7 @@ describe('rewards on Slack, over signed HTTP', () => {
     });
     expect(response.status, text).toBe(200);
     await plaudit.settled();
-    return JSON.parse(response.body) as SlackMessage;
+    return (await slashCommandMessage(response, fake)) as unknown as SlackMessage;
   }
 
   /** A block_actions delivery of a click on a button, as Slack signs and posts it. */

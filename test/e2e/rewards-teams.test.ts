@@ -77,7 +77,7 @@ describe('rewards on Teams, over Bot Framework HTTP', () => {
   }
   /** The bot's latest answer to an activity. */
   const answerTo = (activity: Record<string, unknown>) =>
-    connector.sent.filter((sent) => sent.replyToId === activity.id).at(-1)?.activity;
+    connector.answersTo(activity).at(-1)?.activity;
   const answerText = (activity: Record<string, unknown>) => {
     const answer = answerTo(activity);
     return (answer?.text ?? answer?.summary) as string | undefined;

@@ -72,7 +72,7 @@ describe('the Teams settings card, over Bot Framework HTTP', () => {
     const response = await postActivity(plaudit.url, activity, token());
     expect(response.status).toBe(200);
     await plaudit.settled();
-    return connector.sent.filter((sent) => sent.replyToId === activity.id).at(-1)?.activity;
+    return connector.answersTo(activity).at(-1)?.activity;
   }
   const say = (from: FakeTeamsUser, text: string) => send(teamsMessage(scene, from, text));
   const submit = (from: FakeTeamsUser, value: Record<string, unknown>) =>

@@ -5,7 +5,7 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, slackEnv } from '../support/slack-plaudit.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { postActivity, type TeamsScene, teamsMessage } from '../support/teams-activities.ts';
 import { connectorToken, startTeamsPlaudit, teamsScene } from '../support/teams-plaudit.ts';
 
@@ -48,7 +48,7 @@ describe('Slack and Teams, linked into one organization', () => {
       response_url: `${slackApi.url}/respond/${triggers}`,
     });
     await plaudit.settled();
-    return (JSON.parse(response.body) as { text: string }).text;
+    return slashCommandText(response, slackApi);
   }
   /** A message to the bot: with mentions, in a group chat (whose people it can look up), else in a personal chat. */
   async function teams(from: typeof ana, text: string, mentions: (typeof ana)[] = []) {
@@ -63,7 +63,7 @@ describe('Slack and Teams, linked into one organization', () => {
     const response = await postActivity(plaudit.url, message, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
     await plaudit.settled();
-    const reply = connector.sent.find((sent) => sent.replyToId === message.id)?.activity;
+    const reply = connector.answersTo(message)[0]?.activity;
     return String(reply?.summary ?? reply?.text);
   }
   const slackDmsTo = (user: string) =>

@@ -11,7 +11,9 @@ import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
 import {
   postSlackInteraction,
   postSlashCommand,
+  type SlashCommandResponse,
   slackSignature,
+  slashCommandText,
 } from '../support/slack-requests.ts';
 
 /**
@@ -35,8 +37,7 @@ describe('the Slack adapter, sent bad input', () => {
     response_url: `${fake.url}/respond/${triggers}`,
   });
   const send = (text: string) => postSlashCommand(plaudit.url, SIGNING_SECRET, command(text));
-  const replyText = (response: { body: string }) =>
-    (JSON.parse(response.body) as { text: string }).text;
+  const replyText = (response: SlashCommandResponse) => slashCommandText(response, fake);
   const snapshot = () =>
     organizationSnapshot(plaudit.db, plaudit.slack?.workspace?.organizationId as number);
   /** Calls that post or open anything in Slack: a refusal answers in the ack alone. */
@@ -66,7 +67,9 @@ describe('the Slack adapter, sent bad input', () => {
     }
     plaudit = await startSlackPlaudit(fake);
     // Both are known, and Ana's allowance period open, before anything is compared.
-    expect(replyText(await send('<@ULI> 1 for being first'))).toMatch(/^You gave 1 point to Li/);
+    expect(await replyText(await send('<@ULI> 1 for being first'))).toMatch(
+      /^You gave 1 point to Li/,
+    );
   });
   afterAll(async () => {
     await plaudit?.close();
@@ -77,7 +80,7 @@ describe('the Slack adapter, sent bad input', () => {
     await unchangedBy(async () => {
       const response = await send(`<@ULI> 5 for ${'x'.repeat(1024 * 1024)}`);
       expect(response.status).toBe(200);
-      expect(replyText(response)).toBe(
+      expect(await replyText(response)).toBe(
         'A reason is at most 1,000 characters; this one is 1,048,576.',
       );
     });
@@ -98,7 +101,7 @@ describe('the Slack adapter, sent bad input', () => {
     await unchangedBy(async () => {
       const response = await send(text);
       expect(response.status).toBe(200);
-      expect(replyText(response)).toBe(
+      expect(await replyText(response)).toBe(
         `'${token}' is not a number of points; use a whole number from 1 to 100. Give kudos like this: /kudos @ana @li 10 for the launch #teamwork`,
       );
     });
@@ -108,7 +111,7 @@ describe('the Slack adapter, sent bad input', () => {
     await unchangedBy(async () => {
       const response = await send(`<@ULI> 5 for the ${'\u0000'}launch`);
       expect(response.status).toBe(200);
-      expect(replyText(response)).toBe(NUL_IN_MESSAGE);
+      expect(await replyText(response)).toBe(NUL_IN_MESSAGE);
     });
     await unchangedBy(async () => {
       const submitted = await postSlackInteraction(plaudit.url, SIGNING_SECRET, {

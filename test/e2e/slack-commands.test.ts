@@ -9,6 +9,9 @@ import {
   postSlackInteraction,
   postSlashCommand,
   type SlashCommand,
+  type SlashCommandResponse,
+  slashCommandMessage,
+  slashCommandText,
 } from '../support/slack-requests.ts';
 
 describe('the Slack adapter over signed HTTP', () => {
@@ -32,8 +35,7 @@ describe('the Slack adapter over signed HTTP', () => {
   });
   const send = (body: SlashCommand, options?: Parameters<typeof postSlashCommand>[3]) =>
     postSlashCommand(plaudit.url, SIGNING_SECRET, body, options);
-  const replyText = (response: { body: string }) =>
-    (JSON.parse(response.body) as { text: string }).text;
+  const replyText = (response: SlashCommandResponse) => slashCommandText(response, fake);
 
   /** Points a Slack user has earned, read from the ledger through their member. */
   async function earned(userId: string): Promise<number> {
@@ -117,7 +119,7 @@ describe('the Slack adapter over signed HTTP', () => {
       command('UANA', '<@ULI|li> 10 for the launch &amp; the docs #teamwork'),
     );
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({
+    expect(await slashCommandMessage(response, fake)).toMatchObject({
       response_type: 'ephemeral',
       // A message's text is mrkdwn: Slack shows `&amp;` as the `&` that was typed.
       text: 'You gave 10 points to Li for the launch &amp; the docs #teamwork. You have 90 points left to give this month.',
@@ -162,7 +164,7 @@ describe('the Slack adapter over signed HTTP', () => {
     const response = await send(
       command('UTANAKA', '<@ULI> <!subteam^SDESIGN|@design> <@UANA> 5 for the offsite'),
     );
-    expect(replyText(response)).toBe(
+    expect(await replyText(response)).toBe(
       'You gave 5 points to Li, José and Ana for the offsite. You have 85 points left to give this month.',
     );
     expect(await earned('UJOSE')).toBe(5);
@@ -176,7 +178,7 @@ describe('the Slack adapter over signed HTTP', () => {
 
   it('speaks unicode both ways', async () => {
     const response = await send(command('UJOSE', '<@UTANAKA> 3 for the 翻訳 🎉 #チーム'));
-    expect(replyText(response)).toBe(
+    expect(await replyText(response)).toBe(
       'You gave 3 points to 田中 for the 翻訳 🎉 #チーム. You have 97 points left to give this month.',
     );
   });
@@ -216,16 +218,16 @@ describe('the Slack adapter over signed HTTP', () => {
     for (const [text, expected] of cases) {
       const response = await send(command('UANA', text));
       expect(response.status, text).toBe(200);
-      expect(replyText(response), text).toBe(expected);
+      expect(await replyText(response), text).toBe(expected);
     }
     expect(await recognitions()).toBe(before);
   });
 
   it('answers the other subcommands', async () => {
-    expect(replyText(await send(command('ULI', 'balance')))).toMatch(
+    expect(await replyText(await send(command('ULI', 'balance')))).toMatch(
       /^You have 100 points left to give this month .* You have earned 15 points to spend\.$/,
     );
-    expect(replyText(await send(command('ULI', 'leaderboard')))).toMatch(
+    expect(await replyText(await send(command('ULI', 'leaderboard')))).toMatch(
       /^Leaderboard, this month\nMost recognized:\n1\. Li — 15 points/,
     );
   });
@@ -238,7 +240,7 @@ describe('the Slack adapter over signed HTTP', () => {
       const headers: Record<string, string> = retry
         ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' }
         : {};
-      answers.push(replyText(await send(delivery, { headers })));
+      answers.push(await replyText(await send(delivery, { headers })));
     }
     expect(new Set(answers).size).toBe(1);
     expect(await recognitions()).toBe(before + 1);
@@ -435,14 +437,14 @@ describe('the Slack adapter over signed HTTP', () => {
   it('leaves the giver out of a user group they thank, and says so (issue 18)', async () => {
     const [li, jose] = [await earned('ULI'), await earned('UJOSE')];
     const response = await send(command('ULI', '<!subteam^SDESIGN|@design> 2 for the review'));
-    expect(replyText(response)).toMatch(
+    expect(await replyText(response)).toMatch(
       /^You gave 2 points to José for the review\. You are in a group you thanked, so you were left out: kudos cannot go to yourself\. You have \d+ points left to give this month\.$/,
     );
     expect(await earned('UJOSE')).toBe(jose + 2);
     expect(await earned('ULI')).toBe(li);
     // Typing their own name beside the group is still refused: they meant it.
     const named = await send(command('ULI', '<!subteam^SDESIGN|@design> <@ULI> 2 for us'));
-    expect(replyText(named)).toBe(
+    expect(await replyText(named)).toBe(
       'You cannot give kudos to yourself. Nobody was credited; send it again without yourself.',
     );
     expect(await earned('UJOSE')).toBe(jose + 2);
@@ -451,7 +453,7 @@ describe('the Slack adapter over signed HTTP', () => {
   it('reads a thank-you sentence with the name inside (issue 18)', async () => {
     const jose = await earned('UJOSE');
     const response = await send(command('UANA', 'thanks <@UJOSE|jose> 3 for the help'));
-    expect(replyText(response)).toMatch(/^You gave 3 points to José for the help\. /);
+    expect(await replyText(response)).toMatch(/^You gave 3 points to José for the help\. /);
     expect(await earned('UJOSE')).toBe(jose + 3);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 describe('Slack user groups mirrored as groups', () => {
@@ -27,7 +27,7 @@ describe('Slack user groups mirrored as groups', () => {
       response_url: `${fake.url}/respond/${deliveries}`,
     });
     expect(response.status).toBe(200);
-    return (JSON.parse(response.body) as { text: string }).text;
+    return slashCommandText(response, fake);
   };
   const event = async (payload: Record<string, unknown>) => {
     deliveries += 1;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 const SECRET = 'test-signing-secret';
@@ -33,7 +33,7 @@ describe('Slack notifications as jobs: pacing, retries, and failures for good', 
       response_url: `${fake.url}/respond/${triggers}`,
     });
     expect(response.status).toBe(200);
-    expect((JSON.parse(response.body) as { text: string }).text).toContain('You gave');
+    expect(await slashCommandText(response, fake)).toContain('You gave');
   };
   const postsTo = (channel: string) =>
     fake.callsTo('chat.postMessage').filter((call) => call.body.channel === channel);

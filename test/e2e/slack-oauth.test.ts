@@ -6,7 +6,13 @@ import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi, type FakeSlackGrant } from '../support/fake-slack-api.ts';
 import { organizationSnapshot } from '../support/organization-snapshot.ts';
 import { SIGNING_SECRET } from '../support/slack-plaudit.ts';
-import { postSlackEvent, postSlashCommand, type SlashCommand } from '../support/slack-requests.ts';
+import {
+  postSlackEvent,
+  postSlashCommand,
+  type SlashCommand,
+  type SlashCommandResponse,
+  slashCommandText,
+} from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -72,8 +78,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     });
   const initechCommand = (teamId: string, user: string, text: string) =>
     command(teamId, user, text, { enterprise_id: initech.id, is_enterprise_install: 'true' });
-  const replyText = (response: { body: string }) =>
-    (JSON.parse(response.body) as { text: string }).text;
+  const replyText = (response: SlashCommandResponse) => slashCommandText(response, fake);
 
   /** The organization a workspace belongs to. */
   async function organizationOf(teamId: string): Promise<number> {
@@ -180,7 +185,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     const globexBefore = await organizationSnapshot(plaudit.db, globexOrg);
 
     const given = await command(acme.id, 'UANA', '<@ULI> 10 for the launch');
-    expect(replyText(given)).toMatch(/^You gave 10 points to Li for the launch/);
+    expect(await replyText(given)).toMatch(/^You gave 10 points to Li for the launch/);
     await plaudit.settled();
     expect(await earned(acme.id, 'ULI')).toBe(10);
     // Acme's people were looked up with Acme's token.
@@ -190,7 +195,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     expect(await organizationSnapshot(plaudit.db, globexOrg)).toEqual(globexBefore);
 
     const acmeAfter = await organizationSnapshot(plaudit.db, acmeOrg);
-    expect(replyText(await command(globex.id, 'UGUS', '<@UHAL> 7 for the books'))).toMatch(
+    expect(await replyText(await command(globex.id, 'UGUS', '<@UHAL> 7 for the books'))).toMatch(
       /^You gave 7 points to Hal/,
     );
     await plaudit.settled();
@@ -207,7 +212,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     // Milton's workspace has sent nothing yet: it is not connected.
     expect(await organizationOf(initechOps)).toBeUndefined();
     const given = await initechCommand(initechOps, 'UMILTON', '<@UPETER> 5 for the stapler');
-    expect(replyText(given)).toMatch(/^You gave 5 points to Peter/);
+    expect(await replyText(given)).toMatch(/^You gave 5 points to Peter/);
     await plaudit.settled();
     expect(await organizationOf(initechOps)).toBe(initechOrg);
     expect(await earned(initechSales, 'UPETER')).toBe(5);
@@ -266,7 +271,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     expect(await organizationSnapshot(plaudit.db, globexOrg)).toEqual(before);
     expect(await earned(globex.id, 'UHAL')).toBe(7);
     expect(await adminGrant(globex.id, 'UHAL')).toEqual([]);
-    expect(replyText(await command(globex.id, 'UHAL', '<@UGUS> 2 for coming back'))).toMatch(
+    expect(await replyText(await command(globex.id, 'UHAL', '<@UGUS> 2 for coming back'))).toMatch(
       /^You gave 2 points to Gus/,
     );
     await plaudit.settled();
@@ -357,9 +362,9 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
       .filter((call) => call.body.grant_type === 'refresh_token');
     expect(refreshes).toHaveLength(1);
     expect(refreshed).toBeDefined();
-    expect(replyText(await command(rotating.id, 'UROSA', '<@URUI> 3 for the rotation'))).toMatch(
-      /^You gave 3 points to Rui/,
-    );
+    expect(
+      await replyText(await command(rotating.id, 'UROSA', '<@URUI> 3 for the rotation')),
+    ).toMatch(/^You gave 3 points to Rui/);
     // Refreshed once (the new token lasts 12 hours); everything after it used the new one.
     expect(
       fake.callsTo('oauth.v2.access').filter((call) => call.body.grant_type === 'refresh_token'),
@@ -457,7 +462,7 @@ describe('Slack OAuth installs: several workspaces and an Enterprise Grid on one
     expect(await organizationSnapshot(plaudit.db, initechOrg)).toEqual(before);
     expect(await adminGrant(initechOps, 'UMILTON')).toEqual([]);
     expect(
-      replyText(await initechCommand(initechOps, 'UMILTON', '<@UPETER> 1 for coming back')),
+      await replyText(await initechCommand(initechOps, 'UMILTON', '<@UPETER> 1 for coming back')),
     ).toMatch(/^You gave 1 point to Peter/);
     await plaudit.settled();
     expect(await earned(initechSales, 'UPETER')).toBe(6);

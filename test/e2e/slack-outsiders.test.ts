@@ -4,7 +4,7 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi, type FakeSlackUser } from '../support/fake-slack-api.ts';
 import { organizationSnapshot } from '../support/organization-snapshot.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 
 /**
  * People who are not of the organization, as Slack's `users.info` tells them apart: a user
@@ -32,7 +32,7 @@ describe('Slack users from outside the organization', () => {
     });
     expect(response.status).toBe(200);
     await plaudit.settled();
-    return (JSON.parse(response.body) as { text: string }).text;
+    return slashCommandText(response, fake);
   };
   const snapshot = () =>
     organizationSnapshot(plaudit.db, plaudit.slack?.workspace?.organizationId as number);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi, type FakeSlackUser } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 describe('Slack people kept current by user_change and team_join', () => {
@@ -25,7 +25,7 @@ describe('Slack people kept current by user_change and team_join', () => {
       response_url: `${fake.url}/respond/${deliveries}`,
     });
     expect(response.status).toBe(200);
-    return (JSON.parse(response.body) as { text: string }).text;
+    return slashCommandText(response, fake);
   };
   /** Slack's record of a user changes, and Slack tells Plaudit: the delivery's event id. */
   const change = async (

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi, type FakeSlackUser } from '../support/fake-slack-api.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from '../support/slack-plaudit.ts';
-import { postSlackEvent, postSlashCommand } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 
 describe('Slack reactions as kudos, from signed reaction events', () => {
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
@@ -24,7 +24,7 @@ describe('Slack reactions as kudos, from signed reaction events', () => {
       response_url: `${fake.url}/respond/${deliveries}`,
     });
     expect(response.status).toBe(200);
-    return (JSON.parse(response.body) as { text: string }).text;
+    return slashCommandText(response, fake);
   };
 
   /** Slack tells Plaudit of a reaction; a redelivery carries the same event id and a retry number. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { postSlashCommand } from '../support/slack-requests.ts';
+import { postSlashCommand, slashCommandMessage } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
 const SECRET = 'test-signing-secret';
@@ -68,7 +68,7 @@ describe('Slack: a reason cannot ping anyone', () => {
     });
     expect(response.status).toBe(200);
     const words = '@channel @here @everyone @eng @kim &lt;@UOTHER&gt; &lt;b&gt;cake&lt;/b&gt;';
-    const reply = JSON.parse(response.body) as { text: string; blocks: unknown };
+    const reply = (await slashCommandMessage(response, fake)) as { text: string; blocks: unknown };
     expect(reply.text).toBe(
       `You gave 5 points to Li for ${words}. You have 95 points left to give this month.`,
     );

@@ -58,7 +58,7 @@ describe('the Teams adapter, sent bad input', () => {
 
   const token = () => connectorToken(connector, APP_ID);
   const repliesTo = (activity: Record<string, unknown>) =>
-    connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+    connector.answersTo(activity).map((sent) => sent.activity);
 
   /** What the organization holds and what the bot sent, before and after `act`. */
   async function unchangedBy(act: () => Promise<void>, replies = 0): Promise<void> {

@@ -59,7 +59,7 @@ describe('Teams teams mirrored as groups', () => {
   /** What the bot answered Ana in her personal chat. */
   async function askAsAna(text: string, mentions: FakeTeamsUser[] = []): Promise<string> {
     const message = await send(teamsMessage(scene, ana, text, { mentions }));
-    const [reply] = connector.sent.filter((sent) => sent.replyToId === message.id);
+    const [reply] = connector.answersTo(message);
     return (reply?.activity.text ?? reply?.activity.summary) as string;
   }
 

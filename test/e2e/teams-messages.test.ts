@@ -11,6 +11,7 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
+import { teamsEarned, tenantLedgerRows } from '../support/teams-ledger.ts';
 import {
   connectorToken,
   startTeamsPlaudit,
@@ -43,31 +44,14 @@ describe('the Teams adapter over Bot Framework HTTP', () => {
   }
   /** What the bot answered to one activity. */
   const repliesTo = (activity: Record<string, unknown>) =>
-    connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+    connector.answersTo(activity).map((sent) => sent.activity);
   const replyText = (activity: Record<string, unknown>) => {
     const [reply] = repliesTo(activity);
     return (reply?.text ?? reply?.summary) as string | undefined;
   };
 
-  async function earned(user: FakeTeamsUser): Promise<number> {
-    const { rows } = await sql<{ available: number }>`
-      select b.credits_posted - b.debits_posted - b.debits_pending as available
-      from platform_identities p
-      join ledger_accounts a on a.member_id = p.member_id and a.code = 'earned'
-      join ledger_balances b on b.account_id = a.id
-      where p.platform = 'teams' and p.tenant_id = ${tenantId} and p.user_id = ${user.aadObjectId}`.execute(
-      plaudit.db,
-    );
-    return rows[0]?.available ?? 0;
-  }
-  async function ledgerRows(): Promise<{ recognitions: number; transfers: number }> {
-    const { rows } = await sql<{ recognitions: number; transfers: number }>`
-      select
-        (select count(*)::int from recognitions r where r.organization_id = t.organization_id) as recognitions,
-        (select count(*)::int from ledger_transfers x where x.organization_id = t.organization_id) as transfers
-      from teams_tenants t where t.tenant_id = ${tenantId}`.execute(plaudit.db);
-    return rows[0] ?? { recognitions: 0, transfers: 0 };
-  }
+  const earned = (user: FakeTeamsUser) => teamsEarned(plaudit.db, tenantId, user);
+  const ledgerRows = () => tenantLedgerRows(plaudit.db, tenantId);
 
   beforeAll(async () => {
     await connector.start();

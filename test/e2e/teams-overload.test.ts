@@ -31,14 +31,8 @@ describe('Teams messages while the process is saturated', () => {
 
   const post = (activity: Record<string, unknown>) =>
     postActivity(plaudit.url, activity, connectorToken(connector, APP_ID));
-  /**
-   * The answers to an activity. A typing indicator is no answer: the bot sends one while a
-   * slow turn runs, so a busy machine sees it and a quiet one does not.
-   */
   const repliesTo = (activity: Record<string, unknown>) =>
-    connector.sent
-      .filter((sent) => sent.replyToId === activity.id && sent.activity.type !== 'typing')
-      .map((sent) => sent.activity);
+    connector.answersTo(activity).map((sent) => sent.activity);
   async function recognitions(): Promise<number> {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from recognitions r

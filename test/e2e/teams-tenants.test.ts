@@ -67,7 +67,7 @@ describe('a multi-tenant Teams bot', () => {
     const response = await postActivity(on.url, message, connectorToken(connector, APP_ID));
     expect(response.status).toBe(200);
     await on.settled();
-    const reply = connector.sent.find((sent) => sent.replyToId === message.id)?.activity;
+    const reply = connector.answersTo(message)[0]?.activity;
     return String(reply?.summary ?? reply?.text);
   }
 

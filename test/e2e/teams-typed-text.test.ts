@@ -34,7 +34,7 @@ describe('Teams: a reason cannot mention anyone', () => {
     expect(response.status).toBe(200);
   }
   const repliesTo = (activity: Record<string, unknown>) =>
-    connector.sent.filter((sent) => sent.replyToId === activity.id).map((sent) => sent.activity);
+    connector.answersTo(activity).map((sent) => sent.activity);
   const mentionEntities = (activity: Record<string, unknown> | undefined) =>
     ((activity?.entities ?? []) as Array<{ type?: string }>).filter(
       (entity) => entity.type === 'mention',

@@ -36,7 +36,12 @@ export class BotFrameworkKey {
   }
 
   channelToken(claims: ChannelTokenClaims): string {
-    const signed = unsigned({ alg: 'RS256', typ: 'JWT', kid: this.kid }, claims);
+    return this.token(channelPayload(claims));
+  }
+
+  /** A token of any claims, signed with this key (RS256) and naming it. */
+  token(payload: Record<string, unknown>): string {
+    const signed = unsigned({ alg: 'RS256', typ: 'JWT', kid: this.kid }, payload);
     const signature = sign('RSA-SHA256', Buffer.from(signed), this.#privateKey);
     return `${signed}.${base64url(signature)}`;
   }
@@ -47,10 +52,10 @@ export class BotFrameworkKey {
   }
 }
 
-/** The header and claims of a token, encoded and joined, not yet signed. */
-function unsigned(header: Record<string, unknown>, claims: ChannelTokenClaims): string {
+/** What a channel token of these claims holds. */
+function channelPayload(claims: ChannelTokenClaims): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  const payload = {
+  return {
     iss: claims.issuer ?? 'https://api.botframework.com',
     aud: claims.appId,
     serviceurl: claims.serviceUrl,
@@ -58,6 +63,10 @@ function unsigned(header: Record<string, unknown>, claims: ChannelTokenClaims): 
     iat: now - 60,
     exp: now + (claims.expiresIn ?? 3600),
   };
+}
+
+/** The header and claims of a token, encoded and joined, not yet signed. */
+function unsigned(header: Record<string, unknown>, payload: Record<string, unknown>): string {
   return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
 }
 
@@ -74,15 +83,24 @@ export function forgedChannelToken(
   claims: ChannelTokenClaims,
   forgery: Forgery,
 ): string {
+  return forgedToken(published, channelPayload(claims), forgery);
+}
+
+/** A token of any claims, forged as {@link forgedChannelToken} forges channel tokens. */
+export function forgedToken(
+  published: BotFrameworkKey,
+  payload: Record<string, unknown>,
+  forgery: Forgery,
+): string {
   switch (forgery) {
     case 'other-key': {
-      const other = new BotFrameworkKey().channelToken(claims).split('.')[2];
-      return `${unsigned({ alg: 'RS256', typ: 'JWT', kid: published.kid }, claims)}.${other}`;
+      const other = new BotFrameworkKey().token(payload).split('.')[2];
+      return `${unsigned({ alg: 'RS256', typ: 'JWT', kid: published.kid }, payload)}.${other}`;
     }
     case 'alg-none':
-      return `${unsigned({ alg: 'none', typ: 'JWT', kid: published.kid }, claims)}.`;
+      return `${unsigned({ alg: 'none', typ: 'JWT', kid: published.kid }, payload)}.`;
     case 'hs256-with-public-key': {
-      const signed = unsigned({ alg: 'HS256', typ: 'JWT', kid: published.kid }, claims);
+      const signed = unsigned({ alg: 'HS256', typ: 'JWT', kid: published.kid }, payload);
       const mac = createHmac('sha256', published.publicPem()).update(signed).digest();
       return `${signed}.${base64url(mac)}`;
     }

@@ -4,6 +4,8 @@ import { BotFrameworkKey } from './bot-framework-keys.ts';
 
 /** An activity the bot sent to a conversation, and the token it sent it with. */
 export interface SentActivity {
+  /** The id the fake gave the message (what a reaction to it names). */
+  readonly id: string;
   readonly conversationId: string;
   readonly replyToId: string | null;
   readonly activity: Record<string, unknown>;
@@ -33,7 +35,7 @@ export interface FakeTeam {
 
 /**
  * A local stand-in for the Bot Framework's HTTP APIs, recording what it receives:
- * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, new
+ * - the Bot Connector (`serviceUrl`): activities sent to conversations, replies, updates, new
  *   conversations, members by Teams user id or Azure AD object id, teams' details and
  *   their members a page at a time (`pagedmembers`);
  * - the OpenID metadata and keys that sign channel tokens (`openIdMetadataUrl`);
@@ -41,6 +43,8 @@ export interface FakeTeam {
  */
 export class FakeBotConnector {
   readonly sent: SentActivity[] = [];
+  /** Activities the bot updated in place (`PUT …/activities/{id}`): `replyToId` is the id updated. */
+  readonly updated: SentActivity[] = [];
   readonly users = new Map<string, FakeTeamsUser>();
   readonly createdConversations: Array<Record<string, unknown>> = [];
   readonly memberLookups: string[] = [];
@@ -80,6 +84,17 @@ export class FakeBotConnector {
   addUser(user: FakeTeamsUser): FakeTeamsUser {
     this.users.set(user.id, user);
     return user;
+  }
+
+  /**
+   * What the bot answered an activity with, in order. A typing indicator is no answer:
+   * teams-ai sends one once a turn has run a second (its `startTypingTimer: false` is not
+   * read in 1.7.4), so a busy machine sees it and a quiet one does not.
+   */
+  answersTo(activity: { readonly id?: unknown }): SentActivity[] {
+    return this.sent.filter(
+      (sent) => sent.replyToId === activity.id && sent.activity.type !== 'typing',
+    );
   }
 
   /** The activities sent to one conversation, in order. */
@@ -162,6 +177,7 @@ export class FakeBotConnector {
         };
       }
       const sent = {
+        id: `sent-${this.sent.length + 1}`,
         conversationId: activities[1] as string,
         replyToId: activities[2] ?? null,
         activity: JSON.parse(body) as Record<string, unknown>,
@@ -169,7 +185,18 @@ export class FakeBotConnector {
       };
       this.sent.push(sent);
       this.onSent?.(sent);
-      return { status: 200, body: { id: `sent-${this.sent.length}` } };
+      return { status: 200, body: { id: sent.id } };
+    }
+    if (request.method === 'PUT' && activities?.[2]) {
+      const updated = {
+        id: activities[2],
+        conversationId: activities[1] as string,
+        replyToId: activities[2],
+        activity: JSON.parse(body) as Record<string, unknown>,
+        authorization: request.headers.authorization,
+      };
+      this.updated.push(updated);
+      return { status: 200, body: { id: activities[2] } };
     }
     if (request.method === 'POST' && path === '/teams/v3/conversations') {
       const parameters = JSON.parse(body) as { members?: Array<{ id: string }> };

@@ -62,7 +62,7 @@ export interface FakeSlackToken {
 /**
  * A local stand-in for the Slack Web API that records every call it receives. It answers
  * auth.test, users.info, usergroups.list, usergroups.users.list, chat.postMessage, chat.postEphemeral,
- * conversations.open, views.open and views.publish like Slack does, and takes the posts
+ * chat.update, conversations.open, views.open and views.publish like Slack does, and takes the posts
  * Bolt sends to a command's response_url (`/respond/<id>`). `delays` slows a method down.
  */
 export class FakeSlackApi {
@@ -325,6 +325,8 @@ export class FakeSlackApi {
       case 'chat.postMessage':
       case 'chat.postEphemeral':
         return { ok: true, channel: body.channel, ts: `${Date.now() / 1000}` };
+      case 'chat.update':
+        return { ok: true, channel: body.channel, ts: body.ts };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(body.users)}` } };
       case 'views.open':

@@ -5,7 +5,7 @@ import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from './fake-slack-api.ts';
 import { type KnownMember, memberOf } from './member-rewards.ts';
 import { SIGNING_SECRET, startSlackPlaudit } from './slack-plaudit.ts';
-import { postSlashCommand } from './slack-requests.ts';
+import { postSlashCommand, slashCommandText } from './slack-requests.ts';
 
 /**
  * A Slack deployment of Plaudit for console tests: a real Plaudit on the test database, its
@@ -90,9 +90,7 @@ export class SlackConsole {
     });
     expect(response.status, text).toBe(200);
     await this.plaudit.settled();
-    if (response.body) return (JSON.parse(response.body) as { text: string }).text;
-    const late = this.fake.calls.find((call) => call.method === `respond/${trigger}`);
-    return String(late?.body.text);
+    return slashCommandText(response, this.fake);
   }
 
   /** The direct messages Plaudit posted to a person (chat.postMessage to their user id). */

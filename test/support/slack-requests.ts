@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { until } from './until.ts';
 
 /** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:{timestamp}:{raw body}`. */
 export function slackSignature(secret: string, timestamp: number, body: string): string {
@@ -19,6 +20,14 @@ export interface SlashCommand {
   is_enterprise_install?: string;
 }
 
+/** Plaudit's HTTP answer to a slash command, and where the command said late answers go. */
+export interface SlashCommandResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly ms: number;
+  readonly responseUrl: string;
+}
+
 /** A slash command as Slack posts it: form-encoded and signed, unless told otherwise. */
 export async function postSlashCommand(
   url: string,
@@ -30,7 +39,7 @@ export async function postSlashCommand(
     headers?: Record<string, string>;
     rawBody?: string;
   } = {},
-): Promise<{ status: number; body: string; ms: number }> {
+): Promise<SlashCommandResponse> {
   const body =
     options.rawBody ??
     new URLSearchParams({
@@ -53,7 +62,12 @@ export async function postSlashCommand(
   if (signature !== null) headers['x-slack-signature'] = signature;
   const started = performance.now();
   const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
-  return { status: response.status, body: await response.text(), ms: performance.now() - started };
+  return {
+    status: response.status,
+    body: await response.text(),
+    ms: performance.now() - started,
+    responseUrl: command.response_url,
+  };
 }
 
 /**
@@ -99,4 +113,33 @@ export async function postSlackInteraction(
     body,
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** Where a Slack Web API fake keeps what was posted to it (a response URL's path included). */
+interface RecordsCalls {
+  readonly calls: readonly { readonly method: string; readonly body: Record<string, unknown> }[];
+}
+
+/**
+ * The message a slash command's sender was shown: the ack's, or, when Plaudit's answer was
+ * not ready by Slack's ack deadline (a busy machine), the one it then posted to the
+ * command's response URL on the fake (waited for, as a person would see it arrive).
+ */
+export async function slashCommandMessage(
+  response: Pick<SlashCommandResponse, 'body' | 'responseUrl'>,
+  fake: RecordsCalls,
+): Promise<Record<string, unknown>> {
+  if (response.body !== '') return JSON.parse(response.body) as Record<string, unknown>;
+  const method = new URL(response.responseUrl).pathname.slice(1);
+  const late = () => fake.calls.find((call) => call.method === method);
+  await until(() => late() !== undefined);
+  return late()?.body ?? {};
+}
+
+/** The text of {@link slashCommandMessage}. */
+export async function slashCommandText(
+  response: Pick<SlashCommandResponse, 'body' | 'responseUrl'>,
+  fake: RecordsCalls,
+): Promise<string> {
+  return String((await slashCommandMessage(response, fake)).text);
 }

@@ -24,7 +24,8 @@ export interface MessageOptions {
   readonly replyToId?: string;
 }
 
-function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
+/** The conversation and tenant fields of an activity from `from`. */
+export function conversation(scene: TeamsScene, from: FakeTeamsUser, options: MessageOptions) {
   const conversationType = options.conversationType ?? 'personal';
   const tenantId = options.tenantId ?? scene.tenantId;
   return {
@@ -170,4 +171,75 @@ export async function postActivity(
     body: typeof activity === 'string' ? activity : JSON.stringify(activity),
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** What a reaction activity names: the bot's message, and the reactions added or removed. */
+export interface ReactionOptions {
+  /** The conversation the reacted message is in. */
+  readonly conversationId: string;
+  readonly conversationType?: ConversationType;
+  /** The id the Bot Connector gave the bot's message. */
+  readonly replyToId: string;
+  readonly added?: readonly string[];
+  readonly removed?: readonly string[];
+  /** The activity's own id: a redelivery repeats it. */
+  readonly id?: string;
+}
+
+/**
+ * The `messageReaction` activity Teams sends when someone reacts to one of the bot's own
+ * messages: the reacted message by its id only, each reaction by its type (`like`), and
+ * the reacting person without a name.
+ */
+export function teamsReaction(
+  scene: TeamsScene,
+  from: { readonly id: string; readonly aadObjectId?: string; readonly name?: string },
+  options: ReactionOptions,
+): Record<string, unknown> {
+  const person = { id: from.id, name: '', aadObjectId: from.aadObjectId ?? '' } as FakeTeamsUser;
+  return {
+    type: 'messageReaction',
+    id: options.id ?? `f:${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: scene.serviceUrl,
+    from: { id: from.id, ...(from.aadObjectId ? { aadObjectId: from.aadObjectId } : {}) },
+    recipient: scene.bot,
+    replyToId: options.replyToId,
+    ...(options.added ? { reactionsAdded: options.added.map((type) => ({ type })) } : {}),
+    ...(options.removed ? { reactionsRemoved: options.removed.map((type) => ({ type })) } : {}),
+    ...conversation(scene, person, {
+      conversationType: options.conversationType ?? 'channel',
+      conversationId: options.conversationId,
+    }),
+  };
+}
+
+/** The conversationUpdate Teams sends in a team when one of its channels is deleted. */
+export function channelDeleted(
+  scene: TeamsScene,
+  from: FakeTeamsUser,
+  channel: { readonly teamId: string; readonly channelId: string },
+): Record<string, unknown> {
+  return {
+    type: 'conversationUpdate',
+    id: `f:${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl: scene.serviceUrl,
+    from: { id: from.id, aadObjectId: from.aadObjectId },
+    recipient: scene.bot,
+    conversation: {
+      id: channel.teamId,
+      conversationType: 'channel',
+      tenantId: scene.tenantId,
+      isGroup: true,
+    },
+    channelData: {
+      eventType: 'channelDeleted',
+      channel: { id: channel.channelId, name: 'Kudos' },
+      team: { id: channel.teamId },
+      tenant: { id: scene.tenantId },
+    },
+  };
 }

@@ -46,6 +46,8 @@ describe('parseConfig', () => {
       TEAMS_ALLOW_ANY_TENANT: false,
       TEAMS_OPENID_METADATA_URL:
         'https://login.botframework.com/v1/.well-known/openidconfiguration',
+      TEAMS_SSO_OPENID_METADATA_URL:
+        'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
     });
   });
 
@@ -164,6 +166,12 @@ describe('parseConfig', () => {
         parseConfig({ TEAMS_OPENID_METADATA_URL: 'http://127.0.0.1:4000/v1/openid' })
           .TEAMS_OPENID_METADATA_URL,
       ).toBe('http://127.0.0.1:4000/v1/openid');
+      // The keys that sign the personal tab's sign-in are held to the same rule.
+      expect(() =>
+        parseConfig({ TEAMS_SSO_OPENID_METADATA_URL: 'http://login.example.com/openid' }),
+      ).toThrow(
+        'TEAMS_SSO_OPENID_METADATA_URL must be an https URL (http only on this machine, for tests).',
+      );
     });
 
     it('lets any tenant in with TEAMS_ALLOWED_TENANTS=* only when TEAMS_ALLOW_ANY_TENANT=true says so', () => {

@@ -36,6 +36,7 @@ function settingsWith(overrides: Partial<RecognitionSettings> = {}): Recognition
     leaverRedeemDays: 0,
     reactionPoints: new Map(),
     reactionGraceMinutes: 10,
+    boostsAllowed: true,
     cadenceChangedAt: null,
     announcementChannel: null,
     adminNames: ['Ana Silva', 'Li Wei'],

@@ -27,6 +27,7 @@ const CURRENT: ProgramSettings = {
   leaverRedeemDays: 0,
   reactionPoints: {},
   reactionGraceMinutes: 10,
+  boostsAllowed: true,
   pointValueMilli: 1000,
   monthlyBudgetMinor: null,
   holdHours: 336,

@@ -95,3 +95,23 @@ describe('typed text in Slack', () => {
     ]);
   });
 });
+
+describe('a celebration’s boosts in Slack blocks', () => {
+  it('names each booster as text, and carries the Boost button only while boosts are on', () => {
+    const boosts = [
+      { giverName: 'Li', amountEach: 3 },
+      { giverName: '<!channel> Bo', amountEach: 5 },
+    ];
+    const on = announcementBlocks(kudos('the launch'), new Map(), { boosts, boostable: true });
+    expect(sectionTexts(on)).toContain('🚀 Boosted: +3 from Li, +5 from &lt;!channel&gt; Bo');
+    expect(on.at(-1)).toMatchObject({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: 'plaudit_boost', value: '1' }],
+    });
+    const off = announcementBlocks(kudos('the launch'), new Map(), { boosts, boostable: false });
+    expect(off.some((block) => block.type === 'actions')).toBe(false);
+    // A kudos not boosted yet shows no boosts line.
+    const fresh = announcementBlocks(kudos('x'), new Map(), { boosts: [], boostable: true });
+    expect(sectionTexts(fresh).some((text) => text.includes('Boosted'))).toBe(false);
+  });
+});

@@ -318,6 +318,45 @@ describe('celebrationCard', () => {
     expect(content.body[1]?.text).toBe('Bo gave Ana and Li 10 points');
   });
 
+  it('shows the boosts as text, and a Boost action that unfolds the amount while boosts are on', () => {
+    const boosts = [
+      { giverName: 'Li', amountEach: 3 },
+      { giverName: '*José*', amountEach: 5 },
+    ];
+    const on = contentOf(celebrationCard(kudos(), { boosts, boostable: true }));
+    expect(on.body.at(-1)).toMatchObject({
+      type: 'TextBlock',
+      text: '🚀 Boosted: +3 from Li, +5 from \\*José\\*',
+    });
+    expect(on.actions).toEqual([
+      {
+        type: 'Action.ShowCard',
+        title: '🚀 Boost',
+        card: {
+          type: 'AdaptiveCard',
+          body: [
+            {
+              type: 'Input.Number',
+              id: 'boostAmount',
+              label: 'Points of your own to add',
+              min: 1,
+              value: 10,
+            },
+          ],
+          actions: [
+            {
+              type: 'Action.Submit',
+              title: 'Boost',
+              data: { verb: 'boost_kudos', recognitionId: 1 },
+            },
+          ],
+        },
+      },
+    ]);
+    const off = contentOf(celebrationCard(kudos(), { boosts, boostable: false }));
+    expect(off.actions).toBeUndefined();
+  });
+
   it('has no message line when there is no message', () => {
     const content = contentOf(celebrationCard(kudos({ message: '' })));
     expect(content.body).toHaveLength(2);

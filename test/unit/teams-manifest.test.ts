@@ -11,6 +11,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildTeamsAppPackage,
+  PUBLIC_URL_PLACEHOLDER,
   TEAMS_APP_ID_PLACEHOLDER,
   TEAMS_APP_PACKAGE_FILE,
   TeamsAppPackageError,
@@ -25,6 +26,8 @@ import { createKudosRouter } from '../../src/recognition/kudos-commands.ts';
 import type { RecognitionServices } from '../../src/recognition/recognition-services.ts';
 import { registerRewardCommands } from '../../src/rewards/reward-commands.ts';
 import type { RewardDesk } from '../../src/rewards/reward-desk.ts';
+import { GIVE_KUDOS_COMMAND } from '../../src/teams/teams-message-extension.ts';
+import { TEAMS_TAB_PATH, teamsSsoResource } from '../../src/teams/teams-sso.ts';
 
 interface Manifest {
   $schema: string;
@@ -40,6 +43,12 @@ interface Manifest {
     isNotificationOnly: boolean;
     commandLists: Array<{ scopes: string[]; commands: Array<{ title: string }> }>;
   }>;
+  composeExtensions: Array<{
+    botId: string;
+    commands: Array<{ id: string; type: string; context: string[]; fetchTask: boolean }>;
+  }>;
+  staticTabs: Array<{ entityId: string; contentUrl?: string; scopes: string[] }>;
+  webApplicationInfo: { id: string; resource: string };
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -222,6 +231,35 @@ describe('the Teams app manifest', () => {
     expect(bot?.isNotificationOnly).toBe(false);
   });
 
+  it('declares the "Give kudos" action command from the compose box, the command box and messages', () => {
+    expect(manifest.composeExtensions).toHaveLength(1);
+    const [extension] = manifest.composeExtensions;
+    // The bot answers the extension's invokes.
+    expect(extension?.botId).toBe(TEAMS_APP_ID_PLACEHOLDER);
+    expect(extension?.commands).toEqual([
+      expect.objectContaining({
+        id: GIVE_KUDOS_COMMAND,
+        type: 'action',
+        fetchTask: true,
+        context: ['compose', 'commandBox', 'message'],
+      }),
+    ]);
+  });
+
+  it("declares the personal tab at Plaudit's address, the chat beside it, and its sign-in", () => {
+    expect(manifest.staticTabs).toEqual([
+      expect.objectContaining({
+        contentUrl: `${PUBLIC_URL_PLACEHOLDER}${TEAMS_TAB_PATH}`,
+        scopes: ['personal'],
+      }),
+      { entityId: 'conversations', scopes: ['personal'] },
+    ]);
+    expect(manifest.webApplicationInfo).toEqual({
+      id: TEAMS_APP_ID_PLACEHOLDER,
+      resource: teamsSsoResource(PUBLIC_URL_PLACEHOLDER, TEAMS_APP_ID_PLACEHOLDER),
+    });
+  });
+
   it.each(SCOPES)('lists exactly the kudos subcommands in the %s scope', (scope) => {
     const lists = manifest.bots[0]?.commandLists.filter((list) => list.scopes.includes(scope));
     const titles = (lists ?? []).flatMap((list) => list.commands.map((command) => command.title));
@@ -290,19 +328,34 @@ describe('the Teams app package', () => {
     const packaged = JSON.parse(new TextDecoder().decode(entries['manifest.json'])) as Manifest;
     expect(packaged.id).toBe(APP_ID);
     expect(packaged.bots[0]?.botId).toBe(APP_ID);
+    expect(packaged.composeExtensions[0]?.botId).toBe(APP_ID);
+    // The tab is served at PUBLIC_URL, and signs in with the resource Plaudit checks tokens for.
+    expect(packaged.staticTabs[0]?.contentUrl).toBe(`${COMPANY.PUBLIC_URL}${TEAMS_TAB_PATH}`);
+    expect(packaged.webApplicationInfo).toEqual({
+      id: APP_ID,
+      resource: teamsSsoResource(COMPANY.PUBLIC_URL, APP_ID),
+    });
     expect(JSON.stringify(packaged)).not.toContain(TEAMS_APP_ID_PLACEHOLDER);
     expect(packaged.developer).toEqual(COMPANY_DEVELOPER);
     expect(packaged.validDomains).toEqual(COMPANY_DOMAINS);
     expect(JSON.stringify(packaged)).not.toContain('example.com');
     expect(schemaErrors(packaged)).toEqual([]);
-    // Everything but the id, the developer and the valid domains is the manifest as written.
+    // Everything but the ids, the addresses, the developer and the valid domains is the
+    // manifest as written.
     expect({
       ...packaged,
       id: manifest.id,
       bots: manifest.bots,
+      composeExtensions: manifest.composeExtensions,
+      staticTabs: manifest.staticTabs,
+      webApplicationInfo: manifest.webApplicationInfo,
       developer: manifest.developer,
       validDomains: manifest.validDomains,
     }).toEqual(manifest);
+    expect({ ...packaged.bots[0], botId: TEAMS_APP_ID_PLACEHOLDER }).toEqual(manifest.bots[0]);
+    expect({ ...packaged.composeExtensions[0], botId: TEAMS_APP_ID_PLACEHOLDER }).toEqual(
+      manifest.composeExtensions[0],
+    );
     expect(manifest.id).toBe(TEAMS_APP_ID_PLACEHOLDER);
   });
 
@@ -338,6 +391,7 @@ describe("teams:package's settings", () => {
     expect(settingsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID })).toEqual({
       appId: APP_ID,
       developer: COMPANY_DEVELOPER,
+      publicUrl: COMPANY.PUBLIC_URL,
       validDomains: COMPANY_DOMAINS,
     });
   });
@@ -347,26 +401,6 @@ describe("teams:package's settings", () => {
     const settings = settingsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, TEAMS_WEBSITE_URL: website });
     expect(settings.developer).toEqual({ ...COMPANY_DEVELOPER, websiteUrl: website });
     expect(settings.validDomains).toEqual(COMPANY_DOMAINS);
-  });
-
-  it('packages without PUBLIC_URL when TEAMS_WEBSITE_URL is given, with no valid domain', () => {
-    const website = 'https://www.contoso-robotics.com/plaudit';
-    const settings = settingsOf({
-      ...COMPANY,
-      PUBLIC_URL: '',
-      TEAMS_APP_ID: APP_ID,
-      TEAMS_WEBSITE_URL: website,
-    });
-    const entries = unzipSync(
-      buildTeamsAppPackage(
-        { manifest, icons: { 'color.png': colorPng, 'outline.png': outlinePng } },
-        settings,
-      ),
-    );
-    const packaged = JSON.parse(new TextDecoder().decode(entries['manifest.json'])) as Manifest;
-    expect(packaged.developer).toEqual({ ...COMPANY_DEVELOPER, websiteUrl: website });
-    expect(packaged.validDomains).toEqual([]);
-    expect(schemaErrors(packaged)).toEqual([]);
   });
 
   it.each([
@@ -385,10 +419,19 @@ describe("teams:package's settings", () => {
     },
   );
 
-  it('refuses to package with neither TEAMS_WEBSITE_URL nor PUBLIC_URL, saying to set one', () => {
-    expect(problemsOf({ ...COMPANY, TEAMS_APP_ID: APP_ID, PUBLIC_URL: undefined })).toEqual([
-      'TEAMS_WEBSITE_URL (or PUBLIC_URL, its default) must be set to an https URL to package the Teams app.',
-    ]);
+  it('refuses to package without PUBLIC_URL, where the tab is served, even with TEAMS_WEBSITE_URL', () => {
+    for (const website of [undefined, 'https://www.contoso-robotics.com/plaudit']) {
+      expect(
+        problemsOf({
+          ...COMPANY,
+          TEAMS_APP_ID: APP_ID,
+          PUBLIC_URL: undefined,
+          TEAMS_WEBSITE_URL: website,
+        }),
+      ).toEqual([
+        'PUBLIC_URL must be set to the https address people reach Plaudit at (such as https://kudos.your-company.com) to package the Teams app: the personal tab and its sign-in are served there.',
+      ]);
+    }
   });
 
   it.each(URL_VARIABLES)('refuses an example.com placeholder in %s, naming it', (variable) => {
@@ -446,9 +489,9 @@ describe("teams:package's settings", () => {
     expect(problems.map((problem) => /^[A-Z_]+/.exec(problem)?.[0])).toEqual([
       'TEAMS_APP_ID',
       'TEAMS_DEVELOPER_NAME',
+      'PUBLIC_URL',
       'TEAMS_PRIVACY_URL',
       'TEAMS_TERMS_URL',
-      'TEAMS_WEBSITE_URL',
     ]);
     expect(problems[0]).toBe(teamsAppIdProblem(undefined));
   });
@@ -540,9 +583,9 @@ describe('npm run teams:package', () => {
     expect(lines).toEqual(problemsOf({ TEAMS_APP_ID: APP_ID }));
     expect(lines.map((line) => /^[A-Z_]+/.exec(line)?.[0])).toEqual([
       'TEAMS_DEVELOPER_NAME',
+      'PUBLIC_URL',
       'TEAMS_PRIVACY_URL',
       'TEAMS_TERMS_URL',
-      'TEAMS_WEBSITE_URL',
     ]);
     expect(await readdir(out)).toEqual([]);
   });

@@ -290,9 +290,13 @@ async function personPage(deps: ConsoleDeps, req: Request, res: Response): Promi
 <tbody>${history.map(
           (entry) =>
             html`<tr${entry.reversed ? html` class="reversed"` : ''}><td>${when(entry.createdAt)}</td><td>${
-              entry.direction === 'given'
-                ? html`Gave ${entry.counterpart}`
-                : html`Received from ${entry.counterpart}`
+              entry.boostedFrom !== null
+                ? entry.direction === 'given'
+                  ? html`Boosted ${entry.boostedFrom}’s kudos to ${entry.counterpart}`
+                  : html`Boosted by ${entry.counterpart} (${entry.boostedFrom}’s kudos)`
+                : entry.direction === 'given'
+                  ? html`Gave ${entry.counterpart}`
+                  : html`Received from ${entry.counterpart}`
             }${entry.reversed ? html` <strong class="badge">Reversed</strong>` : ''}</td><td class="number">${count(entry.amount)}</td><td>${entry.message}</td></tr>`,
         )}</tbody></table></div>`;
   const adjusted =

@@ -225,6 +225,31 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
     expect((await readProgramSettings(db, f.organizationId)).reactionPoints).toEqual({});
   });
 
+  it('turns boosts off and on again, audited; only an admin may', async () => {
+    const f = await fixture();
+    expect((await readProgramSettings(db, f.organizationId)).boostsAllowed).toBe(true);
+    const reply = await change(f, 'boosts=no');
+    expect(reply.text.split('\n').slice(1)).toEqual([
+      'Colleagues may boost a kudos (boosts): yes → no',
+    ]);
+    expect(await f.audit('settings.change')).toEqual([
+      {
+        outcome: 'done',
+        target: null,
+        before: { boostsAllowed: true },
+        after: { boostsAllowed: false },
+      },
+    ]);
+    expect((await f.admin.settings.load(f.organizationId)).settings.boostsAllowed).toBe(false);
+    expect((await f.run('Bob', 'admin settings boosts=yes')).code).toBe('not_admin');
+    expect((await f.run('Ana', 'admin settings boosts=maybe')).text).toMatch(
+      /Whether colleagues may boost a kudos is yes or no\./,
+    );
+    expect((await readProgramSettings(db, f.organizationId)).boostsAllowed).toBe(false);
+    await change(f, 'boosts=yes');
+    expect((await readProgramSettings(db, f.organizationId)).boostsAllowed).toBe(true);
+  });
+
   describe('a bad value', () => {
     const cases: Array<[string, string]> = [
       ['timezone=Mars/Olympus', '“Mars/Olympus” is not a time zone I know'],
@@ -292,7 +317,7 @@ describe.each(DIALECTS)('program settings on %s', (dialect) => {
       const reply = await f.run('Ana', 'admin settings timezone=Nowhere currency=eur foo=1 max=0');
       expect(reply).toMatchObject({ outcome: 'refused', code: 'invalid_setting' });
       expect(reply.text).toBe(
-        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, reactions, reaction-grace, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
+        '“foo” is not a setting; the settings are timezone, currency, allowance, cadence, rollover-cap, prorate, default, min, max, max-recipients, pair-cap, values, value-required, min-reason, max-reason, channel, guests, leaver-days, reactions, reaction-grace, boosts, rate, budget, hold-days, role-allowance and member-allowance. “Nowhere” is not a time zone I know; use a name like Europe/Lisbon or America/New_York. A currency is three capital letters, like EUR or USD; “eur” is not. The maximum per kudos is a whole number of points from 1 to 1000000; “0” is not. Nothing was changed.',
       );
     });
 

@@ -32,7 +32,7 @@ function reaction(
   if (!reactor || !author) throw new Error(`no member ${from} or ${to}`);
   return {
     reactor,
-    author,
+    thanked: [author],
     emoji,
     platform: 'slack',
     tenantId: 'T0REACT',

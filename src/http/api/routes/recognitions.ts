@@ -29,6 +29,11 @@ const recognitionSchema = z
       .object({ reason: z.string(), at: instant })
       .nullable()
       .describe('Set when an admin reversed it: its points were taken back.'),
+    boostOf: id
+      .nullable()
+      .describe(
+        "The recognition this one boosts (a colleague's points added to it); null for a kudos of its own.",
+      ),
   })
   .meta({ title: 'Recognition' });
 
@@ -46,6 +51,7 @@ interface RecognitionRow {
   created_at: Date;
   recipients: Array<{ memberId: number; name: string; amount: number }> | null;
   reversal: { reason: string; at: string } | null;
+  boost_of: number | null;
 }
 
 export interface RecognitionFilter {
@@ -78,6 +84,7 @@ async function readRecognitions(
       'r.platform',
       'r.channel',
       'r.created_at',
+      'r.boost_of',
       sql<RecognitionRow['recipients']>`(
         select json_agg(json_build_object('memberId', rr.recipient_id, 'name', m.display_name,
           'amount', rr.amount) order by rr.recipient_id)
@@ -130,6 +137,7 @@ const toView = (row: RecognitionRow): RecognitionView => ({
     reason: row.reversal.reason,
     at: iso(new Date(row.reversal.at)),
   },
+  boostOf: row.boost_of === null ? null : Number(row.boost_of),
 });
 
 export const RECOGNITION_CSV_HEADER = [

@@ -41,6 +41,9 @@ const programSettings = z
     reactionGraceMinutes: whole.describe(
       'Minutes after a reaction during which removing it takes its points back.',
     ),
+    boostsAllowed: z
+      .boolean()
+      .describe('Whether colleagues may boost a kudos with points of their own.'),
     pointValueMilli: whole.describe('What a point is worth, in thousandths of a minor unit.'),
     monthlyBudgetMinor: whole
       .nullable()
@@ -90,6 +93,7 @@ const settingsChange = z
       .record(z.string(), whole)
       .describe('Replaces the list; {} turns reactions off.'),
     reactionGraceMinutes: whole,
+    boostsAllowed: z.boolean(),
     pointValueMilli: whole,
     monthlyBudgetMinor: whole.nullable(),
     holdHours: whole,

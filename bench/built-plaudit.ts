@@ -1,7 +1,8 @@
 /**
  * Plaudit as the chat benchmarks run it: the compiled build, started as production starts
  * it (`node dist/main.js`, no tsx loader), with V8's sampling profiler on (`--cpu-prof`)
- * writing into a temporary folder when the process exits.
+ * writing into a temporary folder when the process exits, and bench/plaudit-meter.mjs
+ * counting its CPU time and SQL round trips.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { z } from 'zod/v4';
 import { type CpuProfile, readCpuProfile } from './cpu-profile-summary.ts';
 import { startProcess, stopProcess } from './printing-process.ts';
 
@@ -20,8 +22,26 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
  */
 const GRACE_MS = 15_000;
 
+/** What Plaudit's process has spent since it started (bench/plaudit-meter.mjs). */
+export interface Meter {
+  /** CPU time, user and system, in milliseconds. */
+  readonly cpuMs: number;
+  /** SQL statements sent, each a round trip to Postgres (begin and commit included). */
+  readonly queries: number;
+  /** Transactions begun (explicit ones; a lone statement is its own). */
+  readonly transactions: number;
+}
+
+const meterLine = z.object({
+  meter: z.object({ cpuMs: z.number(), queries: z.number(), transactions: z.number() }),
+});
+
 export interface BuiltPlaudit {
   readonly url: string;
+  /** What the process has spent so far. */
+  meter(): Promise<Meter>;
+  /** What it had spent when it exited (after {@link BuiltPlaudit.stopAndReadProfile}). */
+  readonly exitMeter: Promise<Meter>;
   /**
    * Stops the process (SIGTERM: it finishes what is in flight and exits, writing its
    * profile; again after a grace period) and reads the profile, which it then removes;
@@ -49,20 +69,44 @@ export async function startBuiltPlaudit(
   await build();
   const profiles = await mkdtemp(path.join(tmpdir(), 'plaudit-bench-profile-'));
   const profiling = process.env.BENCH_CPU_PROFILE !== '0';
+  let waiting: Array<(meter: Meter) => void> = [];
+  let last: Meter | undefined;
+  const onLine = (line: string) => {
+    if (!line.startsWith('{"meter"')) return;
+    last = meterLine.parse(JSON.parse(line)).meter;
+    for (const resolve of waiting) resolve(last);
+    waiting = [];
+  };
   const { url, child } = await startProcess(
     [
       ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', profiles] : []),
+      '--import',
+      path.join(ROOT, 'bench/plaudit-meter.mjs'),
       ...(preload ? ['--import', path.join(ROOT, preload)] : []),
       path.join(ROOT, 'dist/main.js'),
     ],
     env,
+    onLine,
   );
+  // 'close' comes after the process's output has all been read, its exit line included.
+  const exitMeter = new Promise<Meter>((resolve, reject) =>
+    child.once('close', () =>
+      last ? resolve(last) : reject(new Error('Plaudit printed no meter line')),
+    ),
+  );
+  exitMeter.catch(() => {});
   const stop = async () => {
     await stopProcess(child);
     await rm(profiles, { recursive: true, force: true });
   };
   return {
     url,
+    exitMeter,
+    meter() {
+      const next = new Promise<Meter>((resolve) => waiting.push(resolve));
+      child.kill('SIGUSR2');
+      return next;
+    },
     stop,
     async stopAndReadProfile() {
       const stopped = await stopProcess(child, GRACE_MS);
@@ -80,4 +124,19 @@ export async function startBuiltPlaudit(
       }
     },
   };
+}
+
+/**
+ * Prints what each command cost Plaudit between two meters, whatever the machine's load:
+ * CPU milliseconds and SQL round trips per command sent, the work it left over after the
+ * run (the recipients' messages) included when `after` is its exit meter.
+ */
+export function printCostPerCommand(commands: number, before: Meter, after: Meter): void {
+  const each = (value: number) => (value / commands).toFixed(2);
+  console.log(
+    `Plaudit's cost per command (${commands} sent, to the end of its leftover work): ` +
+      `${each(after.cpuMs - before.cpuMs)} CPU ms, ` +
+      `${each(after.queries - before.queries)} SQL round trips ` +
+      `(${each(after.transactions - before.transactions)} transactions)`,
+  );
 }

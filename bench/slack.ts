@@ -10,7 +10,7 @@
  * runs Plaudit without the profiler.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
-import { startBuiltPlaudit } from './built-plaudit.ts';
+import { printCostPerCommand, startBuiltPlaudit } from './built-plaudit.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -78,6 +78,7 @@ try {
     const recipient = (giver + 1 + (index % (USERS - 1))) % USERS;
     return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark` };
   };
+  const before = await plaudit.meter();
   const from = profileClock();
   const gives = await fixedRate(plaudit.url, give, (body) => body.includes('You gave 1 point'));
   const window = { from, to: profileClock() };
@@ -93,6 +94,7 @@ try {
     { name: 'Plaudit give (node dist/main.js, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
+  printCostPerCommand(Math.round(RATE * SECONDS), before, await plaudit.exitMeter);
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await plaudit.stop();

@@ -19,7 +19,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
-import { startBuiltPlaudit } from './built-plaudit.ts';
+import { printCostPerCommand, startBuiltPlaudit } from './built-plaudit.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -175,6 +175,7 @@ try {
   for (let index = 0; index < 10; index++) {
     await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
   }
+  const before = await plaudit.meter();
   const from = profileClock();
   const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point');
   const window = { from, to: profileClock() };
@@ -190,6 +191,7 @@ try {
     { name: 'Plaudit give (node dist/main.js)', run: measured },
     { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
   );
+  printCostPerCommand(Math.round(RATE * SECONDS), before, await plaudit.exitMeter);
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await plaudit.stop();

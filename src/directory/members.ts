@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { ok, type Result } from '../core/result.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { violatedUniqueConstraint } from '../db/retry.ts';
 import type { MemberRole, MemberStatus, Platform } from '../db/tables.ts';
@@ -144,18 +145,22 @@ export async function listMembers(db: Database, organizationId: number): Promise
 }
 
 /** The member a platform identity is linked to, in one query. */
+/** Read for the person behind every chat command and each person it names: compiled once. */
+const memberByIdentity = compiledQuery((db, platform: Platform, tenantId: string, userId: string) =>
+  db
+    .selectFrom('platform_identities as p')
+    .innerJoin('members as m', 'm.id', 'p.member_id')
+    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
+    .where('p.platform', '=', platform)
+    .where('p.tenant_id', '=', tenantId)
+    .where('p.user_id', '=', userId),
+);
+
 export async function findIdentifiedMember(
   db: Database,
   identity: { platform: Platform; tenantId: string; userId: string },
 ): Promise<Member | undefined> {
-  const row = await db
-    .selectFrom('platform_identities as p')
-    .innerJoin('members as m', 'm.id', 'p.member_id')
-    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
-    .where('p.platform', '=', identity.platform)
-    .where('p.tenant_id', '=', identity.tenantId)
-    .where('p.user_id', '=', identity.userId)
-    .executeTakeFirst();
+  const [row] = await memberByIdentity(db, identity.platform, identity.tenantId, identity.userId);
   return row && toMember(row);
 }
 

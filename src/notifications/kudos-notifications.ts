@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import { type RecipientTold, UndeliverableMessage } from '../core/notifier.ts';
-import type { KudosGiven } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
-import type { Platform } from '../db/tables.ts';
 import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
-import { announcedKudos } from '../recognition/boosts.ts';
+import { WaitingNotifications } from './waiting-notifications.ts';
 
 /** The job the outbox relay queues for each recognition: it queues the sends that follow. */
 export const KUDOS_GIVEN = 'kudos-given';
@@ -51,10 +50,11 @@ export function kudosNotificationHandlers(
   announcements: KudosAnnouncements,
   logger: Logger,
 ): Record<string, JobHandler> {
+  const notifications = new WaitingNotifications(db);
   return {
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
-      const { event, origin } = await waitingNotification(db, recognitionId);
+      const { event, origin } = await notifications.read(recognitionId);
       // A boost is shown on the celebration of the kudos it boosts, not posted anew; a
       // private kudos is celebrated nowhere: its recipients alone are told, below.
       if (!event.private && announcements.celebrationOn(origin) && event.boostOf === undefined) {
@@ -97,7 +97,7 @@ export function kudosNotificationHandlers(
 
     [CELEBRATE_KUDOS]: async (job) => {
       const { recognitionId, channel } = job.data as KudosGivenJob;
-      const { event, origin } = await waitingNotification(db, recognitionId);
+      const { event, origin } = await notifications.read(recognitionId);
       try {
         await announcements.celebrationOn(origin)?.(
           channel ? { ...event, channel } : event,
@@ -111,7 +111,7 @@ export function kudosNotificationHandlers(
 
     [ANNOUNCE_KUDOS]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
-      const { event, origin } = await waitingNotification(db, recognitionId);
+      const { event, origin } = await notifications.read(recognitionId);
       try {
         await announcements.announcementOn(origin)?.(event, job.pace);
       } catch (error) {
@@ -122,7 +122,7 @@ export function kudosNotificationHandlers(
 
     [TELL_RECIPIENT]: async (job: Job) => {
       const { recognitionId, memberId } = job.data as TellRecipientJob;
-      const { event, origin } = await waitingNotification(db, recognitionId);
+      const { event, origin } = await notifications.read(recognitionId);
       const told = await announcements.recipients.tell(event, origin, memberId, job.pace);
       settleTelling(
         told,
@@ -159,22 +159,16 @@ function settleTelling(told: RecipientTold, failure: string, logger: Logger): vo
   logger.debug({ failure }, 'no chat platform knows this member');
 }
 
-/** Where an organization announces every kudos, if it set a channel. */
-async function announcementChannelOf(db: Database, organizationId: number): Promise<string | null> {
-  const row = await db
+/** Read for every kudos: compiled once. */
+const announcementChannelQuery = compiledQuery((db, organizationId: number) =>
+  db
     .selectFrom('recognition_settings')
     .select('announcement_channel')
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirst();
-  return row?.announcement_channel ?? null;
-}
+    .where('organization_id', '=', organizationId),
+);
 
-/** The announcement written with the recognition, as the outbox keeps it. */
-async function waitingNotification(
-  db: Database,
-  recognitionId: number,
-): Promise<{ event: KudosGiven; origin: Platform }> {
-  const announced = await announcedKudos(db, recognitionId);
-  if (!announced) throw new PermanentJobFailure(`recognition ${recognitionId} has no notification`);
-  return announced;
+/** Where an organization announces every kudos, if it set a channel. */
+async function announcementChannelOf(db: Database, organizationId: number): Promise<string | null> {
+  const [row] = await announcementChannelQuery(db, organizationId);
+  return row?.announcement_channel ?? null;
 }

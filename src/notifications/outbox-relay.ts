@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Command } from '../core/command.ts';
 import { deadline } from '../core/deadline.ts';
 import type { Reply } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
 import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
@@ -62,16 +64,23 @@ export class OutboxRelay {
     this.kick();
   };
 
-  /** Relays now, or right after the round that is running. */
+  /**
+   * Relays right after this turn of the event loop, or right after the round that is
+   * running: the kicks of one give (its adapter's and the router's), and of gives answered
+   * together, make one round, where each started its own (three round trips each, one of
+   * them finding nothing).
+   */
   kick(): void {
     if (this.#stopped || this.#organizations.size === 0) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#rounds().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#rounds())
+      .finally(() => {
+        this.#running = undefined;
+      });
   }
 
   /** Resolves once the rounds asked for so far have run. */
@@ -100,16 +109,9 @@ export class OutboxRelay {
   /** Moves one batch; resolves with how many rows it moved. */
   async #round(): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('notification_outbox')
-        .select('recognition_id')
-        .where('queued_at', 'is', null)
-        .where('organization_id', 'in', [...this.#organizations])
-        .orderBy('recognition_id')
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      // Marked queued and locked in one statement; rolled back unless every job is queued.
+      const rows = await takeWaiting(trx, [...this.#organizations], BATCH, new Date());
+      rows.sort((a, b) => a.recognition_id - b.recognition_id);
       for (const row of rows) {
         await deadline(
           this.jobs.add(
@@ -122,18 +124,30 @@ export class OutboxRelay {
           'the notifications queue',
         );
       }
-      if (rows.length > 0) {
-        await trx
-          .updateTable('notification_outbox')
-          .set({ queued_at: new Date() })
-          .where(
-            'recognition_id',
-            'in',
-            rows.map((row) => row.recognition_id),
-          )
-          .execute();
-      }
       return rows.length;
     });
   }
 }
+
+/**
+ * The outbox rows of these organizations not yet queued, oldest first, at most `limit`,
+ * marked queued at `at` (skipping rows another relay holds): run after every give, so
+ * compiled once.
+ */
+const takeWaiting = compiledQuery((db, organizations: number[], limit: number, at: Date) =>
+  db
+    .updateTable('notification_outbox')
+    .set({ queued_at: at })
+    .where('recognition_id', 'in', (waiting) =>
+      waiting
+        .selectFrom('notification_outbox')
+        .select('recognition_id')
+        .where('queued_at', 'is', null)
+        .where('organization_id', '=', sql<number>`any(${organizations})`)
+        .orderBy('recognition_id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning('recognition_id'),
+);

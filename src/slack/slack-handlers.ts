@@ -20,6 +20,7 @@ import {
   UndeliverableMessage,
 } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
@@ -465,14 +466,7 @@ export class SlackHandlers {
   ): Promise<(WorkspaceClient & { workspace: SlackWorkspace; userId: string }) | 'not-here'> {
     const { db, installations } = this.deps;
     const workspaces = await workspacesOf(db, organizationId);
-    const identities = await db
-      .selectFrom('platform_identities')
-      .select(['tenant_id', 'user_id'])
-      .where('platform', '=', 'slack')
-      .where('organization_id', '=', organizationId)
-      .where('member_id', '=', memberId)
-      .orderBy('created_at')
-      .execute();
+    const identities = await slackIdentitiesOf(db, organizationId, memberId);
     let uninstalled = false;
     for (const identity of identities) {
       const workspace = workspaces.find((candidate) => candidate.teamId === identity.tenant_id);
@@ -579,6 +573,17 @@ export class SlackHandlers {
     });
   }
 }
+
+/** A member's Slack identities, first seen first: read by every send to them, so compiled once. */
+const slackIdentitiesOf = compiledQuery((db, organizationId: number, memberId: number) =>
+  db
+    .selectFrom('platform_identities')
+    .select(['tenant_id', 'user_id'])
+    .where('platform', '=', 'slack')
+    .where('organization_id', '=', organizationId)
+    .where('member_id', '=', memberId)
+    .orderBy('created_at'),
+);
 
 /** The command's own answer when what it answered went to the person's DM. */
 const SENT_DIRECTLY = textReply('I sent you a direct message.');

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
+import { forgetConnections, recentRead } from '../directory/recent-connections.ts';
 
 export interface SlackWorkspace {
   readonly teamId: string;
@@ -55,6 +57,7 @@ export async function connectWorkspaceIn(
     .where('team_id', '=', bot.teamId)
     .returning(['organization_id', 'enterprise_id'])
     .executeTakeFirst();
+  forgetConnections();
   if (known) {
     return {
       workspace: {
@@ -88,17 +91,46 @@ export async function connectWorkspaceIn(
   };
 }
 
+const WORKSPACE_COLUMNS = ['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'] as const;
+
+/** Read on every Slack request (its authorization): compiled once. */
+const workspaceByTeam = compiledQuery((db, teamId: string) =>
+  db.selectFrom('slack_workspaces').select(WORKSPACE_COLUMNS).where('team_id', '=', teamId),
+);
+
 export async function findWorkspace(
   db: Database,
   teamId: string,
 ): Promise<SlackWorkspace | undefined> {
-  const row = await db
-    .selectFrom('slack_workspaces')
-    .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
-    .where('team_id', '=', teamId)
-    .executeTakeFirst();
-  return row && workspaceOf(row);
+  return recentRead(
+    db,
+    `team:${teamId}`,
+    async () => {
+      const [row] = await workspaceByTeam(db, teamId);
+      return row && workspaceOf(row);
+    },
+    (workspace) => workspace !== undefined,
+  );
 }
+
+/** Read by every notification's send: compiled once. */
+const slackIdsByMember = compiledQuery((db, teamId: string, memberIds: number[]) =>
+  db
+    .selectFrom('platform_identities')
+    .select(['member_id', 'user_id'])
+    .where('platform', '=', 'slack')
+    .where('tenant_id', '=', teamId)
+    .where('member_id', '=', sql<number>`any(${memberIds})`),
+);
+
+/** Read by every notification's send: compiled once. */
+const workspacesByOrganization = compiledQuery((db, organizationId: number) =>
+  db
+    .selectFrom('slack_workspaces')
+    .select(WORKSPACE_COLUMNS)
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at'),
+);
 
 /** The Slack user ids of members in a workspace, where they have one. */
 export async function slackIdsOf(
@@ -107,13 +139,7 @@ export async function slackIdsOf(
   memberIds: readonly number[],
 ): Promise<Map<number, string>> {
   if (memberIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('platform_identities')
-    .select(['member_id', 'user_id'])
-    .where('platform', '=', 'slack')
-    .where('tenant_id', '=', workspace.teamId)
-    .where('member_id', 'in', [...new Set(memberIds)])
-    .execute();
+  const rows = await slackIdsByMember(db, workspace.teamId, [...new Set(memberIds)]);
   return new Map(rows.map((row) => [row.member_id, row.user_id]));
 }
 
@@ -122,13 +148,12 @@ export async function workspacesOf(
   db: Database,
   organizationId: number,
 ): Promise<SlackWorkspace[]> {
-  const rows = await db
-    .selectFrom('slack_workspaces')
-    .select(['team_id', 'enterprise_id', 'organization_id', 'bot_user_id'])
-    .where('organization_id', '=', organizationId)
-    .orderBy('created_at')
-    .execute();
-  return rows.map(workspaceOf);
+  return recentRead(
+    db,
+    `organization:${organizationId}`,
+    async () => (await workspacesByOrganization(db, organizationId)).map(workspaceOf),
+    (workspaces) => workspaces.length > 0,
+  );
 }
 
 /** Every connected workspace. */

@@ -4,7 +4,6 @@ import { ok, type Result } from '../core/result.ts';
 import { sha256Hex } from '../core/secrets.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
-import { forgetConnections } from '../directory/recent-connections.ts';
 import { requireRole } from './access.ts';
 import type { AdminActor } from './admin-actor.ts';
 import { type AdminRefusal, type AdminRefusalCode, adminRefusal } from './admin-refusals.ts';
@@ -155,7 +154,7 @@ export async function redeemLinkCode(
   const platform = place.platform;
   const normalized = normalizeLinkCode(typed);
   if (normalized === undefined) return refused(db, unknownCode());
-  const linked = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const code = await trx
       .selectFrom('organization_link_codes')
       .select([
@@ -272,9 +271,6 @@ export async function redeemLinkCode(
     );
     return ok({ organizationId: to, organizationName: destination, peopleMoved });
   });
-  // Once committed, as well: a read between the move and the commit saw the old row.
-  forgetConnections();
-  return linked;
 }
 
 function unknownCode(): AdminRefusal {
@@ -333,7 +329,6 @@ async function moveConnection(trx: Database, place: LinkedPlace, to: number): Pr
       .set({ organization_id: to })
       .where('team_id', '=', place.tenantId)
       .execute();
-    forgetConnections();
     return;
   }
   await trx
@@ -341,7 +336,6 @@ async function moveConnection(trx: Database, place: LinkedPlace, to: number): Pr
     .set({ organization_id: to })
     .where('tenant_id', '=', place.tenantId.toLowerCase())
     .execute();
-  forgetConnections();
 }
 
 /**

@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { SlackInstallationTable } from '../db/tables.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
-import { forgetConnections } from '../directory/recent-connections.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { connectWorkspaceIn, findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
@@ -172,7 +171,6 @@ export class SlackInstallationStore implements bolt.InstallationStore {
       })
       .onConflict((conflict) => conflict.column('team_id').doNothing())
       .execute();
-    forgetConnections();
     return findWorkspace(this.db, teamId);
   }
 

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
-import { forgetConnections, recentRead } from '../directory/recent-connections.ts';
 
 export interface SlackWorkspace {
   readonly teamId: string;
@@ -57,7 +56,6 @@ export async function connectWorkspaceIn(
     .where('team_id', '=', bot.teamId)
     .returning(['organization_id', 'enterprise_id'])
     .executeTakeFirst();
-  forgetConnections();
   if (known) {
     return {
       workspace: {
@@ -102,15 +100,8 @@ export async function findWorkspace(
   db: Database,
   teamId: string,
 ): Promise<SlackWorkspace | undefined> {
-  return recentRead(
-    db,
-    `team:${teamId}`,
-    async () => {
-      const [row] = await workspaceByTeam(db, teamId);
-      return row && workspaceOf(row);
-    },
-    (workspace) => workspace !== undefined,
-  );
+  const [row] = await workspaceByTeam(db, teamId);
+  return row && workspaceOf(row);
 }
 
 /** Read by every notification's send: compiled once. */
@@ -148,12 +139,8 @@ export async function workspacesOf(
   db: Database,
   organizationId: number,
 ): Promise<SlackWorkspace[]> {
-  return recentRead(
-    db,
-    `organization:${organizationId}`,
-    async () => (await workspacesByOrganization(db, organizationId)).map(workspaceOf),
-    (workspaces) => workspaces.length > 0,
-  );
+  const rows = await workspacesByOrganization(db, organizationId);
+  return rows.map(workspaceOf);
 }
 
 /** Every connected workspace. */

@@ -1,7 +1,5 @@
-import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
-import { forgetConnections, recentRead } from '../directory/recent-connections.ts';
 
 /** A Microsoft 365 tenant whose people use Plaudit in Teams, and the organization it is in. */
 export interface TeamsTenant {
@@ -12,25 +10,13 @@ export interface TeamsTenant {
 /** The tenant of the Bot Framework Emulator's activities, which name none (local mode). */
 export const LOCAL_TENANT = 'local';
 
-/** Read for every Teams activity: compiled once. */
-const tenantById = compiledQuery((db, tenantId: string) =>
-  db
+export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
+  const row = await db
     .selectFrom('teams_tenants')
     .select(['tenant_id', 'organization_id'])
-    .where('tenant_id', '=', tenantId),
-);
-
-export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
-  const id = tenantId.toLowerCase();
-  return recentRead(
-    db,
-    `teams:${id}`,
-    async () => {
-      const [row] = await tenantById(db, id);
-      return row && { tenantId: row.tenant_id, organizationId: row.organization_id };
-    },
-    (tenant) => tenant !== undefined,
-  );
+    .where('tenant_id', '=', tenantId.toLowerCase())
+    .executeTakeFirst();
+  return row && { tenantId: row.tenant_id, organizationId: row.organization_id };
 }
 
 /** Thrown inside the transaction that lost a race to connect the same tenant: it rolls back. */
@@ -67,7 +53,6 @@ export async function connectTenant(
   } catch (error) {
     if (!(error instanceof ConnectedElsewhere)) throw error;
   }
-  forgetConnections();
   const connected = await findTenant(db, id);
   if (!connected) throw new Error(`tenant ${tenantId} could not be connected`);
   return connected;
@@ -85,8 +70,7 @@ export interface AllowedTenants {
  * The tenants the bot serves, each in the organization it is connected to: its own,
  * made when it is first allowed and seen, unless an admin linked it to another. An
  * allow-list names them; `*` (hosting) or an empty list (local mode only) lets any tenant
- * in. The tenant's organization is read at each activity (within a second of a link made
- * by another process; at once by this one).
+ * in. The tenant's organization is read at each activity, so a link takes effect at once.
  */
 export class TeamsTenants {
   readonly #allowed: ReadonlySet<string>;

@@ -99,6 +99,12 @@ describe('Slack: a reason cannot ping anyone', () => {
           text: { type: 'mrkdwn', text: '🎉 <@UANA> gave <@ULI> *5 points*', verbatim: true },
         },
         { type: 'section', text: { type: 'mrkdwn', text: `> ${words}`, verbatim: true } },
+        // Boosts are on by default: colleagues may add to it.
+        {
+          type: 'actions',
+          block_id: 'boost',
+          elements: [expect.objectContaining({ type: 'button', action_id: 'plaudit_boost' })],
+        },
       ],
     });
     const dm = posts().find((call) => call.body.channel === 'DULI');

@@ -53,6 +53,8 @@ const SCOPES_BY_METHOD: Record<string, string[]> = {
   'views.publish': [],
   'views.open': [],
   'chat.postEphemeral': ['chat:write'],
+  // A celebration redrawn with its boosts.
+  'chat.update': ['chat:write'],
 };
 
 /** The bot scopes Slack needs to deliver each event (api.slack.com/events), email included. */

@@ -9,6 +9,7 @@ import {
   type TeamsScene,
   teamsMessage,
 } from '../support/teams-activities.ts';
+import { teamsEarned } from '../support/teams-ledger.ts';
 import {
   connectorToken,
   startTeamsPlaudit,
@@ -45,17 +46,7 @@ describe('private kudos in Teams', () => {
       .filter((activity) => activity.type !== 'typing');
   const channelId = () => `19:${randomUUID()}@thread.tacv2;messageid=1`;
 
-  async function earned(user: FakeTeamsUser): Promise<number> {
-    const { rows } = await sql<{ available: number }>`
-      select b.credits_posted - b.debits_posted - b.debits_pending as available
-      from platform_identities p
-      join ledger_accounts a on a.member_id = p.member_id and a.code = 'earned'
-      join ledger_balances b on b.account_id = a.id
-      where p.platform = 'teams' and p.tenant_id = ${tenantId} and p.user_id = ${user.aadObjectId}`.execute(
-      plaudit.db,
-    );
-    return rows[0]?.available ?? 0;
-  }
+  const earned = (user: FakeTeamsUser) => teamsEarned(plaudit.db, tenantId, user);
 
   beforeAll(async () => {
     await connector.start();

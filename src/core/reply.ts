@@ -95,3 +95,8 @@ export function textReply(
 export function refusalReply(code: string, message: string): Reply {
   return textReply(message, { outcome: 'refused', code });
 }
+
+/** The kudos of a reply that are celebrated where they were given: all but private ones. */
+export function celebratedKudos(reply: Reply): readonly KudosGiven[] {
+  return reply.events.filter((event) => !event.private);
+}

@@ -11,7 +11,7 @@ import { systemClock } from '../core/clock.ts';
 import { BUSY_TEXT, type CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
 import { NUL_IN_MESSAGE, nulPath } from '../core/nul-text.ts';
-import { type Reply, textReply } from '../core/reply.ts';
+import { celebratedKudos, type Reply, textReply } from '../core/reply.ts';
 import type { Member } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
@@ -388,7 +388,7 @@ export class TeamsHandlers {
    * goes to the person's own chat with the bot instead, with a pointer to it.
    */
   async #answer(context: TurnContext, actor: Member, reply: Reply, shared: boolean): Promise<void> {
-    const celebration = shared && celebrated(reply).length > 0;
+    const celebration = shared && celebratedKudos(reply).length > 0;
     const boostable =
       celebration &&
       (await this.deps.services.settings.load(actor.organizationId)).settings.boostsAllowed;
@@ -492,12 +492,9 @@ function clickedCommand(activity: Activity): string | undefined {
 const withheld = (actor: Member) =>
   `${actor.displayName}, I could not reach you in our personal chat, and this answer is for you alone; open a chat with me and ask there.`;
 
-/** The kudos of a reply that are celebrated where they were given: all but private ones. */
-const celebrated = (reply: Reply) => reply.events.filter((event) => !event.private);
-
 function answer(reply: Reply, shared: boolean, boostable: boolean): Partial<Activity> {
   if (reply.outcome !== 'ok') return plainMessage(reply.text);
-  const events = celebrated(reply);
+  const events = celebratedKudos(reply);
   const attachments =
     shared && events.length > 0
       ? events.map((given) => celebrationCard(given, { boosts: [], boostable }))

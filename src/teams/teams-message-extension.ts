@@ -8,7 +8,7 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { z } from 'zod/v4';
-import type { Reply } from '../core/reply.ts';
+import { celebratedKudos, type Reply } from '../core/reply.ts';
 import { findIdentifiedMember, type Member } from '../directory/members.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import {
@@ -241,7 +241,7 @@ function answer(
 ): MessagingExtensionResult | string {
   // A redelivery (or a second click) replays the answer without its celebration, and a
   // private kudos has none to post: said in words.
-  const celebrated = reply.events.filter((event) => !event.private);
+  const celebrated = celebratedKudos(reply);
   if (where === 'commandBox' || celebrated.length === 0) return reply.text;
   return {
     type: 'result',

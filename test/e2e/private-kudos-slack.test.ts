@@ -10,6 +10,7 @@ import {
   postSlashCommand,
   type SlashCommand,
 } from '../support/slack-requests.ts';
+import { giveModalSubmission } from '../support/slack-views.ts';
 
 const PRIVATELY =
   'It was private: only they are told, in a direct message; there is no celebration, and it stays off the leaderboard.';
@@ -137,41 +138,13 @@ describe('private kudos in Slack', () => {
   });
 
   describe('the give-kudos modal', () => {
-    const submission = (viewId: string, ticked: boolean) => ({
-      type: 'view_submission',
-      team: { id: teamId, domain: 'acme' },
-      user: { id: 'UANA', team_id: teamId },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      trigger_id: `trigger-${viewId}`,
-      view: {
-        id: viewId,
-        team_id: teamId,
-        type: 'modal',
-        callback_id: 'give_kudos_modal',
-        private_metadata: JSON.stringify({ channel: 'C1' }),
-        hash: 'h',
-        blocks: [
-          { type: 'input', block_id: 'recipients' },
-          { type: 'input', block_id: 'amount' },
-          { type: 'input', block_id: 'reason' },
-          { type: 'input', block_id: 'private' },
-        ],
-        state: {
-          values: {
-            recipients: { users: { type: 'multi_users_select', selected_users: ['UJOSE'] } },
-            amount: { points: { type: 'number_input', value: '4' } },
-            reason: { text: { type: 'plain_text_input', value: 'the quiet fix' } },
-            private: {
-              private: {
-                type: 'checkboxes',
-                selected_options: ticked ? [{ value: 'private' }] : [],
-              },
-            },
-          },
-        },
-      },
-    });
+    const submission = (viewId: string, ticked: boolean) =>
+      giveModalSubmission(teamId, 'UANA', viewId, {
+        users: ['UJOSE'],
+        points: '4',
+        reason: 'the quiet fix',
+        private: ticked,
+      });
     const submit = async (viewId: string, ticked: boolean) => {
       const response = await postSlackInteraction(
         plaudit.url,

@@ -15,6 +15,7 @@ import {
   slackSignature,
   slashCommandText,
 } from '../support/slack-requests.ts';
+import { giveModalSubmission } from '../support/slack-views.ts';
 
 /**
  * Bad input over Slack's signed HTTP: a reason past the longest, a NUL (which Postgres
@@ -114,34 +115,16 @@ describe('the Slack adapter, sent bad input', () => {
       expect(await replyText(response)).toBe(NUL_IN_MESSAGE);
     });
     await unchangedBy(async () => {
-      const submitted = await postSlackInteraction(plaudit.url, SIGNING_SECRET, {
-        type: 'view_submission',
-        team: { id: teamId, domain: 'acme' },
-        user: { id: 'UANA', team_id: teamId },
-        api_app_id: 'A1',
-        token: 'deprecated',
-        trigger_id: `trigger-${++triggers}`,
-        view: {
-          id: `V-${randomUUID()}`,
-          team_id: teamId,
-          type: 'modal',
-          callback_id: 'give_kudos_modal',
-          private_metadata: JSON.stringify({ channel: 'C1' }),
-          hash: 'h',
-          blocks: [
-            { type: 'input', block_id: 'recipients' },
-            { type: 'input', block_id: 'amount' },
-            { type: 'input', block_id: 'reason' },
-          ],
-          state: {
-            values: {
-              recipients: { users: { type: 'multi_users_select', selected_users: ['ULI'] } },
-              amount: { points: { type: 'number_input', value: '5' } },
-              reason: { text: { type: 'plain_text_input', value: 'the\u0000 launch' } },
-            },
-          },
-        },
-      });
+      const submitted = await postSlackInteraction(
+        plaudit.url,
+        SIGNING_SECRET,
+        giveModalSubmission(teamId, 'UANA', `V-${randomUUID()}`, {
+          users: ['ULI'],
+          points: '5',
+          reason: 'the\u0000 launch',
+          triggerId: `trigger-${++triggers}`,
+        }),
+      );
       expect(submitted.status).toBe(200);
       expect(JSON.parse(submitted.body)).toEqual({
         response_action: 'errors',

@@ -13,6 +13,7 @@ import {
   slashCommandMessage,
   slashCommandText,
 } from '../support/slack-requests.ts';
+import { giveModalSubmission } from '../support/slack-views.ts';
 
 describe('the Slack adapter over signed HTTP', () => {
   const teamId = `T${randomUUID().slice(0, 8).toUpperCase()}`;
@@ -297,34 +298,7 @@ describe('the Slack adapter over signed HTTP', () => {
     const submission = (
       viewId: string,
       fields: { users: string[]; points?: string; reason?: string },
-    ) => ({
-      type: 'view_submission',
-      team: { id: teamId, domain: 'acme' },
-      user: { id: 'UMODAL', team_id: teamId },
-      api_app_id: 'A1',
-      token: 'deprecated',
-      trigger_id: `trigger-${viewId}`,
-      view: {
-        id: viewId,
-        team_id: teamId,
-        type: 'modal',
-        callback_id: 'give_kudos_modal',
-        private_metadata: JSON.stringify({ channel: 'C1' }),
-        hash: 'h',
-        blocks: [
-          { type: 'input', block_id: 'recipients' },
-          { type: 'input', block_id: 'amount' },
-          { type: 'input', block_id: 'reason' },
-        ],
-        state: {
-          values: {
-            recipients: { users: { type: 'multi_users_select', selected_users: fields.users } },
-            amount: { points: { type: 'number_input', value: fields.points ?? null } },
-            reason: { text: { type: 'plain_text_input', value: fields.reason ?? null } },
-          },
-        },
-      },
-    });
+    ) => giveModalSubmission(teamId, 'UMODAL', viewId, fields);
 
     beforeAll(() => {
       fake.users.set('UMODAL', { id: 'UMODAL', name: 'Mo', profile: { display_name: 'Mo' } });

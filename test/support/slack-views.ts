@@ -57,3 +57,59 @@ export function withInput(state: ViewState, blockId: string, value: string | boo
   }
   return { values: { ...state.values, [blockId]: { [actionId]: changed } } };
 }
+
+/**
+ * A `view_submission` of the give-kudos modal as Slack posts it, by `userId` of `teamId`,
+ * with the fields filled in; `private` adds the private box (ticked or not).
+ */
+export function giveModalSubmission(
+  teamId: string,
+  userId: string,
+  viewId: string,
+  fields: {
+    readonly users: readonly string[];
+    readonly points?: string;
+    readonly reason?: string;
+    readonly private?: boolean;
+    readonly triggerId?: string;
+  },
+) {
+  const boxed = fields.private !== undefined;
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'acme' },
+    user: { id: userId, team_id: teamId },
+    api_app_id: 'A1',
+    token: 'deprecated',
+    trigger_id: fields.triggerId ?? `trigger-${viewId}`,
+    view: {
+      id: viewId,
+      team_id: teamId,
+      type: 'modal',
+      callback_id: 'give_kudos_modal',
+      private_metadata: JSON.stringify({ channel: 'C1' }),
+      hash: 'h',
+      blocks: [
+        { type: 'input', block_id: 'recipients' },
+        { type: 'input', block_id: 'amount' },
+        { type: 'input', block_id: 'reason' },
+        ...(boxed ? [{ type: 'input', block_id: 'private' }] : []),
+      ],
+      state: {
+        values: {
+          recipients: { users: { type: 'multi_users_select', selected_users: [...fields.users] } },
+          amount: { points: { type: 'number_input', value: fields.points ?? null } },
+          reason: { text: { type: 'plain_text_input', value: fields.reason ?? null } },
+          ...(boxed && {
+            private: {
+              private: {
+                type: 'checkboxes',
+                selected_options: fields.private ? [{ value: 'private' }] : [],
+              },
+            },
+          }),
+        },
+      },
+    },
+  };
+}

@@ -66,6 +66,21 @@ if (VOLUMES) {
       ),
     })),
   );
+  for (const operation of ['give', 'balance'] as const) {
+    console.log(`\none ${operation}: buffers and rows per relation (mean), at each size`);
+    const names = [...new Set(figures.flatMap((f) => Object.keys(f.work[operation])))].sort();
+    console.table(
+      names.map((name) =>
+        Object.fromEntries([
+          ['relation', name],
+          ...figures.map((f) => {
+            const w = f.work[operation][name];
+            return [`${f.transfers}`, w ? `${w.buffers} buf, ${w.rows} rows` : '-'];
+          }),
+        ]),
+      ),
+    );
+  }
   console.log(
     `\nthe balance read's plan at ${(figures.at(-1) as VolumeFigures).transfers} transfers:`,
   );

@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { PREPARE_MARKER } from '../src/db/preparing-pool.ts';
 import type { MemberAccounts } from '../src/ledger/accounts.ts';
-import { readBalances } from '../src/ledger/balances.ts';
+import { balanceRowsStatement, readBalances } from '../src/ledger/balances.ts';
 import { verifyOrganization } from '../src/verification/ledger-verification.ts';
 import { type RelationWork, statementWork } from './ledger-statement-work.ts';
 import { type BenchOrganization, benchOrganization, giveOne } from './ledger-workload.ts';
@@ -191,9 +192,13 @@ export async function ledgerAtVolume(
     });
     const work = await statementWork(db, bench, WORK_SAMPLES);
     const member = bench.accounts[0] as MemberAccounts;
-    const plan = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers, costs off)
-      select b.* from ledger_accounts a left join ledger_balances b on b.account_id = a.id
-      where a.id = any(${[member.allowance.id, member.earned.id]}::bigint[])`.execute(db);
+    // The statement a member's balance read runs, explained (its ids, whole numbers, inlined).
+    const statement = balanceRowsStatement([member.allowance.id, member.earned.id]).compile(db);
+    const inlined = statement.sql
+      .replace(PREPARE_MARKER, '')
+      .replace(/\$(\d+)/g, (_, n) => String(Number(statement.parameters[Number(n) - 1])));
+    const plan = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers)
+      ${sql.raw(inlined)}`.execute(db);
     const sizes = (
       await sql<{ table: string; indexes: string }>`select
         pg_table_size('ledger_transfers') as table,

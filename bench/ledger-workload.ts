@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { Transaction } from 'kysely';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import type { Tables } from '../src/db/tables.ts';
 import { createMember } from '../src/directory/members.ts';
 import { createOrganization } from '../src/directory/organizations.ts';
 import type { MemberAccounts, OrganizationAccounts } from '../src/ledger/accounts.ts';
@@ -95,8 +97,15 @@ export async function benchOrganization(db: Database, members = 500): Promise<Be
   return { organizationId, ledger, org, accounts };
 }
 
-/** One kudos between two random members of the organization, through the ledger. */
-export async function giveOne(bench: BenchOrganization, key: string): Promise<boolean> {
+/**
+ * One kudos between two random members of the organization, through the ledger; inside
+ * the transaction `within` when given (the same statement, as a give with a pair cap).
+ */
+export async function giveOne(
+  bench: BenchOrganization,
+  key: string,
+  within?: Transaction<Tables>,
+): Promise<boolean> {
   const { accounts, org, ledger, organizationId } = bench;
   const giver = accounts[Math.floor(Math.random() * accounts.length)] as MemberAccounts;
   let recipient = giver;
@@ -104,24 +113,27 @@ export async function giveOne(bench: BenchOrganization, key: string): Promise<bo
     recipient = accounts[Math.floor(Math.random() * accounts.length)] as MemberAccounts;
   }
   const amount = 1 + Math.floor(Math.random() * 10);
-  const result = await ledger.transfer({
-    organizationId,
-    idempotencyKey: key,
-    transfers: [
-      {
-        debitAccountId: giver.allowance.id,
-        creditAccountId: org.allowance_spent.id,
-        amount,
-        kind: 'kudos',
-      },
-      {
-        debitAccountId: org.issuance.id,
-        creditAccountId: recipient.earned.id,
-        amount,
-        kind: 'kudos',
-      },
-    ],
-  });
+  const result = await ledger.transfer(
+    {
+      organizationId,
+      idempotencyKey: key,
+      transfers: [
+        {
+          debitAccountId: giver.allowance.id,
+          creditAccountId: org.allowance_spent.id,
+          amount,
+          kind: 'kudos',
+        },
+        {
+          debitAccountId: org.issuance.id,
+          creditAccountId: recipient.earned.id,
+          amount,
+          kind: 'kudos',
+        },
+      ],
+    },
+    within ? { within } : {},
+  );
   return result.ok;
 }
 

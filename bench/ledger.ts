@@ -9,7 +9,11 @@
  * an organization whose ledger holds that many transfers (seeded set-based, kudos-shaped,
  * over a year), then BENCH_SAMPLES (default 1000) gives one at a time and as many reads of
  * a member's balances, as every command reads them: their p50/p99 at each size and the
- * ratio to the first size (goal: within 1.2× at 20,000,000 of 100,000), beside pgbench -S.
+ * ratio to the first size (goal: within 1.2× at 20,000,000 of 100,000), beside pgbench -S;
+ * and, load-independent, the buffers and rows each relation gave one give and one balance
+ * read (Postgres' own per-transaction counts), which should not grow with the ledger.
+ * Seeding twenty million transfers takes minutes (bench/ledger-volume.ts says how), and
+ * the seeded ledger is verified as `ledger:verify` does before anything is measured.
  * Each size's database is `${BENCH_DATABASE_PREFIX}_${transfers}` (default
  * plaudit_bench_ledger_volume), kept and used again unseeded with BENCH_KEEP_DATABASE=1.
  */
@@ -66,6 +70,21 @@ if (VOLUMES) {
       ),
     })),
   );
+  for (const operation of ['give', 'balance'] as const) {
+    console.log(`\none ${operation}: buffers and rows per relation (mean), at each size`);
+    const names = [...new Set(figures.flatMap((f) => Object.keys(f.work[operation])))].sort();
+    console.table(
+      names.map((name) =>
+        Object.fromEntries([
+          ['relation', name],
+          ...figures.map((f) => {
+            const w = f.work[operation][name];
+            return [`${f.transfers}`, w ? `${w.buffers} buf, ${w.rows} rows` : '-'];
+          }),
+        ]),
+      ),
+    );
+  }
   console.log(
     `\nthe balance read's plan at ${(figures.at(-1) as VolumeFigures).transfers} transfers:`,
   );

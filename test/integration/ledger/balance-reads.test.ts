@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
-import { readBalances } from '../../../src/ledger/balances.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { balanceRowsStatement, readBalances } from '../../../src/ledger/balances.ts';
+import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 import { createLedgerFixture, fund } from '../../support/ledger-fixture.ts';
 
 /**
@@ -61,5 +61,82 @@ describe('balance reads on postgres', () => {
     });
     expect(issuance.get(f.org.issuance.id)).toMatchObject({ debitsPosted: 60 });
     expect(summed).toBeGreaterThanOrEqual(20);
+  });
+
+  it("plans a member's balance read once per connection, not on every read", async () => {
+    const f = await createLedgerFixture(db, 2);
+    const member = f.members[0];
+    if (!member) throw new Error('member');
+    await fund(f, member, { allowance: 5, points: 3 });
+    // One connection: prepared statements and their plans are a connection's own.
+    const plans = await db.connection().execute(async (connection) => {
+      const counts = async () =>
+        (
+          await sql<{ generic: string; custom: string }>`
+            select coalesce(sum(generic_plans), 0) as generic,
+              coalesce(sum(custom_plans), 0) as custom
+            from pg_prepared_statements
+            where statement like '%from ledger_accounts a%left join ledger_balances b%'`.execute(
+            connection,
+          )
+        ).rows[0];
+      const before = await counts();
+      for (let n = 0; n < 12; n++) {
+        const read = await readBalances(connection, [member.allowance.id, member.earned.id]);
+        expect(read.get(member.earned.id)).toMatchObject({ creditsPosted: 3, available: 3 });
+      }
+      const after = await counts();
+      return {
+        generic: Number(after?.generic) - Number(before?.generic),
+        custom: Number(after?.custom) - Number(before?.custom),
+      };
+    });
+    // Postgres plans a prepared statement for its values five times, then keeps the
+    // generic plan when it costs no more than those: from the sixth read on, no planning.
+    expect(plans.custom).toBeLessThanOrEqual(5);
+    expect(plans.generic).toBeGreaterThanOrEqual(7);
+  });
+});
+
+/** The tables a JSON plan reads, its subplans' included. */
+function relationsOf(plan: Record<string, unknown>): string[] {
+  const own = typeof plan['Relation Name'] === 'string' ? [plan['Relation Name']] : [];
+  const children = (plan.Plans as Record<string, unknown>[] | undefined) ?? [];
+  return [...own, ...children.flatMap(relationsOf)];
+}
+
+describe.each(DIALECTS)('the balance read on %s', (dialect) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('costs the same however many transfers there are: its plan reads no transfers', async () => {
+    const f = await createLedgerFixture(db, 1);
+    const member = f.members[0];
+    if (!member) throw new Error('member');
+    await fund(f, member, { allowance: 5, points: 3 });
+    const compiled = balanceRowsStatement([member.allowance.id, member.earned.id]).compile(db);
+    const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
+      CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters]),
+    );
+    const explained = rows[0]?.['QUERY PLAN'];
+    const plan = (
+      (typeof explained === 'string' ? JSON.parse(explained) : explained) as Array<{
+        Plan: Record<string, unknown>;
+      }>
+    )[0]?.Plan as Record<string, unknown>;
+    // A plan that named the transfers (even in a branch never run for a member) was
+    // costed by their number: at twenty million, above jit_above_cost, and each read was
+    // compiled by LLVM before it ran (hundreds of milliseconds).
+    expect(new Set(relationsOf(plan))).toEqual(new Set(['ledger_accounts', 'ledger_balances']));
+    const jitAbove = Number(
+      (await sql<{ cost: string }>`select current_setting('jit_above_cost') as cost`.execute(db))
+        .rows[0]?.cost,
+    );
+    expect(plan['Total Cost']).toBeLessThan(jitAbove / 1000);
   });
 });

@@ -5,7 +5,7 @@
  * counting its CPU time and SQL round trips.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,9 @@ export async function startBuiltPlaudit(
         if (!profiling) return undefined;
         const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
         if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);
+        // BENCH_CPU_PROFILE_SAVE keeps the whole profile (for DevTools, or a closer look).
+        const save = process.env.BENCH_CPU_PROFILE_SAVE;
+        if (save) await copyFile(path.join(profiles, file), save);
         return await readCpuProfile(path.join(profiles, file));
       } finally {
         await stop();

@@ -8,6 +8,9 @@
  *
  * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
+ * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
+ * the database it recreates (default plaudit_bench_slack), so two runs at once do not drop each
+ * other's.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
 import { printCostPerCommand, startBuiltPlaudit } from './built-plaudit.ts';
@@ -52,7 +55,7 @@ const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
 const plaudit = await startBuiltPlaudit({
   PORT: '0',
   LOG_LEVEL: 'info',
-  DATABASE_URL: await freshDatabase('plaudit_bench_slack'),
+  DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
   DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
   SLACK_BOT_TOKEN: 'xoxb-bench',
   SLACK_SIGNING_SECRET: SECRET,

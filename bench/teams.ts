@@ -15,6 +15,9 @@
  *
  * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
+ * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
+ * the database it recreates (default plaudit_bench_teams), so two runs at once do not drop each
+ * other's.
  */
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
@@ -152,7 +155,7 @@ const plaudit = await startBuiltPlaudit(
   {
     PORT: '0',
     LOG_LEVEL: 'info',
-    DATABASE_URL: await freshDatabase('plaudit_bench_teams'),
+    DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'),
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
     TEAMS_ALLOWED_TENANTS: BENCH_TENANT,
     ...auth,

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import { type RecipientTold, UndeliverableMessage } from '../core/notifier.ts';
-import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { type Job, type JobHandler, type Jobs, PermanentJobFailure } from '../jobs/job-queue.ts';
 import { WaitingNotifications } from './waiting-notifications.ts';
@@ -54,7 +53,8 @@ export function kudosNotificationHandlers(
   return {
     [KUDOS_GIVEN]: async (job) => {
       const { recognitionId } = job.data as KudosGivenJob;
-      const { event, origin } = await notifications.read(recognitionId);
+      const { event, origin, announcementChannel } =
+        await notifications.readWithChannel(recognitionId);
       // A boost is shown on the celebration of the kudos it boosts, not posted anew; a
       // private kudos is celebrated nowhere: its recipients alone are told, below.
       if (!event.private && announcements.celebrationOn(origin) && event.boostOf === undefined) {
@@ -69,7 +69,7 @@ export function kudosNotificationHandlers(
         );
         // The organization's announcement channel celebrates every kudos too, as its own
         // send, so a retry of one never posts the other twice.
-        const channel = await announcementChannelOf(db, event.organizationId);
+        const channel = announcementChannel;
         if (channel && channel !== event.channel) {
           await jobs.add(
             'notifications',
@@ -157,18 +157,4 @@ function settleTelling(told: RecipientTold, failure: string, logger: Logger): vo
     );
   }
   logger.debug({ failure }, 'no chat platform knows this member');
-}
-
-/** Read for every kudos: compiled once. */
-const announcementChannelQuery = compiledQuery((db, organizationId: number) =>
-  db
-    .selectFrom('recognition_settings')
-    .select('announcement_channel')
-    .where('organization_id', '=', organizationId),
-);
-
-/** Where an organization announces every kudos, if it set a channel. */
-async function announcementChannelOf(db: Database, organizationId: number): Promise<string | null> {
-  const [row] = await announcementChannelQuery(db, organizationId);
-  return row?.announcement_channel ?? null;
 }

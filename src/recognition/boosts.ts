@@ -3,6 +3,7 @@ import { z } from 'zod/v4';
 import { systemClock } from '../core/clock.ts';
 import type { Command, MentionResolver } from '../core/command.ts';
 import { type KudosGiven, type Reply, refusalReply } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
 import { findMember, type Member } from '../directory/members.ts';
@@ -285,8 +286,9 @@ export function suggestedBoost(
 }
 
 /** The boosts a kudos has had that stand, oldest first, as its celebration shows them. */
-export async function boostsOf(db: Database, recognitionId: number): Promise<ShownBoost[]> {
-  const rows = await db
+/** Read by every celebration: compiled once. */
+const boostsOfQuery = compiledQuery((db, recognitionId: number) =>
+  db
     .selectFrom('recognitions as b')
     .innerJoin('members as m', 'm.id', 'b.giver_id')
     .select(['m.display_name', 'b.amount_each'])
@@ -300,8 +302,11 @@ export async function boostsOf(db: Database, recognitionId: number): Promise<Sho
         ),
       ),
     )
-    .orderBy('b.id')
-    .execute();
+    .orderBy('b.id'),
+);
+
+export async function boostsOf(db: Database, recognitionId: number): Promise<ShownBoost[]> {
+  const rows = await boostsOfQuery(db, recognitionId);
   return rows.map((row) => ({ giverName: row.display_name, amountEach: row.amount_each }));
 }
 
@@ -310,6 +315,14 @@ export function boostsLine(boosts: readonly ShownBoost[]): string {
   if (boosts.length === 0) return '';
   return `Boosted: ${boosts.map((boost) => `+${boost.amountEach} from ${boost.giverName}`).join(', ')}`;
 }
+
+/** Read by the first job of every kudos: compiled once. */
+const announcedKudosQuery = compiledQuery((db, recognitionId: number) =>
+  db
+    .selectFrom('notification_outbox')
+    .select(['origin', 'event'])
+    .where('recognition_id', '=', recognitionId),
+);
 
 /**
  * A kudos as it was announced, and the platform it was given on: the notification the
@@ -320,10 +333,6 @@ export async function announcedKudos(
   db: Database,
   recognitionId: number,
 ): Promise<{ event: KudosGiven; origin: Platform } | undefined> {
-  const row = await db
-    .selectFrom('notification_outbox')
-    .select(['origin', 'event'])
-    .where('recognition_id', '=', recognitionId)
-    .executeTakeFirst();
+  const [row] = await announcedKudosQuery(db, recognitionId);
   return row && { event: row.event as unknown as KudosGiven, origin: row.origin as Platform };
 }

@@ -20,7 +20,6 @@ import {
   UndeliverableMessage,
 } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
-import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
@@ -52,7 +51,7 @@ import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackInstallations } from './slack-installations.ts';
 import type { SlackNotifier, WorkspaceClient } from './slack-notifier.ts';
-import { type SlackWorkspace, slackIdsOf, workspacesOf } from './slack-workspaces.ts';
+import { type SlackWorkspace, slackIdentitiesIn, slackIdsOf } from './slack-workspaces.ts';
 
 /**
  * Slack waits 3 s from sending a request for its answer; the reply goes in the ack when it
@@ -465,18 +464,14 @@ export class SlackHandlers {
     memberId: number,
   ): Promise<(WorkspaceClient & { workspace: SlackWorkspace; userId: string }) | 'not-here'> {
     const { db, installations } = this.deps;
-    const workspaces = await workspacesOf(db, organizationId);
-    const identities = await slackIdentitiesOf(db, organizationId, memberId);
     let uninstalled = false;
-    for (const identity of identities) {
-      const workspace = workspaces.find((candidate) => candidate.teamId === identity.tenant_id);
-      if (!workspace) continue;
-      const client = await installations.clientOf(workspace);
+    for (const { workspace, userId } of await slackIdentitiesIn(db, organizationId, memberId)) {
+      const client = await installations.clientOf(workspace, true);
       if (!client) {
         uninstalled = true;
         continue;
       }
-      return { workspace, teamId: workspace.teamId, client, userId: identity.user_id };
+      return { workspace, teamId: workspace.teamId, client, userId };
     }
     if (uninstalled) throw new UndeliverableMessage('slack', 'Plaudit is not installed there now');
     return 'not-here';
@@ -573,17 +568,6 @@ export class SlackHandlers {
     });
   }
 }
-
-/** A member's Slack identities, first seen first: read by every send to them, so compiled once. */
-const slackIdentitiesOf = compiledQuery((db, organizationId: number, memberId: number) =>
-  db
-    .selectFrom('platform_identities')
-    .select(['tenant_id', 'user_id'])
-    .where('platform', '=', 'slack')
-    .where('organization_id', '=', organizationId)
-    .where('member_id', '=', memberId)
-    .orderBy('created_at'),
-);
 
 /** The command's own answer when what it answered went to the person's DM. */
 const SENT_DIRECTLY = textReply('I sent you a direct message.');

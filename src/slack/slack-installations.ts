@@ -15,6 +15,12 @@ export interface InstallationSource {
    * rotating token that is near its expiry and stores the new one.
    */
   authorize(query: InstallationQuery): Promise<bolt.AuthorizeResult>;
+  /**
+   * As `authorize`, for a workspace the caller has just read from the database (in the
+   * statement that found whom to reach there): the same answer without reading it again.
+   * Absent where authorizing reads more than the workspace (OAuth's installations).
+   */
+  authorizeRead?(workspace: SlackWorkspace): Promise<bolt.AuthorizeResult>;
   /** Disables the installation serving a workspace or enterprise (uninstalled, revoked). */
   disable(query: InstallationQuery): Promise<boolean>;
   /** A workspace of an enterprise installed org-wide, connected on its first request. */
@@ -44,6 +50,22 @@ export class FixedInstallation implements InstallationSource {
       !this.#disabled && query.teamId && this.#serves(query)
         ? await findWorkspace(this.db, query.teamId)
         : undefined;
+    return this.#authorized(query, workspace);
+  }
+
+  async authorizeRead(workspace: SlackWorkspace): Promise<bolt.AuthorizeResult> {
+    const query = {
+      teamId: workspace.teamId,
+      enterpriseId: workspace.enterpriseId ?? undefined,
+      isEnterpriseInstall: false,
+    };
+    return this.#authorized(query, !this.#disabled && this.#serves(query) ? workspace : undefined);
+  }
+
+  #authorized(
+    query: InstallationQuery,
+    workspace: SlackWorkspace | undefined,
+  ): bolt.AuthorizeResult {
     if (!workspace) {
       const missing = new NoSlackInstallation(query);
       throw new bolt.AuthorizationError(missing.message, missing);
@@ -130,14 +152,25 @@ export class SlackInstallations {
    * A client for background work in a workspace, or undefined when Plaudit is not installed
    * there now (uninstalled, revoked): the work is skipped, and said so in the log.
    */
-  async clientOf(workspace: SlackWorkspace): Promise<bolt.webApi.WebClient | undefined> {
+  async clientOf(
+    workspace: SlackWorkspace,
+    /**
+     * The caller read `workspace` from the database just now (a notification's send, in
+     * the statement that found the person there): the bot token's source need not read it
+     * again. Never a workspace kept from an earlier request.
+     */
+    justRead = false,
+  ): Promise<bolt.webApi.WebClient | undefined> {
     let authorized: bolt.AuthorizeResult;
     try {
-      authorized = await this.source.authorize({
-        teamId: workspace.teamId,
-        enterpriseId: workspace.enterpriseId ?? undefined,
-        isEnterpriseInstall: false,
-      });
+      authorized =
+        justRead && this.source.authorizeRead
+          ? await this.source.authorizeRead(workspace)
+          : await this.source.authorize({
+              teamId: workspace.teamId,
+              enterpriseId: workspace.enterpriseId ?? undefined,
+              isEnterpriseInstall: false,
+            });
     } catch (error) {
       const original = (error as { original?: unknown }).original;
       if (!(original instanceof NoSlackInstallation)) throw error;

@@ -143,6 +143,37 @@ export async function workspacesOf(
   return rows.map(workspaceOf);
 }
 
+/**
+ * Where a member of an organization has a Slack identity in one of its workspaces: each
+ * such workspace with the member's user id there, the identity first seen first. One
+ * statement for every send to a person (a join of what were two look-ups, then a third
+ * of the workspace for its token), so compiled once.
+ */
+const identitiesInWorkspaces = compiledQuery((db, organizationId: number, memberId: number) =>
+  db
+    .selectFrom('platform_identities as p')
+    .innerJoin('slack_workspaces as w', (join) =>
+      join
+        .onRef('w.team_id', '=', 'p.tenant_id')
+        .onRef('w.organization_id', '=', 'p.organization_id'),
+    )
+    .select(['w.team_id', 'w.enterprise_id', 'w.organization_id', 'w.bot_user_id', 'p.user_id'])
+    .where('p.platform', '=', 'slack')
+    .where('p.organization_id', '=', organizationId)
+    .where('p.member_id', '=', memberId)
+    .orderBy('p.created_at'),
+);
+
+/** The workspaces of an organization where a member has a Slack identity, first seen first. */
+export async function slackIdentitiesIn(
+  db: Database,
+  organizationId: number,
+  memberId: number,
+): Promise<Array<{ workspace: SlackWorkspace; userId: string }>> {
+  const rows = await identitiesInWorkspaces(db, organizationId, memberId);
+  return rows.map((row) => ({ workspace: workspaceOf(row), userId: row.user_id }));
+}
+
 /** Every connected workspace. */
 export async function allWorkspaces(db: Database): Promise<SlackWorkspace[]> {
   const rows = await db

@@ -12,6 +12,7 @@ import { writeAudit } from '../admin/audit-log.ts';
 import type { ChannelAnnouncement } from '../core/announcements.ts';
 import type { Pace } from '../core/notifier.ts';
 import { type KudosGiven, type Reply, refusalReply, textReply } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { Member } from '../directory/members.ts';
 import { announcementText } from '../recognition/announcement.ts';
@@ -252,11 +253,7 @@ export class TeamsAnnouncements {
   }
 
   async #channel(organizationId: number): Promise<AnnouncementChannel | undefined> {
-    const row = await this.deps.db
-      .selectFrom('teams_announcement_channels')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .executeTakeFirst();
+    const [row] = await announcementChannelOf(this.deps.db, organizationId);
     return (
       row && {
         organizationId: row.organization_id,
@@ -318,3 +315,11 @@ export class TeamsAnnouncements {
     }
   }
 }
+
+/** Read by every kudos given in Teams: compiled once. */
+const announcementChannelOf = compiledQuery((db, organizationId: number) =>
+  db
+    .selectFrom('teams_announcement_channels')
+    .selectAll()
+    .where('organization_id', '=', organizationId),
+);

@@ -1,5 +1,6 @@
 import type { ConversationReference } from 'botbuilder';
 import { sql } from 'kysely';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { TeamsConversationKind } from '../db/tables.ts';
 
@@ -68,14 +69,7 @@ export class TeamsConversations {
     memberIds: readonly number[],
   ): Promise<Map<number, Partial<ConversationReference>>> {
     if (memberIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('teams_conversations')
-      .select(['member_id', 'reference'])
-      .where('organization_id', '=', organizationId)
-      .where('kind', '=', 'personal')
-      .where('member_id', 'in', [...new Set(memberIds)])
-      .orderBy('updated_at', 'asc')
-      .execute();
+    const rows = await personalChatsOf(this.db, organizationId, [...new Set(memberIds)]);
     // Later rows overwrite earlier ones: each member keeps their latest chat.
     return new Map(
       rows.map((row) => [row.member_id as number, row.reference as Partial<ConversationReference>]),
@@ -98,3 +92,14 @@ export class TeamsConversations {
     return row?.reference as Partial<ConversationReference> | undefined;
   }
 }
+
+/** Read by every personal message in Teams: compiled once. */
+const personalChatsOf = compiledQuery((db, organizationId: number, memberIds: number[]) =>
+  db
+    .selectFrom('teams_conversations')
+    .select(['member_id', 'reference'])
+    .where('organization_id', '=', organizationId)
+    .where('kind', '=', 'personal')
+    .where('member_id', '=', sql<number>`any(${memberIds})`)
+    .orderBy('updated_at', 'asc'),
+);

@@ -1,6 +1,7 @@
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { MentionResolver } from '../core/command.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import {
   memberOnFirstSight,
@@ -178,12 +179,7 @@ export class TeamsDirectory {
   }
 
   async #aadOf(tenant: TeamsTenant, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('teams_users')
-      .select('aad_object_id')
-      .where('tenant_id', '=', tenant.tenantId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [row] = await aadObjectIdOf(this.db, tenant.tenantId, userId);
     return row?.aad_object_id;
   }
 
@@ -219,3 +215,12 @@ function sightedUser(
     isBot: false,
   };
 }
+
+/** Read by every Teams command (who sent it): compiled once. */
+const aadObjectIdOf = compiledQuery((db, tenantId: string, userId: string) =>
+  db
+    .selectFrom('teams_users')
+    .select('aad_object_id')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId),
+);

@@ -1,3 +1,4 @@
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
@@ -10,12 +11,16 @@ export interface TeamsTenant {
 /** The tenant of the Bot Framework Emulator's activities, which name none (local mode). */
 export const LOCAL_TENANT = 'local';
 
-export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
-  const row = await db
+/** Read on every Teams request (the organization it is for): compiled once. */
+const tenantById = compiledQuery((db, tenantId: string) =>
+  db
     .selectFrom('teams_tenants')
     .select(['tenant_id', 'organization_id'])
-    .where('tenant_id', '=', tenantId.toLowerCase())
-    .executeTakeFirst();
+    .where('tenant_id', '=', tenantId),
+);
+
+export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
+  const [row] = await tenantById(db, tenantId.toLowerCase());
   return row && { tenantId: row.tenant_id, organizationId: row.organization_id };
 }
 

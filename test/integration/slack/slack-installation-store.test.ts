@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as bolt from '@slack/bolt';
-import { sql } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.ts';
@@ -13,9 +13,10 @@ import { SecretBox } from '../../../src/security/secret-box.ts';
 import { SlackHandlers } from '../../../src/slack/slack-handlers.ts';
 import { SlackHome } from '../../../src/slack/slack-home.ts';
 import { SlackInstallationStore } from '../../../src/slack/slack-installation-store.ts';
-import { SlackInstallations } from '../../../src/slack/slack-installations.ts';
+import { FixedInstallation, SlackInstallations } from '../../../src/slack/slack-installations.ts';
 import { SlackNotifier } from '../../../src/slack/slack-notifier.ts';
 import { SlackOAuth } from '../../../src/slack/slack-oauth.ts';
+import { connectWorkspace } from '../../../src/slack/slack-workspaces.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { FakeSlackApi } from '../../support/fake-slack-api.ts';
 
@@ -177,6 +178,95 @@ describe('the Slack installation store, on postgres', () => {
           botUserId: 'UBOT',
         }),
       ).toBeUndefined();
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("reaches a person in the bot token's workspace in one statement, and nobody once it is uninstalled or where it does not serve", async () => {
+    const fake = await new FakeSlackApi({ id: 'TFAKE', name: 'Fake', botUserId: 'UB' }).start();
+    try {
+      // Every statement the send makes, counted as its result comes back.
+      let statements = 0;
+      const counting: KyselyPlugin = {
+        transformQuery: (args) => args.node,
+        transformResult: async (args) => {
+          statements += 1;
+          return args.result;
+        },
+      };
+      const counted = db.withPlugin(counting);
+      const teamId = `TFIXED${run}`;
+      const home = await connectWorkspace(db, {
+        teamId,
+        teamName: 'Fixed',
+        enterpriseId: null,
+        botUserId: 'UBOT',
+      });
+      // A second workspace of the same organization, installed some other way: the bot
+      // token does not serve it.
+      const otherTeam = `TOTHER${run}`;
+      await connectWorkspace(
+        db,
+        { teamId: otherTeam, teamName: 'Other', enterpriseId: null, botUserId: 'UBOT2' },
+        home.organizationId,
+      );
+      const person = async (name: string, tenantId: string, userId: string) => {
+        const member = await createMember(db, home.organizationId, {
+          displayName: name,
+          email: null,
+        });
+        if (!member.ok) throw new Error(member.message);
+        await linkIdentity(
+          db,
+          { platform: 'slack', tenantId, userId },
+          { organizationId: home.organizationId, memberId: member.value.id },
+        );
+        return member.value.id;
+      };
+      const ines = await person('Ines', teamId, 'UINES');
+      const olga = await person('Olga', otherTeam, 'UOLGA');
+      const installations = new SlackInstallations(
+        counted,
+        new FixedInstallation(counted, `xoxb-fixed-${run}`, home),
+        { slackApiUrl: `${fake.url}/api/`, retryConfig: { retries: 0 } },
+        logger,
+      );
+      const slots = new WorkSlots(2);
+      const handlers = new SlackHandlers({
+        db: counted,
+        installations,
+        notifier: new SlackNotifier(slots),
+        home: new SlackHome(installations, undefined as never, '/kudos', logger, slots),
+        logger,
+        commandName: '/kudos',
+        onGiven: () => {},
+        // Not reached by a message to a person.
+        router: undefined as never,
+        services: undefined as never,
+        directory: undefined as never,
+        admission: undefined as never,
+      });
+      const tell = (memberId: number) =>
+        handlers.recipientNotifier.tellPerson(
+          home.organizationId,
+          memberId,
+          'Your mug shipped',
+          async () => {},
+        );
+
+      expect(await tell(ines)).toBe('told');
+      // Where Ines is reached and the workspace's token: one statement, not three.
+      expect(statements).toBe(1);
+      expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+
+      // The token is this workspace's only: Olga, in the other one, is not sent to with it.
+      await expect(tell(olga)).rejects.toBeInstanceOf(UndeliverableMessage);
+      expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+
+      await installations.disable(workspaceQuery(teamId));
+      await expect(tell(ines)).rejects.toBeInstanceOf(UndeliverableMessage);
+      expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
     } finally {
       await fake.stop();
     }

@@ -1,0 +1,209 @@
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * Each person's kudos as running totals, so a view of people over any range reads two rows a
+ * person instead of one a person a day (migrations/0025 counts per day: at ten million kudos
+ * a year of them is about as many rows as kudos, and the insights over 365 days summed them all).
+ *
+ * `kudos_member_totals` has a row for each row of `kudos_member_days` (a person's day with
+ * kudos given or received, public and private apart), holding the totals of that day and every
+ * day before it, and the person's next such day (`next_day`, null for the last). A row thus
+ * holds the person's totals as of every day from `day` up to (not including) `next_day`, and a
+ * range's totals are those as of its last day less those as of the day before its first.
+ *
+ * "As of a day" is found for every person at once with a GiST index on those spans of days, a
+ * range of bigints prefixed with the organization and the privacy (an index on
+ * `(organization_id, private, daterange)` would need the btree_gist extension, which a
+ * self-hosted server may not allow to be created; the prefix keeps organizations apart in one
+ * range without it). {@link SPAN} and {@link asOf} must stay the same expression: the index
+ * is only used by a query that writes the span as it was indexed. The index carries the
+ * totals (`include`), so the rows are read from it alone, and rows are written in day order,
+ * so the rows holding for one day lie near each other.
+ *
+ * The rows follow `kudos_member_days`, which the triggers of migrations/0025 keep for every
+ * write of kudos (gives, reversals, privacy changes, a time zone recount): after each
+ * statement changing it, a trigger recomputes each changed person's rows from the first day
+ * changed on, from the day counts (a give today rewrites one row and the day before's
+ * `next_day`; a seed of millions of kudos is counted in one pass, by window sums).
+ *
+ * Two writers changing one person on different days (a reversal of an old kudos while they
+ * are given one today) would each read the other's rows as they were: each first locks the
+ * person's row before its first changed day and every row after (in person order, so two
+ * never wait on each other in opposite orders), then recomputes in a statement of its own, whose
+ * snapshot sees what the other committed. Writers on the same day already wait on each other
+ * for the day's row of `kudos_member_days`.
+ */
+
+/** Days are numbered from here in the spans; a range's days start no earlier than 1970. */
+const EPOCH = "date '1900-01-01'";
+/** Day numbers stay below this (year 4637); the organization and privacy are above it. */
+const DAYS = 1_000_000;
+const prefix = (organization: string, privacy: string) =>
+  `(${organization} * 2 + ${privacy}::int) * ${DAYS}::bigint`;
+
+/** The span of days a row's totals hold for, as indexed. */
+export const SPAN = `int8range(${prefix('organization_id', 'private')} + (day - ${EPOCH}),
+  ${prefix('organization_id', 'private')} + coalesce(next_day - ${EPOCH}, ${DAYS}))`;
+
+/** The point a row's span contains when it holds the totals as of `day` (SQL expressions). */
+export const asOf = (organization: string, privacy: string, day: string) =>
+  `(${prefix(organization, privacy)} + (${day}::date - ${EPOCH}))`;
+
+const KEY = ['organization_id', 'member_id', 'private'] as const;
+const sameKey = (a: string, b: string) =>
+  KEY.map((column) => `${a}.${column} = ${b}.${column}`).join(' and ');
+
+/** Each changed person (and privacy) with their first day changed: the body of `with changed as (…)`. */
+const changedFrom = (rows: string) =>
+  `select organization_id, member_id, private, min(day) as from_day from (${rows}) x
+   group by 1, 2, 3`;
+
+/** An update's rows whose counts changed (a new `last_received_at` alone changes no totals). */
+const UPDATED = `select n.organization_id, n.member_id, n.private, n.day
+  from new_rows n join old_rows o on ${sameKey('o', 'n')} and o.day = n.day
+  where (o.given, o.given_points, o.received, o.received_points)
+    is distinct from (n.given, n.given_points, n.received, n.received_points)`;
+
+/** Locks each changed person's rows from the one before their first changed day on. */
+const lockRows = (changed: string) => `
+  with changed as (${changed})
+  select count(*) into lock_count
+  from (select * from changed order by organization_id, member_id, private) c
+  cross join lateral (
+    select 1 from kudos_member_totals t
+    where ${sameKey('t', 'c')} and t.day >= coalesce((
+      select max(b.day) from kudos_member_totals b
+      where ${sameKey('b', 'c')} and b.day < c.from_day), c.from_day)
+    order by t.day
+    for update
+  ) held`;
+
+/**
+ * Recomputes each changed person's rows from their first changed day: the totals before it
+ * (the row before, unchanged) plus the day counts since, summed in day order; rows of days no
+ * longer counted go, and the row before points to the first day left.
+ */
+const recompute = (changed: string) => `
+  with changed as (${changed}),
+  base as (
+    select c.*, b.day as base_day, coalesce(b.given, 0) as given,
+      coalesce(b.given_points, 0) as given_points, coalesce(b.received, 0) as received,
+      coalesce(b.received_points, 0) as received_points
+    from changed c
+    left join lateral (
+      select * from kudos_member_totals b where ${sameKey('b', 'c')} and b.day < c.from_day
+      order by b.day desc limit 1
+    ) b on true
+  ),
+  totals as (
+    select d.organization_id, d.member_id, d.private, d.day,
+      lead(d.day) over w as next_day,
+      b.given + sum(d.given) over w as given,
+      b.given_points + sum(d.given_points) over w as given_points,
+      b.received + sum(d.received) over w as received,
+      b.received_points + sum(d.received_points) over w as received_points
+    from base b
+    join kudos_member_days d on ${sameKey('d', 'b')} and d.day >= b.from_day
+    window w as (partition by d.organization_id, d.member_id, d.private order by d.day)
+  ),
+  gone as (
+    delete from kudos_member_totals t using changed c
+    where ${sameKey('t', 'c')} and t.day >= c.from_day
+      and not exists (select 1 from kudos_member_days d where ${sameKey('d', 't')} and d.day = t.day)
+  ),
+  written as (
+    insert into kudos_member_totals as t (organization_id, member_id, private, day, next_day,
+      given, given_points, received, received_points)
+    select * from totals order by day, organization_id, member_id, private
+    on conflict (organization_id, member_id, private, day) do update
+      set next_day = excluded.next_day, given = excluded.given,
+        given_points = excluded.given_points, received = excluded.received,
+        received_points = excluded.received_points
+  )
+  update kudos_member_totals t set next_day = (
+    select min(d.day) from kudos_member_days d where ${sameKey('d', 'b')} and d.day >= b.from_day)
+  from base b
+  where ${sameKey('t', 'b')} and t.day = b.base_day`;
+
+interface Follow {
+  readonly event: 'insert' | 'update' | 'delete';
+  readonly changed: string;
+}
+
+const FOLLOWS: Follow[] = [
+  {
+    event: 'insert',
+    changed: changedFrom('select organization_id, member_id, private, day from new_rows'),
+  },
+  { event: 'update', changed: changedFrom(UPDATED) },
+  {
+    event: 'delete',
+    changed: changedFrom('select organization_id, member_id, private, day from old_rows'),
+  },
+];
+
+const triggerName = ({ event }: Follow) => `kudos_member_days_${event}_totals`;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create table kudos_member_totals (
+      organization_id bigint not null references organizations (id),
+      member_id bigint not null,
+      private boolean not null,
+      day date not null,
+      next_day date,
+      given integer not null,
+      given_points bigint not null,
+      received integer not null,
+      received_points bigint not null,
+      primary key (organization_id, member_id, private, day),
+      check (next_day > day)
+    )`.execute(db);
+  // Existing kudos: every person's running totals, from their day counts.
+  await sql
+    .raw(`insert into kudos_member_totals (organization_id, member_id, private, day, next_day,
+        given, given_points, received, received_points)
+      select organization_id, member_id, private, day, lead(day) over w,
+        sum(given) over w, sum(given_points) over w, sum(received) over w,
+        sum(received_points) over w
+      from kudos_member_days
+      window w as (partition by organization_id, member_id, private order by day)
+      order by day, organization_id, member_id, private`)
+    .execute(db);
+  await sql
+    .raw(`create index kudos_member_totals_as_of on kudos_member_totals using gist ((${SPAN}))
+      include (member_id, given, given_points, received, received_points)`)
+    .execute(db);
+
+  for (const follow of FOLLOWS) {
+    const name = triggerName(follow);
+    const referencing =
+      follow.event === 'insert'
+        ? 'new table as new_rows'
+        : follow.event === 'delete'
+          ? 'old table as old_rows'
+          : 'old table as old_rows new table as new_rows';
+    await sql
+      .raw(`create function ${name}() returns trigger language plpgsql as $$
+declare
+  lock_count bigint;
+begin
+${lockRows(follow.changed)};
+${recompute(follow.changed)};
+return null;
+end $$`)
+      .execute(db);
+    await sql
+      .raw(`create trigger ${name} after ${follow.event} on kudos_member_days
+        referencing ${referencing} for each statement execute function ${name}()`)
+      .execute(db);
+  }
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const follow of FOLLOWS) {
+    await sql.raw(`drop trigger ${triggerName(follow)} on kudos_member_days`).execute(db);
+    await sql.raw(`drop function ${triggerName(follow)}()`).execute(db);
+  }
+  await sql`drop table kudos_member_totals`.execute(db);
+}

@@ -3,7 +3,13 @@ import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
-import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
+import {
+  type Bucket,
+  bucketOf,
+  bucketStarts,
+  type InsightRange,
+  monthsAndDays,
+} from './insight-range.ts';
 import { peopleInRange, publicGivenInRange } from './member-totals.ts';
 
 /*
@@ -424,25 +430,40 @@ export function toGroupNetwork(rows: readonly NetworkRow[]): GroupNetwork {
 
 /**
  * Kudos between groups, as a matrix from the giver's groups to the recipient's (someone
- * in two groups counts in both; the diagonal is kudos within a group).
+ * in two groups counts in both; the diagonal is kudos within a group), from the cells
+ * counted per month and per day (migrations/0027): the range's whole months, and its days
+ * at either end.
  */
 export async function groupNetwork(
   db: Database,
   organizationId: number,
   range: InsightRange,
 ): Promise<GroupNetwork> {
+  const { months, days } = monthsAndDays(range);
   const { rows } = await sql<NetworkRow>`
-    with pairs as (${pairsInRange(organizationId, range, 'all')})
+    with cells as (
+      select c.from_group, c.to_group, c.kudos from kudos_group_months c
+      where c.organization_id = ${organizationId}
+        and ${months ? sql`c.month between ${months.from}::date and ${months.to}::date` : sql`false`}
+      union all
+      select c.from_group, c.to_group, c.kudos from kudos_group_days c
+      where c.organization_id = ${organizationId}
+        and ${
+          days.length === 0
+            ? sql`false`
+            : sql`(${sql.join(
+                days.map((part) => sql`c.day between ${part.from}::date and ${part.to}::date`),
+                sql` or `,
+              )})`
+        }
+    )
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
-      sum(k.n)::bigint as kudos
-    from pairs k
-    left join group_members fm on fm.member_id = k.giver_id
-      and fm.organization_id = ${organizationId}
-    left join groups fg on fg.id = fm.group_id
-    left join group_members tm on tm.member_id = k.recipient_id
-      and tm.organization_id = ${organizationId}
-    left join groups tg on tg.id = tm.group_id
-    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
+      sum(c.kudos)::bigint as kudos
+    from cells c
+    left join groups fg on fg.id = nullif(c.from_group, 0)
+    left join groups tg on tg.id = nullif(c.to_group, 0)
+    group by fg.id, fg.name, tg.id, tg.name
+    having sum(c.kudos) > 0`.execute(db);
   return toGroupNetwork(rows);
 }
 

@@ -173,6 +173,11 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
       { from: addDays(today, -13), to: today },
       { from: addDays(today, -40), to: addDays(today, -10) },
       { from: addDays(today, -89), to: today },
+      // Whole months only (the network reads its months' cells, and no days).
+      {
+        from: `${addDays(`${today.slice(0, 7)}-01`, -45).slice(0, 7)}-01`,
+        to: addDays(`${today.slice(0, 7)}-01`, -1),
+      },
     ]) {
       for (const days of [3, 30]) {
         const quiet = { days, asOf: TODAY };

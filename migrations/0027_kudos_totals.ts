@@ -144,6 +144,130 @@ const FOLLOWS: Follow[] = [
 
 const triggerName = ({ event }: Follow) => `kudos_member_days_${event}_totals`;
 
+/*
+ * Kudos between groups, counted as they are written, for the insights' network of groups:
+ * `kudos_group_days` per local day and `kudos_group_months` per month (a range reads its
+ * whole months from the second and only its days at either end from the first), from the
+ * giver's groups to the recipient's (0: in no group; someone in two groups counts in both),
+ * private kudos included, as the network counts them. Like the organization's day (0025),
+ * a cell is kept in GROUP_SLOTS rows (by giver), so concurrent gives in one group do not wait
+ * on each other's commits.
+ *
+ * They follow `kudos_pair_days` (every write of kudos, as 0025 keeps it) and
+ * `group_members`: a person who joins or leaves a group moves all their kudos, given and
+ * received, from the cells of their groups before to those after, as the network has always
+ * counted people in their groups of today.
+ */
+const GROUP_SLOTS = 8;
+
+/** Adds moves of pair kudos (`organization_id, day, giver_id, recipient_id, kudos`), each counted in the cells of the given groups. */
+const countGroupCells = (moves: string, giverGroups: string, recipientGroups: string) => `
+  with m (organization_id, day, giver_id, recipient_id, kudos) as (${moves}),
+  cells as (
+    select m.organization_id, m.day, (m.giver_id % ${GROUP_SLOTS})::smallint as slot,
+      coalesce(fg.group_id, 0) as from_group, coalesce(tg.group_id, 0) as to_group,
+      sum(m.kudos) as kudos
+    from m
+    left join ${giverGroups} fg on fg.organization_id = m.organization_id
+      and fg.member_id = m.giver_id
+    left join ${recipientGroups} tg on tg.organization_id = m.organization_id
+      and tg.member_id = m.recipient_id
+    group by 1, 2, 3, 4, 5
+    having sum(m.kudos) <> 0
+  ),
+  days as (
+    insert into kudos_group_days as t (organization_id, day, slot, from_group, to_group, kudos)
+    select * from cells order by 1, 2, 3, 4, 5
+    on conflict (organization_id, day, slot, from_group, to_group) do update
+      set kudos = t.kudos + excluded.kudos
+  )
+  insert into kudos_group_months as t (organization_id, month, slot, from_group, to_group, kudos)
+  select organization_id, date_trunc('month', day)::date, slot, from_group, to_group, sum(kudos)
+  from cells group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+  on conflict (organization_id, month, slot, from_group, to_group) do update
+    set kudos = t.kudos + excluded.kudos`;
+
+/** Cells left at zero go (after kudos taken back or people moved). */
+const TIDY_GROUP_CELLS = [
+  'delete from kudos_group_days where kudos = 0',
+  'delete from kudos_group_months where kudos = 0',
+];
+// (Each finds its rows through a partial index of the rows at zero, a handful at most.)
+
+const PAIR_COLUMNS = 'organization_id, day, giver_id, recipient_id';
+
+/** What each statement on `kudos_pair_days` or `group_members` moves between the cells. */
+const GROUP_FOLLOWS: Array<{
+  table: string;
+  event: 'insert' | 'update' | 'delete';
+  statements: string[];
+}> = [
+  {
+    table: 'kudos_pair_days',
+    event: 'insert',
+    statements: [
+      countGroupCells(
+        `select ${PAIR_COLUMNS}, kudos from new_rows`,
+        'group_members',
+        'group_members',
+      ),
+    ],
+  },
+  {
+    table: 'kudos_pair_days',
+    event: 'update',
+    statements: [
+      countGroupCells(
+        `select ${PAIR_COLUMNS}, kudos from new_rows
+         union all select ${PAIR_COLUMNS}, -kudos from old_rows`,
+        'group_members',
+        'group_members',
+      ),
+      ...TIDY_GROUP_CELLS,
+    ],
+  },
+  {
+    table: 'kudos_pair_days',
+    event: 'delete',
+    statements: [
+      countGroupCells(
+        `select ${PAIR_COLUMNS}, -kudos from old_rows`,
+        'group_members',
+        'group_members',
+      ),
+      ...TIDY_GROUP_CELLS,
+    ],
+  },
+  ...(['insert', 'delete'] as const).map((event) => {
+    const rows = event === 'insert' ? 'new_rows' : 'old_rows';
+    // Everyone's groups before the statement: today's, less the rows it added, with those it took away.
+    const before = `(select organization_id, member_id, group_id from group_members
+      ${event === 'insert' ? `except all select organization_id, member_id, group_id from ${rows}` : `union all select organization_id, member_id, group_id from ${rows}`})`;
+    // The kudos given or received by anyone whose groups changed (each pair-day once).
+    const pairs = (sign: string) => `
+      select p.organization_id, p.day, p.giver_id, p.recipient_id, ${sign}p.kudos
+      from (
+        select p.* from kudos_pair_days p
+        where (p.organization_id, p.giver_id) in (select organization_id, member_id from ${rows})
+        union
+        select p.* from kudos_pair_days p
+        where (p.organization_id, p.recipient_id) in (select organization_id, member_id from ${rows})
+      ) p`;
+    return {
+      table: 'group_members',
+      event,
+      statements: [
+        countGroupCells(pairs('-'), before, before),
+        countGroupCells(pairs(''), 'group_members', 'group_members'),
+        ...TIDY_GROUP_CELLS,
+      ],
+    };
+  }),
+];
+
+const groupTriggerName = ({ table, event }: { table: string; event: string }) =>
+  `${table}_${event}_group_cells`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table kudos_member_totals (
@@ -198,9 +322,72 @@ end $$`)
         referencing ${referencing} for each statement execute function ${name}()`)
       .execute(db);
   }
+
+  for (const [table, bucket] of [
+    ['kudos_group_days', 'day'],
+    ['kudos_group_months', 'month'],
+  ] as const) {
+    await sql
+      .raw(`create table ${table} (
+        organization_id bigint not null references organizations (id),
+        ${bucket} date not null,
+        slot smallint not null,
+        from_group bigint not null,
+        to_group bigint not null,
+        kudos integer not null,
+        primary key (organization_id, ${bucket}, slot, from_group, to_group)
+      )`)
+      .execute(db);
+    await sql
+      .raw(`create index ${table}_zero on ${table} (organization_id) where kudos = 0`)
+      .execute(db);
+  }
+  // A person's kudos given and received, found when their groups change.
+  await sql`create index kudos_pair_days_by_giver on kudos_pair_days (organization_id, giver_id)`.execute(
+    db,
+  );
+  await sql`create index kudos_pair_days_by_recipient on kudos_pair_days (organization_id, recipient_id)`.execute(
+    db,
+  );
+  // Existing kudos, in the cells of their people's groups.
+  await sql
+    .raw(
+      countGroupCells(
+        `select ${PAIR_COLUMNS}, kudos from kudos_pair_days`,
+        'group_members',
+        'group_members',
+      ),
+    )
+    .execute(db);
+  for (const follow of GROUP_FOLLOWS) {
+    const name = groupTriggerName(follow);
+    const referencing =
+      follow.event === 'insert'
+        ? 'new table as new_rows'
+        : follow.event === 'delete'
+          ? 'old table as old_rows'
+          : 'old table as old_rows new table as new_rows';
+    await sql
+      .raw(`create function ${name}() returns trigger language plpgsql as $$
+begin
+${follow.statements.map((statement) => `${statement};`).join('\n')}
+return null;
+end $$`)
+      .execute(db);
+    await sql
+      .raw(`create trigger ${name} after ${follow.event} on ${follow.table}
+        referencing ${referencing} for each statement execute function ${name}()`)
+      .execute(db);
+  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const follow of GROUP_FOLLOWS) {
+    await sql.raw(`drop trigger ${groupTriggerName(follow)} on ${follow.table}`).execute(db);
+    await sql.raw(`drop function ${groupTriggerName(follow)}()`).execute(db);
+  }
+  await sql`drop index kudos_pair_days_by_giver, kudos_pair_days_by_recipient`.execute(db);
+  await sql`drop table kudos_group_months, kudos_group_days`.execute(db);
   for (const follow of FOLLOWS) {
     await sql.raw(`drop trigger ${triggerName(follow)} on kudos_member_days`).execute(db);
     await sql.raw(`drop function ${triggerName(follow)}()`).execute(db);

@@ -10,6 +10,8 @@ import { type Kysely, sql } from 'kysely';
  * day before it, and the person's next such day (`next_day`, null for the last). A row thus
  * holds the person's totals as of every day from `day` up to (not including) `next_day`, and a
  * range's totals are those as of its last day less those as of the day before its first.
+ * It also holds the last kudos received up to then (`last_received_at`): a person's last row
+ * (`next_day` null) has their last kudos received ever, which the quiet list reads.
  *
  * "As of a day" is found for every person at once with a GiST index on those spans of days, a
  * range of bigints prefixed with the organization and the privacy (an index on
@@ -61,8 +63,8 @@ const changedFrom = (rows: string) =>
 /** An update's rows whose counts changed (a new `last_received_at` alone changes no totals). */
 const UPDATED = `select n.organization_id, n.member_id, n.private, n.day
   from new_rows n join old_rows o on ${sameKey('o', 'n')} and o.day = n.day
-  where (o.given, o.given_points, o.received, o.received_points)
-    is distinct from (n.given, n.given_points, n.received, n.received_points)`;
+  where (o.given, o.given_points, o.received, o.received_points, o.last_received_at)
+    is distinct from (n.given, n.given_points, n.received, n.received_points, n.last_received_at)`;
 
 /** Locks each changed person's rows from the one before their first changed day on. */
 const lockRows = (changed: string) => `
@@ -88,7 +90,7 @@ const recompute = (changed: string) => `
   base as (
     select c.*, b.day as base_day, coalesce(b.given, 0) as given,
       coalesce(b.given_points, 0) as given_points, coalesce(b.received, 0) as received,
-      coalesce(b.received_points, 0) as received_points
+      coalesce(b.received_points, 0) as received_points, b.last_received_at
     from changed c
     left join lateral (
       select * from kudos_member_totals b where ${sameKey('b', 'c')} and b.day < c.from_day
@@ -101,7 +103,8 @@ const recompute = (changed: string) => `
       b.given + sum(d.given) over w as given,
       b.given_points + sum(d.given_points) over w as given_points,
       b.received + sum(d.received) over w as received,
-      b.received_points + sum(d.received_points) over w as received_points
+      b.received_points + sum(d.received_points) over w as received_points,
+      greatest(b.last_received_at, max(d.last_received_at) over w) as last_received_at
     from base b
     join kudos_member_days d on ${sameKey('d', 'b')} and d.day >= b.from_day
     window w as (partition by d.organization_id, d.member_id, d.private order by d.day)
@@ -113,12 +116,13 @@ const recompute = (changed: string) => `
   ),
   written as (
     insert into kudos_member_totals as t (organization_id, member_id, private, day, next_day,
-      given, given_points, received, received_points)
+      given, given_points, received, received_points, last_received_at)
     select * from totals order by day, organization_id, member_id, private
     on conflict (organization_id, member_id, private, day) do update
       set next_day = excluded.next_day, given = excluded.given,
         given_points = excluded.given_points, received = excluded.received,
-        received_points = excluded.received_points
+        received_points = excluded.received_points,
+        last_received_at = excluded.last_received_at
   )
   update kudos_member_totals t set next_day = (
     select min(d.day) from kudos_member_days d where ${sameKey('d', 'b')} and d.day >= b.from_day)
@@ -280,16 +284,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       given_points bigint not null,
       received integer not null,
       received_points bigint not null,
+      last_received_at timestamptz,
       primary key (organization_id, member_id, private, day),
       check (next_day > day)
     )`.execute(db);
   // Existing kudos: every person's running totals, from their day counts.
   await sql
     .raw(`insert into kudos_member_totals (organization_id, member_id, private, day, next_day,
-        given, given_points, received, received_points)
+        given, given_points, received, received_points, last_received_at)
       select organization_id, member_id, private, day, lead(day) over w,
         sum(given) over w, sum(given_points) over w, sum(received) over w,
-        sum(received_points) over w
+        sum(received_points) over w, max(last_received_at) over w
       from kudos_member_days
       window w as (partition by organization_id, member_id, private order by day)
       order by day, organization_id, member_id, private`)
@@ -298,6 +303,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .raw(`create index kudos_member_totals_as_of on kudos_member_totals using gist ((${SPAN}))
       include (member_id, given, given_points, received, received_points)`)
     .execute(db);
+  // The quiet list: each person's latest row, with their last public kudos received ever.
+  await sql`
+    create index kudos_member_totals_latest on kudos_member_totals (organization_id, member_id)
+      include (last_received_at) where next_day is null and not private`.execute(db);
 
   for (const follow of FOLLOWS) {
     const name = triggerName(follow);

@@ -317,22 +317,17 @@ export async function quietMembers(
     select m.id, m.display_name as name, m.roles,
       array(select gm.group_id from group_members gm
         where gm.organization_id = m.organization_id and gm.member_id = m.id) as group_ids,
-      latest.received_at as last_at,
-      coalesce(latest.received_at, m.created_at) as quiet_since, s.who_may_receive
+      latest.last_received_at as last_at,
+      coalesce(latest.last_received_at, m.created_at) as quiet_since, s.who_may_receive
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
-    left join lateral (
-      -- Their newest day with a public kudos received: one probe of the counts' index.
-      select d.last_received_at as received_at from kudos_member_days d
-      where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
-        and not d.private
-      order by d.day desc
-      limit 1
-    ) latest on true
+    -- Their last public kudos received ever: on their latest running totals (0027).
+    left join kudos_member_totals latest on latest.organization_id = m.organization_id
+      and latest.member_id = m.id and latest.next_day is null and not latest.private
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot
       and (not m.is_guest or coalesce(s.guests_may_participate, false))
-      and coalesce(latest.received_at, m.created_at) <= ${cutoff}
+      and coalesce(latest.last_received_at, m.created_at) <= ${cutoff}
     order by quiet_since, m.display_name, m.id`.execute(db);
   return toQuietMembers(rows, quiet.asOf);
 }

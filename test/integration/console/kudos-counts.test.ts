@@ -145,19 +145,21 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
 
   /**
    * Each person's running totals (migrations/0027) are the sums of their day counts up to each
-   * day they had kudos, and each row holds until their next such day.
+   * day they had kudos, with the last kudos received up to it, and each row holds until their
+   * next such day.
    */
   async function expectTotalsFollowDays(label: string) {
     const { rows } = await sql<{ extra: number; missing: number }>`
       with expected as (
         select organization_id, member_id, private, day, lead(day) over w as next_day,
           sum(given) over w as given, sum(given_points) over w as given_points,
-          sum(received) over w as received, sum(received_points) over w as received_points
+          sum(received) over w as received, sum(received_points) over w as received_points,
+          max(last_received_at) over w as last_received_at
         from kudos_member_days
         window w as (partition by organization_id, member_id, private order by day)),
       kept as (
         select organization_id, member_id, private, day, next_day, given::bigint,
-          given_points, received::bigint, received_points
+          given_points, received::bigint, received_points, last_received_at
         from kudos_member_totals)
       select (select count(*)::int from (select * from kept except select * from expected) x)
           as extra,

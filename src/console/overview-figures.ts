@@ -11,6 +11,7 @@ import {
 import { formatMoney } from '../rewards/money.ts';
 import { loadRewardSettings } from '../rewards/reward-settings.ts';
 import { lastVerification } from '../verification/verification-record.ts';
+import { serialPlans } from './insights/insight-queries.ts';
 import { addDays, localDate } from './insights/insight-range.ts';
 import { peopleInRange } from './insights/member-totals.ts';
 
@@ -64,7 +65,9 @@ export async function overviewFigures(
     to: addDays(localDate(period.end, settings.timezone), -1),
   };
   const [rows, owed, committed, rewards, verified] = await Promise.all([
-    sql<PeriodRow>`
+    db.transaction().execute(async (trx) => {
+      await serialPlans(trx);
+      return sql<PeriodRow>`
       with days as (
         -- The period's local days, in the kudos counted per day (migrations/0025).
         select d.* from kudos_days d
@@ -90,7 +93,8 @@ export async function overviewFigures(
           as redemptions,
         (select count(*) from redemptions
           where organization_id = ${organizationId} and status = 'held') as waiting
-    `.execute(db),
+    `.execute(trx);
+    }),
     liability(db, organizationId),
     committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),

@@ -42,7 +42,12 @@ const nameOf = (text: string) =>
     .slice(0, 70);
 
 for (const url of process.argv.slice(2)) {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // As the console runs them (serialPlans in insight-queries.ts): without parallel workers.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    options: '-c max_parallel_workers_per_gather=0',
+  });
   const logged: Logged[] = [];
   const db = new Kysely({
     dialect: new PostgresDialect({ pool }),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector, type FakeTeamsUser } from '../support/fake-bot-connector.ts';

@@ -11,9 +11,6 @@ import {
 import { formatMoney } from '../rewards/money.ts';
 import { loadRewardSettings } from '../rewards/reward-settings.ts';
 import { lastVerification } from '../verification/verification-record.ts';
-import { serialPlans } from './insights/insight-queries.ts';
-import { addDays, localDate } from './insights/insight-range.ts';
-import { peopleInRange } from './insights/member-totals.ts';
 
 /** This period at a glance, for the console's overview. */
 export interface OverviewFigures {
@@ -60,41 +57,36 @@ export async function overviewFigures(
   const { settings, now } = await services.settings.load(organizationId);
   const period = allowancePeriodAt(now, settings.allowanceCadence, settings.timezone);
   const month = monthOf(now, settings.timezone);
-  const periodDays = {
-    from: period.firstDay,
-    to: addDays(localDate(period.end, settings.timezone), -1),
-  };
   const [rows, owed, committed, rewards, verified] = await Promise.all([
-    db.transaction().execute(async (trx) => {
-      await serialPlans(trx);
-      return sql<PeriodRow>`
+    sql<PeriodRow>`
       with days as (
         -- The period's local days, in the kudos counted per day (migrations/0025).
-        select d.* from kudos_days d
+        select d.* from kudos_member_days d
         where d.organization_id = ${organizationId}
           and d.day >= ${period.firstDay}::date
           and d.day < (${period.end}::timestamptz at time zone ${settings.timezone})::date
       ),
-      -- Who gave or received kudos in it, from their running totals (migrations/0027).
-      active as (${peopleInRange(organizationId, periodDays)}),
       people as (
         select id from members
         where organization_id = ${organizationId} and status = 'active' and not is_bot
       )
       select
-        (select count(*) from people p where p.id in (select member_id from active))
+        (select count(*) from people p where p.id in (select member_id from days))
           as participants,
         (select count(*) from people) as people,
-        (select sum(recognitions) from days) as recognitions,
-        (select sum(points) from days) as points,
+        (select sum(recognitions) from kudos_days
+          where organization_id = ${organizationId}
+            and day >= ${period.firstDay}::date
+            and day < (${period.end}::timestamptz at time zone ${settings.timezone})::date)
+          as recognitions,
+        (select sum(given_points) from days) as points,
         (select count(*) from redemptions
           where organization_id = ${organizationId}
             and requested_at >= ${period.start} and requested_at < ${period.end})
           as redemptions,
         (select count(*) from redemptions
           where organization_id = ${organizationId} and status = 'held') as waiting
-    `.execute(trx);
-    }),
+    `.execute(db),
     liability(db, organizationId),
     committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),

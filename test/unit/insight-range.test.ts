@@ -6,7 +6,6 @@ import {
   bucketStarts,
   localDate,
   mondayOf,
-  monthsAndDays,
   parseInsightQuery,
 } from '../../src/console/insights/insight-range.ts';
 
@@ -88,35 +87,5 @@ describe('insight range', () => {
       false,
       false,
     ]);
-  });
-});
-
-describe('monthsAndDays', () => {
-  it('splits a range into its whole months and the days at either end', () => {
-    expect(monthsAndDays({ from: '2025-01-15', to: '2025-04-10' })).toEqual({
-      months: { from: '2025-02-01', to: '2025-03-01' },
-      days: [
-        { from: '2025-01-15', to: '2025-01-31' },
-        { from: '2025-04-01', to: '2025-04-10' },
-      ],
-    });
-  });
-
-  it('keeps whole months at either end whole, across a year', () => {
-    expect(monthsAndDays({ from: '2024-12-01', to: '2025-02-28' })).toEqual({
-      months: { from: '2024-12-01', to: '2025-02-01' },
-      days: [],
-    });
-    expect(monthsAndDays({ from: '2024-11-30', to: '2025-01-31' })).toEqual({
-      months: { from: '2024-12-01', to: '2025-01-01' },
-      days: [{ from: '2024-11-30', to: '2024-11-30' }],
-    });
-  });
-
-  it('gives the days alone when the range holds no whole month', () => {
-    const range = { from: '2025-02-02', to: '2025-03-30' };
-    expect(monthsAndDays(range)).toEqual({ months: undefined, days: [range] });
-    const leap = { from: '2024-02-01', to: '2024-02-28' };
-    expect(monthsAndDays(leap)).toEqual({ months: undefined, days: [leap] });
   });
 });

@@ -3,14 +3,7 @@ import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
-import {
-  type Bucket,
-  bucketOf,
-  bucketStarts,
-  type InsightRange,
-  monthsAndDays,
-} from './insight-range.ts';
-import { peopleInRange, publicGivenInRange } from './member-totals.ts';
+import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
 
 /*
  * What the insights page reads. A "kudos" is one recipient of one recognition (a
@@ -20,8 +13,7 @@ import { peopleInRange, publicGivenInRange } from './member-totals.ts';
  * people (top givers and receivers, quiet people, mutual pairs): those are public ones only.
  *
  * They read the kudos counted per local day as they were written (migrations/0025: per
- * organization, value, person and pair), never the kudos themselves, and each person's
- * running totals (migrations/0027), two rows a person for any range, so a view's work
+ * organization, value, person and pair), never the kudos themselves, so a view's work
  * grows with the days and people in its range, not with the kudos kept.
  */
 
@@ -103,12 +95,21 @@ const withinDays = (column: string, range: InsightRange) =>
 
 /**
  * Which kudos a view reads: `all`, or the `public` ones only (a view that names people).
- * The per-pair counts keep a private kudos in rows of their own.
+ * The per-person and per-pair counts keep a private kudos in rows of their own.
  */
 type Which = 'all' | 'public';
 
 const ofWhich = (column: string, which: Which) =>
   which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
+
+/** Each person's kudos given and received in the range, with their points: a `with` body. */
+export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
+  select d.member_id, sum(d.given)::bigint as given, sum(d.given_points)::bigint as given_points,
+    sum(d.received)::bigint as received, sum(d.received_points)::bigint as received_points
+  from kudos_member_days d
+  where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
+    and ${ofWhich('d.private', which)}
+  group by d.member_id`;
 
 /** Kudos from each giver to each recipient in the range: a `with` body. */
 const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
@@ -183,81 +184,41 @@ export const toGroupActivity = (rows: readonly GroupActivityRow[]): GroupActivit
  * Kudos given and received by each group's members (someone in two groups counts in
  * both), groups by name, then "(no group)" for members in none.
  */
-/** The sums by group, from `people` (a {@link peopleInRange} in the query). */
-const groupsOfPeople = (organizationId: number) => sql`
-  select gm.group_id, g.name,
-    sum(p.all_given)::bigint as given, sum(p.all_received)::bigint as received
-  from people p
-  left join group_members gm on gm.member_id = p.member_id
-    and gm.organization_id = ${organizationId}
-  left join groups g on g.id = gm.group_id
-  group by gm.group_id, g.name
-  order by g.name nulls last`;
-
 export async function recognitionsByGroup(
   db: Database,
   organizationId: number,
   range: InsightRange,
 ): Promise<GroupActivity[]> {
   const { rows } = await sql<GroupActivityRow>`
-    with people as (${peopleInRange(organizationId, range)})
-    ${groupsOfPeople(organizationId)}`.execute(db);
+    with per_member as (${peopleInRange(organizationId, range, 'all')})
+    select gm.group_id, g.name,
+      sum(p.given)::bigint as given, sum(p.received)::bigint as received
+    from per_member p
+    left join group_members gm on gm.member_id = p.member_id
+      and gm.organization_id = ${organizationId}
+    left join groups g on g.id = gm.group_id
+    group by gm.group_id, g.name
+    order by g.name nulls last`.execute(db);
   return toGroupActivity(rows);
 }
-
-type Side = 'given' | 'received';
-
-/** The top people of one side, from `people` (a {@link peopleInRange} in the query). */
-const topOfPeople = (side: Side, limit: number) => sql`
-  select m.id as "memberId", m.display_name as name,
-    ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
-  from people p
-  join members m on m.id = p.member_id
-  where ${sql.ref(`p.${side}`)} > 0
-  order by points desc, kudos desc, m.display_name, m.id
-  limit ${limit}`;
 
 async function topPeople(
   db: Database,
   organizationId: number,
   range: InsightRange,
-  side: Side,
+  side: 'given' | 'received',
   limit: number,
 ): Promise<PersonTotal[]> {
   const { rows } = await sql<PersonTotal>`
-    with people as (${peopleInRange(organizationId, range)})
-    ${topOfPeople(side, limit)}`.execute(db);
+    with per_member as (${peopleInRange(organizationId, range, 'public')})
+    select m.id as "memberId", m.display_name as name,
+      ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
+    from per_member p
+    join members m on m.id = p.member_id
+    where ${sql.ref(`p.${side}`)} > 0
+    order by points desc, kudos desc, m.display_name, m.id
+    limit ${limit}`.execute(db);
   return rows;
-}
-
-/**
- * The sums by group and the top receivers and givers in one statement, so each person's
- * totals in the range are found once for the three (at fifty thousand people, finding them
- * is most of the insights' work).
- */
-async function peopleSections(
-  db: Database,
-  organizationId: number,
-  range: InsightRange,
-  limit = 10,
-): Promise<{ groups: GroupActivity[]; receivers: PersonTotal[]; givers: PersonTotal[] }> {
-  const asJson = (query: ReturnType<typeof sql>) => sql`(
-    select coalesce(json_agg(to_json(x)), '[]'::json) from (${query}) x)`;
-  const { rows } = await sql<{
-    groups: GroupActivityRow[];
-    receivers: PersonTotal[];
-    givers: PersonTotal[];
-  }>`
-    with people as materialized (${peopleInRange(organizationId, range)})
-    select ${asJson(groupsOfPeople(organizationId))} as groups,
-      ${asJson(topOfPeople('received', limit))} as receivers,
-      ${asJson(topOfPeople('given', limit))} as givers`.execute(db);
-  const row = rows[0] as {
-    groups: GroupActivityRow[];
-    receivers: PersonTotal[];
-    givers: PersonTotal[];
-  };
-  return { groups: toGroupActivity(row.groups), receivers: row.receivers, givers: row.givers };
 }
 
 /** Who gave the most points, with how many kudos. */
@@ -317,17 +278,22 @@ export async function quietMembers(
     select m.id, m.display_name as name, m.roles,
       array(select gm.group_id from group_members gm
         where gm.organization_id = m.organization_id and gm.member_id = m.id) as group_ids,
-      latest.last_received_at as last_at,
-      coalesce(latest.last_received_at, m.created_at) as quiet_since, s.who_may_receive
+      latest.received_at as last_at,
+      coalesce(latest.received_at, m.created_at) as quiet_since, s.who_may_receive
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
-    -- Their last public kudos received ever: on their latest running totals (0027).
-    left join kudos_member_totals latest on latest.organization_id = m.organization_id
-      and latest.member_id = m.id and latest.next_day is null and not latest.private
+    left join lateral (
+      -- Their newest day with a public kudos received: one probe of the counts' index.
+      select d.last_received_at as received_at from kudos_member_days d
+      where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
+        and not d.private
+      order by d.day desc
+      limit 1
+    ) latest on true
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot
       and (not m.is_guest or coalesce(s.guests_may_participate, false))
-      and coalesce(latest.last_received_at, m.created_at) <= ${cutoff}
+      and coalesce(latest.received_at, m.created_at) <= ${cutoff}
     order by quiet_since, m.display_name, m.id`.execute(db);
   return toQuietMembers(rows, quiet.asOf);
 }
@@ -370,26 +336,21 @@ export async function mutualPairs(
   const { rows } = await sql<PairRow>`
     with pairs as (${pairsInRange(organizationId, range, 'public')}),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
-    both_ways as (
-      select ab.giver_id as a_id, ab.n as a_to_b, ab.recipient_id as b_id, ba.n as b_to_a
-      from strong ab
-      join strong ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
-      where ab.giver_id < ab.recipient_id
-    ),
-    -- All each gave in the range: two probes of their running totals a person.
-    shares as (
-      select w.*, ${publicGivenInRange(organizationId, sql.ref('w.a_id'), range)} as a_given,
-        ${publicGivenInRange(organizationId, sql.ref('w.b_id'), range)} as b_given
-      from both_ways w
-    )
-    select s.a_id, ma.display_name as a_name, s.a_to_b, s.a_given,
-      s.b_id, mb.display_name as b_name, s.b_to_a, s.b_given
-    from shares s
-    join members ma on ma.id = s.a_id
-    join members mb on mb.id = s.b_id
-    where s.a_to_b * 100 >= s.a_given * ${PAIR_MIN_SHARE_PERCENT}
-      and s.b_to_a * 100 >= s.b_given * ${PAIR_MIN_SHARE_PERCENT}
-    order by s.a_to_b + s.b_to_a desc, ma.display_name, mb.display_name`.execute(db);
+    given as (${peopleInRange(organizationId, range, 'public')})
+    select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
+      ga.given as a_given,
+      ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
+      gb.given as b_given
+    from strong ab
+    join strong ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
+    join given ga on ga.member_id = ab.giver_id
+    join given gb on gb.member_id = ab.recipient_id
+    join members ma on ma.id = ab.giver_id
+    join members mb on mb.id = ab.recipient_id
+    where ab.giver_id < ab.recipient_id
+      and ab.n * 100 >= ga.given * ${PAIR_MIN_SHARE_PERCENT}
+      and ba.n * 100 >= gb.given * ${PAIR_MIN_SHARE_PERCENT}
+    order by ab.n + ba.n desc, ma.display_name, mb.display_name`.execute(db);
   return toMutualPairs(rows);
 }
 
@@ -425,52 +386,26 @@ export function toGroupNetwork(rows: readonly NetworkRow[]): GroupNetwork {
 
 /**
  * Kudos between groups, as a matrix from the giver's groups to the recipient's (someone
- * in two groups counts in both; the diagonal is kudos within a group), from the cells
- * counted per month and per day (migrations/0027): the range's whole months, and its days
- * at either end.
+ * in two groups counts in both; the diagonal is kudos within a group).
  */
 export async function groupNetwork(
   db: Database,
   organizationId: number,
   range: InsightRange,
 ): Promise<GroupNetwork> {
-  const { months, days } = monthsAndDays(range);
   const { rows } = await sql<NetworkRow>`
-    with cells as (
-      select c.from_group, c.to_group, c.kudos from kudos_group_months c
-      where c.organization_id = ${organizationId}
-        and ${months ? sql`c.month between ${months.from}::date and ${months.to}::date` : sql`false`}
-      union all
-      select c.from_group, c.to_group, c.kudos from kudos_group_days c
-      where c.organization_id = ${organizationId}
-        and ${
-          days.length === 0
-            ? sql`false`
-            : sql`(${sql.join(
-                days.map((part) => sql`c.day between ${part.from}::date and ${part.to}::date`),
-                sql` or `,
-              )})`
-        }
-    )
+    with pairs as (${pairsInRange(organizationId, range, 'all')})
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
-      sum(c.kudos)::bigint as kudos
-    from cells c
-    left join groups fg on fg.id = nullif(c.from_group, 0)
-    left join groups tg on tg.id = nullif(c.to_group, 0)
-    group by fg.id, fg.name, tg.id, tg.name
-    having sum(c.kudos) > 0`.execute(db);
+      sum(k.n)::bigint as kudos
+    from pairs k
+    left join group_members fm on fm.member_id = k.giver_id
+      and fm.organization_id = ${organizationId}
+    left join groups fg on fg.id = fm.group_id
+    left join group_members tm on tm.member_id = k.recipient_id
+      and tm.organization_id = ${organizationId}
+    left join groups tg on tg.id = tm.group_id
+    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
   return toGroupNetwork(rows);
-}
-
-/**
- * Plans without parallel workers for the rest of a transaction. The insights' and overview's
- * queries each read a few thousand index entries, a few milliseconds' work; Postgres still
- * plans some with workers (the running totals' table is large), and starting them cost about
- * 100 ms a query on a busy 2-core server (bench:console at 100,000 kudos: 136 ms with two
- * workers, the same plan's scans 0.5 ms).
- */
-export async function serialPlans(trx: Database): Promise<void> {
-  await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
 }
 
 /** Every insight for a range, read in one read-only snapshot. */
@@ -496,21 +431,21 @@ export async function readInsights(
   range: InsightRange,
   quiet: { readonly days: number; readonly asOf: Date },
 ): Promise<Insights> {
-  const [time, values, people, quietOnes, pairs, network] = await db
+  const [time, values, groups, receivers, givers, quietOnes, pairs, network] = await db
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute(async (trx) => {
-      await serialPlans(trx);
-      return Promise.all([
+    .execute((trx) =>
+      Promise.all([
         recognitionsOverTime(trx, organizationId, range),
         recognitionsByValue(trx, organizationId, range),
-        peopleSections(trx, organizationId, range),
+        recognitionsByGroup(trx, organizationId, range),
+        topReceivers(trx, organizationId, range),
+        topGivers(trx, organizationId, range),
         quietMembers(trx, organizationId, quiet),
         mutualPairs(trx, organizationId, range),
         groupNetwork(trx, organizationId, range),
-      ]);
-    });
-  const { groups, receivers, givers } = people;
+      ]),
+    );
   return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
 }

@@ -41,32 +41,6 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((toUtc(to) - toUtc(from)) / DAY_MS);
 }
 
-/** The first day of the month after a date's. */
-function nextMonth(date: string): string {
-  const [year, month] = date.split('-').map(Number) as [number, number];
-  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, '0')}-01`;
-}
-
-/**
- * A range as its whole months (`from` and `to` are the first days of the first and last) and
- * the days before and after them: all its days when it holds no whole month.
- */
-export function monthsAndDays(range: InsightRange): {
-  readonly months: InsightRange | undefined;
-  readonly days: readonly InsightRange[];
-} {
-  const first = range.from.endsWith('-01') ? range.from : nextMonth(range.from);
-  // The first day of the month after the last whole one.
-  const end = addDays(range.to, 1).endsWith('-01')
-    ? addDays(range.to, 1)
-    : `${range.to.slice(0, 7)}-01`;
-  if (first >= end) return { months: undefined, days: [range] };
-  const days: InsightRange[] = [];
-  if (range.from < first) days.push({ from: range.from, to: addDays(first, -1) });
-  if (end <= range.to) days.push({ from: end, to: range.to });
-  return { months: { from: first, to: `${addDays(end, -1).slice(0, 7)}-01` }, days };
-}
-
 /** The Monday on or before a date (weeks start on Monday, as Postgres's `date_trunc`). */
 export function mondayOf(date: string): string {
   const weekday = new Date(toUtc(date)).getUTCDay(); // 0: Sunday

@@ -16,19 +16,8 @@ import { key } from '../../support/ledger-fixture.ts';
 import { PREVIOUS_RELEASE } from '../../support/previous-release.ts';
 import { localCommand } from '../../support/recognition-fixture.ts';
 
-/**
- * Tables of kudos counted from the kudos (0025, and 0027's running totals and cells between
- * groups): filled by the upgrade, from the release's rows.
- */
-const KUDOS_COUNTS = [
-  'kudos_days',
-  'kudos_value_days',
-  'kudos_member_days',
-  'kudos_pair_days',
-  'kudos_member_totals',
-  'kudos_group_days',
-  'kudos_group_months',
-];
+/** Tables of kudos counted from the kudos (0025): filled by the upgrade, from the release's rows. */
+const KUDOS_COUNTS = ['kudos_days', 'kudos_value_days', 'kudos_member_days', 'kudos_pair_days'];
 
 describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commit})`, () => {
   let fresh: FreshDatabase;
@@ -104,11 +93,9 @@ describe(`upgrading a database of the previous release (${PREVIOUS_RELEASE.commi
     }
     expect(Object.keys(after.tables)).toEqual(expect.arrayContaining(Object.keys(before.tables)));
     expect(after.sequences).toMatchObject(before.sequences);
-    // The kudos counts the upgrade added are the release's kudos, counted (0025's and 0027's
-    // backfills): every insight read from them equals the same counted from the kudos.
-    for (const table of ['kudos_days', 'kudos_member_totals', 'kudos_group_days']) {
-      expect(after.tables[table]?.length, table).toBeGreaterThan(0);
-    }
+    // The kudos counts the upgrade added are the release's kudos, counted (0025's backfill):
+    // every insight read from them equals the same counted from the kudos.
+    expect(after.tables.kudos_days?.length).toBeGreaterThan(0);
     for (const organizationId of new Set(
       balancesBefore.accounts.map((account) => account.organization_id),
     )) {

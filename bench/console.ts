@@ -9,7 +9,8 @@
  * with set-based SQL into the real tables (the database's triggers move the balances and
  * count the kudos per day, as for any write). Each page is read BENCH_REQUESTS times
  * (default 50) one after another, after a warm-up, over real HTTP by an admin and HR
- * signed in through a one-time link. Beside them, in the same run on the same server:
+ * signed in through a one-time link: every page the console has, a person's page (the busiest
+ * one's), the redemption queue, the catalog and the settings included. Beside them, in the same run on the same server:
  * the insights page's queries run directly (one read-only transaction, as the page runs
  * them), the same insights counted straight from the kudos as the console did before it
  * kept counts (up to 1,000,000 kudos, BENCH_DIRECT_REQUESTS times), and pgbench's
@@ -24,6 +25,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import type { AdminServices } from '../src/admin/admin-services.ts';
@@ -486,6 +488,11 @@ const record = (measure: string, kudos: number, p50: number, p99?: number) => {
   figures.set(measure, bySize);
 };
 const headers: string[] = [];
+/** The machine is shared: timings are read beside its load. */
+const loadAverage = () =>
+  loadavg()
+    .map((load) => load.toFixed(2))
+    .join(', ');
 
 /** Every page of one size, and its insights' queries. */
 async function measureSize(size: Size): Promise<void> {
@@ -522,9 +529,11 @@ async function measureSize(size: Size): Promise<void> {
         `${counts.recognitions} recognitions to ${counts.recipients} recipients over 365 days ` +
         `(${counts.reversals} reversed), ${counts.transfers} ledger transfers, ` +
         `${counts.redemptions} redemptions, ${counts.audit} audit entries; counted in ` +
-        `${counts.member_days} person-days and ${counts.pair_days} pair-days; ${note}`,
+        `${counts.member_days} person-days and ` +
+        `${counts.pair_days} pair-days; ${note}`,
     );
 
+    headers.push(`  load average before measuring it: ${loadAverage()}`);
     const started = await startConsole(db);
     server = started.server;
     const client = new ConsoleClient(started.url);
@@ -542,9 +551,14 @@ async function measureSize(size: Size): Promise<void> {
       ['GET /console/insights (last 90 days)', '/console/insights'],
       ['GET /console/insights (365 days)', `/console/insights?from=${year.from}&to=${year.to}`],
       [`GET /console/people?q=${PEOPLE_QUERY}`, `/console/people?q=${PEOPLE_QUERY}`],
+      // The busiest person's page (the skew sends the first members the most kudos).
+      [`GET /console/people/:id (the busiest)`, `/console/people/${admin.id}`],
       ['GET /console/audit', '/console/audit'],
       ['GET /console/billing', '/console/billing'],
       ['GET /console/permissions (everyone listed)', '/console/permissions'],
+      ['GET /console/redemptions (the queue)', '/console/redemptions'],
+      ['GET /console/catalog', '/console/catalog'],
+      ['GET /console/settings', '/console/settings'],
       ['GET /console/no-such-page (404: session and layout only)', '/console/no-such-page'],
     ];
     for (const [measure, path] of pages) {
@@ -603,7 +617,7 @@ console.log(
 for (const header of headers) console.log(`  ${header}`);
 console.log(
   `pgbench -S, 1 client, same server, same run: ${Math.round(tps)} tps, ` +
-    `${(1000 / tps).toFixed(3)} ms a select (baseline)\n`,
+    `${(1000 / tps).toFixed(3)} ms a select (baseline); load average after it: ${loadAverage()}\n`,
 );
 const largest = Math.max(...SIZES);
 console.table(

@@ -11,10 +11,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: PGlite files are CPU-bound, Postgres files wait on the server.
     maxWorkers: 2,
-    // Files share their worker's modules instead of importing them afresh each: importing
-    // Bolt, botbuilder and teams-ai per file took 140-164 s of a quiet run's two workers (414 s each). Every file
-    // already keeps to its own organizations, queue prefixes and servers, and src/'s
-    // module-level caches hold only pure results (date formats, period bounds).
-    isolate: false,
   },
 });

@@ -146,7 +146,9 @@ schedule() {
     wait_seconds=$BACKUP_INTERVAL_SECONDS
     # The subshell keeps a failed dump from ending the loop, and its traps to itself.
     (backup_once) || wait_seconds=$BACKUP_RETRY_SECONDS
-    sleep "$wait_seconds" &
+    # Its output goes nowhere: a TERM between starting it and noting its pid leaves it
+    # running, and it must not hold the log's pipe open for the interval after we exit.
+    sleep "$wait_seconds" >/dev/null 2>&1 &
     sleeper=$!
     wait "$sleeper" || true
     sleeper=

@@ -94,7 +94,10 @@ export async function startPlaudit(
   const router = createKudosRouter(services);
   const announcements = new KudosAnnouncements(new RecipientNotifications());
   // One admission for every chat platform: they share the process's database and loop.
-  const admission = new CommandAdmission({ inFlight: config.CHAT_COMMANDS_IN_FLIGHT });
+  const admission = new CommandAdmission({
+    inFlight: config.CHAT_COMMANDS_IN_FLIGHT,
+    maxWaitMs: config.CHAT_COMMAND_MAX_WAIT_MS,
+  });
   const jobs = openJobs(config, logger);
   const metrics = new PlauditMetrics(jobs, logger, db);
   router.observe(metrics.commandAnswered);

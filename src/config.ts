@@ -98,6 +98,18 @@ export const configSchema = z.object({
     .min(1, { message: 'a whole number from 1 to 10000' })
     .max(10_000, { message: 'a whole number from 1 to 10000' })
     .default(32),
+  /**
+   * How long a chat command may wait in a web process, from its arrival to the start of its
+   * work, before it is shed as late (answered busy, nothing done); when unset, each
+   * platform's own: 1,000 ms on Slack (which waits 3 s for the ack) and 5,000 ms on Teams
+   * (15 s). Raise it where the machine stalls for longer than that while not overloaded.
+   */
+  CHAT_COMMAND_MAX_WAIT_MS: z.coerce
+    .number({ message: 'a whole number of milliseconds from 100 to 600000' })
+    .int({ message: 'a whole number of milliseconds from 100 to 600000' })
+    .min(100, { message: 'a whole number of milliseconds from 100 to 600000' })
+    .max(600_000, { message: 'a whole number of milliseconds from 100 to 600000' })
+    .optional(),
   /** Redis connection URL for the job queues; when unset, jobs run inline. */
   REDIS_URL: redisUrl.optional(),
   /** Key prefix of the job queues in Redis. @defaultValue plaudit */

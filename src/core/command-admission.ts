@@ -15,6 +15,11 @@ export interface AdmissionLimits {
    * every other answer later.
    */
   readonly inFlight: number;
+  /**
+   * How long a command may wait before it starts (ms), for every platform; when unset, each
+   * caller's own window ({@link CommandAdmission.admit}'s `maxAgeMs`).
+   */
+  readonly maxWaitMs?: number;
 }
 
 /** Why a command was shed before anything was done. */
@@ -48,10 +53,11 @@ export class CommandAdmission {
 
   /**
    * @param sentAt when the platform sent the command (epoch ms, {@link sentAt})
-   * @param maxAgeMs how old a command may be when it starts, for its platform's answer window
+   * @param maxAgeMs how old a command may be when it starts, for its platform's answer
+   * window (unless the limits set one for all)
    */
   admit(sentAt: number, maxAgeMs: number): Admission {
-    if (this.now() - sentAt > maxAgeMs) return this.#refuse('late');
+    if (this.now() - sentAt > (this.limits.maxWaitMs ?? maxAgeMs)) return this.#refuse('late');
     if (this.#running >= this.limits.inFlight) return this.#refuse('saturated');
     this.#running += 1;
     let done = false;

@@ -137,8 +137,9 @@ describe('rewards on Slack, over signed HTTP', () => {
     }
     plaudit = await startSlackPlaudit(fake);
     // Both say hello first, so that they are members; then Hal is given the HR role.
-    await command('UHAL', 'balance');
-    await command('UMEI', 'balance');
+    for (const user of ['UHAL', 'UMEI']) {
+      expect((await command(user, 'balance')).text).toMatch(/^You have /);
+    }
     hal = await memberOf(plaudit.db, { platform: 'slack', tenantId: teamId, userId: 'UHAL' });
     mei = await memberOf(plaudit.db, { platform: 'slack', tenantId: teamId, userId: 'UMEI' });
     await makeHr(plaudit.db, hal);

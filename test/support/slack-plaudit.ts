@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
+import { UNHURRIED_COMMANDS } from './command-wait.ts';
 import type { FakeSlackApi } from './fake-slack-api.ts';
 
 /** The secret the test Slack app signs its requests with. */
@@ -12,6 +13,7 @@ export function slackEnv(fake: FakeSlackApi): Record<string, string> {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: `${fake.url}/api/`,
+    ...UNHURRIED_COMMANDS,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { StartOptions } from '../../src/app.ts';
+import { UNHURRIED_COMMANDS } from './command-wait.ts';
 import type { FakeBotConnector } from './fake-bot-connector.ts';
 import { LocalTokenCredentials } from './local-token-credentials.ts';
 
@@ -19,6 +20,7 @@ export function teamsSettings(
       TEAMS_APP_PASSWORD: SECRET,
       TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
       ...tenants,
+      ...UNHURRIED_COMMANDS,
     },
     options: { teamsCredentials: new LocalTokenCredentials(connector.tokenUrl, appId, SECRET) },
   };

@@ -27,6 +27,16 @@ describe('CommandAdmission', () => {
     expect(admission.running).toBe(1);
   });
 
+  it('waits as long as its own limit says, on every platform, when one is set', () => {
+    let now = 10_000;
+    const admission = new CommandAdmission({ inFlight: 10, maxWaitMs: 3_000 }, () => now);
+    // A platform window of 1 s would shed this one; the operator's 3 s takes it.
+    expect(admission.admit(8_000, 1_000).admitted).toBe(true);
+    // And a platform window of 5 s would take this one; the operator's 3 s sheds it.
+    now = 11_001;
+    expect(admission.admit(8_000, 5_000)).toEqual({ admitted: false, reason: 'late' });
+  });
+
   it('refuses a limit that is not a whole number of commands', () => {
     expect(() => new CommandAdmission({ inFlight: 0 })).toThrow(RangeError);
     expect(() => new CommandAdmission({ inFlight: 1.5 })).toThrow(RangeError);

@@ -74,6 +74,16 @@ describe('parseConfig', () => {
     }
   });
 
+  it('takes a chat command wait of whole milliseconds, and none by default', () => {
+    expect(parseConfig({}).CHAT_COMMAND_MAX_WAIT_MS).toBeUndefined();
+    expect(parseConfig({ CHAT_COMMAND_MAX_WAIT_MS: '3000' }).CHAT_COMMAND_MAX_WAIT_MS).toBe(3000);
+    for (const wrong of ['0', '2.5', 'soon', '600001']) {
+      expect(() => parseConfig({ CHAT_COMMAND_MAX_WAIT_MS: wrong }), wrong).toThrow(
+        'CHAT_COMMAND_MAX_WAIT_MS must be a whole number of milliseconds from 100 to 600000.',
+      );
+    }
+  });
+
   it('needs Redis and a shared database to split web and worker processes', () => {
     expect(() => parseConfig({ PLAUDIT_ROLE: 'worker' })).toThrow(
       'DATABASE_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share one database, and the embedded one belongs to a single process. REDIS_URL must be set when PLAUDIT_ROLE is worker: web and worker processes share their jobs through Redis.',

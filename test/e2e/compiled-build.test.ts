@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { transform } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { logLine, type PlauditProcess, startPlauditProcess } from '../support/worker-process.ts';
@@ -13,6 +14,38 @@ async function migrationNames(): Promise<string[]> {
     .map((file) => file.replace(/\.ts$/, ''))
     .sort();
 }
+
+/** Each module of dist/, parsed: its code without comments, or why it does not parse. */
+async function parseBuilt(): Promise<Array<{ file: string; code: string; refusal?: string }>> {
+  const files = (await readdir(new URL('dist/', ROOT), { recursive: true })).filter((file) =>
+    file.endsWith('.js'),
+  );
+  return Promise.all(
+    files.map(async (file) => {
+      const source = await readFile(new URL(`dist/${file}`, ROOT), 'utf8');
+      try {
+        const parsed = await transform(source, {
+          format: 'esm',
+          loader: 'js',
+          minifyWhitespace: true,
+          legalComments: 'none',
+          logLevel: 'silent',
+        });
+        return { file, code: parsed.code };
+      } catch (error) {
+        const text = (error as { errors?: Array<{ text: string }> }).errors?.[0]?.text;
+        return { file, code: source, refusal: `${file}: ${text ?? String(error)}` };
+      }
+    }),
+  );
+}
+
+let parsing: ReturnType<typeof parseBuilt> | undefined;
+/** {@link parseBuilt}, once for the file's tests. */
+const builtModules = () => {
+  parsing ??= parseBuilt();
+  return parsing;
+};
 
 /** The `msg` of each JSON log line the process wrote, in order. */
 function messages(child: PlauditProcess): Array<Record<string, unknown>> {
@@ -41,17 +74,22 @@ describe('the compiled build', () => {
   });
 
   it('imports nothing of tsx and no TypeScript file', async () => {
-    const files = (await readdir(new URL('dist/', ROOT), { recursive: true })).filter((file) =>
-      file.endsWith('.js'),
-    );
-    expect(files).toContain('main.js');
-    for (const file of files) {
-      const code = await readFile(new URL(`dist/${file}`, ROOT), 'utf8');
+    const built = await builtModules();
+    expect(built.map((module) => module.file)).toContain('main.js');
+    for (const { file, code } of built) {
+      // The code as parsed, without its comments: bundled dependencies' JSDoc names .ts files.
       expect({ file, imports: code.match(/(from|import\()\s*["'][^"']*(tsx|\.ts)["']/g) }).toEqual({
         file,
         imports: null,
       });
     }
+  });
+
+  it('is made of modules that each parse, dependencies and the banner that gives them require included', async () => {
+    // Chunks are loaded as they are first needed, so one that does not parse fails only
+    // then, in production: a bundled dependency declaring a name the bundle's banner also
+    // declares (__dirname, say) is a syntax error in its chunk.
+    expect((await builtModules()).flatMap((module) => module.refusal ?? [])).toEqual([]);
   });
 
   it('starts with plain node on a new database, migrating it from dist/ and saying so, and answers /healthz', async () => {

@@ -11,5 +11,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: PGlite files are CPU-bound, Postgres files wait on the server.
     maxWorkers: 2,
+    // Files share their worker's modules instead of importing them afresh each: importing
+    // Bolt, botbuilder and teams-ai per file took 222 s of a quiet run's 587 s (438 s
+    // shared). Every file keeps to its own organizations, queue prefixes and servers, and
+    // src/'s module-level caches hold only pure results (date formats, period bounds).
+    // A test's chat commands are never shed for waiting (test/support/command-wait.ts):
+    // sharing a process with earlier files' leftovers made a first command late once.
+    isolate: false,
   },
 });

@@ -53,11 +53,13 @@ describe('worker processes killed with SIGKILL during webhook fulfilment', () =>
   beforeAll(async () => {
     // The test's own requests, up to 60 at once, queue on the gift card's row lock behind
     // the workers: on a busy machine (load 14) the last waited past Plaudit's 10 s default.
-    // A minute still fails a lock that is never let go, with Postgres' own error.
+    // A minute still fails a lock that is never let go, with Postgres' own error. They wait
+    // for one of the pool's 8 connections as long: at load 13, one waited past pg's 5 s.
     db = await openDatabase({
       url: inject('databaseUrl'),
       poolSize: 8,
       statementTimeoutMs: 60_000,
+      connectTimeoutMs: 60_000,
     });
     redis = new Redis(inject('redisUrl'));
     jobs = new BullJobs({ url: inject('redisUrl'), prefix, logger: pino({ level: 'silent' }) });

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/support/slow-first-sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -18,5 +19,6 @@ export default defineConfig({
     // A test's chat commands are never shed for waiting (test/support/command-wait.ts):
     // sharing a process with earlier files' leftovers made a first command late once.
     isolate: false,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -1,6 +1,7 @@
 import {
   type Arm,
   type ArmFigures,
+  medianInterval,
   OPERATIONS,
   type Operation,
   quartiles,
@@ -18,6 +19,12 @@ const spread = (values: readonly number[]) => {
   const [q1, median, q3] = quartiles(values);
   return `${median.toFixed(2)} (${q1.toFixed(2)}–${q3.toFixed(2)})`;
 };
+
+/** The 95 % confidence interval of the median as text. */
+const interval = (values: readonly number[]) =>
+  medianInterval(values)
+    .map((bound) => bound.toFixed(2))
+    .join('–');
 
 /**
  * bench:ledger's figures at volume: each size's p50/p99, its per-round ratios to the first
@@ -56,6 +63,7 @@ export function reportVolumes(
         'p50 ms': d2(percentile(f.latencies, 0.5)),
         'p99 ms': d2(percentile(f.latencies, 0.99)),
         'p50 ratio (IQR)': spread(roundRatios(f.roundMedians, base.roundMedians)),
+        'its 95% CI': interval(roundRatios(f.roundMedians, base.roundMedians)),
         'p99 ÷ first': d2(percentile(f.latencies, 0.99) / percentile(base.latencies, 0.99)),
         'server CPU µs': d2(quartiles(f.roundServerCpuUs)[1]),
         'server CPU ratio (IQR)': spread(roundRatios(f.roundServerCpuUs, base.roundServerCpuUs)),
@@ -93,7 +101,7 @@ export function reportVolumes(
   console.log(`\nthe balance read's plan at ${largest} transfers:`);
   console.log(largestFacts.balancePlan);
   console.log(
-    `\nverdict (goal: within ${goal}× of ${arms[0]?.label}, settled when the per-round ratios' IQR is on one side):`,
+    `\nverdict (goal: within ${goal}× of ${arms[0]?.label}, settled when the 95% confidence interval of the median per-round ratio is on one side):`,
   );
   for (const line of verdicts) console.log(`  ${line}`);
 }

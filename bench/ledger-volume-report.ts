@@ -80,7 +80,9 @@ export function reportVolumes(
     });
   }
   for (const op of OPERATIONS) {
-    console.log(`\none ${op}: buffers and rows per relation (mean), at each size`);
+    console.log(
+      `\none ${op}: buffers (of which read from the OS, not in shared buffers) and rows per relation (mean), at each size`,
+    );
     const names = [...new Set([...facts.values()].flatMap((f) => Object.keys(f.work[op])))].sort();
     console.table(
       names.map((name) =>
@@ -88,12 +90,23 @@ export function reportVolumes(
           ['relation', name],
           ...[...facts].map(([transfers, f]) => {
             const w = f.work[op][name];
-            return [`${transfers}`, w ? `${w.buffers} buf, ${w.rows} rows` : '-'];
+            return [`${transfers}`, w ? `${w.buffers} buf (${w.reads} read), ${w.rows} rows` : '-'];
           }),
         ]),
       ),
     );
   }
+  console.log(
+    '\none give: its WAL (mean of gives counted by auto_explain in one session; full-page images: pages first changed since a checkpoint)',
+  );
+  console.table(
+    [...facts].map(([transfers, f]) => ({
+      transfers,
+      'WAL records': f.wal.records,
+      'full-page images': f.wal.fullPages,
+      'WAL bytes': f.wal.bytes,
+    })),
+  );
   const [largest, largestFacts] = [...facts].sort((a, b) => b[0] - a[0])[0] as [
     number,
     VolumeFacts,

@@ -6,6 +6,7 @@ import { PREPARE_MARKER } from '../src/db/preparing-pool.ts';
 import type { MemberAccounts } from '../src/ledger/accounts.ts';
 import { balanceRowsStatement } from '../src/ledger/balances.ts';
 import { verifyOrganization } from '../src/verification/ledger-verification.ts';
+import { type GiveWal, giveWal } from './ledger-give-wal.ts';
 import { type RelationWork, statementWork } from './ledger-statement-work.ts';
 import { type BenchOrganization, benchOrganization } from './ledger-workload.ts';
 import { databaseComment, databaseUrl, freshDatabase } from './postgres-server.ts';
@@ -15,6 +16,9 @@ const SEED_BATCH = 2_000_000;
 
 /** Gives and balance reads whose buffers and rows are counted per relation. */
 const WORK_SAMPLES = 100;
+
+/** Gives whose WAL is counted. */
+const WAL_SAMPLES = 300;
 
 /** An organization whose ledger holds (at least) `transfers` transfers, open. */
 export interface VolumeLedger {
@@ -37,6 +41,8 @@ export interface VolumeFacts {
   readonly balancePlan: string;
   /** Buffers and rows per relation of one give and one balance read (means), load-independent. */
   readonly work: { give: RelationWork; balance: RelationWork };
+  /** The WAL of one give (means). */
+  readonly wal: GiveWal;
 }
 
 /**
@@ -200,6 +206,7 @@ export async function openVolumeLedger(
 export async function volumeFacts(volume: VolumeLedger): Promise<VolumeFacts> {
   const { db, bench } = volume;
   const work = await statementWork(db, bench, WORK_SAMPLES);
+  const wal = await giveWal(volume.name, bench, WAL_SAMPLES);
   const member = bench.accounts[0] as MemberAccounts;
   // The statement a member's balance read runs, explained (its ids, whole numbers, inlined).
   const statement = balanceRowsStatement([member.allowance.id, member.earned.id]).compile(db);
@@ -222,5 +229,6 @@ export async function volumeFacts(volume: VolumeLedger): Promise<VolumeFacts> {
     indexesMb: Math.round(Number(sizes?.indexes) / 1e6),
     balancePlan: plan.rows.map((row) => row['QUERY PLAN']).join('\n'),
     work,
+    wal,
   };
 }

@@ -32,6 +32,19 @@ export interface ArmFigures {
   readonly roundClientCpuUs: number[];
 }
 
+/** The rounds' figures, and the server's checkpoints while they ran. */
+export interface RoundsFigures {
+  readonly operations: Map<Operation, ArmFigures[]>;
+  readonly seconds: number;
+  /**
+   * Checkpoints the server made meanwhile (any database's, requested or timed): after each,
+   * a page's first change writes it whole to the WAL, so a give that touches more distinct
+   * pages (its members' own index pages, on a large ledger) writes more, the more often
+   * the server checkpoints.
+   */
+  readonly checkpoints: number;
+}
+
 export interface RoundsOptions {
   readonly rounds: number;
   /** Timed calls of each arm in a round (half in each of its two blocks). */
@@ -66,9 +79,19 @@ function cpuNanoseconds(pid: number): number | null {
 export async function interleavedRounds(
   arms: readonly Arm[],
   options: RoundsOptions,
-): Promise<Map<Operation, ArmFigures[]>> {
+): Promise<RoundsFigures> {
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
+  const checkpoints = async () =>
+    Number(
+      (
+        await admin.query<{ n: string }>(
+          'select checkpoints_timed + checkpoints_req as n from pg_stat_bgwriter',
+        )
+      ).rows[0]?.n,
+    );
+  const checkpointsBefore = await checkpoints();
+  const started = performance.now();
   const backends = async (database: string) =>
     (
       await admin.query<{ pid: number }>(
@@ -151,11 +174,15 @@ export async function interleavedRounds(
         });
       }
     }
+    for (const all of figures.values()) for (const f of all) f.latencies.sort((a, b) => a - b);
+    return {
+      operations: figures,
+      seconds: (performance.now() - started) / 1000,
+      checkpoints: (await checkpoints()) - checkpointsBefore,
+    };
   } finally {
     await admin.end();
   }
-  for (const all of figures.values()) for (const f of all) f.latencies.sort((a, b) => a - b);
-  return figures;
 }
 
 /** Quartiles of a list of numbers (NaN ignored): [25 %, median, 75 %]. */

@@ -3,8 +3,8 @@ import {
   type ArmFigures,
   medianInterval,
   OPERATIONS,
-  type Operation,
   quartiles,
+  type RoundsFigures,
   type RoundsOptions,
   roundRatios,
   verdict,
@@ -32,14 +32,15 @@ const interval = (values: readonly number[]) =>
  */
 export function reportVolumes(
   arms: readonly Arm[],
-  figures: Map<Operation, ArmFigures[]>,
+  rounds: RoundsFigures,
   facts: Map<number, VolumeFacts>,
   tps: number,
   options: RoundsOptions & { readonly goal: number },
 ) {
-  const { rounds, samples, warmUp, goal } = options;
+  const { samples, warmUp, goal } = options;
+  const figures = rounds.operations;
   console.log(
-    `\nledger at volume: ${rounds} rounds × ${samples} timed calls per size (blocks A B … B A, ${warmUp} untimed first), gives then balance reads`,
+    `\nledger at volume: ${options.rounds} rounds × ${samples} timed calls per size (blocks A B … B A, ${warmUp} untimed first), gives then balance reads`,
   );
   for (const [transfers, f] of facts) {
     const arm = arms.find((a) => a.volume.transfers === transfers) as Arm;
@@ -48,6 +49,9 @@ export function reportVolumes(
     );
   }
   console.log(
+    `the rounds took ${rounds.seconds.toFixed(0)} s, in which the server made ${rounds.checkpoints} checkpoints (any database's)`,
+  );
+  console.log(
     `pgbench -S, 1 client, same run: ${Math.round(tps)} tps, ${(1000 / tps).toFixed(3)} ms a select (baseline)`,
   );
   const verdicts: string[] = [];
@@ -55,7 +59,7 @@ export function reportVolumes(
     const all = figures.get(op) as ArmFigures[];
     const base = all[0] as ArmFigures;
     console.log(
-      `\none ${op === 'give' ? 'give (Ledger.transfer, two linked transfers)' : "balance read (a member's two balances)"} at a time; ratios to ${arms[0]?.label}: median of the ${rounds} per-round ratios (IQR)`,
+      `\none ${op === 'give' ? 'give (Ledger.transfer, two linked transfers)' : "balance read (a member's two balances)"} at a time; ratios to ${arms[0]?.label}: median of the ${options.rounds} per-round ratios (IQR)`,
     );
     console.table(
       all.map((f, index) => ({

@@ -10,20 +10,27 @@
  * size is an organization whose ledger holds that many transfers, in its own database
  * `${BENCH_DATABASE_PREFIX}_${transfers}` (default prefix plaudit_bench_ledger): seeded
  * set-based (bench/ledger-volume.ts says how) and verified as `ledger:verify` does, once;
- * the database is kept, marked seeded and verified (its comment), and any later run
- * reuses it automatically (BENCH_RESEED=1 seeds it afresh). A size named twice is an
- * A/A control: the same ledger measured as two arms, whose ratio shows the method's noise.
+ * the database is kept and marked seeded and verified (its comment), and later runs reuse
+ * a marked database automatically (BENCH_RESEED=1 seeds it afresh). A size named twice is
+ * an A/A control: the same ledger measured as two arms, whose ratio shows the method's noise.
  *
- * The sizes are measured interleaved, so that a loaded machine's drifts hit them alike:
- * BENCH_ROUNDS (default 30) rounds, each timing BENCH_SAMPLES (default 100) gives one at a
- * time on every size, in blocks ordered A B B A (B A A B the next round) after a warm-up,
- * then as many balance reads (a member's two balances, as every command reads them). For
- * each size: p50/p99 over all rounds; against the first size, the median of the per-round
- * ratios of medians with its interquartile range, and the verdict against 1.2× (settled
- * only when the IQR is on one side of it); beside them, load-independent, the CPU time per
- * call of Postgres' own processes for that database (from /proc) and of this process, and
- * the buffers and rows each relation gave one give and one balance read (Postgres' own
- * per-transaction counts). pgbench -S with one client, in the same run, is the baseline.
+ * Timed one size after the other, two runs at the same size differed by 40% on this shared
+ * machine, so the sizes are measured interleaved, and drifts of the machine's speed hit
+ * them alike: BENCH_ROUNDS (default 30) rounds, each timing BENCH_SAMPLES (default 100)
+ * gives one at a time (through Ledger.transfer, the real write path) on every size, in
+ * blocks ordered A B B A (B A A B the next round) after a warm-up, then as many balance
+ * reads (a member's two balances, as every command reads them). For each size: p50/p99
+ * over all rounds; against the first size, the median of the per-round ratios of medians,
+ * their interquartile range, the 95% confidence interval of that median, and the verdict
+ * against 1.2× (settled only when the interval lies on one side of it). Beside them,
+ * load-independent: the CPU time per call of Postgres' processes for that database (from
+ * /proc, when the server runs on this machine) and of this process; the buffers (and reads
+ * from the OS) and rows each relation gave one give and one balance read (Postgres' own
+ * per-transaction counts); the WAL one give writes (auto_explain in one session: records,
+ * full-page images, bytes) and the checkpoints the server made during the rounds, since
+ * after each checkpoint a give on a large ledger, whose members' index entries fill pages
+ * of their own, writes those pages whole. pgbench -S with one client, in the same run, is
+ * the baseline.
  */
 import { performance } from 'node:perf_hooks';
 import { type Arm, interleavedRounds } from './ledger-rounds.ts';
@@ -72,7 +79,7 @@ if (VOLUMES) {
       label: VOLUMES.indexOf(transfers) === index ? `${transfers}` : `${transfers} (again)`,
       volume: volumes.get(transfers) as VolumeLedger,
     }));
-    const figures = await interleavedRounds(arms, {
+    const rounds = await interleavedRounds(arms, {
       rounds: ROUNDS,
       samples: SAMPLES,
       warmUp: WARM_UP,
@@ -80,7 +87,7 @@ if (VOLUMES) {
     const facts = new Map<number, VolumeFacts>();
     for (const [transfers, volume] of volumes) facts.set(transfers, await volumeFacts(volume));
     const tps = await pgbenchTps(1, 10, 'select-only');
-    reportVolumes(arms, figures, facts, tps, {
+    reportVolumes(arms, rounds, facts, tps, {
       rounds: ROUNDS,
       samples: SAMPLES,
       warmUp: WARM_UP,

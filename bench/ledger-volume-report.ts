@@ -1,16 +1,13 @@
 import {
   type Arm,
   type ArmFigures,
-  medianInterval,
   OPERATIONS,
-  quartiles,
   type RoundsFigures,
   type RoundsOptions,
-  roundRatios,
-  verdict,
 } from './ledger-rounds.ts';
 import type { VolumeFacts } from './ledger-volume.ts';
 import { percentile } from './postgres-server.ts';
+import { medianInterval, quartiles, roundRatios, verdict } from './round-statistics.ts';
 
 /** Two decimals. */
 const d2 = (value: number) => Number(value.toFixed(2));

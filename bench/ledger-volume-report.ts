@@ -9,6 +9,9 @@ import type { VolumeFacts } from './ledger-volume.ts';
 import { percentile } from './postgres-server.ts';
 import { medianInterval, quartiles, roundRatios, verdict } from './round-statistics.ts';
 
+/** Rows of one relation a single give or balance read reads only when it scans it. */
+const SCAN_ROWS = 100;
+
 /** Two decimals. */
 const d2 = (value: number) => Number(value.toFixed(2));
 /** A quartile range as text: `median (q1–q3)`. */
@@ -96,6 +99,20 @@ export function reportVolumes(
         ]),
       ),
     );
+  }
+  // A one-at-a-time give or balance read reads a few rows of each relation by its indexes;
+  // hundreds mean a plan that scans one (seen: the balance trigger's update scanning every
+  // balance row when that table is compact, a plan that flips on its page count).
+  for (const op of OPERATIONS) {
+    for (const [transfers, f] of facts) {
+      for (const [name, w] of Object.entries(f.work[op])) {
+        if (w.rows >= SCAN_ROWS) {
+          console.log(
+            `  note: at ${transfers}, one ${op} read ${w.rows} rows of ${name}, a scan where index probes read a few`,
+          );
+        }
+      }
+    }
   }
   console.log(
     '\none give: its WAL (mean of gives counted by auto_explain in one session; full-page images: pages first changed since a checkpoint)',

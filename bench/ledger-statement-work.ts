@@ -5,8 +5,11 @@ import type { MemberAccounts } from '../src/ledger/accounts.ts';
 import { readBalances } from '../src/ledger/balances.ts';
 import { type BenchOrganization, giveOne } from './ledger-workload.ts';
 
-/** Buffers and rows one operation touched, per relation (tables and indexes). */
-export type RelationWork = Record<string, { buffers: number; rows: number }>;
+/**
+ * Buffers and rows one operation touched, per relation (tables and indexes); `reads`, of
+ * the buffers, those not found in Postgres' shared buffers (read from the OS).
+ */
+export type RelationWork = Record<string, { buffers: number; reads: number; rows: number }>;
 
 /**
  * What each relation gave one call of `work`, counted by Postgres itself for the current
@@ -21,8 +24,9 @@ async function relationWork(
   return db.transaction().execute(async (trx) => {
     const counts = async () =>
       (
-        await sql<{ name: string; buffers: string; rows: string }>`
+        await sql<{ name: string; buffers: string; hits: string; rows: string }>`
           select c.relname as name, pg_stat_get_xact_blocks_fetched(c.oid) as buffers,
+            pg_stat_get_xact_blocks_hit(c.oid) as hits,
             pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid)
               as rows
           from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -34,8 +38,9 @@ async function relationWork(
     for (const row of await counts()) {
       const was = before.get(row.name);
       const buffers = Number(row.buffers) - Number(was?.buffers ?? 0);
+      const reads = buffers - (Number(row.hits) - Number(was?.hits ?? 0));
       const rows = Number(row.rows) - Number(was?.rows ?? 0);
-      if (buffers > 0 || rows > 0) result[row.name] = { buffers, rows };
+      if (buffers > 0 || rows > 0) result[row.name] = { buffers, reads, rows };
     }
     return result;
   });
@@ -50,15 +55,17 @@ export async function statementWork(
   const mean = (all: RelationWork[]) => {
     const total: RelationWork = {};
     for (const one of all) {
-      for (const [name, { buffers, rows }] of Object.entries(one)) {
-        const t = total[name] ?? { buffers: 0, rows: 0 };
+      for (const [name, { buffers, reads, rows }] of Object.entries(one)) {
+        const t = total[name] ?? { buffers: 0, reads: 0, rows: 0 };
         total[name] = t;
         t.buffers += buffers / all.length;
+        t.reads += reads / all.length;
         t.rows += rows / all.length;
       }
     }
     for (const t of Object.values(total)) {
       t.buffers = Number(t.buffers.toFixed(1));
+      t.reads = Number(t.reads.toFixed(2));
       t.rows = Number(t.rows.toFixed(1));
     }
     return total;

@@ -4,11 +4,12 @@ import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { PREPARE_MARKER } from '../src/db/preparing-pool.ts';
 import type { MemberAccounts } from '../src/ledger/accounts.ts';
-import { balanceRowsStatement, readBalances } from '../src/ledger/balances.ts';
+import { balanceRowsStatement } from '../src/ledger/balances.ts';
 import { verifyOrganization } from '../src/verification/ledger-verification.ts';
+import { type GiveWal, giveWal } from './ledger-give-wal.ts';
 import { type RelationWork, statementWork } from './ledger-statement-work.ts';
-import { type BenchOrganization, benchOrganization, giveOne } from './ledger-workload.ts';
-import { dropDatabase, hasTable, keptOrFreshDatabase, percentile } from './postgres-server.ts';
+import { type BenchOrganization, benchOrganization } from './ledger-workload.ts';
+import { databaseComment, databaseUrl, freshDatabase } from './postgres-server.ts';
 
 /** Kudos seeded a statement (two transfers each). */
 const SEED_BATCH = 2_000_000;
@@ -16,13 +17,23 @@ const SEED_BATCH = 2_000_000;
 /** Gives and balance reads whose buffers and rows are counted per relation. */
 const WORK_SAMPLES = 100;
 
-export interface VolumeFigures {
+/** Gives whose WAL is counted. */
+const WAL_SAMPLES = 300;
+
+/** An organization whose ledger holds (at least) `transfers` transfers, open. */
+export interface VolumeLedger {
   readonly transfers: number;
+  readonly name: string;
+  readonly db: Database;
+  readonly bench: BenchOrganization;
+  /** Seeded now (how long it took) or reused (when it was seeded). */
   readonly note: string;
-  /** Milliseconds, sorted: one give (two linked transfers) at a time. */
-  readonly gives: number[];
-  /** Milliseconds, sorted: a member's two balances read, as every command reads them. */
-  readonly balances: number[];
+}
+
+/** What one size's ledger is made of, and what a give and a balance read touch in it. */
+export interface VolumeFacts {
+  /** Transfers in the ledger now (the seed plus the gives of this and earlier runs). */
+  readonly count: number;
   /** The transfers table and its indexes, in MB. */
   readonly tableMb: number;
   readonly indexesMb: number;
@@ -30,6 +41,8 @@ export interface VolumeFigures {
   readonly balancePlan: string;
   /** Buffers and rows per relation of one give and one balance read (means), load-independent. */
   readonly work: { give: RelationWork; balance: RelationWork };
+  /** The WAL of one give (means). */
+  readonly wal: GiveWal;
 }
 
 /**
@@ -132,96 +145,90 @@ async function seedTransfers(db: Database, bench: BenchOrganization, transfers: 
   });
 }
 
-/** Milliseconds of each call, sorted, after a warm-up of a tenth as many. */
-async function sampled(samples: number, call: (n: number) => Promise<void>): Promise<number[]> {
-  for (let n = 0; n < Math.ceil(samples / 10); n++) await call(-1 - n);
-  const latencies: number[] = [];
-  for (let n = 0; n < samples; n++) {
-    const started = performance.now();
-    await call(n);
-    latencies.push(performance.now() - started);
-  }
-  return latencies.sort((a, b) => a - b);
-}
+/**
+ * The comment a size's database carries once its seed committed and passed verification:
+ * a later run finds it and uses the database as it is, without seeding.
+ */
+const seededMark = (transfers: number) =>
+  `plaudit bench:ledger: seeded with ${transfers} transfers and verified`;
 
 /**
- * One give at a time and one balance read at a time, `samples` of each, on an organization
- * whose ledger holds `transfers` transfers. The database is `${prefix}_${transfers}`,
- * kept after the run (and used again by the next, unseeded) when `keep`.
+ * The ledger at `transfers` transfers, in its own database `${prefix}_${transfers}`.
+ * Automatic reuse: a database of that name whose comment says its seed of that size
+ * committed and verified (written only then) is used as it is, so only the first run pays
+ * for the seed; the gives each run adds go through the ledger, which keeps it verified.
+ * Otherwise, or with `reseed`, the database is made afresh, seeded, verified and marked.
+ * The database is kept after the run (20,000,000 transfers: about 4 GB).
  */
-export async function ledgerAtVolume(
+export async function openVolumeLedger(
   transfers: number,
-  samples: number,
-  options: { readonly prefix: string; readonly keep: boolean },
-): Promise<VolumeFigures> {
+  options: { readonly prefix: string; readonly reseed: boolean },
+): Promise<VolumeLedger> {
   const name = `${options.prefix}_${transfers}`;
-  const { url, kept } = await keptOrFreshDatabase(
-    name,
-    options.keep,
-    async (client) =>
-      (await hasTable(client, 'ledger_transfers')) &&
-      Number((await client.query('select count(*) as n from ledger_transfers')).rows[0]?.n) >=
-        transfers,
-  );
+  const comment = options.reseed ? null : await databaseComment(name);
+  const kept = comment?.startsWith(seededMark(transfers)) === true;
+  const url = kept ? databaseUrl(name) : await freshDatabase(name);
   const db = await openDatabase({ url, poolSize: 2, statementTimeoutMs: 0 });
   try {
-    let note = 'kept from an earlier run';
     await migrateToLatest(db);
     const bench = await benchOrganization(db);
-    if (!kept) {
-      const started = performance.now();
-      await seedTransfers(db, bench, transfers);
-      const seeded = (performance.now() - started) / 1000;
-      await sql`vacuum (analyze)`.execute(db);
-      // The seed skipped the triggers: the ledger's own checks say it wrote what they would.
-      const verifyStarted = performance.now();
-      const verification = await verifyOrganization(db, bench.organizationId, 5);
-      if (verification.total > 0) {
-        throw new Error(`the seeded ledger fails verification: ${JSON.stringify(verification)}`);
-      }
-      const verified = (performance.now() - verifyStarted) / 1000;
-      note = `seeded in ${seeded.toFixed(1)} s, verified in ${verified.toFixed(1)} s`;
+    if (kept) {
+      return {
+        transfers,
+        name,
+        db,
+        bench,
+        note: `reused: ${comment?.slice(seededMark(transfers).length + 2)}`,
+      };
     }
-    const run = Date.now();
-    const gives = await sampled(samples, async (n) => {
-      if (!(await giveOne(bench, `volume-${run}-${n}`))) throw new Error('a give was refused');
-    });
-    const balances = await sampled(samples, async (n) => {
-      const member = bench.accounts[Math.abs(n) % bench.accounts.length] as MemberAccounts;
-      await readBalances(db, [member.allowance.id, member.earned.id]);
-    });
-    const work = await statementWork(db, bench, WORK_SAMPLES);
-    const member = bench.accounts[0] as MemberAccounts;
-    // The statement a member's balance read runs, explained (its ids, whole numbers, inlined).
-    const statement = balanceRowsStatement([member.allowance.id, member.earned.id]).compile(db);
-    const inlined = statement.sql
-      .replace(PREPARE_MARKER, '')
-      .replace(/\$(\d+)/g, (_, n) => String(Number(statement.parameters[Number(n) - 1])));
-    const plan = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers)
-      ${sql.raw(inlined)}`.execute(db);
-    const sizes = (
-      await sql<{ table: string; indexes: string }>`select
-        pg_table_size('ledger_transfers') as table,
-        pg_indexes_size('ledger_transfers') as indexes`.execute(db)
-    ).rows[0];
-    const count = Number(
-      (await sql<{ n: string }>`select count(*) as n from ledger_transfers`.execute(db)).rows[0]?.n,
-    );
-    return {
-      transfers: count,
-      note,
-      gives,
-      balances,
-      tableMb: Math.round(Number(sizes?.table) / 1e6),
-      indexesMb: Math.round(Number(sizes?.indexes) / 1e6),
-      balancePlan: plan.rows.map((row) => row['QUERY PLAN']).join('\n'),
-      work,
-    };
-  } finally {
+    const started = performance.now();
+    await seedTransfers(db, bench, transfers);
+    const seeded = (performance.now() - started) / 1000;
+    await sql`vacuum (analyze)`.execute(db);
+    // The seed skipped the triggers: the ledger's own checks say it wrote what they would.
+    const verifyStarted = performance.now();
+    const verification = await verifyOrganization(db, bench.organizationId, 5);
+    if (verification.total > 0) {
+      throw new Error(`the seeded ledger fails verification: ${JSON.stringify(verification)}`);
+    }
+    const verified = (performance.now() - verifyStarted) / 1000;
+    const note = `seeded in ${seeded.toFixed(1)} s, verified in ${verified.toFixed(1)} s`;
+    const mark = `${seededMark(transfers)}, ${new Date().toISOString()}, ${note}`;
+    await sql`comment on database ${sql.id(name)} is ${sql.lit(mark)}`.execute(db);
+    return { transfers, name, db, bench, note };
+  } catch (error) {
     await db.destroy();
-    if (!options.keep) await dropDatabase(name);
+    throw error;
   }
 }
 
-export const p = (sorted: readonly number[], fraction: number) =>
-  Number(percentile(sorted, fraction).toFixed(2));
+/** The size of the ledger's table, the plan of a balance read, and each statement's work. */
+export async function volumeFacts(volume: VolumeLedger): Promise<VolumeFacts> {
+  const { db, bench } = volume;
+  const work = await statementWork(db, bench, WORK_SAMPLES);
+  const wal = await giveWal(volume.name, bench, WAL_SAMPLES);
+  const member = bench.accounts[0] as MemberAccounts;
+  // The statement a member's balance read runs, explained (its ids, whole numbers, inlined).
+  const statement = balanceRowsStatement([member.allowance.id, member.earned.id]).compile(db);
+  const inlined = statement.sql
+    .replace(PREPARE_MARKER, '')
+    .replace(/\$(\d+)/g, (_, n) => String(Number(statement.parameters[Number(n) - 1])));
+  const plan = await sql<{ 'QUERY PLAN': string }>`explain (analyze, buffers)
+    ${sql.raw(inlined)}`.execute(db);
+  const sizes = (
+    await sql<{ table: string; indexes: string }>`select
+      pg_table_size('ledger_transfers') as table,
+      pg_indexes_size('ledger_transfers') as indexes`.execute(db)
+  ).rows[0];
+  const count = Number(
+    (await sql<{ n: string }>`select count(*) as n from ledger_transfers`.execute(db)).rows[0]?.n,
+  );
+  return {
+    count,
+    tableMb: Math.round(Number(sizes?.table) / 1e6),
+    indexesMb: Math.round(Number(sizes?.indexes) / 1e6),
+    balancePlan: plan.rows.map((row) => row['QUERY PLAN']).join('\n'),
+    work,
+    wal,
+  };
+}

@@ -8,6 +8,29 @@ const run = promisify(execFile);
 export const SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The URL of a database of the benchmark server. */
+export function databaseUrl(name: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/** The comment of a database of the benchmark server; null when it has none or does not exist. */
+export async function databaseComment(name: string): Promise<string | null> {
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ comment: string | null }>(
+      `select shobj_description(oid, 'pg_database') as comment from pg_database
+       where datname = $1`,
+      [name],
+    );
+    return rows[0]?.comment ?? null;
+  } finally {
+    await admin.end();
+  }
+}
+
 /** Drops and creates a database on the benchmark server; returns its URL. */
 export async function freshDatabase(name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: SERVER_URL });

@@ -14,7 +14,10 @@ import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insigh
  *
  * They read the kudos counted per local day as they were written (migrations/0025: per
  * organization, value, person and pair), never the kudos themselves, so a view's work
- * grows with the days and people in its range, not with the kudos kept.
+ * grows with the days and people in its range, not with the kudos kept; the views of
+ * people and groups read the days that are over from their roll-ups (migrations/0027:
+ * running totals per person, kudos between groups per day), so theirs grows with the
+ * people, not with the days.
  */
 
 export interface TimeBucket {
@@ -102,14 +105,61 @@ type Which = 'all' | 'public';
 const ofWhich = (column: string, which: Which) =>
   which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
 
-/** Each person's kudos given and received in the range, with their points: a `with` body. */
-export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
-  select d.member_id, sum(d.given)::bigint as given, sum(d.given_points)::bigint as given_points,
-    sum(d.received)::bigint as received, sum(d.received_points)::bigint as received_points
-  from kudos_member_days d
-  where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
-    and ${ofWhich('d.private', which)}
-  group by d.member_id`;
+/**
+ * The last local day the roll-ups (migrations/0027) are right through, as a one-row `with`
+ * body (`day`, null: none): their `closed_through`, while the time zone is the one they
+ * were counted in, and before the first closed day whose kudos changed since (a kudos
+ * dated back into it; the other changes bring `closed_through` back themselves).
+ */
+const closedThrough = (organizationId: number) => sql`
+  select least(s.closed_through, (
+      select min(coalesce(a.day, b.day)) - 1
+      from (select day, sum(kudos) as kudos from kudos_days
+        where organization_id = ${organizationId} and day <= s.closed_through group by day) a
+      full join (select day, kudos from kudos_rollup_days
+        where organization_id = ${organizationId} and day <= s.closed_through) b on b.day = a.day
+      where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))) as day
+  from organizations o
+  left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
+  where o.id = ${organizationId}`;
+
+/**
+ * Each person's kudos given and received in the range, with their points (public ones:
+ * `all` has no points): a `with` body. Their running totals through the range's last
+ * closed day less those through the day before the range, plus the day rows after the
+ * last closed day: two rows a person, whatever the range's length, and the open days.
+ */
+export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => {
+  const [given, received] =
+    which === 'public' ? ['public_given', 'public_received'] : ['given', 'received'];
+  const points = (column: string) => (which === 'public' ? sql.ref(column) : sql`0`);
+  return sql`
+  with closed as (${closedThrough(organizationId)}),
+  parts as (
+    select r.member_id,
+      case when r.day = ${range.from}::date - 1 then -1 else 1 end as sign,
+      ${sql.ref(`r.${given}`)} as given, ${points('r.public_given_points')} as given_points,
+      ${sql.ref(`r.${received}`)} as received,
+      ${points('r.public_received_points')} as received_points
+    from closed c
+    join kudos_member_running r on r.organization_id = ${organizationId}
+      and r.day in (least(${range.to}::date, c.day), ${range.from}::date - 1)
+    where c.day >= ${range.from}::date
+    union all
+    select d.member_id, 1, d.given, d.given_points, d.received, d.received_points
+    from closed c
+    join kudos_member_days d on d.organization_id = ${organizationId}
+      and d.day between greatest(${range.from}::date, c.day + 1) and ${range.to}::date
+    where ${ofWhich('d.private', which)}
+  )
+  select member_id, sum(sign * given)::bigint as given,
+    sum(sign * given_points)::bigint as given_points,
+    sum(sign * received)::bigint as received,
+    sum(sign * received_points)::bigint as received_points
+  from parts
+  group by member_id
+  having sum(sign * given) <> 0 or sum(sign * received) <> 0`;
+};
 
 /** Kudos from each giver to each recipient in the range: a `with` body. */
 const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
@@ -393,18 +443,33 @@ export async function groupNetwork(
   organizationId: number,
   range: InsightRange,
 ): Promise<GroupNetwork> {
+  // The closed days from the groups' day rows (migrations/0027), the open ones from the
+  // kudos between people, with the groups they are in now (0: in none).
   const { rows } = await sql<NetworkRow>`
-    with pairs as (${pairsInRange(organizationId, range, 'all')})
+    with closed as (${closedThrough(organizationId)}),
+    cells as (
+      select g.from_group, g.to_group, g.kudos
+      from closed c
+      join kudos_group_days g on g.organization_id = ${organizationId}
+        and g.day between ${range.from}::date and least(${range.to}::date, c.day)
+      where c.day >= ${range.from}::date
+      union all
+      select coalesce(fm.group_id, 0), coalesce(tm.group_id, 0), p.kudos
+      from closed c
+      join kudos_pair_days p on p.organization_id = ${organizationId}
+        and p.day between greatest(${range.from}::date, c.day + 1) and ${range.to}::date
+      left join group_members fm on fm.member_id = p.giver_id
+        and fm.organization_id = ${organizationId}
+      left join group_members tm on tm.member_id = p.recipient_id
+        and tm.organization_id = ${organizationId}
+    )
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
-      sum(k.n)::bigint as kudos
-    from pairs k
-    left join group_members fm on fm.member_id = k.giver_id
-      and fm.organization_id = ${organizationId}
-    left join groups fg on fg.id = fm.group_id
-    left join group_members tm on tm.member_id = k.recipient_id
-      and tm.organization_id = ${organizationId}
-    left join groups tg on tg.id = tm.group_id
-    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
+      sum(k.kudos)::bigint as kudos
+    from cells k
+    left join groups fg on fg.id = k.from_group
+    left join groups tg on tg.id = k.to_group
+    group by fg.id, fg.name, tg.id, tg.name
+    having sum(k.kudos) > 0`.execute(db);
   return toGroupNetwork(rows);
 }
 

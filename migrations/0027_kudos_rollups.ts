@@ -11,6 +11,10 @@ import { type Kysely, sql } from 'kysely';
  *   day rows (0025) of the days after the last closed one;
  * - `kudos_group_days`: per closed local day, the kudos from each group to each group as
  *   the groups are now (0: in no group), moved when a person joins or leaves a group;
+ * - `kudos_pair_totals`: per giver and recipient, their public kudos through
+ *   `pairs_through`: a pair can be mutual in a range only with three each way in all, so
+ *   the mutual pairs read the few pairs with three or more and those with kudos since,
+ *   and count only those exactly;
  * - `kudos_rollup_days`: per closed day, the kudos it held when it was rolled up.
  *
  * None of it is written by a give: `kudos_rollup_refresh` (a scheduled job) extends them
@@ -20,23 +24,70 @@ import { type Kysely, sql } from 'kysely';
  * whose kudos no longer match `kudos_rollup_days` (a kudos dated back into a closed day);
  * the writes that change closed days without a give (a reversal, its undoing, a kudos
  * moved, deleted or made private) bring `closed_through` back before the first day they
- * touch, in their own transaction, and the refresh counts those days again.
+ * touch, in their own transaction, and the refresh counts those days again; the same
+ * writes move the pairs' totals and the days' kudos rolled up by what they change, so
+ * those stay right through `pairs_through` (a kudos dated back into a rolled-up day shows
+ * as a day whose kudos differ, and the pairs' totals are then counted again from nothing).
  */
 
-/** `closed_through` brought back before the first local day of the moves' kudos. */
+/** A move's columns: one kudos kept (+1) or taken off (−1), with its recognition's privacy. */
+const MOVE_COLUMNS =
+  'organization_id, recognition_id, giver_id, recipient_id, created_at, private, sign';
+
+const kept = (alias: string) =>
+  `not exists (select 1 from recognition_reversals v where v.recognition_id = ${alias}.recognition_id)`;
+
+/**
+ * What a write that is not a give does to closed days, set-based, after its statement:
+ * `closed_through` is brought back before the first local day of its kudos (the people's
+ * and groups' roll-ups of those days are counted again by the next refresh), and the pairs'
+ * totals and the days' kudos rolled up are moved by it, on the days already rolled up.
+ * The roll-ups' row is taken first, so a refresh under way finishes before (and this
+ * statement then sees what it wrote) or starts after.
+ */
 const reopen = (moves: string) => `
+  perform 1 from kudos_rollup_state s
+  where s.organization_id in (select organization_id from (${moves}) m (${MOVE_COLUMNS}))
+  for update;
   update kudos_rollup_state s set closed_through = k.day - 1
   from (
     select m.organization_id, min((m.created_at at time zone o.timezone)::date) as day
-    from (${moves}) m (organization_id, created_at)
+    from (${moves}) m (${MOVE_COLUMNS})
     join organizations o on o.id = m.organization_id
     group by m.organization_id
   ) k
-  where s.organization_id = k.organization_id and s.closed_through >= k.day`;
+  where s.organization_id = k.organization_id and s.closed_through >= k.day;
+  with m (${MOVE_COLUMNS}) as (${moves}),
+  d as (
+    select m.*, (m.created_at at time zone o.timezone)::date as day
+    from m join organizations o on o.id = m.organization_id
+    join kudos_rollup_state s on s.organization_id = m.organization_id
+      and s.timezone = o.timezone
+    where (m.created_at at time zone o.timezone)::date <= s.pairs_through
+  ),
+  days as (
+    insert into kudos_rollup_days as t (organization_id, day, kudos)
+    select organization_id, day, sum(sign) from d group by 1, 2 order by 1, 2
+    on conflict (organization_id, day) do update set kudos = t.kudos + excluded.kudos
+  )
+  insert into kudos_pair_totals as t (organization_id, giver_id, recipient_id, kudos)
+  select organization_id, giver_id, recipient_id, sum(sign) from d where not private
+  group by 1, 2, 3 order by 1, 2, 3
+  on conflict (organization_id, giver_id, recipient_id) do update
+    set kudos = t.kudos + excluded.kudos`;
 
-const reversed = (rows: string) =>
-  `select rr.organization_id, rr.created_at from ${rows} t
-   join recognition_recipients rr on rr.recognition_id = t.recognition_id`;
+/** The kudos of the recognitions a transition table of reversals names. */
+const reversed = (rows: string, sign: number) =>
+  `select rr.organization_id, rr.recognition_id, rr.giver_id, rr.recipient_id, rr.created_at,
+     r.private, ${sign}
+   from ${rows} t join recognition_recipients rr on rr.recognition_id = t.recognition_id
+   join recognitions r on r.id = rr.recognition_id`;
+
+/** The kept kudos of a transition table of recipients. */
+const recipients = (rows: string, sign: number) =>
+  `select t.organization_id, t.recognition_id, t.giver_id, t.recipient_id, t.created_at,
+     coalesce(r.private, false), ${sign}
+   from ${rows} t left join recognitions r on r.id = t.recognition_id where ${kept('t')}`;
 
 interface Reopening {
   readonly table: string;
@@ -45,32 +96,29 @@ interface Reopening {
 }
 
 const REOPENINGS: Reopening[] = [
-  { table: 'recognition_reversals', event: 'insert', moves: reversed('new_rows') },
+  { table: 'recognition_reversals', event: 'insert', moves: reversed('new_rows', -1) },
   {
     table: 'recognition_reversals',
     event: 'update',
-    moves: `${reversed('old_rows')} union all ${reversed('new_rows')}`,
+    moves: `${reversed('old_rows', 1)} union all ${reversed('new_rows', -1)}`,
   },
-  { table: 'recognition_reversals', event: 'delete', moves: reversed('old_rows') },
+  { table: 'recognition_reversals', event: 'delete', moves: reversed('old_rows', 1) },
   {
     table: 'recognition_recipients',
     event: 'update',
-    moves: `select organization_id, created_at from old_rows
-      union all select organization_id, created_at from new_rows`,
+    moves: `${recipients('old_rows', -1)} union all ${recipients('new_rows', 1)}`,
   },
-  {
-    table: 'recognition_recipients',
-    event: 'delete',
-    moves: 'select organization_id, created_at from old_rows',
-  },
+  { table: 'recognition_recipients', event: 'delete', moves: recipients('old_rows', -1) },
   {
     // A recognition made private or public moves its kudos between the person's counts.
     table: 'recognitions',
     event: 'update',
-    moves: `select rr.organization_id, rr.created_at from old_rows o
-      join new_rows n on n.id = o.id
+    moves: `select rr.organization_id, rr.recognition_id, rr.giver_id, rr.recipient_id,
+        rr.created_at, s.private, s.sign
+      from old_rows o join new_rows n on n.id = o.id
+      cross join lateral (values (o.private, -1), (n.private, 1)) s (private, sign)
       join recognition_recipients rr on rr.recognition_id = n.id
-      where o.private is distinct from n.private`,
+      where o.private is distinct from n.private and ${kept('rr')}`,
   },
 ];
 
@@ -182,24 +230,32 @@ declare
   zone text;
   kept_zone text;
   done date;
+  pairs_done date;
   changed date;
 begin
   insert into kudos_rollup_state (organization_id, timezone)
   select id, timezone from organizations where id = org
   on conflict (organization_id) do nothing;
-  select timezone, closed_through into kept_zone, done from kudos_rollup_state
-  where organization_id = org for update;
+  select s.timezone, s.closed_through, s.pairs_through into kept_zone, done, pairs_done
+  from kudos_rollup_state s where s.organization_id = org for update;
   select timezone into zone from organizations where id = org;
   if kept_zone is distinct from zone then
     done := null;
+    pairs_done := null;
   end if;
-  select min(coalesce(a.day, b.day)) - 1 into changed
+  -- A day rolled up whose kudos changed without a write that reopens it: a kudos dated
+  -- back into it. The pairs' totals are counted again from nothing.
+  select min(coalesce(a.day, b.day)) into changed
   from (select day, sum(kudos) as kudos from kudos_days
-    where organization_id = org and day <= done group by day) a
+    where organization_id = org and day <= pairs_done group by day) a
   full join (select day, kudos from kudos_rollup_days
-    where organization_id = org and day <= done) b on b.day = a.day
+    where organization_id = org and day <= pairs_done) b on b.day = a.day
   where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0);
-  done := least(done, changed);
+  if changed is not null then
+    done := least(done, changed - 1);
+    pairs_done := null;
+  end if;
+
   if done is null then
     select min(day) - 1 into done from kudos_member_days where organization_id = org;
     done := least(done, through);
@@ -211,63 +267,76 @@ begin
     delete from kudos_group_days where organization_id = org and day > done;
     delete from kudos_rollup_days where organization_id = org and day > done;
   end if;
-  if done is null or through <= done then
-    update kudos_rollup_state set timezone = zone,
-      closed_through = greatest(done, through) where organization_id = org;
-    return greatest(done, through);
+
+  if done is not null and through > done then
+    insert into kudos_member_running (organization_id, day, member_id, given, received,
+      public_given, public_given_points, public_received, public_received_points)
+    with base as (
+      select * from kudos_member_running where organization_id = org and day = done
+    ),
+    moves as (
+      select member_id, day, sum(given) as given, sum(received) as received,
+        coalesce(sum(given) filter (where not private), 0) as public_given,
+        coalesce(sum(given_points) filter (where not private), 0) as public_given_points,
+        coalesce(sum(received) filter (where not private), 0) as public_received,
+        coalesce(sum(received_points) filter (where not private), 0) as public_received_points
+      from kudos_member_days
+      where organization_id = org and day > done and day <= through
+      group by member_id, day
+    ),
+    people as (
+      select member_id, min(day) as first from (
+        select member_id, done as day from base union all select member_id, day from moves
+      ) p group by member_id
+    )
+    select org, d.day, p.member_id,
+      coalesce(b.given, 0) + sum(coalesce(m.given, 0)) over w,
+      coalesce(b.received, 0) + sum(coalesce(m.received, 0)) over w,
+      coalesce(b.public_given, 0) + sum(coalesce(m.public_given, 0)) over w,
+      coalesce(b.public_given_points, 0) + sum(coalesce(m.public_given_points, 0)) over w,
+      coalesce(b.public_received, 0) + sum(coalesce(m.public_received, 0)) over w,
+      coalesce(b.public_received_points, 0) + sum(coalesce(m.public_received_points, 0)) over w
+    from people p
+    join generate_series(done + 1, through, interval '1 day') g (at) on g.at::date >= p.first
+    cross join lateral (select g.at::date as day) d
+    left join base b on b.member_id = p.member_id
+    left join moves m on m.member_id = p.member_id and m.day = d.day
+    window w as (partition by p.member_id order by d.day)
+    order by 2, 3;
+
+    insert into kudos_group_days (organization_id, day, from_group, to_group, kudos)
+    select org, p.day, coalesce(f.group_id, 0), coalesce(r.group_id, 0), sum(p.kudos)
+    from kudos_pair_days p
+    left join group_members f on f.organization_id = org and f.member_id = p.giver_id
+    left join group_members r on r.organization_id = org and r.member_id = p.recipient_id
+    where p.organization_id = org and p.day > done and p.day <= through
+    group by 2, 3, 4 order by 2, 3, 4;
+
+    insert into kudos_rollup_days (organization_id, day, kudos)
+    select org, day, sum(kudos) from kudos_days
+    where organization_id = org and day > done and day <= through
+    group by day having sum(kudos) <> 0 order by day;
   end if;
 
-  insert into kudos_member_running (organization_id, day, member_id, given, received,
-    public_given, public_given_points, public_received, public_received_points)
-  with base as (
-    select * from kudos_member_running where organization_id = org and day = done
-  ),
-  moves as (
-    select member_id, day, sum(given) as given, sum(received) as received,
-      coalesce(sum(given) filter (where not private), 0) as public_given,
-      coalesce(sum(given_points) filter (where not private), 0) as public_given_points,
-      coalesce(sum(received) filter (where not private), 0) as public_received,
-      coalesce(sum(received_points) filter (where not private), 0) as public_received_points
-    from kudos_member_days
-    where organization_id = org and day > done and day <= through
-    group by member_id, day
-  ),
-  people as (
-    select member_id, min(day) as first from (
-      select member_id, done as day from base union all select member_id, day from moves
-    ) p group by member_id
-  )
-  select org, d.day, p.member_id,
-    coalesce(b.given, 0) + sum(coalesce(m.given, 0)) over w,
-    coalesce(b.received, 0) + sum(coalesce(m.received, 0)) over w,
-    coalesce(b.public_given, 0) + sum(coalesce(m.public_given, 0)) over w,
-    coalesce(b.public_given_points, 0) + sum(coalesce(m.public_given_points, 0)) over w,
-    coalesce(b.public_received, 0) + sum(coalesce(m.public_received, 0)) over w,
-    coalesce(b.public_received_points, 0) + sum(coalesce(m.public_received_points, 0)) over w
-  from people p
-  join generate_series(done + 1, through, interval '1 day') g (at) on g.at::date >= p.first
-  cross join lateral (select g.at::date as day) d
-  left join base b on b.member_id = p.member_id
-  left join moves m on m.member_id = p.member_id and m.day = d.day
-  window w as (partition by p.member_id order by d.day)
-  order by 2, 3;
+  if pairs_done is null then
+    delete from kudos_pair_totals where organization_id = org;
+    insert into kudos_pair_totals (organization_id, giver_id, recipient_id, kudos)
+    select org, giver_id, recipient_id, sum(kudos) from kudos_pair_days
+    where organization_id = org and not private and day <= through
+    group by 2, 3 order by 2, 3;
+  elsif through > pairs_done then
+    insert into kudos_pair_totals as t (organization_id, giver_id, recipient_id, kudos)
+    select org, giver_id, recipient_id, sum(kudos) from kudos_pair_days
+    where organization_id = org and not private and day > pairs_done and day <= through
+    group by 2, 3 order by 2, 3
+    on conflict (organization_id, giver_id, recipient_id) do update
+      set kudos = t.kudos + excluded.kudos;
+  end if;
 
-  insert into kudos_group_days (organization_id, day, from_group, to_group, kudos)
-  select org, p.day, coalesce(f.group_id, 0), coalesce(r.group_id, 0), sum(p.kudos)
-  from kudos_pair_days p
-  left join group_members f on f.organization_id = org and f.member_id = p.giver_id
-  left join group_members r on r.organization_id = org and r.member_id = p.recipient_id
-  where p.organization_id = org and p.day > done and p.day <= through
-  group by 2, 3, 4 order by 2, 3, 4;
-
-  insert into kudos_rollup_days (organization_id, day, kudos)
-  select org, day, sum(kudos) from kudos_days
-  where organization_id = org and day > done and day <= through
-  group by day having sum(kudos) <> 0 order by day;
-
-  update kudos_rollup_state set timezone = zone, closed_through = through
+  update kudos_rollup_state set timezone = zone,
+    closed_through = greatest(done, through), pairs_through = greatest(pairs_done, through)
   where organization_id = org;
-  return through;
+  return greatest(done, through);
 end`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -275,7 +344,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table kudos_rollup_state (
       organization_id bigint primary key references organizations (id),
       timezone text not null,
-      closed_through date
+      closed_through date,
+      pairs_through date
     )`.execute(db);
   await sql`
     create table kudos_rollup_days (
@@ -308,6 +378,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       kudos integer not null,
       primary key (organization_id, day, from_group, to_group)
     )`.execute(db);
+  // Public kudos from each giver to each recipient through pairs_through (0 once taken
+  // back): the few pairs with PAIR_MIN_EACH_WAY (3) or more are the mutual pairs' candidates.
+  await sql`
+    create table kudos_pair_totals (
+      organization_id bigint not null,
+      giver_id bigint not null,
+      recipient_id bigint not null,
+      kudos integer not null,
+      primary key (organization_id, giver_id, recipient_id)
+    )`.execute(db);
+  await sql`
+    create index kudos_pair_totals_three_or_more on kudos_pair_totals (organization_id)
+      include (giver_id, recipient_id, kudos) where kudos >= 3`.execute(db);
   await sql
     .raw(`create function kudos_rollup_refresh(org bigint, through date) returns date
       language plpgsql as $$${REFRESH}$$`)
@@ -353,6 +436,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql.raw(`drop function ${reopeningName(reopening)}()`).execute(db);
   }
   await sql`drop function kudos_rollup_refresh(bigint, date)`.execute(db);
-  await sql`drop table kudos_group_days, kudos_member_running, kudos_rollup_days,
+  await sql`drop table kudos_pair_totals, kudos_group_days, kudos_member_running, kudos_rollup_days,
     kudos_rollup_state`.execute(db);
 }

@@ -161,14 +161,6 @@ export const peopleInRange = (organizationId: number, range: InsightRange, which
   having sum(sign * given) <> 0 or sum(sign * received) <> 0`;
 };
 
-/** Kudos from each giver to each recipient in the range: a `with` body. */
-const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
-  select p.giver_id, p.recipient_id, sum(p.kudos)::bigint as n
-  from kudos_pair_days p
-  where p.organization_id = ${organizationId} and ${withinDays('p.day', range)}
-    and ${ofWhich('p.private', which)}
-  group by p.giver_id, p.recipient_id`;
-
 /** The buckets of a range, from the rows found (a bucket with none counts zero). */
 export function timeBuckets(
   range: InsightRange,
@@ -383,8 +375,72 @@ export async function mutualPairs(
   organizationId: number,
   range: InsightRange,
 ): Promise<MutualPair[]> {
+  // A pair is mutual in a range only with PAIR_MIN_EACH_WAY kudos each way in all: the
+  // candidates are the pairs with that many through the pairs' totals' last day
+  // (migrations/0027), or with kudos since; only theirs are counted in the range, from
+  // the kudos between the two (an index on giver, recipient and time).
   const { rows } = await sql<PairRow>`
-    with pairs as (${pairsInRange(organizationId, range, 'public')}),
+    with closed as (
+      select least(s.pairs_through, (
+          select min(coalesce(a.day, b.day)) - 1
+          from (select day, sum(kudos) as kudos from kudos_days
+            where organization_id = ${organizationId} and day <= s.pairs_through
+            group by day) a
+          full join (select day, kudos from kudos_rollup_days
+            where organization_id = ${organizationId} and day <= s.pairs_through) b
+            on b.day = a.day
+          where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))) as day,
+        (${range.from}::date::timestamp at time zone o.timezone) as starts,
+        ((${range.to}::date + 1)::timestamp at time zone o.timezone) as ends
+      from organizations o
+      left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
+      where o.id = ${organizationId}
+    ),
+    recent as (
+      select p.giver_id, p.recipient_id, sum(p.kudos) as n
+      from closed c
+      join kudos_pair_days p on p.organization_id = ${organizationId}
+        and p.day > coalesce(c.day, '-infinity'::date) and not p.private
+      group by p.giver_id, p.recipient_id
+    ),
+    bound as (
+      select giver_id, recipient_id, sum(n) as n from (
+        select t.giver_id, t.recipient_id, t.kudos as n
+        from closed c
+        join kudos_pair_totals t on t.organization_id = ${organizationId}
+          and t.kudos >= ${PAIR_MIN_EACH_WAY}
+        where c.day is not null
+        union all
+        select giver_id, recipient_id, n from recent
+        union all
+        select t.giver_id, t.recipient_id, t.kudos
+        from closed c
+        cross join recent r
+        join kudos_pair_totals t on t.organization_id = ${organizationId}
+          and t.giver_id = r.giver_id and t.recipient_id = r.recipient_id
+          and t.kudos < ${PAIR_MIN_EACH_WAY}
+        where c.day is not null
+      ) parts
+      group by giver_id, recipient_id
+      having sum(n) >= ${PAIR_MIN_EACH_WAY}
+    ),
+    candidates as (
+      select ab.giver_id, ab.recipient_id from bound ab
+      join bound ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
+    ),
+    pairs as (
+      select k.giver_id, k.recipient_id, count(*) as n
+      from closed c
+      cross join candidates k
+      join recognition_recipients rr on rr.giver_id = k.giver_id
+        and rr.recipient_id = k.recipient_id
+        and rr.created_at >= c.starts and rr.created_at < c.ends
+      join recognitions r on r.id = rr.recognition_id and not r.private
+      where rr.organization_id = ${organizationId}
+        and not exists (select 1 from recognition_reversals v
+          where v.recognition_id = rr.recognition_id)
+      group by k.giver_id, k.recipient_id
+    ),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
     given as (${peopleInRange(organizationId, range, 'public')})
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,

@@ -252,6 +252,46 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
     await expectCountsAgree('in Tokyo');
   });
 
+  it('find the pairs who mostly recognise each other, before and after reversals', async () => {
+    const pairCommands = async (from: string, to: string, times: number) => {
+      const ids: number[] = [];
+      for (let n = 0; n < times; n++) {
+        const reply = await f.command(from, `@${to} 1 for the pairing`);
+        expect(reply.outcome, reply.text).toBe('ok');
+        ids.push(reply.events[0]?.recognitionId as number);
+      }
+      return ids;
+    };
+    const gusToHal = await pairCommands('Gus', 'Hal', 14);
+    const halToGus = await pairCommands('Hal', 'Gus', 14);
+    // Most on closed days, rolled up, a few today.
+    for (const [n, recognitionId] of [...gusToHal, ...halToGus].entries()) {
+      if (n % 7 !== 0) await dateBack(recognitionId, 2 + (n % 20), 12);
+    }
+    await expectCountsAgree('a mutual pair');
+    const today = localToday();
+    const pairs = await readInsights(
+      db,
+      f.organizationId,
+      { from: addDays(today, -30), to: today },
+      { days: 30, asOf: TODAY },
+    );
+    expect(pairs.pairs.map((pair) => [pair.a.name, pair.b.name].sort())).toContainEqual([
+      'Gus',
+      'Hal',
+    ]);
+    // Taken back until it is no longer mutual: the pairs' totals move with the reversals.
+    for (const recognitionId of gusToHal.slice(0, 12)) {
+      const reversal = await reverseRecognition(f.services, await f.actor('Ana'), {
+        recognitionId,
+        reason: 'a test',
+        idempotencyKey: key('pair-rev'),
+      });
+      expect(reversal.ok).toBe(true);
+    }
+    await expectCountsAgree('a mutual pair taken back');
+  });
+
   it('count a kudos written straight into a day already rolled up', async () => {
     await rollUpKudos(db, f.organizationId);
     // A recipient added to a kept recognition of ten days ago, as an import would: no

@@ -3,7 +3,13 @@ import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
-import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
+import {
+  addDays,
+  type Bucket,
+  bucketOf,
+  bucketStarts,
+  type InsightRange,
+} from './insight-range.ts';
 
 /*
  * What the insights page reads. A "kudos" is one recipient of one recognition (a
@@ -106,22 +112,47 @@ const ofWhich = (column: string, which: Which) =>
   which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
 
 /**
- * The last local day the roll-ups (migrations/0027) are right through, as a one-row `with`
- * body (`day`, null: none): their `closed_through`, while the time zone is the one they
- * were counted in, and before the first closed day whose kudos changed since (a kudos
- * dated back into it; the other changes bring `closed_through` back themselves).
+ * The last local days the roll-ups (migrations/0027) are right through (null: none):
+ * `people` for the running totals and the groups' days, `pairs` for the pairs' totals.
+ * Their `closed_through` and `pairs_through`, while the time zone is the one they were
+ * counted in, and before the first day rolled up whose kudos changed since (a kudos dated
+ * back into it; the other changes move them themselves). Read once a page, in its
+ * snapshot, and given to its queries as values, so the planner knows the days they read.
  */
-const closedThrough = (organizationId: number) => sql`
-  select least(s.closed_through, (
-      select min(coalesce(a.day, b.day)) - 1
-      from (select day, sum(kudos) as kudos from kudos_days
-        where organization_id = ${organizationId} and day <= s.closed_through group by day) a
-      full join (select day, kudos from kudos_rollup_days
-        where organization_id = ${organizationId} and day <= s.closed_through) b on b.day = a.day
-      where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))) as day
-  from organizations o
-  left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
-  where o.id = ${organizationId}`;
+export interface ClosedDays {
+  readonly people: string | null;
+  readonly pairs: string | null;
+}
+
+export async function readClosedDays(db: Database, organizationId: number): Promise<ClosedDays> {
+  const changedFrom = (column: string) => sql`(
+    select min(coalesce(a.day, b.day)) - 1
+    from (select day, sum(kudos) as kudos from kudos_days
+      where organization_id = ${organizationId} and day <= ${sql.ref(column)} group by day) a
+    full join (select day, kudos from kudos_rollup_days
+      where organization_id = ${organizationId} and day <= ${sql.ref(column)}) b on b.day = a.day
+    where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))`;
+  const { rows } = await sql<{ people: string | null; pairs: string | null }>`
+    select to_char(least(s.closed_through, ${changedFrom('s.closed_through')}), 'YYYY-MM-DD')
+        as people,
+      to_char(least(s.pairs_through, ${changedFrom('s.pairs_through')}), 'YYYY-MM-DD') as pairs
+    from organizations o
+    left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
+    where o.id = ${organizationId}`.execute(db);
+  return { people: rows[0]?.people ?? null, pairs: rows[0]?.pairs ?? null };
+}
+
+/**
+ * How a range splits: `closedEnd`, its last day read from the roll-ups (null: none of it),
+ * and `openFrom`, its first day read from the day rows (after `to`: none of it).
+ */
+function split(range: InsightRange, closed: string | null) {
+  const closedEnd = closed !== null && closed >= range.from ? minDay(range.to, closed) : null;
+  const openFrom = closed !== null && closed >= range.from ? addDays(closed, 1) : range.from;
+  return { closedEnd, openFrom };
+}
+
+const minDay = (x: string, y: string) => (x < y ? x : y);
 
 /**
  * Each person's kudos given and received in the range, with their points (public ones:
@@ -129,34 +160,47 @@ const closedThrough = (organizationId: number) => sql`
  * closed day less those through the day before the range, plus the day rows after the
  * last closed day: two rows a person, whatever the range's length, and the open days.
  */
-export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => {
+export const peopleInRange = (
+  organizationId: number,
+  range: InsightRange,
+  which: Which,
+  closed: string | null,
+) => {
   const [given, received] =
     which === 'public' ? ['public_given', 'public_received'] : ['given', 'received'];
   const points = (column: string) => (which === 'public' ? sql.ref(column) : sql`0`);
+  const { closedEnd, openFrom } = split(range, closed);
+  const before = addDays(range.from, -1);
+  const parts = [
+    ...(closedEnd === null
+      ? []
+      : [
+          sql`select r.member_id,
+            case when r.day = ${before}::date then -1 else 1 end as sign,
+            ${sql.ref(`r.${given}`)} as given, ${points('r.public_given_points')} as given_points,
+            ${sql.ref(`r.${received}`)} as received,
+            ${points('r.public_received_points')} as received_points
+          from kudos_member_running r
+          where r.organization_id = ${organizationId}
+            and r.day in (${closedEnd}::date, ${before}::date)`,
+        ]),
+    ...(openFrom > range.to
+      ? []
+      : [
+          sql`select d.member_id, 1, d.given, d.given_points, d.received, d.received_points
+          from kudos_member_days d
+          where d.organization_id = ${organizationId}
+            and d.day between ${openFrom}::date and ${range.to}::date
+            and ${ofWhich('d.private', which)}`,
+        ]),
+  ];
   return sql`
-  with closed as (${closedThrough(organizationId)}),
-  parts as (
-    select r.member_id,
-      case when r.day = ${range.from}::date - 1 then -1 else 1 end as sign,
-      ${sql.ref(`r.${given}`)} as given, ${points('r.public_given_points')} as given_points,
-      ${sql.ref(`r.${received}`)} as received,
-      ${points('r.public_received_points')} as received_points
-    from closed c
-    join kudos_member_running r on r.organization_id = ${organizationId}
-      and r.day in (least(${range.to}::date, c.day), ${range.from}::date - 1)
-    where c.day >= ${range.from}::date
-    union all
-    select d.member_id, 1, d.given, d.given_points, d.received, d.received_points
-    from closed c
-    join kudos_member_days d on d.organization_id = ${organizationId}
-      and d.day between greatest(${range.from}::date, c.day + 1) and ${range.to}::date
-    where ${ofWhich('d.private', which)}
-  )
   select member_id, sum(sign * given)::bigint as given,
     sum(sign * given_points)::bigint as given_points,
     sum(sign * received)::bigint as received,
     sum(sign * received_points)::bigint as received_points
-  from parts
+  from (${sql.join(parts, sql`\nunion all\n`)}) parts (member_id, sign, given, given_points,
+    received, received_points)
   group by member_id
   having sum(sign * given) <> 0 or sum(sign * received) <> 0`;
 };
@@ -230,9 +274,11 @@ export async function recognitionsByGroup(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<GroupActivity[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<GroupActivityRow>`
-    with per_member as (${peopleInRange(organizationId, range, 'all')})
+    with per_member as (${peopleInRange(organizationId, range, 'all', people)})
     select gm.group_id, g.name,
       sum(p.given)::bigint as given, sum(p.received)::bigint as received
     from per_member p
@@ -250,9 +296,11 @@ async function topPeople(
   range: InsightRange,
   side: 'given' | 'received',
   limit: number,
+  closed?: ClosedDays,
 ): Promise<PersonTotal[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<PersonTotal>`
-    with per_member as (${peopleInRange(organizationId, range, 'public')})
+    with per_member as (${peopleInRange(organizationId, range, 'public', people)})
     select m.id as "memberId", m.display_name as name,
       ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
     from per_member p
@@ -264,8 +312,14 @@ async function topPeople(
 }
 
 /** Who gave the most points, with how many kudos. */
-export function topGivers(db: Database, organizationId: number, range: InsightRange, limit = 10) {
-  return topPeople(db, organizationId, range, 'given', limit);
+export function topGivers(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+  limit = 10,
+  closed?: ClosedDays,
+) {
+  return topPeople(db, organizationId, range, 'given', limit, closed);
 }
 
 /** Who received the most points, with how many kudos. */
@@ -274,8 +328,9 @@ export function topReceivers(
   organizationId: number,
   range: InsightRange,
   limit = 10,
+  closed?: ClosedDays,
 ) {
-  return topPeople(db, organizationId, range, 'received', limit);
+  return topPeople(db, organizationId, range, 'received', limit, closed);
 }
 
 export interface QuietRow {
@@ -374,52 +429,44 @@ export async function mutualPairs(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<MutualPair[]> {
+  const { people, pairs } = closed ?? (await readClosedDays(db, organizationId));
   // A pair is mutual in a range only with PAIR_MIN_EACH_WAY kudos each way in all: the
   // candidates are the pairs with that many through the pairs' totals' last day
   // (migrations/0027), or with kudos since; only theirs are counted in the range, from
   // the kudos between the two (an index on giver, recipient and time).
+  const totals = (query: ReturnType<typeof sql>) => (pairs === null ? sql`0` : query);
   const { rows } = await sql<PairRow>`
-    with closed as (
-      select least(s.pairs_through, (
-          select min(coalesce(a.day, b.day)) - 1
-          from (select day, sum(kudos) as kudos from kudos_days
-            where organization_id = ${organizationId} and day <= s.pairs_through
-            group by day) a
-          full join (select day, kudos from kudos_rollup_days
-            where organization_id = ${organizationId} and day <= s.pairs_through) b
-            on b.day = a.day
-          where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))) as day,
-        (${range.from}::date::timestamp at time zone o.timezone) as starts,
-        ((${range.to}::date + 1)::timestamp at time zone o.timezone) as ends
-      from organizations o
-      left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
-      where o.id = ${organizationId}
-    ),
-    recent as (
+    with recent as (
       select p.giver_id, p.recipient_id, sum(p.kudos) as n
-      from closed c
-      join kudos_pair_days p on p.organization_id = ${organizationId}
-        and p.day > coalesce(c.day, '-infinity'::date) and not p.private
+      from kudos_pair_days p
+      where p.organization_id = ${organizationId} and not p.private
+        and p.day > ${pairs ?? '-infinity'}::date
       group by p.giver_id, p.recipient_id
+    ),
+    three as (
+      select t.giver_id, t.recipient_id, t.kudos
+      from kudos_pair_totals t
+      where t.organization_id = ${organizationId} and t.kudos >= ${PAIR_MIN_EACH_WAY}
+        and ${pairs !== null}
+    ),
+    either as (
+      select giver_id, recipient_id from three union select giver_id, recipient_id from recent
     ),
     bound as (
       select giver_id, recipient_id, sum(n) as n from (
-        select t.giver_id, t.recipient_id, t.kudos as n
-        from closed c
-        join kudos_pair_totals t on t.organization_id = ${organizationId}
-          and t.kudos >= ${PAIR_MIN_EACH_WAY}
-        where c.day is not null
+        select giver_id, recipient_id, kudos as n from three
         union all
-        select giver_id, recipient_id, n from recent
-        union all
-        select t.giver_id, t.recipient_id, t.kudos
-        from closed c
-        cross join recent r
-        join kudos_pair_totals t on t.organization_id = ${organizationId}
-          and t.giver_id = r.giver_id and t.recipient_id = r.recipient_id
-          and t.kudos < ${PAIR_MIN_EACH_WAY}
-        where c.day is not null
+        -- The pairs with kudos since whose other way may be a candidate, with their totals
+        -- under three (those with more are above), looked up one by one.
+        select r.giver_id, r.recipient_id, r.n + ${totals(sql`coalesce((
+            select t.kudos from kudos_pair_totals t
+            where t.organization_id = ${organizationId} and t.giver_id = r.giver_id
+              and t.recipient_id = r.recipient_id and t.kudos < ${PAIR_MIN_EACH_WAY}), 0)`)}
+        from recent r
+        where exists (select 1 from either e
+          where e.giver_id = r.recipient_id and e.recipient_id = r.giver_id)
       ) parts
       group by giver_id, recipient_id
       having sum(n) >= ${PAIR_MIN_EACH_WAY}
@@ -428,9 +475,14 @@ export async function mutualPairs(
       select ab.giver_id, ab.recipient_id from bound ab
       join bound ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
     ),
+    bounds as (
+      select (${range.from}::date::timestamp at time zone o.timezone) as starts,
+        ((${range.to}::date + 1)::timestamp at time zone o.timezone) as ends
+      from organizations o where o.id = ${organizationId}
+    ),
     pairs as (
       select k.giver_id, k.recipient_id, count(*) as n
-      from closed c
+      from bounds c
       cross join candidates k
       join recognition_recipients rr on rr.giver_id = k.giver_id
         and rr.recipient_id = k.recipient_id
@@ -442,7 +494,7 @@ export async function mutualPairs(
       group by k.giver_id, k.recipient_id
     ),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
-    given as (${peopleInRange(organizationId, range, 'public')})
+    given as (${peopleInRange(organizationId, range, 'public', people)})
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
       ga.given as a_given,
       ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
@@ -498,30 +550,38 @@ export async function groupNetwork(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<GroupNetwork> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
+  const { closedEnd, openFrom } = split(range, people);
   // The closed days from the groups' day rows (migrations/0027), the open ones from the
   // kudos between people, with the groups they are in now (0: in none).
+  const cells = [
+    ...(closedEnd === null
+      ? []
+      : [
+          sql`select g.from_group, g.to_group, g.kudos
+          from kudos_group_days g
+          where g.organization_id = ${organizationId}
+            and g.day between ${range.from}::date and ${closedEnd}::date`,
+        ]),
+    ...(openFrom > range.to
+      ? []
+      : [
+          sql`select coalesce(fm.group_id, 0), coalesce(tm.group_id, 0), p.kudos
+          from kudos_pair_days p
+          left join group_members fm on fm.member_id = p.giver_id
+            and fm.organization_id = ${organizationId}
+          left join group_members tm on tm.member_id = p.recipient_id
+            and tm.organization_id = ${organizationId}
+          where p.organization_id = ${organizationId}
+            and p.day between ${openFrom}::date and ${range.to}::date`,
+        ]),
+  ];
   const { rows } = await sql<NetworkRow>`
-    with closed as (${closedThrough(organizationId)}),
-    cells as (
-      select g.from_group, g.to_group, g.kudos
-      from closed c
-      join kudos_group_days g on g.organization_id = ${organizationId}
-        and g.day between ${range.from}::date and least(${range.to}::date, c.day)
-      where c.day >= ${range.from}::date
-      union all
-      select coalesce(fm.group_id, 0), coalesce(tm.group_id, 0), p.kudos
-      from closed c
-      join kudos_pair_days p on p.organization_id = ${organizationId}
-        and p.day between greatest(${range.from}::date, c.day + 1) and ${range.to}::date
-      left join group_members fm on fm.member_id = p.giver_id
-        and fm.organization_id = ${organizationId}
-      left join group_members tm on tm.member_id = p.recipient_id
-        and tm.organization_id = ${organizationId}
-    )
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
       sum(k.kudos)::bigint as kudos
-    from cells k
+    from (${sql.join(cells, sql`\nunion all\n`)}) k (from_group, to_group, kudos)
     left join groups fg on fg.id = k.from_group
     left join groups tg on tg.id = k.to_group
     group by fg.id, fg.name, tg.id, tg.name
@@ -556,17 +616,18 @@ export async function readInsights(
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) =>
-      Promise.all([
+    .execute(async (trx) => {
+      const closed = await readClosedDays(trx, organizationId);
+      return Promise.all([
         recognitionsOverTime(trx, organizationId, range),
         recognitionsByValue(trx, organizationId, range),
-        recognitionsByGroup(trx, organizationId, range),
-        topReceivers(trx, organizationId, range),
-        topGivers(trx, organizationId, range),
+        recognitionsByGroup(trx, organizationId, range, closed),
+        topReceivers(trx, organizationId, range, 10, closed),
+        topGivers(trx, organizationId, range, 10, closed),
         quietMembers(trx, organizationId, quiet),
-        mutualPairs(trx, organizationId, range),
-        groupNetwork(trx, organizationId, range),
-      ]),
-    );
+        mutualPairs(trx, organizationId, range, closed),
+        groupNetwork(trx, organizationId, range, closed),
+      ]);
+    });
   return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
 }

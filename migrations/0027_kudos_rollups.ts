@@ -8,7 +8,8 @@ import { type Kysely, sql } from 'kysely';
  * - `kudos_member_running`: per person and closed local day, their kudos given and
  *   received (all, and public with points) from the first day through that day: a range's
  *   totals are the row of its last closed day less the row of the day before it, plus the
- *   day rows (0025) of the days after the last closed one;
+ *   day rows (0025) of the days after the last closed one; with the last public kudos
+ *   received through that day, for the quiet list;
  * - `kudos_group_days`: per closed local day, the kudos from each group to each group as
  *   the groups are now (0: in no group), moved when a person joins or leaves a group;
  * - `kudos_pair_totals`: per giver and recipient, their public kudos through
@@ -270,7 +271,8 @@ begin
 
   if done is not null and through > done then
     insert into kudos_member_running (organization_id, day, member_id, given, received,
-      public_given, public_given_points, public_received, public_received_points)
+      public_given, public_given_points, public_received, public_received_points,
+      public_last_received_at)
     with base as (
       select * from kudos_member_running where organization_id = org and day = done
     ),
@@ -279,7 +281,9 @@ begin
         coalesce(sum(given) filter (where not private), 0) as public_given,
         coalesce(sum(given_points) filter (where not private), 0) as public_given_points,
         coalesce(sum(received) filter (where not private), 0) as public_received,
-        coalesce(sum(received_points) filter (where not private), 0) as public_received_points
+        coalesce(sum(received_points) filter (where not private), 0) as public_received_points,
+        max(last_received_at) filter (where not private and received > 0)
+          as public_last_received_at
       from kudos_member_days
       where organization_id = org and day > done and day <= through
       group by member_id, day
@@ -295,7 +299,8 @@ begin
       coalesce(b.public_given, 0) + sum(coalesce(m.public_given, 0)) over w,
       coalesce(b.public_given_points, 0) + sum(coalesce(m.public_given_points, 0)) over w,
       coalesce(b.public_received, 0) + sum(coalesce(m.public_received, 0)) over w,
-      coalesce(b.public_received_points, 0) + sum(coalesce(m.public_received_points, 0)) over w
+      coalesce(b.public_received_points, 0) + sum(coalesce(m.public_received_points, 0)) over w,
+      greatest(b.public_last_received_at, max(m.public_last_received_at) over w)
     from people p
     join generate_series(done + 1, through, interval '1 day') g (at) on g.at::date >= p.first
     cross join lateral (select g.at::date as day) d
@@ -367,6 +372,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       public_given_points bigint not null,
       public_received integer not null,
       public_received_points bigint not null,
+      public_last_received_at timestamptz,
       primary key (organization_id, day, member_id)
     )`.execute(db);
   await sql`

@@ -369,8 +369,34 @@ export async function quietMembers(
   db: Database,
   organizationId: number,
   quiet: { readonly days: number; readonly asOf: Date },
+  closed?: ClosedDays,
 ): Promise<QuietMember[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const cutoff = new Date(quiet.asOf.getTime() - quiet.days * 86_400_000);
+  // Their last public kudos received: from their running totals through the last closed
+  // day and the day rows since (one read of the organization's people), or without
+  // roll-ups, from their newest day with one (one probe of the counts' index a person).
+  const latest =
+    people === null
+      ? sql`left join lateral (
+          select d.last_received_at as received_at from kudos_member_days d
+          where d.organization_id = m.organization_id and d.member_id = m.id
+            and d.received > 0 and not d.private
+          order by d.day desc
+          limit 1
+        ) latest on true`
+      : sql`left join (
+          select member_id, max(received_at) as received_at from (
+            select r.member_id, r.public_last_received_at as received_at
+            from kudos_member_running r
+            where r.organization_id = ${organizationId} and r.day = ${people}::date
+            union all
+            select d.member_id, d.last_received_at from kudos_member_days d
+            where d.organization_id = ${organizationId} and d.day > ${people}::date
+              and d.received > 0 and not d.private
+          ) received
+          group by member_id
+        ) latest on latest.member_id = m.id`;
   const { rows } = await sql<QuietRow>`
     select m.id, m.display_name as name, m.roles,
       array(select gm.group_id from group_members gm
@@ -379,14 +405,7 @@ export async function quietMembers(
       coalesce(latest.received_at, m.created_at) as quiet_since, s.who_may_receive
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
-    left join lateral (
-      -- Their newest day with a public kudos received: one probe of the counts' index.
-      select d.last_received_at as received_at from kudos_member_days d
-      where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
-        and not d.private
-      order by d.day desc
-      limit 1
-    ) latest on true
+    ${latest}
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot
       and (not m.is_guest or coalesce(s.guests_may_participate, false))
@@ -617,6 +636,10 @@ export async function readInsights(
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
+      // Each query reads a few thousand rows a person or day: starting parallel workers
+      // or compiling costs more than it saves, and on a busy server much more.
+      await sql`select set_config('max_parallel_workers_per_gather', '0', true),
+        set_config('jit', 'off', true)`.execute(trx);
       const closed = await readClosedDays(trx, organizationId);
       return Promise.all([
         recognitionsOverTime(trx, organizationId, range),
@@ -624,7 +647,7 @@ export async function readInsights(
         recognitionsByGroup(trx, organizationId, range, closed),
         topReceivers(trx, organizationId, range, 10, closed),
         topGivers(trx, organizationId, range, 10, closed),
-        quietMembers(trx, organizationId, quiet),
+        quietMembers(trx, organizationId, quiet, closed),
         mutualPairs(trx, organizationId, range, closed),
         groupNetwork(trx, organizationId, range, closed),
       ]);

@@ -280,6 +280,20 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
       'Gus',
       'Hal',
     ]);
+    // A kudos written straight into a rolled-up day: the pairs' totals are counted again
+    // from nothing by the next roll-up, and the pair is still found from them.
+    await addKudosToClosedDay();
+    await expectCountsAgree('a mutual pair, its totals counted again');
+    const again = await readInsights(
+      db,
+      f.organizationId,
+      { from: addDays(today, -30), to: today },
+      { days: 30, asOf: TODAY },
+    );
+    expect(again.pairs.map((pair) => [pair.a.name, pair.b.name].sort())).toContainEqual([
+      'Gus',
+      'Hal',
+    ]);
     // Taken back until it is no longer mutual: the pairs' totals move with the reversals.
     for (const recognitionId of gusToHal.slice(0, 12)) {
       const reversal = await reverseRecognition(f.services, await f.actor('Ana'), {
@@ -292,10 +306,11 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
     await expectCountsAgree('a mutual pair taken back');
   });
 
-  it('count a kudos written straight into a day already rolled up', async () => {
-    await rollUpKudos(db, f.organizationId);
-    // A recipient added to a kept recognition of ten days ago, as an import would: no
-    // write path reopens the day, and the roll-ups must see that its kudos changed.
+  /**
+   * A recipient added to a kept recognition of days ago, as an import would: no write
+   * path reopens the day, and the roll-ups must see that its kudos changed.
+   */
+  async function addKudosToClosedDay() {
     const { rows } = await sql<{ recognition_id: number; created_at: Date; giver_id: number }>`
       select rr.recognition_id, rr.created_at, rr.giver_id from recognition_recipients rr
       join recognitions r on r.id = rr.recognition_id
@@ -314,6 +329,11 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
         and m.id not in (select recipient_id from recognition_recipients
           where recognition_id = ${kudos.recognition_id})
       order by m.id limit 1`.execute(db);
+  }
+
+  it('count a kudos written straight into a day already rolled up', async () => {
+    await rollUpKudos(db, f.organizationId);
+    await addKudosToClosedDay();
     await expectCountsAgree('a kudos added to a closed day');
   });
 });

@@ -24,7 +24,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 
 async function gives(): Promise<Throughput> {
   const db = await openDatabase({
-    url: await freshDatabase('plaudit_bench_give'),
+    url: await freshDatabase(`${process.env.BENCH_DATABASE_PREFIX ?? 'plaudit_bench'}_give`),
     poolSize: CLIENTS,
   });
   try {

@@ -147,7 +147,7 @@ export async function ledgerKudos(
   members = 500,
 ): Promise<Throughput> {
   const db = await openDatabase({
-    url: await freshDatabase('plaudit_bench_ledger'),
+    url: await freshDatabase(`${process.env.BENCH_DATABASE_PREFIX ?? 'plaudit_bench'}_ledger`),
     poolSize: clients,
   });
   try {

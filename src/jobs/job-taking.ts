@@ -6,6 +6,7 @@ import { keepRedemptionSweep, startRedemptionWorkers } from '../rewards/redempti
 import type { RewardDesk } from '../rewards/reward-desk.ts';
 import type { WebhookAllowList } from '../rewards/webhook-addresses.ts';
 import type { Jobs } from './job-queue.ts';
+import { keepKudosRollups } from './kudos-rollup-jobs.ts';
 import {
   keepLedgerVerification,
   startLedgerVerificationWorker,
@@ -48,7 +49,7 @@ export function takeJobs({
  * Keeps the job schedules until `signal` stops them: every process keeps the allowance
  * resets and the redemption sweep (a web process creates organizations, and a worker may
  * have started before it); the ledger verification is kept where it runs, by processes
- * that take jobs. Resolves once stopped.
+ * that take jobs, and so are the kudos roll-ups. Resolves once stopped.
  */
 export async function keepJobSchedules(
   options: { config: Config; db: Database; jobs: Jobs; logger: Logger; takesJobs: boolean },
@@ -59,7 +60,10 @@ export async function keepJobSchedules(
     keepSchedules(jobs, db, logger, signal),
     keepRedemptionSweep(jobs, logger, signal),
     ...(options.takesJobs
-      ? [keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, signal)]
+      ? [
+          keepLedgerVerification(jobs, config.LEDGER_VERIFY_CRON, logger, signal),
+          keepKudosRollups(jobs, logger, signal),
+        ]
       : []),
   ]);
 }

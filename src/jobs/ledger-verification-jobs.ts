@@ -5,6 +5,7 @@ import { verifyLedger } from '../verification/ledger-verification.ts';
 import { recordVerification } from '../verification/verification-record.ts';
 import type { Jobs } from './job-queue.ts';
 import { keepTrying } from './keep-trying.ts';
+import { kudosRollupHandlers } from './kudos-rollup-jobs.ts';
 
 export const VERIFY_LEDGER = 'verify-ledger';
 
@@ -72,6 +73,8 @@ export function startLedgerVerificationWorker(jobs: Jobs, db: Database, logger: 
         if (result.violations > 0) logger.error(summary, 'ledger verified: violations found');
         else logger.info(summary, 'ledger verified: no violations');
       },
+      // The kudos roll-ups (migrations/0027) are the books' upkeep too, one at a time.
+      ...kudosRollupHandlers(db, logger),
     },
     // One at a time: a second run at once would only read the same rows again.
     { concurrency: 1 },

@@ -3,7 +3,13 @@ import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
-import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insight-range.ts';
+import {
+  addDays,
+  type Bucket,
+  bucketOf,
+  bucketStarts,
+  type InsightRange,
+} from './insight-range.ts';
 
 /*
  * What the insights page reads. A "kudos" is one recipient of one recognition (a
@@ -14,7 +20,10 @@ import { type Bucket, bucketOf, bucketStarts, type InsightRange } from './insigh
  *
  * They read the kudos counted per local day as they were written (migrations/0025: per
  * organization, value, person and pair), never the kudos themselves, so a view's work
- * grows with the days and people in its range, not with the kudos kept.
+ * grows with the days and people in its range, not with the kudos kept; the views of
+ * people and groups read the days that are over from their roll-ups (migrations/0027:
+ * running totals per person, kudos between groups per day), so theirs grows with the
+ * people, not with the days.
  */
 
 export interface TimeBucket {
@@ -102,22 +111,99 @@ type Which = 'all' | 'public';
 const ofWhich = (column: string, which: Which) =>
   which === 'public' ? sql<boolean>`not ${sql.ref(column)}` : sql<boolean>`true`;
 
-/** Each person's kudos given and received in the range, with their points: a `with` body. */
-export const peopleInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
-  select d.member_id, sum(d.given)::bigint as given, sum(d.given_points)::bigint as given_points,
-    sum(d.received)::bigint as received, sum(d.received_points)::bigint as received_points
-  from kudos_member_days d
-  where d.organization_id = ${organizationId} and ${withinDays('d.day', range)}
-    and ${ofWhich('d.private', which)}
-  group by d.member_id`;
+/**
+ * The last local days the roll-ups (migrations/0027) are right through (null: none):
+ * `people` for the running totals and the groups' days, `pairs` for the pairs' totals.
+ * Their `closed_through` and `pairs_through`, while the time zone is the one they were
+ * counted in, and before the first day rolled up whose kudos changed since (a kudos dated
+ * back into it; the other changes move them themselves). Read once a page, in its
+ * snapshot, and given to its queries as values, so the planner knows the days they read.
+ */
+export interface ClosedDays {
+  readonly people: string | null;
+  readonly pairs: string | null;
+}
 
-/** Kudos from each giver to each recipient in the range: a `with` body. */
-const pairsInRange = (organizationId: number, range: InsightRange, which: Which) => sql`
-  select p.giver_id, p.recipient_id, sum(p.kudos)::bigint as n
-  from kudos_pair_days p
-  where p.organization_id = ${organizationId} and ${withinDays('p.day', range)}
-    and ${ofWhich('p.private', which)}
-  group by p.giver_id, p.recipient_id`;
+export async function readClosedDays(db: Database, organizationId: number): Promise<ClosedDays> {
+  const changedFrom = (column: string) => sql`(
+    select min(coalesce(a.day, b.day)) - 1
+    from (select day, sum(kudos) as kudos from kudos_days
+      where organization_id = ${organizationId} and day <= ${sql.ref(column)} group by day) a
+    full join (select day, kudos from kudos_rollup_days
+      where organization_id = ${organizationId} and day <= ${sql.ref(column)}) b on b.day = a.day
+    where coalesce(a.kudos, 0) <> coalesce(b.kudos, 0))`;
+  const { rows } = await sql<{ people: string | null; pairs: string | null }>`
+    select to_char(least(s.closed_through, ${changedFrom('s.closed_through')}), 'YYYY-MM-DD')
+        as people,
+      to_char(least(s.pairs_through, ${changedFrom('s.pairs_through')}), 'YYYY-MM-DD') as pairs
+    from organizations o
+    left join kudos_rollup_state s on s.organization_id = o.id and s.timezone = o.timezone
+    where o.id = ${organizationId}`.execute(db);
+  return { people: rows[0]?.people ?? null, pairs: rows[0]?.pairs ?? null };
+}
+
+/**
+ * How a range splits: `closedEnd`, its last day read from the roll-ups (null: none of it),
+ * and `openFrom`, its first day read from the day rows (after `to`: none of it).
+ */
+function split(range: InsightRange, closed: string | null) {
+  const closedEnd = closed !== null && closed >= range.from ? minDay(range.to, closed) : null;
+  const openFrom = closed !== null && closed >= range.from ? addDays(closed, 1) : range.from;
+  return { closedEnd, openFrom };
+}
+
+const minDay = (x: string, y: string) => (x < y ? x : y);
+
+/**
+ * Each person's kudos given and received in the range, with their points (public ones:
+ * `all` has no points): a `with` body. Their running totals through the range's last
+ * closed day less those through the day before the range, plus the day rows after the
+ * last closed day: two rows a person, whatever the range's length, and the open days.
+ */
+export const peopleInRange = (
+  organizationId: number,
+  range: InsightRange,
+  which: Which,
+  closed: string | null,
+) => {
+  const [given, received] =
+    which === 'public' ? ['public_given', 'public_received'] : ['given', 'received'];
+  const points = (column: string) => (which === 'public' ? sql.ref(column) : sql`0`);
+  const { closedEnd, openFrom } = split(range, closed);
+  const before = addDays(range.from, -1);
+  const parts = [
+    ...(closedEnd === null
+      ? []
+      : [
+          sql`select r.member_id,
+            case when r.day = ${before}::date then -1 else 1 end as sign,
+            ${sql.ref(`r.${given}`)} as given, ${points('r.public_given_points')} as given_points,
+            ${sql.ref(`r.${received}`)} as received,
+            ${points('r.public_received_points')} as received_points
+          from kudos_member_running r
+          where r.organization_id = ${organizationId}
+            and r.day in (${closedEnd}::date, ${before}::date)`,
+        ]),
+    ...(openFrom > range.to
+      ? []
+      : [
+          sql`select d.member_id, 1, d.given, d.given_points, d.received, d.received_points
+          from kudos_member_days d
+          where d.organization_id = ${organizationId}
+            and d.day between ${openFrom}::date and ${range.to}::date
+            and ${ofWhich('d.private', which)}`,
+        ]),
+  ];
+  return sql`
+  select member_id, sum(sign * given)::bigint as given,
+    sum(sign * given_points)::bigint as given_points,
+    sum(sign * received)::bigint as received,
+    sum(sign * received_points)::bigint as received_points
+  from (${sql.join(parts, sql`\nunion all\n`)}) parts (member_id, sign, given, given_points,
+    received, received_points)
+  group by member_id
+  having sum(sign * given) <> 0 or sum(sign * received) <> 0`;
+};
 
 /** The buckets of a range, from the rows found (a bucket with none counts zero). */
 export function timeBuckets(
@@ -188,9 +274,11 @@ export async function recognitionsByGroup(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<GroupActivity[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<GroupActivityRow>`
-    with per_member as (${peopleInRange(organizationId, range, 'all')})
+    with per_member as (${peopleInRange(organizationId, range, 'all', people)})
     select gm.group_id, g.name,
       sum(p.given)::bigint as given, sum(p.received)::bigint as received
     from per_member p
@@ -208,9 +296,11 @@ async function topPeople(
   range: InsightRange,
   side: 'given' | 'received',
   limit: number,
+  closed?: ClosedDays,
 ): Promise<PersonTotal[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<PersonTotal>`
-    with per_member as (${peopleInRange(organizationId, range, 'public')})
+    with per_member as (${peopleInRange(organizationId, range, 'public', people)})
     select m.id as "memberId", m.display_name as name,
       ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
     from per_member p
@@ -222,8 +312,14 @@ async function topPeople(
 }
 
 /** Who gave the most points, with how many kudos. */
-export function topGivers(db: Database, organizationId: number, range: InsightRange, limit = 10) {
-  return topPeople(db, organizationId, range, 'given', limit);
+export function topGivers(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+  limit = 10,
+  closed?: ClosedDays,
+) {
+  return topPeople(db, organizationId, range, 'given', limit, closed);
 }
 
 /** Who received the most points, with how many kudos. */
@@ -232,8 +328,9 @@ export function topReceivers(
   organizationId: number,
   range: InsightRange,
   limit = 10,
+  closed?: ClosedDays,
 ) {
-  return topPeople(db, organizationId, range, 'received', limit);
+  return topPeople(db, organizationId, range, 'received', limit, closed);
 }
 
 export interface QuietRow {
@@ -272,8 +369,34 @@ export async function quietMembers(
   db: Database,
   organizationId: number,
   quiet: { readonly days: number; readonly asOf: Date },
+  closed?: ClosedDays,
 ): Promise<QuietMember[]> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
   const cutoff = new Date(quiet.asOf.getTime() - quiet.days * 86_400_000);
+  // Their last public kudos received: from their running totals through the last closed
+  // day and the day rows since (one read of the organization's people), or without
+  // roll-ups, from their newest day with one (one probe of the counts' index a person).
+  const latest =
+    people === null
+      ? sql`left join lateral (
+          select d.last_received_at as received_at from kudos_member_days d
+          where d.organization_id = m.organization_id and d.member_id = m.id
+            and d.received > 0 and not d.private
+          order by d.day desc
+          limit 1
+        ) latest on true`
+      : sql`left join (
+          select member_id, max(received_at) as received_at from (
+            select r.member_id, r.public_last_received_at as received_at
+            from kudos_member_running r
+            where r.organization_id = ${organizationId} and r.day = ${people}::date
+            union all
+            select d.member_id, d.last_received_at from kudos_member_days d
+            where d.organization_id = ${organizationId} and d.day > ${people}::date
+              and d.received > 0 and not d.private
+          ) received
+          group by member_id
+        ) latest on latest.member_id = m.id`;
   const { rows } = await sql<QuietRow>`
     select m.id, m.display_name as name, m.roles,
       array(select gm.group_id from group_members gm
@@ -282,14 +405,7 @@ export async function quietMembers(
       coalesce(latest.received_at, m.created_at) as quiet_since, s.who_may_receive
     from members m
     left join recognition_settings s on s.organization_id = m.organization_id
-    left join lateral (
-      -- Their newest day with a public kudos received: one probe of the counts' index.
-      select d.last_received_at as received_at from kudos_member_days d
-      where d.organization_id = m.organization_id and d.member_id = m.id and d.received > 0
-        and not d.private
-      order by d.day desc
-      limit 1
-    ) latest on true
+    ${latest}
     where m.organization_id = ${organizationId}
       and m.status = 'active' and not m.is_bot
       and (not m.is_guest or coalesce(s.guests_may_participate, false))
@@ -332,11 +448,72 @@ export async function mutualPairs(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<MutualPair[]> {
+  const { people, pairs } = closed ?? (await readClosedDays(db, organizationId));
+  // A pair is mutual in a range only with PAIR_MIN_EACH_WAY kudos each way in all: the
+  // candidates are the pairs with that many through the pairs' totals' last day
+  // (migrations/0027), or with kudos since; only theirs are counted in the range, from
+  // the kudos between the two (an index on giver, recipient and time).
+  const totals = (query: ReturnType<typeof sql>) => (pairs === null ? sql`0` : query);
   const { rows } = await sql<PairRow>`
-    with pairs as (${pairsInRange(organizationId, range, 'public')}),
+    with recent as (
+      select p.giver_id, p.recipient_id, sum(p.kudos) as n
+      from kudos_pair_days p
+      where p.organization_id = ${organizationId} and not p.private
+        and p.day > ${pairs ?? '-infinity'}::date
+      group by p.giver_id, p.recipient_id
+    ),
+    three as (
+      select t.giver_id, t.recipient_id, t.kudos
+      from kudos_pair_totals t
+      where t.organization_id = ${organizationId} and t.kudos >= ${PAIR_MIN_EACH_WAY}
+        and ${pairs !== null}
+    ),
+    either as (
+      select giver_id, recipient_id from three union select giver_id, recipient_id from recent
+    ),
+    bound as (
+      select giver_id, recipient_id, sum(n) as n from (
+        select giver_id, recipient_id, kudos as n from three
+        union all
+        -- The pairs with kudos since whose other way may be a candidate, with their totals
+        -- under three (those with more are above), looked up one by one.
+        select r.giver_id, r.recipient_id, r.n + ${totals(sql`coalesce((
+            select t.kudos from kudos_pair_totals t
+            where t.organization_id = ${organizationId} and t.giver_id = r.giver_id
+              and t.recipient_id = r.recipient_id and t.kudos < ${PAIR_MIN_EACH_WAY}), 0)`)}
+        from recent r
+        where exists (select 1 from either e
+          where e.giver_id = r.recipient_id and e.recipient_id = r.giver_id)
+      ) parts
+      group by giver_id, recipient_id
+      having sum(n) >= ${PAIR_MIN_EACH_WAY}
+    ),
+    candidates as (
+      select ab.giver_id, ab.recipient_id from bound ab
+      join bound ba on ba.giver_id = ab.recipient_id and ba.recipient_id = ab.giver_id
+    ),
+    bounds as (
+      select (${range.from}::date::timestamp at time zone o.timezone) as starts,
+        ((${range.to}::date + 1)::timestamp at time zone o.timezone) as ends
+      from organizations o where o.id = ${organizationId}
+    ),
+    pairs as (
+      select k.giver_id, k.recipient_id, count(*) as n
+      from bounds c
+      cross join candidates k
+      join recognition_recipients rr on rr.giver_id = k.giver_id
+        and rr.recipient_id = k.recipient_id
+        and rr.created_at >= c.starts and rr.created_at < c.ends
+      join recognitions r on r.id = rr.recognition_id and not r.private
+      where rr.organization_id = ${organizationId}
+        and not exists (select 1 from recognition_reversals v
+          where v.recognition_id = rr.recognition_id)
+      group by k.giver_id, k.recipient_id
+    ),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
-    given as (${peopleInRange(organizationId, range, 'public')})
+    given as (${peopleInRange(organizationId, range, 'public', people)})
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
       ga.given as a_given,
       ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
@@ -392,19 +569,42 @@ export async function groupNetwork(
   db: Database,
   organizationId: number,
   range: InsightRange,
+  closed?: ClosedDays,
 ): Promise<GroupNetwork> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
+  const { closedEnd, openFrom } = split(range, people);
+  // The closed days from the groups' day rows (migrations/0027), the open ones from the
+  // kudos between people, with the groups they are in now (0: in none).
+  const cells = [
+    ...(closedEnd === null
+      ? []
+      : [
+          sql`select g.from_group, g.to_group, g.kudos
+          from kudos_group_days g
+          where g.organization_id = ${organizationId}
+            and g.day between ${range.from}::date and ${closedEnd}::date`,
+        ]),
+    ...(openFrom > range.to
+      ? []
+      : [
+          sql`select coalesce(fm.group_id, 0), coalesce(tm.group_id, 0), p.kudos
+          from kudos_pair_days p
+          left join group_members fm on fm.member_id = p.giver_id
+            and fm.organization_id = ${organizationId}
+          left join group_members tm on tm.member_id = p.recipient_id
+            and tm.organization_id = ${organizationId}
+          where p.organization_id = ${organizationId}
+            and p.day between ${openFrom}::date and ${range.to}::date`,
+        ]),
+  ];
   const { rows } = await sql<NetworkRow>`
-    with pairs as (${pairsInRange(organizationId, range, 'all')})
     select fg.id as from_id, fg.name as from_name, tg.id as to_id, tg.name as to_name,
-      sum(k.n)::bigint as kudos
-    from pairs k
-    left join group_members fm on fm.member_id = k.giver_id
-      and fm.organization_id = ${organizationId}
-    left join groups fg on fg.id = fm.group_id
-    left join group_members tm on tm.member_id = k.recipient_id
-      and tm.organization_id = ${organizationId}
-    left join groups tg on tg.id = tm.group_id
-    group by fg.id, fg.name, tg.id, tg.name`.execute(db);
+      sum(k.kudos)::bigint as kudos
+    from (${sql.join(cells, sql`\nunion all\n`)}) k (from_group, to_group, kudos)
+    left join groups fg on fg.id = k.from_group
+    left join groups tg on tg.id = k.to_group
+    group by fg.id, fg.name, tg.id, tg.name
+    having sum(k.kudos) > 0`.execute(db);
   return toGroupNetwork(rows);
 }
 
@@ -435,17 +635,22 @@ export async function readInsights(
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) =>
-      Promise.all([
+    .execute(async (trx) => {
+      // Each query reads a few thousand rows a person or day: starting parallel workers
+      // or compiling costs more than it saves, and on a busy server much more.
+      await sql`select set_config('max_parallel_workers_per_gather', '0', true),
+        set_config('jit', 'off', true)`.execute(trx);
+      const closed = await readClosedDays(trx, organizationId);
+      return Promise.all([
         recognitionsOverTime(trx, organizationId, range),
         recognitionsByValue(trx, organizationId, range),
-        recognitionsByGroup(trx, organizationId, range),
-        topReceivers(trx, organizationId, range),
-        topGivers(trx, organizationId, range),
-        quietMembers(trx, organizationId, quiet),
-        mutualPairs(trx, organizationId, range),
-        groupNetwork(trx, organizationId, range),
-      ]),
-    );
+        recognitionsByGroup(trx, organizationId, range, closed),
+        topReceivers(trx, organizationId, range, 10, closed),
+        topGivers(trx, organizationId, range, 10, closed),
+        quietMembers(trx, organizationId, quiet, closed),
+        mutualPairs(trx, organizationId, range, closed),
+        groupNetwork(trx, organizationId, range, closed),
+      ]);
+    });
   return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
 }

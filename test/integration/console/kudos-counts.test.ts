@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import { readInsights } from '../../../src/console/insights/insight-queries.ts';
 import { addDays } from '../../../src/console/insights/insight-range.ts';
+import { rollUpKudos } from '../../../src/console/insights/kudos-rollups.ts';
 import { overviewFigures } from '../../../src/console/overview-figures.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { addGroupMembers, createGroup, removeGroupMembers } from '../../../src/directory/groups.ts';
@@ -28,6 +29,10 @@ import { SeededRandom } from '../../support/seeded-random.ts';
  * follow), and after each round every
  * insight read from the counts must equal the same insight counted straight from the
  * kudos, as the console counted before, over short (daily) and long (weekly) ranges.
+ * The days that are over are read from their roll-ups (migrations/0027): each round
+ * compares once with the roll-ups as the round's writes left them (reopened by a reversal,
+ * a kudos dated back or made private, a group change; a kudos added to a closed day), and
+ * once more after rolling up again.
  */
 const NAMES = ['Ana', 'Bo', 'Cy', 'Di', 'Ed', 'Fay', 'Gus', 'Hal'];
 const TODAY = new Date();
@@ -43,6 +48,7 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
   const boostable: { id: number; giver: string; recipients: string[] }[] = [];
   let privates = 0;
   let boosts = 0;
+  let zone = 'America/New_York';
   const id = (name: string) => f.members[name]?.id as number;
 
   beforeAll(async () => {
@@ -142,12 +148,30 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
     if (random.chance(0.5)) expect(await removeReaction(services, added)).toBe('reversed');
   }
 
+  /** The insights agree as the roll-ups are, and again once rolled up through yesterday. */
   async function expectCountsAgree(label: string) {
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(TODAY);
+    await expectInsightsAgree(`${label}, as rolled up before`);
+    const through = await rollUpKudos(db, f.organizationId);
+    const { rows } = await sql<{ days: number }>`
+      select count(distinct day)::int as days from kudos_member_running
+      where organization_id = ${f.organizationId}`.execute(db);
+    // Rolled up through yesterday, and read from the roll-ups: not only from the day rows.
+    expect(through < localToday()).toBe(true);
+    expect(rows[0]?.days, label).toBeGreaterThan(30);
+    await expectInsightsAgree(`${label}, rolled up through ${through}`);
+  }
+
+  const localToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(TODAY);
+
+  async function expectInsightsAgree(label: string) {
+    const today = localToday();
     for (const range of [
       { from: addDays(today, -13), to: today },
       { from: addDays(today, -40), to: addDays(today, -10) },
       { from: addDays(today, -89), to: today },
+      // Ending yesterday, beginning on the first kudos' day or before it, and today only.
+      { from: addDays(today, -75), to: addDays(today, -1) },
+      { from: today, to: today },
     ]) {
       for (const days of [3, 30]) {
         const quiet = { days, asOf: TODAY };
@@ -224,6 +248,92 @@ describe.each(DIALECTS)('kudos counts on %s', (dialect) => {
       db,
     );
     f.services.settings.invalidate(f.organizationId);
+    zone = 'Asia/Tokyo';
     await expectCountsAgree('in Tokyo');
+  });
+
+  it('find the pairs who mostly recognise each other, before and after reversals', async () => {
+    const pairCommands = async (from: string, to: string, times: number) => {
+      const ids: number[] = [];
+      for (let n = 0; n < times; n++) {
+        const reply = await f.command(from, `@${to} 1 for the pairing`);
+        expect(reply.outcome, reply.text).toBe('ok');
+        ids.push(reply.events[0]?.recognitionId as number);
+      }
+      return ids;
+    };
+    const gusToHal = await pairCommands('Gus', 'Hal', 14);
+    const halToGus = await pairCommands('Hal', 'Gus', 14);
+    // Most on closed days, rolled up, a few today.
+    for (const [n, recognitionId] of [...gusToHal, ...halToGus].entries()) {
+      if (n % 7 !== 0) await dateBack(recognitionId, 2 + (n % 20), 12);
+    }
+    await expectCountsAgree('a mutual pair');
+    const today = localToday();
+    const pairs = await readInsights(
+      db,
+      f.organizationId,
+      { from: addDays(today, -30), to: today },
+      { days: 30, asOf: TODAY },
+    );
+    expect(pairs.pairs.map((pair) => [pair.a.name, pair.b.name].sort())).toContainEqual([
+      'Gus',
+      'Hal',
+    ]);
+    // A kudos written straight into a rolled-up day: the pairs' totals are counted again
+    // from nothing by the next roll-up, and the pair is still found from them.
+    await addKudosToClosedDay();
+    await expectCountsAgree('a mutual pair, its totals counted again');
+    const again = await readInsights(
+      db,
+      f.organizationId,
+      { from: addDays(today, -30), to: today },
+      { days: 30, asOf: TODAY },
+    );
+    expect(again.pairs.map((pair) => [pair.a.name, pair.b.name].sort())).toContainEqual([
+      'Gus',
+      'Hal',
+    ]);
+    // Taken back until it is no longer mutual: the pairs' totals move with the reversals.
+    for (const recognitionId of gusToHal.slice(0, 12)) {
+      const reversal = await reverseRecognition(f.services, await f.actor('Ana'), {
+        recognitionId,
+        reason: 'a test',
+        idempotencyKey: key('pair-rev'),
+      });
+      expect(reversal.ok).toBe(true);
+    }
+    await expectCountsAgree('a mutual pair taken back');
+  });
+
+  /**
+   * A recipient added to a kept recognition of days ago, as an import would: no write
+   * path reopens the day, and the roll-ups must see that its kudos changed.
+   */
+  async function addKudosToClosedDay() {
+    const { rows } = await sql<{ recognition_id: number; created_at: Date; giver_id: number }>`
+      select rr.recognition_id, rr.created_at, rr.giver_id from recognition_recipients rr
+      join recognitions r on r.id = rr.recognition_id
+      where rr.organization_id = ${f.organizationId} and not r.private
+        and rr.created_at < now() - interval '3 days'
+        and not exists (select 1 from recognition_reversals v
+          where v.recognition_id = rr.recognition_id)
+      order by rr.created_at desc limit 1`.execute(db);
+    const kudos = rows[0];
+    if (!kudos) throw new Error('no kept kudos before yesterday');
+    await sql`insert into recognition_recipients (recognition_id, organization_id, giver_id,
+        recipient_id, amount, created_at)
+      select ${kudos.recognition_id}, ${f.organizationId}, ${kudos.giver_id}, m.id, 7,
+        ${kudos.created_at}
+      from members m where m.organization_id = ${f.organizationId} and m.id <> ${kudos.giver_id}
+        and m.id not in (select recipient_id from recognition_recipients
+          where recognition_id = ${kudos.recognition_id})
+      order by m.id limit 1`.execute(db);
+  }
+
+  it('count a kudos written straight into a day already rolled up', async () => {
+    await rollUpKudos(db, f.organizationId);
+    await addKudosToClosedDay();
+    await expectCountsAgree('a kudos added to a closed day');
   });
 });

@@ -29,6 +29,11 @@ export interface ChatDeployment {
    * took and how many jobs failed or were still left.
    */
   leftoverDone(): Promise<{ ms: number; left: number; failed: number }>;
+  /**
+   * The commands the web process shed so far, by reason (its /metrics'
+   * plaudit_commands_shed_total): `saturated` (CHAT_COMMANDS_IN_FLIGHT running), `late`.
+   */
+  shed(): Promise<Record<string, number>>;
   /** Stops both processes, if they still run, and removes the run's keys from Redis. */
   stop(): Promise<void>;
 }
@@ -85,6 +90,16 @@ export async function startChatDeployment(
     web: webProcess,
     worker: workerProcess,
     stop,
+    async shed() {
+      const metrics = await (await fetch(`${webProcess.url}/metrics`)).text();
+      const shed: Record<string, number> = {};
+      for (const [, reason, count] of metrics.matchAll(
+        /^plaudit_commands_shed_total\{reason="(\w+)"\} (\d+)/gm,
+      )) {
+        shed[reason as string] = Number(count);
+      }
+      return shed;
+    },
     async leftoverDone() {
       const started = performance.now();
       let left = 0;

@@ -102,6 +102,7 @@ try {
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
   // stopped, before the baseline's run: it and its profile's writing would otherwise load
   // the machine under the baseline.
+  const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
   await deployment.worker.stopAndReadProfile();
@@ -113,6 +114,9 @@ try {
   printComparison(
     { name: 'Plaudit give (web + worker, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
+  );
+  console.log(
+    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
   );
   printLeftover(leftover);
   printCostPerCommand(Math.round(RATE * SECONDS), [

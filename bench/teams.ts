@@ -196,6 +196,7 @@ try {
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
   // baseline's run: it and its profile's writing would otherwise load the machine under
   // the baseline.
+  const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
   await deployment.worker.stopAndReadProfile();
@@ -207,6 +208,9 @@ try {
   printComparison(
     { name: 'Plaudit give (web + worker)', run: measured },
     { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
+  );
+  console.log(
+    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
   );
   printLeftover(leftover);
   printCostPerCommand(Math.round(RATE * SECONDS), [

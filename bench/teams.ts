@@ -213,10 +213,14 @@ try {
     `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
   );
   printLeftover(leftover);
-  printCostPerCommand(Math.round(RATE * SECONDS), [
-    { name: 'web process', before, after: await plaudit.exitMeter },
-    { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
-  ]);
+  printCostPerCommand(
+    Math.round(RATE * SECONDS),
+    [
+      { name: 'web process', before, after: await plaudit.exitMeter },
+      { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
+    ],
+    Math.round(RATE * SECONDS) - measured.errors,
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await deployment.stop();

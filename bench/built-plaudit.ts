@@ -157,7 +157,7 @@ export interface Spent {
 export function printCostPerCommand(
   commands: number,
   processes: readonly Spent[],
-  done?: number,
+  admitted?: number,
 ): void {
   const each = (value: number) => (value / commands).toFixed(2);
   const sum = (pick: (meter: Meter) => number) =>
@@ -173,10 +173,10 @@ export function printCostPerCommand(
   }
   if (processes.length > 1) console.log(line('all', (field) => sum((meter) => meter[field])));
   // Shed commands cost little: per command sent, a run that sheds more looks cheaper.
-  if (done !== undefined && done > 0) {
-    const per = (field: keyof Meter) => (sum((meter) => meter[field]) / done).toFixed(2);
+  if (admitted !== undefined && admitted > 0) {
+    const per = (field: keyof Meter) => (sum((meter) => meter[field]) / admitted).toFixed(2);
     console.log(
-      `  all, per give done right (${done}; the shed ones' cost included): ` +
+      `  all, per command not shed (${admitted}; the shed ones' cost included): ` +
         `${per('cpuMs')} CPU ms, ${per('queries')} SQL round trips`,
     );
   }

@@ -125,7 +125,7 @@ try {
       { name: 'web process', before, after: await plaudit.exitMeter },
       { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
     ],
-    Math.round(RATE * SECONDS) - gives.errors,
+    Math.round(RATE * SECONDS) - Object.values(shed).reduce((total, count) => total + count, 0),
   );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {

@@ -12,13 +12,6 @@ import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
 const BATCH = 200;
 
 /**
- * How long a kick waits before its round, gathering the gives answered meanwhile into it:
- * at 200 gives a second, one round of three round trips (begin, the update, commit) for
- * about five gives instead of one each. A recipient is told this much later, unnoticed.
- */
-const GATHER_MS = 25;
-
-/**
  * Moves the notification outbox to the `notifications` queue: after each give (a kick),
  * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
  * are taken with `for update skip locked`, so several processes relay side by side; a row
@@ -43,7 +36,6 @@ export class OutboxRelay {
     private readonly jobs: Jobs,
     private readonly logger: Logger,
     private readonly addTimeoutMs = 5000,
-    private readonly gatherMs = GATHER_MS,
   ) {}
 
   /**
@@ -73,10 +65,10 @@ export class OutboxRelay {
   };
 
   /**
-   * Relays `gatherMs` from now, or `gatherMs` after the round that is running: the kicks of one
-   * give (its adapter's and the router's), and of the gives answered within that time,
-   * make one round, where each started its own (three round trips each, one of them
-   * finding nothing).
+   * Relays right after this turn of the event loop, or right after the round that is
+   * running: the kicks of one give (its adapter's and the router's), and of gives answered
+   * together, make one round, where each started its own (three round trips each, one of
+   * them finding nothing).
    */
   kick(): void {
     if (this.#stopped || this.#organizations.size === 0) return;
@@ -84,7 +76,7 @@ export class OutboxRelay {
       this.#again = true;
       return;
     }
-    this.#running = new Promise<void>((resolve) => setTimeout(resolve, this.gatherMs))
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#rounds())
       .finally(() => {
         this.#running = undefined;
@@ -103,7 +95,7 @@ export class OutboxRelay {
   }
 
   async #rounds(): Promise<void> {
-    for (;;) {
+    do {
       this.#again = false;
       try {
         while ((await this.#round()) === BATCH && !this.#stopped) {}
@@ -111,10 +103,7 @@ export class OutboxRelay {
         this.logger.warn({ err: error }, 'notifications wait in the outbox: the queue is away');
         return;
       }
-      if (!this.#again || this.#stopped) return;
-      // Kicked during the round: the next one gathers too.
-      await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
-    }
+    } while (this.#again && !this.#stopped);
   }
 
   /** Moves one batch; resolves with how many rows it moved. */

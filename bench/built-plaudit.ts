@@ -57,18 +57,29 @@ async function build(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/build.mjs')]);
 }
 
+export interface BuiltOptions {
+  /**
+   * A plain JavaScript module node loads first (`--import`), for what only a benchmark
+   * changes (where the Teams bot gets its tokens).
+   */
+  readonly preload?: string;
+  /** Whether to run the profiler (unless BENCH_CPU_PROFILE=0 says never). @defaultValue true */
+  readonly profile?: boolean;
+  /** What the lines printed about the process call it. @defaultValue Plaudit */
+  readonly name?: string;
+}
+
 /**
- * Builds dist/, then starts `node --cpu-prof dist/main.js` with the environment given;
- * `preload` is a plain JavaScript module node loads first (`--import`), for what only a
- * benchmark changes (where the Teams bot gets its tokens).
+ * Builds dist/, then starts `node --cpu-prof dist/main.js` with the environment given (a
+ * web process, or a worker with PLAUDIT_ROLE=worker: it prints its url once taking jobs).
  */
 export async function startBuiltPlaudit(
   env: Record<string, string>,
-  preload?: string,
+  { preload, profile = true, name = 'Plaudit' }: BuiltOptions = {},
 ): Promise<BuiltPlaudit> {
   await build();
   const profiles = await mkdtemp(path.join(tmpdir(), 'plaudit-bench-profile-'));
-  const profiling = process.env.BENCH_CPU_PROFILE !== '0';
+  const profiling = profile && process.env.BENCH_CPU_PROFILE !== '0';
   let waiting: Array<(meter: Meter) => void> = [];
   let last: Meter | undefined;
   const onLine = (line: string) => {
@@ -91,7 +102,7 @@ export async function startBuiltPlaudit(
   // 'close' comes after the process's output has all been read, its exit line included.
   const exitMeter = new Promise<Meter>((resolve, reject) =>
     child.once('close', () =>
-      last ? resolve(last) : reject(new Error('Plaudit printed no meter line')),
+      last ? resolve(last) : reject(new Error(`${name} printed no meter line`)),
     ),
   );
   exitMeter.catch(() => {});
@@ -111,13 +122,13 @@ export async function startBuiltPlaudit(
     async stopAndReadProfile() {
       const stopped = await stopProcess(child, GRACE_MS);
       console.log(
-        `Plaudit stopped ${(stopped.ms / 1000).toFixed(1)} s after SIGTERM` +
+        `${name} stopped ${(stopped.ms / 1000).toFixed(1)} s after SIGTERM` +
           (stopped.forced ? ` (told twice: it had not stopped within ${GRACE_MS / 1000} s)` : ''),
       );
       try {
         if (!profiling) return undefined;
         const [file] = (await readdir(profiles)).filter((name) => name.endsWith('.cpuprofile'));
-        if (!file) throw new Error(`Plaudit wrote no CPU profile into ${profiles}`);
+        if (!file) throw new Error(`${name} wrote no CPU profile into ${profiles}`);
         // BENCH_CPU_PROFILE_SAVE keeps the whole profile (for DevTools, or a closer look).
         const save = process.env.BENCH_CPU_PROFILE_SAVE;
         if (save) await copyFile(path.join(profiles, file), save);
@@ -129,17 +140,44 @@ export async function startBuiltPlaudit(
   };
 }
 
+/** What one process spent between two meters. */
+export interface Spent {
+  /** What the lines printed call it (`web`, `worker`). */
+  readonly name: string;
+  readonly before: Meter;
+  readonly after: Meter;
+}
+
 /**
- * Prints what each command cost Plaudit between two meters, whatever the machine's load:
- * CPU milliseconds and SQL round trips per command sent, the work it left over after the
- * run (the recipients' messages) included when `after` is its exit meter.
+ * Prints what each command cost each of Plaudit's processes between two meters, whatever
+ * the machine's load, and their sum: CPU milliseconds and SQL round trips per command
+ * sent, the work left over after the run (the recipients' messages, the celebrations)
+ * included when `after` is the exit meter, taken once that work is done.
  */
-export function printCostPerCommand(commands: number, before: Meter, after: Meter): void {
+export function printCostPerCommand(
+  commands: number,
+  processes: readonly Spent[],
+  admitted?: number,
+): void {
   const each = (value: number) => (value / commands).toFixed(2);
+  const sum = (pick: (meter: Meter) => number) =>
+    processes.reduce((total, spent) => total + pick(spent.after) - pick(spent.before), 0);
+  const line = (name: string, pick: (field: keyof Meter) => number) =>
+    `  ${name}: ${each(pick('cpuMs'))} CPU ms, ${each(pick('queries'))} SQL round trips ` +
+    `(${each(pick('transactions'))} transactions)`;
   console.log(
-    `Plaudit's cost per command (${commands} sent, to the end of its leftover work): ` +
-      `${each(after.cpuMs - before.cpuMs)} CPU ms, ` +
-      `${each(after.queries - before.queries)} SQL round trips ` +
-      `(${each(after.transactions - before.transactions)} transactions)`,
+    `Plaudit's cost per command (${commands} sent, to the end of its leftover work), by process:`,
   );
+  for (const { name, before, after } of processes) {
+    console.log(line(name, (field) => after[field] - before[field]));
+  }
+  if (processes.length > 1) console.log(line('all', (field) => sum((meter) => meter[field])));
+  // Shed commands cost little: per command sent, a run that sheds more looks cheaper.
+  if (admitted !== undefined && admitted > 0) {
+    const per = (field: keyof Meter) => (sum((meter) => meter[field]) / admitted).toFixed(2);
+    console.log(
+      `  all, per command not shed (${admitted}; the shed ones' cost included): ` +
+        `${per('cpuMs')} CPU ms, ${per('queries')} SQL round trips`,
+    );
+  }
 }

@@ -1,41 +1,54 @@
 /**
  * `npm run bench:slack`: signed slash-command gives over HTTP at a fixed rate against
- * Plaudit running as its own process (the compiled build, `node dist/main.js`, as
- * production runs it) on real Postgres (Slack's Web API faked locally, in a third
- * process), beside a minimal Bolt app that only acks, at the same rate, in the same run.
- * Then the top 10 functions by self time in Plaudit's CPU profile (`--cpu-prof`) during
- * its run.
+ * Plaudit deployed as production deploys it (bench/chat-deployment.ts: a web process and a
+ * worker process, both the compiled build `node dist/main.js`, sharing Redis; the web
+ * process answers the commands and sends the notifications they leave through the
+ * queue) on real Postgres (Slack's Web API faked locally, in a process of its own), beside
+ * a minimal Bolt app that only acks, at the same rate, in the same run. Then the top 10
+ * functions by self time in the web process's CPU profile (`--cpu-prof`) during its run.
+ *
+ * The gives are spread as a company's would be: 1,000 people, each giving about once every
+ * five seconds at 200/s, in 500 channels, so that no channel is asked for more
+ * celebrations, and nobody for more personal messages, than Slack lets a bot post (one a
+ * second each): the work the run leaves (celebrations, recipients' messages) can then
+ * finish, and is waited for before the processes stop, so the cost per command (CPU ms
+ * and SQL round trips of each process) counts all of it, whatever the machine's load.
  *
  * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_slack), so two runs at once do not drop each
- * other's.
+ * other's; BENCH_REDIS_URL (default redis://127.0.0.1:6379), where each run's keys have a
+ * prefix of their own; BENCH_LEFTOVER_LIMIT (seconds, default 180), how long the work left
+ * after the run is waited for.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
-import { printCostPerCommand, startBuiltPlaudit } from './built-plaudit.ts';
+import { printCostPerCommand } from './built-plaudit.ts';
+import { printLeftover, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
 
 const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
-const USERS = 200;
+const USERS = 1000;
+/** Channels the gives are spread over: each gets RATE / CHANNELS celebrations a second. */
+const CHANNELS = 500;
 const SECRET = 'bench-signing-secret';
 const TEAM = 'TBENCH';
 
 /** Sends the commands `text` makes at the fixed rate; `check` says whether an answer is right. */
 function fixedRate(
   url: string,
-  text: (index: number) => { user: string; text: string },
+  text: (index: number) => { user: string; text: string; channel: string },
   check: (body: string) => boolean,
 ) {
   return atFixedRate(RATE, SECONDS, async (index) => {
-    const { user, text: commandText } = text(index);
+    const { user, text: commandText, channel } = text(index);
     const response = await postSlashCommand(url, SECRET, {
       team_id: TEAM,
       user_id: user,
-      channel_id: 'CBENCH',
+      channel_id: channel,
       text: commandText,
       trigger_id: `bench-${url}-${index}`,
       response_url: `${fake.url}/respond/${index}`,
@@ -52,15 +65,14 @@ const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
   BENCH_USERS: String(USERS),
   BENCH_TEAM: TEAM,
 });
-const plaudit = await startBuiltPlaudit({
-  PORT: '0',
-  LOG_LEVEL: 'info',
+const deployment = await startChatDeployment('slack', {
   DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
   DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
   SLACK_BOT_TOKEN: 'xoxb-bench',
   SLACK_SIGNING_SECRET: SECRET,
   SLACK_API_URL: `${fake.url}/api/`,
 });
+const plaudit = deployment.web;
 const baseline = await startPrintingProcess('bench/minimal-bolt-app.ts', {
   SLACK_SIGNING_SECRET: SECRET,
 });
@@ -79,28 +91,45 @@ try {
   const give = (index: number) => {
     const giver = index % USERS;
     const recipient = (giver + 1 + (index % (USERS - 1))) % USERS;
-    return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark` };
+    const channel = `C${index % CHANNELS}`;
+    return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark`, channel };
   };
   const before = await plaudit.meter();
+  const workerBefore = await deployment.worker.meter();
   const from = profileClock();
   const gives = await fixedRate(plaudit.url, give, (body) => body.includes('You gave 1 point'));
   const window = { from, to: profileClock() };
-  // Stopped before the baseline's run: its work left over (the recipients' messages) and
-  // its profile's writing would otherwise load the machine under the baseline.
+  // The work left over (celebrations, the recipients' messages) is done, and Plaudit
+  // stopped, before the baseline's run: it and its profile's writing would otherwise load
+  // the machine under the baseline.
+  const shed = await deployment.shed();
+  const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
+  await deployment.worker.stopAndReadProfile();
   const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
   );
   printComparison(
-    { name: 'Plaudit give (node dist/main.js, ack with reply)', run: gives },
+    { name: 'Plaudit give (web + worker, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
-  printCostPerCommand(Math.round(RATE * SECONDS), before, await plaudit.exitMeter);
+  console.log(
+    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
+  );
+  printLeftover(leftover);
+  printCostPerCommand(
+    Math.round(RATE * SECONDS),
+    [
+      { name: 'web process', before, after: await plaudit.exitMeter },
+      { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
+    ],
+    Math.round(RATE * SECONDS) - Object.values(shed).reduce((total, count) => total + count, 0),
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
-  await plaudit.stop();
+  await deployment.stop();
   await stopProcess(baseline.child);
   await stopProcess(fake.child);
 }

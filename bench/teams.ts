@@ -1,11 +1,20 @@
 /**
  * `npm run bench:teams`: Bot Framework message activities carrying a give, each with a
  * channel token signed as the Bot Connector signs it, posted to `/api/messages` at a fixed
- * rate against Plaudit running as its own process (the compiled build, `node
- * dist/main.js`, as production runs it) on real Postgres, beside a minimal botbuilder app
+ * rate against Plaudit deployed as production deploys it (bench/chat-deployment.ts: a web
+ * process and a worker process, both the compiled build `node dist/main.js`, sharing
+ * Redis; the web process answers and sends the notifications through the queue) on real
+ * Postgres, beside a minimal botbuilder app
  * (CloudAdapter, the same authentication) that only answers each message, at the same
  * rate, in the same run. The Bot Connector is faked locally, in a third process. Then the
- * top 10 functions by self time in Plaudit's CPU profile (`--cpu-prof`) during its run.
+ * top 10 functions by self time in the web process's CPU profile (`--cpu-prof`) during its
+ * run.
+ *
+ * The gives are spread over 1,000 people, each giving and receiving about once every five
+ * seconds at 200/s, so that nobody is sent more personal messages than Plaudit paces
+ * them (one every 2 s a person, TEAMS_TURN_MS): the work the run leaves can then finish,
+ * and is waited for before the processes stop, so the cost per command (CPU ms and SQL
+ * round trips of each process) counts all of it.
  *
  * Latency is from sending an activity to its reply arriving at the fake Bot Connector: a
  * bot answers Teams by calling the Connector (`POST /v3/conversations/{id}/activities/
@@ -17,12 +26,13 @@
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_teams), so two runs at once do not drop each
- * other's.
+ * other's; BENCH_REDIS_URL and BENCH_LEFTOVER_LIMIT as in bench:slack.
  */
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
-import { printCostPerCommand, startBuiltPlaudit } from './built-plaudit.ts';
+import { printCostPerCommand } from './built-plaudit.ts';
+import { printLeftover, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -35,7 +45,7 @@ import {
 } from './teams-bench-people.ts';
 
 const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
-const USERS = 200;
+const USERS = 1000;
 /** A reply later than this after its activity was sent counts as none (an error). */
 const REPLY_TIMEOUT_MS = 60_000;
 const PRELOAD = 'bench/teams-token-preload.mjs';
@@ -151,17 +161,17 @@ function gives(url: string, label: string, expected: string) {
   });
 }
 
-const plaudit = await startBuiltPlaudit(
+const deployment = await startChatDeployment(
+  'teams',
   {
-    PORT: '0',
-    LOG_LEVEL: 'info',
     DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'),
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
     TEAMS_ALLOWED_TENANTS: BENCH_TENANT,
     ...auth,
   },
-  PRELOAD,
+  { preload: PRELOAD },
 );
+const plaudit = deployment.web;
 let baseline: { url: string; child: ChildProcess } | undefined;
 try {
   baseline = await startProcess(
@@ -179,25 +189,41 @@ try {
     await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
   }
   const before = await plaudit.meter();
+  const workerBefore = await deployment.worker.meter();
   const from = profileClock();
   const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point');
   const window = { from, to: profileClock() };
-  // Stopped before the baseline's run: its work left over (the recipients' messages) and
-  // its profile's writing would otherwise load the machine under the baseline.
+  // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
+  // baseline's run: it and its profile's writing would otherwise load the machine under
+  // the baseline.
+  const shed = await deployment.shed();
+  const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
+  await deployment.worker.stopAndReadProfile();
   const answered = await gives(baseline.url, 'baseline', 'ok');
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, signed Bot Framework message activities ` +
       'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
   );
   printComparison(
-    { name: 'Plaudit give (node dist/main.js)', run: measured },
+    { name: 'Plaudit give (web + worker)', run: measured },
     { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
   );
-  printCostPerCommand(Math.round(RATE * SECONDS), before, await plaudit.exitMeter);
+  console.log(
+    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
+  );
+  printLeftover(leftover);
+  printCostPerCommand(
+    Math.round(RATE * SECONDS),
+    [
+      { name: 'web process', before, after: await plaudit.exitMeter },
+      { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
+    ],
+    Math.round(RATE * SECONDS) - Object.values(shed).reduce((total, count) => total + count, 0),
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
-  await plaudit.stop();
+  await deployment.stop();
   if (baseline) await stopProcess(baseline.child);
   await stopProcess(fake.child);
 }

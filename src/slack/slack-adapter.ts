@@ -106,6 +106,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }),
     clientOptions: { slackApiUrl: config.SLACK_API_URL },
     tokenVerificationEnabled: false,
+    // Bolt's conversation store (context.conversation), unused here: its default, in memory,
+    // builds an Error ("Conversation not found") for every request of a conversation.
+    convoStore: false,
     logger: boltLogger(logger),
   });
   // Every request is served as its own workspace, looked up as it comes (a workspace may

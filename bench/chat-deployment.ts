@@ -1,0 +1,136 @@
+/**
+ * Plaudit as the chat benchmarks run it, shaped as docker-compose.yml deploys it: a web
+ * process (PLAUDIT_ROLE=web: answers the commands, relays the notification outbox and
+ * takes the notifications queue, the chat platforms' clients being there) and a worker
+ * process (PLAUDIT_ROLE=worker: the allowance, redemption and ledger queues), both the
+ * build (`node dist/main.js`), sharing Redis under a key prefix of their own (removed at
+ * the end), so other runs on the same Redis are not disturbed. Both are metered (CPU time,
+ * SQL round trips); the web process is profiled.
+ *
+ * The ledger verification's schedule is off (LEDGER_VERIFY_CRON=off): hourly in
+ * production, it would land in a run or not by the clock.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { type BuiltOptions, type BuiltPlaudit, startBuiltPlaudit } from './built-plaudit.ts';
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The longest the leftover work is waited for after a run, in seconds. */
+const LEFTOVER_LIMIT_S = Number(process.env.BENCH_LEFTOVER_LIMIT ?? 180);
+
+export interface ChatDeployment {
+  readonly web: BuiltPlaudit;
+  readonly worker: BuiltPlaudit;
+  /**
+   * Waits until the work the commands left is done: no notification left in the outbox,
+   * none waiting, running or delayed in the queue (or the limit passed). Says how long it
+   * took and how many jobs failed or were still left.
+   */
+  leftoverDone(): Promise<{ ms: number; left: number; failed: number }>;
+  /**
+   * The commands the web process shed so far, by reason (its /metrics'
+   * plaudit_commands_shed_total): `saturated` (CHAT_COMMANDS_IN_FLIGHT running), `late`.
+   */
+  shed(): Promise<Record<string, number>>;
+  /** Stops both processes, if they still run, and removes the run's keys from Redis. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the web process (migrating the database) and then the worker, with `env` (the
+ * database, the chat platform's settings) in both; `web` is the web process's options.
+ */
+export async function startChatDeployment(
+  label: string,
+  env: Record<string, string> & { DATABASE_URL: string },
+  web: BuiltOptions = {},
+): Promise<ChatDeployment> {
+  const prefix = `bench-${label}-${randomUUID().slice(0, 8)}`;
+  const shared = {
+    ...env,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    LEDGER_VERIFY_CRON: 'off',
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  };
+  const webProcess = await startBuiltPlaudit(
+    { ...shared, PLAUDIT_ROLE: 'web', PORT: '0' },
+    { name: 'web process', ...web },
+  );
+  let workerProcess: BuiltPlaudit | undefined;
+  const queue = new Queue('notifications', { connection: { url: REDIS_URL }, prefix });
+  const database = new pg.Client({ connectionString: env.DATABASE_URL });
+  const stop = async () => {
+    await webProcess.stop();
+    await workerProcess?.stop();
+    await queue.close();
+    await database.end().catch(() => {});
+    const redis = new Redis(REDIS_URL);
+    try {
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+        if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+      }
+    } finally {
+      redis.disconnect();
+    }
+  };
+  try {
+    workerProcess = await startBuiltPlaudit(
+      { ...shared, PLAUDIT_ROLE: 'worker', WORKER_PORT: '0' },
+      { profile: false, name: 'worker process' },
+    );
+    await database.connect();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    web: webProcess,
+    worker: workerProcess,
+    stop,
+    async shed() {
+      const metrics = await (await fetch(`${webProcess.url}/metrics`)).text();
+      const shed: Record<string, number> = {};
+      for (const [, reason, count] of metrics.matchAll(
+        /^plaudit_commands_shed_total\{reason="(\w+)"\} (\d+)/gm,
+      )) {
+        shed[reason as string] = Number(count);
+      }
+      return shed;
+    },
+    async leftoverDone() {
+      const started = performance.now();
+      let left = 0;
+      do {
+        const outbox = await database.query<{ count: string }>(
+          'select count(*) from notification_outbox where queued_at is null',
+        );
+        const counts = await queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'prioritized',
+          'waiting-children',
+        );
+        left = Number(outbox.rows[0]?.count ?? 0);
+        for (const count of Object.values(counts)) left += count;
+        if (left === 0) break;
+        // A benchmark polls; a test never does.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      } while (performance.now() - started < LEFTOVER_LIMIT_S * 1000);
+      const { failed = 0 } = await queue.getJobCounts('failed');
+      return { ms: performance.now() - started, left, failed };
+    },
+  };
+}
+
+/** Prints how long the work left after the run took, and what of it failed or was left. */
+export function printLeftover(leftover: { ms: number; left: number; failed: number }): void {
+  console.log(
+    `work left after the run (notifications) done ${(leftover.ms / 1000).toFixed(1)} s after its end` +
+      (leftover.left > 0 ? `, ${leftover.left} still left after ${LEFTOVER_LIMIT_S} s` : '') +
+      `; ${leftover.failed} notification jobs failed`,
+  );
+}

@@ -20,7 +20,14 @@ const INPUTS = ['src', 'migrations', 'scripts/build.mjs', 'package.json', 'tscon
 const ENTRIES = ['main', 'migrate-main', 'ledger-verify-main', 'admin-grant-main'];
 
 /** Dependencies imported from node_modules at run time rather than bundled (see below). */
-const EXTERNAL = ['@electric-sql/pglite', '@bull-board/*', 'msgpackr-extract', 'pg-native', 'pg'];
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@bull-board/*',
+  'msgpackr-extract',
+  'pg-native',
+  'pg',
+  'botbuilder',
+];
 
 /**
  * CommonJS dependencies call require, which an ES module lacks: each bundle makes its own.
@@ -122,8 +129,9 @@ export async function buildPlaudit() {
     // worker's start to taking jobs: 1.6 s of CPU with them external, 0.8 s bundled). Left
     // in node_modules: what loads files of its own package by path at run time (PGlite's
     // WebAssembly and data, bull-board's pages), and optional native modules, used only
-    // where they are installed; and pg, so that what hooks the driver by its module (the
-    // benchmarks' meter of SQL round trips, bench/plaudit-meter.mjs) sees the one Plaudit uses.
+    // where they are installed; and pg and botbuilder, so that what hooks them by their
+    // module sees the ones Plaudit uses (bench/plaudit-meter.mjs counts pg's queries, and
+    // bench/teams-token-preload.mjs gives the bot its tokens from a fake Entra ID).
     external: EXTERNAL,
     banner: { js: BANNER },
     define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },

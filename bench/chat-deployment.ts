@@ -14,7 +14,13 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type BuiltOptions, type BuiltPlaudit, startBuiltPlaudit } from './built-plaudit.ts';
+import {
+  type BuiltOptions,
+  type BuiltPlaudit,
+  type Meter,
+  printCostPerCommand,
+  startBuiltPlaudit,
+} from './built-plaudit.ts';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The longest the leftover work is waited for after a run, in seconds. */
@@ -126,8 +132,41 @@ export async function startChatDeployment(
   };
 }
 
+/**
+ * What a chat bench prints after its comparison: the commands the web process shed, how long
+ * the work left after the run took, and each process's cost per command (of `sent`), from
+ * the meters read before the run to those at exit.
+ */
+export async function printDeploymentCosts(
+  deployment: ChatDeployment,
+  sent: number,
+  run: {
+    shed: Record<string, number>;
+    leftover: { ms: number; left: number; failed: number };
+    webBefore: Meter;
+    workerBefore: Meter;
+  },
+): Promise<void> {
+  console.log(
+    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(run.shed)}`,
+  );
+  printLeftover(run.leftover);
+  printCostPerCommand(
+    sent,
+    [
+      { name: 'web process', before: run.webBefore, after: await deployment.web.exitMeter },
+      {
+        name: 'worker process',
+        before: run.workerBefore,
+        after: await deployment.worker.exitMeter,
+      },
+    ],
+    sent - Object.values(run.shed).reduce((total, count) => total + count, 0),
+  );
+}
+
 /** Prints how long the work left after the run took, and what of it failed or was left. */
-export function printLeftover(leftover: { ms: number; left: number; failed: number }): void {
+function printLeftover(leftover: { ms: number; left: number; failed: number }): void {
   console.log(
     `work left after the run (notifications) done ${(leftover.ms / 1000).toFixed(1)} s after its end` +
       (leftover.left > 0 ? `, ${leftover.left} still left after ${LEFTOVER_LIMIT_S} s` : '') +

@@ -23,8 +23,7 @@
  * after the run is waited for.
  */
 import { postSlashCommand } from '../test/support/slack-requests.ts';
-import { printCostPerCommand } from './built-plaudit.ts';
-import { printLeftover, startChatDeployment } from './chat-deployment.ts';
+import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -115,18 +114,12 @@ try {
     { name: 'Plaudit give (web + worker, ack with reply)', run: gives },
     { name: 'minimal Bolt app, ack only (baseline)', run: acks },
   );
-  console.log(
-    `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(shed)}`,
-  );
-  printLeftover(leftover);
-  printCostPerCommand(
-    Math.round(RATE * SECONDS),
-    [
-      { name: 'web process', before, after: await plaudit.exitMeter },
-      { name: 'worker process', before: workerBefore, after: await deployment.worker.exitMeter },
-    ],
-    Math.round(RATE * SECONDS) - Object.values(shed).reduce((total, count) => total + count, 0),
-  );
+  await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
+    shed,
+    leftover,
+    webBefore: before,
+    workerBefore,
+  });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
 } finally {
   await deployment.stop();

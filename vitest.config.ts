@@ -11,8 +11,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Three on two cores: files wait on Postgres, Redis and the processes they start as
-    // much as they compute, and a quiet fresh-clone run took 386 s with three against 425 s
-    // with two (the CPU was never full with two).
+    // much as they compute (two never kept the CPU full). Quiet fresh-clone runs took 386,
+    // 405 and 429 s with three and 425 s with two: within their spread, not yet a clear gain.
     maxWorkers: 3,
     // Files share their worker's modules instead of importing them afresh each: importing
     // Bolt, botbuilder and teams-ai per file took 222 s of a quiet run's 587 s (438 s

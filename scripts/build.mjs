@@ -126,7 +126,8 @@ export async function buildPlaudit() {
     // Dependencies are bundled too: a process then reads a few files instead of some
     // thousand, and Node neither resolves each import through node_modules nor scans each
     // CommonJS module for its exports, which was half of a process's start-up CPU (a
-    // worker's start to taking jobs: 1.6 s of CPU with them external, 0.8 s bundled). Left
+    // worker's start to taking jobs, quiet: 1.19-1.27 s of CPU with them external,
+    // 0.62-0.69 s bundled). Left
     // in node_modules: what loads files of its own package by path at run time (PGlite's
     // WebAssembly and data, bull-board's pages), and optional native modules, used only
     // where they are installed; and pg and botbuilder, so that what hooks them by their

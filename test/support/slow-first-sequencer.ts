@@ -5,11 +5,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOW_FOLDERS = ['test/faults/', 'test/e2e/'];
 
 /**
- * Vitest runs the files that took longest last time first, so that two workers end
+ * Vitest runs the files that took longest last time first, so that its workers end
  * together; on a fresh clone (CI) it has no times and runs the largest files first, which
  * put the longest file (two minutes quiet: it kills fifty workers) wherever its size fell,
- * 236 s into a run of 1,276 s on a busy machine. Without times, this runs the folders of long files first (largest first
- * within them, as vitest would); with times, vitest's own order.
+ * 236 s into a run of 1,276 s on a busy machine. Without times, this runs the folders of
+ * long files first (largest first within them, as vitest would); with times, vitest's own
+ * order.
  */
 export default class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

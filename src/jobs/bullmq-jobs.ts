@@ -160,12 +160,14 @@ export class BullJobs implements Jobs {
   async close() {
     // Workers first: they stop taking jobs and finish the running ones. With Redis away
     // they cannot say so; after the grace period they are closed at once (a job cut short
-    // is taken over by another worker later, and changes nothing twice).
+    // is taken over by another worker later, and changes nothing twice). Pausing waits for
+    // the jobs: a graceful close() would be the one BullMQ keeps, so a forced one after it
+    // would only wait on it too, renewing the stuck job's lock for as long as we live.
     const grace = this.options.closeGraceMs ?? 20_000;
     await Promise.all(
       this.#workers.map(async (worker) => {
-        const closed = await settlesWithin(worker.close(), grace, 'closing a worker');
-        if (!closed) await settlesWithin(worker.close(true), 1000, 'stopping a worker');
+        await settlesWithin(worker.pause(), grace, 'finishing a worker’s jobs');
+        await settlesWithin(worker.close(true), 1000, 'closing a worker');
       }),
     );
     await Promise.all(

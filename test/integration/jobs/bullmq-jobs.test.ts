@@ -10,6 +10,7 @@ import {
 } from '../../../src/jobs/allowance-schedules.ts';
 import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
 import { type Job, PermanentJobFailure } from '../../../src/jobs/job-queue.ts';
+import { runningWorkers } from '../../support/open-workers.ts';
 import { until } from '../../support/until.ts';
 
 const logger = pino({ level: 'silent' });
@@ -18,10 +19,16 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
   const opened: Array<{ close(): Promise<void> }> = [];
   const prefixes: string[] = [];
   /** A fresh key prefix per test: tests never see each other's jobs. */
-  function jobs(lockDurationMs?: number) {
+  function jobs(lockDurationMs?: number, closeGraceMs?: number) {
     const prefix = `test-${randomUUID()}`;
     prefixes.push(prefix);
-    const adapter = new BullJobs({ url: inject('redisUrl'), prefix, lockDurationMs, logger });
+    const adapter = new BullJobs({
+      url: inject('redisUrl'),
+      prefix,
+      lockDurationMs,
+      closeGraceMs,
+      logger,
+    });
     opened.push(adapter);
     const queue = new Queue('allowance', { connection: { url: inject('redisUrl') }, prefix });
     opened.push(queue);
@@ -243,5 +250,24 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     expect(await (await queue.getJob('first'))?.getState()).toBe('completed');
     expect(await (await queue.getJob('second'))?.getState()).toBe('waiting');
     expect(started).toEqual(['first']);
+  });
+
+  it('stops a worker whose job never finishes once the grace period is over, renewing no lock after', async () => {
+    const { adapter, queue } = jobs(undefined, 200);
+    let started = false;
+    adapter.work('allowance', {
+      stuck: async () => {
+        started = true;
+        await new Promise<never>(() => {});
+      },
+    });
+    await adapter.add('allowance', 'stuck', {}, { jobId: 'stuck' });
+    await until(() => started);
+    await adapter.close();
+    // Closed, not left closing: a worker still waiting for its job keeps renewing the
+    // job's lock on a timer for as long as the process lives.
+    expect(runningWorkers()).toEqual([]);
+    // The job is left active, for the stalled check of another worker to take over.
+    expect(await (await queue.getJob('stuck'))?.getState()).toBe('active');
   });
 });

@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Fails a file that leaves a BullMQ worker running into the next file (see there).
+    setupFiles: ['test/support/open-workers.ts'],
     // Limits for a hang, not for speed: on a busy machine (load 20 on these two cores) a
     // test that spawns Plaudit or opens PGlite took 30-35 s where it takes 3 s quiet, and
     // failed at the old 30 s. Speed is watched by the reporter's timings, not by these.

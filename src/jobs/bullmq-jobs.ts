@@ -158,18 +158,24 @@ export class BullJobs implements Jobs {
   }
 
   async close() {
-    // Workers first: they stop taking jobs and finish the running ones. With Redis away
-    // they cannot say so; after the grace period they are closed at once (a job cut short
-    // is taken over by another worker later, and changes nothing twice). Pausing waits for
-    // the jobs: a graceful close() would be the one BullMQ keeps, so a forced one after it
-    // would only wait on it too, renewing the stuck job's lock for as long as we live.
+    // Workers first: they stop taking jobs and finish the running ones, for at most the
+    // grace period, then they are closed at once (a job cut short is taken over by another
+    // worker later, and changes nothing twice). With Redis away no job can be marked done,
+    // so nothing is waited for. Not a graceful close(): BullMQ keeps the first close it is
+    // given, so a forced one after it would only wait on it too, renewing a stuck job's
+    // lock for as long as we live.
     const grace = this.options.closeGraceMs ?? 20_000;
+    const away = redisAway(this.#producer);
     await Promise.all(
       this.#workers.map(async (worker) => {
-        await settlesWithin(worker.pause(), grace, 'finishing a worker’s jobs');
+        await Promise.race([
+          settlesWithin(jobsFinished(worker), grace, 'finishing a worker’s jobs'),
+          away.gone,
+        ]);
         await settlesWithin(worker.close(true), 1000, 'closing a worker');
       }),
     );
+    away.stop();
     await Promise.all(
       [...this.#queues.values()].map((queue) =>
         settlesWithin(queue.close(), 1000, 'closing a queue'),
@@ -229,4 +235,30 @@ const PING_TIMEOUT_MS = 1000;
  */
 function reconnectDelay(attempt: number): number {
   return Math.min(attempt * 250, 5000);
+}
+
+/** Resolves `gone` once the connection to Redis is lost (at once if it is not up now). */
+function redisAway(connection: Redis): { gone: Promise<void>; stop(): void } {
+  let stop = () => {};
+  const gone = new Promise<void>((resolve) => {
+    if (connection.status !== 'ready') return resolve();
+    const lost = () => resolve();
+    connection.once('close', lost);
+    stop = () => connection.off('close', lost);
+  });
+  return { gone, stop };
+}
+
+/**
+ * Stops the worker taking jobs and resolves once its running ones are done and marked so.
+ * BullMQ's pause() waits the same way but then reconnects the worker's blocking
+ * connection, which a close racing it would leave retrying for ever; the wait it uses is
+ * private in BullMQ 6 (pinned in package.json), hence the cast.
+ */
+async function jobsFinished(worker: Worker): Promise<void> {
+  await worker.pause(true);
+  const internal = worker as unknown as {
+    whenCurrentJobsFinished(reconnect: boolean): Promise<void>;
+  };
+  await internal.whenCurrentJobsFinished(false);
 }

@@ -11,6 +11,7 @@ import {
 import { BullJobs } from '../../../src/jobs/bullmq-jobs.ts';
 import { type Job, PermanentJobFailure } from '../../../src/jobs/job-queue.ts';
 import { runningWorkers } from '../../support/open-workers.ts';
+import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
 
 const logger = pino({ level: 'silent' });
@@ -270,4 +271,33 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     // The job is left active, for the stalled check of another worker to take over.
     expect(await (await queue.getJob('stuck'))?.getState()).toBe('active');
   });
+
+  it('waits for no job once Redis is away: none could be marked done', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', Number(new URL(inject('redisUrl')).port)).start();
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    // A grace longer than the test's own time limit: waiting it out fails the test.
+    const adapter = new BullJobs({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      prefix,
+      closeGraceMs: 600_000,
+      logger,
+    });
+    let started = false;
+    adapter.work('allowance', {
+      stuck: async () => {
+        started = true;
+        await new Promise<never>(() => {});
+      },
+    });
+    try {
+      await adapter.add('allowance', 'stuck', {});
+      await until(() => started);
+      await proxy.cut();
+      await adapter.close();
+      expect(runningWorkers()).toEqual([]);
+    } finally {
+      await proxy.cut();
+    }
+  }, 60_000);
 });

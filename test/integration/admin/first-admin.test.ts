@@ -6,6 +6,7 @@ import { openDatabase } from '../../../src/db/database.ts';
 import { createMigrator, migrateToLatest } from '../../../src/db/migrate.ts';
 import { createAdminFixture } from '../../support/admin-fixture.ts';
 import { openTestDatabase } from '../../support/databases.ts';
+import { createFreshDatabase } from '../../support/fresh-database.ts';
 
 const adminsOf = async (db: Database, organizationId: number) =>
   (
@@ -104,20 +105,22 @@ describe('nobody becomes admin by using Plaudit first', () => {
 
 describe('migration 0012 on an organization in use before admins existed', () => {
   it('makes its earliest active person admin, audited, and leaves organizations with one alone', async () => {
-    const pglite = await openDatabase({ dataDir: 'memory://' });
+    // A database of its own, migrated only so far: what an upgrade from 0011 finds.
+    const fresh = await createFreshDatabase('first_admin');
+    const upgraded = await openDatabase({ url: fresh.url, poolSize: 2 });
     try {
-      const migrated = await createMigrator(pglite).migrateTo('0011_admin');
+      const migrated = await createMigrator(upgraded).migrateTo('0011_admin');
       expect(migrated.error).toBeUndefined();
       const org = async (name: string) =>
         (
           await sql<{ id: number }>`insert into organizations (name, timezone, currency)
-            values (${name}, 'UTC', 'EUR') returning id`.execute(pglite)
+            values (${name}, 'UTC', 'EUR') returning id`.execute(upgraded)
         ).rows[0]?.id as number;
       const member = (organizationId: number, name: string, extra = '') =>
         sql`insert into members (organization_id, display_name, roles, status, is_guest, is_bot)
           values (${organizationId}, ${name}, ${extra === 'admin' ? sql`'{member,admin}'` : sql`'{member}'`},
             ${extra === 'left' ? 'deactivated' : 'active'}, ${extra === 'guest'}, ${extra === 'bot'})`.execute(
-          pglite,
+          upgraded,
         );
       const inUse = await org('In use');
       await member(inUse, 'Bot', 'bot');
@@ -128,20 +131,21 @@ describe('migration 0012 on an organization in use before admins existed', () =>
       const managed = await org('Managed');
       await member(managed, 'First');
       await member(managed, 'Boss', 'admin');
-      await migrateToLatest(pglite);
-      expect(await adminsOf(pglite, inUse)).toEqual(['Installer']);
-      expect(await adminsOf(pglite, managed)).toEqual(['Boss']);
-      const audit = await pglite
+      await migrateToLatest(upgraded);
+      expect(await adminsOf(upgraded, inUse)).toEqual(['Installer']);
+      expect(await adminsOf(upgraded, managed)).toEqual(['Boss']);
+      const audit = await upgraded
         .selectFrom('audit_log')
         .select(['organization_id', 'via', 'action', 'outcome'])
         .execute();
       expect(audit).toEqual([
         { organization_id: inUse, via: 'system', action: 'role.grant', outcome: 'done' },
       ]);
-      await expect(sql`truncate audit_log`.execute(pglite)).rejects.toThrow(/append-only/);
-      await expect(sql`truncate billing_charges`.execute(pglite)).rejects.toThrow(/append-only/);
+      await expect(sql`truncate audit_log`.execute(upgraded)).rejects.toThrow(/append-only/);
+      await expect(sql`truncate billing_charges`.execute(upgraded)).rejects.toThrow(/append-only/);
     } finally {
-      await pglite.destroy();
+      await upgraded.destroy();
+      await fresh.drop();
     }
   });
 });

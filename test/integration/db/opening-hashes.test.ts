@@ -9,6 +9,7 @@ import { periodOpeningHash } from '../../../src/ledger/period-openings.ts';
 import { allowancePeriodAt } from '../../../src/recognition/allowance-period.ts';
 import { AllowancePeriods, allowancePeriodKey } from '../../../src/recognition/allowances.ts';
 import { loadRecognitionSettings } from '../../../src/recognition/settings.ts';
+import { createFreshDatabase } from '../../support/fresh-database.ts';
 
 /**
  * Period openings made before migration 0016 stored hashes of their own forms (the job's
@@ -18,7 +19,9 @@ import { loadRecognitionSettings } from '../../../src/recognition/settings.ts';
  */
 describe('period openings made before migration 0016', () => {
   it('take the request hash of an opening, and a later opener replays them', async () => {
-    const db = await openDatabase({ dataDir: 'memory://' });
+    // A database of its own, migrated only so far: what an upgrade from 0015 finds.
+    const fresh = await createFreshDatabase('opening_hashes');
+    const db = await openDatabase({ url: fresh.url, poolSize: 2 });
     try {
       expect((await createMigrator(db).migrateTo('0015_redemption_news')).error).toBeUndefined();
       const organization = await createOrganization(db, {
@@ -85,6 +88,7 @@ describe('period openings made before migration 0016', () => {
       }
     } finally {
       await db.destroy();
+      await fresh.drop();
     }
   });
 });

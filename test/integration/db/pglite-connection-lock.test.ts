@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../../src/db/database.ts';
+import { migratedDataFolder, openTestDatabase } from '../../support/databases.ts';
 
 describe('the embedded PGlite database', () => {
   let db: Database;
   beforeAll(async () => {
-    db = await openDatabase({ dataDir: 'memory://' });
+    db = await openTestDatabase('pglite');
     await sql`create table counter (id int primary key, value int not null)`.execute(db);
     await sql`insert into counter values (1, 0)`.execute(db);
   });
@@ -55,6 +56,8 @@ describe('the embedded PGlite database', () => {
     const root = await mkdtemp(path.join(tmpdir(), 'plaudit-pglite-'));
     const dataDir = path.join(root, 'nested', 'data');
     try {
+      // Made from the run's migrated template (creating one is server-start's test).
+      await migratedDataFolder(dataDir);
       const first = await openDatabase({ dataDir });
       await sql`create table kept (value text)`.execute(first);
       await sql`insert into kept values ('still here')`.execute(first);

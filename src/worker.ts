@@ -82,7 +82,7 @@ export async function startWorker(
   const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
   const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
   // The chat platforms' clients first (Slack's bot token is checked with `auth.test`).
-  await takeNotifications({
+  const senders = await takeNotifications({
     config,
     db,
     services,
@@ -108,6 +108,7 @@ export async function startWorker(
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
+      await senders.close();
       // Answering until the jobs are done: a scrape meanwhile sees them finish.
       await closeHttpServer(http.server);
       await rateLimits.close();

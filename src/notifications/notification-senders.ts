@@ -24,6 +24,12 @@ export function workNotifications(options: {
   });
 }
 
+/** The chat platforms' clients of a worker process. */
+export interface NotificationSenders {
+  /** Closes what they opened; after the jobs are closed, since running jobs use them. */
+  close(): Promise<void>;
+}
+
 /**
  * A worker process's side of the notifications: the clients of the chat platforms
  * configured (Slack's Web API with the installations' tokens, Teams' Bot Framework adapter
@@ -38,13 +44,14 @@ export async function takeNotifications(options: {
   readonly jobs: Jobs;
   readonly logger: Logger;
   readonly teamsCredentials?: TeamsCredentialsFactory;
-}): Promise<void> {
+}): Promise<NotificationSenders> {
   const { config, db, services, logger } = options;
   const announcements = new KudosAnnouncements(new RecipientNotifications());
+  let slack: { close(): Promise<void> } | undefined;
   // Loaded only where configured, as the web process loads its adapters.
   if (slackOn(config)) {
     const { startSlackSends } = await import('../slack/slack-sends.ts');
-    await startSlackSends({ config, db, services, logger, announcements });
+    slack = await startSlackSends({ config, db, services, logger, announcements });
   }
   if (config.TEAMS_APP_ID || localMode(config)) {
     const { startTeamsSends } = await import('../teams/teams-sends.ts');
@@ -58,4 +65,5 @@ export async function takeNotifications(options: {
     });
   }
   workNotifications({ db, jobs: options.jobs, announcements, logger });
+  return { close: async () => slack?.close() };
 }

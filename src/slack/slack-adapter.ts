@@ -123,7 +123,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const directory = new SlackDirectory(db, installations, logger, options.onFirstSight);
   // Background Web API calls run a few at a time, so they never crowd out answers. The
   // kudos' celebrations and DMs are registered for whichever process takes their jobs.
-  const { notifier, home } = slackSends({
+  const sends = slackSends({
     config,
     db,
     installations,
@@ -131,6 +131,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger,
     announcements: options.announcements,
   });
+  const { notifier, home } = sends;
   const handlers = new SlackHandlers({
     db,
     router,
@@ -202,6 +203,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     },
     async stop() {
       if (socketMode) await app.stop();
+      await sends.close();
     },
   };
 }

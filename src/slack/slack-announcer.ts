@@ -124,7 +124,7 @@ export class SlackAnnouncer {
     const { db, home } = this.deps;
     const refreshes = [];
     for (const [memberId, userId] of slackIds) {
-      if (!home.isOpen(connected, userId)) continue;
+      if (!(await home.isOpen(connected, userId))) continue;
       const member = await findMember(db, connected.organizationId, memberId);
       if (member) refreshes.push(home.changed(member, connected, userId));
     }

@@ -4,6 +4,7 @@ import type { KudosAnnouncements } from '../core/announcements.ts';
 import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import { openHomeTabs } from './open-home-tabs.ts';
 import { SlackAnnouncer } from './slack-announcer.ts';
 import { slackClientOptions, slackTokenSource } from './slack-clients.ts';
 import { SlackHome } from './slack-home.ts';
@@ -17,6 +18,8 @@ export interface SlackSends {
   readonly notifier: SlackNotifier;
   readonly home: SlackHome;
   readonly announcer: SlackAnnouncer;
+  /** Closes what they opened (the Redis connection of the Home tabs opened). */
+  close(): Promise<void>;
 }
 
 /**
@@ -36,11 +39,13 @@ export function slackSends(options: {
   const { config, db, installations, services, logger } = options;
   const slots = new WorkSlots(NOTIFICATION_SLOTS);
   const notifier = new SlackNotifier(slots);
-  const home = new SlackHome(installations, services, config.SLACK_COMMAND, logger, slots);
+  // Opened in a web process (Slack tells it), refreshed from whichever process sends.
+  const tabs = openHomeTabs({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
+  const home = new SlackHome(installations, services, config.SLACK_COMMAND, logger, slots, tabs);
   const announcer = new SlackAnnouncer({ db, installations, services, notifier, home });
   options.announcements.recipients.register(announcer.recipientNotifier);
   options.announcements.celebrateOn('slack', announcer.celebration);
-  return { notifier, home, announcer };
+  return { notifier, home, announcer, close: () => tabs.close() };
 }
 
 /**

@@ -9,7 +9,7 @@ import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { SIGNING_SECRET, slackEnv } from '../support/slack-plaudit.ts';
-import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
+import { postSlackEvent, postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { postActivity, teamsMessage } from '../support/teams-activities.ts';
 import { connectorToken, teamsScene, tenantPeople } from '../support/teams-plaudit.ts';
 import { teamsSettings } from '../support/teams-settings.ts';
@@ -99,6 +99,20 @@ describe('a web process answers and a worker process sends the notifications', (
     it('leaves the celebration and the DM to the worker: none while web runs alone, both once a worker runs', async () => {
       const env = { ...shared(prefix), ...slackEnv(fake) };
       web = await startPlaudit(parseConfig({ ...env, PLAUDIT_ROLE: 'web', PORT: '0' }));
+      // Ana and Li open their Home tabs: Slack tells the web process, which publishes them.
+      for (const user of ['UANA', 'ULI']) {
+        const opened = await postSlackEvent(web.url, SIGNING_SECRET, {
+          team_id: teamId,
+          api_app_id: 'A1',
+          type: 'event_callback',
+          event_id: `Ev-home-${user}`,
+          event_time: Math.floor(Date.now() / 1000),
+          event: { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home' },
+        });
+        expect(opened.status).toBe(200);
+      }
+      const homes = () => fake.callsTo('views.publish').map((call) => call.body.user_id);
+      await until(() => homes().length === 2);
       const response = await postSlashCommand(web.url, SIGNING_SECRET, {
         team_id: teamId,
         user_id: 'UANA',
@@ -135,6 +149,9 @@ describe('a web process answers and a worker process sends the notifications', (
       });
       expect(posts('C1')).toEqual(['🎉 Ana gave Li 5 points for the release']);
       expect(posts('DULI')).toEqual(['Ana gave you 5 points for the release']);
+      // The worker, which Slack never told of the openings, refreshes both open tabs.
+      await until(() => homes().length === 4);
+      expect(homes().slice(2).sort()).toEqual(['UANA', 'ULI']);
       // The kudos' job, its celebration and its DM: all run by the worker, none by web.
       expect(await completedJobs(queue)).toEqual([
         'celebrate-kudos',

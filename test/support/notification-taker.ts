@@ -30,8 +30,9 @@ export async function takeNotificationsBeside(
   const logger = createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ url: config.DATABASE_URL as string, poolSize: 4 });
   const jobs = openJobs(config, logger);
+  let senders: { close(): Promise<void> };
   try {
-    await takeNotifications({
+    senders = await takeNotifications({
       config,
       db,
       services: createRecognitionServices(db),
@@ -47,6 +48,7 @@ export async function takeNotificationsBeside(
   return {
     async close() {
       await jobs.close();
+      await senders.close();
       await db.destroy();
     },
   };

@@ -10,6 +10,7 @@ import type { Database } from '../../../src/db/database.ts';
 import { createMember } from '../../../src/directory/members.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { SecretBox } from '../../../src/security/secret-box.ts';
+import { OpenHomeTabsInMemory } from '../../../src/slack/open-home-tabs.ts';
 import { SlackAnnouncer } from '../../../src/slack/slack-announcer.ts';
 import { SlackHome } from '../../../src/slack/slack-home.ts';
 import { SlackInstallationStore } from '../../../src/slack/slack-installation-store.ts';
@@ -146,7 +147,14 @@ describe('the Slack installation store, on postgres', () => {
         db,
         installations,
         notifier: new SlackNotifier(slots),
-        home: new SlackHome(installations, undefined as never, '/kudos', logger, slots),
+        home: new SlackHome(
+          installations,
+          undefined as never,
+          '/kudos',
+          logger,
+          slots,
+          new OpenHomeTabsInMemory(),
+        ),
         // Not reached by a message to a person.
         services: undefined as never,
       });
@@ -231,7 +239,14 @@ describe('the Slack installation store, on postgres', () => {
         db: counted,
         installations,
         notifier: new SlackNotifier(slots),
-        home: new SlackHome(installations, undefined as never, '/kudos', logger, slots),
+        home: new SlackHome(
+          installations,
+          undefined as never,
+          '/kudos',
+          logger,
+          slots,
+          new OpenHomeTabsInMemory(),
+        ),
         // Not reached by a message to a person.
         services: undefined as never,
       });

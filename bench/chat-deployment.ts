@@ -1,8 +1,8 @@
 /**
  * Plaudit as the chat benchmarks run it, shaped as docker-compose.yml deploys it: a web
- * process (PLAUDIT_ROLE=web: answers the commands, relays the notification outbox and
- * takes the notifications queue, the chat platforms' clients being there) and a worker
- * process (PLAUDIT_ROLE=worker: the allowance, redemption and ledger queues), both the
+ * process (PLAUDIT_ROLE=web: answers the commands and relays the notification outbox to
+ * the queue) and a worker process (PLAUDIT_ROLE=worker: sends the notifications with the
+ * chat platforms' clients, and runs the allowance, redemption and ledger queues), both the
  * build (`node dist/main.js`), sharing Redis under a key prefix of their own (removed at
  * the end), so other runs on the same Redis are not disturbed. Both are metered (CPU time,
  * SQL round trips); the web process is profiled.
@@ -83,9 +83,11 @@ export async function startChatDeployment(
     }
   };
   try {
+    // The worker sends the notifications: it preloads what the web process does (where
+    // the Teams bot gets its tokens).
     workerProcess = await startBuiltPlaudit(
       { ...shared, PLAUDIT_ROLE: 'worker', WORKER_PORT: '0' },
-      { profile: false, name: 'worker process' },
+      { preload: web.preload, profile: false, name: 'worker process' },
     );
     await database.connect();
   } catch (error) {

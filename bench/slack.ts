@@ -2,8 +2,8 @@
  * `npm run bench:slack`: signed slash-command gives over HTTP at a fixed rate against
  * Plaudit deployed as production deploys it (bench/chat-deployment.ts: a web process and a
  * worker process, both the compiled build `node dist/main.js`, sharing Redis; the web
- * process answers the commands and sends the notifications they leave through the
- * queue) on real Postgres (Slack's Web API faked locally, in a process of its own), beside
+ * process answers the commands, the worker sends the notifications they leave through
+ * the queue) on real Postgres (Slack's Web API faked locally, in a process of its own), beside
  * a minimal Bolt app that only acks, at the same rate, in the same run. Then the top 10
  * functions by self time in the web process's CPU profile (`--cpu-prof`) during its run.
  *

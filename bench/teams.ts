@@ -3,7 +3,7 @@
  * channel token signed as the Bot Connector signs it, posted to `/api/messages` at a fixed
  * rate against Plaudit deployed as production deploys it (bench/chat-deployment.ts: a web
  * process and a worker process, both the compiled build `node dist/main.js`, sharing
- * Redis; the web process answers and sends the notifications through the queue) on real
+ * Redis; the web process answers, the worker sends the notifications through the queue) on real
  * Postgres, beside a minimal botbuilder app
  * (CloudAdapter, the same authentication) that only answers each message, at the same
  * rate, in the same run. The Bot Connector is faked locally, in a third process. Then the

@@ -38,7 +38,7 @@ import { keepJobSchedules, takeJobs } from './jobs/job-taking.ts';
 import { openJobs } from './jobs/workers.ts';
 import { ensureDemoOrganization } from './local/demo-organization.ts';
 import { createLogger } from './logger.ts';
-import { kudosNotificationHandlers } from './notifications/kudos-notifications.ts';
+import { workNotifications } from './notifications/notification-senders.ts';
 import { OutboxRelay } from './notifications/outbox-relay.ts';
 import { organizationsServedAtStart } from './notifications/served-organizations.ts';
 import { createKudosRouter } from './recognition/kudos-commands.ts';
@@ -189,11 +189,9 @@ export async function startPlaudit(
   if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
   const takesJobs = config.PLAUDIT_ROLE === 'all';
   if (takesJobs) takeJobs({ config, db, services, jobs, desk, webhookAllowList, logger });
-  // Announcing kudos needs the chat platforms' clients, which live in web processes: they
-  // take the notifications queue (a worker process runs the other queues).
-  jobs.work('notifications', kudosNotificationHandlers(db, jobs, announcements, logger), {
-    concurrency: 4,
-  });
+  // The sends that follow a command (celebrations, personal messages) are the workers':
+  // a web process only answers. Local mode's single process takes them too.
+  if (takesJobs) workNotifications({ db, jobs, announcements, logger });
   relay.start(
     await organizationsServedAtStart(db, {
       organizations: [...organizationIds],

@@ -10,9 +10,11 @@ import type { Jobs } from './jobs/job-queue.ts';
 import { keepJobSchedules, takeJobs } from './jobs/job-taking.ts';
 import { openJobs } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
+import { takeNotifications } from './notifications/notification-senders.ts';
 import { createRecognitionServices } from './recognition/recognition-services.ts';
 import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
+import type { TeamsCredentialsFactory } from './teams/teams-sends.ts';
 
 export interface RunningWorker {
   readonly db: Database;
@@ -26,11 +28,24 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  /**
+   * How the Teams bot obtains tokens for its proactive messages; botbuilder's own (Azure
+   * AD, with TEAMS_APP_PASSWORD) unless given. Tests point it at a local token endpoint.
+   */
+  readonly teamsCredentials?: TeamsCredentialsFactory;
+}
+
 /**
- * A worker process (`PLAUDIT_ROLE=worker`, `npm run worker`): jobs, and a small HTTP
- * listener on WORKER_PORT for health, readiness and Prometheus (no chat platforms, no API).
+ * A worker process (`PLAUDIT_ROLE=worker`, `npm run worker`): jobs, the notifications
+ * included (sent with the chat platforms' clients, whose requests the web processes
+ * serve), and a small HTTP listener on WORKER_PORT for health, readiness and Prometheus
+ * (no chat endpoints, no API).
  */
-export async function startWorker(config: Config): Promise<RunningWorker> {
+export async function startWorker(
+  config: Config,
+  options: WorkerOptions = {},
+): Promise<RunningWorker> {
   const logger = createLogger(config.LOG_LEVEL);
   if (!config.DATABASE_URL) throw new Error('a worker process needs DATABASE_URL');
   const { db } = await openMigratedDatabase(config, logger);
@@ -66,6 +81,15 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   );
   const webhookAllowList = WebhookAllowList.of(config.REWARD_WEBHOOK_ALLOWED_HOSTS);
   const desk = new RewardDesk(db, services.ledger, jobs, logger, { webhookAllowList });
+  // The chat platforms' clients first (Slack's bot token is checked with `auth.test`).
+  const senders = await takeNotifications({
+    config,
+    db,
+    services,
+    jobs,
+    logger,
+    teamsCredentials: options.teamsCredentials,
+  });
   takeJobs({ config, db, services, jobs, desk, webhookAllowList, logger });
   const stopScheduling = new AbortController();
   const scheduling = keepJobSchedules(
@@ -84,6 +108,7 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
       stopScheduling.abort();
       await scheduling;
       await jobs.close();
+      await senders.close();
       // Answering until the jobs are done: a scrape meanwhile sees them finish.
       await closeHttpServer(http.server);
       await rateLimits.close();

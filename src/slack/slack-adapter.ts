@@ -6,29 +6,25 @@ import { type Config, slackOAuth } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { CommandRouter } from '../core/command-router.ts';
-import { WorkSlots } from '../core/work-slots.ts';
 import type { Database } from '../db/database.ts';
 import type { OnFirstSight } from '../directory/first-sight.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { receiverFailures } from './receiver-failures.ts';
 import { SLACK_ARRIVAL, slackArrival } from './slack-arrival.ts';
 import { SlackBoosts } from './slack-boosts.ts';
+import { boltLogger, fixedInstallation, slackClientOptions } from './slack-clients.ts';
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
-import { SlackHome } from './slack-home.ts';
-import { FixedInstallation, SlackInstallations } from './slack-installations.ts';
-import { SlackNotifier } from './slack-notifier.ts';
+import { SlackInstallations } from './slack-installations.ts';
 import { SlackOAuth } from './slack-oauth.ts';
 import { SlackPeopleEvents } from './slack-people.ts';
 import { SlackReactions } from './slack-reactions.ts';
+import { slackSends } from './slack-sends.ts';
 import { SlackUninstalls } from './slack-uninstalls.ts';
-import { allWorkspaces, connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
+import { allWorkspaces, type SlackWorkspace } from './slack-workspaces.ts';
 
-const { App, AuthorizationError, ExpressReceiver, LogLevel } = bolt;
-
-/** Notification calls (celebrations, DMs, Home tabs) in flight at once. */
-const NOTIFICATION_SLOTS = 2;
+const { App, AuthorizationError, ExpressReceiver } = bolt;
 
 export interface SlackAdapterOptions {
   readonly config: Config;
@@ -73,11 +69,7 @@ export interface SlackAdapter {
  */
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, db, router, services, logger } = options;
-  const clientOptions = {
-    slackApiUrl: config.SLACK_API_URL,
-    retryConfig: { retries: options.apiRetries ?? 2, factor: 2, minTimeout: 200 },
-    logger: boltLogger(logger),
-  };
+  const clientOptions = slackClientOptions(config, logger, options.apiRetries);
   const fixed = config.SLACK_BOT_TOKEN
     ? await fixedInstallation(db, config.SLACK_BOT_TOKEN, clientOptions)
     : undefined;
@@ -129,13 +121,19 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   });
 
   const directory = new SlackDirectory(db, installations, logger, options.onFirstSight);
-  // Background Web API calls run a few at a time, so they never crowd out answers.
-  const slots = new WorkSlots(NOTIFICATION_SLOTS);
-  const notifier = new SlackNotifier(slots);
-  const home = new SlackHome(installations, services, config.SLACK_COMMAND, logger, slots);
-  const handlers = new SlackHandlers({
+  // Background Web API calls run a few at a time, so they never crowd out answers. The
+  // kudos' celebrations and DMs are registered for whichever process takes their jobs.
+  const sends = slackSends({
+    config,
     db,
     installations,
+    services,
+    logger,
+    announcements: options.announcements,
+  });
+  const { notifier, home } = sends;
+  const handlers = new SlackHandlers({
+    db,
     router,
     services,
     directory,
@@ -179,8 +177,6 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const uninstalls = new SlackUninstalls(installations, logger);
   uninstalls.register(app);
   oauth?.followUpWith({ installations, directory });
-  options.announcements.recipients.register(handlers.recipientNotifier);
-  options.announcements.celebrateOn('slack', handlers.celebration);
 
   if (socketMode) await app.start();
   logger.info(
@@ -207,55 +203,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     },
     async stop() {
       if (socketMode) await app.stop();
+      await sends.close();
     },
   };
-}
-
-/** SLACK_BOT_TOKEN's workspace (`auth.test`), connected once, as one fixed installation. */
-async function fixedInstallation(
-  db: Database,
-  token: string,
-  clientOptions: bolt.webApi.WebClientOptions,
-): Promise<{ workspace: SlackWorkspace; source: FixedInstallation }> {
-  const client = new bolt.webApi.WebClient(token, clientOptions);
-  const auth = await client.auth.test().catch((error: { data?: { error?: string } }) => {
-    throw new Error(
-      `Slack refused SLACK_BOT_TOKEN (${error.data?.error ?? String(error)}); check the token.`,
-    );
-  });
-  const workspace = await connectWorkspace(db, {
-    teamId: auth.team_id as string,
-    teamName: auth.team ?? '',
-    enterpriseId: auth.enterprise_id ?? null,
-    botUserId: auth.user_id as string,
-  });
-  return { workspace, source: new FixedInstallation(db, token, workspace) };
 }
 
 /** The events Bolt hands over unauthorized: the workspace they name may be gone. */
 function isUninstall(body: unknown): boolean {
   const type = (body as { event?: { type?: unknown } } | undefined)?.event?.type;
   return type === 'app_uninstalled' || type === 'tokens_revoked';
-}
-
-/** Bolt's and the Web API client's log lines, into the process's own structured log. */
-function boltLogger(logger: Logger): bolt.Logger {
-  const child = logger.child({ component: 'slack' });
-  let level = LogLevel.INFO;
-  return {
-    debug: (...messages: unknown[]) => {
-      const text = messages.map(String).join(' ');
-      // The Web API client logs whole request bodies at debug: a direct message's text
-      // (a console sign-in link) is a secret, so bodies never reach the log.
-      if (!/^http request body/i.test(text)) child.debug(text);
-    },
-    info: (...messages: unknown[]) => child.info(messages.map(String).join(' ')),
-    warn: (...messages: unknown[]) => child.warn(messages.map(String).join(' ')),
-    error: (...messages: unknown[]) => child.error(messages.map(String).join(' ')),
-    setLevel: (next: bolt.LogLevel) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }

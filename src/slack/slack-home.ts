@@ -3,6 +3,7 @@ import type { WorkSlots } from '../core/work-slots.ts';
 import type { Member } from '../directory/members.ts';
 import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
+import type { OpenHomeTabs } from './open-home-tabs.ts';
 import { Pacer } from './pacer.ts';
 import { replyBlocks } from './slack-blocks.ts';
 import type { SlackInstallations } from './slack-installations.ts';
@@ -23,12 +24,11 @@ interface HomeTab {
  * A member's refreshes never pile up: at most one per `paceMs`, later requests merged
  * into the next one. Slack announces every opening of the tab (`app_home_opened`), and
  * the tab is published fresh then; after a change, only the tabs of people who have
- * opened theirs since this process started are published again, since nobody else is
- * looking at one (and theirs will be fresh when they do).
+ * opened theirs lately (seen by any process, through {@link OpenHomeTabs}) are published
+ * again, since nobody else is looking at one (and theirs will be fresh when they do).
  */
 export class SlackHome {
   readonly #pacer: Pacer<HomeTab>;
-  readonly #opened = new Set<string>();
   readonly #sections: HomeSections;
 
   constructor(
@@ -37,6 +37,8 @@ export class SlackHome {
     private readonly commandName: string,
     logger: Logger,
     slots: WorkSlots,
+    /** The tabs opened, seen by any process of the deployment. */
+    private readonly tabs: OpenHomeTabs,
   ) {
     this.#sections = new HomeSections(services);
     this.#pacer = new Pacer(
@@ -56,22 +58,25 @@ export class SlackHome {
   }
 
   /** The member opened their Home tab in a workspace: publish it. */
-  opened(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
+  async opened(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
     const key = `${workspace.teamId}:${slackUserId}`;
-    this.#opened.add(key);
+    await this.tabs.opened(key);
     return this.#pacer.push(key, { member, workspace, slackUserId });
   }
 
   /** Whether this person's tab may be on their screen, and so worth refreshing. */
-  isOpen(workspace: SlackWorkspace, slackUserId: string): boolean {
-    return this.#opened.has(`${workspace.teamId}:${slackUserId}`);
+  isOpen(workspace: SlackWorkspace, slackUserId: string): Promise<boolean> {
+    return this.tabs.isOpen(`${workspace.teamId}:${slackUserId}`);
   }
 
   /** Something on the member's tab changed: publish it again if they have opened it. */
-  changed(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
-    return this.isOpen(workspace, slackUserId)
-      ? this.#pacer.push(`${workspace.teamId}:${slackUserId}`, { member, workspace, slackUserId })
-      : Promise.resolve();
+  async changed(member: Member, workspace: SlackWorkspace, slackUserId: string): Promise<void> {
+    if (!(await this.isOpen(workspace, slackUserId))) return;
+    return this.#pacer.push(`${workspace.teamId}:${slackUserId}`, {
+      member,
+      workspace,
+      slackUserId,
+    });
   }
 
   async #publish({ member, workspace, slackUserId }: HomeTab): Promise<void> {

@@ -1,4 +1,4 @@
-import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import { Application, type TurnState } from '@microsoft/teams-ai';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { GroupMirror } from '../admin/group-admin.ts';
@@ -10,38 +10,18 @@ import type { Database } from '../db/database.ts';
 import type { OnFirstSight } from '../directory/first-sight.ts';
 import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
-import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
-import { TeamsAnnouncements } from './teams-announcements.ts';
-import { TeamsConversations } from './teams-conversations.ts';
+import { messagingEndpoint } from './messaging-endpoint.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
 import { TeamsMessageExtension } from './teams-message-extension.ts';
-import { TeamsNotifier } from './teams-notifier.ts';
 import { TeamsReactions } from './teams-reactions.ts';
+import { type TeamsCredentialsFactory, teamsCloudAdapter, teamsSends } from './teams-sends.ts';
 import { TeamsSso } from './teams-sso.ts';
 import { teamsTabRoutes } from './teams-tab.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
 
-/**
- * The public cloud's Bot Framework endpoints. botbuilder uses them by default, but once one
- * of them is set it takes every one from the configuration, so all are given together.
- */
-const PUBLIC_CLOUD = {
-  ToChannelFromBotLoginUrl: 'https://login.microsoftonline.com/botframework.com',
-  ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-  ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
-  OAuthUrl: 'https://api.botframework.com',
-  ToBotFromChannelOpenIdMetadataUrl:
-    'https://login.botframework.com/v1/.well-known/openidconfiguration',
-  ToBotFromEmulatorOpenIdMetadataUrl:
-    'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
-  CallerId: 'urn:botframework:azure',
-  ValidateAuthority: true,
-};
-
-/** How the bot obtains tokens for its calls to the Bot Connector (botbuilder's factory type). */
-export type TeamsCredentialsFactory = NonNullable<ConstructorParameters<typeof TeamsAdapter>[1]>;
+export type { TeamsCredentialsFactory } from './teams-sends.ts';
 
 export interface TeamsAdapterOptions {
   readonly config: Config;
@@ -92,23 +72,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const appId = config.TEAMS_APP_ID ?? '';
   // The configuration allows no app id in local mode only.
   const localMode = appId === '';
-  const adapter = new PlauditTeamsAdapter(
-    appId
-      ? {
-          MicrosoftAppId: appId,
-          MicrosoftAppPassword: config.TEAMS_APP_PASSWORD,
-          MicrosoftAppType: config.TEAMS_APP_TYPE,
-          MicrosoftAppTenantId: config.TEAMS_TENANT_ID,
-          ...(config.TEAMS_OPENID_METADATA_URL === PUBLIC_CLOUD.ToBotFromChannelOpenIdMetadataUrl
-            ? {}
-            : {
-                ...PUBLIC_CLOUD,
-                ToBotFromChannelOpenIdMetadataUrl: config.TEAMS_OPENID_METADATA_URL,
-              }),
-        }
-      : {},
-    options.credentials,
-  );
+  const adapter = teamsCloudAdapter(config, options.credentials);
   const teamsLogger = logger.child({ component: 'teams' });
   adapter.onTurnError = async (context, error) => {
     teamsLogger.error({ err: error, activity: context.activity?.id }, 'a Teams turn failed');
@@ -126,20 +90,17 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
     const tenant = await connectTenant(db, tenantId, options.localOrganizationId);
     organizationIds.add(tenant.organizationId);
   }
-  const conversations = new TeamsConversations(db);
-  const notifier = new TeamsNotifier(adapter, appId, db, conversations, teamsLogger);
   // In Teams the celebration is the answer itself; the port sends the personal messages,
-  // and the posts in the announcement channel an admin chose in Teams.
-  options.announcements.recipients.register(notifier);
-  const announcements = new TeamsAnnouncements({
+  // and the posts in the announcement channel an admin chose in Teams, from whichever
+  // process takes the notifications jobs.
+  const { conversations, notifier, announcements } = teamsSends({
+    config,
     db,
-    settings: options.services.settings,
+    services: options.services,
     adapter,
-    appId,
-    notifier,
     logger: teamsLogger,
+    announcements: options.announcements,
   });
-  options.announcements.announceOn('teams', announcements.announce);
   const directory = new TeamsDirectory(db, teamsLogger, localMode, options.onFirstSight);
   const tenants = new TeamsTenants(
     db,

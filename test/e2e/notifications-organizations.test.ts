@@ -8,10 +8,12 @@ import { createConnectedOrganization } from '../../src/directory/organizations.t
 import { TELL_PERSON } from '../../src/notifications/kudos-notifications.ts';
 import { connectTenant } from '../../src/teams/teams-tenants.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
+import type { NotificationTaker } from '../support/notification-taker.ts';
 import { postActivity, teamsMessage } from '../support/teams-activities.ts';
 import {
   connectorToken,
   startTeamsPlaudit,
+  takeTeamsNotificationsBeside,
   teamsScene,
   tenantPeople,
 } from '../support/teams-plaudit.ts';
@@ -37,6 +39,7 @@ describe('notifications of organizations that appear after start', () => {
   const bea = inB('Bea');
   const dee = inB('Dee');
   let plaudit: RunningPlaudit;
+  let taker: NotificationTaker | undefined;
   let notifications: Queue;
 
   /** Kudos given in a channel of a tenant; resolves once the command is answered. */
@@ -74,17 +77,16 @@ describe('notifications of organizations that appear after start', () => {
 
   beforeAll(async () => {
     await connector.start();
-    plaudit = await startTeamsPlaudit(
-      connector,
-      APP_ID,
-      { TEAMS_ALLOWED_TENANTS: `${tenantA},${tenantB}` },
-      {
-        REDIS_URL: inject('redisUrl'),
-        REDIS_PREFIX: prefix,
-        PLAUDIT_ROLE: 'web',
-        JOBS_LOCK_MS: '2000',
-      },
-    );
+    const tenants = { TEAMS_ALLOWED_TENANTS: `${tenantA},${tenantB}` };
+    const env = {
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: prefix,
+      PLAUDIT_ROLE: 'web',
+      JOBS_LOCK_MS: '2000',
+    };
+    plaudit = await startTeamsPlaudit(connector, APP_ID, tenants, env);
+    // The web process answers; a worker's taker sends the notifications.
+    taker = await takeTeamsNotificationsBeside(connector, APP_ID, tenants, env);
     notifications = new Queue('notifications', {
       connection: { url: inject('redisUrl') },
       prefix,
@@ -93,6 +95,7 @@ describe('notifications of organizations that appear after start', () => {
   afterAll(async () => {
     await notifications?.close();
     await plaudit?.close();
+    await taker?.close();
     await connector.stop();
     const redis = new Redis(inject('redisUrl'));
     const keys = await redis.keys(`${prefix}:*`);
@@ -184,13 +187,16 @@ describe('notifications waiting in the outbox of every served organization', () 
   const finn = inD('Finn');
   let db: Database;
   let plaudit: RunningPlaudit | undefined;
+  let taker: NotificationTaker | undefined;
+  const tenants = { TEAMS_ALLOWED_TENANTS: `${tenantC},${tenantD}` };
+  const webEnv = (redis: Record<string, string>) => ({
+    REDIS_PREFIX: prefix,
+    PLAUDIT_ROLE: 'web',
+    JOBS_LOCK_MS: '2000',
+    ...redis,
+  });
   const start = (redis: Record<string, string>) =>
-    startTeamsPlaudit(
-      connector,
-      APP_ID,
-      { TEAMS_ALLOWED_TENANTS: `${tenantC},${tenantD}` },
-      { REDIS_PREFIX: prefix, PLAUDIT_ROLE: 'web', JOBS_LOCK_MS: '2000', ...redis },
-    );
+    startTeamsPlaudit(connector, APP_ID, tenants, webEnv(redis));
 
   beforeAll(async () => {
     await connector.start();
@@ -202,6 +208,7 @@ describe('notifications waiting in the outbox of every served organization', () 
   });
   afterAll(async () => {
     await plaudit?.close();
+    await taker?.close();
     await connector.stop();
     await db?.destroy();
     const redis = new Redis(inject('redisUrl'));
@@ -235,6 +242,13 @@ describe('notifications waiting in the outbox of every served organization', () 
     expect(await waiting()).toEqual([{ queued_at: null }]);
 
     plaudit = await start({ REDIS_URL: inject('redisUrl') });
+    // A worker's taker sends what the restarted web process relays.
+    taker = await takeTeamsNotificationsBeside(
+      connector,
+      APP_ID,
+      tenants,
+      webEnv({ REDIS_URL: inject('redisUrl') }),
+    );
     await until(() => connector.sentTo(`a:chat-with-${finn.id}`).length > 0);
     expect(connector.sentTo(`a:chat-with-${finn.id}`).map((sent) => sent.activity.text)).toEqual([
       '🎉 Eve gave you 5 points for the night shift',

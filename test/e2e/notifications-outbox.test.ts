@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { type NotificationTaker, takeNotificationsBeside } from '../support/notification-taker.ts';
 import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
@@ -23,6 +24,7 @@ describe('notifications through the outbox and the queue, with Redis going away'
   const redisUrl = new URL(inject('redisUrl'));
   const proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
   let plaudit: RunningPlaudit;
+  let taker: NotificationTaker | undefined;
   let triggers = 0;
 
   const give = (user: string, text: string) =>
@@ -64,23 +66,25 @@ describe('notifications through the outbox and the queue, with Redis going away'
         profile: { display_name: name, email: `${id?.toLowerCase()}@${prefix}.example` },
       });
     }
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-        REDIS_PREFIX: prefix,
-        PLAUDIT_ROLE: 'web',
-        JOBS_LOCK_MS: '2000',
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    // A web process answers; the notifications are a worker's: its taker, beside it.
+    const env = {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: inject('databaseUrl'),
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_PREFIX: prefix,
+      PLAUDIT_ROLE: 'web',
+      JOBS_LOCK_MS: '2000',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: `${fake.url}/api/`,
+    };
+    plaudit = await startPlaudit(parseConfig(env));
+    taker = await takeNotificationsBeside(env);
   });
   afterAll(async () => {
     await plaudit?.close();
+    await taker?.close();
     await proxy.cut();
     await fake.stop();
     const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });

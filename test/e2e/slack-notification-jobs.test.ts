@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
+import { type NotificationTaker, takeNotificationsBeside } from '../support/notification-taker.ts';
 import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
 
@@ -21,6 +22,7 @@ describe('Slack notifications as jobs: pacing, retries, and failures for good', 
   const fake = new FakeSlackApi({ id: teamId, name: 'Acme', botUserId: 'UBOT' });
   const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });
   let plaudit: RunningPlaudit;
+  let taker: NotificationTaker | undefined;
   let triggers = 0;
 
   const give = async (channel: string, text: string) => {
@@ -59,22 +61,24 @@ describe('Slack notifications as jobs: pacing, retries, and failures for good', 
         profile: { display_name: name, email: `${id.toLowerCase()}@${prefix}.example` },
       });
     }
-    plaudit = await startPlaudit(
-      parseConfig({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: inject('databaseUrl'),
-        REDIS_URL: inject('redisUrl'),
-        REDIS_PREFIX: prefix,
-        PLAUDIT_ROLE: 'web',
-        SLACK_BOT_TOKEN: 'xoxb-test-token',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: `${fake.url}/api/`,
-      }),
-    );
+    // A web process answers; the notifications are a worker's: its taker, beside it.
+    const env = {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: inject('databaseUrl'),
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: prefix,
+      PLAUDIT_ROLE: 'web',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: `${fake.url}/api/`,
+    };
+    plaudit = await startPlaudit(parseConfig(env));
+    taker = await takeNotificationsBeside(env);
   });
   afterAll(async () => {
     await plaudit?.close();
+    await taker?.close();
     await fake.stop();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();

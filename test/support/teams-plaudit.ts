@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { FakeBotConnector, FakeTeamsUser } from './fake-bot-connector.ts';
+import { type NotificationTaker, takeNotificationsBeside } from './notification-taker.ts';
 import type { TeamsScene } from './teams-activities.ts';
 import { teamsSettings } from './teams-settings.ts';
 
@@ -26,6 +27,23 @@ export function startTeamsPlaudit(
       ...env,
     }),
     teamsBot.options,
+  );
+}
+
+/**
+ * The notifications side of a worker beside {@link startTeamsPlaudit}'s web process, with
+ * the same settings: its proactive messages go to the fake connector, with its tokens.
+ */
+export function takeTeamsNotificationsBeside(
+  connector: FakeBotConnector,
+  appId: string,
+  tenants: { TEAMS_ALLOWED_TENANTS: string } | { TEAMS_TENANT_ID: string },
+  env: Record<string, string> = {},
+): Promise<NotificationTaker> {
+  const teamsBot = teamsSettings(connector, appId, tenants);
+  return takeNotificationsBeside(
+    { ...teamsBot.env, LOG_LEVEL: 'silent', DATABASE_URL: inject('databaseUrl'), ...env },
+    teamsBot.options.teamsCredentials,
   );
 }
 

@@ -10,7 +10,8 @@ import type { Database } from '../../../src/db/database.ts';
 import { createMember } from '../../../src/directory/members.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { SecretBox } from '../../../src/security/secret-box.ts';
-import { SlackHandlers } from '../../../src/slack/slack-handlers.ts';
+import { OpenHomeTabsInMemory } from '../../../src/slack/open-home-tabs.ts';
+import { SlackAnnouncer } from '../../../src/slack/slack-announcer.ts';
 import { SlackHome } from '../../../src/slack/slack-home.ts';
 import { SlackInstallationStore } from '../../../src/slack/slack-installation-store.ts';
 import { FixedInstallation, SlackInstallations } from '../../../src/slack/slack-installations.ts';
@@ -142,23 +143,24 @@ describe('the Slack installation store, on postgres', () => {
         { organizationId: organization, memberId: member.value.id },
       );
       const slots = new WorkSlots(2);
-      const handlers = new SlackHandlers({
+      const announcer = new SlackAnnouncer({
         db,
         installations,
         notifier: new SlackNotifier(slots),
-        home: new SlackHome(installations, undefined as never, '/kudos', logger, slots),
-        logger,
-        commandName: '/kudos',
-        onGiven: () => {},
+        home: new SlackHome(
+          installations,
+          undefined as never,
+          '/kudos',
+          logger,
+          slots,
+          new OpenHomeTabsInMemory(),
+        ),
         // Not reached by a message to a person.
-        router: undefined as never,
         services: undefined as never,
-        directory: undefined as never,
-        admission: undefined as never,
       });
       const pace = async () => {};
       const tell = () =>
-        handlers.recipientNotifier.tellPerson(
+        announcer.recipientNotifier.tellPerson(
           organization,
           member.value.id,
           'Your mug shipped',
@@ -233,22 +235,23 @@ describe('the Slack installation store, on postgres', () => {
         logger,
       );
       const slots = new WorkSlots(2);
-      const handlers = new SlackHandlers({
+      const announcer = new SlackAnnouncer({
         db: counted,
         installations,
         notifier: new SlackNotifier(slots),
-        home: new SlackHome(installations, undefined as never, '/kudos', logger, slots),
-        logger,
-        commandName: '/kudos',
-        onGiven: () => {},
+        home: new SlackHome(
+          installations,
+          undefined as never,
+          '/kudos',
+          logger,
+          slots,
+          new OpenHomeTabsInMemory(),
+        ),
         // Not reached by a message to a person.
-        router: undefined as never,
         services: undefined as never,
-        directory: undefined as never,
-        admission: undefined as never,
       });
       const tell = (memberId: number) =>
-        handlers.recipientNotifier.tellPerson(
+        announcer.recipientNotifier.tellPerson(
           home.organizationId,
           memberId,
           'Your mug shipped',

@@ -2,10 +2,12 @@
  * The organizations bench:console measures, seeded with set-based SQL into the real tables:
  * see bench/console.ts for their shape.
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../src/db/database.ts';
+import type { Tables } from '../src/db/tables.ts';
 import { createOrganization } from '../src/directory/organizations.ts';
 import { createRecognitionServices } from '../src/recognition/recognition-services.ts';
+import { verifyOrganization } from '../src/verification/ledger-verification.ts';
 
 export const TIMEZONE = 'Europe/Paris';
 /** Kudos received a member a year. */
@@ -66,6 +68,7 @@ export async function seed(
   const tail = (key: string) => sql.raw(`split_part(${key}, ':', -1)::bigint`);
 
   await db.transaction().execute(async (trx) => {
+    const bulk = bulkWrites(trx);
     for (const query of [
       sql`select setseed(0.42)`,
       sql`insert into recognition_settings (organization_id, allowance_amount)
@@ -120,6 +123,7 @@ export async function seed(
           where organization_id = ${o}) g
           on g.k = 1 + p.n % 10 or (p.n % 7 = 0 and g.k = 1 + (p.n + 3) % 10)
         where p.n % 25 <> 0`,
+      bulk.start,
       // A year of allowance: one grant a member a month.
       sql`with q as (
           insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
@@ -192,6 +196,7 @@ export async function seed(
             recognition_id, 2
           from bench_recipients) t
         order by recognition_id, leg`,
+      bulk.rebuildIndexes,
       // Reversed by the admin two days later: the points are taken back.
       sql`with q as (
           insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
@@ -318,12 +323,15 @@ export async function seed(
         from generate_series(1, ${size.auditEntries}::int) g
         join bench_people p on p.n = case when g % 4 = 0 then 100 else 1 end
         order by g`,
+      bulk.sumBalances(o),
+      bulk.countKudos(o),
     ]) {
       const started = performance.now();
-      await query.execute(trx);
-      const took = (performance.now() - started) / 1000;
-      const sqlText = query.compile(trx).sql.replace(/\s+/g, ' ').slice(0, 70);
-      console.error(`  seed ${took.toFixed(1)} s: ${sqlText}`);
+      const label =
+        'label' in query ? query.label : query.compile(trx).sql.replace(/\s+/g, ' ').slice(0, 70);
+      if ('label' in query) await query.run();
+      else await query.execute(trx);
+      console.error(`  seed ${((performance.now() - started) / 1000).toFixed(1)} s: ${label}`);
     }
   });
   const admin = await db
@@ -333,4 +341,157 @@ export async function seed(
     .orderBy('id')
     .executeTakeFirstOrThrow();
   return { organizationId: o, adminId: admin.id };
+}
+
+/** A step of the seed that is more than one statement. */
+interface SeedStep {
+  readonly label: string;
+  readonly run: () => Promise<void>;
+}
+
+/** The tables the seed writes millions of rows to, whose plain indexes are built after. */
+const BULK_TABLES = ['ledger_transfers', 'recognitions', 'recognition_recipients'] as const;
+
+/**
+ * The seed's millions of rows written as bench:ledger writes its own (bench/ledger-volume.ts),
+ * in minutes instead of an hour at ten million kudos, with the same result:
+ *
+ * - `start`: the session is put in replica mode, which skips the triggers: the
+ *   foreign-key checks (every id written is one the seed read or wrote), the balance
+ *   trigger and the kudos counts' triggers (migrations/0025; those of 0027 do nothing before
+ *   the first roll-up), whose work `finish` then does once for the whole seed; and the
+ *   plain indexes of the largest tables are dropped;
+ * - `rebuildIndexes`: they are built again from their own definitions once the kudos are
+ *   in (a sort instead of tens of millions of insertions), before the statements that
+ *   look transfers up by their request;
+ * - `sumBalances`, `countKudos`: each account's transfers are added to its balance row, with the amounts the
+ *   balance trigger adds (posted and pending by status), and the organization's kudos are
+ *   counted by the database's own recount (`kudos_recount`, as a change of time zone does).
+ *
+ * What it leaves is checked by `ledger:verify`'s check after the seed (bench/console.ts).
+ */
+function bulkWrites(trx: Transaction<Tables>): {
+  start: SeedStep;
+  rebuildIndexes: SeedStep;
+  sumBalances: (organizationId: number) => SeedStep;
+  countKudos: (organizationId: number) => SeedStep;
+} {
+  const dropped: string[] = [];
+  return {
+    start: {
+      label: "replica mode (no triggers), the large tables' plain indexes dropped",
+      run: async () => {
+        await sql`set local session_replication_role = replica`.execute(trx);
+        await sql`set local work_mem = '256MB'`.execute(trx);
+        await sql`set local maintenance_work_mem = '1GB'`.execute(trx);
+        const plain = (
+          await sql<{ name: string; definition: string }>`
+            select i.indexrelid::regclass::text as name,
+              pg_get_indexdef(i.indexrelid) as definition
+            from pg_index i
+            where i.indrelid = any(${[...BULK_TABLES]}::regclass[])
+              and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`.execute(
+            trx,
+          )
+        ).rows;
+        for (const index of plain) {
+          await sql`drop index ${sql.id(index.name)}`.execute(trx);
+          dropped.push(index.definition);
+        }
+      },
+    },
+    rebuildIndexes: {
+      label: 'the plain indexes built again',
+      run: async () => {
+        for (const definition of dropped.splice(0)) await sql.raw(definition).execute(trx);
+        for (const table of [...BULK_TABLES, 'ledger_requests']) {
+          await sql`analyze ${sql.table(table)}`.execute(trx);
+        }
+      },
+    },
+    sumBalances: (organizationId) => ({
+      label: 'the balance rows summed',
+      run: async () => {
+        await sql`
+          with moved as (
+            select debit_account_id as account_id, ledger_posted_amount(status, amount) as dp,
+              0::bigint as cp, ledger_pending_amount(status, amount) as dpe, 0::bigint as cpe
+            from ledger_transfers where organization_id = ${organizationId}
+            union all
+            select credit_account_id, 0, ledger_posted_amount(status, amount),
+              0, ledger_pending_amount(status, amount)
+            from ledger_transfers where organization_id = ${organizationId}
+          ),
+          net as (
+            select account_id, sum(dp) as dp, sum(cp) as cp, sum(dpe) as dpe, sum(cpe) as cpe
+            from moved group by account_id
+          )
+          update ledger_balances b set debits_posted = b.debits_posted + n.dp,
+            credits_posted = b.credits_posted + n.cp,
+            debits_pending = b.debits_pending + n.dpe,
+            credits_pending = b.credits_pending + n.cpe
+          from net n where b.account_id = n.account_id`.execute(trx);
+      },
+    }),
+    countKudos: (organizationId) => ({
+      label: 'the kudos counted per day (kudos_recount)',
+      run: () => sql`select kudos_recount(${organizationId})`.execute(trx).then(() => undefined),
+    }),
+  };
+}
+
+/**
+ * The seed skipped the triggers: `ledger:verify`'s check says the ledger is what its
+ * writes would have left, and the kudos counted per day (organization, value, person and
+ * pair rows) must add up to the kudos and recognitions kept. Throws when either fails.
+ */
+export async function checkSeed(db: Database, organizationId: number): Promise<void> {
+  const verification = await verifyOrganization(db, organizationId, 5);
+  if (verification.total > 0) {
+    throw new Error(`the seeded ledger fails verification: ${JSON.stringify(verification)}`);
+  }
+  const { rows } = await sql<Record<string, string>>`
+    with kept as (
+      select rr.* from recognition_recipients rr
+      where rr.organization_id = ${organizationId}
+        and not exists (select 1 from recognition_reversals v
+          where v.recognition_id = rr.recognition_id)
+    ),
+    kept_recognitions as (
+      select r.* from recognitions r where r.organization_id = ${organizationId}
+        and not exists (select 1 from recognition_reversals v where v.recognition_id = r.id)
+    )
+    select
+      (select count(*) from kept) as kudos,
+      (select coalesce(sum(amount), 0) from kept) as points,
+      (select count(*) from kept_recognitions) as recognitions,
+      (select count(*) from kept_recognitions, unnest(company_values)) as values_named,
+      (select coalesce(sum(kudos), 0) from kudos_days where organization_id = ${organizationId})
+        as day_kudos,
+      (select coalesce(sum(points), 0) from kudos_days where organization_id = ${organizationId})
+        as day_points,
+      (select coalesce(sum(recognitions), 0) from kudos_days
+        where organization_id = ${organizationId}) as day_recognitions,
+      (select coalesce(sum(recognitions), 0) from kudos_value_days
+        where organization_id = ${organizationId}) as day_values_named,
+      (select coalesce(sum(received), 0) from kudos_member_days
+        where organization_id = ${organizationId}) as person_kudos,
+      (select coalesce(sum(given_points), 0) from kudos_member_days
+        where organization_id = ${organizationId}) as person_points,
+      (select coalesce(sum(kudos), 0) from kudos_pair_days
+        where organization_id = ${organizationId}) as pair_kudos`.execute(db);
+  const c = rows[0] as Record<string, string>;
+  const pairs: Array<[string, string]> = [
+    ['kudos', 'day_kudos'],
+    ['points', 'day_points'],
+    ['recognitions', 'day_recognitions'],
+    ['values_named', 'day_values_named'],
+    ['kudos', 'person_kudos'],
+    ['points', 'person_points'],
+    ['kudos', 'pair_kudos'],
+  ];
+  const wrong = pairs.filter(([kept, counted]) => c[kept] !== c[counted]);
+  if (wrong.length > 0) {
+    throw new Error(`the seeded kudos are not counted right: ${JSON.stringify(c)}`);
+  }
 }

@@ -43,7 +43,7 @@ import { createRecognitionServices } from '../src/recognition/recognition-servic
 import { RewardDesk } from '../src/rewards/reward-desk.ts';
 import { ConsoleClient } from '../test/support/console-client.ts';
 import { directInsights } from '../test/support/direct-insight-queries.ts';
-import { type Size, seed, sizeOf, TIMEZONE } from './console-seed.ts';
+import { checkSeed, type Size, seed, sizeOf, TIMEZONE } from './console-seed.ts';
 import {
   dropDatabase,
   hasTable,
@@ -140,12 +140,18 @@ async function databaseFor(
     if (kept) notes.push('kept from an earlier run');
     else {
       const seedStarted = performance.now();
-      await seed(seeding, size);
+      const { organizationId } = await seed(seeding, size);
       const seeded = (performance.now() - seedStarted) / 1000;
       const vacuumStarted = performance.now();
       await sql`vacuum (analyze)`.execute(seeding);
       const vacuumed = (performance.now() - vacuumStarted) / 1000;
-      notes.push(`seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s)`);
+      const checkStarted = performance.now();
+      await checkSeed(seeding, organizationId);
+      const checked = (performance.now() - checkStarted) / 1000;
+      notes.push(
+        `seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s, ` +
+          `ledger:verify's check and the kudos counts' ${checked.toFixed(1)} s)`,
+      );
     }
     // The closed days rolled up, as the hourly job does (migrations/0027): from nothing
     // after a seed, or only the days since for a kept database.

@@ -106,6 +106,8 @@ export async function seed(
           returning id)
         insert into ledger_balances (account_id, debits_must_not_exceed_credits)
         select id, true from created`,
+      // Statistics of the rows just written, so the joins below are not planned as if empty.
+      sql`analyze members, ledger_accounts`,
       sql`create temp table bench_people on commit drop as
         select row_number() over (order by m.id)::int as n, m.id, al.id as allowance, ea.id as earned
         from members m
@@ -165,6 +167,7 @@ export async function seed(
         join bench_kudos k on k.g = ${tail('q.idempotency_key')}
         join bench_people p on p.n = k.giver_n
         order by k.g`,
+      sql`analyze ledger_requests, recognitions`,
       // Recipients: distinct, never the giver, skewed towards the first members.
       sql`create temp table bench_recipients on commit drop as
         select r.id as recognition_id, r.ledger_request_id as request_id, r.giver_id,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { adjustPoints, listAdjustments } from '../../admin/adjustments.ts';
 import { changeRole } from '../../admin/roles.ts';
-import type { MemberRole } from '../../db/tables.ts';
+import type { MemberRole, Tables } from '../../db/tables.ts';
 import { type MemberView, readMembers } from '../../http/api/routes/member-reads.ts';
 import { ACCOUNT_CODES } from '../../ledger/account-codes.ts';
 import { readHistory } from '../../recognition/history.ts';
@@ -64,6 +64,25 @@ interface PersonRow {
 }
 
 /**
+ * What a listed person (`m`) may still spend of one of their accounts, looked up by the
+ * account's key: a lateral read, so only the page's people are read, never everyone's.
+ */
+function availableOf(
+  eb: ExpressionBuilder<Tables & { m: { id: number } }, 'm'>,
+  organizationId: number,
+  code: 'earned' | 'allowance',
+) {
+  return eb
+    .selectFrom('ledger_accounts as a')
+    .innerJoin('ledger_balances as b', 'b.account_id', 'a.id')
+    .select(sql<number>`b.credits_posted - b.debits_posted - b.debits_pending`.as('available'))
+    .where('a.organization_id', '=', organizationId)
+    .where('a.asset', '=', ACCOUNT_CODES[code].asset)
+    .where('a.code', '=', code)
+    .whereRef('a.member_id', '=', 'm.id');
+}
+
+/**
  * A page of the organization's people whose name or email holds `q` (any case), by
  * name, with the points they may spend and the allowance they may still give, and how
  * many match in all. Balances are read from the ledger's rows; no account is made.
@@ -94,22 +113,14 @@ async function searchPeople(
     matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
     db
       .selectFrom(onPage.as('m'))
-      .leftJoin('ledger_accounts as ea', (join) =>
-        join
-          .on('ea.organization_id', '=', organizationId)
-          .on('ea.asset', '=', ACCOUNT_CODES.earned.asset)
-          .on('ea.code', '=', 'earned')
-          .onRef('ea.member_id', '=', 'm.id'),
+      .leftJoinLateral(
+        (eb) => availableOf(eb, organizationId, 'earned').as('eb'),
+        (join) => join.onTrue(),
       )
-      .leftJoin('ledger_balances as eb', 'eb.account_id', 'ea.id')
-      .leftJoin('ledger_accounts as aa', (join) =>
-        join
-          .on('aa.organization_id', '=', organizationId)
-          .on('aa.asset', '=', ACCOUNT_CODES.allowance.asset)
-          .on('aa.code', '=', 'allowance')
-          .onRef('aa.member_id', '=', 'm.id'),
+      .leftJoinLateral(
+        (eb) => availableOf(eb, organizationId, 'allowance').as('ab'),
+        (join) => join.onTrue(),
       )
-      .leftJoin('ledger_balances as ab', 'ab.account_id', 'aa.id')
       .select([
         'm.id',
         'm.display_name',
@@ -118,12 +129,8 @@ async function searchPeople(
         'm.status',
         'm.is_guest',
         'm.is_bot',
-        sql<number>`coalesce(eb.credits_posted - eb.debits_posted - eb.debits_pending, 0)`.as(
-          'available',
-        ),
-        sql<number>`coalesce(ab.credits_posted - ab.debits_posted - ab.debits_pending, 0)`.as(
-          'allowance_left',
-        ),
+        sql<number>`coalesce(eb.available, 0)`.as('available'),
+        sql<number>`coalesce(ab.available, 0)`.as('allowance_left'),
       ])
       .orderBy(sql`lower(m.display_name)`)
       .orderBy('m.id')

@@ -6,8 +6,10 @@
  * people (1.43 on average) over the last 365 days, with company values, one in 233
  * reversed, with their ledger transfers and balances, a catalog, six redemptions a member
  * (holds, posts, voids) and their charges, and a few thousand audit entries, all seeded
- * with set-based SQL into the real tables (the database's triggers move the balances and
- * count the kudos per day, as for any write). Each page is read BENCH_REQUESTS times
+ * with set-based SQL into the real tables in one transaction, as bench:ledger seeds
+ * (bench/console-seed.ts: triggers off, indexes built after, the balances summed and the
+ * kudos counted per day once), then checked with ledger:verify's check and the counts'
+ * sums. Each page is read BENCH_REQUESTS times
  * (default 50) one after another, after a warm-up, over real HTTP by an admin and HR
  * signed in through a one-time link: every page the console has, a person's page (the busiest
  * one's), the redemption queue, the catalog and the settings included. Beside them, in the same run on the same server:
@@ -17,7 +19,8 @@
  * select-only script with one client on its own scratch database.
  *
  * BENCH_SIZES: the kudos of each size, comma-separated (default 100000,1000000; add
- * 10000000 for the largest, whose seed takes a long while).
+ * 10000000 for the largest: its seed took 27 minutes on this machine at load 12 to 20,
+ * 10 of them counting the kudos per day, so keep its database).
  * BENCH_DATABASE_URL: the server. Each size has its own database, `${BENCH_DATABASE_PREFIX}_${kudos}`
  * (default prefix plaudit_bench_console), dropped after the run unless BENCH_KEEP_DATABASE=1:
  * a kept one is used again as it is by the next run (its seed is skipped), to measure again

@@ -168,6 +168,8 @@ async function databaseFor(
   } finally {
     await seeding.destroy();
   }
+  // Said as it goes too: a run that fails later still tells how long the seed took.
+  console.error(`${size.kudos} kudos: ${notes.join('; ')}`);
   return { db, url, name, note: notes.join('; ') };
 }
 
@@ -204,6 +206,7 @@ async function measureSize(size: Size): Promise<void> {
       .where('organization_id', '=', organizationId)
       .orderBy('id')
       .executeTakeFirstOrThrow();
+    const unlimited = await openDatabase({ url, poolSize: 1, statementTimeoutMs: 0 });
     const counts = (
       await sql<Record<string, number>>`select
         (select count(*)::int from members where organization_id = ${organizationId}) as members,
@@ -217,9 +220,10 @@ async function measureSize(size: Size): Promise<void> {
         (select count(*)::int from kudos_pair_days where organization_id = ${organizationId}) as pair_days,
         (select count(*)::int from kudos_member_running where organization_id = ${organizationId}) as running,
         (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId}) as pair_totals,
-        (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId} and kudos >= 3) as pair_candidates`.execute(
-        db,
-      )
+        (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId} and kudos >= 3) as pair_candidates`
+        // Counting tens of millions of rows takes longer than the pages' statement limit.
+        .execute(unlimited)
+        .finally(() => unlimited.destroy())
     ).rows[0] as Record<string, number>;
     headers.push(
       `${size.kudos.toLocaleString('en')} kudos: ${counts.members} members in 10 groups, ` +

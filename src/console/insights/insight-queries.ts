@@ -210,10 +210,11 @@ export const peopleInRange = (
 };
 
 /**
- * Each person's kudos in the range, all (`given`, `received`) and public ones with their
- * points, side by side: a `with` body, read as {@link peopleInRange} reads them.
+ * The rows that sum to each person's kudos in the range, all (`given`, `received`) and
+ * public ones with their points, side by side, each with its `sign`: a `with` body, read
+ * as {@link peopleInRange} reads them.
  */
-const peopleTotals = (organizationId: number, range: InsightRange, closed: string | null) => {
+const peopleParts = (organizationId: number, range: InsightRange, closed: string | null) => {
   const { closedEnd, openFrom } = split(range, closed);
   const before = addDays(range.from, -1);
   const pub = (column: string) => sql`case when d.private then 0 else ${sql.ref(column)} end`;
@@ -239,15 +240,8 @@ const peopleTotals = (organizationId: number, range: InsightRange, closed: strin
         ]),
   ];
   return sql`
-  select member_id, sum(sign * given)::bigint as given,
-    sum(sign * received)::bigint as received,
-    sum(sign * public_given)::bigint as public_given,
-    sum(sign * public_given_points)::bigint as public_given_points,
-    sum(sign * public_received)::bigint as public_received,
-    sum(sign * public_received_points)::bigint as public_received_points
-  from (${sql.join(parts, sql`\nunion all\n`)}) parts (member_id, sign, given, received,
-    public_given, public_given_points, public_received, public_received_points)
-  group by member_id`;
+  select * from (${sql.join(parts, sql`\nunion all\n`)}) parts (member_id, sign, given,
+    received, public_given, public_given_points, public_received, public_received_points)`;
 };
 
 /** The buckets of a range, from the rows found (a bucket with none counts zero). */
@@ -369,27 +363,47 @@ export async function peopleSections(
 ): Promise<{ groups: GroupActivity[]; givers: PersonTotal[]; receivers: PersonTotal[] }> {
   const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<SectionRow>`
-    with totals as materialized (${peopleTotals(organizationId, range, people)}),
+    with parts as materialized (${peopleParts(organizationId, range, people)}),
+    totals as materialized (
+      select member_id, sum(sign * public_given)::bigint as public_given,
+        sum(sign * public_given_points)::bigint as public_given_points,
+        sum(sign * public_received)::bigint as public_received,
+        sum(sign * public_received_points)::bigint as public_received_points
+      from parts group by member_id
+    ),
+    -- Each person's rows with their groups, summed by group: the people's totals are
+    -- never negative, so a group has kudos exactly when one of its people has.
     groups as (
-      select gm.group_id as id, g.name, sum(p.given)::bigint as a, sum(p.received)::bigint as b
-      from totals p
+      select gm.group_id as id, g.name, sum(p.sign * p.given)::bigint as a,
+        sum(p.sign * p.received)::bigint as b
+      from parts p
       left join group_members gm on gm.member_id = p.member_id
         and gm.organization_id = ${organizationId}
       left join groups g on g.id = gm.group_id
-      where p.given <> 0 or p.received <> 0
       group by gm.group_id, g.name
+      having sum(p.sign * p.given) <> 0 or sum(p.sign * p.received) <> 0
+    ),
+    -- The first by points and kudos, with those tied with the last of them: the names
+    -- that order the ties are read for these few only.
+    top_givers as (
+      select member_id, public_given as a, public_given_points as b from totals
+      where public_given > 0
+      order by b desc, a desc fetch first ${limit} rows with ties
+    ),
+    top_receivers as (
+      select member_id, public_received as a, public_received_points as b from totals
+      where public_received > 0
+      order by b desc, a desc fetch first ${limit} rows with ties
     ),
     givers as (
-      select m.id, m.display_name as name, p.public_given as a, p.public_given_points as b
-      from totals p join members m on m.id = p.member_id
-      where p.public_given > 0
+      select m.id, m.display_name as name, p.a, p.b
+      from top_givers p join members m on m.id = p.member_id
       order by b desc, a desc, m.display_name, m.id
       limit ${limit}
     ),
     receivers as (
-      select m.id, m.display_name as name, p.public_received as a, p.public_received_points as b
-      from totals p join members m on m.id = p.member_id
-      where p.public_received > 0
+      select m.id, m.display_name as name, p.a, p.b
+      from top_receivers p join members m on m.id = p.member_id
       order by b desc, a desc, m.display_name, m.id
       limit ${limit}
     )
@@ -733,9 +747,11 @@ export async function readInsights(
     .setAccessMode('read only')
     .execute(async (trx) => {
       // Each query reads a few thousand rows a person or day: starting parallel workers
-      // or compiling costs more than it saves, and on a busy server much more.
+      // or compiling costs more than it saves, and on a busy server much more. The
+      // people's rows (a hundred thousand at 50,000 people) are held and summed in memory:
+      // with the default 4 MB they went to disk.
       await sql`select set_config('max_parallel_workers_per_gather', '0', true),
-        set_config('jit', 'off', true)`.execute(trx);
+        set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);
       const closed = await readClosedDays(trx, organizationId);
       const [time, values, people, quietOnes, pairs, network] = await Promise.all([
         recognitionsOverTime(trx, organizationId, range),

@@ -19,8 +19,9 @@
  * select-only script with one client on its own scratch database.
  *
  * BENCH_SIZES: the kudos of each size, comma-separated (default 100000,1000000; add
- * 10000000 for the largest: its seed took 27 minutes on this machine at load 12 to 20,
- * 10 of them counting the kudos per day, so keep its database).
+ * 10000000 for the largest: its seed's statements took 22 minutes on this machine at
+ * load 12 to 20, 10 of them counting the kudos per day, and 31 with the vacuum, the checks
+ * and the roll-up, so keep its database).
  * BENCH_DATABASE_URL: the server. Each size has its own database, `${BENCH_DATABASE_PREFIX}_${kudos}`
  * (default prefix plaudit_bench_console), dropped after the run unless BENCH_KEEP_DATABASE=1:
  * a kept one is used again as it is by the next run (its seed is skipped), to measure again

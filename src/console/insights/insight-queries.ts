@@ -363,25 +363,29 @@ export async function peopleSections(
 ): Promise<{ groups: GroupActivity[]; givers: PersonTotal[]; receivers: PersonTotal[] }> {
   const { people } = closed ?? (await readClosedDays(db, organizationId));
   const { rows } = await sql<SectionRow>`
-    with parts as materialized (${peopleParts(organizationId, range, people)}),
-    totals as materialized (
-      select member_id, sum(sign * public_given)::bigint as public_given,
+    with totals as materialized (
+      select member_id, sum(sign * given)::bigint as given,
+        sum(sign * received)::bigint as received,
+        sum(sign * public_given)::bigint as public_given,
         sum(sign * public_given_points)::bigint as public_given_points,
         sum(sign * public_received)::bigint as public_received,
         sum(sign * public_received_points)::bigint as public_received_points
-      from parts group by member_id
+      from (${peopleParts(organizationId, range, people)}) parts
+      group by member_id
     ),
-    -- Each person's rows with their groups, summed by group: the people's totals are
-    -- never negative, so a group has kudos exactly when one of its people has.
+    -- The memberships as a table of their own, so they are joined to everyone's totals
+    -- by one hash (the totals' rows are not known to the planner, which probed the index
+    -- of memberships once a person).
+    memberships as materialized (
+      select member_id, group_id from group_members where organization_id = ${organizationId}
+    ),
     groups as (
-      select gm.group_id as id, g.name, sum(p.sign * p.given)::bigint as a,
-        sum(p.sign * p.received)::bigint as b
-      from parts p
-      left join group_members gm on gm.member_id = p.member_id
-        and gm.organization_id = ${organizationId}
+      select gm.group_id as id, g.name, sum(p.given)::bigint as a, sum(p.received)::bigint as b
+      from totals p
+      left join memberships gm on gm.member_id = p.member_id
       left join groups g on g.id = gm.group_id
+      where p.given <> 0 or p.received <> 0
       group by gm.group_id, g.name
-      having sum(p.sign * p.given) <> 0 or sum(p.sign * p.received) <> 0
     ),
     -- The first by points and kudos, with those tied with the last of them: the names
     -- that order the ties are read for these few only.

@@ -6,8 +6,10 @@
  * people (1.43 on average) over the last 365 days, with company values, one in 233
  * reversed, with their ledger transfers and balances, a catalog, six redemptions a member
  * (holds, posts, voids) and their charges, and a few thousand audit entries, all seeded
- * with set-based SQL into the real tables (the database's triggers move the balances and
- * count the kudos per day, as for any write). Each page is read BENCH_REQUESTS times
+ * with set-based SQL into the real tables in one transaction, as bench:ledger seeds
+ * (bench/console-seed.ts: triggers off, indexes built after, the balances summed and the
+ * kudos counted per day once), then checked with ledger:verify's check and the counts'
+ * sums. Each page is read BENCH_REQUESTS times
  * (default 50) one after another, after a warm-up, over real HTTP by an admin and HR
  * signed in through a one-time link: every page the console has, a person's page (the busiest
  * one's), the redemption queue, the catalog and the settings included. Beside them, in the same run on the same server:
@@ -17,7 +19,9 @@
  * select-only script with one client on its own scratch database.
  *
  * BENCH_SIZES: the kudos of each size, comma-separated (default 100000,1000000; add
- * 10000000 for the largest, whose seed takes a long while).
+ * 10000000 for the largest: its seed's statements took 22 minutes on this machine at
+ * load 12 to 20, 10 of them counting the kudos per day, and 31 with the vacuum, the checks
+ * and the roll-up, so keep its database).
  * BENCH_DATABASE_URL: the server. Each size has its own database, `${BENCH_DATABASE_PREFIX}_${kudos}`
  * (default prefix plaudit_bench_console), dropped after the run unless BENCH_KEEP_DATABASE=1:
  * a kept one is used again as it is by the next run (its seed is skipped), to measure again
@@ -37,13 +41,13 @@ import { rollUpKudos } from '../src/console/insights/kudos-rollups.ts';
 import { createSignInLink } from '../src/console/sign-in-links.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createOrganization } from '../src/directory/organizations.ts';
 import { createHttpApp } from '../src/http/server.ts';
 import { InlineJobs } from '../src/jobs/inline-jobs.ts';
 import { createRecognitionServices } from '../src/recognition/recognition-services.ts';
 import { RewardDesk } from '../src/rewards/reward-desk.ts';
 import { ConsoleClient } from '../test/support/console-client.ts';
 import { directInsights } from '../test/support/direct-insight-queries.ts';
+import { checkSeed, type Size, seed, sizeOf, TIMEZONE } from './console-seed.ts';
 import {
   dropDatabase,
   hasTable,
@@ -59,15 +63,6 @@ const PREFIX = process.env.BENCH_DATABASE_PREFIX ?? 'plaudit_bench_console';
 const KEEP = process.env.BENCH_KEEP_DATABASE === '1';
 const WARM_UP = 5;
 const PGBENCH_SECONDS = 10;
-const TIMEZONE = 'Europe/Paris';
-/** Kudos received a member a year. */
-const KUDOS_PER_MEMBER = 200;
-/** Recipients a recognition, on average (1, 2 or 3). */
-const RECIPIENTS_EACH = 1.43;
-/** Every this-many-th recognition is reversed. */
-const REVERSE_EVERY = 233;
-const REDEMPTIONS_PER_MEMBER = 6;
-const MONTHLY_ALLOWANCE = 1_000;
 const PEOPLE_QUERY = 'an';
 /** The direct count of the insights (every kudos read) is measured up to this size. */
 const DIRECT_UP_TO = 1_000_000;
@@ -80,320 +75,6 @@ for (const [name, value] of [
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new Error(`${name} must be whole numbers of at least 1`);
   }
-}
-
-/** One organization's size. */
-interface Size {
-  readonly kudos: number;
-  readonly members: number;
-  readonly recognitions: number;
-  readonly redemptions: number;
-  readonly auditEntries: number;
-  /** The last members never receive kudos (quiet), the very last never give either. */
-  readonly neverReceive: number;
-  readonly neverGive: number;
-}
-
-function sizeOf(kudos: number): Size {
-  const members = Math.max(50, Math.round(kudos / KUDOS_PER_MEMBER));
-  return {
-    kudos,
-    members,
-    recognitions: Math.round(kudos / RECIPIENTS_EACH),
-    redemptions: members * REDEMPTIONS_PER_MEMBER,
-    auditEntries: 3_000,
-    neverReceive: Math.ceil(members * 0.08),
-    neverGive: Math.ceil(members * 0.04),
-  };
-}
-
-/** The organization, seeded in one transaction; returns its id and its admin's. */
-async function seed(
-  db: Database,
-  size: Size,
-): Promise<{ organizationId: number; adminId: number }> {
-  const organization = await createOrganization(db, {
-    name: 'Bench',
-    timezone: TIMEZONE,
-    currency: 'EUR',
-  });
-  if (!organization.ok) throw new Error(organization.message);
-  const o = organization.value.id;
-  const accounts = await createRecognitionServices(db).ledger.organizationAccounts(o);
-  const [pool, spent, issuance, hold, redeemed] = [
-    accounts.allowance_pool,
-    accounts.allowance_spent,
-    accounts.issuance,
-    accounts.redemption_hold,
-    accounts.redeemed,
-  ].map((account) => account.id);
-  /** The number a seeded idempotency key ends with. */
-  const tail = (key: string) => sql.raw(`split_part(${key}, ':', -1)::bigint`);
-
-  await db.transaction().execute(async (trx) => {
-    for (const query of [
-      sql`select setseed(0.42)`,
-      sql`insert into recognition_settings (organization_id, allowance_amount)
-        values (${o}, ${MONTHLY_ALLOWANCE})`,
-      sql`insert into reward_settings (organization_id, monthly_budget_minor)
-        values (${o}, 1000000)`,
-      sql`insert into company_values (organization_id, name)
-        select ${o}, unnest(array['teamwork', 'ownership', 'customer-first', 'curiosity', 'candor'])`,
-      // People: admins and HR here and there, a few guests and leavers, one bot.
-      sql`insert into members (organization_id, display_name, email, roles, status, is_guest,
-          is_bot, created_at, deactivated_at)
-        select ${o}, f.name || ' ' || l.name, lower(f.name || '.' || l.name)
-          || case when n > 500 then n::text else '' end || '@example.com',
-          case when n = 1 then '{member,admin,hr}' when n % 100 = 0 then '{member,admin}'
-            when n % 125 = 0 then '{member,hr}' else '{member}' end::text[],
-          case when n % 50 = 7 then 'deactivated' else 'active' end,
-          n % 97 = 3, n = ${size.members}, now() - interval '400 days',
-          case when n % 50 = 7 then now() - interval '30 days' end
-        from generate_series(1, ${size.members}::int) n
-        cross join lateral (select (array['Anna', 'Ben', 'Carla', 'Daniel', 'Eva', 'Farid',
-          'Greta', 'Hannah', 'Ivan', 'Julia', 'Karim', 'Lena', 'Marco', 'Nina', 'Omar', 'Paula',
-          'Quentin', 'Rosa', 'Sven', 'Tara'])[1 + n % 20] as name) f
-        cross join lateral (select (array['Adams', 'Berg', 'Costa', 'Dubois', 'Evans', 'Fischer',
-          'Garcia', 'Hansen', 'Ito', 'Jansen', 'Kowalski', 'Larsen', 'Martin', 'Novak', 'Olsen',
-          'Petit', 'Quinn', 'Rossi', 'Silva', 'Tanaka', 'Urban', 'Vogel', 'Weber', 'Young',
-          'Zimmer'])[1 + (n / 20) % 25] as name) l
-        order by n`,
-      // Each limited account with its balance row (the database moves it with the transfers).
-      sql`with created as (
-          insert into ledger_accounts (organization_id, asset, code, member_id,
-            debits_must_not_exceed_credits)
-          select ${o}, a.asset, a.code, m.id, true
-          from members m cross join (values ('allowance', 'allowance'), ('points', 'earned')) a(asset, code)
-          where m.organization_id = ${o}
-          returning id)
-        insert into ledger_balances (account_id, debits_must_not_exceed_credits)
-        select id, true from created`,
-      sql`create temp table bench_people on commit drop as
-        select row_number() over (order by m.id)::int as n, m.id, al.id as allowance, ea.id as earned
-        from members m
-        join ledger_accounts al on al.member_id = m.id and al.code = 'allowance'
-        join ledger_accounts ea on ea.member_id = m.id and ea.code = 'earned'
-        where m.organization_id = ${o}`,
-      sql`insert into groups (organization_id, name)
-        select ${o}, unnest(array['Engineering', 'Sales', 'Marketing', 'Support', 'Finance',
-          'People', 'Design', 'Operations', 'Legal', 'Research'])`,
-      // Everyone in one group but every 25th in none; every 7th in a second one.
-      sql`insert into group_members (organization_id, group_id, member_id)
-        select ${o}, g.id, p.id
-        from bench_people p
-        join (select id, row_number() over (order by id) as k from groups
-          where organization_id = ${o}) g
-          on g.k = 1 + p.n % 10 or (p.n % 7 = 0 and g.k = 1 + (p.n + 3) % 10)
-        where p.n % 25 <> 0`,
-      // A year of allowance: one grant a member a month.
-      sql`with q as (
-          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-            created_at)
-          select ${o}, 'allowance:bench:' || (p.n * 100 + m), 'bench', 'transfer',
-            date_trunc('month', now()) - make_interval(months => m)
-          from bench_people p cross join generate_series(0, 12) m
-          returning id, idempotency_key, created_at)
-        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
-          credit_account_id, amount, kind, status, memo, created_at)
-        select ${o}, q.id, 'allowance', ${pool}::bigint, p.allowance, ${MONTHLY_ALLOWANCE},
-          'allowance_grant', 'posted', 'monthly allowance', q.created_at
-        from q join bench_people p on p.n = ${tail('q.idempotency_key')} / 100`,
-      // The kudos: who gave, when, how much each, which values, to how many people.
-      // Numbered in time order, as they would have been written.
-      sql`create temp table bench_kudos on commit drop as
-        select row_number() over (order by created_at)::int as g, *
-        from (
-          select 1 + floor(random() * ${size.members - size.neverGive})::int as giver_n,
-            now() - random() * interval '365 days' as created_at,
-            (array[5, 5, 10, 10, 10, 15, 20, 25])[1 + floor(random() * 8)::int] as amount,
-            (array['{}', '{teamwork}', '{ownership}', '{customer-first,teamwork}', '{curiosity}',
-              '{candor}', '{teamwork}'])[1 + floor(random() * 7)::int]::text[] as company_values,
-            1 + (random() < 0.333)::int + (random() < 0.1)::int as recipients,
-            floor(${size.members - size.neverReceive} * power(random(), 1.5))::int as spread
-          from generate_series(1, ${size.recognitions}::int)) drawn`,
-      sql`analyze bench_people, bench_kudos`,
-      sql`with q as (
-          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-            created_at)
-          select ${o}, 'kudos:bench:' || g, 'bench', 'transfer', created_at from bench_kudos
-          order by g
-          returning id, idempotency_key)
-        insert into recognitions (organization_id, giver_id, ledger_request_id, amount_each,
-          message, company_values, platform, channel, created_at)
-        select ${o}, p.id, q.id, k.amount, 'Thanks for the help with release ' || k.g,
-          k.company_values, 'slack', 'C0BENCH', k.created_at
-        from q
-        join bench_kudos k on k.g = ${tail('q.idempotency_key')}
-        join bench_people p on p.n = k.giver_n
-        order by k.g`,
-      // Recipients: distinct, never the giver, skewed towards the first members.
-      sql`create temp table bench_recipients on commit drop as
-        select r.id as recognition_id, r.ledger_request_id as request_id, r.giver_id,
-          gp.allowance as giver_allowance, rp.id as recipient_id, rp.earned as recipient_earned,
-          r.amount_each as amount, r.created_at, k.g
-        from bench_kudos k
-        join ledger_requests q on q.organization_id = ${o}
-          and q.idempotency_key = 'kudos:bench:' || k.g
-        join recognitions r on r.ledger_request_id = q.id
-        join bench_people gp on gp.n = k.giver_n
-        cross join generate_series(0, k.recipients - 1) j
-        cross join lateral (
-          select 1 + (k.spread + j * 153) % ${size.members - size.neverReceive} as c) c
-        join bench_people rp on rp.n = case when c.c = k.giver_n
-          then 1 + c.c % ${size.members - size.neverReceive} else c.c end`,
-      sql`insert into recognition_recipients (recognition_id, organization_id, giver_id,
-          recipient_id, amount, created_at)
-        select recognition_id, ${o}, giver_id, recipient_id, amount, created_at
-        from bench_recipients order by recognition_id, recipient_id`,
-      sql`insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
-          credit_account_id, amount, kind, status, created_at)
-        select ${o}, request_id, asset, debit, credit, amount, 'kudos', 'posted', created_at
-        from (
-          select request_id, 'allowance' as asset, giver_allowance as debit,
-            ${spent}::bigint as credit, amount, created_at, recognition_id, 1 as leg
-          from bench_recipients
-          union all
-          select request_id, 'points', ${issuance}::bigint, recipient_earned, amount, created_at,
-            recognition_id, 2
-          from bench_recipients) t
-        order by recognition_id, leg`,
-      // Reversed by the admin two days later: the points are taken back.
-      sql`with q as (
-          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-            created_at)
-          select ${o}, 'admin-reversal:bench:' || g, 'bench', 'reverse',
-            least(created_at + interval '2 days', now())
-          from bench_kudos where g % ${REVERSE_EVERY} = 0
-          returning id, idempotency_key, created_at),
-        reversals as (
-          insert into recognition_reversals (recognition_id, organization_id, ledger_request_id,
-            reversed_by_member_id, reason, created_at)
-          select r.id, ${o}, q.id, (select id from bench_people where n = 1), 'given by mistake',
-            q.created_at
-          from q
-          join ledger_requests kq on kq.organization_id = ${o}
-            and kq.idempotency_key = 'kudos:bench:' || ${tail('q.idempotency_key')}
-          join recognitions r on r.ledger_request_id = kq.id
-          returning recognition_id, ledger_request_id, created_at)
-        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
-          credit_account_id, amount, kind, status, reverses_transfer_id, memo, created_at)
-        select ${o}, v.ledger_request_id, t.asset, t.credit_account_id, t.debit_account_id,
-          t.amount, 'reversal', 'posted', t.id, 'recognition #' || v.recognition_id || ' reversed',
-          v.created_at
-        from reversals v
-        join recognitions r on r.id = v.recognition_id
-        join ledger_transfers t on t.request_id = r.ledger_request_id and t.asset = 'points'`,
-      sql`insert into reward_items (organization_id, name, points_cost, price_minor, fulfilment,
-          webhook_url, active, retired_at)
-        select ${o}, 'Reward ' || k, 10 + 5 * (k % 8), 500 + 250 * (k % 8),
-          case when k % 3 = 0 then 'webhook' else 'manual' end,
-          case when k % 3 = 0 then 'https://rewards.example.com/fulfil' end,
-          k <= 10, case when k > 10 then now() - interval '60 days' end
-        from generate_series(1, 12) k`,
-      sql`create temp table bench_items on commit drop as
-        select row_number() over (order by id)::int as k, * from reward_items
-        where organization_id = ${o}`,
-      // Redemptions: most fulfilled, some refused, cancelled or expired, recent ones held.
-      sql`create temp table bench_redemptions on commit drop as
-        select n, member_n, item_k, requested_at, status,
-          case when status = 'held' then null
-            when status = 'expired' then requested_at + interval '336 hours'
-            else least(requested_at + random() * interval '3 days', now()) end as resolved_at
-        from (
-          select n, member_n, item_k, requested_at,
-            case when requested_at > now() - interval '14 days' and fate < 0.5 then 'held'
-              when fate < 0.88 then 'fulfilled' when fate < 0.93 then 'rejected'
-              when fate < 0.97 or requested_at > now() - interval '14 days' then 'cancelled'
-              else 'expired' end as status
-          from (
-            select row_number() over (order by requested_at)::int as n, *
-            from (
-              select 1 + floor(random() * ${size.members - size.neverReceive})::int as member_n,
-                1 + floor(random() * 12)::int as item_k,
-                now() - random() * interval '365 days' as requested_at, random() as fate
-              from generate_series(1, ${size.redemptions}::int)) drawn) numbered) decided`,
-      sql`analyze bench_recipients, bench_items, bench_redemptions`,
-      sql`with q as (
-          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-            created_at)
-          select ${o}, 'redemption:hold:bench:' || n, 'bench', 'transfer', requested_at
-          from bench_redemptions order by n
-          returning id, idempotency_key)
-        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
-          credit_account_id, amount, kind, status, memo, created_at, resolved_at)
-        select ${o}, q.id, 'points', p.earned, ${hold}::bigint, i.points_cost, 'redemption',
-          case b.status when 'held' then 'pending' when 'fulfilled' then 'posted_from_pending'
-            else 'voided' end,
-          'redemption hold', b.requested_at, b.resolved_at
-        from q
-        join bench_redemptions b on b.n = ${tail('q.idempotency_key')}
-        join bench_people p on p.n = b.member_n
-        join bench_items i on i.k = b.item_k`,
-      sql`insert into redemptions (organization_id, item_id, member_id, requested_by, request_key,
-          status, points, price_minor, currency, fulfilment, webhook_url, hold_transfer_id,
-          requested_at, expires_at, resolved_at, resolved_by, reason)
-        select ${o}, i.id, p.id, p.id, 'bench:' || b.n, b.status, i.points_cost, i.price_minor,
-          'EUR', i.fulfilment, i.webhook_url, t.id, b.requested_at,
-          b.requested_at + interval '336 hours', b.resolved_at,
-          case when b.status in ('rejected', 'fulfilled') and i.fulfilment = 'manual'
-            then (select id from bench_people where n = 1)
-            when b.status = 'cancelled' then p.id end,
-          case when b.status = 'rejected' then 'Out of stock this month' end
-        from bench_redemptions b
-        join ledger_requests q on q.organization_id = ${o}
-          and q.idempotency_key = 'redemption:hold:bench:' || b.n
-        join ledger_transfers t on t.request_id = q.id
-        join bench_people p on p.n = b.member_n
-        join bench_items i on i.k = b.item_k
-        order by b.requested_at`,
-      sql`insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-          transfer_id, created_at)
-        select ${o}, 'redemption:' || case when status = 'fulfilled' then 'post' else 'void' end
-            || ':' || id, 'bench',
-          case when status = 'fulfilled' then 'post' else 'void' end, hold_transfer_id, resolved_at
-        from redemptions where organization_id = ${o} and resolved_at is not null`,
-      sql`with q as (
-          insert into ledger_requests (organization_id, idempotency_key, request_hash, operation,
-            created_at)
-          select ${o}, 'redemption:redeem:' || id, 'bench', 'transfer', resolved_at
-          from redemptions where organization_id = ${o} and status = 'fulfilled'
-          returning id, idempotency_key, created_at)
-        insert into ledger_transfers (organization_id, request_id, asset, debit_account_id,
-          credit_account_id, amount, kind, status, memo, created_at)
-        select ${o}, q.id, 'points', ${hold}::bigint, ${redeemed}::bigint, r.points,
-          'redemption', 'posted', 'redemption #' || r.id, q.created_at
-        from q join redemptions r on r.id = ${tail('q.idempotency_key')}`,
-      sql`insert into billing_charges (organization_id, redemption_id, item_id, member_id,
-          amount_minor, currency, charged_at)
-        select ${o}, id, item_id, member_id, price_minor, currency, resolved_at
-        from redemptions where organization_id = ${o} and status = 'fulfilled'
-        order by resolved_at`,
-      sql`insert into audit_log (organization_id, actor_member_id, via, action, target, outcome,
-          refusal_code, before, after, created_at)
-        select ${o}, p.id, (array['console', 'slack', 'teams'])[1 + g % 3],
-          (array['redemption.fulfil', 'redemption.reject', 'recognition.reverse', 'role.grant',
-            'settings.change', 'reward.edit', 'adjustment.grant', 'group.members',
-            'console.sign_in', 'rule.set'])[1 + g % 10],
-          'member:' || (g % ${size.members} + 1),
-          case when g % 9 = 0 then 'refused' else 'done' end,
-          case when g % 9 = 0 then 'not_allowed' end,
-          jsonb_build_object('roles', jsonb_build_array('member'), 'amount', g % 50),
-          jsonb_build_object('roles', jsonb_build_array('member', 'admin'), 'amount', g % 70),
-          now() - (${size.auditEntries} - g) * interval '2 hours 50 minutes'
-        from generate_series(1, ${size.auditEntries}::int) g
-        join bench_people p on p.n = case when g % 4 = 0 then 100 else 1 end
-        order by g`,
-    ]) {
-      await query.execute(trx);
-    }
-  });
-  const admin = await db
-    .selectFrom('members')
-    .select('id')
-    .where('organization_id', '=', o)
-    .orderBy('id')
-    .executeTakeFirstOrThrow();
-  return { organizationId: o, adminId: admin.id };
 }
 
 /** Milliseconds of each call, sorted, after WARM_UP calls not counted. */
@@ -463,12 +144,18 @@ async function databaseFor(
     if (kept) notes.push('kept from an earlier run');
     else {
       const seedStarted = performance.now();
-      await seed(seeding, size);
+      const { organizationId } = await seed(seeding, size);
       const seeded = (performance.now() - seedStarted) / 1000;
       const vacuumStarted = performance.now();
       await sql`vacuum (analyze)`.execute(seeding);
       const vacuumed = (performance.now() - vacuumStarted) / 1000;
-      notes.push(`seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s)`);
+      const checkStarted = performance.now();
+      await checkSeed(seeding, organizationId);
+      const checked = (performance.now() - checkStarted) / 1000;
+      notes.push(
+        `seeded in ${seeded.toFixed(1)} s (+ vacuum analyze ${vacuumed.toFixed(1)} s, ` +
+          `ledger:verify's check and the kudos counts' ${checked.toFixed(1)} s)`,
+      );
     }
     // The closed days rolled up, as the hourly job does (migrations/0027): from nothing
     // after a seed, or only the days since for a kept database.
@@ -482,6 +169,8 @@ async function databaseFor(
   } finally {
     await seeding.destroy();
   }
+  // Said as it goes too: a run that fails later still tells how long the seed took.
+  console.error(`${size.kudos} kudos: ${notes.join('; ')}`);
   return { db, url, name, note: notes.join('; ') };
 }
 
@@ -518,6 +207,7 @@ async function measureSize(size: Size): Promise<void> {
       .where('organization_id', '=', organizationId)
       .orderBy('id')
       .executeTakeFirstOrThrow();
+    const unlimited = await openDatabase({ url, poolSize: 1, statementTimeoutMs: 0 });
     const counts = (
       await sql<Record<string, number>>`select
         (select count(*)::int from members where organization_id = ${organizationId}) as members,
@@ -531,9 +221,10 @@ async function measureSize(size: Size): Promise<void> {
         (select count(*)::int from kudos_pair_days where organization_id = ${organizationId}) as pair_days,
         (select count(*)::int from kudos_member_running where organization_id = ${organizationId}) as running,
         (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId}) as pair_totals,
-        (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId} and kudos >= 3) as pair_candidates`.execute(
-        db,
-      )
+        (select count(*)::int from kudos_pair_totals where organization_id = ${organizationId} and kudos >= 3) as pair_candidates`
+        // Counting tens of millions of rows takes longer than the pages' statement limit.
+        .execute(unlimited)
+        .finally(() => unlimited.destroy())
     ).rows[0] as Record<string, number>;
     headers.push(
       `${size.kudos.toLocaleString('en')} kudos: ${counts.members} members in 10 groups, ` +

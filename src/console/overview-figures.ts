@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AdminServices } from '../admin/admin-services.ts';
+import type { Database } from '../db/database.ts';
 import { type AllowancePeriod, allowancePeriodAt } from '../recognition/allowance-period.ts';
 import {
   type CommittedMoney,
@@ -11,6 +12,8 @@ import {
 import { formatMoney } from '../rewards/money.ts';
 import { loadRewardSettings } from '../rewards/reward-settings.ts';
 import { lastVerification } from '../verification/verification-record.ts';
+import { peopleInRange, readClosedDays } from './insights/insight-queries.ts';
+import { addDays, localDate } from './insights/insight-range.ts';
 
 /** This period at a glance, for the console's overview. */
 export interface OverviewFigures {
@@ -48,6 +51,56 @@ interface PeriodRow {
   waiting: string | number;
 }
 
+/**
+ * The period's participants (active people, not bots, who gave or received a kudos kept
+ * in it), recognitions, points given and redemptions asked for, in one snapshot. The
+ * participants are read as the insights read people (migrations/0027): each person's
+ * running totals at the period's last closed day and the day before it, and the day rows
+ * since, two rows a person instead of every person-day of the period (at 50,000 people, a
+ * million in a month). Someone counted on a day gave or received a kudos kept that day (a
+ * day row left at zero is removed), so their totals moved in the period exactly when they
+ * took part. The points given are the period's days' points, which count the same kudos.
+ */
+async function periodCounts(
+  db: Database,
+  organizationId: number,
+  period: AllowancePeriod,
+  timezone: string,
+): Promise<PeriodRow> {
+  const range = { from: period.firstDay, to: addDays(localDate(period.end, timezone), -1) };
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const closed = await readClosedDays(trx, organizationId);
+      const { rows } = await sql<PeriodRow>`
+        with took_part as (${peopleInRange(organizationId, range, 'all', closed.people)}),
+        people as (
+          select id from members
+          where organization_id = ${organizationId} and status = 'active' and not is_bot
+        ),
+        days as (
+          select sum(recognitions) as recognitions, sum(points) as points from kudos_days
+          where organization_id = ${organizationId}
+            and day between ${range.from}::date and ${range.to}::date
+        )
+        select
+          (select count(*) from people p where p.id in (select member_id from took_part))
+            as participants,
+          (select count(*) from people) as people,
+          (select recognitions from days) as recognitions,
+          (select points from days) as points,
+          (select count(*) from redemptions
+            where organization_id = ${organizationId}
+              and requested_at >= ${period.start} and requested_at < ${period.end})
+            as redemptions,
+          (select count(*) from redemptions
+            where organization_id = ${organizationId} and status = 'held') as waiting`.execute(trx);
+      return rows[0] as PeriodRow;
+    });
+}
+
 /** Reversed kudos do not count: they were taken back. */
 export async function overviewFigures(
   services: Pick<AdminServices, 'db' | 'settings'>,
@@ -57,42 +110,13 @@ export async function overviewFigures(
   const { settings, now } = await services.settings.load(organizationId);
   const period = allowancePeriodAt(now, settings.allowanceCadence, settings.timezone);
   const month = monthOf(now, settings.timezone);
-  const [rows, owed, committed, rewards, verified] = await Promise.all([
-    sql<PeriodRow>`
-      with days as (
-        -- The period's local days, in the kudos counted per day (migrations/0025).
-        select d.* from kudos_member_days d
-        where d.organization_id = ${organizationId}
-          and d.day >= ${period.firstDay}::date
-          and d.day < (${period.end}::timestamptz at time zone ${settings.timezone})::date
-      ),
-      people as (
-        select id from members
-        where organization_id = ${organizationId} and status = 'active' and not is_bot
-      )
-      select
-        (select count(*) from people p where p.id in (select member_id from days))
-          as participants,
-        (select count(*) from people) as people,
-        (select sum(recognitions) from kudos_days
-          where organization_id = ${organizationId}
-            and day >= ${period.firstDay}::date
-            and day < (${period.end}::timestamptz at time zone ${settings.timezone})::date)
-          as recognitions,
-        (select sum(given_points) from days) as points,
-        (select count(*) from redemptions
-          where organization_id = ${organizationId}
-            and requested_at >= ${period.start} and requested_at < ${period.end})
-          as redemptions,
-        (select count(*) from redemptions
-          where organization_id = ${organizationId} and status = 'held') as waiting
-    `.execute(db),
+  const [row, owed, committed, rewards, verified] = await Promise.all([
+    periodCounts(db, organizationId, period, settings.timezone),
     liability(db, organizationId),
     committedThisMonth(db, organizationId, settings.timezone, now),
     loadRewardSettings(db, organizationId),
     lastVerification(db),
   ]);
-  const row = rows.rows[0] as PeriodRow;
   return {
     period,
     participants: Number(row.participants),

@@ -122,34 +122,7 @@ export async function monthlyStatement(
   month: string,
 ): Promise<MonthlyStatement> {
   const settings = await loadRewardSettings(db, organizationId);
-  const tz = settings.timezone;
-  const first = `${month}-01`;
-  const { rows } = await sql<ChargeRow>`
-    select c.id, c.charged_at, c.redemption_id, c.item_id, i.name as item_name,
-      c.member_id, m.display_name as member_name, m.email as member_email,
-      array(select g.name from group_members gm join groups g on g.id = gm.group_id
-        where gm.member_id = c.member_id order by g.name) as groups,
-      c.amount_minor, c.currency
-    from billing_charges c
-    join reward_items i on i.id = c.item_id
-    join members m on m.id = c.member_id
-    where c.organization_id = ${organizationId}
-      and c.charged_at >= (${first}::date)::timestamp at time zone ${tz}
-      and c.charged_at < ((${first}::date + interval '1 month')::timestamp) at time zone ${tz}
-    order by c.charged_at, c.id`.execute(db);
-  const charges: StatementCharge[] = rows.map((row) => ({
-    id: row.id,
-    chargedAt: new Date(row.charged_at),
-    redemptionId: row.redemption_id,
-    itemId: row.item_id,
-    itemName: row.item_name,
-    memberId: row.member_id,
-    memberName: row.member_name,
-    memberEmail: row.member_email,
-    groups: row.groups,
-    amountMinor: row.amount_minor,
-    currency: row.currency,
-  }));
+  const charges = await chargesOf(db, organizationId, month, settings.timezone);
   return {
     organizationId,
     month,
@@ -168,6 +141,112 @@ export async function monthlyStatement(
   };
 }
 
+/** What a month's statement says but its charges: their count, total and lines. */
+export type StatementSummary = Omit<MonthlyStatement, 'charges'>;
+
+/**
+ * A month's statement without its charges, summed in the database: the same count,
+ * total and lines as {@link monthlyStatement}, without reading every charge out (tens of
+ * thousands a month in a large company).
+ */
+export async function statementSummary(
+  db: Database,
+  organizationId: number,
+  month: string,
+): Promise<StatementSummary> {
+  const settings = await loadRewardSettings(db, organizationId);
+  const { rows } = await sql<{ kind: string; name: string | null; n: string; total: string }>`
+    with c as (
+      select c.amount_minor, c.member_id, i.name as item_name
+      from billing_charges c
+      join reward_items i on i.id = c.item_id
+      where ${inMonth(organizationId, month, settings.timezone)}
+    )
+    select 'total' as kind, null as name, count(*) as n, coalesce(sum(amount_minor), 0) as total
+    from c
+    union all
+    select 'item', item_name, count(*), sum(amount_minor) from c group by item_name
+    union all
+    select 'group', coalesce(g.name, ${NO_GROUP}), count(*), sum(c.amount_minor)
+    from c
+    left join group_members gm on gm.member_id = c.member_id
+    left join groups g on g.id = gm.group_id
+    group by 2`.execute(db);
+  const linesOf = (kind: string) =>
+    sortLines(
+      rows
+        .filter((row) => row.kind === kind)
+        .map((row) => ({
+          name: row.name ?? '',
+          count: Number(row.n),
+          totalMinor: Number(row.total),
+        })),
+    );
+  const total = rows.find((row) => row.kind === 'total');
+  return {
+    organizationId,
+    month,
+    currency: settings.currency,
+    count: Number(total?.n ?? 0),
+    totalMinor: Number(total?.total ?? 0),
+    byItem: linesOf('item'),
+    byGroup: linesOf('group'),
+  };
+}
+
+/** `limit` of a month's charges from `offset`, in statement order (as {@link monthlyStatement}). */
+export async function statementCharges(
+  db: Database,
+  organizationId: number,
+  month: string,
+  page: { readonly offset: number; readonly limit: number },
+): Promise<StatementCharge[]> {
+  const settings = await loadRewardSettings(db, organizationId);
+  return chargesOf(db, organizationId, month, settings.timezone, page);
+}
+
+/** The charges of an organization in a month of its time zone, as a `where` condition on `c`. */
+const inMonth = (organizationId: number, month: string, timezone: string) => {
+  const first = `${month}-01`;
+  return sql`c.organization_id = ${organizationId}
+    and c.charged_at >= (${first}::date)::timestamp at time zone ${timezone}
+    and c.charged_at < ((${first}::date + interval '1 month')::timestamp) at time zone ${timezone}`;
+};
+
+async function chargesOf(
+  db: Database,
+  organizationId: number,
+  month: string,
+  timezone: string,
+  page?: { readonly offset: number; readonly limit: number },
+): Promise<StatementCharge[]> {
+  const { rows } = await sql<ChargeRow>`
+    select c.id, c.charged_at, c.redemption_id, c.item_id, i.name as item_name,
+      c.member_id, m.display_name as member_name, m.email as member_email,
+      array(select g.name from group_members gm join groups g on g.id = gm.group_id
+        where gm.member_id = c.member_id order by g.name) as groups,
+      c.amount_minor, c.currency
+    from billing_charges c
+    join reward_items i on i.id = c.item_id
+    join members m on m.id = c.member_id
+    where ${inMonth(organizationId, month, timezone)}
+    order by c.charged_at, c.id
+    ${page === undefined ? sql`` : sql`limit ${page.limit} offset ${page.offset}`}`.execute(db);
+  return rows.map((row) => ({
+    id: row.id,
+    chargedAt: new Date(row.charged_at),
+    redemptionId: row.redemption_id,
+    itemId: row.item_id,
+    itemName: row.item_name,
+    memberId: row.member_id,
+    memberName: row.member_name,
+    memberEmail: row.member_email,
+    groups: row.groups,
+    amountMinor: row.amount_minor,
+    currency: row.currency,
+  }));
+}
+
 function lines(entries: ReadonlyArray<readonly [string, number]>): StatementLine[] {
   const byName = new Map<string, { count: number; totalMinor: number }>();
   for (const [name, amount] of entries) {
@@ -176,10 +255,12 @@ function lines(entries: ReadonlyArray<readonly [string, number]>): StatementLine
     line.totalMinor += amount;
     byName.set(name, line);
   }
-  return [...byName]
-    .map(([name, line]) => ({ name, ...line }))
-    .sort((a, b) => b.totalMinor - a.totalMinor || a.name.localeCompare(b.name));
+  return sortLines([...byName].map(([name, line]) => ({ name, ...line })));
 }
+
+/** Lines by what they billed, most first, then by name. */
+const sortLines = (unsorted: StatementLine[]): StatementLine[] =>
+  unsorted.sort((a, b) => b.totalMinor - a.totalMinor || a.name.localeCompare(b.name));
 
 /** What the points people hold would cost if all were redeemed at the organization's rate. */
 export interface Liability {

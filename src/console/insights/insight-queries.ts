@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
 import type { Database } from '../../db/database.ts';
 import type { MemberRole } from '../../db/tables.ts';
@@ -165,7 +165,11 @@ export const peopleInRange = (
   range: InsightRange,
   which: Which,
   closed: string | null,
+  /** A query of the member ids wanted, when not everyone's. */
+  only?: RawBuilder<unknown>,
 ) => {
+  const wanted = (column: string) =>
+    only === undefined ? sql`true` : sql`${sql.ref(column)} in (${only})`;
   const [given, received] =
     which === 'public' ? ['public_given', 'public_received'] : ['given', 'received'];
   const points = (column: string) => (which === 'public' ? sql.ref(column) : sql`0`);
@@ -182,7 +186,7 @@ export const peopleInRange = (
             ${points('r.public_received_points')} as received_points
           from kudos_member_running r
           where r.organization_id = ${organizationId}
-            and r.day in (${closedEnd}::date, ${before}::date)`,
+            and r.day in (${closedEnd}::date, ${before}::date) and ${wanted('r.member_id')}`,
         ]),
     ...(openFrom > range.to
       ? []
@@ -191,7 +195,7 @@ export const peopleInRange = (
           from kudos_member_days d
           where d.organization_id = ${organizationId}
             and d.day between ${openFrom}::date and ${range.to}::date
-            and ${ofWhich('d.private', which)}`,
+            and ${ofWhich('d.private', which)} and ${wanted('d.member_id')}`,
         ]),
   ];
   return sql`
@@ -203,6 +207,41 @@ export const peopleInRange = (
     received, received_points)
   group by member_id
   having sum(sign * given) <> 0 or sum(sign * received) <> 0`;
+};
+
+/**
+ * The rows that sum to each person's kudos in the range, all (`given`, `received`) and
+ * public ones with their points, side by side, each with its `sign`: a `with` body, read
+ * as {@link peopleInRange} reads them.
+ */
+const peopleParts = (organizationId: number, range: InsightRange, closed: string | null) => {
+  const { closedEnd, openFrom } = split(range, closed);
+  const before = addDays(range.from, -1);
+  const pub = (column: string) => sql`case when d.private then 0 else ${sql.ref(column)} end`;
+  const parts = [
+    ...(closedEnd === null
+      ? []
+      : [
+          sql`select r.member_id, case when r.day = ${before}::date then -1 else 1 end,
+            r.given, r.received, r.public_given, r.public_given_points, r.public_received,
+            r.public_received_points
+          from kudos_member_running r
+          where r.organization_id = ${organizationId}
+            and r.day in (${closedEnd}::date, ${before}::date)`,
+        ]),
+    ...(openFrom > range.to
+      ? []
+      : [
+          sql`select d.member_id, 1, d.given, d.received, ${pub('d.given')},
+            ${pub('d.given_points')}, ${pub('d.received')}, ${pub('d.received_points')}
+          from kudos_member_days d
+          where d.organization_id = ${organizationId}
+            and d.day between ${openFrom}::date and ${range.to}::date`,
+        ]),
+  ];
+  return sql`
+  select * from (${sql.join(parts, sql`\nunion all\n`)}) parts (member_id, sign, given,
+    received, public_given, public_given_points, public_received, public_received_points)`;
 };
 
 /** The buckets of a range, from the rows found (a bucket with none counts zero). */
@@ -276,61 +315,130 @@ export async function recognitionsByGroup(
   range: InsightRange,
   closed?: ClosedDays,
 ): Promise<GroupActivity[]> {
-  const { people } = closed ?? (await readClosedDays(db, organizationId));
-  const { rows } = await sql<GroupActivityRow>`
-    with per_member as (${peopleInRange(organizationId, range, 'all', people)})
-    select gm.group_id, g.name,
-      sum(p.given)::bigint as given, sum(p.received)::bigint as received
-    from per_member p
-    left join group_members gm on gm.member_id = p.member_id
-      and gm.organization_id = ${organizationId}
-    left join groups g on g.id = gm.group_id
-    group by gm.group_id, g.name
-    order by g.name nulls last`.execute(db);
-  return toGroupActivity(rows);
-}
-
-async function topPeople(
-  db: Database,
-  organizationId: number,
-  range: InsightRange,
-  side: 'given' | 'received',
-  limit: number,
-  closed?: ClosedDays,
-): Promise<PersonTotal[]> {
-  const { people } = closed ?? (await readClosedDays(db, organizationId));
-  const { rows } = await sql<PersonTotal>`
-    with per_member as (${peopleInRange(organizationId, range, 'public', people)})
-    select m.id as "memberId", m.display_name as name,
-      ${sql.ref(`p.${side}`)} as kudos, ${sql.ref(`p.${side}_points`)} as points
-    from per_member p
-    join members m on m.id = p.member_id
-    where ${sql.ref(`p.${side}`)} > 0
-    order by points desc, kudos desc, m.display_name, m.id
-    limit ${limit}`.execute(db);
-  return rows;
+  return (await peopleSections(db, organizationId, range, 10, closed)).groups;
 }
 
 /** Who gave the most points, with how many kudos. */
-export function topGivers(
+export async function topGivers(
   db: Database,
   organizationId: number,
   range: InsightRange,
   limit = 10,
   closed?: ClosedDays,
 ) {
-  return topPeople(db, organizationId, range, 'given', limit, closed);
+  return (await peopleSections(db, organizationId, range, limit, closed)).givers;
 }
 
 /** Who received the most points, with how many kudos. */
-export function topReceivers(
+export async function topReceivers(
   db: Database,
   organizationId: number,
   range: InsightRange,
   limit = 10,
   closed?: ClosedDays,
 ) {
-  return topPeople(db, organizationId, range, 'received', limit, closed);
+  return (await peopleSections(db, organizationId, range, limit, closed)).receivers;
+}
+
+interface SectionRow {
+  section: 'group' | 'giver' | 'receiver';
+  id: number | null;
+  name: string | null;
+  a: string;
+  b: string;
+}
+
+/**
+ * The sections that read each person's totals in the range (the groups' activity, all
+ * kudos; the top givers and receivers, public ones), from one read of them: each person's
+ * totals, all and public side by side, are summed once for the three (at 50,000 people,
+ * a hundred thousand running totals and the open days' rows), not once a section.
+ */
+export async function peopleSections(
+  db: Database,
+  organizationId: number,
+  range: InsightRange,
+  limit: number,
+  closed?: ClosedDays,
+): Promise<{ groups: GroupActivity[]; givers: PersonTotal[]; receivers: PersonTotal[] }> {
+  const { people } = closed ?? (await readClosedDays(db, organizationId));
+  const { rows } = await sql<SectionRow>`
+    with totals as materialized (
+      select member_id, sum(sign * given)::bigint as given,
+        sum(sign * received)::bigint as received,
+        sum(sign * public_given)::bigint as public_given,
+        sum(sign * public_given_points)::bigint as public_given_points,
+        sum(sign * public_received)::bigint as public_received,
+        sum(sign * public_received_points)::bigint as public_received_points
+      from (${peopleParts(organizationId, range, people)}) parts
+      group by member_id
+    ),
+    -- The memberships as a table of their own, so they are joined to everyone's totals
+    -- by one hash (the totals' rows are not known to the planner, which probed the index
+    -- of memberships once a person).
+    memberships as materialized (
+      select member_id, group_id from group_members where organization_id = ${organizationId}
+    ),
+    groups as (
+      select gm.group_id as id, g.name, sum(p.given)::bigint as a, sum(p.received)::bigint as b
+      from totals p
+      left join memberships gm on gm.member_id = p.member_id
+      left join groups g on g.id = gm.group_id
+      where p.given <> 0 or p.received <> 0
+      group by gm.group_id, g.name
+    ),
+    -- The first by points and kudos, with those tied with the last of them: the names
+    -- that order the ties are read for these few only.
+    top_givers as (
+      select member_id, public_given as a, public_given_points as b from totals
+      where public_given > 0
+      order by b desc, a desc fetch first ${limit} rows with ties
+    ),
+    top_receivers as (
+      select member_id, public_received as a, public_received_points as b from totals
+      where public_received > 0
+      order by b desc, a desc fetch first ${limit} rows with ties
+    ),
+    givers as (
+      select m.id, m.display_name as name, p.a, p.b
+      from top_givers p join members m on m.id = p.member_id
+      order by b desc, a desc, m.display_name, m.id
+      limit ${limit}
+    ),
+    receivers as (
+      select m.id, m.display_name as name, p.a, p.b
+      from top_receivers p join members m on m.id = p.member_id
+      order by b desc, a desc, m.display_name, m.id
+      limit ${limit}
+    )
+    select 'group' as section, id, name, a, b, row_number() over (order by name nulls last) as n
+    from groups
+    union all
+    select 'giver', id, name, a, b, row_number() over (order by b desc, a desc, name, id)
+    from givers
+    union all
+    select 'receiver', id, name, a, b, row_number() over (order by b desc, a desc, name, id)
+    from receivers
+    order by section, n`.execute(db);
+  const of = (section: SectionRow['section']) => rows.filter((row) => row.section === section);
+  const person = (row: SectionRow): PersonTotal => ({
+    memberId: row.id as number,
+    name: row.name as string,
+    kudos: Number(row.a),
+    points: Number(row.b),
+  });
+  return {
+    groups: toGroupActivity(
+      of('group').map((row) => ({
+        group_id: row.id,
+        name: row.name,
+        given: Number(row.a),
+        received: Number(row.b),
+      })),
+    ),
+    givers: of('giver').map(person),
+    receivers: of('receiver').map(person),
+  };
 }
 
 export interface QuietRow {
@@ -513,7 +621,13 @@ export async function mutualPairs(
       group by k.giver_id, k.recipient_id
     ),
     strong as (select * from pairs where n >= ${PAIR_MIN_EACH_WAY}),
-    given as (${peopleInRange(organizationId, range, 'public', people)})
+    given as (${peopleInRange(
+      organizationId,
+      range,
+      'public',
+      people,
+      sql`select giver_id from strong`,
+    )})
     select ab.giver_id as a_id, ma.display_name as a_name, ab.n as a_to_b,
       ga.given as a_given,
       ab.recipient_id as b_id, mb.display_name as b_name, ba.n as b_to_a,
@@ -631,26 +745,28 @@ export async function readInsights(
   range: InsightRange,
   quiet: { readonly days: number; readonly asOf: Date },
 ): Promise<Insights> {
-  const [time, values, groups, receivers, givers, quietOnes, pairs, network] = await db
+  const [time, values, people, quietOnes, pairs, network] = await db
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
       // Each query reads a few thousand rows a person or day: starting parallel workers
-      // or compiling costs more than it saves, and on a busy server much more.
+      // or compiling costs more than it saves, and on a busy server much more. The
+      // people's rows (a hundred thousand at 50,000 people) are held and summed in memory:
+      // with the default 4 MB they went to disk.
       await sql`select set_config('max_parallel_workers_per_gather', '0', true),
-        set_config('jit', 'off', true)`.execute(trx);
+        set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);
       const closed = await readClosedDays(trx, organizationId);
-      return Promise.all([
+      const [time, values, people, quietOnes, pairs, network] = await Promise.all([
         recognitionsOverTime(trx, organizationId, range),
         recognitionsByValue(trx, organizationId, range),
-        recognitionsByGroup(trx, organizationId, range, closed),
-        topReceivers(trx, organizationId, range, 10, closed),
-        topGivers(trx, organizationId, range, 10, closed),
+        peopleSections(trx, organizationId, range, 10, closed),
         quietMembers(trx, organizationId, quiet, closed),
         mutualPairs(trx, organizationId, range, closed),
         groupNetwork(trx, organizationId, range, closed),
       ]);
+      return [time, values, people, quietOnes, pairs, network] as const;
     });
+  const { groups, receivers, givers } = people;
   return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
 }

@@ -2,11 +2,13 @@ import type { Router } from 'express';
 import {
   committedThisMonth,
   liability,
-  type MonthlyStatement,
   monthlyStatement,
   monthOf,
   parseMonth,
+  type StatementCharge,
   type StatementLine,
+  statementCharges,
+  statementSummary,
 } from '../../rewards/billing.ts';
 import { formatMoney } from '../../rewards/money.ts';
 import { loadRewardSettings } from '../../rewards/reward-settings.ts';
@@ -20,6 +22,8 @@ import { viewerOf } from '../console-viewer.ts';
 import { budgetLabel, budgetUsed } from '../overview-figures.ts';
 
 const BILLING = '/console/billing';
+/** Charges listed on one page of a month's statement (the CSV has them all). */
+export const STATEMENT_PAGE_CHARGES = 50;
 
 /** The month after (1) or before (-1) a `YYYY-MM`. */
 function shiftMonth(month: string, by: 1 | -1): string {
@@ -56,10 +60,10 @@ function linesTable(
   )}</tbody></table></div>`;
 }
 
-function chargesTable(statement: MonthlyStatement, timezone: string): SafeHtml {
+function chargesTable(charges: readonly StatementCharge[], timezone: string): SafeHtml {
   return html`<div class="table-wrap"><table>
 <thead><tr><th>Charged</th><th>Redemption</th><th>Reward</th><th>Member</th><th>Groups</th><th class="number">Amount</th></tr></thead>
-<tbody>${statement.charges.map(
+<tbody>${charges.map(
     (charge) => html`<tr>
 <td>${when(charge.chargedAt, timezone, { year: false })}</td>
 <td>#${charge.redemptionId}</td>
@@ -71,10 +75,40 @@ function chargesTable(statement: MonthlyStatement, timezone: string): SafeHtml {
   )}</tbody></table></div>`;
 }
 
+const pageHref = (month: string, page: number) =>
+  `${BILLING}?month=${month}${page > 1 ? `&page=${page}` : ''}`;
+
+/** One page of a month's charges, with where it is among them and links to the others. */
+function chargesPage(
+  month: string,
+  page: number,
+  charges: readonly StatementCharge[],
+  total: number,
+  timezone: string,
+): SafeHtml {
+  const first = (page - 1) * STATEMENT_PAGE_CHARGES + 1;
+  const last = first + charges.length - 1;
+  if (charges.length === 0) {
+    return html`<p class="muted">There are ${count(total)} charges in ${month}; this page is past the last of them. <a href="${pageHref(month, 1)}">First page</a></p>`;
+  }
+  const where =
+    first === 1 && last === total
+      ? ''
+      : html`<p class="muted" role="status">Charges ${count(first)}–${count(last)} of ${count(total)}; the CSV lists them all.</p>`;
+  const pager =
+    page > 1 || last < total
+      ? html`<nav class="pager" aria-label="Pages of charges">${
+          page > 1 ? html`<a href="${pageHref(month, page - 1)}" rel="prev">Previous page</a>` : ''
+        }${last < total ? html`<a href="${pageHref(month, page + 1)}" rel="next">Next page</a>` : ''}</nav>`
+      : '';
+  return html`${where}${chargesTable(charges, timezone)}${pager}`;
+}
+
 /**
  * Billing for HR: a month's statement (the current month of the organization's time zone
- * unless another is picked) with its lines and totals, what the points people hold are
- * worth, the budget used this month, and the statement as CSV (the API's statement CSV).
+ * unless another is picked) with its lines and totals and its charges a page at a time
+ * (the CSV has them all), what the points people hold are worth, the budget used this
+ * month, and the statement as CSV (the API's statement CSV).
  */
 export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
   const { db } = deps.services;
@@ -98,8 +132,14 @@ export function registerBillingPage(routes: Router, deps: ConsoleDeps): void {
       });
       return;
     }
-    const [statement, owed, committed] = await Promise.all([
-      monthlyStatement(db, organizationId, month),
+    const askedPage = Number(typeof req.query.page === 'string' ? req.query.page : '');
+    const page = Number.isSafeInteger(askedPage) && askedPage > 1 ? askedPage : 1;
+    const [statement, charges, owed, committed] = await Promise.all([
+      statementSummary(db, organizationId, month),
+      statementCharges(db, organizationId, month, {
+        offset: (page - 1) * STATEMENT_PAGE_CHARGES,
+        limit: STATEMENT_PAGE_CHARGES,
+      }),
       liability(db, organizationId),
       committedThisMonth(db, organizationId, settings.timezone, now),
     ]);
@@ -120,7 +160,7 @@ ${
     : html`${linesTable('By reward', 'Reward', statement.byItem, currency)}
 ${linesTable('By group (a charge counts in each of its member’s groups)', 'Group', statement.byGroup, currency)}
 <h2>Charges</h2>
-${chargesTable(statement, settings.timezone)}
+${chargesPage(month, page, charges, statement.count, settings.timezone)}
 <p><strong>Total: ${money(statement.totalMinor)}</strong> for ${count(statement.count)} redemption${statement.count === 1 ? '' : 's'}.</p>`
 }`;
     sendPage(req, res, { title: 'Billing', active: 'billing', body });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { adjustPoints, listAdjustments } from '../../admin/adjustments.ts';
 import { changeRole } from '../../admin/roles.ts';
-import type { MemberRole } from '../../db/tables.ts';
+import type { MemberRole, Tables } from '../../db/tables.ts';
 import { type MemberView, readMembers } from '../../http/api/routes/member-reads.ts';
+import { ACCOUNT_CODES } from '../../ledger/account-codes.ts';
 import { readHistory } from '../../recognition/history.ts';
 import { points, shortDate } from '../../recognition/wording.ts';
 import type { RewardItem } from '../../rewards/catalog.ts';
@@ -63,6 +64,25 @@ interface PersonRow {
 }
 
 /**
+ * What a listed person (`m`) may still spend of one of their accounts, looked up by the
+ * account's key: a lateral read, so only the page's people are read, never everyone's.
+ */
+function availableOf(
+  eb: ExpressionBuilder<Tables & { m: { id: number } }, 'm'>,
+  organizationId: number,
+  code: 'earned' | 'allowance',
+) {
+  return eb
+    .selectFrom('ledger_accounts as a')
+    .innerJoin('ledger_balances as b', 'b.account_id', 'a.id')
+    .select(sql<number>`b.credits_posted - b.debits_posted - b.debits_pending`.as('available'))
+    .where('a.organization_id', '=', organizationId)
+    .where('a.asset', '=', ACCOUNT_CODES[code].asset)
+    .where('a.code', '=', code)
+    .whereRef('a.member_id', '=', 'm.id');
+}
+
+/**
  * A page of the organization's people whose name or email holds `q` (any case), by
  * name, with the points they may spend and the allowance they may still give, and how
  * many match in all. Balances are read from the ledger's rows; no account is made.
@@ -81,17 +101,26 @@ async function searchPeople(
       eb.or([eb('m.display_name', 'ilike', pattern), eb('m.email', 'ilike', pattern)]),
     );
   }
+  // The page of people first, then their two balances each: joining everyone's accounts
+  // before the page is cut read every member's (at 50,000 people, 100,000 rows a search).
+  const onPage = matching
+    .select(['m.id', 'm.display_name', 'm.email', 'm.roles', 'm.status', 'm.is_guest', 'm.is_bot'])
+    .orderBy(sql`lower(m.display_name)`)
+    .orderBy('m.id')
+    .limit(PEOPLE_PAGE_SIZE)
+    .offset((page - 1) * PEOPLE_PAGE_SIZE);
   const [total, rows] = await Promise.all([
     matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-    matching
-      .leftJoin('ledger_accounts as ea', (join) =>
-        join.onRef('ea.member_id', '=', 'm.id').on('ea.code', '=', 'earned'),
+    db
+      .selectFrom(onPage.as('m'))
+      .leftJoinLateral(
+        (eb) => availableOf(eb, organizationId, 'earned').as('eb'),
+        (join) => join.onTrue(),
       )
-      .leftJoin('ledger_balances as eb', 'eb.account_id', 'ea.id')
-      .leftJoin('ledger_accounts as aa', (join) =>
-        join.onRef('aa.member_id', '=', 'm.id').on('aa.code', '=', 'allowance'),
+      .leftJoinLateral(
+        (eb) => availableOf(eb, organizationId, 'allowance').as('ab'),
+        (join) => join.onTrue(),
       )
-      .leftJoin('ledger_balances as ab', 'ab.account_id', 'aa.id')
       .select([
         'm.id',
         'm.display_name',
@@ -100,17 +129,11 @@ async function searchPeople(
         'm.status',
         'm.is_guest',
         'm.is_bot',
-        sql<number>`coalesce(eb.credits_posted - eb.debits_posted - eb.debits_pending, 0)`.as(
-          'available',
-        ),
-        sql<number>`coalesce(ab.credits_posted - ab.debits_posted - ab.debits_pending, 0)`.as(
-          'allowance_left',
-        ),
+        sql<number>`coalesce(eb.available, 0)`.as('available'),
+        sql<number>`coalesce(ab.available, 0)`.as('allowance_left'),
       ])
       .orderBy(sql`lower(m.display_name)`)
       .orderBy('m.id')
-      .limit(PEOPLE_PAGE_SIZE)
-      .offset((page - 1) * PEOPLE_PAGE_SIZE)
       .execute(),
   ]);
   return {

@@ -15,10 +15,13 @@ import { when } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendBadQuery, sendPage } from '../console-layout.ts';
 import { type ConsoleViewer, viewerOf } from '../console-viewer.ts';
+import { PICK_LIST_MOST } from './permissions-page.ts';
 
 const QUEUE = '/console/redemptions';
 const PAGE_SIZE = 50;
 const REASON_MAX = 500;
+/** Longest name or email searched for in the member filter. */
+const WHO_MAX = 200;
 
 const STATUS_LABELS: Record<RedemptionStatus, string> = {
   held: 'Waiting for HR',
@@ -36,6 +39,8 @@ interface Filters {
   /** `all` for every status; the queue shows those waiting for HR unless asked. */
   readonly status: RedemptionStatus | 'all';
   readonly member?: number;
+  /** Part of the member's name or email (any case), where the form asks it typed. */
+  readonly who?: string;
   readonly item?: number;
   /** `YYYY-MM-DD`, days of the organization's time zone, both included. */
   readonly from?: string;
@@ -63,6 +68,7 @@ function readFilters(req: Request): Filters | string {
   };
   const member = id('member', 'a member');
   if (typeof member === 'string') return member;
+  const who = queryText(req, 'who').slice(0, WHO_MAX);
   const item = id('item', 'a reward');
   if (typeof item === 'string') return item;
   const before = id('before', 'a place in the list');
@@ -78,6 +84,7 @@ function readFilters(req: Request): Filters | string {
   return {
     status: status as Filters['status'],
     ...(member !== undefined && { member }),
+    ...(who !== '' && { who }),
     ...(item !== undefined && { item }),
     ...(from !== '' && { from }),
     ...(to !== '' && { to }),
@@ -89,6 +96,7 @@ function readFilters(req: Request): Filters | string {
 function filterQuery(filters: Filters, before?: number): string {
   const params = new URLSearchParams({ status: filters.status });
   if (filters.member !== undefined) params.set('member', String(filters.member));
+  if (filters.who !== undefined) params.set('who', filters.who);
   if (filters.item !== undefined) params.set('item', String(filters.item));
   if (filters.from !== undefined) params.set('from', filters.from);
   if (filters.to !== undefined) params.set('to', filters.to);
@@ -123,6 +131,18 @@ async function queue(db: Database, organizationId: number, timezone: string, fil
     .limit(PAGE_SIZE + 1);
   if (filters.status !== 'all') select = select.where('r.status', '=', filters.status);
   if (filters.member !== undefined) select = select.where('r.member_id', '=', filters.member);
+  if (filters.who !== undefined) {
+    const pattern = `%${filters.who.replace(/[\\%_]/g, '\\$&')}%`;
+    select = select.where('r.member_id', 'in', (eb) =>
+      eb
+        .selectFrom('members as w')
+        .select('w.id')
+        .where('w.organization_id', '=', organizationId)
+        .where((w) =>
+          w.or([w('w.display_name', 'ilike', pattern), w('w.email', 'ilike', pattern)]),
+        ),
+    );
+  }
   if (filters.item !== undefined) select = select.where('r.item_id', '=', filters.item);
   if (filters.before !== undefined) select = select.where('r.id', '<', filters.before);
   if (filters.from !== undefined || filters.to !== undefined) {
@@ -138,17 +158,28 @@ async function queue(db: Database, organizationId: number, timezone: string, fil
   return { page, older: rows.length > PAGE_SIZE ? page.at(-1)?.id : undefined };
 }
 
-/** The members and rewards that have redemptions, for the filters' lists. */
-async function choices(db: Database, organizationId: number) {
-  const [members, items] = await Promise.all([
+/**
+ * The members and rewards that have redemptions, for the filters' lists. Members are
+ * listed only while there are at most {@link PICK_LIST_MOST} of them (`members`
+ * undefined past that: the form asks for a name or email typed instead, as a list of
+ * thousands is no way to pick); the member the filters name is read on its own, so the
+ * form can show who it is.
+ */
+async function choices(db: Database, organizationId: number, member: number | undefined) {
+  const [someMembers, items, named] = await Promise.all([
+    // One past the most listed, in member order: the index by member is read only that far.
     db
       .selectFrom('members as m')
       .select(['m.id', 'm.display_name as name'])
       .where('m.organization_id', '=', organizationId)
-      .where((eb) =>
-        eb.exists(
-          eb.selectFrom('redemptions as r').select('r.id').whereRef('r.member_id', '=', 'm.id'),
-        ),
+      .where('m.id', 'in', (eb) =>
+        eb
+          .selectFrom('redemptions as r')
+          .select('r.member_id')
+          .distinct()
+          .where('r.organization_id', '=', organizationId)
+          .orderBy('r.member_id')
+          .limit(PICK_LIST_MOST + 1),
       )
       .orderBy('m.display_name')
       .execute(),
@@ -163,8 +194,17 @@ async function choices(db: Database, organizationId: number) {
       )
       .orderBy('i.name')
       .execute(),
+    member === undefined
+      ? undefined
+      : db
+          .selectFrom('members')
+          .select(['id', 'display_name as name'])
+          .where('organization_id', '=', organizationId)
+          .where('id', '=', member)
+          .executeTakeFirst(),
   ]);
-  return { members, items };
+  const members = someMembers.length <= PICK_LIST_MOST ? someMembers : undefined;
+  return { members, items, named };
 }
 
 function filterForm(
@@ -174,12 +214,30 @@ function filterForm(
   const status = filters.status ?? 'held';
   return html`<form method="get" action="${QUEUE}" class="filters" role="search">
 <label>Status <select name="status">${STATUSES.map((s) => option(s, STATUS_LABELS[s], s === status))}${option('all', 'Any status', status === 'all')}</select></label>
-<label>Member <select name="member">${option('', 'Anyone', filters.member === undefined)}${lists.members.map((m) => option(String(m.id), m.name, m.id === filters.member))}</select></label>
+${memberFilter(filters, lists)}
 <label>Reward <select name="item">${option('', 'Any reward', filters.item === undefined)}${lists.items.map((i) => option(String(i.id), i.name, i.id === filters.item))}</select></label>
 <label>Asked from <input type="date" name="from" value="${filters.from ?? ''}"></label>
 <label>to <input type="date" name="to" value="${filters.to ?? ''}"></label>
 <button type="submit">Filter</button> <a href="${QUEUE}">Clear</a>
 </form>`;
+}
+
+/**
+ * The member filter: a list of those with redemptions, or, with too many to list, a
+ * search by name or email (and the member a link named, to keep or drop).
+ */
+function memberFilter(
+  filters: Partial<Filters>,
+  lists: Awaited<ReturnType<typeof choices>>,
+): SafeHtml {
+  if (lists.members !== undefined) {
+    return html`<label>Member <select name="member">${option('', 'Anyone', filters.member === undefined)}${lists.members.map((m) => option(String(m.id), m.name, m.id === filters.member))}</select></label>`;
+  }
+  const named =
+    filters.member === undefined
+      ? ''
+      : html`<label>Member <select name="member">${option('', 'Anyone', false)}${option(String(filters.member), lists.named?.name ?? `#${filters.member}`, true)}</select></label>`;
+  return html`${named}<label>Member’s name or email <input type="search" name="who" value="${filters.who ?? ''}" maxlength="${WHO_MAX}"></label>`;
 }
 
 /** Who ended a redemption and when, in words. */
@@ -235,11 +293,11 @@ export function registerRedemptionsPage(routes: Router, deps: ConsoleDeps): void
 
   routes.get(QUEUE, requireConsoleRole('hr'), async (req, res) => {
     const viewer = viewerOf(res);
+    const filters = readFilters(req);
     const [{ timezone }, lists] = await Promise.all([
       loadRewardSettings(db, viewer.organizationId),
-      choices(db, viewer.organizationId),
+      choices(db, viewer.organizationId, typeof filters === 'string' ? undefined : filters.member),
     ]);
-    const filters = readFilters(req);
     if (typeof filters === 'string') {
       sendBadQuery(req, res, {
         title: 'Redemptions',

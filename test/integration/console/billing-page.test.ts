@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { STATEMENT_PAGE_CHARGES } from '../../../src/console/pages/billing-page.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
 import { RecognitionSettingsCache } from '../../../src/recognition/settings-cache.ts';
-import { monthlyStatement, monthOf } from '../../../src/rewards/billing.ts';
+import { monthlyStatement, monthOf, statementSummary } from '../../../src/rewards/billing.ts';
 import { changeRewardSettings } from '../../../src/rewards/reward-settings.ts';
 import { STATEMENT_CSV_HEADER, statementCsv } from '../../../src/rewards/statement-csv.ts';
 import type { AdminFixture } from '../../support/admin-fixture.ts';
@@ -135,6 +136,54 @@ describe('console billing page', () => {
     expect(march.html).toContain('<p>Nothing was billed in 2025-03.</p>');
     expect((await client.get('/console/billing?month=2024-12')).html).toContain(
       'href="/console/billing?month=2025-01">Next month</a>',
+    );
+  });
+
+  it(`lists a month’s charges ${STATEMENT_PAGE_CHARGES} a page, while its totals and lines count them all`, async () => {
+    const { f, client, fulfilled } = await open();
+    const tea = await reward(f, 'Tea', 10, 100);
+    await f.earn('Ana', 10 * STATEMENT_PAGE_CHARGES);
+    for (let n = fulfilled.length; n <= STATEMENT_PAGE_CHARGES; n++) {
+      const id = await redeem(f, 'Ana', tea);
+      await fulfil(f, id);
+      fulfilled.push(id);
+    }
+    const count = STATEMENT_PAGE_CHARGES + 1;
+    const month = monthOf(new Date(), 'Europe/Lisbon');
+    const statement = await monthlyStatement(f.db, f.organizationId, month);
+    expect(statement.count).toBe(count);
+    const { charges, ...summary } = statement;
+    expect(await statementSummary(f.db, f.organizationId, month)).toEqual(summary);
+
+    const first = await client.get('/console/billing');
+    expect(cards(first)[0]).toBe(
+      `${(3000 + 100 * (count - 3)) / 100}.00 EUR billed in ${month} for ${count} redemptions`,
+    );
+    expect(tableAfter(first, 'By reward</caption>')).toEqual(
+      summary.byItem.map((line) => [line.name, String(line.count), expect.stringMatching(/ EUR$/)]),
+    );
+    const firstRows = tableAfter(first, '<h2>Charges</h2>');
+    expect(firstRows.map((row) => row[1])).toEqual(
+      charges.slice(0, STATEMENT_PAGE_CHARGES).map((charge) => `#${charge.redemptionId}`),
+    );
+    expect(first.html).toContain(
+      `Charges 1–${STATEMENT_PAGE_CHARGES} of ${count}; the CSV lists them all.`,
+    );
+    expect(first.html).toContain(
+      `href="/console/billing?month=${month}&amp;page=2" rel="next">Next page</a>`,
+    );
+
+    const second = await client.get(`/console/billing?month=${month}&page=2`);
+    expect(tableAfter(second, '<h2>Charges</h2>').map((row) => row[1])).toEqual([
+      `#${charges.at(-1)?.redemptionId}`,
+    ]);
+    expect(second.html).toContain(`Charges ${count}–${count} of ${count}`);
+    expect(second.html).toContain(
+      `href="/console/billing?month=${month}" rel="prev">Previous page</a>`,
+    );
+    expect(second.html).not.toContain('rel="next"');
+    expect((await client.get(`/console/billing?month=${month}&page=9`)).html).toContain(
+      `There are ${count} charges in ${month}; this page is past the last of them.`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { PICK_LIST_MOST } from '../../../src/console/pages/permissions-page.ts';
 import type { AdminFixture } from '../../support/admin-fixture.ts';
 import { type ConsolePage, noticeOf } from '../../support/console-client.ts';
 import { consoleOrganizations } from '../../support/console-organizations.ts';
@@ -247,6 +248,68 @@ describe('console redemptions queue', () => {
       expect(page.html).toContain(`<p class="notice refused" role="alert">${sentence}</p>`);
       expect(listed(page)).toEqual([]);
     }
+  });
+
+  it(`past ${PICK_LIST_MOST} members with redemptions, lists none and searches by name or email`, async () => {
+    const { f, client, coffee } = await open();
+    const anaCoffee = await redeem(f, 'Ana', coffee);
+    const boCoffee = await redeem(f, 'Bo', coffee);
+    // A crowd with a redemption each, given the points for it in one ledger request.
+    const { rows: crowd } = await sql<{ id: number }>`
+      insert into members (organization_id, display_name, email)
+      select ${f.organizationId}, 'Crowd ' || n, 'crowd-' || n || '@big.example'
+      from generate_series(1, ${PICK_LIST_MOST}) as n returning id`.execute(f.db);
+    const { ledger } = f.services;
+    const issuance = (await ledger.organizationAccounts(f.organizationId)).issuance.id;
+    const earned = [];
+    for (const { id } of crowd)
+      earned.push((await ledger.memberAccounts(f.organizationId, id)).earned.id);
+    const granted = await ledger.transfer({
+      organizationId: f.organizationId,
+      idempotencyKey: 'crowd-points',
+      transfers: earned.map((account) => ({
+        debitAccountId: issuance,
+        creditAccountId: account,
+        amount: 100,
+        kind: 'kudos' as const,
+      })),
+    });
+    expect(granted.ok).toBe(true);
+    const hal = f.members.Hal?.id as number;
+    for (const [n, { id }] of crowd.entries()) {
+      const redeemed = await f.services.desk.redeem(
+        {
+          organizationId: f.organizationId,
+          memberId: id,
+          requestedBy: hal,
+          itemId: coffee,
+          requestKey: `crowd:${n}`,
+        },
+        await f.actor('Hal'),
+      );
+      expect(redeemed.ok).toBe(true);
+    }
+
+    const page = await client.get('/console/redemptions?status=all');
+    expect(page.html).not.toContain('<select name="member">');
+    expect(page.html).not.toContain('>Crowd 1</option>');
+    expect(page.html).toContain('<input type="search" name="who" value=""');
+
+    // Any part of a name or an email, in any case; “%” is a character, not a wildcard.
+    expect(listed(await client.get('/console/redemptions?status=all&who=an'))).toEqual([anaCoffee]);
+    expect(listed(await client.get('/console/redemptions?status=all&who=BO'))).toEqual([boCoffee]);
+    const byEmail = await client.get('/console/redemptions?status=all&who=crowd-7%40big');
+    expect(listed(byEmail)).toHaveLength(1);
+    expect(byEmail.html).toContain('<input type="search" name="who" value="crowd-7@big"');
+    expect(listed(await client.get('/console/redemptions?status=all&who=%25'))).toEqual([]);
+    expect(listed(await client.get('/console/redemptions?status=all&who=crowd'))).toHaveLength(50);
+
+    // A member named by id (a link) is shown by name, picked, and can be dropped.
+    const ana = f.members.Ana?.id;
+    const named = await client.get(`/console/redemptions?status=all&member=${ana}`);
+    expect(listed(named)).toEqual([anaCoffee]);
+    expect(named.html).toContain(`<option value="${ana}" selected>Ana</option>`);
+    expect(named.html).toContain('<option value="">Anyone</option>');
   });
 
   it('goes back only to the queue, whatever the form says', async () => {

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createMember } from '../../src/directory/members.ts';
 import { createOrganization } from '../../src/directory/organizations.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
@@ -15,9 +14,8 @@ describe('npm run admin:grant on postgres', () => {
   let fresh: FreshDatabase;
   let db: Database;
   beforeAll(async () => {
-    fresh = await createFreshDatabase('admin_grant');
+    fresh = await createFreshDatabase('admin_grant', { migrated: true });
     db = await openDatabase({ url: fresh.url, poolSize: 2 });
-    await migrateToLatest(db);
   });
   afterAll(async () => {
     await db?.destroy();

@@ -6,7 +6,6 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import { BullJobs } from '../../src/jobs/bullmq-jobs.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { key } from '../support/ledger-fixture.ts';
@@ -102,8 +101,9 @@ describe('graceful shutdown of the real process (dist/main.js, the build) on SIG
   const cleanups: Array<() => Promise<void>> = [];
   let child: WorkerProcess | undefined;
 
-  const database = async (label: string): Promise<FreshDatabase> => {
-    const fresh = await createFreshDatabase(label);
+  /** Migrated unless `empty`: the start-up test's process migrates its own after the signal. */
+  const database = async (label: string, empty = false): Promise<FreshDatabase> => {
+    const fresh = await createFreshDatabase(label, { migrated: !empty });
     cleanups.push(() => fresh.drop());
     return fresh;
   };
@@ -198,7 +198,7 @@ describe('graceful shutdown of the real process (dist/main.js, the build) on SIG
   }, 120_000);
 
   it('a signal during start-up stops the process once it has started, and it exits 0', async () => {
-    const fresh = await database('shutdown_start');
+    const fresh = await database('shutdown_start', true);
     const gate = await startGate(fresh.url);
     cleanups.push(() => gate.close());
     const worker = startWorkerProcess({
@@ -232,7 +232,6 @@ describe('graceful shutdown of the real process (dist/main.js, the build) on SIG
     const fresh = await database('shutdown_worker');
     const db: Database = await openDatabase({ url: fresh.url, poolSize: 4 });
     cleanups.push(() => db.destroy());
-    await migrateToLatest(db);
     const jobPrefix = prefix();
     const producer = new BullJobs({
       url: inject('redisUrl'),

@@ -36,7 +36,7 @@ describe('the scheduled ledger verification', () => {
   let queue: Queue;
 
   beforeAll(async () => {
-    fresh = await createFreshDatabase('verify_jobs');
+    fresh = await createFreshDatabase('verify_jobs', { migrated: true });
     const shared = {
       DATABASE_URL: fresh.url,
       REDIS_URL: inject('redisUrl'),

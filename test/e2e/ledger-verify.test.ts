@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import { migratedDataFolder } from '../support/databases.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { nudgeBalanceRow, populatedOrganization } from '../support/ledger-corruption.ts';
@@ -28,9 +27,8 @@ describe('npm run ledger:verify on postgres', () => {
   let fresh: FreshDatabase;
   let db: Database;
   beforeAll(async () => {
-    fresh = await createFreshDatabase('verify_cli');
+    fresh = await createFreshDatabase('verify_cli', { migrated: true });
     db = await openDatabase({ url: fresh.url, poolSize: 2 });
-    await migrateToLatest(db);
   });
   afterAll(async () => {
     await db?.destroy();

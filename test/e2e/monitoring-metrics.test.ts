@@ -107,7 +107,7 @@ describe('the dashboard and the alert rules read only metrics a running Plaudit 
   beforeAll(async () => {
     await fake.start();
     // Web and worker on a database of their own: the worker sweeps every organization.
-    database = await createFreshDatabase('monitoring');
+    database = await createFreshDatabase('monitoring', { migrated: true });
     const env = {
       LOG_LEVEL: 'silent',
       DATABASE_URL: database.url,

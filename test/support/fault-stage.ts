@@ -72,7 +72,7 @@ export class FaultStage {
     for (let index = 0; index < PEOPLE; index++) {
       this.slack.addUser(`U${index}`, `Person ${index}`, `person${index}@faults.example`);
     }
-    this.#database = await createFreshDatabase('faults');
+    this.#database = await createFreshDatabase('faults', { migrated: true });
     const target = new URL(this.#database.url);
     const redisTarget = new URL(inject('redisUrl'));
     this.postgres = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { until } from './until.ts';
 
-/** A Postgres database of a test's own, empty (a process started on it migrates it). */
+/** A Postgres database of a test's own, empty (a process started on it migrates it) or migrated. */
 export interface FreshDatabase {
   readonly url: string;
   /** Drops it once every session on it has ended. */
@@ -11,15 +11,22 @@ export interface FreshDatabase {
 }
 
 /**
- * Creates an empty database on the run's Postgres server, for a test whose process must
- * not share the run's database (one that sweeps or schedules every organization in it).
+ * Creates a database on the run's Postgres server, for a test whose process must not share
+ * the run's database (one that sweeps or schedules every organization in it): empty, for
+ * tests of migrating or of starting on a new database; `migrated`, a copy of the run's
+ * migrated template (global-setup.ts), for the rest, which a process starts on as on any
+ * deployment's database it migrated before (0.3 s, where migrating takes 2 s or more).
  */
-export async function createFreshDatabase(label: string): Promise<FreshDatabase> {
+export async function createFreshDatabase(
+  label: string,
+  options: { readonly migrated?: boolean } = {},
+): Promise<FreshDatabase> {
   const name = `plaudit_${label}_${randomUUID().replaceAll('-', '')}`;
   const url = new URL(inject('databaseUrl'));
   const server = new pg.Client({ connectionString: url.href });
   await server.connect();
-  await server.query(`create database ${name}`);
+  const template = options.migrated ? ` template ${inject('migratedTemplate')}` : '';
+  await server.query(`create database ${name}${template}`);
   url.pathname = `/${name}`;
   return {
     url: url.href,

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiToken, newTokenSecret, revokeApiToken } from '../../../src/admin/api-tokens.ts';
 import { type RunningPlaudit, startPlaudit } from '../../../src/app.ts';
@@ -291,7 +290,7 @@ describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
   let fresh: FreshDatabase;
   beforeAll(async () => {
     await fake.start();
-    fresh = await createFreshDatabase('admin_token');
+    fresh = await createFreshDatabase('admin_token', { migrated: true });
   });
   afterAll(async () => {
     await fake.stop();
@@ -398,39 +397,24 @@ describe('the first token from PLAUDIT_ADMIN_TOKEN', () => {
 describe('the first token in local mode, printed at start', () => {
   // A database of its own: every local-mode start replaces the demo organization's token,
   // and other tests start local mode on the shared database.
-  const name = `plaudit_tokens_${randomUUID().replaceAll('-', '')}`;
-  const url = new URL(inject('databaseUrl'));
-  const server = new pg.Client({ connectionString: url.href });
-  url.pathname = `/${name}`;
+  let fresh: FreshDatabase;
   beforeAll(async () => {
-    await server.connect();
-    await server.query(`create database ${name}`);
+    fresh = await createFreshDatabase('tokens_local', { migrated: true });
   });
   afterAll(async () => {
-    // A closed Plaudit's pool may still be saying goodbye: dropping the database under it
-    // would kill that session and throw in a client nobody listens to any more.
-    await until(async () => {
-      const { rows } = await server.query<{ n: number }>(
-        'select count(*)::int as n from pg_stat_activity where datname = $1',
-        [name],
-      );
-      return rows[0]?.n === 0;
-    });
-    await server.query(`drop database if exists ${name}`);
-    await server.end();
+    await fresh?.drop();
   });
 
   const start = async () => {
     const printed: string[] = [];
     const logs = logCapture();
     const plaudit = await startPlaudit(
-      parseConfig({ PORT: '0', LOG_LEVEL: 'debug', DATABASE_URL: url.href }),
+      parseConfig({ PORT: '0', LOG_LEVEL: 'debug', DATABASE_URL: fresh.url }),
       { logDestination: logs.destination, print: (line) => void printed.push(line) },
     );
     return { plaudit, printed, logs };
   };
 
-  // The embedded database takes seconds to start, its first start (all migrations) most.
   it('prints a new admin token at each start, never logs it, and retires the one before', {
     timeout: 120_000,
   }, async () => {

@@ -6,7 +6,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { overviewFigures } from '../../../src/console/overview-figures.ts';
 import { type Database, openDatabase } from '../../../src/db/database.ts';
-import { migrateToLatest } from '../../../src/db/migrate.ts';
 import type { Member } from '../../../src/directory/members.ts';
 import {
   RESET_SCHEDULES_ID,
@@ -302,9 +301,8 @@ describe('tenant isolation of the jobs', () => {
     let own: Database;
     const bull = bullQueues('orgs-verify');
     beforeAll(async () => {
-      fresh = await createFreshDatabase('orgs_verify');
+      fresh = await createFreshDatabase('orgs_verify', { migrated: true });
       own = await openDatabase({ url: fresh.url, poolSize: 4 });
-      await migrateToLatest(own);
       startLedgerVerificationWorker(bull.jobs, own, logger);
     });
     afterAll(async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../../src/db/database.ts';
-import { migrateToLatest } from '../../../src/db/migrate.ts';
 import { checkAccounts } from '../../../src/ledger/account-checks.ts';
 import { describeViolation, type LedgerViolation } from '../../../src/ledger/ledger-violations.ts';
 import {
@@ -34,9 +33,8 @@ describe.each(DIALECTS)('the ledger verification on %s', (dialect) => {
   let fresh: FreshDatabase | undefined;
   beforeAll(async () => {
     if (dialect === 'postgres') {
-      fresh = await createFreshDatabase('verify');
+      fresh = await createFreshDatabase('verify', { migrated: true });
       db = await openDatabase({ url: fresh.url, poolSize: 4 });
-      await migrateToLatest(db);
     } else {
       db = await openTestDatabase('pglite');
     }

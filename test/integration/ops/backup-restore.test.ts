@@ -40,10 +40,9 @@ describe('deploy/backup: backup.sh and restore.sh on a populated database', () =
   let server: pg.Client;
 
   beforeAll(async () => {
-    source = await createFreshDatabase('backup');
+    source = await createFreshDatabase('backup', { migrated: true });
     database = new URL(source.url).pathname.slice(1);
     db = await openDatabase({ url: source.url, poolSize: 4 });
-    await migrateToLatest(db);
     await populateOrganizations(db);
     folder = await mkdtemp(path.join(tmpdir(), 'plaudit-backups-'));
     server = new pg.Client({ connectionString: source.url });

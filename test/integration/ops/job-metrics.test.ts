@@ -32,7 +32,7 @@ describe('a worker process: job durations and failures on its own /metrics', () 
 
   beforeAll(async () => {
     // A database of its own: the worker sweeps the redemptions of every organization in it.
-    database = await createFreshDatabase('job_metrics');
+    database = await createFreshDatabase('job_metrics', { migrated: true });
     worker = await startWorker(
       parseConfig({
         PLAUDIT_ROLE: 'worker',

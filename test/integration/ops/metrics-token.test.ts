@@ -103,7 +103,7 @@ describe('a web process with METRICS_TOKEN', () => {
   let plaudit: RunningPlaudit;
 
   beforeAll(async () => {
-    database = await createFreshDatabase('metrics_token');
+    database = await createFreshDatabase('metrics_token', { migrated: true });
     plaudit = await startPlaudit(
       parseConfig({
         PORT: '0',

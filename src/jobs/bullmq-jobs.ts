@@ -40,6 +40,8 @@ export class BullJobs implements Jobs {
   readonly #workerConnections: Redis[] = [];
   readonly #observers = new Set<JobRunObserver>();
   readonly #prefix: string;
+  /** The producer's connection was lost, or its first attempt failed, and is not back. */
+  #away = false;
 
   constructor(private readonly options: BullJobsOptions) {
     this.#prefix = options.prefix ?? 'plaudit';
@@ -52,6 +54,12 @@ export class BullJobs implements Jobs {
     this.#producer.on('error', (error) =>
       options.logger.warn({ err: error }, 'Redis (queue producer) connection error'),
     );
+    this.#producer.on('ready', () => {
+      this.#away = false;
+    });
+    this.#producer.on('close', () => {
+      this.#away = true;
+    });
   }
 
   queue(name: QueueName): Queue {
@@ -68,6 +76,7 @@ export class BullJobs implements Jobs {
 
   async add(queue: QueueName, name: string, data: unknown, options: JobOptions = {}) {
     if (options.jobId !== undefined) checkJobId(options.jobId);
+    await this.#reachable();
     await this.queue(queue).add(name, data, {
       jobId: options.jobId,
       delay: options.delayMs,
@@ -155,6 +164,32 @@ export class BullJobs implements Jobs {
   async ping(): Promise<'ok'> {
     await deadline(this.#producer.ping(), PING_TIMEOUT_MS, 'Redis PING');
     return 'ok';
+  }
+
+  /**
+   * Resolves once the producer is connected; fails at once while Redis is away. BullMQ's
+   * queue waits for a connection that has never been ready, for ever: with Redis away since
+   * the start, every job added hung (the outbox relay's round until its 5 s deadline, and
+   * the close of a web process behind it). A first connection still being made is waited
+   * for, until it is ready or fails.
+   */
+  #reachable(): Promise<void> {
+    const producer = this.#producer;
+    if (producer.status === 'ready') return Promise.resolve();
+    const away = () => new Error('Redis is away: the job queue cannot take jobs now');
+    if (this.#away) return Promise.reject(away());
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        producer.off('ready', ready);
+        producer.off('close', lost);
+        if (error) reject(error);
+        else resolve();
+      };
+      const ready = () => settle();
+      const lost = () => settle(away());
+      producer.once('ready', ready);
+      producer.once('close', lost);
+    });
   }
 
   async close() {

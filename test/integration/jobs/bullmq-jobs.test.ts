@@ -300,4 +300,43 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
       await proxy.cut();
     }
   }, 60_000);
+
+  it('refuses a job at once while Redis is away, since the start as after it was lost', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', Number(new URL(inject('redisUrl')).port)).start();
+    await proxy.cut();
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    const adapter = new BullJobs({ url: `redis://127.0.0.1:${proxy.port}`, prefix, logger });
+    opened.push(adapter);
+    // Added or refused within 5 s (a refusal takes milliseconds); a hang says 'waiting'.
+    const outcome = (adding: Promise<void>) =>
+      Promise.race([
+        adding.then(
+          () => 'added',
+          (error: Error) => error.message,
+        ),
+        new Promise<string>((resolve) => setTimeout(() => resolve('waiting'), 5000).unref()),
+      ]);
+    const refused = 'Redis is away: the job queue cannot take jobs now';
+    // Added as the first connection is being made, and after it failed.
+    expect(await outcome(adapter.add('allowance', 'early', {}))).toBe(refused);
+    expect(await outcome(adapter.add('allowance', 'later', {}))).toBe(refused);
+
+    await proxy.start();
+    await until(() =>
+      adapter.ping().then(
+        () => true,
+        () => false,
+      ),
+    );
+    expect(await outcome(adapter.add('allowance', 'back', {}))).toBe('added');
+    await proxy.cut();
+    await until(() =>
+      adapter.ping().then(
+        () => false,
+        () => true,
+      ),
+    );
+    expect(await outcome(adapter.add('allowance', 'lost', {}))).toBe(refused);
+  }, 60_000);
 });

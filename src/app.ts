@@ -125,6 +125,8 @@ export async function startPlaudit(
   // every organization a command of this process gave kudos in.
   const relay = new OutboxRelay(db, jobs, logger);
   router.observe(relay.commandAnswered);
+  // What waited in the outbox while Redis was away goes once it is back, not at the next round.
+  jobs.whenBack(() => relay.kick());
   const onGiven = () => relay.kick();
   const mount: Router[] = [];
   const local = localMode(config);

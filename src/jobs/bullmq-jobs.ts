@@ -42,6 +42,7 @@ export class BullJobs implements Jobs {
   readonly #prefix: string;
   /** The producer's connection was lost, or its first attempt failed, and is not back. */
   #away = false;
+  readonly #whenBack = new Set<() => void>();
 
   constructor(private readonly options: BullJobsOptions) {
     this.#prefix = options.prefix ?? 'plaudit';
@@ -55,7 +56,9 @@ export class BullJobs implements Jobs {
       options.logger.warn({ err: error }, 'Redis (queue producer) connection error'),
     );
     this.#producer.on('ready', () => {
+      if (!this.#away) return;
       this.#away = false;
+      for (const listener of this.#whenBack) listener();
     });
     this.#producer.on('close', () => {
       this.#away = true;
@@ -155,6 +158,10 @@ export class BullJobs implements Jobs {
 
   observe(observer: JobRunObserver): void {
     this.#observers.add(observer);
+  }
+
+  whenBack(listener: () => void): void {
+    this.#whenBack.add(listener);
   }
 
   /**

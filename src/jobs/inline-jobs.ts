@@ -104,6 +104,9 @@ export class InlineJobs implements Jobs {
     this.#observers.add(observer);
   }
 
+  /** Jobs run in this process: they are never away. */
+  whenBack(_listener: () => void): void {}
+
   /** Jobs run in this process: there is no Redis to ask. */
   async ping(): Promise<'not used'> {
     return 'not used';

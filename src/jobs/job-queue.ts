@@ -97,6 +97,12 @@ export interface Jobs {
    */
   observe(observer: JobRunObserver): void;
   /**
+   * Calls `listener` each time the queue's store can be reached again after it was away
+   * (never when jobs run inline, which need none), so that work kept for it meanwhile goes
+   * at once rather than at its next round.
+   */
+  whenBack(listener: () => void): void;
+  /**
    * Whether the queue's store answers, for the readiness probe: 'ok' when Redis answered
    * within a short deadline, 'not used' when jobs run inline (no Redis). Rejects when
    * Redis is unreachable or too slow; never hangs.

@@ -339,4 +339,34 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     );
     expect(await outcome(adapter.add('allowance', 'lost', {}))).toBe(refused);
   }, 60_000);
+
+  it('says each time Redis is back after it was away, and not at the first connection', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', Number(new URL(inject('redisUrl')).port)).start();
+    const prefix = `test-${randomUUID()}`;
+    prefixes.push(prefix);
+    const adapter = new BullJobs({ url: `redis://127.0.0.1:${proxy.port}`, prefix, logger });
+    opened.push(adapter);
+    let back = 0;
+    adapter.whenBack(() => {
+      back += 1;
+    });
+    const answers = () =>
+      adapter.ping().then(
+        () => true,
+        () => false,
+      );
+    try {
+      await until(answers);
+      expect(back).toBe(0);
+      for (const time of [1, 2]) {
+        await proxy.cut();
+        await until(async () => !(await answers()));
+        await proxy.start();
+        await until(() => back === time);
+        expect(await answers()).toBe(true);
+      }
+    } finally {
+      await proxy.cut();
+    }
+  }, 60_000);
 });

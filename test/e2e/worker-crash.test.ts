@@ -63,7 +63,9 @@ describe('a worker killed in the middle of an allowance reset', () => {
         DATABASE_URL: inject('databaseUrl'),
         REDIS_URL: inject('redisUrl'),
         REDIS_PREFIX: prefix,
-        JOBS_LOCK_MS: '2000',
+        // The shortest lock: one worker runs at a time, so none can take the job from a
+        // live one that renewed late; the killed one's is taken over a second sooner.
+        JOBS_LOCK_MS: '1000',
         LOG_LEVEL: 'info',
         WORKER_PORT: '0',
         PGAPPNAME: appName,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
-import { migratedDataFolder } from '../support/databases.ts';
+import { openMigratedDataFolder } from '../support/databases.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 import { nudgeBalanceRow, populatedOrganization } from '../support/ledger-corruption.ts';
 import { runNpmScript } from '../support/npm-script.ts';
@@ -61,8 +61,7 @@ describe('npm run ledger:verify on the embedded database', () => {
   });
 
   it('reads PLAUDIT_DATA_DIR when no DATABASE_URL is set', async () => {
-    await migratedDataFolder(dataDir);
-    const db = await openDatabase({ dataDir });
+    const db = await openMigratedDataFolder(dataDir);
     let line: string;
     try {
       line = await (await populateAndCorrupt(db)).corrupt();

@@ -21,8 +21,15 @@ function pgliteTemplate(): Promise<Blob> {
  * the embedded mode that are not about creating the database (test/e2e/server-start.ts is).
  */
 export async function migratedDataFolder(dataDir: string): Promise<void> {
-  const db = await openDatabase({ dataDir, loadDataDir: await pgliteTemplate() });
-  await db.destroy();
+  await (await openMigratedDataFolder(dataDir)).destroy();
+}
+
+/**
+ * {@link migratedDataFolder}, left open: for a test that fills the folder before a process
+ * opens it, without closing and opening it again in between (a second of PGlite each).
+ */
+export async function openMigratedDataFolder(dataDir: string): Promise<Database> {
+  return openDatabase({ dataDir, loadDataDir: await pgliteTemplate() });
 }
 
 /**

@@ -20,7 +20,7 @@ export default defineConfig({
     // Bolt, botbuilder and teams-ai per file took 222 s of a quiet run's 587 s (438 s
     // shared). Every file keeps to its own organizations, queue prefixes and servers, and
     // src/'s module-level caches hold only pure results (date formats, period bounds).
-    // A test's chat commands are never shed for waiting (test/support/command-wait.ts):
+    // A test's chat commands are never shed for waiting (test/support/chat-test-settings.ts):
     // sharing a process with earlier files' leftovers made a first command late once.
     isolate: false,
     sequence: { sequencer: SlowFirstSequencer },

@@ -12,7 +12,7 @@
  *
  * The gives are spread over 1,000 people, each giving and receiving about once every five
  * seconds at 200/s, so that nobody is sent more personal messages than Plaudit paces
- * them (one every 2 s a person, TEAMS_TURN_MS): the work the run leaves can then finish,
+ * them (one every 2 s a person, TEAMS_SEND_TURN_MS): the work the run leaves can then finish,
  * and is waited for before the processes stop, so the cost per command (CPU ms and SQL
  * round trips of each process) counts all of it.
  *

@@ -110,6 +110,17 @@ export const configSchema = z.object({
     .min(100, { message: 'a whole number of milliseconds from 100 to 600000' })
     .max(600_000, { message: 'a whole number of milliseconds from 100 to 600000' })
     .optional(),
+  /**
+   * How far apart Plaudit's messages to one Slack channel or person go, shared by every
+   * process (Slack takes about one a second per channel). @defaultValue 1000
+   */
+  SLACK_SEND_TURN_MS: milliseconds(10, 60_000).default(1000),
+  /**
+   * How far apart Plaudit's messages to one Teams chat or channel go, shared by every
+   * process (one every two seconds keeps a chat within Teams' 1,800 an hour).
+   * @defaultValue 2000
+   */
+  TEAMS_SEND_TURN_MS: milliseconds(10, 60_000).default(2000),
   /** Redis connection URL for the job queues; when unset, jobs run inline. */
   REDIS_URL: redisUrl.optional(),
   /** Key prefix of the job queues in Redis. @defaultValue plaudit */

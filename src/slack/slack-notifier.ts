@@ -20,9 +20,6 @@ function celebrationText(event: KudosGiven, boosts: CelebrationBoosts): string {
   return escapeSlackText(`${announcementText(event)}${boosted ? ` (${boosted})` : ''}`);
 }
 
-/** Slack takes about one message per second per channel (and so per person's DM). */
-const SLACK_TURN_MS = 1000;
-
 /**
  * Messages in Slack: the celebration in the channel where a kudos was given, a direct
  * message to each recipient, and the answer to a modal's giver. The first two are sent by
@@ -38,6 +35,8 @@ export class SlackNotifier {
   constructor(
     /** Shared with the Home tabs: how many notification calls may run at once. */
     private readonly slots: WorkSlots,
+    /** How far apart messages to one channel or person go (SLACK_SEND_TURN_MS). */
+    private readonly turnMs: number,
   ) {}
 
   /** Tells the giver how a modal submission went (plain text): in the channel, else by DM. */
@@ -72,7 +71,7 @@ export class SlackNotifier {
   ): Promise<void> {
     const channel = event.channel;
     if (!channel) return;
-    await pace(`slack:channel:${channel}`, SLACK_TURN_MS);
+    await pace(`slack:channel:${channel}`, this.turnMs);
     await this.slots.run(() =>
       slackSend('posting a celebration', () =>
         to.client.chat.postMessage({
@@ -120,7 +119,7 @@ export class SlackNotifier {
     text: string,
     pace: Pace,
   ): Promise<void> {
-    await pace(`slack:person:${userId}`, SLACK_TURN_MS);
+    await pace(`slack:person:${userId}`, this.turnMs);
     await this.slots.run(async () => {
       const channel = await slackSend('opening a direct message', () =>
         this.#dmChannel(to, userId),

@@ -38,7 +38,7 @@ export function slackSends(options: {
 }): SlackSends {
   const { config, db, installations, services, logger } = options;
   const slots = new WorkSlots(NOTIFICATION_SLOTS);
-  const notifier = new SlackNotifier(slots);
+  const notifier = new SlackNotifier(slots, config.SLACK_SEND_TURN_MS);
   // Opened in a web process (Slack tells it), refreshed from whichever process sends.
   const tabs = openHomeTabs({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const home = new SlackHome(installations, services, config.SLACK_COMMAND, logger, slots, tabs);

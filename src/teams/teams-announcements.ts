@@ -19,7 +19,7 @@ import { announcementText } from '../recognition/announcement.ts';
 import type { RecognitionSettingsCache } from '../recognition/settings-cache.ts';
 import { celebrationCard } from './teams-cards.ts';
 import { conversationKind } from './teams-conversations.ts';
-import { TEAMS_TURN_MS, type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
+import { type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
 import { conversationClosed, teamsSend } from './teams-send-failures.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
 import { plainMessage } from './teams-text.ts';
@@ -163,7 +163,7 @@ export class TeamsAnnouncements {
     const channel = await this.#channel(event.organizationId);
     // Given in the announcement channel itself: its answer was the celebration.
     if (!channel || (event.channel && channelOf(event.channel) === channel.conversationId)) return;
-    await pace(`teams:channel:${channel.conversationId}`, TEAMS_TURN_MS);
+    await pace(`teams:channel:${channel.conversationId}`, this.deps.notifier.turnMs);
     const message: Partial<Activity> = {
       type: ActivityTypes.Message,
       summary: announcementText(event),

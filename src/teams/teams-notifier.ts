@@ -18,12 +18,6 @@ import { plainMessage } from './teams-text.ts';
 /** The Bot Framework's audience for tokens to the public cloud's channels. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
-/**
- * Teams takes a few messages a second per conversation, but only 1,800 an hour: one
- * every two seconds keeps a person's chat within every one of its limits.
- */
-export const TEAMS_TURN_MS = 2000;
-
 /** A member the bot may write to in Teams. */
 export interface TeamsTarget {
   readonly memberId: number;
@@ -49,6 +43,8 @@ export class TeamsNotifier implements RecipientNotifier {
     private readonly db: Database,
     private readonly conversations: TeamsConversations,
     private readonly logger: Logger,
+    /** How far apart messages to one chat go (TEAMS_SEND_TURN_MS: Teams takes 1,800 an hour). */
+    readonly turnMs: number,
   ) {}
 
   async tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
@@ -67,7 +63,7 @@ export class TeamsNotifier implements RecipientNotifier {
     const chats = await this.conversations.personalChats(organizationId, [memberId]);
     const chat = chats.get(memberId);
     if (!chat && !(await this.#teamsUser(target))) return 'not-here';
-    await pace(`teams:person:${memberId}`, TEAMS_TURN_MS);
+    await pace(`teams:person:${memberId}`, this.turnMs);
     return (await this.#deliver(target, plainMessage(text), chat)) ? 'told' : 'not-here';
   }
 

@@ -82,7 +82,14 @@ export function teamsSends(options: {
   const { db, adapter, logger } = options;
   const appId = options.config.TEAMS_APP_ID ?? '';
   const conversations = new TeamsConversations(db);
-  const notifier = new TeamsNotifier(adapter, appId, db, conversations, logger);
+  const notifier = new TeamsNotifier(
+    adapter,
+    appId,
+    db,
+    conversations,
+    logger,
+    options.config.TEAMS_SEND_TURN_MS,
+  );
   options.announcements.recipients.register(notifier);
   const announcements = new TeamsAnnouncements({
     db,

@@ -81,7 +81,8 @@ describe('celebrations in a Teams announcement channel an admin chose there', ()
       connector,
       APP_ID,
       { TEAMS_ALLOWED_TENANTS: tenantId },
-      { PLAUDIT_INITIAL_ADMINS: jose.email ?? '' },
+      // Production's turn: the channel's pacing is tested here.
+      { PLAUDIT_INITIAL_ADMINS: jose.email ?? '', TEAMS_SEND_TURN_MS: '2000' },
     );
     for (const user of [jose, ana, li]) await send(teamsMessage(scene, user, 'balance'));
   });

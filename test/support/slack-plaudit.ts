@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
-import { UNHURRIED_COMMANDS } from './command-wait.ts';
+import { QUICK_SENDS, UNHURRIED_COMMANDS } from './chat-test-settings.ts';
 import type { FakeSlackApi } from './fake-slack-api.ts';
 
 /** The secret the test Slack app signs its requests with. */
@@ -14,6 +14,7 @@ export function slackEnv(fake: FakeSlackApi): Record<string, string> {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: `${fake.url}/api/`,
     ...UNHURRIED_COMMANDS,
+    ...QUICK_SENDS,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { StartOptions } from '../../src/app.ts';
-import { UNHURRIED_COMMANDS } from './command-wait.ts';
+import { QUICK_SENDS, UNHURRIED_COMMANDS } from './chat-test-settings.ts';
 import type { FakeBotConnector } from './fake-bot-connector.ts';
 import { LocalTokenCredentials } from './local-token-credentials.ts';
 
@@ -21,6 +21,7 @@ export function teamsSettings(
       TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
       ...tenants,
       ...UNHURRIED_COMMANDS,
+      ...QUICK_SENDS,
     },
     options: { teamsCredentials: new LocalTokenCredentials(connector.tokenUrl, appId, SECRET) },
   };

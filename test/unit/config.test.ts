@@ -11,6 +11,8 @@ describe('parseConfig', () => {
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 10000,
       DATABASE_KEEPALIVE_MS: 10000,
       CHAT_COMMANDS_IN_FLIGHT: 32,
+      SLACK_SEND_TURN_MS: 1000,
+      TEAMS_SEND_TURN_MS: 2000,
       REDIS_URL: undefined,
       REDIS_PREFIX: 'plaudit',
       PLAUDIT_ROLE: 'all',
@@ -80,6 +82,17 @@ describe('parseConfig', () => {
     for (const wrong of ['0', '2.5', 'soon', '600001']) {
       expect(() => parseConfig({ CHAT_COMMAND_MAX_WAIT_MS: wrong }), wrong).toThrow(
         'CHAT_COMMAND_MAX_WAIT_MS must be a whole number of milliseconds from 100 to 600000.',
+      );
+    }
+  });
+
+  it('paces messages to a chat a turn apart, by default the platforms’ limits', () => {
+    const defaults = parseConfig({});
+    expect([defaults.SLACK_SEND_TURN_MS, defaults.TEAMS_SEND_TURN_MS]).toEqual([1000, 2000]);
+    expect(parseConfig({ TEAMS_SEND_TURN_MS: '2500' }).TEAMS_SEND_TURN_MS).toBe(2500);
+    for (const wrong of ['0', '9', '1.5', 'soon', '60001']) {
+      expect(() => parseConfig({ SLACK_SEND_TURN_MS: wrong }), wrong).toThrow(
+        'SLACK_SEND_TURN_MS must be milliseconds from 10 to 60000.',
       );
     }
   });

@@ -146,7 +146,7 @@ describe('the Slack installation store, on postgres', () => {
       const announcer = new SlackAnnouncer({
         db,
         installations,
-        notifier: new SlackNotifier(slots),
+        notifier: new SlackNotifier(slots, 1000),
         home: new SlackHome(
           installations,
           undefined as never,
@@ -238,7 +238,7 @@ describe('the Slack installation store, on postgres', () => {
       const announcer = new SlackAnnouncer({
         db: counted,
         installations,
-        notifier: new SlackNotifier(slots),
+        notifier: new SlackNotifier(slots, 1000),
         home: new SlackHome(
           installations,
           undefined as never,

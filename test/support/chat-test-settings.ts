@@ -9,3 +9,14 @@
 export const UNHURRIED_COMMANDS: Readonly<Record<string, string>> = {
   CHAT_COMMAND_MAX_WAIT_MS: '600000',
 };
+
+/**
+ * Sends paced a tenth as far apart as in production: tests that wait for a second message
+ * to a channel or person would otherwise sit out Slack's 1 s and Teams' 2 s turns. The
+ * pacing itself is tested at production's turns, where it is the subject
+ * (slack-notification-jobs, teams-announcements).
+ */
+export const QUICK_SENDS: Readonly<Record<string, string>> = {
+  SLACK_SEND_TURN_MS: '100',
+  TEAMS_SEND_TURN_MS: '200',
+};

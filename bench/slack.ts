@@ -14,8 +14,7 @@
  * finish, and is waited for before the processes stop, so the cost per command (CPU ms
  * and SQL round trips of each process) counts all of it, whatever the machine's load.
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_POOL sets the
- * processes' DATABASE_POOL_SIZE (default: Plaudit's own); BENCH_CPU_PROFILE=0
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_slack), so two runs at once do not drop each
@@ -67,8 +66,7 @@ const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
 });
 const deployment = await startChatDeployment('slack', {
   DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
-  // The pool as deployed (its default), unless BENCH_POOL sets one.
-  ...(process.env.BENCH_POOL && { DATABASE_POOL_SIZE: process.env.BENCH_POOL }),
+  DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
   SLACK_BOT_TOKEN: 'xoxb-bench',
   SLACK_SIGNING_SECRET: SECRET,
   SLACK_API_URL: `${fake.url}/api/`,

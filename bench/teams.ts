@@ -22,8 +22,7 @@
  * when the person would see it. The fake stamps each reply as it arrives, on the wall
  * clock both processes share (performance.timeOrigin + performance.now()).
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_POOL sets the
- * processes' DATABASE_POOL_SIZE (default: Plaudit's own); BENCH_CPU_PROFILE=0
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_teams), so two runs at once do not drop each
@@ -165,8 +164,7 @@ const deployment = await startChatDeployment(
   'teams',
   {
     DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'),
-    // The pool as deployed (its default), unless BENCH_POOL sets one.
-    ...(process.env.BENCH_POOL && { DATABASE_POOL_SIZE: process.env.BENCH_POOL }),
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
     TEAMS_ALLOWED_TENANTS: BENCH_TENANT,
     ...auth,
   },

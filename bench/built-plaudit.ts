@@ -30,10 +30,20 @@ export interface Meter {
   readonly queries: number;
   /** Transactions begun (explicit ones; a lone statement is its own). */
   readonly transactions: number;
+  /** Milliseconds waited for a Postgres pool connection, summed over every wait. */
+  readonly poolWaitMs: number;
+  /** Milliseconds the main thread was runnable but waited for a CPU (Linux; else 0). */
+  readonly runQueueMs: number;
 }
 
 const meterLine = z.object({
-  meter: z.object({ cpuMs: z.number(), queries: z.number(), transactions: z.number() }),
+  meter: z.object({
+    cpuMs: z.number(),
+    queries: z.number(),
+    transactions: z.number(),
+    poolWaitMs: z.number(),
+    runQueueMs: z.number(),
+  }),
 });
 
 export interface BuiltPlaudit {
@@ -151,7 +161,8 @@ export interface Spent {
 /**
  * Prints what each command cost each of Plaudit's processes between two meters, whatever
  * the machine's load, and their sum: CPU milliseconds and SQL round trips per command
- * sent, the work left over after the run (the recipients' messages, the celebrations)
+ * sent, and the milliseconds it waited for a pool connection and for a CPU (the second
+ * grows with the machine's load: it says how much of a slow answer was the machine), the work left over after the run (the recipients' messages, the celebrations)
  * included when `after` is the exit meter, taken once that work is done.
  */
 export function printCostPerCommand(
@@ -164,7 +175,8 @@ export function printCostPerCommand(
     processes.reduce((total, spent) => total + pick(spent.after) - pick(spent.before), 0);
   const line = (name: string, pick: (field: keyof Meter) => number) =>
     `  ${name}: ${each(pick('cpuMs'))} CPU ms, ${each(pick('queries'))} SQL round trips ` +
-    `(${each(pick('transactions'))} transactions)`;
+    `(${each(pick('transactions'))} transactions); waited ${each(pick('poolWaitMs'))} ms ` +
+    `for a pool connection, ${each(pick('runQueueMs'))} ms for a CPU (main thread)`;
   console.log(
     `Plaudit's cost per command (${commands} sent, to the end of its leftover work), by process:`,
   );

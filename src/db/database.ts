@@ -10,6 +10,18 @@ import type { Tables } from './tables.ts';
 
 export type Database = Kysely<Tables>;
 
+/** The databases opened on a Postgres server's pool, with the pool's size. */
+const pooled = new WeakMap<Database, number>();
+
+/**
+ * How many transactions `db` can run at once: its pool's connections, as
+ * {@link openDatabase} opened it. Embedded PGlite has one session (a second transaction
+ * waits for the first), as has a database opened some other way, for all this knows.
+ */
+export function sessions(db: Database): number {
+  return pooled.get(db) ?? 1;
+}
+
 /** Limits that keep a Postgres fault from holding work (or a process) without end. */
 export interface PostgresTimeouts {
   /** How long opening a connection may take. @defaultValue 5000 */
@@ -93,9 +105,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // An idle connection the server ended is reported here; without a listener it would
     // be an unhandled 'error' event, which ends the process.
     pool.on('error', onLost);
-    return new Kysely<Tables>({
+    const db = new Kysely<Tables>({
       dialect: new PostgresDialect({ pool: preparingPool(pool, onLost) }),
     });
+    pooled.set(db, pool.options.max ?? 10);
+    return db;
   }
   let unlock = async () => {};
   if (!options.dataDir.startsWith('memory://')) {

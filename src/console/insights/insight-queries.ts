@@ -1,7 +1,7 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { isPermitted, toPermissionRule } from '../../core/permission-rule.ts';
-import type { Database } from '../../db/database.ts';
-import type { MemberRole } from '../../db/tables.ts';
+import { type Database, sessions } from '../../db/database.ts';
+import type { MemberRole, Tables } from '../../db/tables.ts';
 import { NO_GROUP } from '../../rewards/billing.ts';
 import {
   addDays,
@@ -739,6 +739,9 @@ export interface Insights {
  * connection: the sections agree with each other, and a page view never holds more than
  * one of the pool's connections.
  */
+/** Whether an insights read of this process is reading people in a second session. */
+let readingBeside = false;
+
 export async function readInsights(
   db: Database,
   organizationId: number,
@@ -754,13 +757,25 @@ export async function readInsights(
       // or compiling costs more than it saves, and on a busy server much more. The
       // people's rows (a hundred thousand at 50,000 people) are held and summed in memory:
       // with the default 4 MB they went to disk.
-      await sql`select set_config('max_parallel_workers_per_gather', '0', true),
-        set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);
+      await insightSettings(trx);
       const closed = await readClosedDays(trx, organizationId);
-      const [time, values, people, quietOnes, pairs, network] = await Promise.all([
+      // Each person's totals take as long as all the rest (a hundred thousand rows at
+      // 50,000 people): on a server, a second session reads them in this one's snapshot
+      // meanwhile. One page at a time in a process does, so that a page holding one
+      // connection while it waits for a second can never wait on another such page.
+      const beside = sessions(db) > 1 && !readingBeside;
+      if (beside) readingBeside = true;
+      const peopleRead = beside
+        ? inSnapshotOf(trx, db, (other) =>
+            peopleSections(other, organizationId, range, 10, closed),
+          ).finally(() => {
+            readingBeside = false;
+          })
+        : peopleSections(trx, organizationId, range, 10, closed);
+      const [people, time, values, quietOnes, pairs, network] = await Promise.all([
+        peopleRead,
         recognitionsOverTime(trx, organizationId, range),
         recognitionsByValue(trx, organizationId, range),
-        peopleSections(trx, organizationId, range, 10, closed),
         quietMembers(trx, organizationId, quiet, closed),
         mutualPairs(trx, organizationId, range, closed),
         groupNetwork(trx, organizationId, range, closed),
@@ -769,4 +784,34 @@ export async function readInsights(
     });
   const { groups, receivers, givers } = people;
   return { time, values, groups, receivers, givers, quiet: quietOnes, pairs, network };
+}
+
+/** The settings each insights transaction reads with (see {@link readInsights}). */
+async function insightSettings(trx: Transaction<Tables>): Promise<void> {
+  await sql`select set_config('max_parallel_workers_per_gather', '0', true),
+    set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`.execute(trx);
+}
+
+/**
+ * Runs `read` in a second transaction of `db` that sees exactly what `trx` sees: `trx`
+ * exports its snapshot, and the other imports it before its first query (Postgres'
+ * own way for parallel readers to agree, as pg_dump's jobs do). `trx` must stay open
+ * until `read` has begun; its caller awaits both.
+ */
+async function inSnapshotOf<T>(
+  trx: Transaction<Tables>,
+  db: Database,
+  read: (other: Transaction<Tables>) => Promise<T>,
+): Promise<T> {
+  const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
+  const id = rows[0]?.id as string;
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (other) => {
+      await sql`set transaction snapshot ${sql.lit(id)}`.execute(other);
+      await insightSettings(other);
+      return read(other);
+    });
 }

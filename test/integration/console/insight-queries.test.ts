@@ -1,17 +1,18 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reverseRecognition } from '../../../src/admin/recognition-reversals.ts';
 import {
   groupNetwork,
   mutualPairs,
   quietMembers,
+  readInsights,
   recognitionsByGroup,
   recognitionsByValue,
   recognitionsOverTime,
   topGivers,
   topReceivers,
 } from '../../../src/console/insights/insight-queries.ts';
-import type { Database } from '../../../src/db/database.ts';
+import { type Database, openDatabase } from '../../../src/db/database.ts';
 import { addGroupMembers, createGroup } from '../../../src/directory/groups.ts';
 import { setMemberStatus } from '../../../src/directory/members.ts';
 import { type AdminFixture, createAdminFixture } from '../../support/admin-fixture.ts';
@@ -281,5 +282,22 @@ describe.each(DIALECTS)('insight queries on %s', (dialect) => {
     expect(await recognitionsByValue(db, other.organizationId, RANGE)).toEqual([
       { value: 'teamwork', recognitions: 3 },
     ]);
+  });
+
+  it('reads the whole page alike when many are read at once on a pool of two', async () => {
+    const quiet = { days: 30, asOf: new Date('2024-03-20T12:00:00Z') };
+    const alone = await readInsights(db, f.organizationId, RANGE, quiet);
+    // On a server a page reads its people in a second session; pages that each held one
+    // connection and waited for another would wait on each other for good.
+    const small =
+      dialect === 'postgres' ? await openDatabase({ url: inject('databaseUrl'), poolSize: 2 }) : db;
+    try {
+      const pages = await Promise.all(
+        Array.from({ length: 6 }, () => readInsights(small, f.organizationId, RANGE, quiet)),
+      );
+      for (const page of pages) expect(page).toEqual(alone);
+    } finally {
+      if (small !== db) await small.destroy();
+    }
   });
 });

@@ -3,15 +3,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { type NotificationTaker, takeNotificationsBeside } from '../support/notification-taker.ts';
+import { startWebBesideTaker, type WebBesideTaker } from '../support/notification-taker.ts';
+import { SIGNING_SECRET, slackWebEnv } from '../support/slack-plaudit.ts';
 import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
-
-const SECRET = 'test-signing-secret';
 
 /**
  * Kudos given while Redis is away are kept in the outbox, written with the recognition,
@@ -24,11 +22,11 @@ describe('notifications through the outbox and the queue, with Redis going away'
   const redisUrl = new URL(inject('redisUrl'));
   const proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
   let plaudit: RunningPlaudit;
-  let taker: NotificationTaker | undefined;
+  let running: WebBesideTaker | undefined;
   let triggers = 0;
 
   const give = (user: string, text: string) =>
-    postSlashCommand(plaudit.url, SECRET, {
+    postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: user,
       channel_id: 'C1',
@@ -67,24 +65,16 @@ describe('notifications through the outbox and the queue, with Redis going away'
       });
     }
     // A web process answers; the notifications are a worker's: its taker, beside it.
-    const env = {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-      REDIS_PREFIX: prefix,
-      PLAUDIT_ROLE: 'web',
-      JOBS_LOCK_MS: '2000',
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: `${fake.url}/api/`,
-    };
-    plaudit = await startPlaudit(parseConfig(env));
-    taker = await takeNotificationsBeside(env);
+    running = await startWebBesideTaker(
+      slackWebEnv(fake, prefix, {
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        JOBS_LOCK_MS: '2000',
+      }),
+    );
+    plaudit = running.plaudit;
   });
   afterAll(async () => {
-    await plaudit?.close();
-    await taker?.close();
+    await running?.close();
     await proxy.cut();
     await fake.stop();
     const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });

@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { type NotificationTaker, takeNotificationsBeside } from '../support/notification-taker.ts';
+import { startWebBesideTaker, type WebBesideTaker } from '../support/notification-taker.ts';
+import { SIGNING_SECRET, slackWebEnv } from '../support/slack-plaudit.ts';
 import { postSlashCommand, slashCommandText } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
-
-const SECRET = 'test-signing-secret';
 
 /**
  * The notifications queue on BullMQ and real Redis, with Slack's Web API faked: each send
@@ -22,11 +20,11 @@ describe('Slack notifications as jobs: pacing, retries, and failures for good', 
   const fake = new FakeSlackApi({ id: teamId, name: 'Acme', botUserId: 'UBOT' });
   const queue = new Queue('notifications', { connection: { url: inject('redisUrl') }, prefix });
   let plaudit: RunningPlaudit;
-  let taker: NotificationTaker | undefined;
+  let running: WebBesideTaker | undefined;
   let triggers = 0;
 
   const give = async (channel: string, text: string) => {
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: 'UANA',
       channel_id: channel,
@@ -62,23 +60,11 @@ describe('Slack notifications as jobs: pacing, retries, and failures for good', 
       });
     }
     // A web process answers; the notifications are a worker's: its taker, beside it.
-    const env = {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: inject('redisUrl'),
-      REDIS_PREFIX: prefix,
-      PLAUDIT_ROLE: 'web',
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: `${fake.url}/api/`,
-    };
-    plaudit = await startPlaudit(parseConfig(env));
-    taker = await takeNotificationsBeside(env);
+    running = await startWebBesideTaker(slackWebEnv(fake, prefix));
+    plaudit = running.plaudit;
   });
   afterAll(async () => {
-    await plaudit?.close();
-    await taker?.close();
+    await running?.close();
     await fake.stop();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();

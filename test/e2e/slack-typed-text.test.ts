@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
-import { parseConfig } from '../../src/config.ts';
+import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
-import { type NotificationTaker, takeNotificationsBeside } from '../support/notification-taker.ts';
+import { startWebBesideTaker, type WebBesideTaker } from '../support/notification-taker.ts';
+import { SIGNING_SECRET, slackWebEnv } from '../support/slack-plaudit.ts';
 import { postSlashCommand, slashCommandMessage } from '../support/slack-requests.ts';
 import { until } from '../support/until.ts';
-
-const SECRET = 'test-signing-secret';
 
 /**
  * What people type in a reason is text in every message Plaudit posts: a typed @channel,
@@ -20,7 +18,7 @@ describe('Slack: a reason cannot ping anyone', () => {
   const prefix = `test-typed-${randomUUID()}`;
   const fake = new FakeSlackApi({ id: teamId, name: 'Acme', botUserId: 'UBOT' });
   let plaudit: RunningPlaudit;
-  let taker: NotificationTaker | undefined;
+  let running: WebBesideTaker | undefined;
 
   beforeAll(async () => {
     await fake.start();
@@ -33,23 +31,11 @@ describe('Slack: a reason cannot ping anyone', () => {
       });
     }
     // A web process answers; the notifications are a worker's: its taker, beside it.
-    const env = {
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: inject('redisUrl'),
-      REDIS_PREFIX: prefix,
-      PLAUDIT_ROLE: 'web',
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: `${fake.url}/api/`,
-    };
-    plaudit = await startPlaudit(parseConfig(env));
-    taker = await takeNotificationsBeside(env);
+    running = await startWebBesideTaker(slackWebEnv(fake, prefix));
+    plaudit = running.plaudit;
   });
   afterAll(async () => {
-    await plaudit?.close();
-    await taker?.close();
+    await running?.close();
     await fake.stop();
     const redis = new Redis(inject('redisUrl'));
     const keys = await redis.keys(`${prefix}:*`);
@@ -62,7 +48,7 @@ describe('Slack: a reason cannot ping anyone', () => {
     // typed with escaping on: its own markup for the mentions, `&lt;` for a typed `<`.
     const typed =
       '<@ULI|li> 5 for <!channel> <!here|here> <!everyone> <!subteam^S123|@eng> <@UKIM|kim> <@UOTHER> &lt;b&gt;cake&lt;/b&gt;';
-    const response = await postSlashCommand(plaudit.url, SECRET, {
+    const response = await postSlashCommand(plaudit.url, SIGNING_SECRET, {
       team_id: teamId,
       user_id: 'UANA',
       channel_id: 'C1',

@@ -78,11 +78,7 @@ describe('a web process answers and a worker process sends the notifications', (
       await fake.start();
       for (const name of ['Ana', 'Li']) {
         const id = `U${name.toUpperCase()}`;
-        fake.users.set(id, {
-          id,
-          name,
-          profile: { display_name: name, email: `${id.toLowerCase()}@${prefix}.example` },
-        });
+        fake.addUser(id, name, `${id.toLowerCase()}@${prefix}.example`, name);
       }
     });
     afterAll(async () => {

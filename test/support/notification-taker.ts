@@ -1,3 +1,4 @@
+import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { openJobs } from '../../src/jobs/workers.ts';
@@ -50,6 +51,32 @@ export async function takeNotificationsBeside(
       await jobs.close();
       await senders.close();
       await db.destroy();
+    },
+  };
+}
+
+/** A web process and, beside it, a worker's notification taker: what a deployment runs. */
+export interface WebBesideTaker {
+  readonly plaudit: RunningPlaudit;
+  /** Closes the web process, then the taker. */
+  close(): Promise<void>;
+}
+
+/** Starts a web process with `env` and the notifications side of a worker beside it. */
+export async function startWebBesideTaker(env: Record<string, string>): Promise<WebBesideTaker> {
+  const plaudit = await startPlaudit(parseConfig(env));
+  let taker: NotificationTaker;
+  try {
+    taker = await takeNotificationsBeside(env);
+  } catch (error) {
+    await plaudit.close();
+    throw error;
+  }
+  return {
+    plaudit,
+    async close() {
+      await plaudit.close();
+      await taker.close();
     },
   };
 }

@@ -36,3 +36,27 @@ export function startSlackPlaudit(
     }),
   );
 }
+
+/**
+ * A Slack web process's environment (PLAUDIT_ROLE web) on the run's database and on Redis
+ * under `prefix`, with production's command windows and send turns: for tests of the
+ * notifications a worker sends (start it with `startWebBesideTaker`).
+ */
+export function slackWebEnv(
+  fake: FakeSlackApi,
+  prefix: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_PREFIX: prefix,
+    PLAUDIT_ROLE: 'web',
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: `${fake.url}/api/`,
+    ...env,
+  };
+}

@@ -23,3 +23,19 @@ export function when(instant: Date, timezone: string, options: WhenOptions = {})
   }).format(instant);
   return html`<time datetime="${instant.toISOString()}">${text}</time>`;
 }
+
+/**
+ * Previous and next links between the pages of a list, or nothing when it fits on one:
+ * `href(n)` is page n's address.
+ */
+export function pager(
+  label: string,
+  page: number,
+  hasNext: boolean,
+  href: (page: number) => string,
+): SafeHtml | '' {
+  if (page <= 1 && !hasNext) return '';
+  return html`<nav class="pager" aria-label="${label}">${
+    page > 1 ? html`<a href="${href(page - 1)}" rel="prev">Previous page</a>` : ''
+  }${hasNext ? html`<a href="${href(page + 1)}" rel="next">Next page</a>` : ''}</nav>`;
+}

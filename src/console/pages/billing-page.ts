@@ -15,7 +15,7 @@ import { loadRewardSettings } from '../../rewards/reward-settings.ts';
 import { statementCsv } from '../../rewards/statement-csv.ts';
 import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
-import { count, when } from '../console-format.ts';
+import { count, pager, when } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
@@ -95,13 +95,8 @@ function chargesPage(
     first === 1 && last === total
       ? ''
       : html`<p class="muted" role="status">Charges ${count(first)}–${count(last)} of ${count(total)}; the CSV lists them all.</p>`;
-  const pager =
-    page > 1 || last < total
-      ? html`<nav class="pager" aria-label="Pages of charges">${
-          page > 1 ? html`<a href="${pageHref(month, page - 1)}" rel="prev">Previous page</a>` : ''
-        }${last < total ? html`<a href="${pageHref(month, page + 1)}" rel="next">Next page</a>` : ''}</nav>`
-      : '';
-  return html`${where}${chargesTable(charges, timezone)}${pager}`;
+  const pages = pager('Pages of charges', page, last < total, (n) => pageHref(month, n));
+  return html`${where}${chargesTable(charges, timezone)}${pages}`;
 }
 
 /**

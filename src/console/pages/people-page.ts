@@ -17,7 +17,7 @@ import { requireConsoleRole } from '../console-auth.ts';
 import type { ConsoleDeps } from '../console-deps.ts';
 import { redirectWithNotice } from '../console-flash.ts';
 import { textOf as formText, parseId } from '../console-form.ts';
-import { count } from '../console-format.ts';
+import { count, pager } from '../console-format.ts';
 import { html, type SafeHtml } from '../console-html.ts';
 import { csrfField, sendPage } from '../console-layout.ts';
 import { viewerOf } from '../console-viewer.ts';
@@ -181,12 +181,7 @@ async function listPage(deps: ConsoleDeps, req: Request, res: Response): Promise
       : rows.length === 0
         ? html`There are ${count(total)} people${matching}; this page is past the last of them.`
         : html`Showing ${count(first)}–${count(last)} of ${count(total)} ${total === 1 ? 'person' : 'people'}${matching}.`;
-  const pager =
-    page > 1 || last < total
-      ? html`<nav class="pager" aria-label="Pages of people">${
-          page > 1 ? html`<a href="${peopleHref(q, page - 1)}" rel="prev">Previous page</a>` : ''
-        }${last < total ? html`<a href="${peopleHref(q, page + 1)}" rel="next">Next page</a>` : ''}</nav>`
-      : '';
+  const pages = pager('Pages of people', page, last < total, (n) => peopleHref(q, n));
   sendPage(req, res, {
     title: 'People',
     active: 'people',
@@ -196,7 +191,7 @@ async function listPage(deps: ConsoleDeps, req: Request, res: Response): Promise
 </form>
 <p class="muted" role="status">${summary}</p>
 ${rows.length > 0 ? peopleTable(rows) : ''}
-${pager}`,
+${pages}`,
   });
 }
 

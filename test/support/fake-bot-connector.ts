@@ -73,8 +73,13 @@ export class FakeBotConnector {
     return `${this.url}/teams/`;
   }
 
+  /**
+   * Names this fake in its query: botbuilder caches the keys by this URL for the whole
+   * process (refreshing at most hourly), and test files share their process, so a later
+   * fake on a reused port would otherwise be checked against an earlier fake's keys.
+   */
   get openIdMetadataUrl(): string {
-    return `${this.url}/v1/.well-known/openidconfiguration`;
+    return `${this.url}/v1/.well-known/openidconfiguration?fake=${this.key.kid}`;
   }
 
   get tokenUrl(): string {
@@ -122,7 +127,8 @@ export class FakeBotConnector {
     return release;
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` (by default one the system picks). */
+  async start(port = 0): Promise<this> {
     const server = createServer(async (request, response) => {
       const body = await readBody(request);
       const hold = this.#holds.find((held) =>
@@ -138,7 +144,7 @@ export class FakeBotConnector {
       response.end(JSON.stringify(answer.body));
     });
     this.#server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }

@@ -5,7 +5,7 @@
  * chat platforms' clients, and runs the allowance, redemption and ledger queues), both the
  * build (`node dist/main.js`), sharing Redis under a key prefix of their own (removed at
  * the end), so other runs on the same Redis are not disturbed. Both are metered (CPU time,
- * SQL round trips); the web process is profiled.
+ * SQL round trips); the web process is profiled, and the worker too with BENCH_PROFILE_WORKER=1.
  *
  * The ledger verification's schedule is off (LEDGER_VERIFY_CRON=off): hourly in
  * production, it would land in a run or not by the clock.
@@ -87,7 +87,11 @@ export async function startChatDeployment(
     // the Teams bot gets its tokens).
     workerProcess = await startBuiltPlaudit(
       { ...shared, PLAUDIT_ROLE: 'worker', WORKER_PORT: '0' },
-      { preload: web.preload, profile: false, name: 'worker process' },
+      {
+        preload: web.preload,
+        profile: process.env.BENCH_PROFILE_WORKER === '1',
+        name: 'worker process',
+      },
     );
     await database.connect();
   } catch (error) {

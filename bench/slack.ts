@@ -104,7 +104,7 @@ try {
   const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
-  await deployment.worker.stopAndReadProfile();
+  const workerProfile = await deployment.worker.stopAndReadProfile();
   const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP; ` +
@@ -121,6 +121,9 @@ try {
     workerBefore,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
+  if (workerProfile) {
+    printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);
+  }
 } finally {
   await deployment.stop();
   await stopProcess(baseline.child);

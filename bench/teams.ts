@@ -198,7 +198,7 @@ try {
   const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
-  await deployment.worker.stopAndReadProfile();
+  const workerProfile = await deployment.worker.stopAndReadProfile();
   const answered = await gives(baseline.url, 'baseline', 'ok');
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, signed Bot Framework message activities ` +
@@ -215,6 +215,9 @@ try {
     workerBefore,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
+  if (workerProfile) {
+    printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);
+  }
 } finally {
   await deployment.stop();
   if (baseline) await stopProcess(baseline.child);

@@ -22,10 +22,11 @@
  * prefix of their own; BENCH_LEFTOVER_LIMIT (seconds, default 180), how long the work left
  * after the run is waited for.
  */
-import { postSlashCommand } from '../test/support/slack-requests.ts';
+import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
+import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
 
@@ -44,19 +45,35 @@ function fixedRate(
 ) {
   return atFixedRate(RATE, SECONDS, async (index) => {
     const { user, text: commandText, channel } = text(index);
-    const response = await postSlashCommand(url, SECRET, {
+    const body = new URLSearchParams({
+      token: 'deprecated-verification-token',
       team_id: TEAM,
-      user_id: user,
+      team_domain: 'acme',
       channel_id: channel,
+      channel_name: 'general',
+      user_id: user,
+      user_name: 'someone',
+      api_app_id: 'A1',
+      command: '/kudos',
       text: commandText,
       trigger_id: `bench-${url}-${index}`,
       response_url: `${fake.url}/respond/${index}`,
-    });
-    if (response.status !== 200) return { ms: response.ms, error: `HTTP ${response.status}` };
-    if (!check(response.body)) {
-      return { ms: response.ms, error: `answered: ${response.body.slice(0, 80)}` };
-    }
-    return { ms: response.ms };
+    }).toString();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const started = performance.now();
+    const response = await post(
+      `${url}/slack/events`,
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(SECRET, timestamp, body),
+      },
+      body,
+    );
+    const ms = performance.now() - started;
+    if (response.status !== 200) return { ms, error: `HTTP ${response.status}` };
+    if (!check(response.body)) return { ms, error: `answered: ${response.body.slice(0, 80)}` };
+    return { ms };
   });
 }
 

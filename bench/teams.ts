@@ -34,6 +34,7 @@ import { teamsMessage } from '../test/support/teams-activities.ts';
 import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
+import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
 import {
@@ -135,12 +136,11 @@ async function send(
   });
   const replied = replyTo(id);
   const sentAt = wallClock();
-  const response = await fetch(`${url}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${connector.token}` },
-    body: JSON.stringify(activity),
-  });
-  await response.arrayBuffer();
+  const response = await post(
+    `${url}/api/messages`,
+    { 'content-type': 'application/json', authorization: `Bearer ${connector.token}` },
+    JSON.stringify(activity),
+  );
   // A refused activity gets no reply to wait for.
   if (response.status !== 200) return { error: `HTTP ${response.status}` };
   const reply = await replied;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import { type Member, type MemberRow, toMember } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
 export interface SlackWorkspace {
@@ -102,6 +103,76 @@ export async function findWorkspace(
 ): Promise<SlackWorkspace | undefined> {
   const [row] = await workspaceByTeam(db, teamId);
   return row && workspaceOf(row);
+}
+
+/**
+ * A command's workspace and people in one round trip: the workspace as it is now (its
+ * organization, which `admin link` may have changed), with a row for each of the users
+ * that is a known member there (a user seen for the first time has none). Compiled once.
+ */
+const workspaceWithMembers = compiledQuery((db, teamId: string, userIds: string[]) =>
+  db
+    .selectFrom('slack_workspaces as w')
+    .leftJoin('platform_identities as p', (join) =>
+      join
+        .onRef('p.tenant_id', '=', 'w.team_id')
+        .on('p.platform', '=', 'slack')
+        .on('p.user_id', '=', sql<string>`any(${userIds})`),
+    )
+    .leftJoin('members as m', 'm.id', 'p.member_id')
+    .select(['w.team_id', 'w.enterprise_id', 'w.organization_id', 'w.bot_user_id', 'p.user_id'])
+    .select([
+      'm.id as member_id',
+      'm.organization_id as member_organization_id',
+      'm.display_name as member_display_name',
+      'm.email as member_email',
+      'm.roles as member_roles',
+      'm.status as member_status',
+      'm.is_guest as member_is_guest',
+      'm.is_bot as member_is_bot',
+      'm.timezone as member_timezone',
+      'm.created_at as member_created_at',
+    ])
+    .where('w.team_id', '=', teamId),
+);
+
+/** What {@link readWorkspaceWithMembers} read: the workspace, and its known members by user id. */
+export interface WorkspaceWithMembers {
+  readonly workspace: SlackWorkspace;
+  /** Each user asked about: their member, or null when they are no member there yet. */
+  readonly members: ReadonlyMap<string, Member | null>;
+}
+
+/**
+ * A workspace as it is now and the members its users are, in one statement; undefined
+ * when the workspace is not connected.
+ */
+export async function readWorkspaceWithMembers(
+  db: Database,
+  teamId: string,
+  userIds: readonly string[],
+): Promise<WorkspaceWithMembers | undefined> {
+  const rows = await workspaceWithMembers(db, teamId, [...new Set(userIds)]);
+  const [first] = rows;
+  if (!first) return undefined;
+  const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));
+  for (const row of rows) {
+    if (row.user_id === null || row.member_id === null) continue;
+    const member: MemberRow = {
+      id: row.member_id,
+      organization_id: row.member_organization_id as number,
+      display_name: row.member_display_name as string,
+      email: row.member_email,
+      roles: row.member_roles as MemberRow['roles'],
+      status: row.member_status as MemberRow['status'],
+      is_guest: row.member_is_guest as boolean,
+      is_bot: row.member_is_bot as boolean,
+      timezone: row.member_timezone,
+      created_at: row.member_created_at as Date,
+    };
+    members.set(row.user_id, toMember(member));
+  }
+  return { workspace: workspaceOf(first), members };
 }
 
 /** Read by every notification's send: compiled once. */

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import { PREPARE_MARKER } from '../db/preparing-pool.ts';
 import { type Member, type MemberRow, toMember } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
@@ -107,34 +108,50 @@ export async function findWorkspace(
 
 /**
  * A command's workspace and people in one round trip: the workspace as it is now (its
- * organization, which `admin link` may have changed), with a row for each of the users
- * that is a known member there (a user seen for the first time has none). Compiled once.
+ * organization, which `admin link` may have changed), with a row for each user asked
+ * about, carrying their member when they are one there (a user seen for the first time
+ * has none). Each user's identity is looked up by its whole key in its own subquery
+ * (`offset 0` keeps Postgres from merging it into the join), so the plan is one index
+ * probe per user whatever the table's statistics say: written as a list (`user_id =
+ * any(…)`), a generic plan may scan every identity of the workspace. Its text never
+ * changes, so it is neither built nor compiled per command.
  */
-const workspaceWithMembers = compiledQuery((db, teamId: string, userIds: string[]) =>
-  db
-    .selectFrom('slack_workspaces as w')
-    .leftJoin('platform_identities as p', (join) =>
-      join
-        .onRef('p.tenant_id', '=', 'w.team_id')
-        .on('p.platform', '=', 'slack')
-        .on('p.user_id', '=', sql<string>`any(${userIds})`),
-    )
-    .leftJoin('members as m', 'm.id', 'p.member_id')
-    .select(['w.team_id', 'w.enterprise_id', 'w.organization_id', 'w.bot_user_id', 'p.user_id'])
-    .select([
-      'm.id as member_id',
-      'm.organization_id as member_organization_id',
-      'm.display_name as member_display_name',
-      'm.email as member_email',
-      'm.roles as member_roles',
-      'm.status as member_status',
-      'm.is_guest as member_is_guest',
-      'm.is_bot as member_is_bot',
-      'm.timezone as member_timezone',
-      'm.created_at as member_created_at',
-    ])
-    .where('w.team_id', '=', teamId),
-);
+const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
+  select w.team_id, w.enterprise_id, w.organization_id, w.bot_user_id, u.user_id,
+    pm.id as member_id, pm.organization_id as member_organization_id,
+    pm.display_name as member_display_name, pm.email as member_email,
+    pm.roles as member_roles, pm.status as member_status, pm.is_guest as member_is_guest,
+    pm.is_bot as member_is_bot, pm.timezone as member_timezone,
+    pm.created_at as member_created_at
+  from slack_workspaces w
+  cross join unnest($2::text[]) as u (user_id)
+  left join lateral (
+    select m.id, m.organization_id, m.display_name, m.email, m.roles, m.status, m.is_guest,
+      m.is_bot, m.timezone, m.created_at
+    from platform_identities p
+    join members m on m.id = p.member_id
+    where p.platform = 'slack' and p.tenant_id = w.team_id and p.user_id = u.user_id
+    offset 0
+  ) pm on true
+  where w.team_id = $1`;
+
+interface WorkspaceWithMembersRow {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+  user_id: string;
+  member_id: number | null;
+  member_organization_id: number | null;
+  member_display_name: string | null;
+  member_email: string | null;
+  member_roles: MemberRow['roles'] | null;
+  member_status: MemberRow['status'] | null;
+  member_is_guest: boolean | null;
+  member_is_bot: boolean | null;
+  member_timezone: string | null;
+  member_created_at: Date | null;
+}
 
 /** What {@link readWorkspaceWithMembers} read: the workspace, and its known members by user id. */
 export interface WorkspaceWithMembers {
@@ -152,12 +169,14 @@ export async function readWorkspaceWithMembers(
   teamId: string,
   userIds: readonly string[],
 ): Promise<WorkspaceWithMembers | undefined> {
-  const rows = await workspaceWithMembers(db, teamId, [...new Set(userIds)]);
+  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(
+    CompiledQuery.raw(WORKSPACE_WITH_MEMBERS, [teamId, [...new Set(userIds)]]),
+  );
   const [first] = rows;
   if (!first) return undefined;
   const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));
   for (const row of rows) {
-    if (row.user_id === null || row.member_id === null) continue;
+    if (row.member_id === null) continue;
     const member: MemberRow = {
       id: row.member_id,
       organization_id: row.member_organization_id as number,

@@ -16,7 +16,7 @@ import { boltLogger, fixedInstallation, slackClientOptions } from './slack-clien
 import { SlackDirectory } from './slack-directory.ts';
 import { SlackGroupMirror } from './slack-group-mirror.ts';
 import { SlackHandlers } from './slack-handlers.ts';
-import { SlackInstallations } from './slack-installations.ts';
+import { SlackInstallations, WORKSPACE_UNREAD } from './slack-installations.ts';
 import { SlackOAuth } from './slack-oauth.ts';
 import { SlackPeopleEvents } from './slack-people.ts';
 import { SlackReactions } from './slack-reactions.ts';
@@ -94,7 +94,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN }),
     // OAuth: the installer's own authorize (Bolt's), which refreshes rotating tokens.
     ...(fixed && {
-      authorize: (query: bolt.AuthorizeSourceData<boolean>) => source.authorize(query),
+      // A slash command reads its workspace itself, with its people, once admitted. Any
+      // other request has it read here, before Bolt acks an event and runs its listener.
+      authorize: (query: bolt.AuthorizeSourceData<boolean>, body?: unknown) =>
+        isSlashCommand(body) ? fixed.source.authorizeUnread(query) : fixed.source.authorize(query),
     }),
     clientOptions: { slackApiUrl: config.SLACK_API_URL },
     tokenVerificationEnabled: false,
@@ -106,6 +109,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   // Every request is served as its own workspace, looked up as it comes (a workspace may
   // have been moved to another organization since).
   app.use(async ({ context, body, next }) => {
+    // A slash command reads its workspace with its people, in one statement, once it is
+    // admitted: here only when its authorization did not tell it connected.
+    if (context[WORKSPACE_UNREAD] === true) {
+      await next();
+      return;
+    }
     // The bot token's authorize found it already; the installer's does not tell it.
     context.workspace ??= await installations.workspaceOf({
       teamId: context.teamId,
@@ -143,6 +152,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     commandName: config.SLACK_COMMAND,
     onGiven: options.onGiven,
     admission: options.admission,
+    workspaceOf: (source) => installations.workspaceOf(source),
   });
   handlers.register(app);
   const groupMirror = new SlackGroupMirror({
@@ -212,4 +222,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 function isUninstall(body: unknown): boolean {
   const type = (body as { event?: { type?: unknown } } | undefined)?.event?.type;
   return type === 'app_uninstalled' || type === 'tokens_revoked';
+}
+
+/** A slash command's payload (`command`, `text`): its handler reads its own workspace. */
+function isSlashCommand(body: unknown): boolean {
+  const { command, text } = (body ?? {}) as { command?: unknown; text?: unknown };
+  return typeof command === 'string' && typeof text === 'string';
 }

@@ -9,6 +9,9 @@ import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { SlackInstallations } from './slack-installations.ts';
 import type { SlackWorkspace } from './slack-workspaces.ts';
 
+/** The members a command read of the users it names, by user id (null: no member yet). */
+export type ReadMembers = ReadonlyMap<string, Member | null>;
+
 /** A user record as `users.info` returns it (the fields Plaudit reads). */
 export interface SlackUser {
   id?: string;
@@ -77,12 +80,16 @@ export class SlackDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The member a Slack user is, creating them on first sight. */
-  member(workspace: SlackWorkspace, userId: string): Promise<Member> {
+  /**
+   * The member a Slack user is, creating them on first sight. `read` is what the command
+   * read of its people just now ({@link readWorkspaceWithMembers}): a user in it is not
+   * looked up again.
+   */
+  member(workspace: SlackWorkspace, userId: string, read?: ReadMembers): Promise<Member> {
     const key = `${workspace.teamId}:${userId}`;
     let pending = this.#pending.get(key);
     if (!pending) {
-      pending = this.#member(workspace, userId).finally(() => this.#pending.delete(key));
+      pending = this.#member(workspace, userId, read).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     return pending;
@@ -101,8 +108,8 @@ export class SlackDirectory {
     return this.#create(workspace, userId, user);
   }
 
-  /** A mention resolver bound to one workspace, for one command. */
-  resolverFor(workspace: SlackWorkspace): MentionResolver {
+  /** A mention resolver bound to one workspace, for one command (with the people it read). */
+  resolverFor(workspace: SlackWorkspace, read?: ReadMembers): MentionResolver {
     return {
       resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
         const members: Member[] = [];
@@ -112,11 +119,13 @@ export class SlackDirectory {
         const throughGroups = new Set<number>();
         for (const ref of refs) {
           if (ref.kind === 'slack_user') {
-            const member = await this.member(workspace, ref.userId).catch((error: unknown) => {
-              if (isUnknownSlackUser(error)) return undefined;
-              if (error instanceof OutsiderUser) return error;
-              throw error;
-            });
+            const member = await this.member(workspace, ref.userId, read).catch(
+              (error: unknown) => {
+                if (isUnknownSlackUser(error)) return undefined;
+                if (error instanceof OutsiderUser) return error;
+                throw error;
+              },
+            );
             if (member instanceof OutsiderUser) outsiders.push(member.displayName);
             else if (member) {
               members.push(member);
@@ -146,10 +155,12 @@ export class SlackDirectory {
     };
   }
 
-  async #member(workspace: SlackWorkspace, userId: string): Promise<Member> {
+  async #member(workspace: SlackWorkspace, userId: string, read?: ReadMembers): Promise<Member> {
     const identity = { platform: 'slack' as const, tenantId: workspace.teamId, userId };
     const key = `${workspace.teamId}:${userId}`;
-    const known = await findIdentifiedMember(this.db, identity);
+    const known = read?.has(userId)
+      ? (read.get(userId) ?? undefined)
+      : await findIdentifiedMember(this.db, identity);
     if (known) {
       if (this.now() - (this.#checked.get(key) ?? 0) > this.ttlMs) {
         this.#checked.set(key, this.now());

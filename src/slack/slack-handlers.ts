@@ -41,7 +41,7 @@ import {
 import { isUnknownSlackUser, type SlackDirectory } from './slack-directory.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackNotifier } from './slack-notifier.ts';
-import type { SlackWorkspace } from './slack-workspaces.ts';
+import { readWorkspaceWithMembers, type SlackWorkspace } from './slack-workspaces.ts';
 
 /**
  * Slack waits 3 s from sending a request for its answer; the reply goes in the ack when it
@@ -54,6 +54,12 @@ const ACK_BY_MS = 2_500;
  * a saturated process: it is shed, not started, since it could not be answered in time.
  */
 const START_WITHIN_MS = 1_000;
+
+/** A Slack user a command's text names (`<@U123>`, `<@U123|ana>`). */
+const SLACK_USER_MENTION = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g;
+
+/** The most named users read with the command's own statement; any further are read as named. */
+const MENTIONS_READ_AHEAD = 20;
 
 /** The buttons of a reply (`plaudit_command:{index}`), whose value is the command to run. */
 const COMMAND_BUTTON = new RegExp(`^${COMMAND_ACTION}:`);
@@ -74,6 +80,14 @@ export interface SlackHandlerDependencies {
   readonly onGiven: () => void;
   /** Decides whether a command is taken or shed, for every chat platform of the process. */
   readonly admission: CommandAdmission;
+  /**
+   * The connected workspace of a request whose authorization did not read it (a slash
+   * command from the bot token's own workspace: its row is read with the command's people).
+   */
+  readonly workspaceOf: (source: {
+    teamId?: string;
+    enterpriseId?: string;
+  }) => Promise<SlackWorkspace | undefined>;
 }
 
 /**
@@ -89,7 +103,18 @@ export class SlackHandlers {
   }
 
   register(app: bolt.App): void {
-    app.command(this.deps.commandName, (args) => this.#onCommand(args));
+    // The slash command, the most frequent request by far, is answered from a global
+    // middleware: as a listener (`app.command`) it would first pass through every
+    // listener's matchers (each a copy of the request's arguments), which cost more CPU
+    // than the rest of Bolt's handling of it. Registered after the workspace's middleware.
+    app.use(async (args) => {
+      const command = (args as { command?: bolt.SlashCommand }).command;
+      if (command?.command !== this.deps.commandName) {
+        await args.next();
+        return;
+      }
+      await this.#onCommand(args as bolt.SlackCommandMiddlewareArgs & bolt.AllMiddlewareArgs);
+    });
     app.shortcut('give_kudos', (args) => this.#onShortcut(args));
     app.shortcut('give_kudos_for_message', (args) => this.#onShortcut(args));
     app.view(GIVE_KUDOS_MODAL, (args) => this.#onSubmission(args));
@@ -113,24 +138,38 @@ export class SlackHandlers {
     context,
     client,
   }: bolt.SlackCommandMiddlewareArgs & bolt.AllMiddlewareArgs) {
-    const connected = context.workspace as SlackWorkspace;
+    // Unread when the authorization knew the workspace connected without reading it: the
+    // typed command reads it with its people, in one statement.
+    const read = context.workspace as SlackWorkspace | undefined;
+    const connected = async () => {
+      const workspace =
+        read ??
+        (await this.deps.workspaceOf({
+          teamId: context.teamId,
+          enterpriseId: context.enterpriseId,
+        }));
+      if (!workspace) throw new Error(`workspace ${context.teamId} is not connected`);
+      return workspace;
+    };
     if (command.text.trim() === '') {
       // A bare command opens the modal; the trigger is valid for 3 s, so ack first.
       await ack();
-      this.#followUps.start('the kudos modal', () =>
-        this.#openModal(client, connected, command.trigger_id, { channel: command.channel_id }),
+      this.#followUps.start('the kudos modal', async () =>
+        this.#openModal(client, await connected(), command.trigger_id, {
+          channel: command.channel_id,
+        }),
       );
       return;
     }
     if (opensSettingsForm(command.text)) {
       await ack();
-      this.#followUps.start('the settings modal', () =>
-        this.#openSettings(client, connected, command, respond, arrivalIn(context)),
+      this.#followUps.start('the settings modal', async () =>
+        this.#openSettings(client, await connected(), command, respond, arrivalIn(context)),
       );
       return;
     }
     const arrival = arrivalIn(context);
-    const work = this.#runTyped(connected, command, arrival);
+    const work = this.#runTyped(read?.teamId ?? command.team_id, command, arrival);
     const reply = await untilAckDue(work, arrival);
     // The answer goes in the ack only while Slack still waits for it; otherwise through
     // the response URL, so a command is never done and left unanswered.
@@ -185,7 +224,7 @@ export class SlackHandlers {
     const modal = JSON.parse(view.private_metadata || '{}') as ModalContext;
     const arrival = arrivalIn(context);
     const work = this.#run(
-      connected,
+      connected.teamId,
       body.user.id,
       {
         text: submissionAsCommand(view.state as Parameters<typeof submissionAsCommand>[0]),
@@ -240,7 +279,7 @@ export class SlackHandlers {
       change.keys.length === 0
         ? Promise.resolve(textReply('Nothing changed: the settings are as they were.'))
         : this.#run(
-            connected,
+            connected.teamId,
             body.user.id,
             { text: change.command, key: `slack:view:${view.id}`, channel: modal.channel },
             arrival,
@@ -282,7 +321,7 @@ export class SlackHandlers {
     const arrival = arrivalIn(context);
     this.#followUps.start('a Slack button', async () => {
       const reply = await this.#run(
-        connected,
+        connected.teamId,
         body.user.id,
         {
           text: action.value ?? '',
@@ -323,25 +362,23 @@ export class SlackHandlers {
   }
 
   /** Runs a slash command as its user typed it, keyed by its trigger (a retry runs it once). */
-  #runTyped(
-    connected: SlackWorkspace,
-    command: bolt.SlashCommand,
-    arrival: SlackArrival,
-  ): Promise<Reply> {
+  #runTyped(teamId: string, command: bolt.SlashCommand, arrival: SlackArrival): Promise<Reply> {
     const input = {
       text: unescapeSlackText(command.text),
       key: `slack:${command.trigger_id}`,
       channel: command.channel_id,
     };
-    return this.#run(connected, command.user_id, input, arrival);
+    return this.#run(teamId, command.user_id, input, arrival);
   }
 
   /**
-   * Runs a command for a Slack user, unless the process sheds it (then it does nothing and
-   * answers that it is busy); never rejects (a fault becomes a reply saying so).
+   * Runs a command for a Slack user of a connected workspace, unless the process sheds it
+   * (then it does nothing and answers that it is busy); never rejects (a fault becomes a
+   * reply saying so). The workspace as it is now, the user's member and those of the users
+   * the text names are read in one statement, after the command is admitted.
    */
   #run(
-    connected: SlackWorkspace,
+    teamId: string,
     userId: string,
     input: { text: string; key: string; channel: string | null },
     arrival: SlackArrival,
@@ -353,7 +390,15 @@ export class SlackHandlers {
       return Promise.resolve(busyReply());
     }
     return (async () => {
-      const actor = await directory.member(connected, userId);
+      const named = new Set([userId]);
+      for (const [, mentioned] of input.text.matchAll(SLACK_USER_MENTION)) {
+        if (named.size > MENTIONS_READ_AHEAD) break;
+        named.add(mentioned as string);
+      }
+      const read = await readWorkspaceWithMembers(this.deps.db, teamId, [...named]);
+      if (!read) throw new Error(`workspace ${teamId} is not connected`);
+      const connected = read.workspace;
+      const actor = await directory.member(connected, userId, read.members);
       return router.route({
         actor,
         text: input.text,
@@ -363,7 +408,7 @@ export class SlackHandlers {
         tenantId: connected.teamId,
         channel: input.channel,
         commandName: this.deps.commandName,
-        mentionResolver: directory.resolverFor(connected),
+        mentionResolver: directory.resolverFor(connected, read.members),
         clock: systemClock,
       });
     })()
@@ -397,7 +442,7 @@ export class SlackHandlers {
   ): Promise<void> {
     const actor = await this.deps.directory.member(connected, command.user_id).catch(() => null);
     if (!actor?.roles.includes('admin')) {
-      await respond(toMessage(await this.#runTyped(connected, command, arrival)));
+      await respond(toMessage(await this.#runTyped(connected.teamId, command, arrival)));
       return;
     }
     const settings = await readProgramSettings(this.deps.db, connected.organizationId);

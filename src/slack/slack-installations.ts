@@ -6,6 +6,12 @@ import { findWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
 
 type InstallationQuery = bolt.InstallationQuery<boolean>;
 
+/**
+ * Set in a request's context when its authorization knew the workspace connected without
+ * reading it (the bot token's own): `context.workspace` is then read where it is needed.
+ */
+export const WORKSPACE_UNREAD = 'workspaceUnread';
+
 /** Where the bot token of a workspace comes from: the OAuth installs, or SLACK_BOT_TOKEN. */
 export interface InstallationSource {
   /**
@@ -44,6 +50,23 @@ export class FixedInstallation implements InstallationSource {
     /** The token's own workspace (`auth.test`). */
     private readonly home: SlackWorkspace,
   ) {}
+
+  /**
+   * As `authorize`, without reading the workspace when it is the token's own: that one was
+   * connected at start, and a workspace is never removed. What may change (its
+   * organization, `admin link`) is read where it is used, by a slash command, with the
+   * people it names, in one statement ({@link WORKSPACE_UNREAD}). Any other workspace is
+   * read as `authorize` reads it.
+   */
+  async authorizeUnread(query: InstallationQuery): Promise<bolt.AuthorizeResult> {
+    if (this.#disabled || query.teamId !== this.home.teamId) return this.authorize(query);
+    return {
+      botToken: this.token,
+      botUserId: this.home.botUserId,
+      teamId: this.home.teamId,
+      [WORKSPACE_UNREAD]: true,
+    };
+  }
 
   async authorize(query: InstallationQuery): Promise<bolt.AuthorizeResult> {
     const workspace =

@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import { PREPARE_MARKER } from '../db/preparing-pool.ts';
+import { type Member, type MemberRow, toMember } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
 export interface SlackWorkspace {
@@ -102,6 +104,94 @@ export async function findWorkspace(
 ): Promise<SlackWorkspace | undefined> {
   const [row] = await workspaceByTeam(db, teamId);
   return row && workspaceOf(row);
+}
+
+/**
+ * A command's workspace and people in one round trip: the workspace as it is now (its
+ * organization, which `admin link` may have changed), with a row for each user asked
+ * about, carrying their member when they are one there (a user seen for the first time
+ * has none). Each user's identity is looked up by its whole key in its own subquery
+ * (`offset 0` keeps Postgres from merging it into the join), so the plan is one index
+ * probe per user whatever the table's statistics say: written as a list (`user_id =
+ * any(…)`), a generic plan may scan every identity of the workspace. Its text never
+ * changes, so it is neither built nor compiled per command.
+ */
+const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
+  select w.team_id, w.enterprise_id, w.organization_id, w.bot_user_id, u.user_id,
+    pm.id as member_id, pm.organization_id as member_organization_id,
+    pm.display_name as member_display_name, pm.email as member_email,
+    pm.roles as member_roles, pm.status as member_status, pm.is_guest as member_is_guest,
+    pm.is_bot as member_is_bot, pm.timezone as member_timezone,
+    pm.created_at as member_created_at
+  from slack_workspaces w
+  cross join unnest($2::text[]) as u (user_id)
+  left join lateral (
+    select m.id, m.organization_id, m.display_name, m.email, m.roles, m.status, m.is_guest,
+      m.is_bot, m.timezone, m.created_at
+    from platform_identities p
+    join members m on m.id = p.member_id
+    where p.platform = 'slack' and p.tenant_id = w.team_id and p.user_id = u.user_id
+    offset 0
+  ) pm on true
+  where w.team_id = $1`;
+
+interface WorkspaceWithMembersRow {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+  user_id: string;
+  member_id: number | null;
+  member_organization_id: number | null;
+  member_display_name: string | null;
+  member_email: string | null;
+  member_roles: MemberRow['roles'] | null;
+  member_status: MemberRow['status'] | null;
+  member_is_guest: boolean | null;
+  member_is_bot: boolean | null;
+  member_timezone: string | null;
+  member_created_at: Date | null;
+}
+
+/** What {@link readWorkspaceWithMembers} read: the workspace, and its known members by user id. */
+export interface WorkspaceWithMembers {
+  readonly workspace: SlackWorkspace;
+  /** Each user asked about: their member, or null when they are no member there yet. */
+  readonly members: ReadonlyMap<string, Member | null>;
+}
+
+/**
+ * A workspace as it is now and the members its users are, in one statement; undefined
+ * when the workspace is not connected.
+ */
+export async function readWorkspaceWithMembers(
+  db: Database,
+  teamId: string,
+  userIds: readonly string[],
+): Promise<WorkspaceWithMembers | undefined> {
+  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(
+    CompiledQuery.raw(WORKSPACE_WITH_MEMBERS, [teamId, [...new Set(userIds)]]),
+  );
+  const [first] = rows;
+  if (!first) return undefined;
+  const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));
+  for (const row of rows) {
+    if (row.member_id === null) continue;
+    const member: MemberRow = {
+      id: row.member_id,
+      organization_id: row.member_organization_id as number,
+      display_name: row.member_display_name as string,
+      email: row.member_email,
+      roles: row.member_roles as MemberRow['roles'],
+      status: row.member_status as MemberRow['status'],
+      is_guest: row.member_is_guest as boolean,
+      is_bot: row.member_is_bot as boolean,
+      timezone: row.member_timezone,
+      created_at: row.member_created_at as Date,
+    };
+    members.set(row.user_id, toMember(member));
+  }
+  return { workspace: workspaceOf(first), members };
 }
 
 /** Read by every notification's send: compiled once. */

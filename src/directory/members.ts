@@ -63,7 +63,7 @@ export interface MemberRow {
   created_at: Date;
 }
 
-function toMember(row: MemberRow): Member {
+export function toMember(row: MemberRow): Member {
   return {
     id: row.id,
     organizationId: row.organization_id,

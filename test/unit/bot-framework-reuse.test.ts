@@ -33,8 +33,8 @@ function countingAuthentication({ exp = EXP as number | null } = {}) {
         connectorFactory: factory,
       };
     },
-    createConnectorFactory: () => factory,
-    async createUserTokenClient() {
+    createConnectorFactory: (_claims: unknown) => factory,
+    async createUserTokenClient(_claims: unknown) {
       counts.tokenClients += 1;
       return { made: counts.tokenClients };
     },

@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod/v4';
 import { arrivalOf } from '../http/arrival.ts';
+import { reuseBotFrameworkWork } from './bot-framework-reuse.ts';
 
 /** What any activity is, at least: an object with a type. */
 const activityShape = z.looseObject({ type: z.string().min(1) });
@@ -37,6 +38,12 @@ export type Served =
  * activity it could not read with an error page.
  */
 export class PlauditTeamsAdapter extends TeamsAdapter {
+  constructor(...args: ConstructorParameters<typeof TeamsAdapter>) {
+    super(...args);
+    // Each activity's token check and outbound clients would otherwise be made anew.
+    reuseBotFrameworkWork(this.botFrameworkAuthentication);
+  }
+
   /** Authenticates an activity as the Bot Framework's for this bot, then runs its turn. */
   async serve(
     authorization: string,

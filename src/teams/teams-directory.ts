@@ -8,7 +8,13 @@ import {
   type OnFirstSight,
   type SightedUser,
 } from '../directory/first-sight.ts';
-import { findIdentifiedMember, type Member } from '../directory/members.ts';
+import {
+  findIdentifiedMember,
+  MEMBER_COLUMNS,
+  type Member,
+  type MemberRow,
+  toMember,
+} from '../directory/members.ts';
 import { OutsiderUser } from '../directory/outsiders.ts';
 import type { RecipientRef } from '../recognition/grammar/give-grammar.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
@@ -56,8 +62,17 @@ export class TeamsDirectory {
     private readonly onFirstSight?: OnFirstSight,
   ) {}
 
-  /** The member an account is, creating them on first sight. */
-  member(context: TurnContext, tenant: TeamsTenant, account: TeamsAccount): Promise<Member> {
+  /**
+   * The member an account is, creating them on first sight; `read` is the member its
+   * Azure AD object id is, when the caller has just read them.
+   */
+  member(
+    context: TurnContext,
+    tenant: TeamsTenant,
+    account: TeamsAccount,
+    read?: Member,
+  ): Promise<Member> {
+    if (read && account.aadObjectId) return this.#known(tenant, account, account.aadObjectId, read);
     const key = `${tenant.tenantId}:${account.aadObjectId ?? account.id}`;
     let pending = this.#pending.get(key);
     if (!pending) {
@@ -100,17 +115,15 @@ export class TeamsDirectory {
   }
 
   async #member(context: TurnContext, tenant: TeamsTenant, account: TeamsAccount): Promise<Member> {
-    const aadObjectId =
-      account.aadObjectId ??
-      (GUID.test(account.id) ? account.id : await this.#aadOf(tenant, account.id));
+    let aadObjectId = account.aadObjectId ?? (GUID.test(account.id) ? account.id : undefined);
     if (aadObjectId) {
       const known = await findIdentifiedMember(this.db, this.#identity(tenant, aadObjectId));
-      if (known) {
-        if (account.aadObjectId && account.id !== aadObjectId) {
-          await this.#rememberUserId(tenant, account.id, aadObjectId);
-        }
-        return known;
-      }
+      if (known) return this.#known(tenant, account, aadObjectId, known);
+    } else {
+      // A Teams user id (a mention's): its Azure AD id, and the member that is, in one read.
+      const [row] = await memberOfUserId(this.db, tenant.tenantId, account.id);
+      if (row?.id != null) return toMember(row as MemberRow);
+      aadObjectId = row?.aad_object_id;
     }
     const details = await this.#details(context, account);
     const objectId = details.aadObjectId ?? aadObjectId;
@@ -125,6 +138,19 @@ export class TeamsDirectory {
     if (details.id && details.id !== objectId)
       await this.#rememberUserId(tenant, details.id, objectId);
     return member;
+  }
+
+  /** A member found by their Azure AD id; the Teams user id the account names maps to it. */
+  async #known(
+    tenant: TeamsTenant,
+    account: TeamsAccount,
+    aadObjectId: string,
+    known: Member,
+  ): Promise<Member> {
+    if (account.aadObjectId && account.id !== aadObjectId) {
+      await this.#rememberUserId(tenant, account.id, aadObjectId);
+    }
+    return known;
   }
 
   /**
@@ -178,11 +204,6 @@ export class TeamsDirectory {
     };
   }
 
-  async #aadOf(tenant: TeamsTenant, userId: string): Promise<string | undefined> {
-    const [row] = await aadObjectIdOf(this.db, tenant.tenantId, userId);
-    return row?.aad_object_id;
-  }
-
   async #rememberUserId(tenant: TeamsTenant, userId: string, aadObjectId: string): Promise<void> {
     const key = `${tenant.tenantId}:${userId}`;
     if (this.#mapped.has(key)) return;
@@ -216,11 +237,22 @@ function sightedUser(
   };
 }
 
-/** Read by every Teams command (who sent it): compiled once. */
-const aadObjectIdOf = compiledQuery((db, tenantId: string, userId: string) =>
+/**
+ * The Azure AD id a Teams user id maps to, and the member that is if any: read for each
+ * person a command mentions, compiled once.
+ */
+const memberOfUserId = compiledQuery((db, tenantId: string, userId: string) =>
   db
-    .selectFrom('teams_users')
-    .select('aad_object_id')
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId),
+    .selectFrom('teams_users as u')
+    .leftJoin('platform_identities as p', (join) =>
+      join
+        .on('p.platform', '=', 'teams')
+        .onRef('p.tenant_id', '=', 'u.tenant_id')
+        .onRef('p.user_id', '=', 'u.aad_object_id'),
+    )
+    .leftJoin('members as m', 'm.id', 'p.member_id')
+    .select('u.aad_object_id')
+    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
+    .where('u.tenant_id', '=', tenantId)
+    .where('u.user_id', '=', userId),
 );

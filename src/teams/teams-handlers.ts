@@ -40,6 +40,9 @@ import { commandText, mentionedPeople, plainMessage } from './teams-text.ts';
 /** Where the admitted tenant of a turn is kept for its handlers. */
 const TENANT = Symbol('plaudit.teamsTenant');
 
+/** Where the member who sent the turn's activity is kept, when read with its tenant. */
+const SENDER = Symbol('plaudit.teamsSender');
+
 /** Where a turn keeps when its request reached the process (epoch ms), set by the adapter. */
 export const ARRIVED_AT = Symbol('plaudit.teamsArrivedAt');
 
@@ -185,9 +188,10 @@ export class TeamsHandlers {
     const tenantId =
       (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
       activity.conversation?.tenantId;
-    const tenant = await this.deps.tenants.tenant(tenantId);
-    if (tenant) {
-      context.turnState.set(TENANT, tenant);
+    const admitted = await this.deps.tenants.withMember(tenantId, activity.from?.aadObjectId);
+    if (admitted) {
+      context.turnState.set(TENANT, admitted.tenant);
+      if (admitted.member) context.turnState.set(SENDER, admitted.member);
       return true;
     }
     this.deps.logger.info(
@@ -312,11 +316,12 @@ export class TeamsHandlers {
    */
   member(context: TurnContext): Promise<Member> {
     const { from } = context.activity;
-    return this.deps.directory.member(context, this.#tenant(context), {
-      id: from.id,
-      aadObjectId: from.aadObjectId,
-      name: from.name,
-    });
+    return this.deps.directory.member(
+      context,
+      this.#tenant(context),
+      { id: from.id, aadObjectId: from.aadObjectId, name: from.name },
+      context.turnState.get(SENDER) as Member | undefined,
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import { MEMBER_COLUMNS, type Member, type MemberRow, toMember } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
 /** A Microsoft 365 tenant whose people use Plaudit in Teams, and the organization it is in. */
@@ -17,6 +18,25 @@ const tenantById = compiledQuery((db, tenantId: string) =>
     .selectFrom('teams_tenants')
     .select(['tenant_id', 'organization_id'])
     .where('tenant_id', '=', tenantId),
+);
+
+/**
+ * The tenant and the member a Teams user of it is (by Azure AD object id), if any, in one
+ * statement: every activity reads its tenant, and the person who sent it.
+ */
+const tenantWithMember = compiledQuery((db, tenantId: string, aadObjectId: string) =>
+  db
+    .selectFrom('teams_tenants as t')
+    .leftJoin('platform_identities as p', (join) =>
+      join
+        .on('p.platform', '=', 'teams')
+        .onRef('p.tenant_id', '=', 't.tenant_id')
+        .on('p.user_id', '=', aadObjectId),
+    )
+    .leftJoin('members as m', 'm.id', 'p.member_id')
+    .select(['t.tenant_id', 't.organization_id as tenant_organization_id'])
+    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
+    .where('t.tenant_id', '=', tenantId),
 );
 
 export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
@@ -102,5 +122,26 @@ export class TeamsTenants {
     // The Bot Framework Emulator sends no tenant; in local mode it is one of its own.
     const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
     return (await findTenant(this.db, id)) ?? connectTenant(this.db, id, this.localOrganizationId);
+  }
+
+  /**
+   * As {@link tenant}, with the member the Teams user `aadObjectId` of it is when they are
+   * one already (read in the same statement), so that the turn need not read them again.
+   */
+  async withMember(
+    tenantId: string | undefined,
+    aadObjectId: string | undefined,
+  ): Promise<{ readonly tenant: TeamsTenant; readonly member?: Member } | undefined> {
+    if (!this.isAllowed(tenantId)) return undefined;
+    if (aadObjectId) {
+      const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
+      const [row] = await tenantWithMember(this.db, id, aadObjectId.toLowerCase());
+      if (row) {
+        const tenant = { tenantId: row.tenant_id, organizationId: row.tenant_organization_id };
+        return row.id === null ? { tenant } : { tenant, member: toMember(row as MemberRow) };
+      }
+    }
+    const tenant = await this.tenant(tenantId);
+    return tenant && { tenant };
   }
 }

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { Command } from '../core/command.ts';
 import { deadline } from '../core/deadline.ts';
-import type { Reply } from '../core/reply.ts';
+import type { KudosGiven, Reply } from '../core/reply.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import type { Platform } from '../db/tables.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
-import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
+import { kudosSends } from './kudos-notifications.ts';
 
 /** Rows moved to the queue per round. */
 const BATCH = 200;
@@ -14,9 +16,12 @@ const BATCH = 200;
 /**
  * Moves the notification outbox to the `notifications` queue: after each give (a kick),
  * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
- * are taken with `for update skip locked`, so several processes relay side by side; a row
- * is marked queued only once the queue has it, and its job id is the recognition's, so a
- * row queued twice (a crash between the two) is still one job.
+ * are taken with `for update skip locked`, so several processes relay side by side. Each
+ * row becomes its sends (the celebration, one message per recipient: see
+ * {@link kudosSends}), carrying the notification, so that no job reads the outbox again
+ * and none queues others; a round's sends go to the queue in one round trip. A row is
+ * marked queued only once the queue has all its sends, and their ids are made of the
+ * recognition's, so a row queued twice (a crash between the two) is still one of each.
  *
  * It relays the organizations this process serves, and only those: another deployment on
  * the same database could not announce the others (its chat platforms are not this one's).
@@ -34,6 +39,8 @@ export class OutboxRelay {
   constructor(
     private readonly db: Database,
     private readonly jobs: Jobs,
+    /** Which platforms celebrate and announce: registered by this process's chat adapters. */
+    private readonly announcements: KudosAnnouncements,
     private readonly logger: Logger,
     private readonly addTimeoutMs = 5000,
   ) {}
@@ -112,14 +119,17 @@ export class OutboxRelay {
       // Marked queued and locked in one statement; rolled back unless every job is queued.
       const rows = await takeWaiting(trx, [...this.#organizations], BATCH, new Date());
       rows.sort((a, b) => a.recognition_id - b.recognition_id);
-      for (const row of rows) {
+      const sends = rows.flatMap((row) =>
+        kudosSends(
+          row.recognition_id,
+          { event: row.event as unknown as KudosGiven, origin: row.origin as Platform },
+          row.announcement_channel,
+          this.announcements,
+        ),
+      );
+      if (sends.length > 0) {
         await deadline(
-          this.jobs.add(
-            'notifications',
-            KUDOS_GIVEN,
-            { recognitionId: row.recognition_id } satisfies KudosGivenJob,
-            { jobId: `kudos-${row.recognition_id}`, attempts: 8, backoffMs: 2000 },
-          ),
+          this.jobs.addBulk('notifications', sends),
           this.addTimeoutMs,
           'the notifications queue',
         );
@@ -131,8 +141,9 @@ export class OutboxRelay {
 
 /**
  * The outbox rows of these organizations not yet queued, oldest first, at most `limit`,
- * marked queued at `at` (skipping rows another relay holds): run after every give, so
- * compiled once.
+ * marked queued at `at` (skipping rows another relay holds), with their notification and
+ * the channel their organization announces every kudos in as it is now (a setting, read
+ * afresh each round): run after every give, so compiled once.
  */
 const takeWaiting = compiledQuery((db, organizations: number[], limit: number, at: Date) =>
   db
@@ -149,5 +160,14 @@ const takeWaiting = compiledQuery((db, organizations: number[], limit: number, a
         .forUpdate()
         .skipLocked(),
     )
-    .returning('recognition_id'),
+    .returning((eb) => [
+      'recognition_id',
+      'origin',
+      'event',
+      eb
+        .selectFrom('recognition_settings as s')
+        .select('s.announcement_channel')
+        .whereRef('s.organization_id', '=', 'notification_outbox.organization_id')
+        .as('announcement_channel'),
+    ]),
 );

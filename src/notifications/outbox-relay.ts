@@ -14,6 +14,13 @@ import { kudosSends } from './kudos-notifications.ts';
 const BATCH = 200;
 
 /**
+ * The least time between the starts of two rounds: while gives keep coming, each round
+ * takes those of this long together. A round costs three round trips to the database and
+ * one to the queue whatever it carries, and under load one ran for every give or two.
+ */
+const GATHER_MS = 50;
+
+/**
  * Moves the notification outbox to the `notifications` queue: after each give (a kick),
  * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
  * are taken with `for update skip locked`, so several processes relay side by side. Each
@@ -34,6 +41,8 @@ export class OutboxRelay {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** When the last round started (performance.now()). */
+  #lastRound = Number.NEGATIVE_INFINITY;
   readonly #organizations = new Set<number>();
 
   constructor(
@@ -72,10 +81,10 @@ export class OutboxRelay {
   };
 
   /**
-   * Relays right after this turn of the event loop, or right after the round that is
-   * running: the kicks of one give (its adapter's and the router's), and of gives answered
-   * together, make one round, where each started its own (three round trips each, one of
-   * them finding nothing).
+   * Relays right after this turn of the event loop, or, when a round ran moments ago,
+   * {@link GATHER_MS} after it started: the kicks of one give (its adapter's and the
+   * router's), and of gives answered together or in the meantime, make one round, where
+   * each started its own (three round trips each, one of them finding nothing).
    */
   kick(): void {
     if (this.#stopped || this.#organizations.size === 0) return;
@@ -83,7 +92,7 @@ export class OutboxRelay {
       this.#again = true;
       return;
     }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+    this.#running = this.#nextRound()
       .then(() => this.#rounds())
       .finally(() => {
         this.#running = undefined;
@@ -101,15 +110,28 @@ export class OutboxRelay {
     await this.settled();
   }
 
+  /** Resolves when the next round may start: {@link GATHER_MS} after the last one started. */
+  #nextRound(): Promise<void> {
+    const wait = this.#lastRound + GATHER_MS - performance.now();
+    return new Promise<void>((resolve) => {
+      if (wait > 0) setTimeout(resolve, wait);
+      else setImmediate(resolve);
+    });
+  }
+
   async #rounds(): Promise<void> {
     do {
       this.#again = false;
+      this.#lastRound = performance.now();
       try {
         while ((await this.#round()) === BATCH && !this.#stopped) {}
       } catch (error) {
         this.logger.warn({ err: error }, 'notifications wait in the outbox: the queue is away');
         return;
       }
+      // Kicked while the round ran: gives keep coming, and the next round takes together
+      // those of a few milliseconds more.
+      if (this.#again && !this.#stopped) await this.#nextRound();
     } while (this.#again && !this.#stopped);
   }
 

@@ -128,4 +128,39 @@ describe('the outbox relay, on postgres', () => {
     await again.stop();
     expect(bulks).toHaveLength(1);
   });
+
+  it('lets the gives that keep coming gather between rounds, and relays each once', async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    const rounds: Array<{ at: number; jobIds: string[] }> = [];
+    const jobs = {
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        rounds.push({
+          at: performance.now(),
+          jobIds: added.map((job) => job.options?.jobId ?? ''),
+        });
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+    relay.start([f.organizationId], 60_000);
+    await relay.settled();
+    const given: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const reply = await f.kudos(index % 2 ? 'Ana' : 'Li', `@${index % 2 ? 'Li' : 'Ana'} 1`);
+      given.push(reply.events[0]?.recognitionId as number);
+      relay.kick();
+    }
+    await relay.settled();
+    await relay.stop();
+
+    // Each give's message, once, whatever round it went in.
+    const told = rounds.flatMap((round) => round.jobIds).filter((id) => id.startsWith('tell-'));
+    expect(told).toHaveLength(20);
+    expect(new Set(told.map((id) => Number(id.split('-')[1])))).toEqual(new Set(given));
+    // While gives keep coming, a round waits for more: rounds start 50 ms apart at least,
+    // each with the gives of its wait, where each give or two had a round of its own.
+    expect(rounds.length).toBeLessThan(20);
+    const gaps = rounds.slice(1).map((round, index) => round.at - (rounds[index]?.at ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
+  });
 });

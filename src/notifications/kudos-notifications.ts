@@ -66,6 +66,11 @@ export function kudosSends(
   notification: Notification,
   announcementChannel: string | null,
   announcements: KudosAnnouncements,
+  /**
+   * Whether the origin platform's own announcement channel is chosen now (Teams': `announce
+   * here`); when known to be none, no job runs only to find none. Unknown: queued.
+   */
+  originChannel = true,
 ): JobToAdd[] {
   const { event, origin } = notification;
   const sends: JobToAdd[] = [];
@@ -88,7 +93,7 @@ export function kudosSends(
       });
     }
   }
-  if (announcements.announcementOn(origin)) {
+  if (announcements.announcementOn(origin) && originChannel) {
     sends.push({
       name: ANNOUNCE_KUDOS,
       data: { recognitionId, notification } satisfies KudosGivenJob,

@@ -147,6 +147,9 @@ export class OutboxRelay {
           { event: row.event as unknown as KudosGiven, origin: row.origin as Platform },
           row.announcement_channel,
           this.announcements,
+          // Teams' own announcement channel (the one platform that keeps one): a kudos
+          // given in Teams while none is chosen has nothing to post there.
+          row.origin !== 'teams' || row.teams_announcement_channel === true,
         ),
       );
       if (sends.length > 0) {
@@ -163,9 +166,10 @@ export class OutboxRelay {
 
 /**
  * The outbox rows of these organizations not yet queued, oldest first, at most `limit`,
- * marked queued at `at` (skipping rows another relay holds), with their notification and
- * the channel their organization announces every kudos in as it is now (a setting, read
- * afresh each round): run after every give, so compiled once.
+ * marked queued at `at` (skipping rows another relay holds), with their notification, the
+ * channel their organization announces every kudos in as it is now (a setting, read
+ * afresh each round), and whether it chose a Teams announcement channel: run after every
+ * give, so compiled once.
  */
 const takeWaiting = compiledQuery((db, organizations: number[], limit: number, at: Date) =>
   db
@@ -191,5 +195,13 @@ const takeWaiting = compiledQuery((db, organizations: number[], limit: number, a
         .select('s.announcement_channel')
         .whereRef('s.organization_id', '=', 'notification_outbox.organization_id')
         .as('announcement_channel'),
+      eb
+        .exists(
+          eb
+            .selectFrom('teams_announcement_channels as t')
+            .select('t.organization_id')
+            .whereRef('t.organization_id', '=', 'notification_outbox.organization_id'),
+        )
+        .as('teams_announcement_channel'),
     ]),
 );

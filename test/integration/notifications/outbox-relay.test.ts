@@ -163,4 +163,57 @@ describe('the outbox relay, on postgres', () => {
     const gaps = rounds.slice(1).map((round, index) => round.at - (rounds[index]?.at ?? 0));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
   });
+
+  it("queues a Teams kudos's post in Teams' announcement channel only while one is chosen", async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    const bulks: JobToAdd[][] = [];
+    const jobs = {
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        bulks.push([...added]);
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    announcements.announceOn('teams', async () => {});
+    const relayed = async () => {
+      const reply = await f.kudos('Ana', '@Li 2 for the demo');
+      const id = reply.events[0]?.recognitionId as number;
+      // Given in Teams, as far as the relay can tell.
+      await db
+        .updateTable('notification_outbox')
+        .set({ origin: 'teams' })
+        .where('recognition_id', '=', id)
+        .execute();
+      bulks.length = 0;
+      const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+      relay.start([f.organizationId], 60_000);
+      await relay.settled();
+      await relay.stop();
+      return { id, jobIds: bulks.flat().map((job) => job.options?.jobId) };
+    };
+
+    const none = await relayed();
+    expect(none.jobIds).toEqual([`tell-${none.id}-${f.members.Li?.id}`]);
+
+    const tenant = `tenant-${f.organizationId}`;
+    await db
+      .insertInto('teams_tenants')
+      .values({ tenant_id: tenant, organization_id: f.organizationId })
+      .execute();
+    await db
+      .insertInto('teams_announcement_channels')
+      .values({
+        organization_id: f.organizationId,
+        tenant_id: tenant,
+        conversation_id: '19:general@thread.tacv2',
+        team_id: null,
+        reference: JSON.stringify({}),
+        chosen_by_member_id: f.members.Ana?.id as number,
+      })
+      .execute();
+    const chosen = await relayed();
+    expect(chosen.jobIds).toEqual([
+      `announce-teams-${chosen.id}`,
+      `tell-${chosen.id}-${f.members.Li?.id}`,
+    ]);
+  });
 });

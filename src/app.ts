@@ -123,7 +123,7 @@ export async function startPlaudit(
   registerAdminCommands(router, admin, [...ADMIN_VERBS, consoleVerb(() => consoleUrl)]);
   // Each give leaves an outbox row; the relay hands it to the notifications queue, for
   // every organization a command of this process gave kudos in.
-  const relay = new OutboxRelay(db, jobs, logger);
+  const relay = new OutboxRelay(db, jobs, announcements, logger);
   router.observe(relay.commandAnswered);
   // What waited in the outbox while Redis was away goes once it is back, not at the next round.
   jobs.whenBack(() => relay.kick());

@@ -10,6 +10,7 @@ import {
   type JobOptions,
   type JobSchedule,
   type Jobs,
+  type JobToAdd,
   PermanentJobFailure,
   type QueueName,
 } from './job-queue.ts';
@@ -71,6 +72,10 @@ export class InlineJobs implements Jobs {
       return;
     }
     this.#enqueue(queue, job);
+  }
+
+  async addBulk(queue: QueueName, jobs: readonly JobToAdd[]) {
+    for (const job of jobs) await this.add(queue, job.name, job.data, job.options);
   }
 
   #enqueue(queue: QueueName, job: Pending): void {

@@ -77,8 +77,21 @@ export interface JobSchedule {
  * The job queue port. BullMQ on Redis in production; an inline runner in local mode.
  * Handlers know nothing of which one runs them.
  */
+/** One job of {@link Jobs.addBulk}. */
+export interface JobToAdd {
+  readonly name: string;
+  readonly data: unknown;
+  readonly options?: JobOptions;
+}
+
 export interface Jobs {
   add(queue: QueueName, name: string, data: unknown, options?: JobOptions): Promise<void>;
+  /**
+   * Adds these jobs as {@link Jobs.add} adds each (a job whose id the queue knows is not
+   * added again), in one round trip to the queue's store: resolves once it has them all,
+   * rejects when it may have none or only some (adding them again adds only the missing).
+   */
+  addBulk(queue: QueueName, jobs: readonly JobToAdd[]): Promise<void>;
   /**
    * Creates a schedule, or changes it when its pattern or zone differ (same id: one
    * schedule). An unchanged schedule is left alone, with its next job where it is.

@@ -1,22 +1,34 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { Command } from '../core/command.ts';
 import { deadline } from '../core/deadline.ts';
-import type { Reply } from '../core/reply.ts';
+import type { KudosGiven, Reply } from '../core/reply.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import type { Platform } from '../db/tables.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
-import { KUDOS_GIVEN, type KudosGivenJob } from './kudos-notifications.ts';
+import { kudosSends } from './kudos-notifications.ts';
 
 /** Rows moved to the queue per round. */
 const BATCH = 200;
 
 /**
+ * The least time between the starts of two rounds: while gives keep coming, each round
+ * takes those of this long together. A round costs three round trips to the database and
+ * one to the queue whatever it carries, and under load one ran for every give or two.
+ */
+const GATHER_MS = 50;
+
+/**
  * Moves the notification outbox to the `notifications` queue: after each give (a kick),
  * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
- * are taken with `for update skip locked`, so several processes relay side by side; a row
- * is marked queued only once the queue has it, and its job id is the recognition's, so a
- * row queued twice (a crash between the two) is still one job.
+ * are taken with `for update skip locked`, so several processes relay side by side. Each
+ * row becomes its sends (the celebration, one message per recipient: see
+ * {@link kudosSends}), carrying the notification, so that no job reads the outbox again
+ * and none queues others; a round's sends go to the queue in one round trip. A row is
+ * marked queued only once the queue has all its sends, and their ids are made of the
+ * recognition's, so a row queued twice (a crash between the two) is still one of each.
  *
  * It relays the organizations this process serves, and only those: another deployment on
  * the same database could not announce the others (its chat platforms are not this one's).
@@ -29,11 +41,15 @@ export class OutboxRelay {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** When the last round started (performance.now()). */
+  #lastRound = Number.NEGATIVE_INFINITY;
   readonly #organizations = new Set<number>();
 
   constructor(
     private readonly db: Database,
     private readonly jobs: Jobs,
+    /** Which platforms celebrate and announce: registered by this process's chat adapters. */
+    private readonly announcements: KudosAnnouncements,
     private readonly logger: Logger,
     private readonly addTimeoutMs = 5000,
   ) {}
@@ -65,10 +81,10 @@ export class OutboxRelay {
   };
 
   /**
-   * Relays right after this turn of the event loop, or right after the round that is
-   * running: the kicks of one give (its adapter's and the router's), and of gives answered
-   * together, make one round, where each started its own (three round trips each, one of
-   * them finding nothing).
+   * Relays right after this turn of the event loop, or, when a round ran moments ago,
+   * {@link GATHER_MS} after it started: the kicks of one give (its adapter's and the
+   * router's), and of gives answered together or in the meantime, make one round, where
+   * each started its own (three round trips each, one of them finding nothing).
    */
   kick(): void {
     if (this.#stopped || this.#organizations.size === 0) return;
@@ -76,7 +92,7 @@ export class OutboxRelay {
       this.#again = true;
       return;
     }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
+    this.#running = this.#nextRound()
       .then(() => this.#rounds())
       .finally(() => {
         this.#running = undefined;
@@ -94,15 +110,28 @@ export class OutboxRelay {
     await this.settled();
   }
 
+  /** Resolves when the next round may start: {@link GATHER_MS} after the last one started. */
+  #nextRound(): Promise<void> {
+    const wait = this.#lastRound + GATHER_MS - performance.now();
+    return new Promise<void>((resolve) => {
+      if (wait > 0) setTimeout(resolve, wait);
+      else setImmediate(resolve);
+    });
+  }
+
   async #rounds(): Promise<void> {
     do {
       this.#again = false;
+      this.#lastRound = performance.now();
       try {
         while ((await this.#round()) === BATCH && !this.#stopped) {}
       } catch (error) {
         this.logger.warn({ err: error }, 'notifications wait in the outbox: the queue is away');
         return;
       }
+      // Kicked while the round ran: gives keep coming, and the next round takes together
+      // those of a few milliseconds more.
+      if (this.#again && !this.#stopped) await this.#nextRound();
     } while (this.#again && !this.#stopped);
   }
 
@@ -112,14 +141,20 @@ export class OutboxRelay {
       // Marked queued and locked in one statement; rolled back unless every job is queued.
       const rows = await takeWaiting(trx, [...this.#organizations], BATCH, new Date());
       rows.sort((a, b) => a.recognition_id - b.recognition_id);
-      for (const row of rows) {
+      const sends = rows.flatMap((row) =>
+        kudosSends(
+          row.recognition_id,
+          { event: row.event as unknown as KudosGiven, origin: row.origin as Platform },
+          row.announcement_channel,
+          this.announcements,
+          // Teams' own announcement channel (the one platform that keeps one): a kudos
+          // given in Teams while none is chosen has nothing to post there.
+          row.origin !== 'teams' || row.teams_announcement_channel === true,
+        ),
+      );
+      if (sends.length > 0) {
         await deadline(
-          this.jobs.add(
-            'notifications',
-            KUDOS_GIVEN,
-            { recognitionId: row.recognition_id } satisfies KudosGivenJob,
-            { jobId: `kudos-${row.recognition_id}`, attempts: 8, backoffMs: 2000 },
-          ),
+          this.jobs.addBulk('notifications', sends),
           this.addTimeoutMs,
           'the notifications queue',
         );
@@ -131,8 +166,10 @@ export class OutboxRelay {
 
 /**
  * The outbox rows of these organizations not yet queued, oldest first, at most `limit`,
- * marked queued at `at` (skipping rows another relay holds): run after every give, so
- * compiled once.
+ * marked queued at `at` (skipping rows another relay holds), with their notification, the
+ * channel their organization announces every kudos in as it is now (a setting, read
+ * afresh each round), and whether it chose a Teams announcement channel: run after every
+ * give, so compiled once.
  */
 const takeWaiting = compiledQuery((db, organizations: number[], limit: number, at: Date) =>
   db
@@ -149,5 +186,22 @@ const takeWaiting = compiledQuery((db, organizations: number[], limit: number, a
         .forUpdate()
         .skipLocked(),
     )
-    .returning('recognition_id'),
+    .returning((eb) => [
+      'recognition_id',
+      'origin',
+      'event',
+      eb
+        .selectFrom('recognition_settings as s')
+        .select('s.announcement_channel')
+        .whereRef('s.organization_id', '=', 'notification_outbox.organization_id')
+        .as('announcement_channel'),
+      eb
+        .exists(
+          eb
+            .selectFrom('teams_announcement_channels as t')
+            .select('t.organization_id')
+            .whereRef('t.organization_id', '=', 'notification_outbox.organization_id'),
+        )
+        .as('teams_announcement_channel'),
+    ]),
 );

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Celebration } from '../core/announcements.ts';
 import {
   type Pace,
@@ -6,6 +7,7 @@ import {
   UndeliverableMessage,
 } from '../core/notifier.ts';
 import type { KudosGiven } from '../core/reply.ts';
+import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { findMember } from '../directory/members.ts';
 import { boostsOf } from '../recognition/boosts.ts';
@@ -14,7 +16,7 @@ import { escapeSlackText } from './slack-blocks.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackInstallations } from './slack-installations.ts';
 import type { SlackNotifier, WorkspaceClient } from './slack-notifier.ts';
-import { type SlackWorkspace, slackIdentitiesIn, slackIdsOf } from './slack-workspaces.ts';
+import { type SlackWorkspace, slackIdentitiesIn } from './slack-workspaces.ts';
 
 export interface SlackAnnouncerDependencies {
   readonly db: Database;
@@ -51,10 +53,11 @@ export class SlackAnnouncer {
    */
   readonly celebration: Celebration = async (event, pace) => {
     const giverId = event.giver.memberId;
-    const memberIds = [giverId, ...event.recipients.map((recipient) => recipient.memberId)];
-    const reach = await this.#reachOf(event.organizationId, giverId);
+    const recipientIds = event.recipients.map((recipient) => recipient.memberId);
+    // Where the giver is reached, and everyone's Slack ids there, in one statement.
+    const reach = await this.#reachOf(event.organizationId, giverId, recipientIds);
     if (reach === 'not-here') return;
-    const slackIds = await slackIdsOf(this.deps.db, reach.workspace, memberIds);
+    const slackIds = reach.slackIds;
     const { settings } = await this.deps.services.settings.load(event.organizationId);
     await this.deps.notifier.celebrate(reach, event, slackIds, pace, {
       boosts: await boostsOf(this.deps.db, event.recognitionId),
@@ -66,15 +69,19 @@ export class SlackAnnouncer {
 
   /** Slack's side of the notifier port: a DM to a recipient here, and their open Home tab. */
   async #tellRecipient(event: KudosGiven, memberId: number, pace: Pace): Promise<Telling> {
-    const reach = await this.#reachOf(event.organizationId, memberId);
+    // A private kudos has no celebration, which refreshes the giver's open tab: this does,
+    // with the giver's Slack id read in the statement that finds the recipient.
+    const giverId = event.giver.memberId;
+    const reach = await this.#reachOf(
+      event.organizationId,
+      memberId,
+      event.private ? [giverId] : [],
+    );
     if (reach === 'not-here') return 'not-here';
     await this.deps.notifier.tellRecipient(reach, event, reach.userId, pace);
     const homes = new Map([[memberId, reach.userId]]);
-    if (event.private) {
-      // A private kudos has no celebration, which refreshes the giver's open tab: this does.
-      const giver = await slackIdsOf(this.deps.db, reach.workspace, [event.giver.memberId]);
-      for (const [id, userId] of giver) homes.set(id, userId);
-    }
+    const giver = event.private ? reach.slackIds.get(giverId) : undefined;
+    if (giver !== undefined) homes.set(giverId, giver);
     await this.#refreshHomes(reach.workspace, homes);
     return 'told';
   }
@@ -95,23 +102,45 @@ export class SlackAnnouncer {
 
   /**
    * Where a member of an organization is reached in Slack: the first workspace of the
-   * organization where they have an identity and Plaudit is installed now. Not here when
-   * they have no identity in its workspaces; undeliverable (logged by the job, not retried)
-   * when every workspace they are in has uninstalled Plaudit.
+   * organization where they have an identity and Plaudit is installed now, with the Slack
+   * ids there of them and of `others` (members of the same organization), read in the
+   * same statement. Not here when they have no identity in its workspaces; undeliverable
+   * (logged by the job, not retried) when every workspace they are in has uninstalled
+   * Plaudit.
    */
   async #reachOf(
     organizationId: number,
     memberId: number,
-  ): Promise<(WorkspaceClient & { workspace: SlackWorkspace; userId: string }) | 'not-here'> {
+    others: readonly number[] = [],
+  ): Promise<
+    | (WorkspaceClient & {
+        workspace: SlackWorkspace;
+        userId: string;
+        slackIds: ReadonlyMap<number, string>;
+      })
+    | 'not-here'
+  > {
     const { db, installations } = this.deps;
     let uninstalled = false;
-    for (const { workspace, userId } of await slackIdentitiesIn(db, organizationId, memberId)) {
+    const identities =
+      others.length === 0
+        ? (await slackIdentitiesIn(db, organizationId, memberId)).map((identity) => ({
+            ...identity,
+            memberId,
+          }))
+        : await slackIdentitiesOf(db, organizationId, [memberId, ...others]);
+    for (const { workspace, userId } of identities.filter((one) => one.memberId === memberId)) {
       const client = await installations.clientOf(workspace, true);
       if (!client) {
         uninstalled = true;
         continue;
       }
-      return { workspace, teamId: workspace.teamId, client, userId };
+      const slackIds = new Map(
+        identities
+          .filter((one) => one.workspace.teamId === workspace.teamId)
+          .map((one) => [one.memberId, one.userId]),
+      );
+      return { workspace, teamId: workspace.teamId, client, userId, slackIds };
     }
     if (uninstalled) throw new UndeliverableMessage('slack', 'Plaudit is not installed there now');
     return 'not-here';
@@ -130,4 +159,49 @@ export class SlackAnnouncer {
     }
     await Promise.all(refreshes);
   }
+}
+
+/**
+ * Every Slack identity of these members of an organization in its workspaces, with the
+ * workspace, first seen first: where a celebration's giver is reached, and everyone's
+ * Slack ids there, in one statement (it was two). Read by every celebration: compiled once.
+ */
+const identitiesOfMembers = compiledQuery((db, organizationId: number, memberIds: number[]) =>
+  db
+    .selectFrom('platform_identities as p')
+    .innerJoin('slack_workspaces as w', (join) =>
+      join
+        .onRef('w.team_id', '=', 'p.tenant_id')
+        .onRef('w.organization_id', '=', 'p.organization_id'),
+    )
+    .select([
+      'w.team_id',
+      'w.enterprise_id',
+      'w.organization_id',
+      'w.bot_user_id',
+      'p.user_id',
+      'p.member_id',
+    ])
+    .where('p.platform', '=', 'slack')
+    .where('p.organization_id', '=', organizationId)
+    .where('p.member_id', '=', sql<number>`any(${memberIds})`)
+    .orderBy('p.created_at'),
+);
+
+async function slackIdentitiesOf(
+  db: Database,
+  organizationId: number,
+  memberIds: readonly number[],
+): Promise<Array<{ workspace: SlackWorkspace; userId: string; memberId: number }>> {
+  const rows = await identitiesOfMembers(db, organizationId, [...new Set(memberIds)]);
+  return rows.map((row) => ({
+    workspace: {
+      teamId: row.team_id,
+      enterpriseId: row.enterprise_id,
+      organizationId: row.organization_id,
+      botUserId: row.bot_user_id,
+    },
+    userId: row.user_id,
+    memberId: row.member_id,
+  }));
 }

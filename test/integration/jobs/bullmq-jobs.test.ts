@@ -301,6 +301,30 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     }
   }, 60_000);
 
+  it('adds several jobs in one go, with their options, each once while one with its id is known', async () => {
+    const { adapter, queue } = jobs();
+    await adapter.addBulk('allowance', [
+      { name: 'first', data: { n: 1 }, options: { jobId: 'a', attempts: 8, backoffMs: 2000 } },
+      { name: 'second', data: { n: 2 }, options: { jobId: 'b' } },
+    ]);
+    await adapter.addBulk('allowance', [
+      { name: 'second', data: { n: 3 }, options: { jobId: 'b' } },
+      { name: 'third', data: { n: 4 }, options: { jobId: 'c' } },
+    ]);
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 3 });
+    expect((await queue.getJob('b'))?.data).toEqual({ n: 2 });
+    const first = await queue.getJob('a');
+    expect([first?.name, first?.data, first?.opts.attempts, first?.opts.backoff]).toEqual([
+      'first',
+      { n: 1 },
+      8,
+      { type: 'exponential', delay: 2000 },
+    ]);
+    await expect(
+      adapter.addBulk('allowance', [{ name: 'bad', data: {}, options: { jobId: 'a:b' } }]),
+    ).rejects.toThrow(/must not contain ':'/);
+  });
+
   it('refuses a job at once while Redis is away, since the start as after it was lost', async () => {
     const proxy = await new TcpProxy('127.0.0.1', Number(new URL(inject('redisUrl')).port)).start();
     await proxy.cut();
@@ -321,6 +345,7 @@ describe('BullJobs, the queue port on BullMQ and real Redis', () => {
     // Added as the first connection is being made, and after it failed.
     expect(await outcome(adapter.add('allowance', 'early', {}))).toBe(refused);
     expect(await outcome(adapter.add('allowance', 'later', {}))).toBe(refused);
+    expect(await outcome(adapter.addBulk('allowance', [{ name: 'bulk', data: {} }]))).toBe(refused);
 
     await proxy.start();
     await until(() =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KudosAnnouncements } from '../../../src/core/announcements.ts';
 import { RecipientNotifications } from '../../../src/core/notifier.ts';
 import type { Database } from '../../../src/db/database.ts';
-import type { Job, JobOptions, Jobs } from '../../../src/jobs/job-queue.ts';
+import type { Job, Jobs, JobToAdd } from '../../../src/jobs/job-queue.ts';
 import {
   KUDOS_GIVEN,
   kudosNotificationHandlers,
@@ -46,8 +46,10 @@ describe('the kudos-given job, on postgres', () => {
     };
     const queued: Array<{ name: string; data: unknown; jobId: string | undefined }> = [];
     const jobs = {
-      add: async (_queue: string, name: string, data: unknown, options?: JobOptions) => {
-        queued.push({ name, data, jobId: options?.jobId });
+      addBulk: async (_queue: string, added: JobToAdd[]) => {
+        for (const { name, data, options } of added) {
+          queued.push({ name, data, jobId: options?.jobId });
+        }
       },
     } as unknown as Jobs;
     const announcements = new KudosAnnouncements(new RecipientNotifications());
@@ -77,7 +79,11 @@ describe('the kudos-given job, on postgres', () => {
     expect(await run()).toEqual([
       {
         name: 'celebrate-kudos',
-        data: { recognitionId, channel: 'CANNOUNCE' },
+        data: {
+          recognitionId,
+          channel: 'CANNOUNCE',
+          notification: { event: expect.objectContaining({ recognitionId }), origin: 'local' },
+        },
         jobId: `announce-${recognitionId}`,
       },
     ]);
@@ -90,7 +96,9 @@ describe('the kudos-given job, on postgres', () => {
       .set({ announcement_channel: 'CNEW' })
       .where('organization_id', '=', f.organizationId)
       .execute();
-    expect((await run()).map((add) => add.data)).toEqual([{ recognitionId, channel: 'CNEW' }]);
+    expect((await run()).map((add) => add.data)).toEqual([
+      expect.objectContaining({ recognitionId, channel: 'CNEW' }),
+    ]);
     expect(statements).toBe(1);
 
     await db

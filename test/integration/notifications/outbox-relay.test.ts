@@ -1,0 +1,219 @@
+import type { KyselyPlugin } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KudosAnnouncements } from '../../../src/core/announcements.ts';
+import { RecipientNotifications, type RecipientNotifier } from '../../../src/core/notifier.ts';
+import type { KudosGiven } from '../../../src/core/reply.ts';
+import type { Database } from '../../../src/db/database.ts';
+import type { Job, Jobs, JobToAdd } from '../../../src/jobs/job-queue.ts';
+import { kudosNotificationHandlers } from '../../../src/notifications/kudos-notifications.ts';
+import { OutboxRelay } from '../../../src/notifications/outbox-relay.ts';
+import { openTestDatabase } from '../../support/databases.ts';
+import { createRecognitionFixture } from '../../support/recognition-fixture.ts';
+
+/**
+ * The relay turns each outbox row into its sends itself, in one round trip to the queue
+ * per round, each send carrying the notification: no job reads the outbox again, and no
+ * job runs only to queue others.
+ */
+describe('the outbox relay, on postgres', () => {
+  let db: Database;
+
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('queues every send of a round at once, carrying the notification, and the sends read nothing to send it', async () => {
+    const f = await createRecognitionFixture(db, {
+      members: { Ana: {}, Li: {}, Jo: {} },
+      settings: { announcement_channel: 'CANNOUNCE' },
+    });
+    const first = await f.kudos('Ana', '@Li @Jo 5 for the launch');
+    const second = await f.kudos('Li', '@Ana 3 for the review');
+    const ids = [first, second].map((reply) => reply.events[0]?.recognitionId as number);
+
+    const bulks: JobToAdd[][] = [];
+    const jobs = {
+      add: async () => {
+        throw new Error('one job at a time');
+      },
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        bulks.push([...added]);
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    const celebrated: Array<{ recognitionId: number; channel: string | null }> = [];
+    // The fixture gives in local mode: its kudos are celebrated there.
+    announcements.celebrateOn('local', async (event) => {
+      celebrated.push({ recognitionId: event.recognitionId, channel: event.channel });
+    });
+    const told: Array<{ recognitionId: number; memberId: number }> = [];
+    const notifier: RecipientNotifier = {
+      platform: 'local',
+      tellRecipient: async (event: KudosGiven, memberId: number) => {
+        told.push({ recognitionId: event.recognitionId, memberId });
+        return 'told';
+      },
+      tellPerson: async () => 'told',
+    };
+    announcements.recipients.register(notifier);
+
+    const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+    relay.start([f.organizationId], 60_000);
+    await relay.settled();
+    await relay.stop();
+
+    // One round, one round trip: every send of both kudos, each with its own id.
+    expect(bulks).toHaveLength(1);
+    const sends = bulks[0] ?? [];
+    const li = f.members.Li?.id as number;
+    const jo = f.members.Jo?.id as number;
+    const ana = f.members.Ana?.id as number;
+    expect(sends.map((send) => send.options?.jobId).sort()).toEqual(
+      [
+        `celebrate-${ids[0]}`,
+        `announce-${ids[0]}`,
+        `tell-${ids[0]}-${li}`,
+        `tell-${ids[0]}-${jo}`,
+        `celebrate-${ids[1]}`,
+        `announce-${ids[1]}`,
+        `tell-${ids[1]}-${ana}`,
+      ].sort(),
+    );
+
+    // The sends run on notifications they carry: not one statement reads the outbox.
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        statements += 1;
+        return args.result;
+      },
+    };
+    const handlers = kudosNotificationHandlers(
+      db.withPlugin(counting),
+      jobs,
+      announcements,
+      pino({ level: 'silent' }),
+    );
+    for (const send of sends) {
+      const job: Job = {
+        id: send.options?.jobId ?? '',
+        name: send.name,
+        data: send.data,
+        attemptsMade: 0,
+        updateProgress: async () => {},
+        pace: async () => {},
+      };
+      await handlers[send.name]?.(job);
+    }
+    expect(statements).toBe(0);
+    expect(celebrated).toHaveLength(4);
+    expect(celebrated.filter((one) => one.channel === 'CANNOUNCE')).toHaveLength(2);
+    expect(told).toEqual(
+      expect.arrayContaining([
+        { recognitionId: ids[0], memberId: li },
+        { recognitionId: ids[0], memberId: jo },
+        { recognitionId: ids[1], memberId: ana },
+      ]),
+    );
+
+    // Relayed once: the next round finds nothing.
+    const again = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+    again.start([f.organizationId], 60_000);
+    await again.settled();
+    await again.stop();
+    expect(bulks).toHaveLength(1);
+  });
+
+  it('lets the gives that keep coming gather between rounds, and relays each once', async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    const rounds: Array<{ at: number; jobIds: string[] }> = [];
+    const jobs = {
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        rounds.push({
+          at: performance.now(),
+          jobIds: added.map((job) => job.options?.jobId ?? ''),
+        });
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+    relay.start([f.organizationId], 60_000);
+    await relay.settled();
+    const given: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const reply = await f.kudos(index % 2 ? 'Ana' : 'Li', `@${index % 2 ? 'Li' : 'Ana'} 1`);
+      given.push(reply.events[0]?.recognitionId as number);
+      relay.kick();
+    }
+    await relay.settled();
+    await relay.stop();
+
+    // Each give's message, once, whatever round it went in.
+    const told = rounds.flatMap((round) => round.jobIds).filter((id) => id.startsWith('tell-'));
+    expect(told).toHaveLength(20);
+    expect(new Set(told.map((id) => Number(id.split('-')[1])))).toEqual(new Set(given));
+    // While gives keep coming, a round waits for more: rounds start 50 ms apart at least,
+    // each with the gives of its wait, where each give or two had a round of its own.
+    expect(rounds.length).toBeLessThan(20);
+    const gaps = rounds.slice(1).map((round, index) => round.at - (rounds[index]?.at ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(40);
+  });
+
+  it("queues a Teams kudos's post in Teams' announcement channel only while one is chosen", async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    const bulks: JobToAdd[][] = [];
+    const jobs = {
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        bulks.push([...added]);
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    announcements.announceOn('teams', async () => {});
+    const relayed = async () => {
+      const reply = await f.kudos('Ana', '@Li 2 for the demo');
+      const id = reply.events[0]?.recognitionId as number;
+      // Given in Teams, as far as the relay can tell.
+      await db
+        .updateTable('notification_outbox')
+        .set({ origin: 'teams' })
+        .where('recognition_id', '=', id)
+        .execute();
+      bulks.length = 0;
+      const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+      relay.start([f.organizationId], 60_000);
+      await relay.settled();
+      await relay.stop();
+      return { id, jobIds: bulks.flat().map((job) => job.options?.jobId) };
+    };
+
+    const none = await relayed();
+    expect(none.jobIds).toEqual([`tell-${none.id}-${f.members.Li?.id}`]);
+
+    const tenant = `tenant-${f.organizationId}`;
+    await db
+      .insertInto('teams_tenants')
+      .values({ tenant_id: tenant, organization_id: f.organizationId })
+      .execute();
+    await db
+      .insertInto('teams_announcement_channels')
+      .values({
+        organization_id: f.organizationId,
+        tenant_id: tenant,
+        conversation_id: '19:general@thread.tacv2',
+        team_id: null,
+        reference: JSON.stringify({}),
+        chosen_by_member_id: f.members.Ana?.id as number,
+      })
+      .execute();
+    const chosen = await relayed();
+    expect(chosen.jobIds).toEqual([
+      `announce-teams-${chosen.id}`,
+      `tell-${chosen.id}-${f.members.Li?.id}`,
+    ]);
+  });
+});

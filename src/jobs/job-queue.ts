@@ -73,10 +73,6 @@ export interface JobSchedule {
   readonly job: { readonly name: string; readonly data: unknown };
 }
 
-/**
- * The job queue port. BullMQ on Redis in production; an inline runner in local mode.
- * Handlers know nothing of which one runs them.
- */
 /** One job of {@link Jobs.addBulk}. */
 export interface JobToAdd {
   readonly name: string;
@@ -84,6 +80,10 @@ export interface JobToAdd {
   readonly options?: JobOptions;
 }
 
+/**
+ * The job queue port. BullMQ on Redis in production; an inline runner in local mode.
+ * Handlers know nothing of which one runs them.
+ */
 export interface Jobs {
   add(queue: QueueName, name: string, data: unknown, options?: JobOptions): Promise<void>;
   /**

@@ -63,9 +63,11 @@ describe('a worker killed in the middle of an allowance reset', () => {
         DATABASE_URL: inject('databaseUrl'),
         REDIS_URL: inject('redisUrl'),
         REDIS_PREFIX: prefix,
-        // The shortest lock: one worker runs at a time, so none can take the job from a
-        // live one that renewed late; the killed one's is taken over a second sooner.
-        JOBS_LOCK_MS: '1000',
+        // A short lock, so the killed worker's job is taken over within seconds, but not
+        // the shortest: at 1 s, a worker whose event loop stalled past half a second under
+        // load (CI at load 9) lost its own job's lock, its own stalled check took the job
+        // again, and the run that completed it had opened nothing.
+        JOBS_LOCK_MS: '5000',
         LOG_LEVEL: 'info',
         WORKER_PORT: '0',
         PGAPPNAME: appName,

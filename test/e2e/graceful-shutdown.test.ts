@@ -218,7 +218,10 @@ describe('graceful shutdown of the real process (dist/main.js, the build) on SIG
     expect(worker.running()).toBe(true);
     gate.open();
 
-    const exit = await exitWithin(worker, EXIT_WITHIN_MS);
+    // Here the process first finishes its start: all the migrations of a new database and
+    // the worker's set-up, which took more than 15 s twice in today's full runs at load 7–9.
+    // A minute still tells a process that stops from one that never does.
+    const exit = await exitWithin(worker, 60_000);
     expect(exit, worker.output()).toEqual({ code: 0, signal: null });
     // It finished starting (migrations and all), then closed what it had opened.
     const said = worker.output();

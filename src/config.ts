@@ -178,6 +178,18 @@ export const configSchema = z.object({
    * @defaultValue 3001
    */
   WORKER_PORT: portNumber.default(3001),
+  /**
+   * The CPU niceness a worker process (PLAUDIT_ROLE=worker) gives itself at start (0 to 19;
+   * 0 leaves it as started): its jobs (notifications, resets, redemptions) can wait, so on a
+   * machine it shares with a web process, answers to people get the cores first.
+   * @defaultValue 10
+   */
+  WORKER_NICENESS: z.coerce
+    .number({ message: 'a niceness from 0 to 19' })
+    .int({ message: 'a niceness from 0 to 19' })
+    .min(0, { message: 'a niceness from 0 to 19' })
+    .max(19, { message: 'a niceness from 0 to 19' })
+    .default(10),
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /**

@@ -2,6 +2,7 @@ import type { RunningPlaudit } from './app.ts';
 import { type Config, ConfigError, parseConfig } from './config.ts';
 import { DataFolderInUse } from './db/data-folder-lock.ts';
 import { createLogger } from './logger.ts';
+import { lowerPriority } from './process-priority.ts';
 import type { RunningWorker } from './worker.ts';
 
 type Running = RunningPlaudit | RunningWorker;
@@ -43,7 +44,12 @@ process.on('SIGINT', (signal) => void stop(signal));
 async function start(config: Config): Promise<Running> {
   // Said before the modules load (a second or more), so a start is never silent; each
   // step after it (the database, each migration, listening) has a line of its own.
-  createLogger(config.LOG_LEVEL).info({ role: config.PLAUDIT_ROLE }, 'starting');
+  const logger = createLogger(config.LOG_LEVEL);
+  logger.info({ role: config.PLAUDIT_ROLE }, 'starting');
+  if (config.PLAUDIT_ROLE === 'worker' && config.WORKER_NICENESS > 0) {
+    // Before its set-up: a worker's start (migrations included) is background work too.
+    logger.info({ niceness: lowerPriority(config.WORKER_NICENESS) }, 'worker CPU priority lowered');
+  }
   // Loaded only where it serves: a worker process starts a quarter faster without the web
   // side (the API, the console, Slack, Teams), which matters when workers restart or scale out.
   return config.PLAUDIT_ROLE === 'worker'

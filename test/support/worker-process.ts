@@ -40,7 +40,15 @@ export function startPlauditProcess(
 ): PlauditProcess {
   const child = spawn(process.execPath, [...builtEntry(entry), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      // A worker runs at the test files' own priority, unless a test sets it: niced below
+      // busy test files on a loaded machine, the tests that wait on it would crawl
+      // (worker-priority.test.ts checks production's default).
+      WORKER_NICENESS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       HOST: '127.0.0.1',
       PORT: 3000,
       WORKER_PORT: 3001,
+      WORKER_NICENESS: 10,
       LOG_LEVEL: 'info',
       SLACK_BOT_TOKEN: undefined,
       SLACK_SIGNING_SECRET: undefined,

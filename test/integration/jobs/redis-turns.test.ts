@@ -48,6 +48,26 @@ describe('RedisTurns, turns on a key shared by every process', () => {
     expect(await turns.take(`channel-${randomUUID()}`, 'd', 60_000)).toBe(0);
   });
 
+  it('sends its script once per connection, then by hash', async () => {
+    const own = new Redis(inject('redisUrl'));
+    try {
+      const sent: string[] = [];
+      const send = own.sendCommand.bind(own);
+      own.sendCommand = (command, ...rest) => {
+        sent.push(command.name);
+        return send(command, ...rest);
+      };
+      const turns = new RedisTurns(own, prefix);
+      for (const holder of ['a', 'b', 'c'])
+        await turns.take(`channel-${randomUUID()}`, holder, 1000);
+      // ioredis tries EVALSHA and falls back to EVAL once when Redis does not know the hash.
+      expect(sent.filter((name) => name === 'eval').length).toBeLessThanOrEqual(1);
+      expect(sent.filter((name) => name === 'evalsha').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      own.disconnect();
+    }
+  });
+
   it('spaces the next turn from when a late holder used its own, not from when it was kept', async () => {
     const turns = new RedisTurns(redis, prefix);
     const key = `channel-${randomUUID()}`;

@@ -21,6 +21,22 @@ const BATCH = 200;
 const GATHER_MS = 50;
 
 /**
+ * The time the relay keeps between rounds: the process's, or a test's (which then knows
+ * when the relay waits, and for how long, without waiting on real time).
+ */
+export interface RoundClock {
+  /** Milliseconds since a fixed moment. */
+  now(): number;
+  /** Resolves `ms` (more than 0) from now. */
+  after(ms: number): Promise<void>;
+}
+
+const processClock: RoundClock = {
+  now: () => performance.now(),
+  after: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
  * Moves the notification outbox to the `notifications` queue: after each give (a kick),
  * and every few seconds for whatever is left (Redis was away, a process stopped). Rows
  * are taken with `for update skip locked`, so several processes relay side by side. Each
@@ -41,7 +57,7 @@ export class OutboxRelay {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  /** When the last round started (performance.now()). */
+  /** When the last round started ({@link RoundClock.now}). */
   #lastRound = Number.NEGATIVE_INFINITY;
   readonly #organizations = new Set<number>();
 
@@ -52,6 +68,7 @@ export class OutboxRelay {
     private readonly announcements: KudosAnnouncements,
     private readonly logger: Logger,
     private readonly addTimeoutMs = 5000,
+    private readonly clock: RoundClock = processClock,
   ) {}
 
   /**
@@ -112,17 +129,15 @@ export class OutboxRelay {
 
   /** Resolves when the next round may start: {@link GATHER_MS} after the last one started. */
   #nextRound(): Promise<void> {
-    const wait = this.#lastRound + GATHER_MS - performance.now();
-    return new Promise<void>((resolve) => {
-      if (wait > 0) setTimeout(resolve, wait);
-      else setImmediate(resolve);
-    });
+    const wait = this.#lastRound + GATHER_MS - this.clock.now();
+    if (wait > 0) return this.clock.after(wait);
+    return new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async #rounds(): Promise<void> {
     do {
       this.#again = false;
-      this.#lastRound = performance.now();
+      this.#lastRound = this.clock.now();
       try {
         while ((await this.#round()) === BATCH && !this.#stopped) {}
       } catch (error) {

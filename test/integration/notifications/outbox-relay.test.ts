@@ -1,13 +1,13 @@
 import type { KyselyPlugin } from 'kysely';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KudosAnnouncements } from '../../../src/core/announcements.ts';
 import { RecipientNotifications, type RecipientNotifier } from '../../../src/core/notifier.ts';
 import type { KudosGiven } from '../../../src/core/reply.ts';
 import type { Database } from '../../../src/db/database.ts';
 import type { Job, Jobs, JobToAdd } from '../../../src/jobs/job-queue.ts';
 import { kudosNotificationHandlers } from '../../../src/notifications/kudos-notifications.ts';
-import { OutboxRelay } from '../../../src/notifications/outbox-relay.ts';
+import { OutboxRelay, type RoundClock } from '../../../src/notifications/outbox-relay.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { createRecognitionFixture } from '../../support/recognition-fixture.ts';
 
@@ -131,49 +131,80 @@ describe('the outbox relay, on postgres', () => {
 
   it('lets the gives that keep coming gather between rounds, and relays each once', async () => {
     const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    // The relay's time is the test's: a wait the relay asks for ends only when the test
+    // moves the clock past it, so nothing here waits on real time, however slow the machine.
+    const clock = new TestRoundClock();
     const rounds: string[][] = [];
+    // While set, a round's sends are not queued until the test lets them be (the round's
+    // transaction stays open): the gives of that time come while it runs.
+    let held: Promise<void> | undefined;
     const jobs = {
       addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
         rounds.push(added.map((job) => job.options?.jobId ?? ''));
+        clock.stepped();
+        await held;
       },
     } as unknown as Jobs;
     const announcements = new KudosAnnouncements(new RecipientNotifications());
-    const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }));
+    const silent = pino({ level: 'silent' });
+    const relay = new OutboxRelay(db, jobs, announcements, silent, 5000, clock);
     const tells = () => rounds.map((round) => round.filter((id) => id.startsWith('tell-')).length);
     const give = async (from: 'Ana' | 'Li', to: 'Ana' | 'Li') => {
       const reply = await f.kudos(from, `@${to} 1`);
       relay.kick();
       return reply.events[0]?.recognitionId as number;
     };
-    // The relay's clock and its wait between rounds are the test's: nothing here waits on
-    // the real time, however slow the machine (the database's I/O uses no timer).
-    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    let release = () => {};
     try {
-      relay.start([f.organizationId], 60_000);
+      // No start(): its every-few-seconds round would be a kick the test did not give.
+      relay.serve([f.organizationId]);
+      relay.kick();
       await relay.settled();
-      await vi.advanceTimersByTimeAsync(50);
+      // A give the wait after the last round's start is over for goes at once.
+      clock.advance(50);
       const first = await give('Ana', 'Li');
       await relay.settled();
       expect(tells()).toEqual([1]);
-      // Gives that come within the wait after a round go in the next round, together.
-      const more = [await give('Li', 'Ana'), await give('Ana', 'Li'), await give('Li', 'Ana')];
-      await vi.advanceTimersByTimeAsync(49);
+      expect(clock.asked).toEqual([]);
+
+      // A give within the wait waits for the rest of it (the kick asks at once), and the
+      // gives that come meanwhile go in the same round.
+      const more = [await give('Li', 'Ana')];
+      expect(clock.asked).toEqual([50]);
+      more.push(await give('Ana', 'Li'), await give('Li', 'Ana'));
       expect(tells()).toEqual([1]);
-      await vi.advanceTimersByTimeAsync(1);
+      clock.advance(50);
       await relay.settled();
       expect(tells()).toEqual([1, 3]);
+
+      // Gives that come while a round runs: the next round starts 50 ms after that one
+      // started (20 of them spent in it here), not as soon as it ends, and takes them all.
+      clock.advance(50);
+      held = new Promise((resolve) => {
+        release = resolve;
+      });
+      const during = [await give('Ana', 'Li')];
+      await clock.once(() => rounds.length === 3);
+      during.push(await give('Li', 'Ana'), await give('Ana', 'Li'));
+      clock.advance(20);
+      held = undefined;
+      release();
+      // The round ends: the relay then waits, or (wrongly) runs the next round at once.
+      await clock.once(() => clock.waiting || rounds.length > 3);
+      expect(tells()).toEqual([1, 3, 1]);
+      expect(clock.asked).toEqual([50, 30]);
+      clock.advance(30);
+      await relay.settled();
+      expect(tells()).toEqual([1, 3, 1, 2]);
+
       // Each give's message, once.
       expect(rounds.flat().filter((id) => id.startsWith('tell-'))).toEqual(
-        [first, ...more].map((id) => expect.stringMatching(new RegExp(`^tell-${id}-`))),
+        [first, ...more, ...during].map((id) => expect.stringMatching(new RegExp(`^tell-${id}-`))),
       );
-      // Once the wait is over, a give is relayed at once.
-      await vi.advanceTimersByTimeAsync(50);
-      await give('Ana', 'Li');
-      await relay.settled();
-      expect(tells()).toEqual([1, 3, 1]);
     } finally {
+      held = undefined;
+      release();
       await relay.stop();
-      vi.useRealTimers();
     }
   });
 
@@ -230,3 +261,59 @@ describe('the outbox relay, on postgres', () => {
     ]);
   });
 });
+
+/**
+ * A relay's clock that moves only when the test moves it: it keeps the waits the relay
+ * asked for, and lets the test await a step of the relay (a wait asked for, or whatever
+ * else calls {@link TestRoundClock.stepped}) instead of real time.
+ */
+class TestRoundClock implements RoundClock {
+  #time = 0;
+  readonly #waits: Array<{ ends: number; resolve: () => void }> = [];
+  #step = () => {};
+  /** The length of each wait asked for, in order. */
+  readonly asked: number[] = [];
+
+  now(): number {
+    return this.#time;
+  }
+
+  after(ms: number): Promise<void> {
+    this.asked.push(ms);
+    return new Promise((resolve) => {
+      this.#waits.push({ ends: this.#time + ms, resolve });
+      this.stepped();
+    });
+  }
+
+  /** Whether a wait asked for has not ended yet. */
+  get waiting(): boolean {
+    return this.#waits.length > 0;
+  }
+
+  /** Moves the time on, ending the waits it passes. */
+  advance(ms: number): void {
+    this.#time += ms;
+    for (const wait of this.#waits.filter((one) => one.ends <= this.#time)) {
+      this.#waits.splice(this.#waits.indexOf(wait), 1);
+      wait.resolve();
+    }
+  }
+
+  /** Resolves once `condition` holds: checked now and at each step of the relay. */
+  once(condition: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      this.#step = () => {
+        if (!condition()) return;
+        this.#step = () => {};
+        resolve();
+      };
+      this.#step();
+    });
+  }
+
+  /** A step of the relay: checks what {@link TestRoundClock.once} awaits. */
+  stepped(): void {
+    this.#step();
+  }
+}

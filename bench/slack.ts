@@ -14,7 +14,9 @@
  * finish, and is waited for before the processes stop, so the cost per command (CPU ms
  * and SQL round trips of each process) counts all of it, whatever the machine's load.
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30), measured after
+ * BENCH_WARMUP_SECONDS (default 5) of the same load (a just-started server's first seconds
+ * are its start's: JIT, new pool connections, first plans), printed apart; BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_slack), so two runs at once do not drop each
@@ -25,25 +27,32 @@
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
-import { atFixedRate, printComparison, rateAndSeconds } from './fixed-rate.ts';
+import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
 
-const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
+const { rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS } = rateAndSeconds();
+/** The warm-up's commands, numbered before the measured run's. */
+const WARMUP_COMMANDS = Math.round(RATE * WARMUP_SECONDS);
 const USERS = 1000;
 /** Channels the gives are spread over: each gets RATE / CHANNELS celebrations a second. */
 const CHANNELS = 500;
 const SECRET = 'bench-signing-secret';
 const TEAM = 'TBENCH';
 
-/** Sends the commands `text` makes at the fixed rate; `check` says whether an answer is right. */
-function fixedRate(
+/**
+ * Sends the commands `text` makes at the fixed rate, after a warm-up at the same rate;
+ * `check` says whether an answer is right.
+ */
+async function fixedRate(
   url: string,
   text: (index: number) => { user: string; text: string; channel: string },
   check: (body: string) => boolean,
+  /** Called between the warm-up and the measured run (the meters are read then). */
+  warmedUp: () => Promise<void> = async () => {},
 ) {
-  return atFixedRate(RATE, SECONDS, async (index) => {
+  const send = async (index: number): Promise<Sent> => {
     const { user, text: commandText, channel } = text(index);
     const body = new URLSearchParams({
       token: 'deprecated-verification-token',
@@ -74,7 +83,10 @@ function fixedRate(
     if (response.status !== 200) return { ms, error: `HTTP ${response.status}` };
     if (!check(response.body)) return { ms, error: `answered: ${response.body.slice(0, 80)}` };
     return { ms };
-  });
+  };
+  const warm = await warmUp(RATE, WARMUP_SECONDS, send);
+  await warmedUp();
+  return { warmUp: warm, run: await atFixedRate(RATE, SECONDS, send, WARMUP_COMMANDS) };
 }
 
 const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
@@ -110,10 +122,19 @@ try {
     const channel = `C${index % CHANNELS}`;
     return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark`, channel };
   };
-  const before = await plaudit.meter();
-  const workerBefore = await deployment.worker.meter();
-  const from = profileClock();
-  const gives = await fixedRate(plaudit.url, give, (body) => body.includes('You gave 1 point'));
+  let before = await plaudit.meter();
+  let workerBefore = await deployment.worker.meter();
+  let from = profileClock();
+  const gives = await fixedRate(
+    plaudit.url,
+    give,
+    (body) => body.includes('You gave 1 point'),
+    async () => {
+      before = await plaudit.meter();
+      workerBefore = await deployment.worker.meter();
+      from = profileClock();
+    },
+  );
   const window = { from, to: profileClock() };
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
   // stopped, before the baseline's run: it and its profile's writing would otherwise load
@@ -124,12 +145,12 @@ try {
   const workerProfile = await deployment.worker.stopAndReadProfile();
   const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
   console.log(
-    `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, signed slash commands over HTTP; ` +
+    `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
   );
   printComparison(
-    { name: 'Plaudit give (web + worker, ack with reply)', run: gives },
-    { name: 'minimal Bolt app, ack only (baseline)', run: acks },
+    { name: 'Plaudit give (web + worker, ack with reply)', ...gives },
+    { name: 'minimal Bolt app, ack only (baseline)', ...acks },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,

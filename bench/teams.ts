@@ -22,7 +22,8 @@
  * when the person would see it. The fake stamps each reply as it arrives, on the wall
  * clock both processes share (performance.timeOrigin + performance.now()).
  *
- * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30); BENCH_CPU_PROFILE=0
+ * BENCH_RATE (per second, default 200) and BENCH_SECONDS (default 30), measured after
+ * BENCH_WARMUP_SECONDS (default 5) of the same load, printed apart; BENCH_CPU_PROFILE=0
  * runs Plaudit without the profiler.
  * BENCH_CPU_PROFILE_SAVE=<file> keeps the whole profile there; BENCH_DATABASE_NAME names
  * the database it recreates (default plaudit_bench_teams), so two runs at once do not drop each
@@ -33,7 +34,7 @@ import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
 import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
-import { atFixedRate, printComparison, rateAndSeconds, type Sent } from './fixed-rate.ts';
+import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
@@ -44,7 +45,7 @@ import {
   benchPerson,
 } from './teams-bench-people.ts';
 
-const { rate: RATE, seconds: SECONDS } = rateAndSeconds();
+const { rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS } = rateAndSeconds();
 const USERS = 1000;
 /** A reply later than this after its activity was sent counts as none (an error). */
 const REPLY_TIMEOUT_MS = 60_000;
@@ -150,14 +151,28 @@ async function send(
   return { ms };
 }
 
-/** Gives of 1 point, each giver to a different recipient each time, at the fixed rate. */
-function gives(url: string, label: string, expected: string) {
-  return atFixedRate(RATE, SECONDS, (index) => {
+/**
+ * Gives of 1 point, each giver to a different recipient each time, at the fixed rate, after
+ * a warm-up of the same; `warmedUp` is called between the two (the meters are read then).
+ */
+async function gives(
+  url: string,
+  label: string,
+  expected: string,
+  warmedUp: () => Promise<void> = async () => {},
+) {
+  const give = (index: number) => {
     const giver = index % USERS;
     const recipient = (giver + 1 + (index % (USERS - 1))) % USERS;
     const text = `give <at>User ${recipient}</at> 1 for the benchmark`;
     return send(url, `${label}-${index}`, giver, text, [recipient], expected);
-  });
+  };
+  const warm = await warmUp(RATE, WARMUP_SECONDS, give);
+  await warmedUp();
+  return {
+    warmUp: warm,
+    run: await atFixedRate(RATE, SECONDS, give, Math.round(RATE * WARMUP_SECONDS)),
+  };
 }
 
 const deployment = await startChatDeployment(
@@ -187,10 +202,14 @@ try {
   for (let index = 0; index < 10; index++) {
     await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
   }
-  const before = await plaudit.meter();
-  const workerBefore = await deployment.worker.meter();
-  const from = profileClock();
-  const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point');
+  let before = await plaudit.meter();
+  let workerBefore = await deployment.worker.meter();
+  let from = profileClock();
+  const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point', async () => {
+    before = await plaudit.meter();
+    workerBefore = await deployment.worker.meter();
+    from = profileClock();
+  });
   const window = { from, to: profileClock() };
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
   // baseline's run: it and its profile's writing would otherwise load the machine under
@@ -201,12 +220,12 @@ try {
   const workerProfile = await deployment.worker.stopAndReadProfile();
   const answered = await gives(baseline.url, 'baseline', 'ok');
   console.log(
-    `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, signed Bot Framework message activities ` +
+    `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed Bot Framework message activities ` +
       'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
   );
   printComparison(
-    { name: 'Plaudit give (web + worker)', run: measured },
-    { name: 'minimal botbuilder app, answers only (baseline)', run: answered },
+    { name: 'Plaudit give (web + worker)', ...measured },
+    { name: 'minimal botbuilder app, answers only (baseline)', ...answered },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,

@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod/v4';
 import { systemClock } from '../core/clock.ts';
 import type { Command, MentionResolver } from '../core/command.ts';
 import { type KudosGiven, type Reply, refusalReply } from '../core/reply.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
-import type { Platform } from '../db/tables.ts';
+import type { Platform, Tables } from '../db/tables.ts';
 import { findMember, type Member } from '../directory/members.ts';
 import { allowancePeriodAt } from './allowance-period.ts';
 import { giveKudos } from './give-kudos.ts';
@@ -286,12 +286,16 @@ export function suggestedBoost(
 }
 
 /** The boosts a kudos has had that stand, oldest first, as its celebration shows them. */
-/** Read by every celebration: compiled once. */
-const boostsOfQuery = compiledQuery((db, recognitionId: number) =>
-  db
+/**
+ * The boosts of a kudos that stand (not reversed), oldest first: their givers' names and
+ * points. Its own statement here, and a part of the statement that finds where a Slack
+ * celebration goes.
+ */
+export function standingBoosts(db: Kysely<Tables>, recognitionId: number) {
+  return db
     .selectFrom('recognitions as b')
     .innerJoin('members as m', 'm.id', 'b.giver_id')
-    .select(['m.display_name', 'b.amount_each'])
+    .select(['b.id', 'm.display_name', 'b.amount_each'])
     .where('b.boost_of', '=', recognitionId)
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -302,12 +306,20 @@ const boostsOfQuery = compiledQuery((db, recognitionId: number) =>
         ),
       ),
     )
-    .orderBy('b.id'),
-);
+    .orderBy('b.id');
+}
+
+/** Read by every redrawn celebration: compiled once. */
+const boostsOfQuery = compiledQuery(standingBoosts);
+
+/** A row of {@link standingBoosts} as a celebration shows it. */
+export function shownBoost(row: { display_name: string; amount_each: number }): ShownBoost {
+  return { giverName: row.display_name, amountEach: row.amount_each };
+}
 
 export async function boostsOf(db: Database, recognitionId: number): Promise<ShownBoost[]> {
   const rows = await boostsOfQuery(db, recognitionId);
-  return rows.map((row) => ({ giverName: row.display_name, amountEach: row.amount_each }));
+  return rows.map(shownBoost);
 }
 
 /** The boosts as one line: `Boosted: +3 from Li, +5 from José`; empty when there are none. */

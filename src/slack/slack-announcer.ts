@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Celebration } from '../core/announcements.ts';
 import {
   type Pace,
@@ -9,8 +9,9 @@ import {
 import type { KudosGiven } from '../core/reply.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
+import type { Tables } from '../db/tables.ts';
 import { findMember } from '../directory/members.ts';
-import { boostsOf } from '../recognition/boosts.ts';
+import { type ShownBoost, shownBoost, standingBoosts } from '../recognition/boosts.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
 import { escapeSlackText } from './slack-blocks.ts';
 import type { SlackHome } from './slack-home.ts';
@@ -54,13 +55,21 @@ export class SlackAnnouncer {
   readonly celebration: Celebration = async (event, pace) => {
     const giverId = event.giver.memberId;
     const recipientIds = event.recipients.map((recipient) => recipient.memberId);
-    // Where the giver is reached, and everyone's Slack ids there, in one statement.
-    const reach = await this.#reachOf(event.organizationId, giverId, recipientIds);
+    // Where the giver is reached, everyone's Slack ids there, and the kudos's boosts (a
+    // retried celebration, or one posted after a boost from another platform, shows them),
+    // in one statement.
+    const { identities, boosts } = await celebrationReach(
+      this.deps.db,
+      event.organizationId,
+      [giverId, ...recipientIds],
+      event.recognitionId,
+    );
+    const reach = await this.#reachAmong(giverId, identities);
     if (reach === 'not-here') return;
     const slackIds = reach.slackIds;
     const { settings } = await this.deps.services.settings.load(event.organizationId);
     await this.deps.notifier.celebrate(reach, event, slackIds, pace, {
-      boosts: await boostsOf(this.deps.db, event.recognitionId),
+      boosts,
       boostable: settings.boostsAllowed,
     });
     const giver = slackIds.get(giverId);
@@ -112,16 +121,8 @@ export class SlackAnnouncer {
     organizationId: number,
     memberId: number,
     others: readonly number[] = [],
-  ): Promise<
-    | (WorkspaceClient & {
-        workspace: SlackWorkspace;
-        userId: string;
-        slackIds: ReadonlyMap<number, string>;
-      })
-    | 'not-here'
-  > {
-    const { db, installations } = this.deps;
-    let uninstalled = false;
+  ): Promise<Reach | 'not-here'> {
+    const { db } = this.deps;
     const identities =
       others.length === 0
         ? (await slackIdentitiesIn(db, organizationId, memberId)).map((identity) => ({
@@ -129,6 +130,16 @@ export class SlackAnnouncer {
             memberId,
           }))
         : await slackIdentitiesOf(db, organizationId, [memberId, ...others]);
+    return this.#reachAmong(memberId, identities);
+  }
+
+  /** {@link #reachOf}, among identities already read. */
+  async #reachAmong(
+    memberId: number,
+    identities: readonly SlackIdentity[],
+  ): Promise<Reach | 'not-here'> {
+    const { installations } = this.deps;
+    let uninstalled = false;
     for (const { workspace, userId } of identities.filter((one) => one.memberId === memberId)) {
       const client = await installations.clientOf(workspace, true);
       if (!client) {
@@ -163,11 +174,12 @@ export class SlackAnnouncer {
 
 /**
  * Every Slack identity of these members of an organization in its workspaces, with the
- * workspace, first seen first: where a celebration's giver is reached, and everyone's
- * Slack ids there, in one statement (it was two). Read by every celebration: compiled once.
+ * workspace, first seen first: where a member is reached, and the others' Slack ids there,
+ * in one statement (a celebration's giver and recipients, a private kudos's recipient and
+ * giver).
  */
-const identitiesOfMembers = compiledQuery((db, organizationId: number, memberIds: number[]) =>
-  db
+function identitiesOfMembersQuery(db: Kysely<Tables>, organizationId: number, memberIds: number[]) {
+  return db
     .selectFrom('platform_identities as p')
     .innerJoin('slack_workspaces as w', (join) =>
       join
@@ -185,16 +197,35 @@ const identitiesOfMembers = compiledQuery((db, organizationId: number, memberIds
     .where('p.platform', '=', 'slack')
     .where('p.organization_id', '=', organizationId)
     .where('p.member_id', '=', sql<number>`any(${memberIds})`)
-    .orderBy('p.created_at'),
-);
+    .orderBy('p.created_at');
+}
 
-async function slackIdentitiesOf(
-  db: Database,
-  organizationId: number,
-  memberIds: readonly number[],
-): Promise<Array<{ workspace: SlackWorkspace; userId: string; memberId: number }>> {
-  const rows = await identitiesOfMembers(db, organizationId, [...new Set(memberIds)]);
-  return rows.map((row) => ({
+/** Read by every private kudos's message to a recipient: compiled once. */
+const identitiesOfMembers = compiledQuery(identitiesOfMembersQuery);
+
+/** A member's Slack identity in one of their organization's workspaces. */
+interface SlackIdentity {
+  readonly workspace: SlackWorkspace;
+  readonly userId: string;
+  readonly memberId: number;
+}
+
+/** Where a member is reached in Slack, with the Slack ids there of the others asked for. */
+type Reach = WorkspaceClient & {
+  workspace: SlackWorkspace;
+  userId: string;
+  slackIds: ReadonlyMap<number, string>;
+};
+
+function identityOf(row: {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+  user_id: string;
+  member_id: number;
+}): SlackIdentity {
+  return {
     workspace: {
       teamId: row.team_id,
       enterpriseId: row.enterprise_id,
@@ -203,5 +234,45 @@ async function slackIdentitiesOf(
     },
     userId: row.user_id,
     memberId: row.member_id,
-  }));
+  };
+}
+
+async function slackIdentitiesOf(
+  db: Database,
+  organizationId: number,
+  memberIds: readonly number[],
+): Promise<SlackIdentity[]> {
+  const rows = await identitiesOfMembers(db, organizationId, [...new Set(memberIds)]);
+  return rows.map(identityOf);
+}
+
+/**
+ * {@link identitiesOfMembers}, with the kudos's standing boosts on each row (one subquery,
+ * run once): what a celebration reads, in one statement (it was two). Compiled once.
+ */
+const celebrationReachQuery = compiledQuery(
+  (db, organizationId: number, memberIds: number[], recognitionId: number) =>
+    identitiesOfMembersQuery(db, organizationId, memberIds).select(
+      sql<Array<{ display_name: string; amount_each: number }>>`(select coalesce(
+        json_agg(json_build_object('display_name', s.display_name, 'amount_each', s.amount_each)
+          order by s.id), '[]'::json)
+        from (${standingBoosts(db, recognitionId)}) as s)`.as('boosts'),
+    ),
+);
+
+/** Everyone's Slack identities, and the boosts a celebration shows, in one statement. */
+async function celebrationReach(
+  db: Database,
+  organizationId: number,
+  memberIds: readonly number[],
+  recognitionId: number,
+): Promise<{ identities: SlackIdentity[]; boosts: ShownBoost[] }> {
+  const rows = await celebrationReachQuery(
+    db,
+    organizationId,
+    [...new Set(memberIds)],
+    recognitionId,
+  );
+  // Nobody here: the boosts are not needed (no celebration in Slack).
+  return { identities: rows.map(identityOf), boosts: (rows[0]?.boosts ?? []).map(shownBoost) };
 }

@@ -6,6 +6,7 @@ import type { KudosGiven } from '../../../src/core/reply.ts';
 import { WorkSlots } from '../../../src/core/work-slots.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
+import { boostKudos } from '../../../src/recognition/boosts.ts';
 import { SlackAnnouncer } from '../../../src/slack/slack-announcer.ts';
 import type { SlackHome } from '../../../src/slack/slack-home.ts';
 import { FixedInstallation, SlackInstallations } from '../../../src/slack/slack-installations.ts';
@@ -35,7 +36,9 @@ describe("Slack's celebrations and messages, on postgres", () => {
   });
 
   it('celebrates with the giver and every recipient named, and tells privately with the giver refreshed, one statement each to find them', async () => {
-    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {}, Jo: {} } });
+    const f = await createRecognitionFixture(db, {
+      members: { Ana: {}, Li: {}, Jo: {}, Kim: {}, Bo: {} },
+    });
     const workspace = await connectWorkspace(
       db,
       { teamId, teamName: 'Acme', enterpriseId: null, botUserId: 'UBOT' },
@@ -52,6 +55,22 @@ describe("Slack's celebrations and messages, on postgres", () => {
     }
     const reply = await f.kudos('Ana', '@Li @Jo 5 for the launch');
     const event = reply.events[0] as KudosGiven;
+    // Boosted before its celebration went out (from another platform's announcement, or
+    // while the celebration was being retried): the celebration shows them, oldest first.
+    for (const [booster, amount] of [
+      ['Kim', 3],
+      ['Bo', 2],
+    ] as const) {
+      const boosted = await boostKudos(f.services, {
+        booster: f.members[booster] as NonNullable<(typeof f.members)[string]>,
+        recognitionId: event.recognitionId,
+        amount,
+        platform: 'teams',
+        tenantId: 'tenant',
+        channel: 'general',
+      });
+      expect(boosted.outcome).toBe('ok');
+    }
 
     let statements = 0;
     const counting: KyselyPlugin = {
@@ -91,10 +110,11 @@ describe("Slack's celebrations and messages, on postgres", () => {
     expect(JSON.stringify(post?.body.blocks)).toContain('<@UANA>');
     expect(JSON.stringify(post?.body.blocks)).toContain('<@ULI>');
     expect(JSON.stringify(post?.body.blocks)).toContain('<@UJO>');
+    expect(post?.body.text).toContain('(Boosted: +3 from Kim, +2 from Bo)');
     expect(refreshed).toEqual(['UANA']);
-    // Where Ana is reached and everyone's ids there, her kudos's boosts, and Ana herself
+    // Where Ana is reached, everyone's ids there and her kudos's boosts; and Ana herself
     // for her open tab.
-    expect(statements).toBe(3);
+    expect(statements).toBe(2);
 
     statements = 0;
     refreshed.length = 0;

@@ -82,8 +82,15 @@ export class TeamsDirectory {
     return pending;
   }
 
-  /** A mention resolver bound to this turn's conversation and tenant. */
-  resolverFor(context: TurnContext, tenant: TeamsTenant): MentionResolver {
+  /**
+   * A mention resolver bound to this turn's conversation and tenant; `read` holds the
+   * members mentioned Teams user ids are, when the turn has just read them.
+   */
+  resolverFor(
+    context: TurnContext,
+    tenant: TeamsTenant,
+    read: ReadonlyMap<string, Member> = new Map(),
+  ): MentionResolver {
     return {
       resolve: async (_organizationId: number, refs: readonly RecipientRef[]) => {
         const members: Member[] = [];
@@ -93,6 +100,12 @@ export class TeamsDirectory {
           if (ref.kind !== 'teams_user') {
             // Teams people are named by picking them from the mention list, not by typing.
             unknown.push(ref.kind === 'name' ? `@${ref.name}` : 'that person');
+            continue;
+          }
+          // Read with the tenant: a Teams user id's member, as #member would read it.
+          const known = GUID.test(ref.userId) ? undefined : read.get(ref.userId);
+          if (known) {
+            members.push(known);
             continue;
           }
           const member = await this.member(context, tenant, { id: ref.userId }).catch(

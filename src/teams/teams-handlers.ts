@@ -42,6 +42,8 @@ const TENANT = Symbol('plaudit.teamsTenant');
 
 /** Where the member who sent the turn's activity is kept, when read with its tenant. */
 const SENDER = Symbol('plaudit.teamsSender');
+/** The members the people a message mentions are, read with its tenant (by Teams user id). */
+const MENTIONED = Symbol('plaudit.teamsMentioned');
 
 /** Where a turn keeps when its request reached the process (epoch ms), set by the adapter. */
 export const ARRIVED_AT = Symbol('plaudit.teamsArrivedAt');
@@ -188,10 +190,20 @@ export class TeamsHandlers {
     const tenantId =
       (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
       activity.conversation?.tenantId;
-    const admitted = await this.deps.tenants.withMember(tenantId, activity.from?.aadObjectId);
+    // A message's mentions (a give's recipients) are read with its tenant and sender.
+    const mentioned =
+      activity.type === ActivityTypes.Message
+        ? mentionedPeople(activity).map((mention) => mention.userId)
+        : [];
+    const admitted = await this.deps.tenants.withMember(
+      tenantId,
+      activity.from?.aadObjectId,
+      mentioned,
+    );
     if (admitted) {
       context.turnState.set(TENANT, admitted.tenant);
       if (admitted.member) context.turnState.set(SENDER, admitted.member);
+      if (admitted.mentioned) context.turnState.set(MENTIONED, admitted.mentioned);
       return true;
     }
     this.deps.logger.info(
@@ -350,7 +362,11 @@ export class TeamsHandlers {
         tenantId: tenant.tenantId,
         channel: kind === 'personal' ? null : activity.conversation.id,
         commandName: `@${activity.recipient.name || 'Plaudit'}`,
-        mentionResolver: this.deps.directory.resolverFor(context, tenant),
+        mentionResolver: this.deps.directory.resolverFor(
+          context,
+          tenant,
+          context.turnState.get(MENTIONED) as ReadonlyMap<string, Member> | undefined,
+        ),
         clock: systemClock,
       })
       .catch((error: unknown): Reply => {

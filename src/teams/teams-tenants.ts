@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { MEMBER_COLUMNS, type Member, type MemberRow, toMember } from '../directory/members.ts';
@@ -38,6 +39,61 @@ const tenantWithMember = compiledQuery((db, tenantId: string, aadObjectId: strin
     .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
     .where('t.tenant_id', '=', tenantId),
 );
+
+/** A mentioned person's member columns, each under a name of its own in the row. */
+const MENTIONED_COLUMNS = MEMBER_COLUMNS.map(
+  (column) => `mm.${column} as mentioned_${column}` as const,
+);
+
+/**
+ * {@link tenantWithMember}, with the members the people a message mentions are (by Teams
+ * user id, as mentions name them), one row each, beside the tenant and sender: a give's
+ * tenant, giver and recipients in one statement. A mention who is no member yet has no
+ * row (the turn finds or makes them as before). Compiled once.
+ */
+const tenantWithMemberAndMentions = compiledQuery(
+  (db, tenantId: string, aadObjectId: string, mentionedUserIds: string[]) =>
+    db
+      .selectFrom('teams_tenants as t')
+      .leftJoin('platform_identities as p', (join) =>
+        join
+          .on('p.platform', '=', 'teams')
+          .onRef('p.tenant_id', '=', 't.tenant_id')
+          .on('p.user_id', '=', aadObjectId),
+      )
+      .leftJoin('members as m', 'm.id', 'p.member_id')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('teams_users as u')
+            .innerJoin('platform_identities as mp', (join) =>
+              join
+                .on('mp.platform', '=', 'teams')
+                .onRef('mp.tenant_id', '=', 'u.tenant_id')
+                .onRef('mp.user_id', '=', 'u.aad_object_id'),
+            )
+            .innerJoin('members as mm', 'mm.id', 'mp.member_id')
+            .select('u.user_id as mentioned_user_id')
+            .select(MENTIONED_COLUMNS)
+            .whereRef('u.tenant_id', '=', 't.tenant_id')
+            .where('u.user_id', '=', sql<string>`any(${mentionedUserIds})`)
+            .as('mention'),
+        (join) => join.onTrue(),
+      )
+      .select(['t.tenant_id', 't.organization_id as tenant_organization_id'])
+      .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
+      .selectAll('mention')
+      .where('t.tenant_id', '=', tenantId),
+);
+
+/** The member a row of {@link tenantWithMemberAndMentions} mentions, from its own columns. */
+function mentionedMember(row: Record<string, unknown>): Member {
+  return toMember(
+    Object.fromEntries(
+      MEMBER_COLUMNS.map((column) => [column, row[`mentioned_${column}`]]),
+    ) as unknown as MemberRow,
+  );
+}
 
 export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
   const [row] = await tenantById(db, tenantId.toLowerCase());
@@ -131,14 +187,37 @@ export class TeamsTenants {
   async withMember(
     tenantId: string | undefined,
     aadObjectId: string | undefined,
-  ): Promise<{ readonly tenant: TeamsTenant; readonly member?: Member } | undefined> {
+    /** The Teams user ids a message mentions: the members they are are read too. */
+    mentionedUserIds: readonly string[] = [],
+  ): Promise<
+    | {
+        readonly tenant: TeamsTenant;
+        readonly member?: Member;
+        /** The members the mentioned Teams user ids are, of those who are members already. */
+        readonly mentioned?: ReadonlyMap<string, Member>;
+      }
+    | undefined
+  > {
     if (!this.isAllowed(tenantId)) return undefined;
     if (aadObjectId) {
       const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
-      const [row] = await tenantWithMember(this.db, id, aadObjectId.toLowerCase());
+      const rows =
+        mentionedUserIds.length === 0
+          ? await tenantWithMember(this.db, id, aadObjectId.toLowerCase())
+          : await tenantWithMemberAndMentions(this.db, id, aadObjectId.toLowerCase(), [
+              ...new Set(mentionedUserIds),
+            ]);
+      const [row] = rows;
       if (row) {
         const tenant = { tenantId: row.tenant_id, organizationId: row.tenant_organization_id };
-        return row.id === null ? { tenant } : { tenant, member: toMember(row as MemberRow) };
+        const mentioned = new Map<string, Member>();
+        for (const one of rows as Array<Record<string, unknown>>) {
+          const userId = one.mentioned_user_id;
+          if (typeof userId === 'string') mentioned.set(userId, mentionedMember(one));
+        }
+        return row.id === null
+          ? { tenant, mentioned }
+          : { tenant, member: toMember(row as MemberRow), mentioned };
       }
     }
     const tenant = await this.tenant(tenantId);

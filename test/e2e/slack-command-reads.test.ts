@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeSlackApi } from '../support/fake-slack-api.ts';
@@ -9,6 +8,7 @@ import {
   type SlashCommand,
   slashCommandText,
 } from '../support/slack-requests.ts';
+import { statementsDuring } from '../support/statements-sent.ts';
 
 /**
  * What a slash command reads before it does anything: its workspace (its organization, which
@@ -33,23 +33,6 @@ describe('a Slack slash command reads its workspace and people in one statement'
     };
     return postSlashCommand(plaudit.url, SIGNING_SECRET, body);
   };
-
-  /** The statements this process sends to Postgres while `run` runs, as their text. */
-  async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> {
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-      const [config] = args as [string | { text?: string } | undefined];
-      sent.push(typeof config === 'string' ? config : (config?.text ?? ''));
-      return (query as (...rest: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    try {
-      await run();
-    } finally {
-      pg.Client.prototype.query = query;
-    }
-    return sent;
-  }
 
   beforeAll(async () => {
     await fake.start();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningPlaudit } from '../../src/app.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
+import { statementsDuring } from '../support/statements-sent.ts';
 import { postActivity, type TeamsScene, teamsMessage } from '../support/teams-activities.ts';
 import {
   connectorToken,
@@ -36,23 +36,6 @@ describe('a Teams give reads its tenant, giver and recipients in one statement',
     const [reply] = connector.answersTo(activity).map((sent) => sent.activity);
     return String(reply?.text ?? reply?.summary ?? '');
   };
-
-  /** The statements this process sends to Postgres while `run` runs, as their text. */
-  async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> {
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-      const [config] = args as [string | { text?: string } | undefined];
-      sent.push(typeof config === 'string' ? config : (config?.text ?? ''));
-      return (query as (...rest: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
-    try {
-      await run();
-    } finally {
-      pg.Client.prototype.query = query;
-    }
-    return sent;
-  }
 
   beforeAll(async () => {
     await connector.start();

@@ -1,14 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { threadNiceness } from '../support/thread-niceness.ts';
 import { logLine, type PlauditProcess, startWorkerProcess } from '../support/worker-process.ts';
-
-/** The niceness of each thread of process `pid` (/proc/<pid>/task/<tid>/stat's 19th field). */
-function threadNiceness(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
-}
 
 describe("a worker process's CPU priority", () => {
   let worker: PlauditProcess | undefined;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
-import { createMember } from '../../../src/directory/members.ts';
+import { createMember, type Member } from '../../../src/directory/members.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { connectTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 
 /**
  * A Teams message's tenant, sender and mentioned members are read in one statement. Its
@@ -96,3 +96,68 @@ describe("a Teams message's tenant, sender and mentions, on postgres", () => {
     expect(read.identitiesFetched).toBe(3);
   });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`a Teams message's mentioned members, read with its tenant, on ${dialect}`, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await openTestDatabase(dialect);
+    });
+    afterAll(async () => {
+      await db?.destroy();
+    });
+
+    it('are the members the mentioned Teams users are, whole; a stranger is none', async () => {
+      const tenantId = randomUUID();
+      const tenant = await connectTenant(db, tenantId);
+      const people: Array<{ userId: string; aadObjectId: string; member: Member }> = [];
+      for (const name of ['Ana', 'Li', 'José']) {
+        const created = await createMember(db, tenant.organizationId, {
+          displayName: name,
+          email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
+        });
+        if (!created.ok) throw new Error(created.message);
+        const person = {
+          userId: `29:${randomUUID()}`,
+          aadObjectId: randomUUID(),
+          member: created.value,
+        };
+        await linkIdentity(
+          db,
+          { platform: 'teams', tenantId: tenant.tenantId, userId: person.aadObjectId },
+          { organizationId: tenant.organizationId, memberId: person.member.id },
+        );
+        await db
+          .insertInto('teams_users')
+          .values({
+            tenant_id: tenant.tenantId,
+            user_id: person.userId,
+            aad_object_id: person.aadObjectId,
+          })
+          .execute();
+        people.push(person);
+      }
+      const [ana, li, jose] = people as [
+        (typeof people)[0],
+        (typeof people)[0],
+        (typeof people)[0],
+      ];
+      const tenants = new TeamsTenants(db, { tenants: [tenantId], any: false });
+      const stranger = `29:${randomUUID()}`;
+      const admitted = await tenants.withMember(tenantId, ana.aadObjectId, [
+        li.userId,
+        stranger,
+        jose.userId,
+        li.userId,
+      ]);
+      expect(admitted?.tenant).toEqual(tenant);
+      expect(admitted?.member).toEqual(ana.member);
+      expect(admitted?.mentioned).toEqual(
+        new Map([
+          [li.userId, li.member],
+          [jose.userId, jose.member],
+        ]),
+      );
+    });
+  });
+}

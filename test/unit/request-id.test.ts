@@ -66,6 +66,44 @@ describe('request ids', () => {
     }
   });
 
+  it('makes a request its own logger only when it writes a line', async () => {
+    const made: unknown[] = [];
+    // Its own sink: its lines stay out of the other tests' `lines`.
+    const own = pino(
+      { level: 'info' },
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+    const child = own.child.bind(own);
+    const counting = Object.create(own, {
+      child: {
+        value: (bindings: Record<string, unknown>) => {
+          made.push(bindings);
+          return child(bindings);
+        },
+      },
+    });
+    const quiet = createHttpApp({
+      db: {} as Database,
+      logger: counting,
+      pingRedis: async () => 'not used',
+      mount: [failing],
+    });
+    const listening = await new Promise<ReturnType<typeof quiet.listen>>((resolve) => {
+      const server = quiet.listen(0, '127.0.0.1', () => resolve(server));
+    });
+    try {
+      const at = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+      expect((await fetch(`${at}/healthz`)).status).toBe(200);
+      expect((await fetch(`${at}/nope`)).status).toBe(404);
+      expect(made).toEqual([]);
+      const failed = await fetch(`${at}/boom`, { headers: { 'X-Request-Id': 'req-lazy' } });
+      expect(failed.status).toBe(500);
+      expect(made).toEqual([{ requestId: 'req-lazy' }]);
+    } finally {
+      await new Promise<void>((resolve) => listening.close(() => resolve()));
+    }
+  });
+
   it("puts the id on the failed request's log line, without its headers", async () => {
     const response = await fetch(`${url}/boom`, {
       headers: { 'X-Request-Id': 'req-500', authorization: 'Bearer secret-token' },

@@ -78,6 +78,25 @@ export function toMember(row: MemberRow): Member {
   };
 }
 
+/**
+ * A member's columns of the table aliased `alias`, each named `<prefix><column>`: for a
+ * statement that reads members beside other rows (a chat request's people, with its
+ * workspace or tenant). {@link prefixedMember} reads them back.
+ */
+export function prefixedMemberColumns(alias: string, prefix: string): string {
+  return MEMBER_COLUMNS.map((column) => `${alias}.${column} as ${prefix}${column}`).join(', ');
+}
+
+/** The member a row's {@link prefixedMemberColumns} hold; undefined when they are null. */
+export function prefixedMember(row: Record<string, unknown>, prefix: string): Member | undefined {
+  if (row[`${prefix}id`] === null || row[`${prefix}id`] === undefined) return undefined;
+  return toMember(
+    Object.fromEntries(
+      MEMBER_COLUMNS.map((column) => [column, row[`${prefix}${column}`]]),
+    ) as unknown as MemberRow,
+  );
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Whether text is an email address as a member's is stored (any script: `josé@…` too). */

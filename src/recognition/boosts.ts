@@ -285,7 +285,6 @@ export function suggestedBoost(
   return Math.min(Math.max(kudos.amountEach, limits.minAmount), limits.maxAmount);
 }
 
-/** The boosts a kudos has had that stand, oldest first, as its celebration shows them. */
 /**
  * The boosts of a kudos that stand (not reversed), oldest first: their givers' names and
  * points. Its own statement here, and a part of the statement that finds where a Slack

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Celebration } from '../core/announcements.ts';
 import {
   type Pace,
@@ -9,7 +9,6 @@ import {
 import type { KudosGiven } from '../core/reply.ts';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
-import type { Tables } from '../db/tables.ts';
 import { findMember } from '../directory/members.ts';
 import { type ShownBoost, shownBoost, standingBoosts } from '../recognition/boosts.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
@@ -17,7 +16,13 @@ import { escapeSlackText } from './slack-blocks.ts';
 import type { SlackHome } from './slack-home.ts';
 import type { SlackInstallations } from './slack-installations.ts';
 import type { SlackNotifier, WorkspaceClient } from './slack-notifier.ts';
-import { type SlackWorkspace, slackIdentitiesIn } from './slack-workspaces.ts';
+import {
+  identitiesOfMembersQuery,
+  type SlackIdentity,
+  type SlackWorkspace,
+  slackIdentitiesOf,
+  slackIdentityOf,
+} from './slack-workspaces.ts';
 
 export interface SlackAnnouncerDependencies {
   readonly db: Database;
@@ -122,14 +127,7 @@ export class SlackAnnouncer {
     memberId: number,
     others: readonly number[] = [],
   ): Promise<Reach | 'not-here'> {
-    const { db } = this.deps;
-    const identities =
-      others.length === 0
-        ? (await slackIdentitiesIn(db, organizationId, memberId)).map((identity) => ({
-            ...identity,
-            memberId,
-          }))
-        : await slackIdentitiesOf(db, organizationId, [memberId, ...others]);
+    const identities = await slackIdentitiesOf(this.deps.db, organizationId, [memberId, ...others]);
     return this.#reachAmong(memberId, identities);
   }
 
@@ -172,44 +170,6 @@ export class SlackAnnouncer {
   }
 }
 
-/**
- * Every Slack identity of these members of an organization in its workspaces, with the
- * workspace, first seen first: where a member is reached, and the others' Slack ids there,
- * in one statement (a celebration's giver and recipients, a private kudos's recipient and
- * giver).
- */
-function identitiesOfMembersQuery(db: Kysely<Tables>, organizationId: number, memberIds: number[]) {
-  return db
-    .selectFrom('platform_identities as p')
-    .innerJoin('slack_workspaces as w', (join) =>
-      join
-        .onRef('w.team_id', '=', 'p.tenant_id')
-        .onRef('w.organization_id', '=', 'p.organization_id'),
-    )
-    .select([
-      'w.team_id',
-      'w.enterprise_id',
-      'w.organization_id',
-      'w.bot_user_id',
-      'p.user_id',
-      'p.member_id',
-    ])
-    .where('p.platform', '=', 'slack')
-    .where('p.organization_id', '=', organizationId)
-    .where('p.member_id', '=', sql<number>`any(${memberIds})`)
-    .orderBy('p.created_at');
-}
-
-/** Read by every private kudos's message to a recipient: compiled once. */
-const identitiesOfMembers = compiledQuery(identitiesOfMembersQuery);
-
-/** A member's Slack identity in one of their organization's workspaces. */
-interface SlackIdentity {
-  readonly workspace: SlackWorkspace;
-  readonly userId: string;
-  readonly memberId: number;
-}
-
 /** Where a member is reached in Slack, with the Slack ids there of the others asked for. */
 type Reach = WorkspaceClient & {
   workspace: SlackWorkspace;
@@ -217,38 +177,10 @@ type Reach = WorkspaceClient & {
   slackIds: ReadonlyMap<number, string>;
 };
 
-function identityOf(row: {
-  team_id: string;
-  enterprise_id: string | null;
-  organization_id: number;
-  bot_user_id: string;
-  user_id: string;
-  member_id: number;
-}): SlackIdentity {
-  return {
-    workspace: {
-      teamId: row.team_id,
-      enterpriseId: row.enterprise_id,
-      organizationId: row.organization_id,
-      botUserId: row.bot_user_id,
-    },
-    userId: row.user_id,
-    memberId: row.member_id,
-  };
-}
-
-async function slackIdentitiesOf(
-  db: Database,
-  organizationId: number,
-  memberIds: readonly number[],
-): Promise<SlackIdentity[]> {
-  const rows = await identitiesOfMembers(db, organizationId, [...new Set(memberIds)]);
-  return rows.map(identityOf);
-}
-
 /**
- * {@link identitiesOfMembers}, with the kudos's standing boosts on each row (one subquery,
- * run once): what a celebration reads, in one statement (it was two). Compiled once.
+ * {@link identitiesOfMembersQuery}, with the kudos's standing boosts on each row (one
+ * subquery, run once): what a celebration reads, in one statement (it was two). Compiled
+ * once.
  */
 const celebrationReachQuery = compiledQuery(
   (db, organizationId: number, memberIds: number[], recognitionId: number) =>
@@ -274,5 +206,5 @@ async function celebrationReach(
     recognitionId,
   );
   // Nobody here: the boosts are not needed (no celebration in Slack).
-  return { identities: rows.map(identityOf), boosts: (rows[0]?.boosts ?? []).map(shownBoost) };
+  return { identities: rows.map(slackIdentityOf), boosts: (rows[0]?.boosts ?? []).map(shownBoost) };
 }

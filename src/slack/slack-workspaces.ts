@@ -1,8 +1,9 @@
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { PREPARE_MARKER } from '../db/preparing-pool.ts';
-import { type Member, type MemberRow, toMember } from '../directory/members.ts';
+import type { Tables } from '../db/tables.ts';
+import { type Member, prefixedMember, prefixedMemberColumns } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
 export interface SlackWorkspace {
@@ -118,16 +119,11 @@ export async function findWorkspace(
  */
 const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
   select w.team_id, w.enterprise_id, w.organization_id, w.bot_user_id, u.user_id,
-    pm.id as member_id, pm.organization_id as member_organization_id,
-    pm.display_name as member_display_name, pm.email as member_email,
-    pm.roles as member_roles, pm.status as member_status, pm.is_guest as member_is_guest,
-    pm.is_bot as member_is_bot, pm.timezone as member_timezone,
-    pm.created_at as member_created_at
+    ${prefixedMemberColumns('pm', 'member_')}
   from slack_workspaces w
   cross join unnest($2::text[]) as u (user_id)
   left join lateral (
-    select m.id, m.organization_id, m.display_name, m.email, m.roles, m.status, m.is_guest,
-      m.is_bot, m.timezone, m.created_at
+    select m.*
     from platform_identities p
     join members m on m.id = p.member_id
     where p.platform = 'slack' and p.tenant_id = w.team_id and p.user_id = u.user_id
@@ -135,22 +131,13 @@ const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
   ) pm on true
   where w.team_id = $1`;
 
-interface WorkspaceWithMembersRow {
+/** A row of {@link WORKSPACE_WITH_MEMBERS}: the workspace, a user, and their member's columns. */
+interface WorkspaceWithMembersRow extends Record<string, unknown> {
   team_id: string;
   enterprise_id: string | null;
   organization_id: number;
   bot_user_id: string;
   user_id: string;
-  member_id: number | null;
-  member_organization_id: number | null;
-  member_display_name: string | null;
-  member_email: string | null;
-  member_roles: MemberRow['roles'] | null;
-  member_status: MemberRow['status'] | null;
-  member_is_guest: boolean | null;
-  member_is_bot: boolean | null;
-  member_timezone: string | null;
-  member_created_at: Date | null;
 }
 
 /** What {@link readWorkspaceWithMembers} read: the workspace, and its known members by user id. */
@@ -176,20 +163,8 @@ export async function readWorkspaceWithMembers(
   if (!first) return undefined;
   const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));
   for (const row of rows) {
-    if (row.member_id === null) continue;
-    const member: MemberRow = {
-      id: row.member_id,
-      organization_id: row.member_organization_id as number,
-      display_name: row.member_display_name as string,
-      email: row.member_email,
-      roles: row.member_roles as MemberRow['roles'],
-      status: row.member_status as MemberRow['status'],
-      is_guest: row.member_is_guest as boolean,
-      is_bot: row.member_is_bot as boolean,
-      timezone: row.member_timezone,
-      created_at: row.member_created_at as Date,
-    };
-    members.set(row.user_id, toMember(member));
+    const member = prefixedMember(row, 'member_');
+    if (member) members.set(row.user_id, member);
   }
   return { workspace: workspaceOf(first), members };
 }
@@ -233,35 +208,68 @@ export async function workspacesOf(
   return rows.map(workspaceOf);
 }
 
+/** A member's Slack identity in one of their organization's workspaces. */
+export interface SlackIdentity {
+  readonly workspace: SlackWorkspace;
+  readonly userId: string;
+  readonly memberId: number;
+}
+
 /**
- * Where a member of an organization has a Slack identity in one of its workspaces: each
- * such workspace with the member's user id there, the identity first seen first. One
- * statement for every send to a person (a join of what were two look-ups, then a third
- * of the workspace for its token), so compiled once.
+ * Every Slack identity of these members of an organization in its workspaces, with the
+ * workspace, first seen first: where a member is reached (the workspace with its token),
+ * and the others' Slack ids there, in one statement. A builder, for the statements that
+ * read more beside it (a celebration's boosts).
  */
-const identitiesInWorkspaces = compiledQuery((db, organizationId: number, memberId: number) =>
-  db
+export function identitiesOfMembersQuery(
+  db: Kysely<Tables>,
+  organizationId: number,
+  memberIds: number[],
+) {
+  return db
     .selectFrom('platform_identities as p')
     .innerJoin('slack_workspaces as w', (join) =>
       join
         .onRef('w.team_id', '=', 'p.tenant_id')
         .onRef('w.organization_id', '=', 'p.organization_id'),
     )
-    .select(['w.team_id', 'w.enterprise_id', 'w.organization_id', 'w.bot_user_id', 'p.user_id'])
+    .select([
+      'w.team_id',
+      'w.enterprise_id',
+      'w.organization_id',
+      'w.bot_user_id',
+      'p.user_id',
+      'p.member_id',
+    ])
     .where('p.platform', '=', 'slack')
     .where('p.organization_id', '=', organizationId)
-    .where('p.member_id', '=', memberId)
-    .orderBy('p.created_at'),
-);
+    .where('p.member_id', '=', sql<number>`any(${memberIds})`)
+    .orderBy('p.created_at');
+}
 
-/** The workspaces of an organization where a member has a Slack identity, first seen first. */
-export async function slackIdentitiesIn(
+/** Read by every send to a person: compiled once. */
+const identitiesOfMembers = compiledQuery(identitiesOfMembersQuery);
+
+/** A row of {@link identitiesOfMembersQuery} as the identity it records. */
+export function slackIdentityOf(row: {
+  team_id: string;
+  enterprise_id: string | null;
+  organization_id: number;
+  bot_user_id: string;
+  user_id: string;
+  member_id: number;
+}): SlackIdentity {
+  return { workspace: workspaceOf(row), userId: row.user_id, memberId: row.member_id };
+}
+
+/** The Slack identities of these members of an organization, first seen first. */
+export async function slackIdentitiesOf(
   db: Database,
   organizationId: number,
-  memberId: number,
-): Promise<Array<{ workspace: SlackWorkspace; userId: string }>> {
-  const rows = await identitiesInWorkspaces(db, organizationId, memberId);
-  return rows.map((row) => ({ workspace: workspaceOf(row), userId: row.user_id }));
+  memberIds: readonly number[],
+): Promise<SlackIdentity[]> {
+  const rows = await identitiesOfMembers(db, organizationId, [...new Set(memberIds)]);
+  return rows.map(slackIdentityOf);
 }
 
 /** Every connected workspace. */

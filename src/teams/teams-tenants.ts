@@ -2,7 +2,7 @@ import { CompiledQuery } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import { PREPARE_MARKER } from '../db/preparing-pool.ts';
-import { MEMBER_COLUMNS, type Member, type MemberRow, toMember } from '../directory/members.ts';
+import { type Member, prefixedMember, prefixedMemberColumns } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
 /** A Microsoft 365 tenant whose people use Plaudit in Teams, and the organization it is in. */
@@ -23,48 +23,26 @@ const tenantById = compiledQuery((db, tenantId: string) =>
 );
 
 /**
- * The tenant and the member a Teams user of it is (by Azure AD object id), if any, in one
- * statement: every activity reads its tenant, and the person who sent it.
+ * The tenant, the member a Teams user of it is (by Azure AD object id) when they are one,
+ * and the members the people a message mentions are (by Teams user id, as mentions name
+ * them), a row each: every activity reads its tenant and sender, and a give its recipients
+ * too, in this one statement. Each mention's Teams user and then its identity are looked
+ * up by their whole keys, each in a subquery of its own (`offset 0` keeps Postgres from
+ * merging it into the join), so the plan probes an index per mention whatever the
+ * statistics say: joined as a list (`user_id = any(…)`), the generic plan walked every
+ * identity of the tenant (3.9 ms at 1,000 people, against 0.28 ms). A mention who is no
+ * member yet has no row (the turn finds or makes them as before). Its text never changes:
+ * neither built nor compiled per activity.
  */
-const tenantWithMember = compiledQuery((db, tenantId: string, aadObjectId: string) =>
-  db
-    .selectFrom('teams_tenants as t')
-    .leftJoin('platform_identities as p', (join) =>
-      join
-        .on('p.platform', '=', 'teams')
-        .onRef('p.tenant_id', '=', 't.tenant_id')
-        .on('p.user_id', '=', aadObjectId),
-    )
-    .leftJoin('members as m', 'm.id', 'p.member_id')
-    .select(['t.tenant_id', 't.organization_id as tenant_organization_id'])
-    .select(MEMBER_COLUMNS.map((column) => `m.${column}` as const))
-    .where('t.tenant_id', '=', tenantId),
-);
-
-/** A member's columns with a table alias and a prefix: `m.id as sender_id, …`. */
-const memberColumns = (alias: string, prefix: string) =>
-  MEMBER_COLUMNS.map((column) => `${alias}.${column} as ${prefix}${column}`).join(', ');
-
-/**
- * {@link tenantWithMember}, with the members the people a message mentions are (by Teams
- * user id, as mentions name them), a row each, beside the tenant and sender: a give's
- * tenant, giver and recipients in one statement. Each mention's Teams user and then its
- * identity are looked up by their whole keys, each in a subquery of its own (`offset 0`
- * keeps Postgres from merging it into the join), so the plan probes an index per mention
- * whatever the statistics say: joined as a list (`user_id = any(…)`), the generic plan
- * walked every identity of the tenant (3.9 ms at 1,000 people, against 0.28 ms). A mention
- * who is no member yet has no row (the turn finds or makes them as before). Its text never
- * changes: neither built nor compiled per message.
- */
-const TENANT_WITH_MEMBER_AND_MENTIONS = `${PREPARE_MARKER}
+const TENANT_WITH_MEMBERS = `${PREPARE_MARKER}
   select t.tenant_id, t.organization_id as tenant_organization_id,
-    ${memberColumns('m', 'sender_')}, mention.*
+    ${prefixedMemberColumns('m', 'sender_')}, mention.*
   from teams_tenants t
   left join platform_identities p
     on p.platform = 'teams' and p.tenant_id = t.tenant_id and p.user_id = $2
   left join members m on m.id = p.member_id
   left join lateral (
-    select w.user_id as mentioned_user_id, ${memberColumns('x', 'mentioned_')}
+    select w.user_id as mentioned_user_id, ${prefixedMemberColumns('x', 'mentioned_')}
     from unnest($3::text[]) as w (user_id)
     join lateral (
       select u.aad_object_id from teams_users u
@@ -79,16 +57,6 @@ const TENANT_WITH_MEMBER_AND_MENTIONS = `${PREPARE_MARKER}
     ) x on true
   ) mention on true
   where t.tenant_id = $1`;
-
-/** The member of a row's columns under `prefix`, or undefined when they are null. */
-function prefixedMember(row: Record<string, unknown>, prefix: string): Member | undefined {
-  if (row[`${prefix}id`] === null || row[`${prefix}id`] === undefined) return undefined;
-  return toMember(
-    Object.fromEntries(
-      MEMBER_COLUMNS.map((column) => [column, row[`${prefix}${column}`]]),
-    ) as unknown as MemberRow,
-  );
-}
 
 export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
   const [row] = await tenantById(db, tenantId.toLowerCase());
@@ -196,34 +164,26 @@ export class TeamsTenants {
     if (!this.isAllowed(tenantId)) return undefined;
     if (aadObjectId) {
       const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
-      if (mentionedUserIds.length === 0) {
-        const [row] = await tenantWithMember(this.db, id, aadObjectId.toLowerCase());
-        if (row) {
-          const tenant = { tenantId: row.tenant_id, organizationId: row.tenant_organization_id };
-          return row.id === null ? { tenant } : { tenant, member: toMember(row as MemberRow) };
+      const { rows } = await this.db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(TENANT_WITH_MEMBERS, [
+          id,
+          aadObjectId.toLowerCase(),
+          [...new Set(mentionedUserIds)],
+        ]),
+      );
+      const [row] = rows;
+      if (row) {
+        const tenant = {
+          tenantId: row.tenant_id as string,
+          organizationId: row.tenant_organization_id as number,
+        };
+        const mentioned = new Map<string, Member>();
+        for (const one of rows) {
+          const member = prefixedMember(one, 'mentioned_');
+          if (member) mentioned.set(one.mentioned_user_id as string, member);
         }
-      } else {
-        const { rows } = await this.db.executeQuery<Record<string, unknown>>(
-          CompiledQuery.raw(TENANT_WITH_MEMBER_AND_MENTIONS, [
-            id,
-            aadObjectId.toLowerCase(),
-            [...new Set(mentionedUserIds)],
-          ]),
-        );
-        const [row] = rows;
-        if (row) {
-          const tenant = {
-            tenantId: row.tenant_id as string,
-            organizationId: row.tenant_organization_id as number,
-          };
-          const mentioned = new Map<string, Member>();
-          for (const one of rows) {
-            const member = prefixedMember(one, 'mentioned_');
-            if (member) mentioned.set(one.mentioned_user_id as string, member);
-          }
-          const member = prefixedMember(row, 'sender_');
-          return member ? { tenant, member, mentioned } : { tenant, mentioned };
-        }
+        const member = prefixedMember(row, 'sender_');
+        return member ? { tenant, member, mentioned } : { tenant, mentioned };
       }
     }
     const tenant = await this.tenant(tenantId);

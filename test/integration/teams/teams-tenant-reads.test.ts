@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { createMember, type Member } from '../../../src/directory/members.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
-import { connectTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
+import { connectTenant, type TeamsTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 
 /**
@@ -16,6 +16,32 @@ import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
  * A first version joined the mentions as a list, and its generic plan walked every
  * identity of the tenant (62 fetched here, 1,000 in bench:teams).
  */
+/** A member of `tenant`'s organization, known in Teams by an Azure AD id and a Teams user id. */
+async function teamsPerson(
+  db: Database,
+  tenant: TeamsTenant,
+  displayName: string,
+  email?: string,
+): Promise<{ userId: string; aadObjectId: string; member: Member }> {
+  const created = await createMember(db, tenant.organizationId, { displayName, email });
+  if (!created.ok) throw new Error(created.message);
+  const person = { userId: `29:${randomUUID()}`, aadObjectId: randomUUID(), member: created.value };
+  await linkIdentity(
+    db,
+    { platform: 'teams', tenantId: tenant.tenantId, userId: person.aadObjectId },
+    { organizationId: tenant.organizationId, memberId: person.member.id },
+  );
+  await db
+    .insertInto('teams_users')
+    .values({
+      tenant_id: tenant.tenantId,
+      user_id: person.userId,
+      aad_object_id: person.aadObjectId,
+    })
+    .execute();
+  return person;
+}
+
 describe("a Teams message's tenant, sender and mentions, on postgres", () => {
   let db: Database;
   const tenantId = randomUUID();
@@ -24,29 +50,8 @@ describe("a Teams message's tenant, sender and mentions, on postgres", () => {
     db = await openTestDatabase('postgres');
     const tenant = await connectTenant(db, tenantId);
     for (let index = 0; index < 60; index++) {
-      const created = await createMember(db, tenant.organizationId, {
-        displayName: `Person ${index}`,
-      });
-      if (!created.ok) throw new Error(created.message);
-      const person = {
-        userId: `29:${randomUUID()}`,
-        aadObjectId: randomUUID(),
-        memberId: created.value.id,
-      };
-      await linkIdentity(
-        db,
-        { platform: 'teams', tenantId: tenant.tenantId, userId: person.aadObjectId },
-        { organizationId: tenant.organizationId, memberId: person.memberId },
-      );
-      await db
-        .insertInto('teams_users')
-        .values({
-          tenant_id: tenant.tenantId,
-          user_id: person.userId,
-          aad_object_id: person.aadObjectId,
-        })
-        .execute();
-      people.push(person);
+      const person = await teamsPerson(db, tenant, `Person ${index}`);
+      people.push({ ...person, memberId: person.member.id });
     }
   });
   afterAll(async () => {
@@ -110,38 +115,17 @@ for (const dialect of DIALECTS) {
     it('are the members the mentioned Teams users are, whole; a stranger is none', async () => {
       const tenantId = randomUUID();
       const tenant = await connectTenant(db, tenantId);
-      const people: Array<{ userId: string; aadObjectId: string; member: Member }> = [];
-      for (const name of ['Ana', 'Li', 'José']) {
-        const created = await createMember(db, tenant.organizationId, {
-          displayName: name,
-          email: `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
-        });
-        if (!created.ok) throw new Error(created.message);
-        const person = {
-          userId: `29:${randomUUID()}`,
-          aadObjectId: randomUUID(),
-          member: created.value,
-        };
-        await linkIdentity(
-          db,
-          { platform: 'teams', tenantId: tenant.tenantId, userId: person.aadObjectId },
-          { organizationId: tenant.organizationId, memberId: person.member.id },
-        );
-        await db
-          .insertInto('teams_users')
-          .values({
-            tenant_id: tenant.tenantId,
-            user_id: person.userId,
-            aad_object_id: person.aadObjectId,
-          })
-          .execute();
-        people.push(person);
-      }
-      const [ana, li, jose] = people as [
-        (typeof people)[0],
-        (typeof people)[0],
-        (typeof people)[0],
-      ];
+      const [ana, li, jose] = await Promise.all(
+        ['Ana', 'Li', 'José'].map((name) =>
+          teamsPerson(
+            db,
+            tenant,
+            name,
+            `${name.toLowerCase()}.${tenantId.slice(0, 8)}@contoso.example`,
+          ),
+        ),
+      );
+      if (!ana || !li || !jose) throw new Error('people');
       const tenants = new TeamsTenants(db, { tenants: [tenantId], any: false });
       const stranger = `29:${randomUUID()}`;
       const admitted = await tenants.withMember(tenantId, ana.aadObjectId, [

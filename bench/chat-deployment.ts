@@ -21,6 +21,7 @@ import {
   printCostPerCommand,
   startBuiltPlaudit,
 } from './built-plaudit.ts';
+import { profileClock } from './cpu-profile-summary.ts';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The longest the leftover work is waited for after a run, in seconds. */
@@ -136,6 +137,20 @@ export async function startChatDeployment(
       return { ms: performance.now() - started, left, failed };
     },
   };
+}
+
+/** Where a measured run starts: both processes' meters, and the CPU profiles' clock. */
+export interface RunStart {
+  readonly webBefore: Meter;
+  readonly workerBefore: Meter;
+  readonly from: number;
+}
+
+/** Reads where a measured run starts (after its warm-up). */
+export async function runStart(deployment: ChatDeployment): Promise<RunStart> {
+  const webBefore = await deployment.web.meter();
+  const workerBefore = await deployment.worker.meter();
+  return { webBefore, workerBefore, from: profileClock() };
 }
 
 /**

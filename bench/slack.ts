@@ -25,7 +25,7 @@
  * after the run is waited for.
  */
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
-import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
+import { printDeploymentCosts, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
@@ -45,12 +45,12 @@ const TEAM = 'TBENCH';
  * Sends the commands `text` makes at the fixed rate, after a warm-up at the same rate;
  * `check` says whether an answer is right.
  */
-async function fixedRate(
+async function fixedRate<Started>(
   url: string,
   text: (index: number) => { user: string; text: string; channel: string },
   check: (body: string) => boolean,
   /** Called between the warm-up and the measured run (the meters are read then). */
-  warmedUp: () => Promise<void> = async () => {},
+  warmedUp: () => Promise<Started>,
 ) {
   const send = async (index: number): Promise<Sent> => {
     const { user, text: commandText, channel } = text(index);
@@ -85,8 +85,12 @@ async function fixedRate(
     return { ms };
   };
   const warm = await warmUp(RATE, WARMUP_SECONDS, send);
-  await warmedUp();
-  return { warmUp: warm, run: await atFixedRate(RATE, SECONDS, send, WARMUP_COMMANDS) };
+  const started = await warmedUp();
+  return {
+    warmUp: warm,
+    started,
+    run: await atFixedRate(RATE, SECONDS, send, WARMUP_COMMANDS),
+  };
 }
 
 const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
@@ -122,19 +126,13 @@ try {
     const channel = `C${index % CHANNELS}`;
     return { user: `U${giver}`, text: `<@U${recipient}> 1 for the benchmark`, channel };
   };
-  let before = await plaudit.meter();
-  let workerBefore = await deployment.worker.meter();
-  let from = profileClock();
   const gives = await fixedRate(
     plaudit.url,
     give,
     (body) => body.includes('You gave 1 point'),
-    async () => {
-      before = await plaudit.meter();
-      workerBefore = await deployment.worker.meter();
-      from = profileClock();
-    },
+    () => runStart(deployment),
   );
+  const { webBefore, workerBefore, from } = gives.started;
   const window = { from, to: profileClock() };
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
   // stopped, before the baseline's run: it and its profile's writing would otherwise load
@@ -143,7 +141,12 @@ try {
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
-  const acks = await fixedRate(baseline.url, give, (body) => body.includes('"ok"'));
+  const acks = await fixedRate(
+    baseline.url,
+    give,
+    (body) => body.includes('"ok"'),
+    async () => undefined,
+  );
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
@@ -155,7 +158,7 @@ try {
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,
     leftover,
-    webBefore: before,
+    webBefore,
     workerBefore,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);

@@ -32,7 +32,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
-import { printDeploymentCosts, startChatDeployment } from './chat-deployment.ts';
+import { printDeploymentCosts, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
@@ -155,11 +155,11 @@ async function send(
  * Gives of 1 point, each giver to a different recipient each time, at the fixed rate, after
  * a warm-up of the same; `warmedUp` is called between the two (the meters are read then).
  */
-async function gives(
+async function gives<Started>(
   url: string,
   label: string,
   expected: string,
-  warmedUp: () => Promise<void> = async () => {},
+  warmedUp: () => Promise<Started>,
 ) {
   const give = (index: number) => {
     const giver = index % USERS;
@@ -168,9 +168,10 @@ async function gives(
     return send(url, `${label}-${index}`, giver, text, [recipient], expected);
   };
   const warm = await warmUp(RATE, WARMUP_SECONDS, give);
-  await warmedUp();
+  const started = await warmedUp();
   return {
     warmUp: warm,
+    started,
     run: await atFixedRate(RATE, SECONDS, give, Math.round(RATE * WARMUP_SECONDS)),
   };
 }
@@ -202,14 +203,10 @@ try {
   for (let index = 0; index < 10; index++) {
     await send(baseline.url, `warm-${index}`, index, 'balance', [], 'ok');
   }
-  let before = await plaudit.meter();
-  let workerBefore = await deployment.worker.meter();
-  let from = profileClock();
-  const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point', async () => {
-    before = await plaudit.meter();
-    workerBefore = await deployment.worker.meter();
-    from = profileClock();
-  });
+  const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point', () =>
+    runStart(deployment),
+  );
+  const { webBefore, workerBefore, from } = measured.started;
   const window = { from, to: profileClock() };
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
   // baseline's run: it and its profile's writing would otherwise load the machine under
@@ -218,7 +215,7 @@ try {
   const leftover = await deployment.leftoverDone();
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
-  const answered = await gives(baseline.url, 'baseline', 'ok');
+  const answered = await gives(baseline.url, 'baseline', 'ok', async () => undefined);
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed Bot Framework message activities ` +
       'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
@@ -230,7 +227,7 @@ try {
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,
     leftover,
-    webBefore: before,
+    webBefore,
     workerBefore,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);

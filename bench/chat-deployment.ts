@@ -9,6 +9,12 @@
  *
  * The ledger verification's schedule is off (LEDGER_VERIFY_CRON=off): hourly in
  * production, it would land in a run or not by the clock.
+ *
+ * BENCH_HOLD_NOTIFICATIONS=1 pauses the notifications queue from the start to the run's
+ * end (the jobs wait in Redis; the worker runs but takes none) and sends them all after:
+ * the answers are then the web process's alone, without the worker's sends beside them.
+ * That is not how the goal's figures are measured; it shows how much of an answer's time
+ * the sends take from it.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -26,6 +32,8 @@ import { profileClock } from './cpu-profile-summary.ts';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The longest the leftover work is waited for after a run, in seconds. */
 const LEFTOVER_LIMIT_S = Number(process.env.BENCH_LEFTOVER_LIMIT ?? 180);
+/** Whether the notifications wait in the queue until the run has ended. */
+const HOLD_NOTIFICATIONS = process.env.BENCH_HOLD_NOTIFICATIONS === '1';
 
 export interface ChatDeployment {
   readonly web: BuiltPlaudit;
@@ -95,6 +103,7 @@ export async function startChatDeployment(
       },
     );
     await database.connect();
+    if (HOLD_NOTIFICATIONS) await queue.pause();
   } catch (error) {
     await stop();
     throw error;
@@ -114,6 +123,7 @@ export async function startChatDeployment(
       return shed;
     },
     async leftoverDone() {
+      if (HOLD_NOTIFICATIONS) await queue.resume();
       const started = performance.now();
       let left = 0;
       do {
@@ -168,6 +178,11 @@ export async function printDeploymentCosts(
     workerBefore: Meter;
   },
 ): Promise<void> {
+  if (HOLD_NOTIFICATIONS) {
+    console.log(
+      'notifications held in the queue until the run ended (BENCH_HOLD_NOTIFICATIONS=1): these answers are the web process alone, not the goal’s deployment',
+    );
+  }
   console.log(
     `commands Plaudit shed (answered busy, nothing done), by reason: ${JSON.stringify(run.shed)}`,
   );

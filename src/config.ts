@@ -23,12 +23,6 @@ const redisUrl = z
     message: 'a redis:// or rediss:// URL, such as redis://localhost:6379',
   });
 
-const portNumber = z.coerce
-  .number({ message: 'a port number from 0 to 65535' })
-  .int({ message: 'a port number from 0 to 65535' })
-  .min(0, { message: 'a port number from 0 to 65535' })
-  .max(65535, { message: 'a port number from 0 to 65535' });
-
 /** A comma-separated setting's entries, trimmed and lower-cased, empty ones dropped. */
 function commaList(value: string): string[] {
   return value
@@ -37,11 +31,21 @@ function commaList(value: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
-/** A duration setting in whole milliseconds within [min, max], refused with its range. */
-function milliseconds(min: number, max: number) {
-  const message = `milliseconds from ${min} to ${max}`;
+/**
+ * A whole-number setting within [min, max], refused as `${what} from ${min} to ${max}`
+ * (`what` names the unit: "a port number", "milliseconds").
+ */
+function wholeNumber(min: number, max: number, what = 'a whole number') {
+  const message = `${what} from ${min} to ${max}`;
   return z.coerce.number({ message }).int({ message }).min(min, { message }).max(max, { message });
 }
+
+/** A duration setting in whole milliseconds within [min, max], refused with its range. */
+function milliseconds(min: number, max: number) {
+  return wholeNumber(min, max, 'milliseconds');
+}
+
+const portNumber = wholeNumber(0, 65535, 'a port number');
 
 /** Five fields (minute to weekday) that cron-parser reads. */
 function isCronPattern(value: string): boolean {
@@ -59,12 +63,7 @@ export const configSchema = z.object({
   /** Postgres connection URL; when unset, the embedded PGlite database is used. */
   DATABASE_URL: postgresUrl.optional(),
   /** Most connections the Postgres pool opens. @defaultValue 10 */
-  DATABASE_POOL_SIZE: z.coerce
-    .number({ message: 'a whole number from 1 to 200' })
-    .int({ message: 'a whole number from 1 to 200' })
-    .min(1, { message: 'a whole number from 1 to 200' })
-    .max(200, { message: 'a whole number from 1 to 200' })
-    .default(10),
+  DATABASE_POOL_SIZE: wholeNumber(1, 200).default(10),
   /**
    * How long opening a Postgres connection may take before the attempt fails (a server
    * that is down or unreachable answers nothing, rather than refusing). @defaultValue 5000
@@ -92,24 +91,14 @@ export const configSchema = z.object({
    * that Plaudit is busy and nothing was done, rather than started and answered late.
    * @defaultValue 32
    */
-  CHAT_COMMANDS_IN_FLIGHT: z.coerce
-    .number({ message: 'a whole number from 1 to 10000' })
-    .int({ message: 'a whole number from 1 to 10000' })
-    .min(1, { message: 'a whole number from 1 to 10000' })
-    .max(10_000, { message: 'a whole number from 1 to 10000' })
-    .default(32),
+  CHAT_COMMANDS_IN_FLIGHT: wholeNumber(1, 10_000).default(32),
   /**
    * How long a chat command may wait in a web process, from its arrival to the start of its
    * work, before it is shed as late (answered busy, nothing done); when unset, each
    * platform's own: 1,000 ms on Slack (which waits 3 s for the ack) and 5,000 ms on Teams
    * (15 s). Raise it where the machine stalls for longer than that while not overloaded.
    */
-  CHAT_COMMAND_MAX_WAIT_MS: z.coerce
-    .number({ message: 'a whole number of milliseconds from 100 to 600000' })
-    .int({ message: 'a whole number of milliseconds from 100 to 600000' })
-    .min(100, { message: 'a whole number of milliseconds from 100 to 600000' })
-    .max(600_000, { message: 'a whole number of milliseconds from 100 to 600000' })
-    .optional(),
+  CHAT_COMMAND_MAX_WAIT_MS: wholeNumber(100, 600_000, 'a whole number of milliseconds').optional(),
   /**
    * How far apart Plaudit's messages to one Slack channel or person go, shared by every
    * process (Slack takes about one a second per channel). @defaultValue 1000
@@ -184,12 +173,7 @@ export const configSchema = z.object({
    * machine it shares with a web process, answers to people get the cores first.
    * @defaultValue 10
    */
-  WORKER_NICENESS: z.coerce
-    .number({ message: 'a niceness from 0 to 19' })
-    .int({ message: 'a niceness from 0 to 19' })
-    .min(0, { message: 'a niceness from 0 to 19' })
-    .max(19, { message: 'a niceness from 0 to 19' })
-    .default(10),
+  WORKER_NICENESS: wholeNumber(0, 19, 'a niceness').default(10),
   /** pino log level. @defaultValue info */
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /**
@@ -232,12 +216,7 @@ export const configSchema = z.object({
    * processes when REDIS_URL is set, and in each process's memory while Redis is away);
    * more get 429 with Retry-After. @defaultValue 600
    */
-  API_RATE_LIMIT: z.coerce
-    .number({ message: 'a whole number of requests per minute from 1 to 1000000' })
-    .int({ message: 'a whole number of requests per minute from 1 to 1000000' })
-    .min(1, { message: 'a whole number of requests per minute from 1 to 1000000' })
-    .max(1_000_000, { message: 'a whole number of requests per minute from 1 to 1000000' })
-    .default(600),
+  API_RATE_LIMIT: wholeNumber(1, 1_000_000, 'a whole number of requests per minute').default(600),
   /**
    * Failed authentications per minute one client address may make, in one count for every
    * address that takes a secret: /api/v1 (a bearer value that is malformed, unknown or
@@ -249,12 +228,11 @@ export const configSchema = z.object({
    * TRUST_PROXY, the client's as that proxy tells it (X-Forwarded-For).
    * @defaultValue 30
    */
-  API_AUTH_FAILURE_LIMIT: z.coerce
-    .number({ message: 'a whole number of failures per minute from 1 to 1000000' })
-    .int({ message: 'a whole number of failures per minute from 1 to 1000000' })
-    .min(1, { message: 'a whole number of failures per minute from 1 to 1000000' })
-    .max(1_000_000, { message: 'a whole number of failures per minute from 1 to 1000000' })
-    .default(30),
+  API_AUTH_FAILURE_LIMIT: wholeNumber(
+    1,
+    1_000_000,
+    'a whole number of failures per minute',
+  ).default(30),
   /**
    * The reverse proxies in front of Plaudit whose X-Forwarded-For is believed, so a client's
    * address (the failed-authentication limit's key) is the client's, not the proxy's:

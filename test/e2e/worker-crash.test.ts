@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -10,20 +8,15 @@ import { createOrganization } from '../../src/directory/organizations.ts';
 import { ALLOWANCE_RESET } from '../../src/jobs/allowance-schedules.ts';
 import { allowancePeriodAt } from '../../src/recognition/allowance-period.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../support/ledger-invariants.ts';
-import { builtEntry } from '../support/plaudit-build.ts';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const MEMBERS = 10_000;
 const GRANT = 100; // recognition_settings' default allowance_amount
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POLL_MS = 10;
 
-/** A worker process (`dist/main.js`, PLAUDIT_ROLE=worker), its output kept for failure messages. */
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  /** The application_name its Postgres connections carry, to see them in pg_stat_activity. */
+/** A worker process, and the application_name its Postgres connections carry (to see them in pg_stat_activity). */
+interface NamedWorker extends WorkerProcess {
   readonly appName: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,20 +39,16 @@ async function pollUntil<T>(
 
 describe('a worker killed in the middle of an allowance reset', () => {
   const prefix = `test-crash-${randomUUID()}`;
-  const workers: WorkerProcess[] = [];
+  const workers: NamedWorker[] = [];
   let db: Database;
   let redis: Redis;
   let queue: Queue;
   let organizationId: number;
 
-  function startWorkerProcess(name: string): WorkerProcess {
+  function startNamedWorker(name: string): NamedWorker {
     const appName = `plaudit-${name}-${prefix}`.slice(0, 63);
-    const child = spawn(process.execPath, builtEntry('main'), {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PLAUDIT_ROLE: 'worker',
+    const worker = {
+      ...startWorkerProcess({
         DATABASE_URL: inject('databaseUrl'),
         REDIS_URL: inject('redisUrl'),
         REDIS_PREFIX: prefix,
@@ -69,27 +58,13 @@ describe('a worker killed in the middle of an allowance reset', () => {
         // again, and the run that completed it had opened nothing.
         JOBS_LOCK_MS: '5000',
         LOG_LEVEL: 'info',
-        WORKER_PORT: '0',
         PGAPPNAME: appName,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
+      }),
+      appName,
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const worker = { child, appName, exited, output: () => output };
     workers.push(worker);
     return worker;
   }
-
-  const running = (worker: WorkerProcess) =>
-    worker.child.exitCode === null && worker.child.signalCode === null;
 
   /** Members whose period opening is committed: one ledger request each. */
   async function openedCount(): Promise<number> {
@@ -99,7 +74,7 @@ describe('a worker killed in the middle of an allowance reset', () => {
     return row.rows[0]?.n ?? 0;
   }
 
-  async function backendsOf(worker: WorkerProcess): Promise<number> {
+  async function backendsOf(worker: NamedWorker): Promise<number> {
     const row = await sql<{ n: number }>`
       select count(*)::int as n from pg_stat_activity
       where application_name = ${worker.appName}`.execute(db);
@@ -130,7 +105,7 @@ describe('a worker killed in the middle of an allowance reset', () => {
 
   afterAll(async () => {
     for (const worker of workers) {
-      if (running(worker)) worker.child.kill('SIGKILL');
+      if (worker.running()) worker.child.kill('SIGKILL');
       await worker.exited;
     }
     await queue?.obliterate({ force: true }).catch(() => undefined);
@@ -156,14 +131,14 @@ describe('a worker killed in the middle of an allowance reset', () => {
     );
     const jobId = job.id as string;
 
-    const first = startWorkerProcess('first');
+    const first = startNamedWorker('first');
     let backendsSeen = 0;
     // Killed as soon as its first batch (1000 members, one statement) is committed.
     const openedBeforeKill = await pollUntil(
       'the first worker to commit a batch of period openings',
       60_000,
       async () => {
-        if (!running(first)) {
+        if (!first.running()) {
           throw new Error(`the first worker exited before the kill:\n${first.output()}`);
         }
         const opened = await openedCount();
@@ -191,14 +166,14 @@ describe('a worker killed in the middle of an allowance reset', () => {
     // Still active: no worker is left to notice that it stalled.
     expect(await queue.getJobState(jobId)).toBe('active');
 
-    const second = startWorkerProcess('second');
+    const second = startNamedWorker('second');
     const state = await pollUntil(
       'the second worker to take over the stalled job and complete it',
       60_000,
       async () => {
         const current = await queue.getJobState(jobId);
         if (current === 'completed' || current === 'failed') return current;
-        if (!running(second)) {
+        if (!second.running()) {
           throw new Error(`the second worker exited:\n${second.output()}`);
         }
         return undefined;

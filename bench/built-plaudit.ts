@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod/v4';
 import { type CpuProfile, readCpuProfile } from './cpu-profile-summary.ts';
 import { startProcess, stopProcess } from './printing-process.ts';
+import type { StatementTime } from './statement-times.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /**
@@ -34,7 +35,15 @@ export interface Meter {
   readonly poolWaitMs: number;
   /** Milliseconds the main thread was runnable but waited for a CPU (Linux; else 0). */
   readonly runQueueMs: number;
+  /**
+   * The statements that took the most time in all since the meter was read before (not
+   * since the process started), each timed from sending it to its result.
+   */
+  readonly statements: readonly StatementTime[];
 }
+
+/** The meter's running totals, which a run's cost is the difference of. */
+type MeterCount = Exclude<keyof Meter, 'statements'>;
 
 const meterLine = z.object({
   meter: z.object({
@@ -43,6 +52,15 @@ const meterLine = z.object({
     transactions: z.number(),
     poolWaitMs: z.number(),
     runQueueMs: z.number(),
+    statements: z.array(
+      z.object({
+        statement: z.string(),
+        count: z.number(),
+        totalMs: z.number(),
+        p50Ms: z.number(),
+        p99Ms: z.number(),
+      }),
+    ),
   }),
 });
 
@@ -173,7 +191,7 @@ export function printCostPerCommand(
   const each = (value: number) => (value / commands).toFixed(2);
   const sum = (pick: (meter: Meter) => number) =>
     processes.reduce((total, spent) => total + pick(spent.after) - pick(spent.before), 0);
-  const line = (name: string, pick: (field: keyof Meter) => number) =>
+  const line = (name: string, pick: (field: MeterCount) => number) =>
     `  ${name}: ${each(pick('cpuMs'))} CPU ms, ${each(pick('queries'))} SQL round trips ` +
     `(${each(pick('transactions'))} transactions); waited ${each(pick('poolWaitMs'))} ms ` +
     `for a pool connection, ${each(pick('runQueueMs'))} ms for a CPU (main thread)`;
@@ -186,7 +204,7 @@ export function printCostPerCommand(
   if (processes.length > 1) console.log(line('all', (field) => sum((meter) => meter[field])));
   // Shed commands cost little: per command sent, a run that sheds more looks cheaper.
   if (admitted !== undefined && admitted > 0) {
-    const per = (field: keyof Meter) => (sum((meter) => meter[field]) / admitted).toFixed(2);
+    const per = (field: MeterCount) => (sum((meter) => meter[field]) / admitted).toFixed(2);
     console.log(
       `  all, per command not shed (${admitted}; the shed ones' cost included): ` +
         `${per('cpuMs')} CPU ms, ${per('queries')} SQL round trips`,

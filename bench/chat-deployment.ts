@@ -5,7 +5,7 @@
  * chat platforms' clients, and runs the allowance, redemption and ledger queues), both the
  * build (`node dist/main.js`), sharing Redis under a key prefix of their own (removed at
  * the end), so other runs on the same Redis are not disturbed. Both are metered (CPU time,
- * SQL round trips); the web process is profiled, and the worker too with BENCH_PROFILE_WORKER=1.
+ * SQL round trips, and the web's statements' times during the run); the web process is profiled, and the worker too with BENCH_PROFILE_WORKER=1.
  *
  * The ledger verification's schedule is off (LEDGER_VERIFY_CRON=off): hourly in
  * production, it would land in a run or not by the clock.
@@ -28,6 +28,7 @@ import {
   startBuiltPlaudit,
 } from './built-plaudit.ts';
 import { profileClock } from './cpu-profile-summary.ts';
+import { printStatementTimes } from './statement-times.ts';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The longest the leftover work is waited for after a run, in seconds. */
@@ -163,6 +164,20 @@ export async function runStart(deployment: ChatDeployment): Promise<RunStart> {
   return { webBefore, workerBefore, from: profileClock() };
 }
 
+/** Where a measured run ends: the CPU profiles' clock, and the web process's statements during the run. */
+export interface RunEnd {
+  readonly to: number;
+  readonly webStatements: Meter['statements'];
+}
+
+/** Reads where a measured run ends, as soon as its last answer is in. */
+export async function runEnd(deployment: ChatDeployment): Promise<RunEnd> {
+  const to = profileClock();
+  // The web's meter was read at the run's start, so these are the run's statements.
+  const { statements } = await deployment.web.meter();
+  return { to, webStatements: statements };
+}
+
 /**
  * What a chat bench prints after its comparison: the commands the web process shed, how long
  * the work left after the run took, and each process's cost per command (of `sent`), from
@@ -176,6 +191,7 @@ export async function printDeploymentCosts(
     leftover: { ms: number; left: number; failed: number };
     webBefore: Meter;
     workerBefore: Meter;
+    webStatements: Meter['statements'];
   },
 ): Promise<void> {
   if (HOLD_NOTIFICATIONS) {
@@ -199,6 +215,7 @@ export async function printDeploymentCosts(
     ],
     sent - Object.values(run.shed).reduce((total, count) => total + count, 0),
   );
+  printStatementTimes("The web process's SQL during the run", run.webStatements, sent);
 }
 
 /** Prints how long the work left after the run took, and what of it failed or was left. */

@@ -2,6 +2,8 @@
 // command costs whatever the machine's load, the process's CPU time (process.cpuUsage) and
 // its SQL round trips (each pg query, transactions' begin and commit included, is one),
 // and what it waited for (a pool connection; a CPU, on Linux), and prints them as a JSON line `{"meter": …}` on SIGUSR2 and as the process exits.
+// Each line also carries how long each statement took, from sending it to its result, since
+// the line before: where an answer's time goes between Postgres and the process.
 // dist/ imports pg from node_modules, the same module as here, so counting its Client's
 // query counts every statement Plaudit sends. Plain JavaScript, so that the measured
 // process runs without the tsx loader.
@@ -16,8 +18,54 @@ pg.Client.prototype.query = function countedQuery(config, ...rest) {
   queries += 1;
   const text = typeof config === 'string' ? config : config?.text;
   if (typeof text === 'string' && /^\s*begin\b/i.test(text)) transactions += 1;
-  return query.call(this, config, ...rest);
+  const sent = performance.now();
+  const result = query.call(this, config, ...rest);
+  // Timed when pg answers with a promise (kysely's way; a callback query is only counted).
+  if (typeof text === 'string' && typeof result?.then === 'function') {
+    result.then(
+      () => timed(text, performance.now() - sent),
+      () => undefined,
+    );
+  }
+  return result;
 };
+
+/** Each statement's times (ms) since the last meter line, by its opening words. */
+let statementMs = {};
+
+function timed(text, ms) {
+  const opening = text
+    .replace(/\/\*.*?\*\//g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
+  statementMs[opening] ??= [];
+  statementMs[opening].push(ms);
+}
+
+/**
+ * The eight statements that took the most time in all since the last line, most first:
+ * how many, their total, p50 and p99 (ms). Summed up here, so that a line stays short: a
+ * pipe takes a write of up to 4 KiB whole, and the process's logger writes to it too.
+ */
+function statementTimes() {
+  const times = Object.entries(statementMs).map(([statement, list]) => {
+    const sorted = list.sort((a, b) => a - b);
+    const at = (fraction) =>
+      round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]);
+    return {
+      statement,
+      count: sorted.length,
+      totalMs: round(sorted.reduce((sum, ms) => sum + ms, 0)),
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+    };
+  });
+  statementMs = {};
+  return times.sort((a, b) => b.totalMs - a.totalMs).slice(0, 8);
+}
+
+const round = (ms) => Math.round(ms * 100) / 100;
 
 // Where a process's work waits rather than computes: for a pool connection (each
 // statement outside a transaction, and each transaction, takes one), and, on Linux, for
@@ -56,6 +104,7 @@ function printMeter() {
     transactions,
     poolWaitMs,
     runQueueMs: runQueueMs(),
+    statements: statementTimes(),
   };
   process.stdout.write(`${JSON.stringify({ meter })}\n`);
 }

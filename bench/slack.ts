@@ -25,8 +25,8 @@
  * after the run is waited for.
  */
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
-import { printDeploymentCosts, runStart, startChatDeployment } from './chat-deployment.ts';
-import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
+import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
+import { printCpuProfileSummary } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -133,7 +133,8 @@ try {
     () => runStart(deployment),
   );
   const { webBefore, workerBefore, from } = gives.started;
-  const window = { from, to: profileClock() };
+  const { to, webStatements } = await runEnd(deployment);
+  const window = { from, to };
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
   // stopped, before the baseline's run: it and its profile's writing would otherwise load
   // the machine under the baseline.
@@ -160,6 +161,7 @@ try {
     leftover,
     webBefore,
     workerBefore,
+    webStatements,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {

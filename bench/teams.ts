@@ -32,8 +32,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
-import { printDeploymentCosts, runStart, startChatDeployment } from './chat-deployment.ts';
-import { printCpuProfileSummary, profileClock } from './cpu-profile-summary.ts';
+import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
+import { printCpuProfileSummary } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
@@ -207,7 +207,8 @@ try {
     runStart(deployment),
   );
   const { webBefore, workerBefore, from } = measured.started;
-  const window = { from, to: profileClock() };
+  const { to, webStatements } = await runEnd(deployment);
+  const window = { from, to };
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
   // baseline's run: it and its profile's writing would otherwise load the machine under
   // the baseline.
@@ -229,6 +230,7 @@ try {
     leftover,
     webBefore,
     workerBefore,
+    webStatements,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
+import { countedListStatement } from '../db/counted-list.ts';
 import type { Database } from '../db/database.ts';
-import { PREPARE_MARKER } from '../db/preparing-pool.ts';
 import type { Tables } from '../db/tables.ts';
 import { type Member, prefixedMember, prefixedMemberColumns } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
@@ -114,14 +114,17 @@ export async function findWorkspace(
  * has none). Each user's identity is looked up by its whole key in its own subquery
  * (`offset 0` keeps Postgres from merging it into the join), so the plan is one index
  * probe per user whatever the table's statistics say: written as a list (`user_id =
- * any(…)`), a generic plan may scan every identity of the workspace. Its text never
- * changes, so it is neither built nor compiled per command.
+ * any(…)`), a generic plan may scan every identity of the workspace. The users are
+ * parameters of their own ({@link countedListStatement}), so that Postgres keeps one plan;
+ * its text is built once per count of users, never per command.
  */
-const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
+const workspaceWithMembers = countedListStatement(
+  2,
+  (users) => `
   select w.team_id, w.enterprise_id, w.organization_id, w.bot_user_id, u.user_id,
     ${prefixedMemberColumns('pm', 'member_')}
   from slack_workspaces w
-  cross join unnest($2::text[]) as u (user_id)
+  cross join unnest(${users}) as u (user_id)
   left join lateral (
     select m.*
     from platform_identities p
@@ -129,9 +132,10 @@ const WORKSPACE_WITH_MEMBERS = `${PREPARE_MARKER}
     where p.platform = 'slack' and p.tenant_id = w.team_id and p.user_id = u.user_id
     offset 0
   ) pm on true
-  where w.team_id = $1`;
+  where w.team_id = $1`,
+);
 
-/** A row of {@link WORKSPACE_WITH_MEMBERS}: the workspace, a user, and their member's columns. */
+/** A row of {@link workspaceWithMembers}: the workspace, a user, and their member's columns. */
 interface WorkspaceWithMembersRow extends Record<string, unknown> {
   team_id: string;
   enterprise_id: string | null;
@@ -156,9 +160,8 @@ export async function readWorkspaceWithMembers(
   teamId: string,
   userIds: readonly string[],
 ): Promise<WorkspaceWithMembers | undefined> {
-  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(
-    CompiledQuery.raw(WORKSPACE_WITH_MEMBERS, [teamId, [...new Set(userIds)]]),
-  );
+  const { text, values } = workspaceWithMembers([teamId], [...new Set(userIds)]);
+  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(CompiledQuery.raw(text, values));
   const [first] = rows;
   if (!first) return undefined;
   const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));

@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
+import { countedListStatement } from '../db/counted-list.ts';
 import type { Database } from '../db/database.ts';
-import { PREPARE_MARKER } from '../db/preparing-pool.ts';
 import { type Member, prefixedMember, prefixedMemberColumns } from '../directory/members.ts';
 import { createConnectedOrganization } from '../directory/organizations.ts';
 
@@ -31,10 +31,13 @@ const tenantById = compiledQuery((db, tenantId: string) =>
  * merging it into the join), so the plan probes an index per mention whatever the
  * statistics say: joined as a list (`user_id = any(…)`), the generic plan walked every
  * identity of the tenant (3.9 ms at 1,000 people, against 0.28 ms). A mention who is no
- * member yet has no row (the turn finds or makes them as before). Its text never changes:
- * neither built nor compiled per activity.
+ * member yet has no row (the turn finds or makes them as before). The mentions are
+ * parameters of their own ({@link countedListStatement}), so that Postgres keeps one plan;
+ * its text is built once per count of mentions, never per activity.
  */
-const TENANT_WITH_MEMBERS = `${PREPARE_MARKER}
+const tenantWithMembers = countedListStatement(
+  3,
+  (mentions) => `
   select t.tenant_id, t.organization_id as tenant_organization_id,
     ${prefixedMemberColumns('m', 'sender_')}, mention.*
   from teams_tenants t
@@ -43,7 +46,7 @@ const TENANT_WITH_MEMBERS = `${PREPARE_MARKER}
   left join members m on m.id = p.member_id
   left join lateral (
     select w.user_id as mentioned_user_id, ${prefixedMemberColumns('x', 'mentioned_')}
-    from unnest($3::text[]) as w (user_id)
+    from unnest(${mentions}) as w (user_id)
     join lateral (
       select u.aad_object_id from teams_users u
       where u.tenant_id = t.tenant_id and u.user_id = w.user_id
@@ -56,7 +59,8 @@ const TENANT_WITH_MEMBERS = `${PREPARE_MARKER}
       offset 0
     ) x on true
   ) mention on true
-  where t.tenant_id = $1`;
+  where t.tenant_id = $1`,
+);
 
 export async function findTenant(db: Database, tenantId: string): Promise<TeamsTenant | undefined> {
   const [row] = await tenantById(db, tenantId.toLowerCase());
@@ -164,12 +168,12 @@ export class TeamsTenants {
     if (!this.isAllowed(tenantId)) return undefined;
     if (aadObjectId) {
       const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
+      const { text, values } = tenantWithMembers(
+        [id, aadObjectId.toLowerCase()],
+        [...new Set(mentionedUserIds)],
+      );
       const { rows } = await this.db.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(TENANT_WITH_MEMBERS, [
-          id,
-          aadObjectId.toLowerCase(),
-          [...new Set(mentionedUserIds)],
-        ]),
+        CompiledQuery.raw(text, values),
       );
       const [row] = rows;
       if (row) {

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/database.ts';
+import { createMember, type Member } from '../../../src/directory/members.ts';
+import { linkIdentity } from '../../../src/directory/platform-identities.ts';
+import { connectWorkspace, readWorkspaceWithMembers } from '../../../src/slack/slack-workspaces.ts';
+import { connectTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
+import { openTestDatabase } from '../../support/databases.ts';
+
+/**
+ * Every chat command reads its workspace or tenant with its people in one prepared
+ * statement. Postgres plans a prepared statement for its values five times, then keeps
+ * one plan for all values when that costs no more than those: the people's list must be
+ * one it can count in that plan, or it plans every command afresh (0.1-0.3 ms each).
+ */
+describe("a chat command's workspace or tenant and people, read on postgres", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  /** Plans made for the values and plans kept, by `read` 12 times on one connection. */
+  async function plansOf(
+    statement: string,
+    read: (connection: Database) => Promise<void>,
+  ): Promise<{ custom: number; generic: number }> {
+    // One connection: prepared statements and their plans are a connection's own.
+    return db.connection().execute(async (connection) => {
+      const counts = async () =>
+        (
+          await sql<{ generic: string; custom: string }>`
+            select coalesce(sum(generic_plans), 0) as generic,
+              coalesce(sum(custom_plans), 0) as custom
+            from pg_prepared_statements where statement like ${`%${statement}%`}`.execute(
+            connection,
+          )
+        ).rows[0];
+      const before = await counts();
+      for (let n = 0; n < 12; n++) await read(connection as unknown as Database);
+      const after = await counts();
+      return {
+        generic: Number(after?.generic) - Number(before?.generic),
+        custom: Number(after?.custom) - Number(before?.custom),
+      };
+    });
+  }
+
+  it('plans a Slack command’s once per count of people, and reads a long list whole', async () => {
+    const teamId = `T${randomUUID()}`;
+    const workspace = await connectWorkspace(db, {
+      teamId,
+      teamName: 'Plans',
+      enterpriseId: null,
+      botUserId: 'UBOT',
+    });
+    const members = new Map<string, Member>();
+    for (let index = 0; index < 10; index++) {
+      const created = await createMember(db, workspace.organizationId, {
+        displayName: `Person ${index}`,
+      });
+      if (!created.ok) throw new Error(created.message);
+      const userId = `U${index}`;
+      await linkIdentity(
+        db,
+        { platform: 'slack', tenantId: teamId, userId },
+        { organizationId: workspace.organizationId, memberId: created.value.id },
+      );
+      members.set(userId, created.value);
+    }
+    const plans = await plansOf('from slack_workspaces w', async (connection) => {
+      const read = await readWorkspaceWithMembers(connection, teamId, ['U1', 'U2', 'UNEW']);
+      expect(read?.members).toEqual(
+        new Map([
+          ['U1', members.get('U1')],
+          ['U2', members.get('U2')],
+          ['UNEW', null],
+        ]),
+      );
+    });
+    expect(plans.custom).toBeLessThanOrEqual(5);
+    expect(plans.generic).toBeGreaterThanOrEqual(7);
+
+    // More people than get a statement of their own: one array, all of them read.
+    const everyone = [...members.keys(), 'UNEW'];
+    const read = await readWorkspaceWithMembers(db, teamId, everyone);
+    expect(read?.workspace).toEqual(workspace);
+    expect(read?.members).toEqual(new Map([...members, ['UNEW', null]]));
+  });
+
+  it('plans a Teams message’s once per count of mentions, none included', async () => {
+    const tenantId = randomUUID();
+    const tenant = await connectTenant(db, tenantId);
+    const created = await createMember(db, tenant.organizationId, { displayName: 'Ana' });
+    if (!created.ok) throw new Error(created.message);
+    const aadObjectId = randomUUID();
+    await linkIdentity(
+      db,
+      { platform: 'teams', tenantId, userId: aadObjectId },
+      { organizationId: tenant.organizationId, memberId: created.value.id },
+    );
+    for (const mentions of [[`29:${randomUUID()}`, `29:${randomUUID()}`], []]) {
+      const plans = await plansOf('from teams_tenants t', async (connection) => {
+        const tenants = new TeamsTenants(connection, { tenants: [tenantId], any: false });
+        const read = await tenants.withMember(tenantId, aadObjectId, mentions);
+        expect(read?.member).toEqual(created.value);
+        expect(read?.mentioned).toEqual(new Map());
+      });
+      expect(plans.custom).toBeLessThanOrEqual(5);
+      expect(plans.generic).toBeGreaterThanOrEqual(7);
+    }
+  });
+});

@@ -5,7 +5,8 @@
  * chat platforms' clients, and runs the allowance, redemption and ledger queues), both the
  * build (`node dist/main.js`), sharing Redis under a key prefix of their own (removed at
  * the end), so other runs on the same Redis are not disturbed. Both are metered (CPU time,
- * SQL round trips, and the web's statements' times during the run); the web process is profiled, and the worker too with BENCH_PROFILE_WORKER=1.
+ * SQL round trips, and the web's statements' times during the run); the web process is
+ * profiled, and the worker too with BENCH_PROFILE_WORKER=1.
  *
  * The ledger verification's schedule is off (LEDGER_VERIFY_CRON=off): hourly in
  * production, it would land in a run or not by the clock.

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { createMember, type Member } from '../../../src/directory/members.ts';
@@ -7,6 +6,7 @@ import { linkIdentity } from '../../../src/directory/platform-identities.ts';
 import { connectWorkspace, readWorkspaceWithMembers } from '../../../src/slack/slack-workspaces.ts';
 import { connectTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
 import { openTestDatabase } from '../../support/databases.ts';
+import { preparedPlans } from '../../support/prepared-plans.ts';
 
 /**
  * Every chat command reads its workspace or tenant with its people in one prepared
@@ -22,32 +22,6 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
   afterAll(async () => {
     await db?.destroy();
   });
-
-  /** Plans made for the values and plans kept, by `read` 12 times on one connection. */
-  async function plansOf(
-    statement: string,
-    read: (connection: Database) => Promise<void>,
-  ): Promise<{ custom: number; generic: number }> {
-    // One connection: prepared statements and their plans are a connection's own.
-    return db.connection().execute(async (connection) => {
-      const counts = async () =>
-        (
-          await sql<{ generic: string; custom: string }>`
-            select coalesce(sum(generic_plans), 0) as generic,
-              coalesce(sum(custom_plans), 0) as custom
-            from pg_prepared_statements where statement like ${`%${statement}%`}`.execute(
-            connection,
-          )
-        ).rows[0];
-      const before = await counts();
-      for (let n = 0; n < 12; n++) await read(connection as unknown as Database);
-      const after = await counts();
-      return {
-        generic: Number(after?.generic) - Number(before?.generic),
-        custom: Number(after?.custom) - Number(before?.custom),
-      };
-    });
-  }
 
   it('plans a Slack command’s once per count of people, and reads a long list whole', async () => {
     const teamId = `T${randomUUID()}`;
@@ -71,7 +45,7 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
       );
       members.set(userId, created.value);
     }
-    const plans = await plansOf('from slack_workspaces w', async (connection) => {
+    const plans = await preparedPlans(db, 'from slack_workspaces w', async (connection) => {
       const read = await readWorkspaceWithMembers(connection, teamId, ['U1', 'U2', 'UNEW']);
       expect(read?.members).toEqual(
         new Map([
@@ -103,7 +77,7 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
       { organizationId: tenant.organizationId, memberId: created.value.id },
     );
     for (const mentions of [[`29:${randomUUID()}`, `29:${randomUUID()}`], []]) {
-      const plans = await plansOf('from teams_tenants t', async (connection) => {
+      const plans = await preparedPlans(db, 'from teams_tenants t', async (connection) => {
         const tenants = new TeamsTenants(connection, { tenants: [tenantId], any: false });
         const read = await tenants.withMember(tenantId, aadObjectId, mentions);
         expect(read?.member).toEqual(created.value);

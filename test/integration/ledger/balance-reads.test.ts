@@ -4,6 +4,7 @@ import type { Database } from '../../../src/db/database.ts';
 import { balanceRowsStatement, readBalances } from '../../../src/ledger/balances.ts';
 import { DIALECTS, openTestDatabase } from '../../support/databases.ts';
 import { createLedgerFixture, fund } from '../../support/ledger-fixture.ts';
+import { preparedPlans } from '../../support/prepared-plans.ts';
 
 /**
  * A member's balances, read on every command, come from their balance rows alone: the
@@ -68,29 +69,14 @@ describe('balance reads on postgres', () => {
     const member = f.members[0];
     if (!member) throw new Error('member');
     await fund(f, member, { allowance: 5, points: 3 });
-    // One connection: prepared statements and their plans are a connection's own.
-    const plans = await db.connection().execute(async (connection) => {
-      const counts = async () =>
-        (
-          await sql<{ generic: string; custom: string }>`
-            select coalesce(sum(generic_plans), 0) as generic,
-              coalesce(sum(custom_plans), 0) as custom
-            from pg_prepared_statements
-            where statement like '%from ledger_accounts a%left join ledger_balances b%'`.execute(
-            connection,
-          )
-        ).rows[0];
-      const before = await counts();
-      for (let n = 0; n < 12; n++) {
+    const plans = await preparedPlans(
+      db,
+      'from ledger_accounts a%left join ledger_balances b',
+      async (connection) => {
         const read = await readBalances(connection, [member.allowance.id, member.earned.id]);
         expect(read.get(member.earned.id)).toMatchObject({ creditsPosted: 3, available: 3 });
-      }
-      const after = await counts();
-      return {
-        generic: Number(after?.generic) - Number(before?.generic),
-        custom: Number(after?.custom) - Number(before?.custom),
-      };
-    });
+      },
+    );
     // Postgres plans a prepared statement for its values five times, then keeps the
     // generic plan when it costs no more than those: from the sixth read on, no planning.
     expect(plans.custom).toBeLessThanOrEqual(5);

@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import { PREPARE_MARKER } from './preparing-pool.ts';
 
 /**
@@ -8,28 +9,27 @@ import { PREPARE_MARKER } from './preparing-pool.ts';
 const MOST_COUNTED = 8;
 
 /**
- * A prepared statement that reads a short list of texts (a command's people) with `unnest`,
- * its text built once per length of the list. `build` gets what to unnest: the list as
- * parameters of their own from `$first` on, `array[$2::text, $3::text]`, or `'{}'::text[]`
- * when it is empty. Postgres counts such an array's rows exactly in the plan it keeps for
- * every run; `unnest($2::text[])` it counts as ten rows there, which made that kept plan
- * look dearer than one made for the values, so it planned every run afresh (0.1-0.3 ms in
- * psql, against 0.002). A list longer than {@link MOST_COUNTED} is passed as one array
- * parameter, `$first::text[]`, in a statement that is not prepared.
- *
- * Returns the statement's text and its parameters for the list: `before`, then the list.
+ * A statement that reads a short list of texts (a command's people) with `unnest`, after
+ * its other values (`before`, always as many). `build` gets what to unnest: the list as
+ * parameters of their own, `array[$2::text, $3::text]`, or `'{}'::text[]` when it is
+ * empty, in a prepared statement whose text is built once per length of the list. Postgres
+ * counts such an array's rows exactly in the plan it keeps for every run; `unnest($2::text[])`
+ * it counts as ten rows there, which made that kept plan look dearer than one made for the
+ * values, so it planned every run afresh (0.1-0.3 ms in psql, against 0.002). A list longer
+ * than {@link MOST_COUNTED} is passed as one array parameter in a statement that is not
+ * prepared.
  */
 export function countedListStatement(
-  first: number,
   build: (list: string) => string,
-): (before: readonly unknown[], list: readonly string[]) => { text: string; values: unknown[] } {
+): (before: readonly unknown[], list: readonly string[]) => CompiledQuery {
   const texts = new Map<number, string>();
-  const long = build(`$${first}::text[]`);
+  let long: string | undefined;
   return (before, list) => {
-    if (before.length !== first - 1) {
-      throw new Error(`countedListStatement: the list is $${first}, after ${before.length} values`);
+    const first = before.length + 1;
+    if (list.length > MOST_COUNTED) {
+      long ??= build(`$${first}::text[]`);
+      return CompiledQuery.raw(long, [...before, [...list]]);
     }
-    if (list.length > MOST_COUNTED) return { text: long, values: [...before, [...list]] };
     let text = texts.get(list.length);
     if (text === undefined) {
       const listed =
@@ -39,6 +39,6 @@ export function countedListStatement(
       text = `${PREPARE_MARKER} ${build(listed)}`;
       texts.set(list.length, text);
     }
-    return { text, values: [...before, ...list] };
+    return CompiledQuery.raw(text, [...before, ...list]);
   };
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import { countedListStatement } from '../db/counted-list.ts';
 import type { Database } from '../db/database.ts';
@@ -119,7 +119,6 @@ export async function findWorkspace(
  * its text is built once per count of users, never per command.
  */
 const workspaceWithMembers = countedListStatement(
-  2,
   (users) => `
   select w.team_id, w.enterprise_id, w.organization_id, w.bot_user_id, u.user_id,
     ${prefixedMemberColumns('pm', 'member_')}
@@ -160,8 +159,9 @@ export async function readWorkspaceWithMembers(
   teamId: string,
   userIds: readonly string[],
 ): Promise<WorkspaceWithMembers | undefined> {
-  const { text, values } = workspaceWithMembers([teamId], [...new Set(userIds)]);
-  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(CompiledQuery.raw(text, values));
+  const { rows } = await db.executeQuery<WorkspaceWithMembersRow>(
+    workspaceWithMembers([teamId], [...new Set(userIds)]),
+  );
   const [first] = rows;
   if (!first) return undefined;
   const members = new Map<string, Member | null>(userIds.map((userId) => [userId, null]));

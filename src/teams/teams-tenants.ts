@@ -1,4 +1,3 @@
-import { CompiledQuery } from 'kysely';
 import { compiledQuery } from '../db/compiled-query.ts';
 import { countedListStatement } from '../db/counted-list.ts';
 import type { Database } from '../db/database.ts';
@@ -36,7 +35,6 @@ const tenantById = compiledQuery((db, tenantId: string) =>
  * its text is built once per count of mentions, never per activity.
  */
 const tenantWithMembers = countedListStatement(
-  3,
   (mentions) => `
   select t.tenant_id, t.organization_id as tenant_organization_id,
     ${prefixedMemberColumns('m', 'sender_')}, mention.*
@@ -168,12 +166,8 @@ export class TeamsTenants {
     if (!this.isAllowed(tenantId)) return undefined;
     if (aadObjectId) {
       const id = (tenantId ?? LOCAL_TENANT).toLowerCase();
-      const { text, values } = tenantWithMembers(
-        [id, aadObjectId.toLowerCase()],
-        [...new Set(mentionedUserIds)],
-      );
       const { rows } = await this.db.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(text, values),
+        tenantWithMembers([id, aadObjectId.toLowerCase()], [...new Set(mentionedUserIds)]),
       );
       const [row] = rows;
       if (row) {

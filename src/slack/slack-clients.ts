@@ -2,6 +2,7 @@ import * as bolt from '@slack/bolt';
 import type { Logger } from 'pino';
 import { type Config, slackOAuth } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { slackFetch } from './slack-fetch.ts';
 import { FixedInstallation, type InstallationSource } from './slack-installations.ts';
 import { SlackOAuth } from './slack-oauth.ts';
 import { connectWorkspace, type SlackWorkspace } from './slack-workspaces.ts';
@@ -17,6 +18,7 @@ export function slackClientOptions(
 ): bolt.webApi.WebClientOptions {
   return {
     slackApiUrl: config.SLACK_API_URL,
+    fetch: slackFetch,
     retryConfig: { retries, factor: 2, minTimeout: 200 },
     logger: boltLogger(logger),
   };
@@ -74,6 +76,8 @@ export function boltLogger(logger: Logger): bolt.Logger {
   let level = LogLevel.INFO;
   return {
     debug: (...messages: unknown[]) => {
+      // The client logs several lines at debug for every call; only joined when kept.
+      if (!child.isLevelEnabled('debug')) return;
       const text = messages.map(String).join(' ');
       // The Web API client logs whole request bodies at debug: a direct message's text
       // (a console sign-in link) is a secret, so bodies never reach the log.

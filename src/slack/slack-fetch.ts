@@ -11,8 +11,9 @@ const NO_BODY = new Set([101, 103, 204, 205, 304]);
  * builds a WHATWG Request, streams and an abort signal for each call; measured with the
  * client against a local server, a `chat.postMessage` cost 0.85 CPU ms through it and
  * 0.43 through this, and a worker sends one or two for every kudos. A body that is not
- * text (a file upload's form data) and any redirect other than an error go to Node's own
- * `fetch`, which knows them.
+ * text (a file upload's form data), or a call that would follow redirects, goes to Node's
+ * own `fetch`, which knows them; the client's own calls refuse redirects, and a redirect
+ * answers here as its status, which the client takes as an HTTP error.
  */
 export const slackFetch: webApi.FetchFunction = async (url, init = {}) => {
   const { body, redirect = 'follow' } = init;

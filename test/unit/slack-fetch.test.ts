@@ -111,6 +111,20 @@ describe('the Web API client through slackFetch', () => {
 });
 
 describe('slackFetch', () => {
+  it('does not follow a redirect the client refuses: the client fails with its status', async () => {
+    received.length = 0;
+    answer = (_, response) => {
+      response.statusCode = 302;
+      response.setHeader('location', `${base}/elsewhere`);
+      response.end();
+    };
+    await expect(client().chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+      code: webApi.ErrorCode.HTTPError,
+      statusCode: 302,
+    });
+    expect(received.map((request) => request.url)).toEqual(['/api/chat.postMessage']);
+  });
+
   it('keeps every value of a repeated header, and the URL asked', async () => {
     answer = (_, response) => {
       response.setHeader('set-cookie', ['a=1', 'b=2']);

@@ -10,13 +10,13 @@ import type { Database } from '../db/database.ts';
 import type { OnFirstSight } from '../directory/first-sight.ts';
 import { HomeSections } from '../recognition/home-sections.ts';
 import type { RecognitionServices } from '../recognition/recognition-services.ts';
-import { messagingEndpoint } from './messaging-endpoint.ts';
+import { messagingEndpoint, PlauditTeamsAdapter } from './messaging-endpoint.ts';
 import { TeamsDirectory } from './teams-directory.ts';
 import { TeamsGroupMirror } from './teams-group-mirror.ts';
 import { ARRIVED_AT, TeamsHandlers } from './teams-handlers.ts';
 import { TeamsMessageExtension } from './teams-message-extension.ts';
 import { TeamsReactions } from './teams-reactions.ts';
-import { type TeamsCredentialsFactory, teamsCloudAdapter, teamsSends } from './teams-sends.ts';
+import { botFrameworkSettings, type TeamsCredentialsFactory, teamsSends } from './teams-sends.ts';
 import { TeamsSso } from './teams-sso.ts';
 import { teamsTabRoutes } from './teams-tab.ts';
 import { connectTenant, TeamsTenants } from './teams-tenants.ts';
@@ -72,7 +72,7 @@ export async function startTeamsAdapter(options: TeamsAdapterOptions): Promise<T
   const appId = config.TEAMS_APP_ID ?? '';
   // The configuration allows no app id in local mode only.
   const localMode = appId === '';
-  const adapter = teamsCloudAdapter(config, options.credentials);
+  const adapter = new PlauditTeamsAdapter(botFrameworkSettings(config), options.credentials);
   const teamsLogger = logger.child({ component: 'teams' });
   adapter.onTurnError = async (context, error) => {
     teamsLogger.error({ err: error, activity: context.activity?.id }, 'a Teams turn failed');

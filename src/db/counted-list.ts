@@ -6,7 +6,7 @@ import { PREPARE_MARKER } from './preparing-pool.ts';
  * a kudos naming many people) share one, planned on each run, so that the set of prepared
  * texts stays small.
  */
-const MOST_COUNTED = 8;
+export const MOST_COUNTED = 8;
 
 /**
  * A statement that reads a short list of texts (a command's people) with `unnest`, after

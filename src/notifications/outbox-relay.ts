@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { KudosAnnouncements } from '../core/announcements.ts';
 import type { Command } from '../core/command.ts';
 import { deadline } from '../core/deadline.ts';
 import type { KudosGiven, Reply } from '../core/reply.ts';
-import { compiledQuery } from '../db/compiled-query.ts';
+import { anyOf, compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { Platform } from '../db/tables.ts';
 import type { Jobs } from '../jobs/job-queue.ts';
@@ -195,7 +194,7 @@ const takeWaiting = compiledQuery((db, organizations: number[], limit: number, a
         .selectFrom('notification_outbox')
         .select('recognition_id')
         .where('queued_at', 'is', null)
-        .where('organization_id', '=', sql<number>`any(${organizations})`)
+        .where('organization_id', '=', anyOf(organizations, 'bigint'))
         .orderBy('recognition_id')
         .limit(limit)
         .forUpdate()

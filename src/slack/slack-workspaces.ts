@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { compiledQuery } from '../db/compiled-query.ts';
+import { anyOf, compiledQuery } from '../db/compiled-query.ts';
 import { countedListStatement } from '../db/counted-list.ts';
 import type { Database } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
@@ -179,7 +179,7 @@ const slackIdsByMember = compiledQuery((db, teamId: string, memberIds: number[])
     .select(['member_id', 'user_id'])
     .where('platform', '=', 'slack')
     .where('tenant_id', '=', teamId)
-    .where('member_id', '=', sql<number>`any(${memberIds})`),
+    .where('member_id', '=', anyOf(memberIds, 'bigint')),
 );
 
 /** Read by every notification's send: compiled once. */
@@ -246,7 +246,7 @@ export function identitiesOfMembersQuery(
     ])
     .where('p.platform', '=', 'slack')
     .where('p.organization_id', '=', organizationId)
-    .where('p.member_id', '=', sql<number>`any(${memberIds})`)
+    .where('p.member_id', '=', anyOf(memberIds, 'bigint'))
     .orderBy('p.created_at');
 }
 

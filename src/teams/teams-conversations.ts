@@ -1,6 +1,6 @@
 import type { ConversationReference } from 'botbuilder';
 import { sql } from 'kysely';
-import { compiledQuery } from '../db/compiled-query.ts';
+import { anyOf, compiledQuery } from '../db/compiled-query.ts';
 import type { Database } from '../db/database.ts';
 import type { TeamsConversationKind } from '../db/tables.ts';
 
@@ -99,7 +99,9 @@ const personalChatsOf = compiledQuery((db, organizationId: number, memberIds: nu
     .selectFrom('teams_conversations')
     .select(['member_id', 'reference'])
     .where('organization_id', '=', organizationId)
-    .where('kind', '=', 'personal')
-    .where('member_id', '=', sql<number>`any(${memberIds})`)
+    // Written into the statement, not a value of it: the plan Postgres keeps for every run
+    // can then use the index of personal chats (a partial one), and it keeps one.
+    .where('kind', '=', sql.lit('personal'))
+    .where('member_id', '=', anyOf(memberIds, 'bigint'))
     .orderBy('updated_at', 'asc'),
 );

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { createMember, type Member } from '../../../src/directory/members.ts';
 import { linkIdentity } from '../../../src/directory/platform-identities.ts';
-import { connectWorkspace, readWorkspaceWithMembers } from '../../../src/slack/slack-workspaces.ts';
+import {
+  connectWorkspace,
+  readWorkspaceWithMembers,
+  slackIdentitiesOf,
+  slackIdsOf,
+} from '../../../src/slack/slack-workspaces.ts';
+import { TeamsConversations } from '../../../src/teams/teams-conversations.ts';
 import { connectTenant, TeamsTenants } from '../../../src/teams/teams-tenants.ts';
 import { openTestDatabase } from '../../support/databases.ts';
 import { preparedPlans } from '../../support/prepared-plans.ts';
@@ -63,6 +70,100 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
     const read = await readWorkspaceWithMembers(db, teamId, everyone);
     expect(read?.workspace).toEqual(workspace);
     expect(read?.members).toEqual(new Map([...members, ['UNEW', null]]));
+  });
+
+  it('plans a notification’s look-ups of its people once: their Slack ids, and Teams chats', async () => {
+    const teamId = `T${randomUUID()}`;
+    const workspace = await connectWorkspace(db, {
+      teamId,
+      teamName: 'Sends',
+      enterpriseId: null,
+      botUserId: 'UBOT',
+    });
+    const organizationId = workspace.organizationId;
+    const conversations = new TeamsConversations(db);
+    const tenantId = randomUUID();
+    await connectTenant(db, tenantId, organizationId);
+    const ids: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      const created = await createMember(db, organizationId, { displayName: `Sent ${index}` });
+      if (!created.ok) throw new Error(created.message);
+      const memberId = created.value.id;
+      ids.push(memberId);
+      await linkIdentity(
+        db,
+        { platform: 'slack', tenantId: teamId, userId: `U${index}` },
+        { organizationId, memberId },
+      );
+      await conversations.remember({
+        organizationId,
+        tenantId,
+        memberId,
+        kind: 'personal',
+        reference: {
+          conversation: { id: `a:${index}` } as never,
+          serviceUrl: 'https://teams.test/',
+        },
+      });
+    }
+    // A company's worth of others, with statistics as a server's autovacuum keeps them: at
+    // this size Postgres plans a list passed as one array value afresh on every run (and
+    // without statistics, the plan it kept for one scanned every identity).
+    await sql`insert into members (organization_id, display_name)
+      select ${organizationId}, 'Crowd ' || n from generate_series(1, 1000) as n`.execute(db);
+    await sql`insert into platform_identities (platform, tenant_id, user_id, organization_id, member_id)
+      select 'slack', ${teamId}, 'UC' || id, organization_id, id from members
+      where organization_id = ${organizationId} and display_name like 'Crowd %'`.execute(db);
+    await sql`insert into teams_conversations
+        (organization_id, tenant_id, conversation_id, kind, member_id, reference)
+      select organization_id, ${tenantId}, 'c:' || id, 'personal', id, '{}'::jsonb from members
+      where organization_id = ${organizationId} and display_name like 'Crowd %'`.execute(db);
+    await sql`analyze members, platform_identities, slack_workspaces, teams_conversations`.execute(
+      db,
+    );
+    const [ana, bo, cy] = ids as [number, number, number];
+    const cases: Array<[string, (connection: Database) => Promise<void>]> = [
+      [
+        'from "platform_identities" as "p"',
+        async (connection) => {
+          const found = await slackIdentitiesOf(connection, organizationId, [ana, cy]);
+          expect(found.map((identity) => [identity.memberId, identity.userId])).toEqual([
+            [ana, 'U0'],
+            [cy, 'U2'],
+          ]);
+        },
+      ],
+      [
+        'from "platform_identities" where',
+        async (connection) => {
+          const found = await slackIdsOf(connection, workspace, [bo, cy]);
+          expect(found).toEqual(
+            new Map([
+              [bo, 'U1'],
+              [cy, 'U2'],
+            ]),
+          );
+        },
+      ],
+      [
+        'from "teams_conversations"',
+        async (connection) => {
+          const chats = await new TeamsConversations(connection).personalChats(organizationId, [
+            ana,
+            bo,
+          ]);
+          expect([...chats].map(([id, chat]) => [id, chat.conversation?.id])).toEqual([
+            [ana, 'a:0'],
+            [bo, 'a:1'],
+          ]);
+        },
+      ],
+    ];
+    for (const [statement, read] of cases) {
+      const plans = await preparedPlans(db, statement, read);
+      expect(plans.custom, statement).toBeLessThanOrEqual(5);
+      expect(plans.generic, statement).toBeGreaterThanOrEqual(7);
+    }
   });
 
   it('plans a Teams message’s once per count of mentions, none included', async () => {

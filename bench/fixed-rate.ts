@@ -16,6 +16,11 @@ export interface Run {
    * same two cores as the servers it measures, so it is printed beside them.
    */
   clientCpuMs: number;
+  /**
+   * The answers of the requests sent in each second of the run: where a start's slow first
+   * moments end (see {@link warmUp}).
+   */
+  seconds: Array<{ latencies: number[]; errors: number }>;
 }
 
 /**
@@ -37,7 +42,13 @@ export async function atFixedRate(
   send: (index: number) => Promise<Sent>,
   first = 0,
 ): Promise<Run> {
-  const run: Run = { latencies: [], errors: 0, errorKinds: new Map(), clientCpuMs: 0 };
+  const run: Run = {
+    latencies: [],
+    errors: 0,
+    errorKinds: new Map(),
+    clientCpuMs: 0,
+    seconds: Array.from({ length: Math.ceil(seconds) }, () => ({ latencies: [], errors: 0 })),
+  };
   const cpu = process.cpuUsage();
   const failed = (kind: string) => {
     run.errors += 1;
@@ -50,13 +61,21 @@ export async function atFixedRate(
     const due = started + (index * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const second = run.seconds[Math.floor(index / rate)];
+    const fail = (kind: string) => {
+      failed(kind);
+      if (second) second.errors += 1;
+    };
     sends.push(
       send(first + index)
         .then((sent) => {
-          if (sent.ms !== undefined) run.latencies.push(sent.ms);
-          if (sent.error !== undefined) failed(sent.error);
+          if (sent.ms !== undefined) {
+            run.latencies.push(sent.ms);
+            second?.latencies.push(sent.ms);
+          }
+          if (sent.error !== undefined) fail(sent.error);
         })
-        .catch((error: unknown) => failed(`request failed: ${String(error).slice(0, 60)}`)),
+        .catch((error: unknown) => fail(`request failed: ${String(error).slice(0, 60)}`)),
     );
   }
   await Promise.all(sends);
@@ -137,6 +156,11 @@ export function printComparison(
     );
     for (const [kind, count] of warmUp.errorKinds)
       console.log(`${name}, warm-up: ${count} × ${kind}`);
+    const bySecond = warmUp.seconds.map(({ latencies, errors }, index) => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return `${index + 1}: ${errors} / ${ms(percentile(sorted, 0.99))}`;
+    });
+    console.log(`${name}, warm-up second by second (errors / p99 ms): ${bySecond.join(', ')}`);
   }
   const errors =
     measured.run.errors +

@@ -1,10 +1,4 @@
-import {
-  type Activity,
-  ActivityTypes,
-  type CloudAdapter,
-  type ConversationReference,
-  TurnContext,
-} from 'botbuilder';
+import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { requireRole } from '../admin/access.ts';
 import { memberActor, systemActor } from '../admin/admin-actor.ts';
@@ -19,10 +13,10 @@ import { announcementText } from '../recognition/announcement.ts';
 import type { RecognitionSettingsCache } from '../recognition/settings-cache.ts';
 import { celebrationCard } from './teams-cards.ts';
 import { conversationKind } from './teams-conversations.ts';
-import { type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
+import { type ProactiveAdapter, type TeamsNotifier, throwingFromTurn } from './teams-notifier.ts';
 import { conversationClosed, teamsSend } from './teams-send-failures.ts';
 import type { TeamsTenant } from './teams-tenants.ts';
-import { plainMessage } from './teams-text.ts';
+import { CONVERSATION_UPDATE, INSTALLATION_UPDATE, MESSAGE, plainMessage } from './teams-text.ts';
 
 /** `announce here`, `announce off`, `announce` (where now), also after `admin settings`. */
 const ANNOUNCE = /^\s*(?:(?:admin\s+)?settings\s+)?announce(?:\s+(here|off|none))?\s*$/i;
@@ -48,7 +42,7 @@ export interface TeamsAnnouncementDependencies {
   readonly db: Database;
   /** The organization's settings: whether its posts offer Boost. */
   readonly settings: RecognitionSettingsCache;
-  readonly adapter: CloudAdapter;
+  readonly adapter: ProactiveAdapter;
   readonly appId: string;
   readonly notifier: TeamsNotifier;
   readonly logger: Logger;
@@ -119,6 +113,8 @@ export class TeamsAnnouncements {
     if (current?.conversationId === conversationId) {
       return textReply('Nothing changed: celebrations are already posted here.');
     }
+    // Loaded already: a command comes through the web process's adapter.
+    const { TurnContext } = await import('botbuilder');
     const { activityId: _reply, ...reference } = TurnContext.getConversationReference(activity);
     reference.conversation = { ...activity.conversation, id: conversationId };
     const teamId = (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
@@ -165,7 +161,7 @@ export class TeamsAnnouncements {
     if (!channel || (event.channel && channelOf(event.channel) === channel.conversationId)) return;
     await pace(`teams:channel:${channel.conversationId}`, this.deps.notifier.turnMs);
     const message: Partial<Activity> = {
-      type: ActivityTypes.Message,
+      type: MESSAGE,
       summary: announcementText(event),
       attachments: [
         celebrationCard(event, {
@@ -226,10 +222,7 @@ export class TeamsAnnouncements {
    */
   async onConversationEvent(context: TurnContext, tenant: TeamsTenant): Promise<void> {
     const activity = context.activity;
-    if (
-      activity.type !== ActivityTypes.ConversationUpdate &&
-      activity.type !== ActivityTypes.InstallationUpdate
-    ) {
+    if (activity.type !== CONVERSATION_UPDATE && activity.type !== INSTALLATION_UPDATE) {
       return;
     }
     const channel = await this.#channel(tenant.organizationId);
@@ -242,7 +235,7 @@ export class TeamsAnnouncements {
     const botRemoved =
       activity.membersRemoved?.some((member) => member.id === activity.recipient?.id) ?? false;
     const uninstalled =
-      activity.type === ActivityTypes.InstallationUpdate && /^remove/i.test(activity.action ?? '');
+      activity.type === INSTALLATION_UPDATE && /^remove/i.test(activity.action ?? '');
     let reason: string | undefined;
     if ((botRemoved || uninstalled) && (inTeam || here)) reason = 'Plaudit was removed from it';
     else if (inTeam && TEAM_GONE.has(data?.eventType ?? '')) reason = 'its team was deleted';

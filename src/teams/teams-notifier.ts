@@ -15,6 +15,16 @@ import type { TeamsConversations } from './teams-conversations.ts';
 import { teamsSend } from './teams-send-failures.ts';
 import { plainMessage } from './teams-text.ts';
 
+/**
+ * What sending to Teams takes of botbuilder's CloudAdapter: proactive turns, in a known
+ * conversation or a new personal chat. The web process's adapter is one; a worker's loads
+ * botbuilder on its first send (see `proactiveTeamsAdapter`).
+ */
+export type ProactiveAdapter = Pick<
+  CloudAdapter,
+  'continueConversationAsync' | 'createConversationAsync'
+>;
+
 /** The Bot Framework's audience for tokens to the public cloud's channels. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
@@ -38,7 +48,7 @@ export class TeamsNotifier implements RecipientNotifier {
   readonly platform = 'teams' as const;
 
   constructor(
-    private readonly adapter: CloudAdapter,
+    private readonly adapter: ProactiveAdapter,
     private readonly appId: string,
     private readonly db: Database,
     private readonly conversations: TeamsConversations,

@@ -1,9 +1,5 @@
 import type { TeamsAdapter } from '@microsoft/teams-ai';
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  type ConfigurationBotFrameworkAuthenticationOptions,
-} from 'botbuilder';
+import type { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { KudosAnnouncements } from '../core/announcements.ts';
@@ -12,7 +8,7 @@ import type { RecognitionServices } from '../recognition/recognition-services.ts
 import { reuseBotFrameworkWork } from './bot-framework-reuse.ts';
 import { TeamsAnnouncements } from './teams-announcements.ts';
 import { TeamsConversations } from './teams-conversations.ts';
-import { TeamsNotifier } from './teams-notifier.ts';
+import { type ProactiveAdapter, TeamsNotifier } from './teams-notifier.ts';
 
 /**
  * The public cloud's Bot Framework endpoints. botbuilder uses them by default, but once one
@@ -59,18 +55,38 @@ export function botFrameworkSettings(
  * with the app's credentials, its Connector clients reused, for proactive messages. Not
  * teams-ai's adapter, which serves activities: with teams-ai (its planners, tokenizers and
  * dialogs) loaded for nothing a send uses, a worker took 1.7 to 1.8 s from its start to
- * taking jobs on this 2-core machine, and 1.0 to 1.1 s without.
+ * taking jobs on this 2-core machine, and 1.0 to 1.1 s without. botbuilder itself is
+ * loaded on the first send, not at start (a third of a worker's start on its own, and
+ * a worker in local mode may never send to Teams: the Emulator is its only Teams).
  */
 export function proactiveTeamsAdapter(
   config: Config,
   credentials: TeamsCredentialsFactory | undefined,
-): CloudAdapter {
-  const authentication = new ConfigurationBotFrameworkAuthentication(
-    botFrameworkSettings(config),
-    credentials,
-  );
-  reuseBotFrameworkWork(authentication);
-  return new CloudAdapter(authentication);
+): ProactiveAdapter {
+  let loading: Promise<CloudAdapter> | undefined;
+  const adapter = () => {
+    loading ??= import('botbuilder').then(
+      ({ CloudAdapter, ConfigurationBotFrameworkAuthentication }) => {
+        const authentication = new ConfigurationBotFrameworkAuthentication(
+          botFrameworkSettings(config),
+          credentials,
+        );
+        reuseBotFrameworkWork(authentication);
+        return new CloudAdapter(authentication);
+      },
+    );
+    return loading;
+  };
+  return {
+    continueConversationAsync: (async (...args: unknown[]) => {
+      const cloud = await adapter();
+      return Reflect.apply(cloud.continueConversationAsync, cloud, args);
+    }) as CloudAdapter['continueConversationAsync'],
+    createConversationAsync: (async (...args: unknown[]) => {
+      const cloud = await adapter();
+      return Reflect.apply(cloud.createConversationAsync, cloud, args);
+    }) as CloudAdapter['createConversationAsync'],
+  };
 }
 
 export interface TeamsSends {
@@ -89,7 +105,7 @@ export function teamsSends(options: {
   readonly config: Config;
   readonly db: Database;
   readonly services: RecognitionServices;
-  readonly adapter: CloudAdapter;
+  readonly adapter: ProactiveAdapter;
   readonly logger: Logger;
   readonly announcements: KudosAnnouncements;
 }): TeamsSends {

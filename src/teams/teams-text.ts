@@ -1,5 +1,14 @@
-import { type Activity, ActivityTypes } from 'botbuilder';
+import type { Activity, ActivityTypes } from 'botbuilder';
 import type { MentionEntity } from '../recognition/grammar/give-grammar.ts';
+
+/**
+ * Activity types as botbuilder's `ActivityTypes` names them, checked against it (a type
+ * only): a process that only sends (a worker) leaves botbuilder unloaded until its first
+ * send, and these modules are part of its start.
+ */
+export const MESSAGE: `${ActivityTypes.Message}` = 'message';
+export const CONVERSATION_UPDATE: `${ActivityTypes.ConversationUpdate}` = 'conversationUpdate';
+export const INSTALLATION_UPDATE: `${ActivityTypes.InstallationUpdate}` = 'installationUpdate';
 
 /** A mention entity as the Bot Framework sends it. */
 interface MentionEntityJson {
@@ -73,5 +82,5 @@ export function mentionedPeople(activity: Partial<Activity>): MentionEntity[] {
  * refusal that quotes them); it never carries mention entities.
  */
 export function plainMessage(text: string): Partial<Activity> {
-  return { type: ActivityTypes.Message, text, textFormat: 'plain' };
+  return { type: MESSAGE, text, textFormat: 'plain' };
 }

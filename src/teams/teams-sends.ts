@@ -77,15 +77,15 @@ export function proactiveTeamsAdapter(
     );
     return loading;
   };
+  /** The adapter's method, called once it is built. */
+  const later = <Method extends keyof ProactiveAdapter>(method: Method) =>
+    (async (...args: unknown[]) => {
+      const cloud = await adapter();
+      return Reflect.apply(cloud[method], cloud, args);
+    }) as CloudAdapter[Method];
   return {
-    continueConversationAsync: (async (...args: unknown[]) => {
-      const cloud = await adapter();
-      return Reflect.apply(cloud.continueConversationAsync, cloud, args);
-    }) as CloudAdapter['continueConversationAsync'],
-    createConversationAsync: (async (...args: unknown[]) => {
-      const cloud = await adapter();
-      return Reflect.apply(cloud.createConversationAsync, cloud, args);
-    }) as CloudAdapter['createConversationAsync'],
+    continueConversationAsync: later('continueConversationAsync'),
+    createConversationAsync: later('createConversationAsync'),
   };
 }
 

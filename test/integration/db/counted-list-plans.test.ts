@@ -30,18 +30,19 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
     await db?.destroy();
   });
 
-  it('plans a Slack command’s once per count of people, and reads a long list whole', async () => {
+  /** A workspace of `count` people, each with a Slack identity: U0, U1, and so on. */
+  async function slackPeople(teamName: string, count: number) {
     const teamId = `T${randomUUID()}`;
     const workspace = await connectWorkspace(db, {
       teamId,
-      teamName: 'Plans',
+      teamName,
       enterpriseId: null,
       botUserId: 'UBOT',
     });
     const members = new Map<string, Member>();
-    for (let index = 0; index < 10; index++) {
+    for (let index = 0; index < count; index++) {
       const created = await createMember(db, workspace.organizationId, {
-        displayName: `Person ${index}`,
+        displayName: `${teamName} ${index}`,
       });
       if (!created.ok) throw new Error(created.message);
       const userId = `U${index}`;
@@ -52,6 +53,11 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
       );
       members.set(userId, created.value);
     }
+    return { teamId, workspace, members };
+  }
+
+  it('plans a Slack command’s once per count of people, and reads a long list whole', async () => {
+    const { teamId, workspace, members } = await slackPeople('Plans', 10);
     const plans = await preparedPlans(db, 'from slack_workspaces w', async (connection) => {
       const read = await readWorkspaceWithMembers(connection, teamId, ['U1', 'U2', 'UNEW']);
       expect(read?.members).toEqual(
@@ -73,28 +79,13 @@ describe("a chat command's workspace or tenant and people, read on postgres", ()
   });
 
   it('plans a notification’s look-ups of its people once: their Slack ids, and Teams chats', async () => {
-    const teamId = `T${randomUUID()}`;
-    const workspace = await connectWorkspace(db, {
-      teamId,
-      teamName: 'Sends',
-      enterpriseId: null,
-      botUserId: 'UBOT',
-    });
+    const { teamId, workspace, members } = await slackPeople('Sends', 3);
     const organizationId = workspace.organizationId;
     const conversations = new TeamsConversations(db);
     const tenantId = randomUUID();
     await connectTenant(db, tenantId, organizationId);
-    const ids: number[] = [];
-    for (let index = 0; index < 3; index++) {
-      const created = await createMember(db, organizationId, { displayName: `Sent ${index}` });
-      if (!created.ok) throw new Error(created.message);
-      const memberId = created.value.id;
-      ids.push(memberId);
-      await linkIdentity(
-        db,
-        { platform: 'slack', tenantId: teamId, userId: `U${index}` },
-        { organizationId, memberId },
-      );
+    const ids = [...members.values()].map((member) => member.id);
+    for (const [index, memberId] of ids.entries()) {
       await conversations.remember({
         organizationId,
         tenantId,

@@ -50,9 +50,10 @@ export async function atFixedRate(
     seconds: Array.from({ length: Math.ceil(seconds) }, () => ({ latencies: [], errors: 0 })),
   };
   const cpu = process.cpuUsage();
-  const failed = (kind: string) => {
+  const failed = (kind: string, second: Run['seconds'][number] | undefined) => {
     run.errors += 1;
     run.errorKinds.set(kind, (run.errorKinds.get(kind) ?? 0) + 1);
+    if (second) second.errors += 1;
   };
   const total = Math.round(rate * seconds);
   const started = performance.now();
@@ -62,10 +63,6 @@ export async function atFixedRate(
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const second = run.seconds[Math.floor(index / rate)];
-    const fail = (kind: string) => {
-      failed(kind);
-      if (second) second.errors += 1;
-    };
     sends.push(
       send(first + index)
         .then((sent) => {
@@ -73,9 +70,9 @@ export async function atFixedRate(
             run.latencies.push(sent.ms);
             second?.latencies.push(sent.ms);
           }
-          if (sent.error !== undefined) fail(sent.error);
+          if (sent.error !== undefined) failed(sent.error, second);
         })
-        .catch((error: unknown) => fail(`request failed: ${String(error).slice(0, 60)}`)),
+        .catch((error: unknown) => failed(`request failed: ${String(error).slice(0, 60)}`, second)),
     );
   }
   await Promise.all(sends);

@@ -2,8 +2,9 @@ import { CompiledQuery } from 'kysely';
 import { PREPARE_MARKER } from './preparing-pool.ts';
 
 /**
- * Lists of up to this many texts get a prepared statement per length; longer ones (rare:
- * a kudos naming many people) share one, planned on each run, so that the set of prepared
+ * Lists of up to this many values (a command's people, a notification's) get a prepared
+ * statement per length, here and in `anyOf` (compiled-query.ts); longer ones (rare: a
+ * kudos naming many people) share one, planned on each run, so that the set of prepared
  * texts stays small.
  */
 export const MOST_COUNTED = 8;

@@ -40,10 +40,20 @@ export interface Meter {
    * since the process started), each timed from sending it to its result.
    */
   readonly statements: readonly StatementTime[];
+  /** The process's pauses since the meter was read before (not since it started). */
+  readonly pauses: Pauses;
+}
+
+/** What held up everything a process had in flight at once, during a stretch of its life. */
+export interface Pauses {
+  /** Garbage collections by V8's kind (minor, major, incremental, weak callbacks). */
+  readonly gc: Readonly<Record<string, { count: number; totalMs: number; longestMs: number }>>;
+  /** How late its event loop ran a timer due every 5 ms: the 99th percentile and the most. */
+  readonly loopDelay: { readonly p99Ms: number; readonly maxMs: number };
 }
 
 /** The meter's running totals, which a run's cost is the difference of. */
-type MeterCount = Exclude<keyof Meter, 'statements'>;
+type MeterCount = Exclude<keyof Meter, 'statements' | 'pauses'>;
 
 const meterLine = z.object({
   meter: z.object({
@@ -61,6 +71,13 @@ const meterLine = z.object({
         p99Ms: z.number(),
       }),
     ),
+    pauses: z.object({
+      gc: z.record(
+        z.string(),
+        z.object({ count: z.number(), totalMs: z.number(), longestMs: z.number() }),
+      ),
+      loopDelay: z.object({ p99Ms: z.number(), maxMs: z.number() }),
+    }),
   }),
 });
 

@@ -25,6 +25,7 @@ import {
   type BuiltOptions,
   type BuiltPlaudit,
   type Meter,
+  type Pauses,
   printCostPerCommand,
   startBuiltPlaudit,
 } from './built-plaudit.ts';
@@ -181,18 +182,22 @@ export async function runStart(deployment: ChatDeployment): Promise<RunStart> {
   return { webBefore, workerBefore, from: profileClock() };
 }
 
-/** Where a measured run ends: the CPU profiles' clock, and the web process's statements during the run. */
+/**
+ * Where a measured run ends: the CPU profiles' clock, and the web process's statements
+ * and pauses during the run.
+ */
 export interface RunEnd {
   readonly to: number;
   readonly webStatements: Meter['statements'];
+  readonly webPauses: Pauses;
 }
 
 /** Reads where a measured run ends, as soon as its last answer is in. */
 export async function runEnd(deployment: ChatDeployment): Promise<RunEnd> {
   const to = profileClock();
-  // The web's meter was read at the run's start, so these are the run's statements.
-  const { statements } = await deployment.web.meter();
-  return { to, webStatements: statements };
+  // The web's meter was read at the run's start, so these are the run's statements and pauses.
+  const { statements, pauses } = await deployment.web.meter();
+  return { to, webStatements: statements, webPauses: pauses };
 }
 
 /**
@@ -209,6 +214,7 @@ export async function printDeploymentCosts(
     webBefore: Meter;
     workerBefore: Meter;
     webStatements: Meter['statements'];
+    webPauses: Pauses;
   },
 ): Promise<void> {
   if (HOLD_NOTIFICATIONS) {
@@ -233,6 +239,26 @@ export async function printDeploymentCosts(
     sent - Object.values(run.shed).reduce((total, count) => total + count, 0),
   );
   printStatementTimes("The web process's SQL during the run", run.webStatements, sent);
+  console.log(
+    '\nPauses that held up all a process had in flight (the web process during the run; the ' +
+      'worker from the run’s start to its exit, its leftover work included):',
+  );
+  console.log(`  web process: ${pausesLine(run.webPauses)}`);
+  console.log(`  worker process: ${pausesLine((await deployment.worker.exitMeter).pauses)}`);
+}
+
+/** A process's pauses in one line: its collections by kind, then its event loop's lateness. */
+function pausesLine(pauses: Pauses): string {
+  const collections = Object.entries(pauses.gc)
+    .map(
+      ([kind, seen]) =>
+        `${kind} ${seen.count} (${seen.totalMs.toFixed(1)} ms in all, longest ${seen.longestMs.toFixed(1)})`,
+    )
+    .join(', ');
+  return (
+    `garbage collections ${collections || 'none'}; ` +
+    `event loop late p99 ${pauses.loopDelay.p99Ms.toFixed(1)} ms, at most ${pauses.loopDelay.maxMs.toFixed(1)}`
+  );
 }
 
 /** Prints how long the work left after the run took, and what of it failed or was left. */

@@ -3,12 +3,19 @@
 // its SQL round trips (each pg query, transactions' begin and commit included, is one),
 // and what it waited for (a pool connection; a CPU, on Linux), and prints them as a JSON line `{"meter": …}` on SIGUSR2 and as the process exits.
 // Each line also carries how long each statement took, from sending it to its result, since
-// the line before: where an answer's time goes between Postgres and the process.
+// the line before: where an answer's time goes between Postgres and the process, and the
+// process's pauses since the line before (garbage collections, event-loop delays), which
+// hold up every answer in flight at once.
 // dist/ imports pg from node_modules, the same module as here, so counting its Client's
 // query counts every statement Plaudit sends. Plain JavaScript, so that the measured
 // process runs without the tsx loader.
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  performance,
+} from 'node:perf_hooks';
 import pg from 'pg';
 
 let queries = 0;
@@ -80,6 +87,50 @@ function statementTimes() {
 
 const round = (ms) => Math.round(ms * 100) / 100;
 
+/** V8's kinds of collection, as perf_hooks names them, by the names printed. */
+const GC_KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+/** Each kind's collections since the last meter line: how many, their time, the longest. */
+let collections = {};
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = GC_KINDS[entry.detail?.kind] ?? 'other';
+    collections[kind] ??= { count: 0, totalMs: 0, longestMs: 0 };
+    const seen = collections[kind];
+    seen.count += 1;
+    seen.totalMs += entry.duration;
+    seen.longestMs = Math.max(seen.longestMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/**
+ * The event loop's ticks since the last meter line (ns): a timer every LOOP_TICK_MS, each
+ * recorded as the time from the tick before, so its lateness is that less the tick.
+ */
+const LOOP_TICK_MS = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
+loopDelay.enable();
+
+/** The pauses since the last line, rounded; the counts start again. */
+function pauses() {
+  const gc = Object.fromEntries(
+    Object.entries(collections).map(([kind, seen]) => [
+      kind,
+      { count: seen.count, totalMs: round(seen.totalMs), longestMs: round(seen.longestMs) },
+    ]),
+  );
+  collections = {};
+  const late = (ns) => round(Math.max(0, ns / 1e6 - LOOP_TICK_MS));
+  const delay = { p99Ms: late(loopDelay.percentile(99)), maxMs: late(loopDelay.max) };
+  loopDelay.reset();
+  return { gc, loopDelay: delay };
+}
+
 // Where a process's work waits rather than computes: for a pool connection (each
 // statement outside a transaction, and each transaction, takes one), and, on Linux, for
 // a CPU (the main thread runnable but not running: a busy machine's run queue).
@@ -118,6 +169,7 @@ function printMeter() {
     poolWaitMs,
     runQueueMs: runQueueMs(),
     statements: statementTimes(),
+    pauses: pauses(),
   };
   process.stdout.write(`${JSON.stringify({ meter })}\n`);
 }

@@ -133,7 +133,7 @@ try {
     () => runStart(deployment),
   );
   const { webBefore, workerBefore, from } = gives.started;
-  const { to, webStatements } = await runEnd(deployment);
+  const { to, webStatements, webPauses } = await runEnd(deployment);
   const window = { from, to };
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
   // stopped, before the baseline's run: it and its profile's writing would otherwise load
@@ -162,6 +162,7 @@ try {
     webBefore,
     workerBefore,
     webStatements,
+    webPauses,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {

@@ -207,7 +207,7 @@ try {
     runStart(deployment),
   );
   const { webBefore, workerBefore, from } = measured.started;
-  const { to, webStatements } = await runEnd(deployment);
+  const { to, webStatements, webPauses } = await runEnd(deployment);
   const window = { from, to };
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
   // baseline's run: it and its profile's writing would otherwise load the machine under
@@ -231,6 +231,7 @@ try {
     webBefore,
     workerBefore,
     webStatements,
+    webPauses,
   });
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {

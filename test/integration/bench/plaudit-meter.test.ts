@@ -3,10 +3,15 @@ import type { Meter } from '../../../bench/built-plaudit.ts';
 import { runProcess } from '../../support/npm-script.ts';
 
 describe("the benches' meter of a Plaudit process", () => {
-  it('times each statement from sending it to its result, by its opening words, since the line before', async () => {
+  it('times each statement from sending it to its result, by its opening words, and counts the pauses, since the line before', async () => {
     const run = await runProcess(
       process.execPath,
-      ['--import', './bench/plaudit-meter.mjs', 'test/fixtures/metered-statements.mjs'],
+      [
+        '--expose-gc',
+        '--import',
+        './bench/plaudit-meter.mjs',
+        'test/fixtures/metered-statements.mjs',
+      ],
       { DATABASE_URL: inject('databaseUrl') },
     );
     expect(run.stderr).toBe('');
@@ -44,5 +49,16 @@ describe("the benches' meter of a Plaudit process", () => {
       ['select 1 as after', 1],
     ]);
     expect(atExit.queries).toBe(14);
+
+    // The two full collections and the loop held for 60 ms before the line asked for;
+    // the line at exit counts collections afresh (its loop is not asserted: a busy
+    // machine may hold any process that long).
+    const major = asked.pauses.gc.major;
+    expect(major?.count).toBeGreaterThanOrEqual(2);
+    expect(major?.longestMs).toBeGreaterThan(0);
+    expect(major?.totalMs).toBeGreaterThanOrEqual(major?.longestMs ?? Number.POSITIVE_INFINITY);
+    expect(asked.pauses.loopDelay.maxMs).toBeGreaterThanOrEqual(50);
+    expect(asked.pauses.loopDelay.p99Ms).toBeLessThanOrEqual(asked.pauses.loopDelay.maxMs);
+    expect(atExit.pauses.gc.major).toBeUndefined();
   });
 });

@@ -170,3 +170,23 @@ export function printComparison(
       `errors ${errors} (goal 0: ${errors === 0 ? 'met' : 'not met'})`,
   );
 }
+
+/**
+ * Prints a reference run beside the comparison, outside the goal's ratios: its figures, and
+ * the measured run's p50 and p99 as multiples of its own.
+ */
+export function printReference(
+  measured: { name: string; run: Run },
+  reference: { name: string; run: Run; warmUp?: Run },
+): void {
+  const { run } = reference;
+  const at = percentile;
+  console.log(
+    `reference (not in the goal's ratios): ${reference.name}: ${run.latencies.length} answered, ` +
+      `${run.errors} errors, p50 ${ms(at(run.latencies, 0.5))} ms, p99 ${ms(at(run.latencies, 0.99))} ms, ` +
+      `max ${ms(run.latencies.at(-1) ?? Number.NaN)} ms; ${measured.name}'s p50 ` +
+      `${(at(measured.run.latencies, 0.5) / at(run.latencies, 0.5)).toFixed(1)}× and p99 ` +
+      `${(at(measured.run.latencies, 0.99) / at(run.latencies, 0.99)).toFixed(1)}× its own`,
+  );
+  for (const [kind, count] of run.errorKinds) console.log(`${reference.name}: ${count} × ${kind}`);
+}

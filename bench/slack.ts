@@ -27,7 +27,14 @@
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';
-import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
+import {
+  atFixedRate,
+  printComparison,
+  printReference,
+  rateAndSeconds,
+  type Sent,
+  warmUp,
+} from './fixed-rate.ts';
 import { post } from './light-post.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
@@ -148,6 +155,22 @@ try {
     (body) => body.includes('"ok"'),
     async () => undefined,
   );
+  await stopProcess(baseline.child);
+  // The least an app does that records a command before it answers: the same Bolt app,
+  // inserting each command (one round trip, committed) into a database of its own on the
+  // same server before its ack.
+  const recorder = await startPrintingProcess('bench/minimal-bolt-app.ts', {
+    SLACK_SIGNING_SECRET: SECRET,
+    BASELINE_DATABASE_URL: await freshDatabase(
+      `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'}_reference`,
+    ),
+  });
+  const recorded = await fixedRate(
+    recorder.url,
+    give,
+    (body) => body.includes('"ok"'),
+    async () => undefined,
+  ).finally(() => stopProcess(recorder.child));
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
@@ -155,6 +178,10 @@ try {
   printComparison(
     { name: 'Plaudit give (web + worker, ack with reply)', ...gives },
     { name: 'minimal Bolt app, ack only (baseline)', ...acks },
+  );
+  printReference(
+    { name: 'Plaudit', ...gives },
+    { name: 'the Bolt app inserting one row before its ack', ...recorded },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,

@@ -177,16 +177,16 @@ export function printComparison(
  */
 export function printReference(
   measured: { name: string; run: Run },
-  reference: { name: string; run: Run; warmUp?: Run },
+  reference: { name: string; run: Run },
 ): void {
   const { run } = reference;
-  const at = percentile;
+  const multiple = (fraction: number) =>
+    (percentile(measured.run.latencies, fraction) / percentile(run.latencies, fraction)).toFixed(1);
   console.log(
     `reference (not in the goal's ratios): ${reference.name}: ${run.latencies.length} answered, ` +
-      `${run.errors} errors, p50 ${ms(at(run.latencies, 0.5))} ms, p99 ${ms(at(run.latencies, 0.99))} ms, ` +
-      `max ${ms(run.latencies.at(-1) ?? Number.NaN)} ms; ${measured.name}'s p50 ` +
-      `${(at(measured.run.latencies, 0.5) / at(run.latencies, 0.5)).toFixed(1)}× and p99 ` +
-      `${(at(measured.run.latencies, 0.99) / at(run.latencies, 0.99)).toFixed(1)}× its own`,
+      `${run.errors} errors, p50 ${ms(percentile(run.latencies, 0.5))} ms, ` +
+      `p99 ${ms(percentile(run.latencies, 0.99))} ms, max ${ms(run.latencies.at(-1) ?? Number.NaN)} ms; ` +
+      `${measured.name}'s p50 ${multiple(0.5)}× and p99 ${multiple(0.99)}× its own`,
   );
   for (const [kind, count] of run.errorKinds) console.log(`${reference.name}: ${count} × ${kind}`);
 }

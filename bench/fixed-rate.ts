@@ -114,6 +114,20 @@ export function warmUp(
 
 const ms = (value: number) => Number(value.toFixed(1));
 
+/** A run's answers in words: how many, its errors, p50, p99 and max. */
+function answersLine(run: Run): string {
+  return (
+    `${run.latencies.length} answered, ${run.errors} errors, ` +
+    `p50 ${ms(percentile(run.latencies, 0.5))} ms, p99 ${ms(percentile(run.latencies, 0.99))} ms, ` +
+    `max ${ms(run.latencies.at(-1) ?? Number.NaN)} ms`
+  );
+}
+
+/** The measured run's percentile (0.5: p50) as a multiple of another run's. */
+function multiple(measured: Run, of: Run, fraction: number): number {
+  return percentile(measured.latencies, fraction) / percentile(of.latencies, fraction);
+}
+
 /**
  * Prints each run's answers (count, errors, p50, p99, max) and the measured server's p50
  * and p99 as multiples of the baseline's: issue 19's goal is p99 ≤ 5× and p50 ≤ 3×.
@@ -139,18 +153,12 @@ export function printComparison(
     `the load generator's own CPU per request: ${measured.run.clientCpuMs.toFixed(2)} ms ` +
       `(${measured.name}), ${baseline.run.clientCpuMs.toFixed(2)} ms (${baseline.name})`,
   );
-  const ratio = (fraction: number) =>
-    percentile(measured.run.latencies, fraction) / percentile(baseline.run.latencies, fraction);
   const verdict = (value: number, goal: number) => (value <= goal ? 'met' : 'not met');
-  const p99 = ratio(0.99);
-  const p50 = ratio(0.5);
+  const p99 = multiple(measured.run, baseline.run, 0.99);
+  const p50 = multiple(measured.run, baseline.run, 0.5);
   for (const { name, warmUp } of [measured, baseline]) {
     if (!warmUp) continue;
-    console.log(
-      `warm-up before it (not in the ratios): ${name}: ${warmUp.latencies.length} answered, ` +
-        `${warmUp.errors} errors, p50 ${ms(percentile(warmUp.latencies, 0.5))} ms, ` +
-        `p99 ${ms(percentile(warmUp.latencies, 0.99))} ms, max ${ms(warmUp.latencies.at(-1) ?? Number.NaN)} ms`,
-    );
+    console.log(`warm-up before it (not in the ratios): ${name}: ${answersLine(warmUp)}`);
     for (const [kind, count] of warmUp.errorKinds)
       console.log(`${name}, warm-up: ${count} × ${kind}`);
     const bySecond = warmUp.seconds.map(({ latencies, errors }, index) => {
@@ -180,13 +188,10 @@ export function printReference(
   reference: { name: string; run: Run },
 ): void {
   const { run } = reference;
-  const multiple = (fraction: number) =>
-    (percentile(measured.run.latencies, fraction) / percentile(run.latencies, fraction)).toFixed(1);
+  const times = (fraction: number) => multiple(measured.run, run, fraction).toFixed(1);
   console.log(
-    `reference (not in the goal's ratios): ${reference.name}: ${run.latencies.length} answered, ` +
-      `${run.errors} errors, p50 ${ms(percentile(run.latencies, 0.5))} ms, ` +
-      `p99 ${ms(percentile(run.latencies, 0.99))} ms, max ${ms(run.latencies.at(-1) ?? Number.NaN)} ms; ` +
-      `${measured.name}'s p50 ${multiple(0.5)}× and p99 ${multiple(0.99)}× its own`,
+    `reference (not in the goal's ratios): ${reference.name}: ${answersLine(run)}; ` +
+      `${measured.name}'s p50 ${times(0.5)}× and p99 ${times(0.99)}× its own`,
   );
   for (const [kind, count] of run.errorKinds) console.log(`${reference.name}: ${count} × ${kind}`);
 }

@@ -83,6 +83,8 @@ const meterLine = z.object({
 
 export interface BuiltPlaudit {
   readonly url: string;
+  /** Its process id. */
+  readonly pid: number;
   /** What the process has spent so far. */
   meter(): Promise<Meter>;
   /** What it had spent when it exited (after {@link BuiltPlaudit.stopAndReadProfile}). */
@@ -157,6 +159,7 @@ export async function startBuiltPlaudit(
   };
   return {
     url,
+    pid: child.pid as number,
     exitMeter,
     meter() {
       const next = new Promise<Meter>((resolve) => waiting.push(resolve));

@@ -30,6 +30,15 @@ import {
   startBuiltPlaudit,
 } from './built-plaudit.ts';
 import { profileClock } from './cpu-profile-summary.ts';
+import {
+  type CpuSnapshot,
+  type CpuSource,
+  cpuSnapshot,
+  postgresServer,
+  printMachineCpu,
+  processes,
+  redisServer,
+} from './machine-cpu.ts';
 import { printStatementTimes } from './statement-times.ts';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,6 +65,11 @@ export interface ChatDeployment {
   stop(): Promise<void>;
   /** Vacuums and analyzes the database (see {@link runStart}). */
   analyze(): Promise<void>;
+  /**
+   * What every process of the run has spent so far (see bench/machine-cpu.ts): both of
+   * Plaudit's, the Postgres and Redis servers, and the others the bench named.
+   */
+  machineCpu(): Promise<CpuSnapshot>;
 }
 
 /**
@@ -66,6 +80,8 @@ export async function startChatDeployment(
   label: string,
   env: Record<string, string> & { DATABASE_URL: string },
   web: BuiltOptions = {},
+  /** The processes beside Plaudit whose CPU is counted with its own (the fake chat API). */
+  beside: readonly CpuSource[] = [],
 ): Promise<ChatDeployment> {
   const prefix = `bench-${label}-${randomUUID().slice(0, 8)}`;
   const shared = {
@@ -82,11 +98,13 @@ export async function startChatDeployment(
   let workerProcess: BuiltPlaudit | undefined;
   const queue = new Queue('notifications', { connection: { url: REDIS_URL }, prefix });
   const database = new pg.Client({ connectionString: env.DATABASE_URL });
+  const redisInfo = new Redis(REDIS_URL);
   const stop = async () => {
     await webProcess.stop();
     await workerProcess?.stop();
     await queue.close();
     await database.end().catch(() => {});
+    redisInfo.disconnect();
     const redis = new Redis(REDIS_URL);
     try {
       for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
@@ -113,10 +131,19 @@ export async function startChatDeployment(
     await stop();
     throw error;
   }
+  const machine: CpuSource[] = [
+    processes('web process', [webProcess.pid]),
+    processes('worker process', [workerProcess.pid]),
+    postgresServer(database),
+    redisServer(redisInfo),
+    ...beside,
+    processes('load generator', [process.pid]),
+  ];
   return {
     web: webProcess,
     worker: workerProcess,
     stop,
+    machineCpu: () => cpuSnapshot(machine),
     async analyze() {
       await database.query('vacuum analyze');
     },
@@ -161,6 +188,7 @@ export async function startChatDeployment(
 export interface RunStart {
   readonly webBefore: Meter;
   readonly workerBefore: Meter;
+  readonly machineBefore: CpuSnapshot;
   readonly from: number;
 }
 
@@ -179,7 +207,8 @@ export async function runStart(deployment: ChatDeployment): Promise<RunStart> {
   await deployment.analyze();
   const webBefore = await deployment.web.meter();
   const workerBefore = await deployment.worker.meter();
-  return { webBefore, workerBefore, from: profileClock() };
+  const machineBefore = await deployment.machineCpu();
+  return { webBefore, workerBefore, machineBefore, from: profileClock() };
 }
 
 /**
@@ -215,6 +244,11 @@ export async function printDeploymentCosts(
     workerBefore: Meter;
     webStatements: Meter['statements'];
     webPauses: Pauses;
+    /** Commands a second the run sent. */
+    rate: number;
+    machineBefore: CpuSnapshot;
+    /** Read once the leftover work was done, before the processes stopped. */
+    machineAfter: CpuSnapshot;
   },
 ): Promise<void> {
   if (HOLD_NOTIFICATIONS) {
@@ -237,6 +271,13 @@ export async function printDeploymentCosts(
       },
     ],
     sent - Object.values(run.shed).reduce((total, count) => total + count, 0),
+  );
+  printMachineCpu(
+    "The machine during Plaudit's run, to the end of its leftover work",
+    sent,
+    run.rate,
+    run.machineBefore,
+    run.machineAfter,
   );
   printStatementTimes("The web process's SQL during the run", run.webStatements, sent);
   console.log(

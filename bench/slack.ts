@@ -7,8 +7,9 @@
  * a minimal Bolt app that only acks, at the same rate, in the same run; then, as a
  * reference outside the goal's ratios, the same app inserting each command into a table of
  * its own database before its ack (what any app pays to record a command before it
- * answers). Then the top 10 functions by self time in the web process's CPU profile
- * (`--cpu-prof`) during its run.
+ * answers). Each run also prints the machine's CPU a command, by process (bench/machine-cpu.ts:
+ * the servers' and the fake's too), and the cores that takes at the rate. Then the top 10
+ * functions by self time in the web process's CPU profile (`--cpu-prof`) during its run.
  *
  * The gives are spread as a company's would be: 1,000 people, each giving about once every
  * five seconds at 200/s, in 500 channels, so that no channel is asked for more
@@ -27,6 +28,8 @@
  * prefix of their own; BENCH_LEFTOVER_LIMIT (seconds, default 180), how long the work left
  * after the run is waited for.
  */
+
+import pg from 'pg';
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';
@@ -39,6 +42,14 @@ import {
   warmUp,
 } from './fixed-rate.ts';
 import { post } from './light-post.ts';
+import {
+  type CpuSnapshot,
+  type CpuSource,
+  cpuSnapshot,
+  postgresServer,
+  printMachineCpu,
+  processes,
+} from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
 
@@ -107,13 +118,19 @@ const fake = await startPrintingProcess('bench/fake-slack-server.ts', {
   BENCH_USERS: String(USERS),
   BENCH_TEAM: TEAM,
 });
-const deployment = await startChatDeployment('slack', {
-  DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
-  DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
-  SLACK_BOT_TOKEN: 'xoxb-bench',
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: `${fake.url}/api/`,
-});
+const fakeApi = processes('fake Slack API', [fake.child.pid as number]);
+const deployment = await startChatDeployment(
+  'slack',
+  {
+    DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: `${fake.url}/api/`,
+  },
+  {},
+  [fakeApi],
+);
 const plaudit = deployment.web;
 const baseline = await startPrintingProcess('bench/minimal-bolt-app.ts', {
   SLACK_SIGNING_SECRET: SECRET,
@@ -142,7 +159,7 @@ try {
     (body) => body.includes('You gave 1 point'),
     () => runStart(deployment),
   );
-  const { webBefore, workerBefore, from } = gives.started;
+  const { webBefore, workerBefore, machineBefore, from } = gives.started;
   const { to, webStatements, webPauses } = await runEnd(deployment);
   const window = { from, to };
   // The work left over (celebrations, the recipients' messages) is done, and Plaudit
@@ -150,30 +167,54 @@ try {
   // the machine under the baseline.
   const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
+  const machineAfter = await deployment.machineCpu();
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
+  const loadGenerator = processes('load generator', [process.pid]);
+  const boltMachine = [processes('Bolt app', [baseline.child.pid as number]), loadGenerator];
   const acks = await fixedRate(
     baseline.url,
     give,
     (body) => body.includes('"ok"'),
-    async () => undefined,
+    () => cpuSnapshot(boltMachine),
   );
+  const boltAfter = await cpuSnapshot(boltMachine);
   await stopProcess(baseline.child);
   // The least an app does that records a command before it answers: the same Bolt app,
   // inserting each command (one round trip, committed) into a database of its own on the
   // same server before its ack.
+  const referenceUrl = await freshDatabase(
+    `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'}_reference`,
+  );
   const recorder = await startPrintingProcess('bench/minimal-bolt-app.ts', {
     SLACK_SIGNING_SECRET: SECRET,
-    BASELINE_DATABASE_URL: await freshDatabase(
-      `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'}_reference`,
-    ),
+    BASELINE_DATABASE_URL: referenceUrl,
   });
-  const recorded = await fixedRate(
-    recorder.url,
-    give,
-    (body) => body.includes('"ok"'),
-    async () => undefined,
-  ).finally(() => stopProcess(recorder.child));
+  const referenceServer = new pg.Client({ connectionString: referenceUrl });
+  const recorderMachine: CpuSource[] = [
+    processes('Bolt app', [recorder.child.pid as number]),
+    postgresServer(referenceServer),
+    loadGenerator,
+  ];
+  let recorderAfter: CpuSnapshot | undefined;
+  const recorded = await referenceServer
+    .connect()
+    .then(() =>
+      fixedRate(
+        recorder.url,
+        give,
+        (body) => body.includes('"ok"'),
+        () => cpuSnapshot(recorderMachine),
+      ),
+    )
+    .then(async (run) => {
+      recorderAfter = await cpuSnapshot(recorderMachine);
+      return run;
+    })
+    .finally(async () => {
+      await stopProcess(recorder.child);
+      await referenceServer.end();
+    });
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
@@ -193,7 +234,27 @@ try {
     workerBefore,
     webStatements,
     webPauses,
+    rate: RATE,
+    machineBefore,
+    machineAfter,
   });
+  const runCommands = Math.round(RATE * SECONDS);
+  printMachineCpu(
+    "The machine during the baseline's run",
+    runCommands,
+    RATE,
+    acks.started,
+    boltAfter,
+  );
+  if (recorderAfter) {
+    printMachineCpu(
+      "The machine during the reference's run",
+      runCommands,
+      RATE,
+      recorded.started,
+      recorderAfter,
+    );
+  }
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

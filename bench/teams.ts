@@ -6,9 +6,10 @@
  * Redis; the web process answers, the worker sends the notifications through the queue) on real
  * Postgres, beside a minimal botbuilder app
  * (CloudAdapter, the same authentication) that only answers each message, at the same
- * rate, in the same run. The Bot Connector is faked locally, in a third process. Then the
- * top 10 functions by self time in the web process's CPU profile (`--cpu-prof`) during its
- * run.
+ * rate, in the same run. The Bot Connector is faked locally, in a third process. Each run
+ * also prints the machine's CPU a command, by process (bench/machine-cpu.ts), and the cores
+ * that takes at the rate. Then the top 10 functions by self time in the web process's CPU
+ * profile (`--cpu-prof`) during its run.
  *
  * The gives are spread over 1,000 people, each giving and receiving about once every five
  * seconds at 200/s, so that nobody is sent more personal messages than Plaudit paces
@@ -36,6 +37,7 @@ import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './c
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';
 import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
 import { post } from './light-post.ts';
+import { cpuSnapshot, printMachineCpu, processes } from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
 import {
@@ -185,6 +187,7 @@ const deployment = await startChatDeployment(
     ...auth,
   },
   { preload: PRELOAD },
+  [processes('fake Bot Connector', [fake.child.pid as number])],
 );
 const plaudit = deployment.web;
 let baseline: { url: string; child: ChildProcess } | undefined;
@@ -206,7 +209,7 @@ try {
   const measured = await gives(plaudit.url, 'plaudit', 'You gave 1 point', () =>
     runStart(deployment),
   );
-  const { webBefore, workerBefore, from } = measured.started;
+  const { webBefore, workerBefore, machineBefore, from } = measured.started;
   const { to, webStatements, webPauses } = await runEnd(deployment);
   const window = { from, to };
   // The work left over (the recipients' messages) is done, and Plaudit stopped, before the
@@ -214,9 +217,17 @@ try {
   // the baseline.
   const shed = await deployment.shed();
   const leftover = await deployment.leftoverDone();
+  const machineAfter = await deployment.machineCpu();
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
-  const answered = await gives(baseline.url, 'baseline', 'ok', async () => undefined);
+  // The fake Connector receives the baseline's replies too: its work is the run's.
+  const baselineMachine = [
+    processes('botbuilder app', [baseline.child.pid as number]),
+    processes('fake Bot Connector', [fake.child.pid as number]),
+    processes('load generator', [process.pid]),
+  ];
+  const answered = await gives(baseline.url, 'baseline', 'ok', () => cpuSnapshot(baselineMachine));
+  const baselineAfter = await cpuSnapshot(baselineMachine);
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed Bot Framework message activities ` +
       'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
@@ -232,7 +243,17 @@ try {
     workerBefore,
     webStatements,
     webPauses,
+    rate: RATE,
+    machineBefore,
+    machineAfter,
   });
+  printMachineCpu(
+    "The machine during the baseline's run",
+    Math.round(RATE * SECONDS),
+    RATE,
+    answered.started,
+    baselineAfter,
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

@@ -1,20 +1,11 @@
 /**
  * The baseline of bench:slack: a Bolt app with the same receiver that only acks the slash
- * command. With BASELINE_DATABASE_URL it first inserts the command into a table of that
- * database (one round trip on a pool of 10 connections, a prepared statement, committed as
- * Postgres commits, to disk): the least an app does that records a command before it
- * answers, printed as a reference beside the goal's baseline. Run as its own process;
- * prints its URL.
+ * command. With BASELINE_DATABASE_URL it first records the command (bench/recorded-commands.ts),
+ * the reference printed beside the goal's baseline. Run as its own process; prints its URL.
  */
 import * as bolt from '@slack/bolt';
 import express from 'express';
-import pg from 'pg';
-
-const databaseUrl = process.env.BASELINE_DATABASE_URL;
-const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: 10 }) : undefined;
-await pool?.query(
-  'create table if not exists bench_commands (id bigserial primary key, team text not null, person text not null, text text not null, at timestamptz not null default now())',
-);
+import { recordCommand, stopRecording } from './recorded-commands.ts';
 
 const receiver = new bolt.ExpressReceiver({
   signingSecret: process.env.SLACK_SIGNING_SECRET as string,
@@ -31,11 +22,7 @@ const app = new bolt.App({
   logLevel: bolt.LogLevel.ERROR,
 });
 app.command('/kudos', async ({ ack, command }) => {
-  await pool?.query({
-    name: 'record-command',
-    text: 'insert into bench_commands (team, person, text) values ($1, $2, $3)',
-    values: [command.team_id, command.user_id, command.text],
-  });
+  await recordCommand(command.team_id, command.user_id, command.text);
   await ack({ response_type: 'ephemeral', text: 'ok' });
 });
 const server = express()
@@ -47,6 +34,6 @@ const server = express()
   });
 process.on('SIGTERM', () =>
   server.close(() => {
-    void (pool?.end() ?? Promise.resolve()).finally(() => process.exit(0));
+    void stopRecording().finally(() => process.exit(0));
   }),
 );

@@ -2,11 +2,14 @@
  * The baseline of bench:teams: botbuilder's CloudAdapter with the authentication Plaudit's
  * Teams adapter configures (the app id and password, the public cloud's endpoints with the
  * channel's OpenID metadata at the fake Bot Connector; src/teams/teams-adapter.ts), whose
- * turn only answers the message. Run as its own process, with the same token preload as
- * Plaudit's (bench/teams-token-preload.mjs); prints its URL.
+ * turn only answers the message; with BASELINE_DATABASE_URL it first records the message
+ * (bench/recorded-commands.ts), the reference printed beside the goal's baseline. Run as its
+ * own process, with the same token preload as Plaudit's (bench/teams-token-preload.mjs);
+ * prints its URL.
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import express from 'express';
+import { recordCommand, stopRecording } from './recorded-commands.ts';
 
 const adapter = new CloudAdapter(
   new ConfigurationBotFrameworkAuthentication({
@@ -28,7 +31,14 @@ const adapter = new CloudAdapter(
 const server = express()
   .post('/api/messages', express.json({ limit: '256kb' }), async (req, res) => {
     await adapter.process(req, res, async (context) => {
-      if (context.activity.type === 'message') await context.sendActivity('ok');
+      if (context.activity.type !== 'message') return;
+      const { activity } = context;
+      await recordCommand(
+        activity.conversation.tenantId ?? '',
+        activity.from.id,
+        activity.text ?? '',
+      );
+      await context.sendActivity('ok');
     });
   })
   .listen(0, '127.0.0.1', () => {
@@ -36,4 +46,8 @@ const server = express()
     if (address && typeof address === 'object')
       console.log(JSON.stringify({ url: `http://127.0.0.1:${address.port}` }));
   });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () =>
+  server.close(() => {
+    void stopRecording().finally(() => process.exit(0));
+  }),
+);

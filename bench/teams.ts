@@ -6,7 +6,9 @@
  * Redis; the web process answers, the worker sends the notifications through the queue) on real
  * Postgres, beside a minimal botbuilder app
  * (CloudAdapter, the same authentication) that only answers each message, at the same
- * rate, in the same run. The Bot Connector is faked locally, in a third process. Each run
+ * rate, in the same run; then, as a reference outside the goal's ratios (as in bench:slack),
+ * the same app inserting each message into a table of its own database before it answers.
+ * The Bot Connector is faked locally, in a third process. Each run
  * also prints the machine's CPU a command, by process (bench/machine-cpu.ts), and the cores
  * that takes at the rate. Then the top 10 functions by self time in the web process's CPU
  * profile (`--cpu-prof`) during its run.
@@ -31,13 +33,27 @@
  * other's; BENCH_REDIS_URL and BENCH_LEFTOVER_LIMIT as in bench:slack.
  */
 import type { ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';
-import { atFixedRate, printComparison, rateAndSeconds, type Sent, warmUp } from './fixed-rate.ts';
+import {
+  atFixedRate,
+  printComparison,
+  printReference,
+  rateAndSeconds,
+  type Sent,
+  warmUp,
+} from './fixed-rate.ts';
 import { post } from './light-post.ts';
-import { cpuSnapshot, printMachineCpu, processes } from './machine-cpu.ts';
+import {
+  type CpuSnapshot,
+  cpuSnapshot,
+  postgresServer,
+  printMachineCpu,
+  processes,
+} from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
 import {
@@ -228,6 +244,36 @@ try {
   ];
   const answered = await gives(baseline.url, 'baseline', 'ok', () => cpuSnapshot(baselineMachine));
   const baselineAfter = await cpuSnapshot(baselineMachine);
+  await stopProcess(baseline.child);
+  // As in bench:slack, the least an app does that records a message before it answers: the
+  // same botbuilder app, inserting each message into a database of its own first.
+  const referenceUrl = await freshDatabase(
+    `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'}_reference`,
+  );
+  const recorder = await startProcess(
+    ['--import', 'tsx', '--import', `./${PRELOAD}`, 'bench/minimal-botbuilder-app.ts'],
+    { ...auth, BASELINE_DATABASE_URL: referenceUrl },
+  );
+  const referenceServer = new pg.Client({ connectionString: referenceUrl });
+  const recorderMachine = [
+    processes('botbuilder app', [recorder.child.pid as number]),
+    processes('fake Bot Connector', [fake.child.pid as number]),
+    postgresServer(referenceServer),
+    processes('load generator', [process.pid]),
+  ];
+  let recorderAfter: CpuSnapshot | undefined;
+  const recorded = await (async () => {
+    await referenceServer.connect();
+    for (let index = 0; index < 10; index++) {
+      await send(recorder.url, `reference-warm-${index}`, index, 'balance', [], 'ok');
+    }
+    const run = await gives(recorder.url, 'reference', 'ok', () => cpuSnapshot(recorderMachine));
+    recorderAfter = await cpuSnapshot(recorderMachine);
+    return run;
+  })().finally(async () => {
+    await stopProcess(recorder.child);
+    await referenceServer.end();
+  });
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed Bot Framework message activities ` +
       'to /api/messages; latency from sending an activity to its reply reaching the fake Bot Connector\n',
@@ -235,6 +281,10 @@ try {
   printComparison(
     { name: 'Plaudit give (web + worker)', ...measured },
     { name: 'minimal botbuilder app, answers only (baseline)', ...answered },
+  );
+  printReference(
+    { name: 'Plaudit', ...measured },
+    { name: 'the botbuilder app inserting one row before its answer', ...recorded },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,
@@ -254,6 +304,15 @@ try {
     answered.started,
     baselineAfter,
   );
+  if (recorderAfter) {
+    printMachineCpu(
+      "The machine during the reference's run",
+      Math.round(RATE * SECONDS),
+      RATE,
+      recorded.started,
+      recorderAfter,
+    );
+  }
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

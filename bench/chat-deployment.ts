@@ -34,6 +34,7 @@ import {
   type CpuSnapshot,
   type CpuSource,
   cpuSnapshot,
+  loadGenerator,
   postgresServer,
   printMachineCpu,
   processes,
@@ -137,7 +138,7 @@ export async function startChatDeployment(
     postgresServer(database),
     redisServer(redisInfo),
     ...beside,
-    processes('load generator', [process.pid]),
+    loadGenerator(),
   ];
   return {
     web: webProcess,

@@ -108,6 +108,11 @@ export function redisServer(redis: Redis): CpuSource {
   };
 }
 
+/** This process: the bench itself, which sends the load. */
+export function loadGenerator(): CpuSource {
+  return processes('load generator', [process.pid]);
+}
+
 /** What each source had spent at one moment. */
 export type CpuSnapshot = ReadonlyMap<string, ReadonlyMap<number, number>>;
 
@@ -115,6 +120,30 @@ export async function cpuSnapshot(sources: readonly CpuSource[]): Promise<CpuSna
   const snapshot = new Map<string, ReadonlyMap<number, number>>();
   for (const source of sources) snapshot.set(source.name, await source.spent());
   return snapshot;
+}
+
+/** A measured run, and what the machine had spent at its start and its end. */
+export interface MeteredRun<Run> {
+  readonly run: Run;
+  readonly before: CpuSnapshot;
+  readonly after: CpuSnapshot;
+}
+
+/**
+ * Runs `measure`, which calls `warmedUp` where its measured run starts (after its warm-up),
+ * and reads what `sources` spent from there to its end.
+ */
+export async function meteredRun<Run>(
+  sources: readonly CpuSource[],
+  measure: (warmedUp: () => Promise<void>) => Promise<Run>,
+): Promise<MeteredRun<Run>> {
+  let before: CpuSnapshot | undefined;
+  const run = await measure(async () => {
+    before = await cpuSnapshot(sources);
+  });
+  const after = await cpuSnapshot(sources);
+  if (!before) throw new Error('the run never said where it started');
+  return { run, before, after };
 }
 
 /**

@@ -29,7 +29,6 @@
  * after the run is waited for.
  */
 
-import pg from 'pg';
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';
@@ -42,16 +41,10 @@ import {
   warmUp,
 } from './fixed-rate.ts';
 import { post } from './light-post.ts';
-import {
-  type CpuSnapshot,
-  type CpuSource,
-  cpuSnapshot,
-  postgresServer,
-  printMachineCpu,
-  processes,
-} from './machine-cpu.ts';
+import { loadGenerator, meteredRun, printMachineCpu, processes } from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
+import { referenceRun } from './reference-app.ts';
 
 const { rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS } = rateAndSeconds();
 /** The warm-up's commands, numbered before the measured run's. */
@@ -61,6 +54,7 @@ const USERS = 1000;
 const CHANNELS = 500;
 const SECRET = 'bench-signing-secret';
 const TEAM = 'TBENCH';
+const DATABASE = process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack';
 
 /**
  * Sends the commands `text` makes at the fixed rate, after a warm-up at the same rate;
@@ -122,7 +116,7 @@ const fakeApi = processes('fake Slack API', [fake.child.pid as number]);
 const deployment = await startChatDeployment(
   'slack',
   {
-    DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'),
+    DATABASE_URL: await freshDatabase(DATABASE),
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_SIGNING_SECRET: SECRET,
@@ -170,62 +164,35 @@ try {
   const machineAfter = await deployment.machineCpu();
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
-  const loadGenerator = processes('load generator', [process.pid]);
-  const boltMachine = [processes('Bolt app', [baseline.child.pid as number]), loadGenerator];
-  const acks = await fixedRate(
-    baseline.url,
-    give,
-    (body) => body.includes('"ok"'),
-    () => cpuSnapshot(boltMachine),
+  const acks = await meteredRun(
+    [processes('Bolt app', [baseline.child.pid as number]), loadGenerator()],
+    (warmedUp) => fixedRate(baseline.url, give, (body) => body.includes('"ok"'), warmedUp),
   );
-  const boltAfter = await cpuSnapshot(boltMachine);
   await stopProcess(baseline.child);
   // The least an app does that records a command before it answers: the same Bolt app,
   // inserting each command (one round trip, committed) into a database of its own on the
   // same server before its ack.
-  const referenceUrl = await freshDatabase(
-    `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_slack'}_reference`,
-  );
-  const recorder = await startPrintingProcess('bench/minimal-bolt-app.ts', {
-    SLACK_SIGNING_SECRET: SECRET,
-    BASELINE_DATABASE_URL: referenceUrl,
+  const recorded = await referenceRun({
+    database: DATABASE,
+    app: 'Bolt app',
+    start: (databaseUrl) =>
+      startPrintingProcess('bench/minimal-bolt-app.ts', {
+        SLACK_SIGNING_SECRET: SECRET,
+        BASELINE_DATABASE_URL: databaseUrl,
+      }),
+    measure: (url, warmedUp) => fixedRate(url, give, (body) => body.includes('"ok"'), warmedUp),
   });
-  const referenceServer = new pg.Client({ connectionString: referenceUrl });
-  const recorderMachine: CpuSource[] = [
-    processes('Bolt app', [recorder.child.pid as number]),
-    postgresServer(referenceServer),
-    loadGenerator,
-  ];
-  let recorderAfter: CpuSnapshot | undefined;
-  const recorded = await referenceServer
-    .connect()
-    .then(() =>
-      fixedRate(
-        recorder.url,
-        give,
-        (body) => body.includes('"ok"'),
-        () => cpuSnapshot(recorderMachine),
-      ),
-    )
-    .then(async (run) => {
-      recorderAfter = await cpuSnapshot(recorderMachine);
-      return run;
-    })
-    .finally(async () => {
-      await stopProcess(recorder.child);
-      await referenceServer.end();
-    });
   console.log(
     `\nslack benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed slash commands over HTTP; ` +
       'latency from sending a command to its HTTP answer (the ack, which carries the reply)\n',
   );
   printComparison(
     { name: 'Plaudit give (web + worker, ack with reply)', ...gives },
-    { name: 'minimal Bolt app, ack only (baseline)', ...acks },
+    { name: 'minimal Bolt app, ack only (baseline)', ...acks.run },
   );
   printReference(
     { name: 'Plaudit', ...gives },
-    { name: 'the Bolt app inserting one row before its ack', ...recorded },
+    { name: 'the Bolt app inserting one row before its ack', ...recorded.run },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,
@@ -243,18 +210,16 @@ try {
     "The machine during the baseline's run",
     runCommands,
     RATE,
-    acks.started,
-    boltAfter,
+    acks.before,
+    acks.after,
   );
-  if (recorderAfter) {
-    printMachineCpu(
-      "The machine during the reference's run",
-      runCommands,
-      RATE,
-      recorded.started,
-      recorderAfter,
-    );
-  }
+  printMachineCpu(
+    "The machine during the reference's run",
+    runCommands,
+    RATE,
+    recorded.before,
+    recorded.after,
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

@@ -33,7 +33,6 @@
  * other's; BENCH_REDIS_URL and BENCH_LEFTOVER_LIMIT as in bench:slack.
  */
 import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import { z } from 'zod/v4';
 import { teamsMessage } from '../test/support/teams-activities.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
@@ -47,15 +46,10 @@ import {
   warmUp,
 } from './fixed-rate.ts';
 import { post } from './light-post.ts';
-import {
-  type CpuSnapshot,
-  cpuSnapshot,
-  postgresServer,
-  printMachineCpu,
-  processes,
-} from './machine-cpu.ts';
+import { loadGenerator, meteredRun, printMachineCpu, processes } from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
+import { referenceRun } from './reference-app.ts';
 import {
   BENCH_APP_ID,
   BENCH_APP_PASSWORD,
@@ -194,24 +188,32 @@ async function gives<Started>(
   };
 }
 
+const DATABASE = process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams';
+/** The baseline (and, recording, the reference): node's command line. */
+const BOTBUILDER_APP = [
+  '--import',
+  'tsx',
+  '--import',
+  `./${PRELOAD}`,
+  'bench/minimal-botbuilder-app.ts',
+];
+/** The fake Connector: its CPU is counted with each app's it answers for. */
+const connectorProcess = processes('fake Bot Connector', [fake.child.pid as number]);
 const deployment = await startChatDeployment(
   'teams',
   {
-    DATABASE_URL: await freshDatabase(process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'),
+    DATABASE_URL: await freshDatabase(DATABASE),
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '10',
     TEAMS_ALLOWED_TENANTS: BENCH_TENANT,
     ...auth,
   },
   { preload: PRELOAD },
-  [processes('fake Bot Connector', [fake.child.pid as number])],
+  [connectorProcess],
 );
 const plaudit = deployment.web;
 let baseline: { url: string; child: ChildProcess } | undefined;
 try {
-  baseline = await startProcess(
-    ['--import', 'tsx', '--import', `./${PRELOAD}`, 'bench/minimal-botbuilder-app.ts'],
-    auth,
-  );
+  baseline = await startProcess(BOTBUILDER_APP, auth);
   // Every person has chatted with Plaudit once (member created, allowance period open, the
   // personal chat known, where recipients are told), as in bench:slack; and each bot has
   // fetched the signing keys and its own token.
@@ -237,42 +239,30 @@ try {
   const profile = await plaudit.stopAndReadProfile();
   const workerProfile = await deployment.worker.stopAndReadProfile();
   // The fake Connector receives the baseline's replies too: its work is the run's.
-  const baselineMachine = [
-    processes('botbuilder app', [baseline.child.pid as number]),
-    processes('fake Bot Connector', [fake.child.pid as number]),
-    processes('load generator', [process.pid]),
-  ];
-  const answered = await gives(baseline.url, 'baseline', 'ok', () => cpuSnapshot(baselineMachine));
-  const baselineAfter = await cpuSnapshot(baselineMachine);
+  const baselineUrl = baseline.url;
+  const answered = await meteredRun(
+    [
+      processes('botbuilder app', [baseline.child.pid as number]),
+      connectorProcess,
+      loadGenerator(),
+    ],
+    (warmedUp) => gives(baselineUrl, 'baseline', 'ok', warmedUp),
+  );
   await stopProcess(baseline.child);
   // As in bench:slack, the least an app does that records a message before it answers: the
   // same botbuilder app, inserting each message into a database of its own first.
-  const referenceUrl = await freshDatabase(
-    `${process.env.BENCH_DATABASE_NAME ?? 'plaudit_bench_teams'}_reference`,
-  );
-  const recorder = await startProcess(
-    ['--import', 'tsx', '--import', `./${PRELOAD}`, 'bench/minimal-botbuilder-app.ts'],
-    { ...auth, BASELINE_DATABASE_URL: referenceUrl },
-  );
-  const referenceServer = new pg.Client({ connectionString: referenceUrl });
-  const recorderMachine = [
-    processes('botbuilder app', [recorder.child.pid as number]),
-    processes('fake Bot Connector', [fake.child.pid as number]),
-    postgresServer(referenceServer),
-    processes('load generator', [process.pid]),
-  ];
-  let recorderAfter: CpuSnapshot | undefined;
-  const recorded = await (async () => {
-    await referenceServer.connect();
-    for (let index = 0; index < 10; index++) {
-      await send(recorder.url, `reference-warm-${index}`, index, 'balance', [], 'ok');
-    }
-    const run = await gives(recorder.url, 'reference', 'ok', () => cpuSnapshot(recorderMachine));
-    recorderAfter = await cpuSnapshot(recorderMachine);
-    return run;
-  })().finally(async () => {
-    await stopProcess(recorder.child);
-    await referenceServer.end();
+  const recorded = await referenceRun({
+    database: DATABASE,
+    app: 'botbuilder app',
+    beside: [connectorProcess],
+    start: (databaseUrl) =>
+      startProcess(BOTBUILDER_APP, { ...auth, BASELINE_DATABASE_URL: databaseUrl }),
+    async measure(url, warmedUp) {
+      for (let index = 0; index < 10; index++) {
+        await send(url, `reference-warm-${index}`, index, 'balance', [], 'ok');
+      }
+      return gives(url, 'reference', 'ok', warmedUp);
+    },
   });
   console.log(
     `\nteams benchmark: ${RATE}/s for ${SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up at the same rate, signed Bot Framework message activities ` +
@@ -280,11 +270,11 @@ try {
   );
   printComparison(
     { name: 'Plaudit give (web + worker)', ...measured },
-    { name: 'minimal botbuilder app, answers only (baseline)', ...answered },
+    { name: 'minimal botbuilder app, answers only (baseline)', ...answered.run },
   );
   printReference(
     { name: 'Plaudit', ...measured },
-    { name: 'the botbuilder app inserting one row before its answer', ...recorded },
+    { name: 'the botbuilder app inserting one row before its answer', ...recorded.run },
   );
   await printDeploymentCosts(deployment, Math.round(RATE * SECONDS), {
     shed,
@@ -297,22 +287,21 @@ try {
     machineBefore,
     machineAfter,
   });
+  const runCommands = Math.round(RATE * SECONDS);
   printMachineCpu(
     "The machine during the baseline's run",
-    Math.round(RATE * SECONDS),
+    runCommands,
     RATE,
-    answered.started,
-    baselineAfter,
+    answered.before,
+    answered.after,
   );
-  if (recorderAfter) {
-    printMachineCpu(
-      "The machine during the reference's run",
-      Math.round(RATE * SECONDS),
-      RATE,
-      recorded.started,
-      recorderAfter,
-    );
-  }
+  printMachineCpu(
+    "The machine during the reference's run",
+    runCommands,
+    RATE,
+    recorded.before,
+    recorded.after,
+  );
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   cpuBetween,
   cpuSnapshot,
+  meteredRun,
   postgresServer,
   printMachineCpu,
   processCpuMs,
@@ -82,6 +83,22 @@ describe("the chat benches' account of the machine's CPU", () => {
     ]);
     expect(cpuBetween(before, after)).toEqual(new Map([['web', 90]]));
     expect(cpuBetween(before, new Map([['web', new Map()]]))).toEqual(new Map([['web', 0]]));
+  });
+
+  it('reads the machine where a run says its measured part starts, and again at its end', async () => {
+    let spent = 0;
+    const counter = { name: 'counter', spent: async () => new Map([[1, spent]]) };
+    const metered = await meteredRun([counter], async (warmedUp) => {
+      spent = 10;
+      await warmedUp();
+      spent = 25;
+      return 'the run';
+    });
+    expect(metered.run).toBe('the run');
+    expect(cpuBetween(metered.before, metered.after)).toEqual(new Map([['counter', 15]]));
+    await expect(meteredRun([counter], async () => 'no start')).rejects.toThrow(
+      'the run never said where it started',
+    );
   });
 
   it('prints each part a command, their sum, and the cores it takes at the rate', async () => {

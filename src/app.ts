@@ -212,7 +212,7 @@ export async function startPlaudit(
     logger,
   );
   const failures = FailedAuthentications.within(rateLimits, config.API_AUTH_FAILURE_LIMIT);
-  mount.push(queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
+  mount.push(await queueDashboard(jobs, config.PLAUDIT_ADMIN_TOKEN, failures));
   mount.push(metrics.routes(config, failures));
   mount.push(statementDownload(db, config.PLAUDIT_ADMIN_TOKEN, failures));
   await seedDeploymentToken({

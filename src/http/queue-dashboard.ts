@@ -1,9 +1,6 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
 import { BullJobs } from '../jobs/bullmq-jobs.ts';
-import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
+import type { Jobs } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
 
@@ -11,13 +8,14 @@ export const DASHBOARD_PATH = '/admin/queues';
 
 /**
  * bull-board at /admin/queues, for operators: queue depths, jobs, failures and retries.
- * It needs BullMQ (Redis) and PLAUDIT_ADMIN_TOKEN; otherwise the address says why it is off.
+ * It needs BullMQ (Redis) and PLAUDIT_ADMIN_TOKEN; otherwise the address says why it is off,
+ * and bull-board is not loaded (a third of a second of a start on a 2-core machine).
  */
-export function queueDashboard(
+export async function queueDashboard(
   jobs: Jobs,
   adminToken: string | undefined,
   failures: FailedAuthentications,
-): Router {
+): Promise<Router> {
   const router = express.Router();
   if (!(jobs instanceof BullJobs) || !adminToken) {
     const reason = !adminToken
@@ -28,17 +26,11 @@ export function queueDashboard(
     });
     return router;
   }
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({
-    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name))),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'Plaudit queues' } },
-  });
+  const { bullBoardRouter } = await import('./bull-board.ts');
   router.use(
     DASHBOARD_PATH,
     requireAdminToken(adminToken, 'The queue dashboard needs the admin token.', failures),
-    serverAdapter.getRouter(),
+    bullBoardRouter(jobs, DASHBOARD_PATH),
   );
   return router;
 }

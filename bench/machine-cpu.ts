@@ -181,3 +181,18 @@ export function printMachineCpu(
       `${((total * rate) / 1000).toFixed(2)} cores at ${rate}/s, of ${availableParallelism()} here`,
   );
 }
+
+/** {@link printMachineCpu} for a chat bench's baseline run, then its reference's. */
+export function printBaselinesMachineCpu(
+  commands: number,
+  rate: number,
+  baseline: MeteredRun<unknown>,
+  reference: MeteredRun<unknown>,
+): void {
+  for (const [title, run] of [
+    ["The machine during the baseline's run", baseline],
+    ["The machine during the reference's run", reference],
+  ] as const) {
+    printMachineCpu(title, commands, rate, run.before, run.after);
+  }
+}

@@ -41,7 +41,7 @@ import {
   warmUp,
 } from './fixed-rate.ts';
 import { post } from './light-post.ts';
-import { loadGenerator, meteredRun, printMachineCpu, processes } from './machine-cpu.ts';
+import { loadGenerator, meteredRun, printBaselinesMachineCpu, processes } from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, stopProcess } from './printing-process.ts';
 import { referenceRun } from './reference-app.ts';
@@ -205,21 +205,7 @@ try {
     machineBefore,
     machineAfter,
   });
-  const runCommands = Math.round(RATE * SECONDS);
-  printMachineCpu(
-    "The machine during the baseline's run",
-    runCommands,
-    RATE,
-    acks.before,
-    acks.after,
-  );
-  printMachineCpu(
-    "The machine during the reference's run",
-    runCommands,
-    RATE,
-    recorded.before,
-    recorded.after,
-  );
+  printBaselinesMachineCpu(Math.round(RATE * SECONDS), RATE, acks, recorded);
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

@@ -46,7 +46,7 @@ import {
   warmUp,
 } from './fixed-rate.ts';
 import { post } from './light-post.ts';
-import { loadGenerator, meteredRun, printMachineCpu, processes } from './machine-cpu.ts';
+import { loadGenerator, meteredRun, printBaselinesMachineCpu, processes } from './machine-cpu.ts';
 import { freshDatabase } from './postgres-server.ts';
 import { startPrintingProcess, startProcess, stopProcess } from './printing-process.ts';
 import { referenceRun } from './reference-app.ts';
@@ -287,21 +287,7 @@ try {
     machineBefore,
     machineAfter,
   });
-  const runCommands = Math.round(RATE * SECONDS);
-  printMachineCpu(
-    "The machine during the baseline's run",
-    runCommands,
-    RATE,
-    answered.before,
-    answered.after,
-  );
-  printMachineCpu(
-    "The machine during the reference's run",
-    runCommands,
-    RATE,
-    recorded.before,
-    recorded.after,
-  );
+  printBaselinesMachineCpu(Math.round(RATE * SECONDS), RATE, answered, recorded);
   if (profile) printCpuProfileSummary("Plaudit's CPU profile during its run", profile, window);
   if (workerProfile) {
     printCpuProfileSummary("The worker's CPU profile during the run", workerProfile, window);

@@ -98,7 +98,7 @@ export async function startPlaudit(
     inFlight: config.CHAT_COMMANDS_IN_FLIGHT,
     maxWaitMs: config.CHAT_COMMAND_MAX_WAIT_MS,
   });
-  const jobs = openJobs(config, logger);
+  const jobs = await openJobs(config, logger);
   const metrics = new PlauditMetrics(jobs, logger, db);
   router.observe(metrics.commandAnswered);
   metrics.observeAdmission(admission);

@@ -50,7 +50,7 @@ export async function startWorker(
   if (!config.DATABASE_URL) throw new Error('a worker process needs DATABASE_URL');
   const { db } = await openMigratedDatabase(config, logger);
   const services = createRecognitionServices(db);
-  const jobs = openJobs(config, logger);
+  const jobs = await openJobs(config, logger);
   // Observes the jobs before any is taken, so every run is counted.
   const metrics = new PlauditMetrics(jobs, logger, db);
   // Its /metrics takes a token too: wrong guesses are limited as on web processes.

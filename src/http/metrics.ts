@@ -6,9 +6,8 @@ import type { Command } from '../core/command.ts';
 import type { CommandAdmission } from '../core/command-admission.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Database } from '../db/database.ts';
-import { BullJobs } from '../jobs/bullmq-jobs.ts';
 import type { JobRunObserver } from '../jobs/job-metrics.ts';
-import { type Jobs, QUEUE_NAMES } from '../jobs/job-queue.ts';
+import { type Jobs, onBullMQ, QUEUE_NAMES } from '../jobs/job-queue.ts';
 import { lastVerification, type VerificationRecord } from '../verification/verification-record.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
@@ -97,7 +96,7 @@ export class PlauditMetrics {
     jobs?.observe(this.jobRan);
     if (db) registerLedgerGauges(registers, db, logger);
     if (db && jobs) registerDependencyGauge(registers, db, jobs, logger);
-    const bull = jobs instanceof BullJobs ? jobs : undefined;
+    const bull = jobs && onBullMQ(jobs) ? jobs : undefined;
     new Gauge({
       name: 'plaudit_queue_jobs',
       help: 'Jobs in each queue by state (waiting, active, delayed, failed), read from Redis on scrape.',

@@ -1,6 +1,5 @@
 import express, { type Router } from 'express';
-import { BullJobs } from '../jobs/bullmq-jobs.ts';
-import type { Jobs } from '../jobs/job-queue.ts';
+import { type Jobs, onBullMQ } from '../jobs/job-queue.ts';
 import { requireAdminToken } from './admin-token.ts';
 import type { FailedAuthentications } from './failed-authentications.ts';
 
@@ -17,7 +16,7 @@ export async function queueDashboard(
   failures: FailedAuthentications,
 ): Promise<Router> {
   const router = express.Router();
-  if (!(jobs instanceof BullJobs) || !adminToken) {
+  if (!onBullMQ(jobs) || !adminToken) {
     const reason = !adminToken
       ? 'The queue dashboard is off: set PLAUDIT_ADMIN_TOKEN to turn it on.'
       : 'The queue dashboard needs Redis (REDIS_URL): jobs run inline here.';

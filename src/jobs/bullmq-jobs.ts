@@ -35,6 +35,7 @@ export interface BullJobsOptions {
  * kept an hour, failed ones a week, for the dashboard.
  */
 export class BullJobs implements Jobs {
+  readonly backend = 'bullmq';
   readonly #producer: Redis;
   readonly #queues = new Map<QueueName, Queue>();
   readonly #workers: Worker[] = [];

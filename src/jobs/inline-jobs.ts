@@ -32,6 +32,7 @@ interface Pending {
  * process can give. Nothing survives a restart, which local mode accepts.
  */
 export class InlineJobs implements Jobs {
+  readonly backend = 'inline';
   readonly #handlers = new Map<QueueName, Readonly<Record<string, JobHandler>>>();
   readonly #waiting = new Map<QueueName, Pending[]>();
   readonly #active = new Set<string>();

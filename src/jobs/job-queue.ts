@@ -1,3 +1,4 @@
+import type { BullJobs } from './bullmq-jobs.ts';
 import type { JobRunObserver } from './job-metrics.ts';
 
 /** The queues Plaudit runs jobs on. */
@@ -85,6 +86,11 @@ export interface JobToAdd {
  * Handlers know nothing of which one runs them.
  */
 export interface Jobs {
+  /**
+   * Which runs them: what reads BullMQ's queues directly (the queue dashboard, the metrics'
+   * counts) asks this rather than the class, so that BullMQ is loaded only where it runs.
+   */
+  readonly backend: 'bullmq' | 'inline';
   add(queue: QueueName, name: string, data: unknown, options?: JobOptions): Promise<void>;
   /**
    * Adds these jobs as {@link Jobs.add} adds each (a job whose id the queue knows is not
@@ -130,4 +136,9 @@ export function checkJobId(id: string): void {
   if (id.includes(':') || /^\d+$/.test(id)) {
     throw new Error(`job id ${JSON.stringify(id)} must not contain ':' nor be an integer`);
   }
+}
+
+/** Whether these jobs run on BullMQ (Redis), whose queues can then be read directly. */
+export function onBullMQ(jobs: Jobs): jobs is BullJobs {
+  return jobs.backend === 'bullmq';
 }

@@ -8,37 +8,61 @@ const WATCH = fileURLToPath(new URL('../support/loaded-packages.mjs', import.met
 /**
  * What a web process loads to start is what every start of one costs: bull-board, the
  * queue dashboard, was a third of a second of a local-mode start on this 2-core machine,
- * loaded even where the dashboard is off. It waits until the dashboard is on.
+ * loaded even where the dashboard is off, and BullMQ a sixth, loaded where jobs run inline.
+ * Each waits until it is used.
  */
 describe("a web process's start", () => {
-  let web: PlauditProcess | undefined;
-  let database: FreshDatabase | undefined;
+  const started: PlauditProcess[] = [];
+  const databases: FreshDatabase[] = [];
   afterAll(async () => {
-    web?.child.kill('SIGKILL');
-    await web?.exited;
-    await database?.drop();
+    for (const web of started) {
+      web.child.kill('SIGKILL');
+      await web.exited;
+    }
+    for (const database of databases) await database.drop();
   });
 
-  it('serves on BullMQ without loading bull-board while the queue dashboard is off (no admin token)', async () => {
-    // A database of its own: a process with no chat platform configured seeds local mode's demo.
-    database = await createFreshDatabase('web_start_packages', { migrated: true });
-    web = startPlauditProcess({
+  /**
+   * Starts a web process on a database of its own (a process with no chat platform
+   * configured seeds local mode's demo there), watching these packages, and stops it once
+   * it listens: resolves with what it printed, and its /admin/queues answer.
+   */
+  async function startAndStop(env: Record<string, string>, packages: readonly string[]) {
+    const database = await createFreshDatabase('web_start_packages', { migrated: true });
+    databases.push(database);
+    const web = startPlauditProcess({
       DATABASE_URL: database.url,
-      REDIS_URL: inject('redisUrl'),
-      REDIS_PREFIX: `web-start-packages-${process.pid}`,
       PLAUDIT_ROLE: 'web',
       PORT: '0',
       LOG_LEVEL: 'info',
       NODE_OPTIONS: `--import ${WATCH}`,
-      PLAUDIT_TEST_PACKAGES: '@bull-board/api,@bull-board/express,pg',
+      PLAUDIT_TEST_PACKAGES: packages.join(','),
+      ...env,
     });
+    started.push(web);
     const listening = await logLine(web, 'Plaudit is listening');
     const dashboard = await fetch(`${listening.url}/admin/queues`);
-    expect(dashboard.status).toBe(404);
-    expect(await dashboard.json()).toMatchObject({ message: expect.stringMatching(/ADMIN_TOKEN/) });
     web.child.kill('SIGTERM');
     expect(await web.exited).toEqual({ code: 0, signal: null });
-    // pg, which it runs on (CommonJS from node_modules, as bull-board is): the watch sees it.
-    expect(web.output()).toContain('loaded packages: ["pg"]');
+    return { output: web.output(), dashboard };
+  }
+
+  it('serves on BullMQ without loading bull-board while the queue dashboard is off (no admin token)', async () => {
+    const { output, dashboard } = await startAndStop(
+      { REDIS_URL: inject('redisUrl'), REDIS_PREFIX: `web-start-packages-${process.pid}` },
+      ['@bull-board/api', '@bull-board/express', 'bullmq', 'pg'],
+    );
+    expect(dashboard.status).toBe(404);
+    expect(await dashboard.json()).toMatchObject({ message: expect.stringMatching(/ADMIN_TOKEN/) });
+    // pg, loaded from node_modules as bull-board would be, and BullMQ, bundled into dist/,
+    // which it runs on: the watch sees both kinds.
+    expect(output).toContain('loaded packages: ["bullmq","pg"]');
+  });
+
+  it('serves with jobs inline (no Redis) without loading BullMQ', async () => {
+    const { output, dashboard } = await startAndStop({ PLAUDIT_ROLE: 'all' }, ['bullmq', 'kysely']);
+    expect(dashboard.status).toBe(404);
+    // kysely, which it runs on (bundled into dist/, as BullMQ is): the watch sees it.
+    expect(output).toContain('loaded packages: ["kysely"]');
   });
 });

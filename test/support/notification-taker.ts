@@ -30,7 +30,7 @@ export async function takeNotificationsBeside(
   });
   const logger = createLogger(config.LOG_LEVEL);
   const db = await openDatabase({ url: config.DATABASE_URL as string, poolSize: 4 });
-  const jobs = openJobs(config, logger);
+  const jobs = await openJobs(config, logger);
   let senders: { close(): Promise<void> };
   try {
     senders = await takeNotifications({

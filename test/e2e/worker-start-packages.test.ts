@@ -8,8 +8,8 @@ const WATCH = fileURLToPath(new URL('../support/loaded-packages.mjs', import.met
  * What a worker loads to start is what every start of one costs (on this 2-core machine,
  * botbuilder alone was a third of a local-mode worker's start, and teams-ai had been a
  * third more): the packages that serve Teams' activities, or send to Teams, wait until a
- * send needs them. teams-ai is bundled into dist/, not loaded from node_modules, but it
- * loads botbuilder with it, so the one watched here stands for both.
+ * send needs them (teams-ai is bundled into dist/, botbuilder loaded from node_modules:
+ * the watch sees both).
  */
 describe("a worker process's start", () => {
   let worker: PlauditProcess | undefined;
@@ -25,7 +25,7 @@ describe("a worker process's start", () => {
       REDIS_PREFIX: `worker-start-packages-${process.pid}`,
       LOG_LEVEL: 'info',
       NODE_OPTIONS: `--import ${WATCH}`,
-      PLAUDIT_TEST_PACKAGES: 'botbuilder,pg',
+      PLAUDIT_TEST_PACKAGES: 'botbuilder,@microsoft/teams-ai,pg',
     });
     await logLine(worker, 'Plaudit worker is taking jobs');
     worker.child.kill('SIGTERM');

@@ -28,7 +28,6 @@
  * prefix of their own; BENCH_LEFTOVER_LIMIT (seconds, default 180), how long the work left
  * after the run is waited for.
  */
-
 import { postSlashCommand, slackSignature } from '../test/support/slack-requests.ts';
 import { printDeploymentCosts, runEnd, runStart, startChatDeployment } from './chat-deployment.ts';
 import { printCpuProfileSummary } from './cpu-profile-summary.ts';

@@ -42,7 +42,7 @@ describe('Postgres faults under load', () => {
     // Service is back: gives after the fault are taken and answered as given.
     await stage.untilGiven();
     const result = await stage.reconcile();
-    expect(stage.alive()).toEqual({ web: true, worker: true });
+    expect(stage.alive(), stage.lastWords()).toEqual({ web: true, worker: true });
     expectReconciled(result);
     return result;
   }

@@ -30,7 +30,7 @@ describe('process faults under load', () => {
     await stage.stopLoad();
     await stage.untilGiven();
     const result = await stage.reconcile();
-    expect(stage.alive()).toEqual({ web: true, worker: true });
+    expect(stage.alive(), stage.lastWords()).toEqual({ web: true, worker: true });
     expectReconciled(result);
   }, 120_000);
 

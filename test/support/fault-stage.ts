@@ -260,6 +260,19 @@ export class FaultStage {
     return { web: this.web?.running() ?? false, worker: this.worker?.running() };
   }
 
+  /** The last output of each process that is no longer running: why it died, for a failure. */
+  lastWords(): string {
+    return Object.entries({ web: this.web, worker: this.worker })
+      .flatMap(([role, child]) =>
+        child && !child.running()
+          ? [
+              `the ${role} process ended (code ${child.child.exitCode}, signal ${child.child.signalCode}); its last output:\n${child.output().slice(-4000)}`,
+            ]
+          : [],
+      )
+      .join('\n');
+  }
+
   async stop(): Promise<void> {
     this.#loading?.abort();
     for (const child of [this.web, this.worker]) {

@@ -197,14 +197,21 @@ describe('tenant isolation of the jobs', () => {
   });
 
   describe('redemptions', () => {
+    // A database of its own: B's hold is made due below, and a sweep of redemptions walks
+    // every organization of its database (test/integration/rewards/webhook-fulfilment.test.ts
+    // runs one on the shared database, which voided it there when the two files overlapped).
+    let fresh: FreshDatabase;
+    let own: Database;
     const bull = bullQueues('orgs-redeem');
     let a: RewardsFixture;
     let b: RewardsFixture;
     let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
     beforeAll(async () => {
+      fresh = await createFreshDatabase('orgs_redeem', { migrated: true });
+      own = await openDatabase({ url: fresh.url, poolSize: 4 });
       receiver = await startWebhookReceiver(() => 200);
       const organization = async (names: [string, string]) => {
-        const f = await createRewardsFixture(db, {
+        const f = await createRewardsFixture(own, {
           members: { [names[0]]: {}, [names[1]]: { roles: ['hr'] } },
           jobs: bull.jobs,
           webhookAllowList: receiverAllowList,
@@ -214,7 +221,7 @@ describe('tenant isolation of the jobs', () => {
       };
       a = await organization(['Ana', 'Hal']);
       b = await organization(['Bea', 'Hugo']);
-      const desk = new RewardDesk(db, a.desk.ledger, bull.jobs, logger, {
+      const desk = new RewardDesk(own, a.desk.ledger, bull.jobs, logger, {
         webhookRetries: { attempts: 1, backoffMs: 50 },
       });
       startRedemptionWorkers(bull.jobs, desk, {
@@ -226,6 +233,8 @@ describe('tenant isolation of the jobs', () => {
     afterAll(async () => {
       await bull.close();
       await receiver?.close();
+      await own?.destroy();
+      await fresh?.drop();
     });
 
     const redeem = async (f: RewardsFixture, name: string, itemId: number): Promise<Redemption> => {
@@ -252,17 +261,17 @@ describe('tenant isolation of the jobs', () => {
       const mug = await b.item({ name: 'Mug', pointsCost: 100, priceMinor: 900 });
       const ofB = await redeem(b, 'Bea', mug);
       // B's hold is due: an expiry job would end it now.
-      await db
+      await own
         .updateTable('redemptions')
         .set({ expires_at: new Date(Date.now() - 60_000) })
         .where('id', '=', ofB.id)
         .execute();
-      const beforeB = await snapshot(db, b.organizationId);
+      const beforeB = await snapshot(own, b.organizationId);
 
       const ofA = await redeem(a, 'Ana', card);
       expect(await bull.finished('redemptions', `redemption-${ofA.id}`)).toBe('completed');
       expect((await a.desk.redemptions.find(a.organizationId, ofA.id))?.status).toBe('fulfilled');
-      const charges = await db
+      const charges = await own
         .selectFrom('billing_charges')
         .select(['organization_id', 'redemption_id'])
         .where('organization_id', 'in', [a.organizationId, b.organizationId])
@@ -290,7 +299,7 @@ describe('tenant isolation of the jobs', () => {
       expect((await bull.queue('redemptions').getJob('crossed-expiry'))?.failedReason).toBe(
         `redemption ${ofB.id}: There is no redemption #${ofB.id}.`,
       );
-      expect(await snapshot(db, b.organizationId)).toEqual(beforeB);
+      expect(await snapshot(own, b.organizationId)).toEqual(beforeB);
       expect((await b.desk.redemptions.find(b.organizationId, ofB.id))?.status).toBe('held');
     });
   });

@@ -58,6 +58,8 @@ export class OutboxRelay {
   #stopped = false;
   /** When the last round started ({@link RoundClock.now}). */
   #lastRound = Number.NEGATIVE_INFINITY;
+  /** Rounds wait for this while set: see {@link holdUntil}. */
+  #held: Promise<void> | undefined;
   readonly #organizations = new Set<number>();
 
   constructor(
@@ -79,6 +81,23 @@ export class OutboxRelay {
     this.#timer = setInterval(() => this.kick(), intervalMs);
     this.#timer.unref();
     this.kick();
+  }
+
+  /**
+   * Runs no round until `ready` settles (either way); the kicks meanwhile make one round
+   * after it. A chat platform still starting registers its sends when it is ready, and a
+   * round before then would queue each kudos without them, for good (local mode starts
+   * its Teams adapter once it listens).
+   */
+  holdUntil(ready: Promise<unknown>): void {
+    const held = ready.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#held = held;
+    void held.then(() => {
+      if (this.#held === held) this.#held = undefined;
+    });
   }
 
   /** Relays these organizations' outbox too, from now on. */
@@ -108,7 +127,8 @@ export class OutboxRelay {
       this.#again = true;
       return;
     }
-    this.#running = this.#nextRound()
+    const held = this.#held;
+    this.#running = (held ? held.then(() => this.#nextRound()) : this.#nextRound())
       .then(() => this.#rounds())
       .finally(() => {
         this.#running = undefined;

@@ -208,6 +208,53 @@ describe('the outbox relay, on postgres', () => {
     }
   });
 
+  it('runs no round while held, then one with the sends of the platform that became ready meanwhile', async () => {
+    const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
+    const clock = new TestRoundClock();
+    const rounds: string[][] = [];
+    const jobs = {
+      addBulk: async (_queue: string, added: readonly JobToAdd[]) => {
+        rounds.push(added.map((job) => job.options?.jobId ?? ''));
+      },
+    } as unknown as Jobs;
+    const announcements = new KudosAnnouncements(new RecipientNotifications());
+    const relay = new OutboxRelay(db, jobs, announcements, pino({ level: 'silent' }), 5000, clock);
+    let ready = () => {};
+    try {
+      // A first round (nothing waits yet): the next kick then asks the clock for the rest of
+      // its 50 ms at once, so a round the hold let through would show in `clock.asked`.
+      relay.serve([f.organizationId]);
+      relay.kick();
+      await relay.settled();
+      expect(rounds).toEqual([]);
+
+      relay.holdUntil(
+        new Promise<void>((resolve) => {
+          ready = resolve;
+        }),
+      );
+      const reply = await f.kudos('Ana', '@Li 2 for the demo');
+      const id = reply.events[0]?.recognitionId as number;
+      relay.kick();
+      relay.kick();
+      expect(clock.asked).toEqual([]);
+
+      // The platform the hold waited for registers its celebration, then is ready.
+      announcements.celebrateOn('local', async () => {});
+      ready();
+      await clock.once(() => clock.waiting);
+      expect(clock.asked).toEqual([50]);
+      clock.advance(50);
+      await relay.settled();
+      expect(rounds).toEqual([[`celebrate-${id}`, `tell-${id}-${f.members.Li?.id}`]]);
+    } finally {
+      // A failed check leaves the hold or a wait open: both end, so the relay stops.
+      ready();
+      clock.advance(1_000);
+      await relay.stop();
+    }
+  });
+
   it("queues a Teams kudos's post in Teams' announcement channel only while one is chosen", async () => {
     const f = await createRecognitionFixture(db, { members: { Ana: {}, Li: {} } });
     const bulks: JobToAdd[][] = [];

@@ -48,6 +48,7 @@ import { RewardDesk } from './rewards/reward-desk.ts';
 import { WebhookAllowList } from './rewards/webhook-addresses.ts';
 import { type SlackAdapter, startSlackAdapter } from './slack/slack-adapter.ts';
 import type { TeamsBot, TeamsCredentialsFactory } from './teams/teams-adapter.ts';
+import { TeamsAfterListening } from './teams/teams-after-listening.ts';
 
 export interface RunningPlaudit {
   readonly url: string;
@@ -166,11 +167,10 @@ export async function startPlaudit(
     }
     mount.push(consoleRoutes({ db, router, organizationId, logger }));
   }
-  let teams: TeamsBot | undefined;
-  if (config.TEAMS_APP_ID || local) {
+  const startTeams = async (): Promise<TeamsBot> => {
     // botbuilder and teams-ai are large: loaded only where Teams is served.
     const { startTeamsAdapter } = await import('./teams/teams-adapter.ts');
-    teams = await startTeamsAdapter({
+    return startTeamsAdapter({
       config,
       db,
       router,
@@ -183,10 +183,23 @@ export async function startPlaudit(
       admission,
       onFirstSight,
     });
+  };
+  let teams: TeamsBot | undefined;
+  // Local mode's Teams (the Emulator's) starts once the process listens, see
+  // teams-after-listening.ts; a Teams app's is part of the start.
+  const teamsLater = local ? new TeamsAfterListening(logger) : undefined;
+  if (config.TEAMS_APP_ID) {
+    teams = await startTeams();
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
     for (const id of teams.organizationIds) organizationIds.add(id);
+  } else if (teamsLater) {
+    mount.push(teamsLater.routes);
+    groupMirrors.push(teamsLater.groupMirror);
+    // Its sends are registered when it is ready: the relay's rounds wait for it.
+    relay.holdUntil(teamsLater.loaded);
   }
+  const teamsOn = teams !== undefined || teamsLater !== undefined;
   const named = await initialAdmins.grantPresent(db);
   if (named > 0) logger.info({ admins: named }, 'PLAUDIT_INITIAL_ADMINS made members admins');
   const takesJobs = config.PLAUDIT_ROLE === 'all';
@@ -198,14 +211,18 @@ export async function startPlaudit(
     await organizationsServedAtStart(db, {
       organizations: [...organizationIds],
       slackInstallations: slackOAuth(config),
-      anyTeamsTenant: teams !== undefined && anyTeamsTenant(config),
+      anyTeamsTenant: teamsOn && anyTeamsTenant(config),
     }),
   );
   const stopScheduling = new AbortController();
-  const scheduling = keepJobSchedules(
-    { config, db, jobs, logger, takesJobs },
-    stopScheduling.signal,
-  );
+  // In local mode after Teams is ready: a job a schedule runs (a redemption's news) may
+  // send to Teams.
+  let scheduling: Promise<void> = Promise.resolve();
+  const keepSchedules = () => {
+    if (stopScheduling.signal.aborted) return;
+    scheduling = keepJobSchedules({ config, db, jobs, logger, takesJobs }, stopScheduling.signal);
+  };
+  if (!teamsLater) keepSchedules();
   // Counted in Redis across web processes, or in memory (also while Redis is away).
   const rateLimits = openRateLimits(
     { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX },
@@ -239,7 +256,7 @@ export async function startPlaudit(
       secureCookies: config.PUBLIC_URL?.startsWith('https:') ?? false,
       origin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin,
       localOrganizationId: local ? organizationId : undefined,
-      chat: { slackCommand: slack ? config.SLACK_COMMAND : undefined, teams: teams !== undefined },
+      chat: { slackCommand: slack ? config.SLACK_COMMAND : undefined, teams: teamsOn },
     }),
   );
   const app = createHttpApp({
@@ -251,12 +268,17 @@ export async function startPlaudit(
     trustProxy: config.TRUST_PROXY,
   });
   const { server, url } = await listenHttp(app, config.PORT, config.HOST);
+  void teamsLater?.load(startTeams).then((bot) => {
+    if (bot) relay.serve(bot.organizationIds);
+    relay.kick();
+    keepSchedules();
+  });
   if (!consoleUrl && LOOPBACK_HOSTS.includes(config.HOST)) consoleUrl = url;
   logger.info(
     {
       url,
       ...(slack?.routes ? { slack: `${url}/slack/events` } : {}),
-      ...(teams ? { teams: `${url}/api/messages` } : {}),
+      ...(teamsOn ? { teams: `${url}/api/messages` } : {}),
       ...(local ? { console: `${url}/console` } : {}),
       api: `${url}/api/v1/openapi.json`,
     },
@@ -271,6 +293,7 @@ export async function startPlaudit(
     async settled() {
       await slack?.settled();
       await teams?.settled();
+      await teamsLater?.settled();
       await relay.settled();
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
@@ -278,6 +301,8 @@ export async function startPlaudit(
       await closeHttpServer(server);
       await slack?.settled();
       await teams?.settled();
+      // Started, or failed to, before the database closes under it.
+      await teamsLater?.settled();
       await relay.stop();
       stopScheduling.abort();
       await scheduling;

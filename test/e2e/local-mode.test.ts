@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config.ts';
 import { ConsoleClient } from '../support/console-client.ts';
 import { migratedDataFolder } from '../support/databases.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
-import { postActivity } from '../support/teams-activities.ts';
+import { emulatorMessage, postActivity } from '../support/teams-activities.ts';
 
 interface ConsoleAnswer {
   reply: { text: string; outcome: string; code: string | null };
@@ -140,16 +140,11 @@ describe('local mode on the embedded database', () => {
   it('takes Bot Framework Emulator activities on /api/messages without a token', async () => {
     const connector = await new FakeBotConnector().start();
     try {
-      const activity = {
-        type: 'message',
+      const activity = emulatorMessage(connector.serviceUrl, {
         id: 'emulator-1',
-        channelId: 'emulator',
-        serviceUrl: connector.serviceUrl,
-        from: { id: 'emulator-user', name: 'Emma Emulator' },
-        recipient: { id: 'emulator-bot', name: 'Plaudit' },
-        conversation: { id: 'emulator-chat' },
+        conversationId: 'emulator-chat',
         text: 'balance',
-      };
+      });
       const response = await postActivity(plaudit.url, activity);
       expect(response.status).toBe(200);
       await plaudit.settled();

@@ -3,7 +3,7 @@ import { type RunningPlaudit, startPlaudit } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { FakeBotConnector } from '../support/fake-bot-connector.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
-import { postActivity } from '../support/teams-activities.ts';
+import { emulatorMessage, postActivity } from '../support/teams-activities.ts';
 import { until } from '../support/until.ts';
 
 /**
@@ -33,16 +33,14 @@ describe("local mode's Teams adapter", () => {
     expect(messages()).toContain('Plaudit is listening');
     expect(messages()).not.toContain('Teams adapter ready');
 
-    const response = await postActivity(plaudit.url, {
-      type: 'message',
-      id: 'emulator-first',
-      channelId: 'emulator',
-      serviceUrl: connector.serviceUrl,
-      from: { id: 'emulator-user', name: 'Emma Emulator' },
-      recipient: { id: 'emulator-bot', name: 'Plaudit' },
-      conversation: { id: 'emulator-first-chat' },
-      text: 'balance',
-    });
+    const response = await postActivity(
+      plaudit.url,
+      emulatorMessage(connector.serviceUrl, {
+        id: 'emulator-first',
+        conversationId: 'emulator-first-chat',
+        text: 'balance',
+      }),
+    );
     expect(response.status).toBe(200);
     await plaudit.settled();
     const [reply] = connector.sentTo('emulator-first-chat');

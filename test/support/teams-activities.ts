@@ -156,6 +156,26 @@ export function teamUpdate(
   };
 }
 
+/**
+ * A message as the Bot Framework Emulator sends it to local mode: its own channel and
+ * user, no tenant and no token, replies going to `serviceUrl`.
+ */
+export function emulatorMessage(
+  serviceUrl: string,
+  message: { id: string; conversationId: string; text: string },
+): Record<string, unknown> {
+  return {
+    type: 'message',
+    id: message.id,
+    channelId: 'emulator',
+    serviceUrl,
+    from: { id: 'emulator-user', name: 'Emma Emulator' },
+    recipient: { id: 'emulator-bot', name: 'Plaudit' },
+    conversation: { id: message.conversationId },
+    text: message.text,
+  };
+}
+
 /** Posts an activity to the bot's messaging endpoint, with a bearer token if given. */
 export async function postActivity(
   baseUrl: string,

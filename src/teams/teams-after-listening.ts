@@ -6,9 +6,10 @@ import type { TeamsBot } from './teams-adapter.ts';
 /**
  * Local mode's Teams adapter (the Bot Framework Emulator's), started once the process
  * listens: loading teams-ai and botbuilder is 0.7 s of a 2-core machine's start, a third of
- * the quickstart's, for a chat nobody may use. Until it is ready, `/api/messages` waits for
- * it, the groups' sync waits for its mirror, and {@link loaded} tells what else must wait
- * (the outbox relay, whose rounds would otherwise queue kudos without Teams' sends).
+ * the quickstart's, for a chat most local starts never use. Until it is ready,
+ * `/api/messages` waits for it, the groups' sync waits for its mirror, and {@link loaded}
+ * tells what else must wait (the outbox relay, whose rounds would otherwise queue kudos
+ * without Teams' sends).
  */
 export class TeamsAfterListening {
   readonly #loaded: Promise<TeamsBot | undefined>;

@@ -167,10 +167,10 @@ export async function startPlaudit(
     }
     mount.push(consoleRoutes({ db, router, organizationId, logger }));
   }
-  const startTeams = async (): Promise<TeamsBot> => {
-    // botbuilder and teams-ai are large: loaded only where Teams is served.
-    const { startTeamsAdapter } = await import('./teams/teams-adapter.ts');
-    return startTeamsAdapter({
+  // botbuilder and teams-ai are large: loaded only where Teams is served.
+  const teamsCode = () => import('./teams/teams-adapter.ts');
+  const startTeams = ({ startTeamsAdapter }: Awaited<ReturnType<typeof teamsCode>>) =>
+    startTeamsAdapter({
       config,
       db,
       router,
@@ -183,13 +183,12 @@ export async function startPlaudit(
       admission,
       onFirstSight,
     });
-  };
   let teams: TeamsBot | undefined;
   // Local mode's Teams (the Emulator's) starts once the process listens, see
   // teams-after-listening.ts; a Teams app's is part of the start.
   const teamsLater = local ? new TeamsAfterListening(logger) : undefined;
   if (config.TEAMS_APP_ID) {
-    teams = await startTeams();
+    teams = await startTeams(await teamsCode());
     mount.push(teams.routes);
     groupMirrors.push(teams.groupMirror);
     for (const id of teams.organizationIds) organizationIds.add(id);
@@ -268,7 +267,9 @@ export async function startPlaudit(
     trustProxy: config.TRUST_PROXY,
   });
   const { server, url } = await listenHttp(app, config.PORT, config.HOST);
-  void teamsLater?.load(startTeams).then((bot) => {
+  let closing = false;
+  void teamsLater?.load(teamsCode, startTeams).then((bot) => {
+    if (closing) return;
     if (bot) relay.serve(bot.organizationIds);
     relay.kick();
     keepSchedules();
@@ -298,11 +299,13 @@ export async function startPlaudit(
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
+      closing = true;
       await closeHttpServer(server);
       await slack?.settled();
       await teams?.settled();
-      // Started, or failed to, before the database closes under it.
-      await teamsLater?.settled();
+      // Its start's database work ends before the database closes; its code still loading
+      // is not waited for.
+      await teamsLater?.stop();
       await relay.stop();
       stopScheduling.abort();
       await scheduling;

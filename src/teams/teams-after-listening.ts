@@ -14,6 +14,9 @@ import type { TeamsBot } from './teams-adapter.ts';
 export class TeamsAfterListening {
   readonly #loaded: Promise<TeamsBot | undefined>;
   #settle: (bot: TeamsBot | undefined) => void = () => {};
+  /** The adapter's start, once its code is in. */
+  #starting: Promise<TeamsBot> | undefined;
+  #stopped = false;
 
   constructor(private readonly logger: Logger) {
     this.#loaded = new Promise((resolve) => {
@@ -26,20 +29,52 @@ export class TeamsAfterListening {
     return this.#loaded;
   }
 
-  /** Starts the adapter (once the process listens); resolves as {@link loaded}. */
-  load(start: () => Promise<TeamsBot>): Promise<TeamsBot | undefined> {
+  /**
+   * Starts the adapter once the process listens: `load` brings its code in, `start` starts
+   * it (its database work). Resolves as {@link loaded}. Stopped while loading, it starts
+   * nothing.
+   */
+  load<Code>(
+    load: () => Promise<Code>,
+    start: (code: Code) => Promise<TeamsBot>,
+  ): Promise<TeamsBot | undefined> {
     const began = performance.now();
-    start().then(
-      (bot) => {
-        this.logger.info({ ms: Math.round(performance.now() - began) }, 'Teams adapter ready');
-        this.#settle(bot);
-      },
-      (error: unknown) => {
-        this.logger.error({ err: error }, 'the Teams adapter did not start');
-        this.#settle(undefined);
-      },
-    );
+    load()
+      .then((code) => {
+        if (this.#stopped) return undefined;
+        this.#starting = start(code);
+        return this.#starting;
+      })
+      .then(
+        (bot) => {
+          if (bot) {
+            this.logger.info({ ms: Math.round(performance.now() - began) }, 'Teams adapter ready');
+          }
+          this.#settle(bot);
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'the Teams adapter did not start');
+          this.#settle(undefined);
+        },
+      );
     return this.#loaded;
+  }
+
+  /**
+   * The process is stopping: what waits for the adapter goes on without it, unless it is
+   * already starting (its database work is then waited for, with its mirrors). Its code
+   * still loading is not waited for: a module cannot be stopped half-way, and it would
+   * hold a shutdown up by most of a second.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const starting = this.#starting;
+    if (!starting) {
+      this.#settle(undefined);
+      return;
+    }
+    const bot = await starting.catch(() => undefined);
+    await bot?.settled();
   }
 
   /** `POST /api/messages`, answered by the adapter once it is ready. */

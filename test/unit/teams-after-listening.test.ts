@@ -32,16 +32,18 @@ describe('local mode’s Teams adapter, started after listening', () => {
     const answer = fetch(`${server.url}/api/messages`, { method: 'POST', body: '{}' });
     // Not held: a path that is not the adapter's is answered while it loads.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(404);
-    let start = (_bot: TeamsBot) => {};
     const bot = {
       routes: express.Router().post('/api/messages', (_req, res) => void res.status(202).end()),
       groupMirror: { platform: 'teams', sync: async () => ({ groups: 2, changed: 1, failed: [] }) },
       organizationIds: [7],
       settled: async () => {},
     } as unknown as TeamsBot;
-    const loaded = later.load(() => new Promise<TeamsBot>((resolve) => (start = resolve)));
-    start(bot);
-    expect(await loaded).toBe(bot);
+    expect(
+      await later.load(
+        async () => 'code',
+        async () => bot,
+      ),
+    ).toBe(bot);
     expect((await answer).status).toBe(202);
     expect(await later.groupMirror.sync(ACTOR)).toEqual({ groups: 2, changed: 1, failed: [] });
   });
@@ -52,9 +54,11 @@ describe('local mode’s Teams adapter, started after listening', () => {
     const later = new TeamsAfterListening(logger);
     const server = await serve(later.routes);
     closing.push(server.close);
-    expect(
-      await later.load(async () => Promise.reject(new Error('no botbuilder'))),
-    ).toBeUndefined();
+    const loading = later.load(
+      async () => Promise.reject(new Error('no botbuilder')),
+      async () => expect.fail('started without its code'),
+    );
+    expect(await loading).toBeUndefined();
     const response = await fetch(`${server.url}/api/messages`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
@@ -70,5 +74,24 @@ describe('local mode’s Teams adapter, started after listening', () => {
         err: expect.objectContaining({ message: 'no botbuilder' }),
       }),
     ]);
+  });
+
+  it('stops without waiting for its code, and then starts nothing', async () => {
+    const later = new TeamsAfterListening(pino({ level: 'silent' }));
+    let codeIn = (_code: string) => {};
+    const started: string[] = [];
+    const loaded = later.load(
+      () => new Promise<string>((resolve) => (codeIn = resolve)),
+      async (code) => {
+        started.push(code);
+        return {} as TeamsBot;
+      },
+    );
+    await later.stop();
+    expect(await loaded).toBeUndefined();
+    codeIn('code');
+    // The code's arrival is handled in the microtasks that run before the next macrotask.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([]);
   });
 });

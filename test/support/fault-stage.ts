@@ -131,10 +131,19 @@ export class FaultStage {
     return sent;
   }
 
-  /** The first answer a command got, once it came. */
+  /**
+   * The first answer a command got, once it came; fails at once if its request failed (the
+   * web process did not take it), saying which process ended and why.
+   */
   async answerTo(id: string): Promise<string> {
     const command = this.commands.get(id) as SentCommand;
-    await until(() => this.answersTo(command).length > 0, 30_000);
+    const answered = () => this.answersTo(command).length > 0;
+    try {
+      await until(() => answered() || command.status === 0, 30_000);
+    } catch (error) {
+      throw new Error(`${id} was not answered in 30 s\n${this.lastWords()}`, { cause: error });
+    }
+    if (!answered()) throw new Error(`${id}: its request failed\n${this.lastWords()}`);
     return this.answersTo(command)[0] as string;
   }
 

@@ -142,6 +142,9 @@ describe('graceful shutdown of the real process (dist/main.js, the build) on SIG
     });
     child = web;
     const { url } = (await logLine(web, 'Plaudit is listening')) as { url: string };
+    // Started in full: with no chat platform set this is local mode, which starts its
+    // Teams adapter once it listens, most of a second of CPU during which nothing else runs.
+    await logLine(web, 'Teams adapter ready');
 
     // Keep-alive, as Slack, Teams and load balancers connect: the connection must not hold
     // the process up after its request is answered.

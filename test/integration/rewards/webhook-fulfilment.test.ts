@@ -23,7 +23,7 @@ import { RewardDesk, SWEEP_REDEMPTIONS } from '../../../src/rewards/reward-desk.
 import { WebhookAllowList } from '../../../src/rewards/webhook-addresses.ts';
 import type { ResolveHost } from '../../../src/rewards/webhook-connections.ts';
 import { verifyWebhookSignature } from '../../../src/rewards/webhook-signature.ts';
-import { openTestDatabase } from '../../support/databases.ts';
+import { createFreshDatabase, type FreshDatabase } from '../../support/fresh-database.ts';
 import { key } from '../../support/ledger-fixture.ts';
 import { assetSums, balancesThatDisagreeWithTransfers } from '../../support/ledger-invariants.ts';
 import { createRewardsFixture, type RewardsFixture } from '../../support/rewards-fixture.ts';
@@ -38,13 +38,18 @@ const SECRET = 'webhook-test-secret-0123456789abcdef';
 const logger = pino({ level: 'silent' });
 
 describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres', () => {
+  // A database of its own: the sweeps below expire every due hold, return every stalled
+  // fulfilment and tell every untold member of every organization in it, which on the
+  // shared database reached other files' redemptions mid-test.
+  let fresh: FreshDatabase;
   let db: Database;
   let redis: Redis;
   const cleanups: Array<() => Promise<void>> = [];
   let checkedOrganization: number | undefined;
 
   beforeAll(async () => {
-    db = await openTestDatabase('postgres');
+    fresh = await createFreshDatabase('webhook_fulfilment', { migrated: true });
+    db = await openDatabase({ url: fresh.url, poolSize: 24 });
     redis = new Redis(inject('redisUrl'));
   });
   afterEach(async () => {
@@ -59,6 +64,7 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
   afterAll(async () => {
     redis?.disconnect();
     await db?.destroy();
+    await fresh?.drop();
   });
 
   /**
@@ -478,7 +484,7 @@ describe('webhook fulfilment of redemptions, on BullMQ (real Redis) and Postgres
     const s = await setUp();
     const redemption = await s.redeem();
     // A new process: its own pool, and a ledger whose account cache is empty.
-    const small = await openDatabase({ url: inject('databaseUrl'), poolSize: 1 });
+    const small = await openDatabase({ url: fresh.url, poolSize: 1 });
     // Without waiting for ever on a connection a stuck fulfilment would hold (the failure).
     cleanups.push(async () => void (await settlesWithin(small.destroy(), 2000, 'closing')));
     const desk = new RewardDesk(small, new Ledger(small), s.jobs, logger);

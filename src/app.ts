@@ -267,9 +267,9 @@ export async function startPlaudit(
     trustProxy: config.TRUST_PROXY,
   });
   const { server, url } = await listenHttp(app, config.PORT, config.HOST);
-  let closing = false;
   void teamsLater?.load(teamsCode, startTeams).then((bot) => {
-    if (closing) return;
+    // Closing (which stops the schedules first): nothing more to start.
+    if (stopScheduling.signal.aborted) return;
     if (bot) relay.serve(bot.organizationIds);
     relay.kick();
     keepSchedules();
@@ -299,7 +299,8 @@ export async function startPlaudit(
       if (jobs instanceof InlineJobs) await jobs.settled();
     },
     async close() {
-      closing = true;
+      // First: a schedule kept from now on would outlive the close.
+      stopScheduling.abort();
       await closeHttpServer(server);
       await slack?.settled();
       await teams?.settled();
@@ -307,7 +308,6 @@ export async function startPlaudit(
       // is not waited for.
       await teamsLater?.stop();
       await relay.stop();
-      stopScheduling.abort();
       await scheduling;
       await jobs.close();
       await rateLimits.close();
